@@ -1,0 +1,74 @@
+import { z } from "zod";
+
+const listen = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "host:port, e.g. 0.0.0.0:8080")
+  .refine((v) => Number(v.slice(v.lastIndexOf(":") + 1)) <= 65535, "a port from 0 to 65535");
+
+const timezone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, "an IANA time zone such as Europe/Moscow");
+
+const extension = z.string().regex(/^[0-9*#+]{1,16}$/, "digits, e.g. 101");
+
+const desk = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, "lower-case letters, digits, - or _ (e.g. front)"),
+  name: z.string().min(1).max(80),
+  extension,
+});
+
+/**
+ * The whole configuration, one schema with every default in it. A TOML file supplies values and
+ * `BRANCHBOX_<SECTION>_<KEY>` environment variables override them (see load.ts).
+ */
+export const configSchema = z
+  .object({
+    branch: z.object({
+      id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "lower-case letters, digits, - or _ (e.g. msk-01)"),
+      name: z.string().min(1).max(120),
+      timezone: timezone.default("Europe/Moscow"),
+    }),
+    http: z
+      .object({
+        listen: listen.default("0.0.0.0:8080"),
+        admin_token: z.string().min(16, "at least 16 characters (e.g. from `openssl rand -hex 24`)"),
+      }),
+    storage: z.object({ dir: z.string().min(1).default("/var/lib/branchbox") }).prefault({}),
+    kiosk: z
+      .object({
+        language: z.enum(["ru", "en"]).default("ru"),
+        idle_seconds: z.coerce.number().int().min(5).max(3600).default(30),
+      })
+      .prefault({}),
+    roster: z
+      .object({
+        max_shift_hours: z.coerce.number().min(1).max(48).default(14),
+        pin_max_attempts: z.coerce.number().int().min(1).max(20).default(5),
+        pin_lock_minutes: z.coerce.number().min(1).max(1440).default(5),
+      })
+      .prefault({}),
+    desks: z.array(desk).default([]),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Map<string, string>();
+    config.desks.forEach((d, i) => {
+      for (const [kind, value] of [
+        ["id", d.id],
+        ["extension", d.extension],
+      ] as const) {
+        const key = `${kind}:${value}`;
+        if (seen.has(key)) {
+          ctx.addIssue({ code: "custom", path: ["desks", i, kind], message: `unique; ${seen.get(key)} has it too` });
+        }
+        seen.set(key, `desks[${i}]`);
+      }
+    });
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

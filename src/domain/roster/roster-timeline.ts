@@ -1,0 +1,445 @@
+import type { DomainError } from "../errors.ts";
+import type {
+  Desk,
+  HolderSpan,
+  Instant,
+  Owner,
+  RosterChange,
+  RosterFact,
+  RosterFactKind,
+  Shift,
+  ShiftEnd,
+  StaffMember,
+} from "./types.ts";
+
+export type RosterErrorCode =
+  | "ROSTER.UNKNOWN_EMPLOYEE"
+  | "ROSTER.UNKNOWN_DESK"
+  | "ROSTER.ALREADY_ON_SHIFT"
+  | "ROSTER.NOT_ON_SHIFT"
+  | "ROSTER.ALREADY_ON_BREAK"
+  | "ROSTER.NOT_ON_BREAK"
+  | "ROSTER.ALREADY_HOLDS_PHONE";
+
+export interface RosterTimelineOptions {
+  readonly desks: readonly Desk[];
+  readonly staff: readonly StaffMember[];
+  /** A shift still open this long after it started closes by itself (`roster.max_shift_hours`). */
+  readonly maxShiftMs: number;
+}
+
+/** A command before it is a fact: what `check()` validates. */
+export interface RosterCommand {
+  readonly kind: RosterFactKind;
+  readonly employeeId: string;
+  readonly deskId: string | null;
+  readonly at: Instant;
+}
+
+/** What the board shows for one employee on shift now. */
+export interface OnShift {
+  readonly shift: Shift;
+  readonly onBreak: boolean;
+  readonly holdsPhone: boolean;
+}
+
+const byTime = (a: RosterFact, b: RosterFact) => a.at - b.at || a.seq - b.seq;
+
+/**
+ * The shift roster as a timeline. Facts go in (in any order: a manager's late correction lands in
+ * the past); intervals come out, and every question is "who held extension 101 at t?", answered
+ * from the intervals alone. A CRM login is on record but never moves a call (R0.3a); a profile
+ * extension that is a desk's extension is ignored, because the desk is shared (R0.3b–d).
+ *
+ * Facts are folded in time order. A fact that does not apply where it lands (a check-out of
+ * someone not on shift, which a later correction can cause) is kept on record and changes nothing,
+ * so replaying the same facts always gives the same timeline.
+ */
+export class RosterTimeline {
+  private readonly maxShiftMs: number;
+  private readonly desks = new Map<string, Desk>();
+  private readonly deskByExtension = new Map<string, Desk>();
+  private staff = new Map<string, StaffMember>();
+  private staffByExtension = new Map<string, StaffMember[]>();
+  private facts: RosterFact[] = [];
+  private fold = new Fold(0);
+
+  constructor(options: RosterTimelineOptions, facts: readonly RosterFact[] = []) {
+    this.maxShiftMs = options.maxShiftMs;
+    for (const desk of options.desks) {
+      this.desks.set(desk.id, desk);
+      this.deskByExtension.set(desk.extension, desk);
+    }
+    this.setStaff(options.staff);
+    this.facts = [...facts].sort(byTime);
+    this.refold();
+  }
+
+  setStaff(staff: readonly StaffMember[]): void {
+    this.staff = new Map(staff.map((s) => [s.id, s]));
+    this.staffByExtension = new Map();
+    for (const member of staff) {
+      if (member.extension === null || this.deskByExtension.has(member.extension)) continue;
+      const list = this.staffByExtension.get(member.extension) ?? [];
+      list.push(member);
+      this.staffByExtension.set(member.extension, list);
+    }
+  }
+
+  /** Validates a command against the roster as it stood at `command.at`. */
+  check(command: RosterCommand): DomainError<RosterErrorCode> | null {
+    const { kind, employeeId, deskId, at } = command;
+    if (!this.staff.has(employeeId)) {
+      return { code: "ROSTER.UNKNOWN_EMPLOYEE", message: `no employee with id "${employeeId}"` };
+    }
+    if ((kind === "check-in" || kind === "handover") && (deskId === null || !this.desks.has(deskId))) {
+      return { code: "ROSTER.UNKNOWN_DESK", message: `no desk with id "${deskId ?? ""}"` };
+    }
+    const shift = this.shiftAt(employeeId, at);
+    const onBreak = shift !== null && isOnBreak(shift, at);
+    switch (kind) {
+      case "check-in":
+        return shift?.deskId === deskId
+          ? { code: "ROSTER.ALREADY_ON_SHIFT", message: `${employeeId} is already on shift at ${deskId}` }
+          : null;
+      case "check-out":
+      case "break-start":
+      case "break-end":
+        if (shift === null) return { code: "ROSTER.NOT_ON_SHIFT", message: `${employeeId} is not on shift` };
+        if (kind === "break-start" && onBreak) {
+          return { code: "ROSTER.ALREADY_ON_BREAK", message: `${employeeId} is already on a break` };
+        }
+        if (kind === "break-end" && !onBreak) {
+          return { code: "ROSTER.NOT_ON_BREAK", message: `${employeeId} is not on a break` };
+        }
+        return null;
+      case "handover":
+        return this.holderAt(deskId ?? "", at)?.employeeId === employeeId
+          ? { code: "ROSTER.ALREADY_HOLDS_PHONE", message: `${employeeId} already holds the phone of ${deskId}` }
+          : null;
+      default:
+        return null;
+    }
+  }
+
+  /** Adds a fact. In time order it folds in place; a fact in the past (a correction) refolds all. */
+  add(fact: RosterFact): void {
+    const last = this.facts.at(-1);
+    if (last === undefined || byTime(last, fact) <= 0) {
+      this.facts.push(fact);
+      this.fold.apply(fact, this.maxShiftMs);
+      return;
+    }
+    const index = this.facts.findIndex((f) => byTime(f, fact) > 0);
+    this.facts.splice(index, 0, fact);
+    this.refold();
+  }
+
+  /** Who owned `extension` at `t`, by which rule, and why (R0.2, R0.3, R0.4). */
+  ownerOf(extension: string, t: Instant): Owner {
+    const desk = this.deskByExtension.get(extension);
+    if (desk !== undefined) {
+      const holder = this.holderAt(desk.id, t);
+      if (holder !== null) {
+        return {
+          extension,
+          at: t,
+          employeeId: holder.employeeId,
+          rule: "desk-checkin",
+          reason: `${this.nameOf(holder.employeeId)} is checked in at ${desk.name} and holds its phone`,
+          deskId: desk.id,
+          since: holder.from,
+        };
+      }
+      return {
+        extension,
+        at: t,
+        employeeId: null,
+        rule: "unmapped",
+        reason: `${extension} is the shared phone of ${desk.name} and nobody on shift there holds it`,
+        deskId: desk.id,
+        since: null,
+      };
+    }
+    const claimants = this.staffByExtension.get(extension) ?? [];
+    const [only] = claimants;
+    if (only !== undefined && claimants.length === 1) {
+      return {
+        extension,
+        at: t,
+        employeeId: only.id,
+        rule: "dedicated",
+        reason: `${extension} is the dedicated extension of ${only.name}`,
+        deskId: null,
+        since: null,
+      };
+    }
+    const reason =
+      claimants.length > 1
+        ? `${extension} is in the profiles of ${claimants.map((c) => c.name).join(", ")}; give it to one employee or make it a desk`
+        : `${extension} belongs to no desk and to no employee`;
+    return { extension, at: t, employeeId: null, rule: "unmapped", reason, deskId: null, since: null };
+  }
+
+  /** The span of the employee holding the desk's phone at `t`, or null. */
+  holderAt(deskId: string, t: Instant): { employeeId: string; from: Instant } | null {
+    const spans = this.fold.spans.get(deskId);
+    if (spans === undefined) return null;
+    const span = lastStartingBy(spans, t);
+    if (span === undefined) return null;
+    if (span.to !== null) return t < span.to ? span : null;
+    if (t < span.shiftCap) return span;
+    return this.projectHolder(deskId, span, t);
+  }
+
+  /** The employee's shift covering `t`, or null. */
+  shiftAt(employeeId: string, t: Instant): Shift | null {
+    const shifts = this.fold.shiftsByEmployee.get(employeeId);
+    if (shifts === undefined) return null;
+    const shift = lastStartingBy(shifts, t);
+    return shift !== undefined && t < endOf(shift) ? shift : null;
+  }
+
+  /** Everyone on shift at `t` (for t at or after the last fact: the board "now"). */
+  onShiftAt(t: Instant): OnShift[] {
+    const result: OnShift[] = [];
+    for (const shift of this.fold.open.values()) {
+      if (t < shift.from || t >= shift.cap) continue;
+      const holder = this.holderAt(shift.deskId, t);
+      result.push({ shift, onBreak: isOnBreak(shift, t), holdsPhone: holder?.employeeId === shift.employeeId });
+    }
+    return result.sort((a, b) => a.shift.from - b.shift.from);
+  }
+
+  /** Roster changes with `from <= at < to`, including automatic ones, in time order. */
+  changesBetween(from: Instant, to: Instant): RosterChange[] {
+    const changes = this.fold.changes;
+    let lo = 0;
+    let hi = changes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((changes[mid]?.at ?? 0) < from) lo = mid + 1;
+      else hi = mid;
+    }
+    const result: RosterChange[] = [];
+    for (let i = lo; i < changes.length; i++) {
+      const change = changes[i];
+      if (change === undefined || change.at >= to) break;
+      result.push(change);
+    }
+    return result;
+  }
+
+  /** Every holder span, for the stores and benchmarks that index them elsewhere. */
+  spans(): ReadonlyMap<string, readonly HolderSpan[]> {
+    return this.fold.spans;
+  }
+
+  get factCount(): number {
+    return this.facts.length;
+  }
+
+  private nameOf(employeeId: string): string {
+    return this.staff.get(employeeId)?.name ?? employeeId;
+  }
+
+  private refold(): void {
+    this.fold = new Fold(0);
+    for (const fact of this.facts) this.fold.apply(fact, this.maxShiftMs);
+  }
+
+  /**
+   * The holder at `t` past the last fact, when the open holder's shift has run out by then: the
+   * phone passes as the fold would pass it at each automatic close, without changing the fold.
+   */
+  private projectHolder(deskId: string, span: HolderSpan, t: Instant): { employeeId: string; from: Instant } | null {
+    let current = { employeeId: span.employeeId, from: span.from, cap: span.shiftCap };
+    while (current.cap <= t) {
+      const closedAt = current.cap;
+      const next = nextHolder(this.fold.open.values(), deskId, closedAt, current.employeeId);
+      if (next === undefined) return null;
+      current = { employeeId: next.employeeId, from: closedAt, cap: next.cap };
+    }
+    return current;
+  }
+}
+
+/** The mutable state of one pass over the facts, in time order. */
+class Fold {
+  readonly spans = new Map<string, HolderSpan[]>();
+  readonly shiftsByEmployee = new Map<string, Shift[]>();
+  readonly open = new Map<string, Shift>();
+  readonly holders = new Map<string, HolderSpan>();
+  readonly changes: RosterChange[] = [];
+
+  constructor(private lastAt: Instant) {}
+
+  apply(fact: RosterFact, maxShiftMs: number): void {
+    this.closeExpired(fact.at);
+    this.lastAt = Math.max(this.lastAt, fact.at);
+    const t = fact.at;
+    const shift = this.open.get(fact.employeeId);
+    const applied = this.applyKind(fact, shift, maxShiftMs);
+    if (applied) {
+      this.changes.push({
+        at: t,
+        kind: fact.kind,
+        employeeId: fact.employeeId,
+        deskId: fact.deskId ?? shift?.deskId ?? null,
+        source: fact.source,
+        actorId: fact.actorId,
+        recordedAt: fact.recordedAt,
+      });
+    }
+  }
+
+  private applyKind(fact: RosterFact, shift: Shift | undefined, maxShiftMs: number): boolean {
+    const t = fact.at;
+    switch (fact.kind) {
+      case "check-in": {
+        if (fact.deskId === null || shift?.deskId === fact.deskId) return false;
+        if (shift !== undefined) this.closeShift(shift, t, "checked-in-elsewhere");
+        this.openShift(fact.employeeId, fact.deskId, t, maxShiftMs);
+        return true;
+      }
+      case "handover": {
+        if (fact.deskId === null) return false;
+        let current = shift;
+        if (current?.deskId !== fact.deskId) {
+          if (current !== undefined) this.closeShift(current, t, "checked-in-elsewhere");
+          current = this.openShift(fact.employeeId, fact.deskId, t, maxShiftMs);
+        }
+        const openBreak = current.breaks.at(-1);
+        if (openBreak !== undefined && openBreak.to === null) openBreak.to = t;
+        const holder = this.holders.get(fact.deskId);
+        if (holder?.employeeId === fact.employeeId) return true;
+        if (holder !== undefined) this.endSpan(holder, t);
+        this.startSpan(current, t);
+        return true;
+      }
+      case "check-out":
+      case "closed-elsewhere":
+        if (shift === undefined) return false;
+        this.closeShift(shift, t, fact.kind);
+        return true;
+      case "break-start": {
+        if (shift === undefined || isOnBreak(shift, t)) return false;
+        shift.breaks.push({ from: t, to: null });
+        const holder = this.holders.get(shift.deskId);
+        if (holder?.employeeId === shift.employeeId) {
+          this.endSpan(holder, t);
+          this.passPhone(shift.deskId, t);
+        }
+        return true;
+      }
+      case "break-end": {
+        const openBreak = shift?.breaks.at(-1);
+        if (shift === undefined || openBreak === undefined || openBreak.to !== null) return false;
+        openBreak.to = t;
+        if (!this.holders.has(shift.deskId)) this.startSpan(shift, t);
+        return true;
+      }
+      case "crm-login":
+        return true;
+    }
+  }
+
+  private openShift(employeeId: string, deskId: string, t: Instant, maxShiftMs: number): Shift {
+    const shift: Shift = { employeeId, deskId, from: t, to: null, endedBy: null, cap: t + maxShiftMs, breaks: [] };
+    this.open.set(employeeId, shift);
+    const list = this.shiftsByEmployee.get(employeeId) ?? [];
+    list.push(shift);
+    this.shiftsByEmployee.set(employeeId, list);
+    if (!this.holders.has(deskId)) this.startSpan(shift, t);
+    return shift;
+  }
+
+  private closeShift(shift: Shift, t: Instant, endedBy: ShiftEnd): void {
+    shift.to = t;
+    shift.endedBy = endedBy;
+    const openBreak = shift.breaks.at(-1);
+    if (openBreak !== undefined && openBreak.to === null) openBreak.to = t;
+    this.open.delete(shift.employeeId);
+    const holder = this.holders.get(shift.deskId);
+    if (holder?.employeeId === shift.employeeId) {
+      this.endSpan(holder, t);
+      this.passPhone(shift.deskId, t);
+    }
+  }
+
+  /** Closes, at their cap, the shifts that ran past the maximum length before `t`, oldest cap first. */
+  private closeExpired(t: Instant): void {
+    const expired = [...this.open.values()].filter((s) => s.cap <= t).sort((a, b) => a.cap - b.cap);
+    for (const shift of expired) {
+      this.closeShift(shift, shift.cap, "auto-close");
+      this.changes.push({
+        at: shift.cap,
+        kind: "auto-close",
+        employeeId: shift.employeeId,
+        deskId: shift.deskId,
+        source: "automatic",
+        actorId: null,
+        recordedAt: null,
+      });
+    }
+  }
+
+  /** When the holder leaves, the phone goes to the colleague at the desk who has been there longest. */
+  private passPhone(deskId: string, t: Instant): void {
+    const next = nextHolder(this.open.values(), deskId, t, null);
+    if (next === undefined) return;
+    this.startSpan(next, t);
+    this.changes.push({
+      at: t,
+      kind: "phone-passed",
+      employeeId: next.employeeId,
+      deskId,
+      source: "automatic",
+      actorId: null,
+      recordedAt: null,
+    });
+  }
+
+  private startSpan(shift: Shift, t: Instant): void {
+    const span: HolderSpan = { deskId: shift.deskId, employeeId: shift.employeeId, from: t, to: null, shiftCap: shift.cap };
+    this.holders.set(shift.deskId, span);
+    const list = this.spans.get(shift.deskId) ?? [];
+    list.push(span);
+    this.spans.set(shift.deskId, list);
+  }
+
+  private endSpan(span: HolderSpan, t: Instant): void {
+    span.to = t;
+    this.holders.delete(span.deskId);
+  }
+}
+
+function nextHolder(open: Iterable<Shift>, deskId: string, t: Instant, leaving: string | null): Shift | undefined {
+  let best: Shift | undefined;
+  for (const shift of open) {
+    if (shift.deskId !== deskId || shift.employeeId === leaving || shift.cap <= t || isOnBreak(shift, t)) continue;
+    if (best === undefined || shift.from < best.from) best = shift;
+  }
+  return best;
+}
+
+function isOnBreak(shift: Shift, t: Instant): boolean {
+  const last = lastStartingBy(shift.breaks, t);
+  return last !== undefined && (last.to === null || t < last.to);
+}
+
+function endOf(shift: Shift): Instant {
+  return shift.to ?? shift.cap;
+}
+
+/** The last element with `from <= t` in an array sorted by `from` (binary search). */
+function lastStartingBy<T extends { from: Instant }>(items: readonly T[], t: Instant): T | undefined {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((items[mid] as T).from <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === 0 ? undefined : items[lo - 1];
+}

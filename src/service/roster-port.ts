@@ -1,0 +1,93 @@
+import type { DomainError, Result } from "../domain/errors.ts";
+import type { RosterErrorCode } from "../domain/roster/roster-timeline.ts";
+import type { FactSource, Instant, Owner, RosterChange, RosterFact, RosterFactKind, Role } from "../domain/roster/types.ts";
+
+export type PinErrorCode = "ROSTER.UNKNOWN_EMPLOYEE" | "ROSTER.PIN_WRONG" | "ROSTER.PIN_LOCKED";
+export type RecordErrorCode = RosterErrorCode | "ROSTER.BAD_TIME" | "ROSTER.NOT_A_MANAGER";
+
+export interface PinError extends DomainError<PinErrorCode> {
+  /** For ROSTER.PIN_WRONG: tries left before the lock. */
+  readonly attemptsLeft?: number;
+  /** For ROSTER.PIN_LOCKED: when the lock lifts. */
+  readonly lockedUntil?: Instant;
+}
+
+export type PinResult = { readonly ok: true; readonly value: EmployeeView } | { readonly ok: false; readonly error: PinError };
+
+export interface HolderView {
+  readonly employeeId: string;
+  readonly name: string;
+  readonly since: Instant;
+}
+
+export interface DeskView {
+  readonly id: string;
+  readonly name: string;
+  readonly extension: string;
+  readonly holder: HolderView | null;
+}
+
+export interface OnShiftView {
+  readonly employeeId: string;
+  readonly name: string;
+  readonly deskId: string;
+  readonly deskName: string;
+  readonly since: Instant;
+  readonly onBreak: boolean;
+  readonly holdsPhone: boolean;
+}
+
+export interface EmployeeView {
+  readonly id: string;
+  readonly name: string;
+  readonly role: Role;
+  readonly extension: string | null;
+  /** Null when the employee is not on shift now. */
+  readonly onShift: OnShiftView | null;
+}
+
+export interface BoardView {
+  readonly branch: { readonly id: string; readonly name: string; readonly timezone: string };
+  readonly now: Instant;
+  readonly desks: readonly DeskView[];
+  readonly onShift: readonly OnShiftView[];
+}
+
+export interface RosterCommandInput {
+  readonly kind: Exclude<RosterFactKind, "crm-login" | "closed-elsewhere">;
+  readonly employeeId: string;
+  /** Required for check-in and handover. */
+  readonly deskId: string | null;
+  /** When it happened; defaults to now. A time in the past is a correction and leaves an audit entry. */
+  readonly at?: Instant;
+  readonly source: FactSource;
+  /** The manager acting on someone else's shift (kiosk manager PIN); must have a manager role. */
+  readonly actorId?: string | null;
+}
+
+export interface AuditEntry {
+  readonly id: number;
+  readonly at: Instant;
+  readonly actorId: string | null;
+  readonly action: string;
+  readonly detail: string;
+}
+
+/**
+ * What the kiosk, the admin page and the API may ask of the roster. Every method that records a
+ * fact has made it durable (SQLite, synchronous=FULL) before it returns ok.
+ */
+export interface RosterPort {
+  board(now: Instant): BoardView;
+  employees(now: Instant): readonly EmployeeView[];
+  /** Checks a PIN; five wrong tries lock the employee for five minutes (durable across restarts). */
+  verifyPin(employeeId: string, pin: string, now: Instant): Promise<PinResult>;
+  record(input: RosterCommandInput, now: Instant): Result<RosterFact, RecordErrorCode>;
+  ownerOf(extension: string, at: Instant): Owner;
+  /** Owners now of every extension the box knows (desk extensions and dedicated ones), for R0.4. */
+  owners(now: Instant): readonly Owner[];
+  changesBetween(from: Instant, to: Instant): readonly RosterChange[];
+  audit(limit: number): readonly AuditEntry[];
+  /** Called after every recorded fact; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void;
+}
