@@ -1,4 +1,4 @@
-import { z } from "zod";
+import type { z } from "zod";
 import { type Config, configSchema } from "./schema.ts";
 
 export class ConfigError extends Error {
@@ -40,10 +40,12 @@ export function loadConfig(options: {
     if (!name.startsWith(ENV_PREFIX) || value === undefined) continue;
     const rest = name.slice(ENV_PREFIX.length).toLowerCase();
     const section = SECTIONS.find((s) => rest.startsWith(`${s}_`));
-    if (section === undefined) throw new ConfigError([`${name}: no such setting (sections: ${SECTIONS.join(", ")})`]);
+    if (section === undefined)
+      throw new ConfigError([`${name}: no such setting (sections: ${SECTIONS.join(", ")})`]);
     const key = rest.slice(section.length + 1);
-    const table = (raw[section] ??= {}) as Record<string, unknown>;
+    const table = isTable(raw[section]) ? raw[section] : {};
     table[key] = value;
+    raw[section] = table;
     fromEnv.set(`${section}.${key}`, name);
   }
   const result = configSchema.safeParse(raw);
@@ -51,21 +53,31 @@ export function loadConfig(options: {
   throw new ConfigError(result.error.issues.map((issue) => describe(issue, raw, fromEnv)));
 }
 
-function describe(issue: z.core.$ZodIssue, raw: Record<string, unknown>, fromEnv: Map<string, string>): string {
-  const key = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "[");
+function describe(
+  issue: z.core.$ZodIssue,
+  raw: Record<string, unknown>,
+  fromEnv: Map<string, string>,
+): string {
+  const key = issue.path
+    .map((p) => (typeof p === "number" ? `[${p}]` : String(p)))
+    .join(".")
+    .replace(/\.\[/g, "[");
   const value = issue.path.reduce<unknown>(
-    (node, p) => (node !== null && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[p] : undefined),
+    (node, p) =>
+      node !== null && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[p] : undefined,
     raw,
   );
   const where = fromEnv.has(key) ? ` (from ${fromEnv.get(key)})` : "";
-  if (value === undefined) return `${key || "config"}: required, missing${where}; expected ${expected(issue)}`;
+  if (value === undefined)
+    return `${key || "config"}: required, missing${where}; expected ${expected(issue)}`;
   const shown = /token|secret|password/.test(key) ? "(hidden)" : JSON.stringify(value);
   return `${key}${where} = ${shown}: expected ${expected(issue)}`;
 }
 
 function expected(issue: z.core.$ZodIssue): string {
   if (issue.code === "invalid_type") return issue.expected;
-  if (issue.code === "invalid_value") return `one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+  if (issue.code === "invalid_value")
+    return `one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
   if (issue.code === "unrecognized_keys") return `no unknown keys (${issue.keys.join(", ")})`;
   return issue.message;
 }
@@ -74,7 +86,9 @@ function readFile(path: string): string {
   try {
     return require("node:fs").readFileSync(path, "utf8") as string;
   } catch (error) {
-    throw new ConfigError([`${path}: cannot read the config file (${(error as NodeJS.ErrnoException).code ?? error})`]);
+    throw new ConfigError([
+      `${path}: cannot read the config file (${(error as NodeJS.ErrnoException).code ?? error})`,
+    ]);
   }
 }
 
@@ -86,4 +100,5 @@ function merge(into: Record<string, unknown>, from: Record<string, unknown>): vo
   }
 }
 
-const isTable = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+const isTable = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === "object" && !Array.isArray(v);

@@ -33,11 +33,10 @@ export const configSchema = z
       name: z.string().min(1).max(120),
       timezone: timezone.default("Europe/Moscow"),
     }),
-    http: z
-      .object({
-        listen: listen.default("0.0.0.0:8080"),
-        admin_token: z.string().min(16, "at least 16 characters (e.g. from `openssl rand -hex 24`)"),
-      }),
+    http: z.object({
+      listen: listen.default("0.0.0.0:8080"),
+      admin_token: z.string().min(16, "at least 16 characters (e.g. from `openssl rand -hex 24`)"),
+    }),
     storage: z.object({ dir: z.string().min(1).default("/var/lib/branchbox") }).prefault({}),
     kiosk: z
       .object({
@@ -63,7 +62,11 @@ export const configSchema = z
       ] as const) {
         const key = `${kind}:${value}`;
         if (seen.has(key)) {
-          ctx.addIssue({ code: "custom", path: ["desks", i, kind], message: `unique; ${seen.get(key)} has it too` });
+          ctx.addIssue({
+            code: "custom",
+            path: ["desks", i, kind],
+            message: `unique; ${seen.get(key)} has it too`,
+          });
         }
         seen.set(key, `desks[${i}]`);
       }

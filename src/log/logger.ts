@@ -23,7 +23,9 @@ export function createLogger(
   const base = options.base ?? {};
   const emit = (level: Level, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] < min) return;
-    write(JSON.stringify({ ts: new Date().toISOString(), level, msg, ...redact(base), ...redact(fields ?? {}) }));
+    write(
+      JSON.stringify({ ts: new Date().toISOString(), level, msg, ...redact(base), ...redact(fields ?? {}) }),
+    );
   };
   return {
     debug: (msg, fields) => emit("debug", msg, fields),
@@ -38,7 +40,8 @@ function redact(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fields)) {
     if (SECRET_KEY.test(key)) out[key] = "[redacted]";
-    else if (value instanceof Error) out[key] = { name: value.name, message: value.message, code: (value as { code?: unknown }).code };
+    else if (value instanceof Error)
+      out[key] = { name: value.name, message: value.message, code: (value as { code?: unknown }).code };
     else out[key] = value;
   }
   return out;

@@ -1,6 +1,14 @@
 import type { DomainError, Result } from "../domain/errors.ts";
 import type { RosterErrorCode } from "../domain/roster/roster-timeline.ts";
-import type { FactSource, Instant, Owner, RosterChange, RosterFact, RosterFactKind, Role } from "../domain/roster/types.ts";
+import type {
+  FactSource,
+  Instant,
+  Owner,
+  Role,
+  RosterChange,
+  RosterFact,
+  RosterFactKind,
+} from "../domain/roster/types.ts";
 
 export type PinErrorCode = "ROSTER.UNKNOWN_EMPLOYEE" | "ROSTER.PIN_WRONG" | "ROSTER.PIN_LOCKED";
 export type RecordErrorCode = RosterErrorCode | "ROSTER.BAD_TIME" | "ROSTER.NOT_A_MANAGER";
@@ -12,7 +20,9 @@ export interface PinError extends DomainError<PinErrorCode> {
   readonly lockedUntil?: Instant;
 }
 
-export type PinResult = { readonly ok: true; readonly value: EmployeeView } | { readonly ok: false; readonly error: PinError };
+export type PinResult =
+  | { readonly ok: true; readonly value: EmployeeView }
+  | { readonly ok: false; readonly error: PinError };
 
 export interface HolderView {
   readonly employeeId: string;

@@ -1,0 +1,53 @@
+import type { Database } from "bun:sqlite";
+import type { Hono } from "hono";
+import type { Config } from "./config/schema.ts";
+import { createHttpApp } from "./http/app.ts";
+import type { HttpDeps } from "./http/deps.ts";
+import type { Logger } from "./log/logger.ts";
+import { RosterService } from "./service/roster-service.ts";
+import { importStaff, type StaffEntry } from "./service/staff-import.ts";
+import { openDatabase } from "./store/db.ts";
+import { staffStore } from "./store/staff-store.ts";
+import { VERSION } from "./version.ts";
+
+export interface Box {
+  readonly config: Config;
+  readonly db: Database;
+  readonly roster: RosterService;
+  readonly app: Hono;
+  readonly deps: HttpDeps;
+  close(): void;
+}
+
+export interface BoxOptions {
+  readonly log: Logger;
+  readonly now?: () => number;
+  /** Staff to import when the database has none yet (the --demo branch). */
+  readonly seedStaff?: readonly StaffEntry[];
+}
+
+/** The composition root: one database, one roster, one HTTP app, wired once. */
+export async function createBox(config: Config, options: BoxOptions): Promise<Box> {
+  const now = options.now ?? Date.now;
+  const db = openDatabase(config.storage.dir);
+  const staff = staffStore(db);
+  if (options.seedStaff !== undefined && staff.list().length === 0)
+    await importStaff(staff, options.seedStaff, now());
+  const roster = new RosterService(db, config, options.log);
+  const deps: HttpDeps = { config, roster, log: options.log, now, version: VERSION };
+  const app = createHttpApp(deps, await pageRoutes(deps));
+  return { config, db, roster, app, deps, close: () => db.close() };
+}
+
+async function pageRoutes(deps: HttpDeps) {
+  return {};
+}
+
+/** Listens on `http.listen`; Bun's idle timeout stays at its 10 s, the SSE stream beats under it. */
+export function listen(box: Box): ReturnType<typeof Bun.serve> {
+  const listenOn = box.config.http.listen;
+  const cut = listenOn.lastIndexOf(":");
+  const hostname = listenOn.slice(0, cut).replace(/^\[|\]$/g, "");
+  const port = Number(listenOn.slice(cut + 1));
+  return Bun.serve({ hostname, port, fetch: box.app.fetch });
+}

@@ -1,0 +1,184 @@
+import { Database } from "bun:sqlite";
+import { accessSync, constants, existsSync, statfsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { loadConfig } from "./config/load.ts";
+import type { Config } from "./config/schema.ts";
+import { DEMO_CONFIG } from "./demo.ts";
+import { DB_FILE } from "./store/db.ts";
+
+type Status = "OK" | "WARN" | "FAIL";
+interface Check {
+  readonly name: string;
+  readonly status: Status;
+  readonly detail: string;
+  /** What to do, for WARN and FAIL. */
+  readonly fix?: string;
+}
+
+const MB = 1024 * 1024;
+
+/**
+ * `branchbox doctor`: every check on its own line with OK/WARN/FAIL and, where something is
+ * wrong, what to do. Exit code 1 when any check fails.
+ */
+export async function runDoctor(configPath: string | undefined, demo: boolean): Promise<number> {
+  const checks: Check[] = [];
+  let config: Config | null = null;
+  try {
+    config = loadConfig({
+      file: configPath,
+      env: process.env,
+      base: demo ? { ...DEMO_CONFIG, http: { admin_token: "doctor-demo-placeholder" } } : undefined,
+    });
+    checks.push({
+      name: "config",
+      status: "OK",
+      detail: `${configPath ?? "demo defaults"}: branch ${config.branch.id}, ${config.desks.length} desk(s)`,
+    });
+  } catch (error) {
+    checks.push({
+      name: "config",
+      status: "FAIL",
+      detail: (error as Error).message,
+      fix: "correct the file; see firmware-config/branchbox.toml.example",
+    });
+  }
+  if (config !== null) {
+    checks.push(
+      checkDatabase(config.storage.dir),
+      checkDisk(config.storage.dir),
+      await checkClock(),
+      await checkPort(config.http.listen),
+    );
+  }
+  for (const c of checks) {
+    console.log(`${c.status.padEnd(5)} ${c.name.padEnd(9)} ${c.detail}${c.fix ? `\n      -> ${c.fix}` : ""}`);
+  }
+  const failed = checks.filter((c) => c.status === "FAIL").length;
+  console.log(failed === 0 ? "doctor: all checks passed" : `doctor: ${failed} check(s) failed`);
+  return failed === 0 ? 0 : 1;
+}
+
+function checkDatabase(dir: string): Check {
+  const path = join(dir, DB_FILE);
+  if (!existsSync(path)) {
+    return {
+      name: "database",
+      status: "WARN",
+      detail: `${path} does not exist yet`,
+      fix: "it is created on the first `branchbox serve` or `branchbox migrate`",
+    };
+  }
+  try {
+    const db = new Database(path, { readonly: true });
+    const result = db.query<{ integrity_check: string }, []>("PRAGMA integrity_check").get()?.integrity_check;
+    const version =
+      db.query<{ v: number }, []>("SELECT max(version) AS v FROM schema_migrations").get()?.v ?? 0;
+    db.close();
+    return result === "ok"
+      ? { name: "database", status: "OK", detail: `${path}: integrity ok, schema version ${version}` }
+      : {
+          name: "database",
+          status: "FAIL",
+          detail: `${path}: integrity check says ${result}`,
+          fix: "stop the service and restore the database from a backup",
+        };
+  } catch (error) {
+    return {
+      name: "database",
+      status: "FAIL",
+      detail: `${path}: ${(error as Error).message}`,
+      fix: "check the file's owner and permissions, or restore it from a backup",
+    };
+  }
+}
+
+function checkDisk(dir: string): Check {
+  let existing = resolve(dir);
+  while (!existsSync(existing) && existing !== dirname(existing)) existing = dirname(existing);
+  try {
+    accessSync(existing, constants.W_OK);
+  } catch {
+    return {
+      name: "disk",
+      status: "FAIL",
+      detail: `${existing} is not writable`,
+      fix: `give the branchbox user write access to ${dir}`,
+    };
+  }
+  const fs = statfsSync(existing);
+  const free = fs.bavail * fs.bsize;
+  const detail = `${Math.round(free / MB)} MB free at ${existing}`;
+  if (free < 100 * MB)
+    return {
+      name: "disk",
+      status: "FAIL",
+      detail,
+      fix: "free disk space: the box stops recording below 100 MB",
+    };
+  if (free < 1024 * MB)
+    return { name: "disk", status: "WARN", detail, fix: "less than 1 GB left; free some space" };
+  return { name: "disk", status: "OK", detail };
+}
+
+async function checkClock(): Promise<Check> {
+  try {
+    const proc = Bun.spawn(["timedatectl", "show", "-p", "NTPSynchronized", "--value"], {
+      stdout: "pipe",
+      stderr: "ignore",
+    });
+    const out = (await new Response(proc.stdout).text()).trim();
+    if ((await proc.exited) === 0 && out === "yes")
+      return { name: "clock", status: "OK", detail: "synchronized (NTP)" };
+    if (out === "no") {
+      return {
+        name: "clock",
+        status: "FAIL",
+        detail: "not synchronized",
+        fix: "enable time sync: `timedatectl set-ntp true`; call times depend on it",
+      };
+    }
+  } catch {
+    // no timedatectl (a container, a minimal system): say so below.
+  }
+  return {
+    name: "clock",
+    status: "WARN",
+    detail: "cannot tell whether the clock is synchronized (no timedatectl)",
+    fix: "make sure NTP runs on this machine",
+  };
+}
+
+async function checkPort(listen: string): Promise<Check> {
+  const cut = listen.lastIndexOf(":");
+  const host = listen.slice(0, cut).replace(/^\[|\]$/g, "");
+  const port = Number(listen.slice(cut + 1));
+  const probeHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+  try {
+    const response = await fetch(`http://${probeHost}:${port}/healthz`, {
+      signal: AbortSignal.timeout(1500),
+    });
+    const body = (await response.json()) as { status?: string; version?: string };
+    if (body.status === "ok")
+      return { name: "kiosk", status: "OK", detail: `branchbox ${body.version} is serving on ${listen}` };
+  } catch {
+    // nothing answering /healthz: see whether the port is free.
+  }
+  try {
+    const server = Bun.listen({ hostname: host, port, socket: { data() {} } });
+    server.stop(true);
+    return {
+      name: "kiosk",
+      status: "WARN",
+      detail: `port ${port} is free but branchbox is not serving`,
+      fix: "start it: `systemctl start branchbox`",
+    };
+  } catch {
+    return {
+      name: "kiosk",
+      status: "FAIL",
+      detail: `port ${port} is taken by another program`,
+      fix: "stop that program or change http.listen",
+    };
+  }
+}

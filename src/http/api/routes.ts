@@ -1,0 +1,123 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { z } from "zod";
+import type { RosterCommandInput } from "../../service/roster-port.ts";
+import type { HttpDeps } from "../deps.ts";
+import { errorBody, statusOf } from "./errors.ts";
+
+const id = z.string().min(1).max(64);
+const isoInstant = z
+  .string()
+  .max(40)
+  .regex(
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/,
+    "an ISO-8601 time with a zone, e.g. 2026-11-21T09:00:00+03:00",
+  );
+
+const bodies = {
+  "check-in": z.strictObject({ employeeId: id, deskId: id, at: isoInstant.optional() }),
+  handover: z.strictObject({ employeeId: id, deskId: id, at: isoInstant.optional() }),
+  "check-out": z.strictObject({ employeeId: id, at: isoInstant.optional() }),
+  "break-start": z.strictObject({ employeeId: id, at: isoInstant.optional() }),
+  "break-end": z.strictObject({ employeeId: id, at: isoInstant.optional() }),
+} as const;
+
+type Kind = keyof typeof bodies;
+
+const describeIssues = (error: z.ZodError) =>
+  error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
+
+/** Parses an ISO time into an instant; `null` for a time that does not exist (e.g. Feb 30). */
+function parseInstant(text: string): number | null {
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/** `/api/v1`: JSON in, JSON out, every error `{error: {code, message}}` with a stable code. */
+export function apiRoutes(deps: HttpDeps): Hono {
+  const api = new Hono();
+  api.use(
+    bodyLimit({
+      maxSize: 16 * 1024,
+      onError: (c) => c.json(errorBody("API.TOO_LARGE", "the body is over 16 KiB"), 413),
+    }),
+  );
+
+  api.get("/desks", (c) =>
+    c.json(
+      deps.roster.board(deps.now()).desks.map((d) => ({
+        id: d.id,
+        name: d.name,
+        extension: d.extension,
+        holder: d.holder === null ? null : { ...d.holder, since: new Date(d.holder.since).toISOString() },
+      })),
+    ),
+  );
+
+  api.get("/owner", (c) => {
+    const extension = c.req.query("extension");
+    const atText = c.req.query("at");
+    if (extension === undefined || !/^[0-9*#+]{1,16}$/.test(extension)) {
+      return c.json(errorBody("API.INVALID_QUERY", "extension: required, digits (e.g. ?extension=101)"), 400);
+    }
+    let at = deps.now();
+    if (atText !== undefined) {
+      const parsed = isoInstant.safeParse(atText);
+      const ms = parsed.success ? parseInstant(atText) : null;
+      if (ms === null)
+        return c.json(
+          errorBody("ROSTER.BAD_TIME", `at: expected an ISO-8601 time with a zone, got "${atText}"`),
+          400,
+        );
+      at = ms;
+    }
+    const owner = deps.roster.ownerOf(extension, at);
+    return c.json({
+      extension,
+      at: new Date(at).toISOString(),
+      employeeId: owner.employeeId,
+      rule: owner.rule,
+      reason: owner.reason,
+    });
+  });
+
+  for (const kind of Object.keys(bodies) as Kind[]) {
+    api.post(`/roster/${kind}`, async (c) => {
+      let json: unknown;
+      try {
+        json = await c.req.json();
+      } catch {
+        return c.json(errorBody("API.BAD_JSON", "the body is not valid JSON"), 400);
+      }
+      const parsed = bodies[kind].safeParse(json);
+      if (!parsed.success) return c.json(errorBody("API.INVALID_BODY", describeIssues(parsed.error)), 400);
+      const body = parsed.data;
+      const at = body.at === undefined ? undefined : parseInstant(body.at);
+      if (at === null)
+        return c.json(errorBody("ROSTER.BAD_TIME", `at: "${body.at}" is not a real time`), 400);
+      const input: RosterCommandInput = {
+        kind,
+        employeeId: body.employeeId,
+        deskId: "deskId" in body ? (body.deskId as string) : null,
+        source: "api",
+        ...(at === undefined ? {} : { at }),
+      };
+      const result = deps.roster.record(input, deps.now());
+      if (!result.ok)
+        return c.json(errorBody(result.error.code, result.error.message), statusOf(result.error.code));
+      const fact = result.value;
+      return c.json({
+        seq: fact.seq,
+        kind: fact.kind,
+        employeeId: fact.employeeId,
+        deskId: fact.deskId,
+        at: new Date(fact.at).toISOString(),
+      });
+    });
+  }
+
+  api.notFound((c) =>
+    c.json(errorBody("API.NOT_FOUND", `no such endpoint: ${c.req.method} ${c.req.path}`), 404),
+  );
+  return api;
+}

@@ -1,0 +1,63 @@
+import { Hono } from "hono";
+import { csrf } from "hono/csrf";
+import { secureHeaders } from "hono/secure-headers";
+import { StorageError, toStorageError } from "../store/db.ts";
+import { errorBody, statusOf } from "./api/errors.ts";
+import { apiRoutes } from "./api/routes.ts";
+import { adminAuth } from "./auth.ts";
+import type { HttpDeps } from "./deps.ts";
+
+export interface PageRoutes {
+  /** The kiosk, mounted at "/". */
+  readonly kiosk?: Hono;
+  /** The admin page, mounted at "/admin" behind the admin token. */
+  readonly admin?: Hono;
+}
+
+/**
+ * The box's whole HTTP surface. Security by default: a CSP that allows only the box's own
+ * scripts and styles, CSRF (Origin) checks on every form post, the admin token on /admin and
+ * /api, and no secret in any log line.
+ */
+export function createHttpApp(deps: HttpDeps, pages: PageRoutes = {}): Hono {
+  const app = new Hono();
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+      referrerPolicy: "no-referrer",
+    }),
+  );
+  // The API is bearer-authenticated (a browser never sends it by itself); forms elsewhere are not.
+  app.use(async (c, next) => (c.req.path.startsWith("/api/") ? next() : csrf()(c, next)));
+
+  app.get("/healthz", (c) => c.json({ status: "ok", version: deps.version }));
+  app.use("/api/v1/*", adminAuth(deps.config.http.admin_token));
+  app.route("/api/v1", apiRoutes(deps));
+  if (pages.admin !== undefined) {
+    app.use("/admin", adminAuth(deps.config.http.admin_token, { realm: "branchbox admin" }));
+    app.use("/admin/*", adminAuth(deps.config.http.admin_token, { realm: "branchbox admin" }));
+    app.route("/admin", pages.admin);
+  }
+  if (pages.kiosk !== undefined) app.route("/", pages.kiosk);
+
+  app.onError((thrown, c) => {
+    const error = toStorageError("the database", thrown);
+    const code = error instanceof StorageError ? error.code : "INTERNAL";
+    deps.log.error("request failed", { method: c.req.method, path: c.req.path, code, error });
+    const message =
+      error instanceof StorageError ? error.message : "something went wrong on the box; try again";
+    return c.json(errorBody(code, message), statusOf(code));
+  });
+  return app;
+}

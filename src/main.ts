@@ -1,0 +1,168 @@
+#!/usr/bin/env bun
+import { existsSync, readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { createBox, listen } from "./app.ts";
+import { ConfigError, loadConfig } from "./config/load.ts";
+import type { Config } from "./config/schema.ts";
+import { DEMO_CONFIG, DEMO_STAFF } from "./demo.ts";
+import { runDoctor } from "./doctor.ts";
+import { createLogger } from "./log/logger.ts";
+import { importStaff, parseStaff, StaffImportError } from "./service/staff-import.ts";
+import { openDatabase, StorageError } from "./store/db.ts";
+import { migrate } from "./store/migrations.ts";
+import { staffStore } from "./store/staff-store.ts";
+import { COMMIT, VERSION } from "./version.ts";
+
+const DEFAULT_CONFIG = "/etc/branchbox/branchbox.toml";
+
+const USAGE = `branchbox ${VERSION}: the branch-office telephony box
+
+usage:
+  branchbox serve [--config FILE] [--demo]   run the box (kiosk, admin, API)
+  branchbox migrate [--config FILE]          apply database migrations
+  branchbox staff import FILE [--config FILE] import or update staff from a JSON list
+  branchbox doctor [--config FILE]           check config, database, disk, clock, ports
+  branchbox version                          print version and commit
+
+The config file defaults to ${DEFAULT_CONFIG}; BRANCHBOX_<SECTION>_<KEY> variables override it.
+--demo runs a demo branch with data under ./data and prints its PINs.`;
+
+/** Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad config. */
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { config: { type: "string" }, demo: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || command === undefined || command === "help") {
+    console.log(USAGE);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  const config = () => readConfig(values.config, values.demo === true);
+  switch (command) {
+    case "version":
+      console.log(`branchbox ${VERSION} (${COMMIT})`);
+      return 0;
+    case "serve":
+      return serve(config(), values.demo === true);
+    case "migrate": {
+      const db = openDatabase(config().storage.dir);
+      const applied = migrate(db);
+      db.close();
+      console.log(
+        applied.length === 0 ? "database is up to date" : `applied migrations ${applied.join(", ")}`,
+      );
+      return 0;
+    }
+    case "staff": {
+      const [sub, file] = rest;
+      if (sub !== "import" || file === undefined) throw new UsageError("usage: branchbox staff import FILE");
+      return staffImport(config(), file);
+    }
+    case "doctor":
+      return runDoctor(values.config ?? (values.demo ? undefined : DEFAULT_CONFIG), values.demo === true);
+    default:
+      throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+export function readConfig(file: string | undefined, demo: boolean): Config {
+  const path = file ?? (demo ? undefined : DEFAULT_CONFIG);
+  if (path !== undefined && file === undefined && !existsSync(path)) {
+    throw new ConfigError([`${path}: no config file; pass --config FILE, or --demo to try the box`]);
+  }
+  const base = demo ? { ...DEMO_CONFIG, http: { admin_token: demoToken() } } : undefined;
+  return loadConfig({ file: path, env: process.env, base });
+}
+
+/** The demo's admin token: kept under the demo data folder so a restart keeps it. */
+function demoToken(): string {
+  const dir = process.env.BRANCHBOX_STORAGE_DIR ?? DEMO_CONFIG.storage.dir;
+  const path = `${dir}/demo-admin-token`;
+  if (existsSync(path)) return readFileSync(path, "utf8").trim();
+  const token = Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString("hex");
+  require("node:fs").mkdirSync(dir, { recursive: true });
+  require("node:fs").writeFileSync(path, token, { mode: 0o600 });
+  return token;
+}
+
+async function serve(config: Config, demo: boolean): Promise<number> {
+  const log = createLogger({ base: { branch: config.branch.id } });
+  const box = await createBox(config, { log, ...(demo ? { seedStaff: DEMO_STAFF } : {}) });
+  const server = listen(box);
+  log.info("serving", {
+    url: server.url.href,
+    version: VERSION,
+    commit: COMMIT,
+    storage: config.storage.dir,
+  });
+  if (demo) {
+    console.error(
+      [
+        "",
+        `  branchbox demo: ${server.url.href}  (admin: ${server.url.href}admin)`,
+        `  admin token (demo only): ${config.http.admin_token}`,
+        "  demo PINs: " +
+          DEMO_STAFF.map((s) => `${s.name} ${s.pin}${s.role === "reception" ? "" : ` (${s.role})`}`).join(
+            ", ",
+          ),
+        "",
+      ].join("\n"),
+    );
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info("stopping", { signal });
+      server.stop();
+      box.close();
+      resolve();
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+  return 0;
+}
+
+async function staffImport(config: Config, file: string): Promise<number> {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new StaffImportError(`${file}: cannot read it as JSON (${(error as Error).message})`);
+  }
+  const entries = parseStaff(json);
+  const db = openDatabase(config.storage.dir);
+  try {
+    const { added, updated } = await importStaff(staffStore(db), entries, Date.now());
+    console.log(`staff imported: ${added} added, ${updated} updated`);
+  } finally {
+    db.close();
+  }
+  return 0;
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      if (error instanceof UsageError || error instanceof ConfigError || error instanceof StaffImportError) {
+        console.error(`branchbox: ${error.message}`);
+        process.exit(2);
+      }
+      if (error instanceof TypeError && (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+        console.error(`branchbox: ${error.message}\n\n${USAGE}`);
+        process.exit(2);
+      }
+      if (error instanceof StorageError) {
+        console.error(`branchbox: ${error.message}`);
+        process.exit(1);
+      }
+      console.error("branchbox: failed:", error);
+      process.exit(1);
+    },
+  );
+}

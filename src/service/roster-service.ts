@@ -1,0 +1,209 @@
+import type { Database } from "bun:sqlite";
+import type { Config } from "../config/schema.ts";
+import { fail, ok, type Result } from "../domain/errors.ts";
+import { RosterTimeline } from "../domain/roster/roster-timeline.ts";
+import type { Instant, Owner, RosterFact, StaffMember } from "../domain/roster/types.ts";
+import type { Logger } from "../log/logger.ts";
+import { type RosterStore, rosterStore } from "../store/roster-store.ts";
+import { type StaffRow, type StaffStore, staffStore } from "../store/staff-store.ts";
+import type {
+  AuditEntry,
+  BoardView,
+  DeskView,
+  EmployeeView,
+  OnShiftView,
+  PinResult,
+  RecordErrorCode,
+  RosterCommandInput,
+  RosterPort,
+} from "./roster-port.ts";
+
+const MINUTE = 60_000;
+/** A fact this far in the future is a wrong clock or a typo, not a plan. */
+const MAX_FUTURE_MS = MINUTE;
+/** Corrections reach back a month at most; older history is settled. */
+const MAX_PAST_MS = 31 * 24 * 60 * MINUTE;
+/** A fact older than this when recorded is a correction and leaves an audit entry. */
+const CORRECTION_AFTER_MS = MINUTE;
+
+const isManager = (s: StaffMember | undefined) => s?.role === "manager" || s?.role === "senior_manager";
+
+/**
+ * The roster as the box runs it: facts are made durable in SQLite first, then folded into the
+ * in-memory timeline that answers every ownership question.
+ */
+export class RosterService implements RosterPort {
+  private readonly facts: RosterStore;
+  private readonly staffRows: StaffStore;
+  private readonly timeline: RosterTimeline;
+  private readonly listeners = new Set<() => void>();
+  private staff = new Map<string, StaffRow>();
+  private dataVersion = -1;
+  private readonly dataVersionQuery;
+
+  constructor(
+    db: Database,
+    private readonly config: Config,
+    private readonly log: Logger,
+  ) {
+    this.facts = rosterStore(db);
+    this.staffRows = staffStore(db);
+    this.dataVersionQuery = db.query<{ data_version: number }, []>("PRAGMA data_version");
+    this.timeline = new RosterTimeline(
+      { desks: config.desks, staff: [], maxShiftMs: config.roster.max_shift_hours * 60 * MINUTE },
+      this.facts.facts(),
+    );
+    this.refreshStaff();
+  }
+
+  /** Re-reads staff when another connection (`branchbox staff import`, HQ sync) changed the database. */
+  refreshStaff(): void {
+    const version = this.dataVersionQuery.get()?.data_version ?? 0;
+    if (version === this.dataVersion) return;
+    this.dataVersion = version;
+    const rows = this.staffRows.list();
+    this.staff = new Map(rows.map((r) => [r.id, r]));
+    this.timeline.setStaff(rows);
+  }
+
+  board(now: Instant): BoardView {
+    this.refreshStaff();
+    const desks: DeskView[] = this.config.desks.map((desk) => {
+      const holder = this.timeline.holderAt(desk.id, now);
+      return {
+        ...desk,
+        holder:
+          holder === null
+            ? null
+            : { employeeId: holder.employeeId, name: this.nameOf(holder.employeeId), since: holder.from },
+      };
+    });
+    const { id, name, timezone } = this.config.branch;
+    return { branch: { id, name, timezone }, now, desks, onShift: this.onShift(now) };
+  }
+
+  employees(now: Instant): EmployeeView[] {
+    this.refreshStaff();
+    const onShift = new Map(this.onShift(now).map((s) => [s.employeeId, s]));
+    return [...this.staff.values()].map((s) => this.view(s, onShift.get(s.id) ?? null));
+  }
+
+  async verifyPin(employeeId: string, pin: string, now: Instant): Promise<PinResult> {
+    this.refreshStaff();
+    const member = this.staff.get(employeeId);
+    if (member === undefined) return fail("ROSTER.UNKNOWN_EMPLOYEE", `no employee with id "${employeeId}"`);
+    const { max, lockMs } = {
+      max: this.config.roster.pin_max_attempts,
+      lockMs: this.config.roster.pin_lock_minutes * MINUTE,
+    };
+    const before = this.facts.pinAttempts(employeeId);
+    if (before.lockedUntil > now) {
+      return {
+        ok: false,
+        error: { code: "ROSTER.PIN_LOCKED", message: "too many wrong PINs", lockedUntil: before.lockedUntil },
+      };
+    }
+    if (await Bun.password.verify(pin, member.pinHash)) {
+      if (before.failures > 0) this.facts.setPinAttempts(employeeId, { failures: 0, lockedUntil: 0 });
+      return ok(this.view(member, this.onShift(now).find((s) => s.employeeId === employeeId) ?? null));
+    }
+    // Re-read after the slow hash: another kiosk may have counted a failure meanwhile.
+    const failures = this.facts.pinAttempts(employeeId).failures + 1;
+    if (failures >= max) {
+      const lockedUntil = now + lockMs;
+      this.facts.setPinAttempts(employeeId, { failures: 0, lockedUntil });
+      this.log.warn("pin locked", { employeeId, until: new Date(lockedUntil).toISOString() });
+      return { ok: false, error: { code: "ROSTER.PIN_LOCKED", message: "too many wrong PINs", lockedUntil } };
+    }
+    this.facts.setPinAttempts(employeeId, { failures, lockedUntil: 0 });
+    return {
+      ok: false,
+      error: { code: "ROSTER.PIN_WRONG", message: "wrong PIN", attemptsLeft: max - failures },
+    };
+  }
+
+  record(input: RosterCommandInput, now: Instant): Result<RosterFact, RecordErrorCode> {
+    this.refreshStaff();
+    const at = input.at ?? now;
+    if (!Number.isFinite(at) || at > now + MAX_FUTURE_MS) {
+      return fail("ROSTER.BAD_TIME", "the time is in the future; send the time it happened, or none for now");
+    }
+    if (at < now - MAX_PAST_MS) return fail("ROSTER.BAD_TIME", "the time is more than 31 days in the past");
+    const actorId = input.actorId ?? null;
+    if (actorId !== null && actorId !== input.employeeId && !isManager(this.staff.get(actorId))) {
+      return fail(
+        "ROSTER.NOT_A_MANAGER",
+        `only a manager may change another employee's shift (${actorId} is not one)`,
+      );
+    }
+    const command = { kind: input.kind, employeeId: input.employeeId, deskId: input.deskId, at };
+    const problem = this.timeline.check(command);
+    if (problem !== null) return { ok: false, error: problem };
+
+    const correction = at < now - CORRECTION_AFTER_MS || (actorId !== null && actorId !== input.employeeId);
+    const audit = correction
+      ? {
+          at: now,
+          actorId,
+          action: `roster.${input.kind}`,
+          detail: `${input.kind} of ${input.employeeId}${input.deskId ? ` at ${input.deskId}` : ""} as of ${new Date(at).toISOString()}, entered via ${input.source}${actorId ? ` by ${actorId}` : ""}`,
+        }
+      : null;
+    const fact = this.facts.append({ ...command, recordedAt: now, source: input.source, actorId }, audit);
+    this.timeline.add(fact);
+    this.log.info("roster fact", {
+      kind: fact.kind,
+      employeeId: fact.employeeId,
+      deskId: fact.deskId,
+      source: fact.source,
+      seq: fact.seq,
+    });
+    for (const listener of this.listeners) listener();
+    return ok(fact);
+  }
+
+  ownerOf(extension: string, at: Instant): Owner {
+    return this.timeline.ownerOf(extension, at);
+  }
+
+  owners(now: Instant): Owner[] {
+    this.refreshStaff();
+    const extensions = new Set(this.config.desks.map((d) => d.extension));
+    for (const member of this.staff.values()) if (member.extension !== null) extensions.add(member.extension);
+    return [...extensions].sort().map((ext) => this.timeline.ownerOf(ext, now));
+  }
+
+  changesBetween(from: Instant, to: Instant) {
+    return this.timeline.changesBetween(from, to);
+  }
+
+  audit(limit: number): AuditEntry[] {
+    return this.facts.audit(limit);
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private onShift(now: Instant): OnShiftView[] {
+    const deskNames = new Map(this.config.desks.map((d) => [d.id, d.name]));
+    return this.timeline.onShiftAt(now).map(({ shift, onBreak, holdsPhone }) => ({
+      employeeId: shift.employeeId,
+      name: this.nameOf(shift.employeeId),
+      deskId: shift.deskId,
+      deskName: deskNames.get(shift.deskId) ?? shift.deskId,
+      since: shift.from,
+      onBreak,
+      holdsPhone,
+    }));
+  }
+
+  private view(member: StaffRow, onShift: OnShiftView | null): EmployeeView {
+    return { id: member.id, name: member.name, role: member.role, extension: member.extension, onShift };
+  }
+
+  private nameOf(employeeId: string): string {
+    return this.staff.get(employeeId)?.name ?? employeeId;
+  }
+}

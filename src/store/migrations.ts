@@ -1,0 +1,78 @@
+import type { Database } from "bun:sqlite";
+
+interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** Append only: a released migration is never edited; a change is a new one. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "staff, roster facts, PIN attempts, audit",
+    sql: `
+      CREATE TABLE staff (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('reception', 'manager', 'senior_manager')),
+        extension TEXT,
+        pin_hash TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+
+      -- Facts are appended, never updated or deleted: a correction is a new fact with an earlier at.
+      CREATE TABLE roster_facts (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        employee_id TEXT NOT NULL,
+        desk_id TEXT,
+        at INTEGER NOT NULL,
+        recorded_at INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        actor_id TEXT
+      ) STRICT;
+
+      CREATE TABLE pin_attempts (
+        employee_id TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL,
+        locked_until INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        actor_id TEXT,
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+];
+
+export function schemaVersion(db: Database): number {
+  db.run(
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+  );
+  const row = db.query<{ v: number | null }, []>("SELECT max(version) AS v FROM schema_migrations").get();
+  return row?.v ?? 0;
+}
+
+/** Applies every pending migration, each in its own transaction; returns the versions applied. */
+export function migrate(db: Database): number[] {
+  const current = schemaVersion(db);
+  const applied: number[] = [];
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= current) continue;
+    db.transaction(() => {
+      db.run(migration.sql);
+      db.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [
+        migration.version,
+        migration.name,
+        Date.now(),
+      ]);
+    })();
+    applied.push(migration.version);
+  }
+  return applied;
+}
