@@ -62,7 +62,7 @@ export class RosterTimeline {
   private staff = new Map<string, StaffMember>();
   private staffByExtension = new Map<string, StaffMember[]>();
   private facts: RosterFact[] = [];
-  private fold = new Fold(0);
+  private fold: Fold;
 
   constructor(options: RosterTimelineOptions, facts: readonly RosterFact[] = []) {
     this.maxShiftMs = options.maxShiftMs;
@@ -72,7 +72,7 @@ export class RosterTimeline {
     }
     this.setStaff(options.staff);
     this.facts = [...facts].sort(byTime);
-    this.refold();
+    this.fold = this.refold();
   }
 
   setStaff(staff: readonly StaffMember[]): void {
@@ -103,6 +103,7 @@ export class RosterTimeline {
           ? { code: "ROSTER.ALREADY_ON_SHIFT", message: `${employeeId} is already on shift at ${deskId}` }
           : null;
       case "check-out":
+      case "closed-elsewhere":
       case "break-start":
       case "break-end":
         if (shift === null) return { code: "ROSTER.NOT_ON_SHIFT", message: `${employeeId} is not on shift` };
@@ -115,7 +116,10 @@ export class RosterTimeline {
         return null;
       case "handover":
         return this.holderAt(deskId ?? "", at)?.employeeId === employeeId
-          ? { code: "ROSTER.ALREADY_HOLDS_PHONE", message: `${employeeId} already holds the phone of ${deskId}` }
+          ? {
+              code: "ROSTER.ALREADY_HOLDS_PHONE",
+              message: `${employeeId} already holds the phone of ${deskId}`,
+            }
           : null;
       default:
         return null;
@@ -127,12 +131,12 @@ export class RosterTimeline {
     const last = this.facts.at(-1);
     if (last === undefined || byTime(last, fact) <= 0) {
       this.facts.push(fact);
-      this.fold.apply(fact, this.maxShiftMs);
+      this.fold.apply(fact);
       return;
     }
     const index = this.facts.findIndex((f) => byTime(f, fact) > 0);
     this.facts.splice(index, 0, fact);
-    this.refold();
+    this.fold = this.refold();
   }
 
   /** Who owned `extension` at `t`, by which rule, and why (R0.2, R0.3, R0.4). */
@@ -151,12 +155,17 @@ export class RosterTimeline {
           since: holder.from,
         };
       }
+      // The usual reason a desk is unmapped in the middle of a shift: its last holder is on a break.
+      const last = lastStartingBy(this.fold.spans.get(desk.id) ?? [], t);
+      const lastShift = last === undefined ? null : this.shiftAt(last.employeeId, t);
+      const away = lastShift?.deskId === desk.id && isOnBreak(lastShift, t);
+      const onBreak = away ? ` (${this.nameOf(lastShift.employeeId)} is on a break)` : "";
       return {
         extension,
         at: t,
         employeeId: null,
         rule: "unmapped",
-        reason: `${extension} is the shared phone of ${desk.name} and nobody on shift there holds it`,
+        reason: `${extension} is the shared phone of ${desk.name} and nobody on shift there holds it${onBreak}`,
         deskId: desk.id,
         since: null,
       };
@@ -189,7 +198,7 @@ export class RosterTimeline {
     if (span === undefined) return null;
     if (span.to !== null) return t < span.to ? span : null;
     if (t < span.shiftCap) return span;
-    return this.projectHolder(deskId, span, t);
+    return this.fold.projectTo(t).holders.get(deskId) ?? null;
   }
 
   /** The employee's shift covering `t`, or null. */
@@ -200,20 +209,24 @@ export class RosterTimeline {
     return shift !== undefined && t < endOf(shift) ? shift : null;
   }
 
-  /** Everyone on shift at `t` (for t at or after the last fact: the board "now"). */
+  /** Everyone on shift at `t`, earliest first: the board "now", or the roster at any past instant. */
   onShiftAt(t: Instant): OnShift[] {
     const result: OnShift[] = [];
-    for (const shift of this.fold.open.values()) {
-      if (t < shift.from || t >= shift.cap) continue;
-      const holder = this.holderAt(shift.deskId, t);
-      result.push({ shift, onBreak: isOnBreak(shift, t), holdsPhone: holder?.employeeId === shift.employeeId });
+    for (const employeeId of this.fold.shiftsByEmployee.keys()) {
+      const shift = this.shiftAt(employeeId, t);
+      if (shift === null) continue;
+      const holdsPhone = this.holderAt(shift.deskId, t)?.employeeId === employeeId;
+      result.push({ shift, onBreak: isOnBreak(shift, t), holdsPhone });
     }
     return result.sort((a, b) => a.shift.from - b.shift.from);
   }
 
-  /** Roster changes with `from <= at < to`, including automatic ones, in time order. */
+  /**
+   * Roster changes with `from <= at < to`, in time order, including the automatic ones: also those
+   * past the last fact (a shift running out at its cap tonight is listed before any new fact folds it).
+   */
   changesBetween(from: Instant, to: Instant): RosterChange[] {
-    const changes = this.fold.changes;
+    const changes = [...this.fold.changes, ...this.fold.projectTo(to).changes];
     let lo = 0;
     let hi = changes.length;
     while (lo < hi) {
@@ -243,24 +256,10 @@ export class RosterTimeline {
     return this.staff.get(employeeId)?.name ?? employeeId;
   }
 
-  private refold(): void {
-    this.fold = new Fold(0);
-    for (const fact of this.facts) this.fold.apply(fact, this.maxShiftMs);
-  }
-
-  /**
-   * The holder at `t` past the last fact, when the open holder's shift has run out by then: the
-   * phone passes as the fold would pass it at each automatic close, without changing the fold.
-   */
-  private projectHolder(deskId: string, span: HolderSpan, t: Instant): { employeeId: string; from: Instant } | null {
-    let current = { employeeId: span.employeeId, from: span.from, cap: span.shiftCap };
-    while (current.cap <= t) {
-      const closedAt = current.cap;
-      const next = nextHolder(this.fold.open.values(), deskId, closedAt, current.employeeId);
-      if (next === undefined) return null;
-      current = { employeeId: next.employeeId, from: closedAt, cap: next.cap };
-    }
-    return current;
+  private refold(): Fold {
+    const fold = new Fold(new Set(this.desks.keys()), this.maxShiftMs);
+    for (const fact of this.facts) fold.apply(fact);
+    return fold;
   }
 }
 
@@ -272,20 +271,26 @@ class Fold {
   readonly holders = new Map<string, HolderSpan>();
   readonly changes: RosterChange[] = [];
 
-  constructor(private lastAt: Instant) {}
+  constructor(
+    private readonly deskIds: ReadonlySet<string>,
+    private readonly maxShiftMs: number,
+  ) {}
 
-  apply(fact: RosterFact, maxShiftMs: number): void {
+  apply(fact: RosterFact): void {
     this.closeExpired(fact.at);
-    this.lastAt = Math.max(this.lastAt, fact.at);
     const t = fact.at;
     const shift = this.open.get(fact.employeeId);
-    const applied = this.applyKind(fact, shift, maxShiftMs);
+    const caused = this.changes.length;
+    const applied = this.applyKind(fact, shift);
     if (applied) {
-      this.changes.push({
+      const namesDesk = fact.kind === "check-in" || fact.kind === "handover";
+      // Listed before the automatic changes it caused (the phone passing on), cause before effect.
+      this.changes.splice(caused, 0, {
         at: t,
         kind: fact.kind,
         employeeId: fact.employeeId,
-        deskId: fact.deskId ?? shift?.deskId ?? null,
+        // Only check-in and handover name a desk; for the rest it is the desk of the shift.
+        deskId: namesDesk ? fact.deskId : (shift?.deskId ?? null),
         source: fact.source,
         actorId: fact.actorId,
         recordedAt: fact.recordedAt,
@@ -293,21 +298,39 @@ class Fold {
     }
   }
 
-  private applyKind(fact: RosterFact, shift: Shift | undefined, maxShiftMs: number): boolean {
+  /**
+   * A copy of the open state with the automatic closes up to `t` run on it: what the fold will hold
+   * once a fact at or after `t` arrives, computed without touching this fold.
+   */
+  projectTo(t: Instant): Fold {
+    const shadow = new Fold(this.deskIds, this.maxShiftMs);
+    for (const [employeeId, shift] of this.open) {
+      shadow.open.set(employeeId, { ...shift, breaks: shift.breaks.map((b) => ({ ...b })) });
+    }
+    for (const [deskId, span] of this.holders) shadow.holders.set(deskId, { ...span });
+    shadow.closeExpired(t);
+    return shadow;
+  }
+
+  /** Returns false, changing nothing, when the fact does not apply where it lands. */
+  private applyKind(fact: RosterFact, shift: Shift | undefined): boolean {
     const t = fact.at;
     switch (fact.kind) {
       case "check-in": {
-        if (fact.deskId === null || shift?.deskId === fact.deskId) return false;
+        // A desk no longer configured cannot take a shift, nor end the one the employee has.
+        if (fact.deskId === null || !this.deskIds.has(fact.deskId) || shift?.deskId === fact.deskId)
+          return false;
         if (shift !== undefined) this.closeShift(shift, t, "checked-in-elsewhere");
-        this.openShift(fact.employeeId, fact.deskId, t, maxShiftMs);
+        this.openShift(fact.employeeId, fact.deskId, t);
         return true;
       }
       case "handover": {
-        if (fact.deskId === null) return false;
+        if (fact.deskId === null || !this.deskIds.has(fact.deskId)) return false;
+        if (this.holders.get(fact.deskId)?.employeeId === fact.employeeId) return false;
         let current = shift;
         if (current?.deskId !== fact.deskId) {
           if (current !== undefined) this.closeShift(current, t, "checked-in-elsewhere");
-          current = this.openShift(fact.employeeId, fact.deskId, t, maxShiftMs);
+          current = this.openShift(fact.employeeId, fact.deskId, t);
         }
         const openBreak = current.breaks.at(-1);
         if (openBreak !== undefined && openBreak.to === null) openBreak.to = t;
@@ -344,8 +367,9 @@ class Fold {
     }
   }
 
-  private openShift(employeeId: string, deskId: string, t: Instant, maxShiftMs: number): Shift {
-    const shift: Shift = { employeeId, deskId, from: t, to: null, endedBy: null, cap: t + maxShiftMs, breaks: [] };
+  private openShift(employeeId: string, deskId: string, t: Instant): Shift {
+    const cap = t + this.maxShiftMs;
+    const shift: Shift = { employeeId, deskId, from: t, to: null, endedBy: null, cap, breaks: [] };
     this.open.set(employeeId, shift);
     const list = this.shiftsByEmployee.get(employeeId) ?? [];
     list.push(shift);
@@ -371,7 +395,6 @@ class Fold {
   private closeExpired(t: Instant): void {
     const expired = [...this.open.values()].filter((s) => s.cap <= t).sort((a, b) => a.cap - b.cap);
     for (const shift of expired) {
-      this.closeShift(shift, shift.cap, "auto-close");
       this.changes.push({
         at: shift.cap,
         kind: "auto-close",
@@ -381,12 +404,13 @@ class Fold {
         actorId: null,
         recordedAt: null,
       });
+      this.closeShift(shift, shift.cap, "auto-close");
     }
   }
 
   /** When the holder leaves, the phone goes to the colleague at the desk who has been there longest. */
   private passPhone(deskId: string, t: Instant): void {
-    const next = nextHolder(this.open.values(), deskId, t, null);
+    const next = nextHolder(this.open.values(), deskId, t);
     if (next === undefined) return;
     this.startSpan(next, t);
     this.changes.push({
@@ -401,7 +425,13 @@ class Fold {
   }
 
   private startSpan(shift: Shift, t: Instant): void {
-    const span: HolderSpan = { deskId: shift.deskId, employeeId: shift.employeeId, from: t, to: null, shiftCap: shift.cap };
+    const span: HolderSpan = {
+      deskId: shift.deskId,
+      employeeId: shift.employeeId,
+      from: t,
+      to: null,
+      shiftCap: shift.cap,
+    };
     this.holders.set(shift.deskId, span);
     const list = this.spans.get(shift.deskId) ?? [];
     list.push(span);
@@ -414,10 +444,10 @@ class Fold {
   }
 }
 
-function nextHolder(open: Iterable<Shift>, deskId: string, t: Instant, leaving: string | null): Shift | undefined {
+function nextHolder(open: Iterable<Shift>, deskId: string, t: Instant): Shift | undefined {
   let best: Shift | undefined;
   for (const shift of open) {
-    if (shift.deskId !== deskId || shift.employeeId === leaving || shift.cap <= t || isOnBreak(shift, t)) continue;
+    if (shift.deskId !== deskId || shift.cap <= t || isOnBreak(shift, t)) continue;
     if (best === undefined || shift.from < best.from) best = shift;
   }
   return best;
