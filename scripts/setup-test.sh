@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what the tests need that `npm ci` does not bring: Debian's Chromium for the
+# browser test (playwright-core drives it; it never downloads a browser of its own).
+# Idempotent: when everything is present it touches nothing and needs no network.
+set -euo pipefail
+
+# Debian package -> a command it provides.
+declare -A wanted=(
+  [chromium]=/usr/bin/chromium
+)
+
+missing=()
+for pkg in "${!wanted[@]}"; do
+  if [[ ! -x "${wanted[$pkg]}" ]]; then
+    missing+=("$pkg")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup-test: all present (${!wanted[*]})"
+  exit 0
+fi
+
+sudo_cmd=()
+if ((EUID != 0)); then
+  if ! command -v sudo >/dev/null 2>&1; then
+    echo "setup-test: need root (or sudo) to install: ${missing[*]}" >&2
+    exit 1
+  fi
+  sudo_cmd=(sudo)
+fi
+
+echo "setup-test: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+for pkg in "${missing[@]}"; do
+  if [[ ! -x "${wanted[$pkg]}" ]]; then
+    echo "setup-test: ${pkg} installed but ${wanted[$pkg]} is missing" >&2
+    exit 1
+  fi
+done
+echo "setup-test: installed ${missing[*]}"

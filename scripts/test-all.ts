@@ -1,0 +1,150 @@
+// `npm test`: every check CI runs, in order, stopping at the first failure.
+//
+//   set-up (Chromium) → tsc → biome → bun test → npm run build → browser test (Node + Chromium)
+//
+// Ends with one line, `tests: N passed, N failed`, counting bun test's tests and the browser
+// test's checks; a step that fails without test counts (tsc, biome, build) counts as one failure.
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dir, "..");
+const ARTIFACTS = join(ROOT, "test-artifacts");
+const BIN = join(ROOT, "node_modules/.bin");
+const BUN = process.execPath;
+
+type Counts = { passed: number; failed: number; skipped: number };
+type StepResult = { ok: boolean; counts?: Counts; why?: string };
+type Step = { name: string; run: () => Promise<StepResult> };
+
+/** Runs a command with inherited output; `tee` also collects stdout for parsing. */
+async function sh(cmd: string[], tee = false): Promise<{ code: number; stdout: string }> {
+  const proc = Bun.spawn(cmd, {
+    cwd: ROOT,
+    stdin: "ignore",
+    stdout: tee ? "pipe" : "inherit",
+    stderr: "inherit",
+    env: { ...process.env, FORCE_COLOR: "0" },
+  });
+  let stdout = "";
+  if (tee && proc.stdout) {
+    const decoder = new TextDecoder();
+    for await (const chunk of proc.stdout) {
+      process.stdout.write(chunk);
+      stdout += decoder.decode(chunk, { stream: true });
+    }
+  }
+  return { code: await proc.exited, stdout };
+}
+
+const exitOk = async (cmd: string[]): Promise<StepResult> => {
+  const { code } = await sh(cmd);
+  return code === 0 ? { ok: true } : { ok: false, why: `${cmd.join(" ")} exited ${code}` };
+};
+
+/** bun test writes a JUnit report beside its usual console output; the counts come from it. */
+async function bunTest(): Promise<StepResult> {
+  const report = join(ARTIFACTS, "bun-test.junit.xml");
+  rmSync(report, { force: true });
+  const { code } = await sh([BUN, "test", "--reporter=junit", `--reporter-outfile=${report}`]);
+  let xml = "";
+  try {
+    xml = readFileSync(report, "utf8");
+  } catch {
+    // no report: counted below as one failure
+  }
+  const head = /<testsuites\b[^>]*>/.exec(xml)?.[0] ?? "";
+  const attr = (name: string) => Number(new RegExp(`\\b${name}="(\\d+)"`).exec(head)?.[1] ?? 0);
+  const tests = attr("tests");
+  const counts: Counts = {
+    failed: attr("failures"),
+    skipped: attr("skipped"),
+    passed: tests - attr("failures") - attr("skipped"),
+  };
+  if (code === 0 && tests > 0) return { ok: true, counts };
+  // An error outside any test (a file that throws on load) fails the run without a failing test.
+  if (counts.failed === 0) counts.failed = 1;
+  const why = tests === 0 ? "bun test ran no test" : `bun test exited ${code}`;
+  return { ok: false, counts, why };
+}
+
+/**
+ * The browser test is TypeScript (type-checked with the rest) and shares test/support with the
+ * crash test; Bun bundles it for Node, and Node drives Chromium (playwright-core under Bun is
+ * unreliable). Its last line is `kiosk checks: N passed, N failed`.
+ */
+async function browserTest(): Promise<StepResult> {
+  const outdir = join(ARTIFACTS, "e2e-bundle");
+  const bundle = await Bun.build({
+    entrypoints: [join(ROOT, "test/e2e/kiosk.browser.ts")],
+    target: "node",
+    format: "esm",
+    packages: "external",
+    outdir,
+    naming: "[name].mjs",
+    throw: false,
+  });
+  if (!bundle.success) {
+    for (const log of bundle.logs) console.error(log);
+    return {
+      ok: false,
+      counts: { passed: 0, failed: 1, skipped: 0 },
+      why: "could not bundle the browser test",
+    };
+  }
+  const { code, stdout } = await sh(["node", join(outdir, "kiosk.browser.mjs")], true);
+  const match = [...stdout.matchAll(/^kiosk checks: (\d+) passed, (\d+) failed$/gm)].at(-1);
+  const counts: Counts = { passed: Number(match?.[1] ?? 0), failed: Number(match?.[2] ?? 0), skipped: 0 };
+  if (code === 0 && match !== undefined && counts.failed === 0) return { ok: true, counts };
+  if (counts.failed === 0) counts.failed = 1;
+  return {
+    ok: false,
+    counts,
+    why: match === undefined ? `browser test exited ${code} with no summary` : "browser checks failed",
+  };
+}
+
+const steps: Step[] = [
+  { name: "set-up (scripts/setup-test.sh)", run: () => exitOk(["bash", "scripts/setup-test.sh"]) },
+  { name: "typecheck (tsc --noEmit -p .)", run: () => exitOk([join(BIN, "tsc"), "--noEmit", "-p", "."]) },
+  { name: "format and lint (biome ci .)", run: () => exitOk([join(BIN, "biome"), "ci", "."]) },
+  { name: "unit, HTTP and crash tests (bun test)", run: bunTest },
+  { name: "build (npm run build)", run: () => exitOk(["npm", "run", "--silent", "build"]) },
+  { name: "browser test (node, Chromium)", run: browserTest },
+];
+
+mkdirSync(ARTIFACTS, { recursive: true });
+const total: Counts = { passed: 0, failed: 0, skipped: 0 };
+const timings: string[] = [];
+const started = performance.now();
+let failure: string | undefined;
+
+for (const [i, step] of steps.entries()) {
+  console.log(`\n=== [${i + 1}/${steps.length}] ${step.name}`);
+  const t0 = performance.now();
+  let result: StepResult;
+  try {
+    result = await step.run();
+  } catch (error) {
+    result = { ok: false, why: error instanceof Error ? error.message : String(error) };
+  }
+  const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+  timings.push(`${step.name}: ${seconds}s`);
+  if (result.counts !== undefined) {
+    total.passed += result.counts.passed;
+    total.failed += result.counts.failed;
+    total.skipped += result.counts.skipped;
+  } else if (!result.ok) {
+    total.failed += 1;
+  }
+  if (!result.ok) {
+    failure = `step ${i + 1}/${steps.length} "${step.name}" failed: ${result.why ?? "see above"}`;
+    break;
+  }
+}
+
+console.log(`\n=== timings (total ${((performance.now() - started) / 1000).toFixed(1)}s)`);
+for (const line of timings) console.log(`  ${line}`);
+console.log(failure === undefined ? "\ntest-all: every step passed" : `\ntest-all: FAILED — ${failure}`);
+const skipped = total.skipped > 0 ? `, ${total.skipped} skipped` : "";
+console.log(`tests: ${total.passed} passed, ${total.failed} failed${skipped}`);
+process.exit(failure === undefined && total.failed === 0 ? 0 : 1);
