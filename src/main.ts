@@ -8,7 +8,7 @@ import { DEMO_CONFIG, DEMO_STAFF } from "./demo.ts";
 import { runDoctor } from "./doctor.ts";
 import { createLogger } from "./log/logger.ts";
 import { importStaff, parseStaff, StaffImportError } from "./service/staff-import.ts";
-import { openDatabase, StorageError } from "./store/db.ts";
+import { openDatabase, StorageError, withStorageErrors } from "./store/db.ts";
 import { migrate } from "./store/migrations.ts";
 import { staffStore } from "./store/staff-store.ts";
 import { COMMIT, VERSION } from "./version.ts";
@@ -50,8 +50,8 @@ async function main(argv: string[]): Promise<number> {
     case "serve":
       return serve(config(), values.demo === true);
     case "migrate": {
-      const db = openDatabase(config().storage.dir);
-      const applied = migrate(db);
+      const db = openDatabase(config().storage.dir, { migrate: false });
+      const applied = withStorageErrors(config().storage.dir, () => migrate(db));
       db.close();
       console.log(
         applied.length === 0 ? "database is up to date" : `applied migrations ${applied.join(", ")}`,

@@ -56,14 +56,19 @@ export class RosterService implements RosterPort {
     this.refreshStaff();
   }
 
-  /** Re-reads staff when another connection (`branchbox staff import`, HQ sync) changed the database. */
-  refreshStaff(): void {
-    const version = this.dataVersionQuery.get()?.data_version ?? 0;
-    if (version === this.dataVersion) return;
-    this.dataVersion = version;
+  /** Re-reads the staff list (after an import or an HQ staff update on this connection). */
+  reloadStaff(): void {
     const rows = this.staffRows.list();
     this.staff = new Map(rows.map((r) => [r.id, r]));
     this.timeline.setStaff(rows);
+  }
+
+  /** Reloads staff when another connection (`branchbox staff import`) committed since the last look. */
+  private refreshStaff(): void {
+    const version = this.dataVersionQuery.get()?.data_version ?? 0;
+    if (version === this.dataVersion) return;
+    this.dataVersion = version;
+    this.reloadStaff();
   }
 
   board(now: Instant): BoardView {

@@ -23,7 +23,7 @@ export const DB_FILE = "branchbox.db";
  * Opens (creating if needed) the box's database under `dir`, in WAL mode with synchronous=FULL:
  * every commit that records a fact is on disk before it returns. Runs pending migrations.
  */
-export function openDatabase(dir: string): Database {
+export function openDatabase(dir: string, options: { migrate?: boolean } = {}): Database {
   const path = join(dir, DB_FILE);
   return withStorageErrors(path, () => {
     mkdirSync(dir, { recursive: true });
@@ -32,7 +32,7 @@ export function openDatabase(dir: string): Database {
     db.run("PRAGMA synchronous = FULL");
     db.run("PRAGMA foreign_keys = ON");
     db.run("PRAGMA busy_timeout = 5000");
-    migrate(db);
+    if (options.migrate !== false) migrate(db);
     return db;
   });
 }

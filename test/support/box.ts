@@ -6,7 +6,8 @@ import { loadConfig } from "../../src/config/load.ts";
 import type { ConfigInput } from "../../src/config/schema.ts";
 import { DEMO_CONFIG, DEMO_STAFF } from "../../src/demo.ts";
 import { silentLogger } from "../../src/log/logger.ts";
-import type { StaffEntry } from "../../src/service/staff-import.ts";
+import { hashPin, type StaffEntry } from "../../src/service/staff-import.ts";
+import { type StaffRow, staffStore } from "../../src/store/staff-store.ts";
 
 export const TEST_TOKEN = "test-admin-token-0123456789";
 
@@ -47,11 +48,9 @@ export async function makeTestBox(
       storage: { dir },
     },
   });
-  const box = await createBox(config, {
-    log: silentLogger,
-    now: clock.now,
-    seedStaff: options.staff ?? DEMO_STAFF,
-  });
+  const box = await createBox(config, { log: silentLogger, now: clock.now });
+  staffStore(box.db).upsert(await hashedStaff(options.staff ?? DEMO_STAFF), clock.now());
+  box.roster.reloadStaff();
   return {
     ...box,
     clock,
@@ -70,4 +69,16 @@ export async function makeTestBox(
       if (options.dir === undefined) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+const hashes = new Map<string, Promise<string>>();
+
+/** Argon2id is slow on purpose; tests hash each PIN once per process. */
+async function hashedStaff(staff: readonly StaffEntry[]): Promise<StaffRow[]> {
+  return Promise.all(
+    staff.map(async ({ pin, ...member }) => {
+      if (!hashes.has(pin)) hashes.set(pin, hashPin(pin));
+      return { ...member, pinHash: await (hashes.get(pin) as Promise<string>) };
+    }),
+  );
 }

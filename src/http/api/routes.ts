@@ -116,7 +116,8 @@ export function apiRoutes(deps: HttpDeps): Hono {
     });
   }
 
-  api.notFound((c) =>
+  // A sub-app's notFound is not consulted once mounted: a catch-all route answers instead.
+  api.all("*", (c) =>
     c.json(errorBody("API.NOT_FOUND", `no such endpoint: ${c.req.method} ${c.req.path}`), 404),
   );
   return api;

@@ -1,0 +1,208 @@
+import { Database } from "bun:sqlite";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const MAIN = join(import.meta.dir, "..", "src", "main.ts");
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "branchbox-cli-"));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs the CLI as branch IT would, with only the environment given (no inherited BRANCHBOX_*). */
+function run(args: string[], env: Record<string, string> = {}) {
+  const result = Bun.spawnSync([process.execPath, MAIN, ...args], {
+    env: { PATH: process.env.PATH ?? "", HOME: dir, ...env },
+    cwd: dir,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  return { code: result.exitCode, out: result.stdout.toString(), err: result.stderr.toString() };
+}
+
+function writeConfig(name: string, storageDir: string, extra = ""): string {
+  const path = join(dir, name);
+  writeFileSync(
+    path,
+    `[branch]\nid = "msk-01"\nname = "Москва, Тверская"\n\n[http]\nlisten = "127.0.0.1:0"\nadmin_token = "cli-test-token-0123456789"\n\n[storage]\ndir = "${storageDir}"\n\n[[desks]]\nid = "front"\nname = "Ресепшен"\nextension = "101"\n${extra}`,
+  );
+  return path;
+}
+
+describe("usage and version", () => {
+  test("version prints the version and the commit, exit 0", () => {
+    const { code, out } = run(["version"]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^branchbox \d+\.\d+\.\d+\S* \(\S+\)\n$/);
+  });
+
+  test("an unknown command or option is bad usage: exit 2 with the usage", () => {
+    for (const args of [["teleport"], ["serve", "--frobnicate"], []]) {
+      const { code, err, out } = run(args);
+      expect(code).toBe(2);
+      expect(err + out).toContain("usage:");
+    }
+  });
+});
+
+describe("configuration", () => {
+  test("a bad value stops the start with the key, the value and what was expected: exit 2", () => {
+    const path = writeConfig("bad.toml", join(dir, "bad-data"), "");
+    const { code, err } = run(["migrate", "--config", path], {
+      BRANCHBOX_KIOSK_IDLE_SECONDS: "soon",
+      BRANCHBOX_KIOSK_LANGUAGE: "de",
+    });
+    expect(code).toBe(2);
+    expect(err).toContain('kiosk.idle_seconds (from BRANCHBOX_KIOSK_IDLE_SECONDS) = "soon": expected number');
+    expect(err).toContain(
+      'kiosk.language (from BRANCHBOX_KIOSK_LANGUAGE) = "de": expected one of "ru", "en"',
+    );
+    expect(err).not.toContain("    at "); // no stack trace
+  });
+
+  test("a missing required key is named", () => {
+    const path = join(dir, "missing.toml");
+    writeFileSync(path, `[branch]\nname = "X"\n`);
+    const { code, err } = run(["migrate", "--config", path]);
+    expect(code).toBe(2);
+    expect(err).toContain("branch.id: required, missing");
+    expect(err).toContain("http: required, missing");
+  });
+
+  test("the admin token is never echoed back, even when it is wrong", () => {
+    const path = writeConfig("short-token.toml", join(dir, "x"));
+    const { code, err } = run(["migrate", "--config", path], { BRANCHBOX_HTTP_ADMIN_TOKEN: "short-secret" });
+    expect(code).toBe(2);
+    expect(err).toContain("http.admin_token");
+    expect(err).not.toContain("short-secret");
+  });
+
+  test("no config file and no --demo: exit 2 saying what to pass", () => {
+    const { code, err } = run(["serve", "--config", join(dir, "nope.toml")]);
+    expect(code).toBe(2);
+    expect(err).toContain("cannot read the config file");
+  });
+});
+
+describe("staff import", () => {
+  const staff = [
+    { id: "anna", name: "Анна Смирнова", role: "reception", pin: "1234" },
+    { id: "sergey", name: "Сергей Иванов", role: "manager", pin: "987654", extension: "102" },
+  ];
+
+  test("imports, stores only Argon2id hashes, and a re-import updates without duplicating", () => {
+    const data = join(dir, "staff-data");
+    const config = writeConfig("staff.toml", data);
+    const file = join(dir, "staff.json");
+    writeFileSync(file, JSON.stringify(staff));
+    const first = run(["staff", "import", file, "--config", config]);
+    expect(first.code).toBe(0);
+    expect(first.out).toContain("2 added, 0 updated");
+
+    writeFileSync(
+      file,
+      JSON.stringify([{ ...staff[0], name: "Анна Смирнова-Котова", pin: "4321" }, staff[1]]),
+    );
+    const second = run(["staff", "import", file, "--config", config]);
+    expect(second.code).toBe(0);
+    expect(second.out).toContain("0 added, 2 updated");
+
+    const db = new Database(join(data, "branchbox.db"), { readonly: true });
+    const rows = db
+      .query<{ id: string; name: string; pin_hash: string }, []>(
+        "SELECT id, name, pin_hash FROM staff ORDER BY id",
+      )
+      .all();
+    db.close();
+    expect(rows.map((r) => r.id)).toEqual(["anna", "sergey"]);
+    expect(rows[0]?.name).toBe("Анна Смирнова-Котова");
+    for (const row of rows) expect(row.pin_hash).toStartWith("$argon2id$");
+    expect(Bun.password.verifySync("4321", rows[0]?.pin_hash ?? "")).toBe(true);
+    expect(JSON.stringify(rows)).not.toContain('"1234"');
+  });
+
+  test("an invalid list is refused whole: exit 2, each problem named, nothing written", () => {
+    const data = join(dir, "staff-bad-data");
+    const config = writeConfig("staff-bad.toml", data);
+    const file = join(dir, "staff-bad.json");
+    writeFileSync(file, JSON.stringify([staff[0], { id: "x", name: "X", role: "boss", pin: "12" }]));
+    const { code, err } = run(["staff", "import", file, "--config", config]);
+    expect(code).toBe(2);
+    expect(err).toContain("entry 2 (x) role");
+    expect(err).toContain("entry 2 (x) pin: 4 to 8 digits");
+    expect(existsSync(join(data, "branchbox.db"))).toBe(false);
+  });
+
+  test("a file that is not JSON: exit 2", () => {
+    const file = join(dir, "staff.txt");
+    writeFileSync(file, "anna,1234");
+    const { code, err } = run(["staff", "import", file, "--config", writeConfig("s3.toml", join(dir, "s3"))]);
+    expect(code).toBe(2);
+    expect(err).toContain("cannot read it as JSON");
+  });
+});
+
+describe("storage", () => {
+  test("migrate creates the database, is idempotent, and uses WAL", () => {
+    const data = join(dir, "migrate-data");
+    const config = writeConfig("migrate.toml", data);
+    expect(run(["migrate", "--config", config]).out).toContain("applied migrations 1");
+    expect(run(["migrate", "--config", config]).out).toContain("database is up to date");
+    const db = new Database(join(data, "branchbox.db"));
+    expect(db.query<{ journal_mode: string }, []>("PRAGMA journal_mode").get()?.journal_mode).toBe("wal");
+    db.close();
+  });
+
+  test("a read-only storage folder gives a clear error, not a stack trace: exit 1", () => {
+    const data = join(dir, "ro-data");
+    mkdirSync(data);
+    const root = process.getuid?.() === 0;
+    // root ignores permission bits, so as root the folder becomes a read-only tmpfs mount.
+    if (root)
+      expect(Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", data]).exitCode).toBe(0);
+    else chmodSync(data, 0o555);
+    try {
+      const { code, err } = run(["migrate", "--config", writeConfig("ro.toml", data)]);
+      expect(code).toBe(1);
+      expect(err).toMatch(/read-only|cannot open the database/);
+      expect(err).toContain("storage.dir");
+      expect(err).not.toContain("    at ");
+    } finally {
+      if (root) Bun.spawnSync(["umount", data]);
+      else chmodSync(data, 0o755);
+    }
+  });
+});
+
+describe("doctor", () => {
+  test("prints each check with OK/WARN/FAIL and fails on a damaged database", () => {
+    const data = join(dir, "doctor-data");
+    const config = writeConfig("doctor.toml", data);
+    expect(run(["migrate", "--config", config]).code).toBe(0);
+    const healthy = run(["doctor", "--config", config]);
+    expect(healthy.out).toMatch(/^OK +config/m);
+    expect(healthy.out).toMatch(/^OK +database .*integrity ok/m);
+    expect(healthy.out).toMatch(/^(OK|WARN) +disk/m);
+    expect(healthy.out).toMatch(/^(OK|WARN|FAIL) +clock/m);
+
+    writeFileSync(join(data, "branchbox.db"), "this is not a database".repeat(300));
+    rmSync(join(data, "branchbox.db-wal"), { force: true });
+    rmSync(join(data, "branchbox.db-shm"), { force: true });
+    const damaged = run(["doctor", "--config", config]);
+    expect(damaged.code).toBe(1);
+    expect(damaged.out).toMatch(/^FAIL +database/m);
+    expect(damaged.out).toContain("->");
+  });
+
+  test("a bad config is a FAIL with the problem named", () => {
+    const path = join(dir, "doctor-bad.toml");
+    writeFileSync(path, "[branch]\nid = 'Bad Id'\n");
+    const { code, out } = run(["doctor", "--config", path]);
+    expect(code).toBe(1);
+    expect(out).toMatch(/^FAIL +config/m);
+    expect(out).toContain("branch.id");
+  });
+});
