@@ -143,6 +143,26 @@ describe("R0.3 a shared extension belongs to the one checked in at that desk of 
   });
 });
 
+describe("R0.3d at a box that does not know the other branch's desks", () => {
+  test("R0.3d: a receptionist's stale profile extension from another branch makes her no dedicated owner here", () => {
+    // Carla's profile still says 101, branch 1's front desk. Branch 2's box has only desk 201, so
+    // it cannot tell 101 is a desk; a receptionist's profile extension is never dedicated anyway.
+    const members = staff.map((s) => (s.id === "carla" ? { ...s, extension: "101" } : s));
+    const away = new FactLog();
+    away.checkIn("carla", "front2", at("10:00"));
+    const branch2 = timeline(branch2Desks, members, away);
+    expect(branch2.ownerOf("101", at("10:30"))).toMatchObject({ employeeId: null, rule: "unmapped" });
+    expect(branch2.ownerOf("201", at("10:30"))).toMatchObject({ employeeId: "carla", rule: "desk-checkin" });
+  });
+
+  test("R0.2: a manager's profile extension stays dedicated at any branch", () => {
+    expect(timeline(branch2Desks).ownerOf("102", at("10:30"))).toMatchObject({
+      employeeId: "max",
+      rule: "dedicated",
+    });
+  });
+});
+
 describe("R0.4 the support screen: who owns each extension now, and why", () => {
   test("R0.4: the reason for a desk owner names the employee and the desk", () => {
     const log = new FactLog();

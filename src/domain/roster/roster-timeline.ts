@@ -79,7 +79,15 @@ export class RosterTimeline {
     this.staff = new Map(staff.map((s) => [s.id, s]));
     this.staffByExtension = new Map();
     for (const member of staff) {
-      if (member.extension === null || this.deskByExtension.has(member.extension)) continue;
+      // A receptionist's profile extension is some front desk's shared phone, maybe another
+      // branch's that this box does not know: it is never dedicated (R0.3b–d). Desks decide.
+      if (
+        member.extension === null ||
+        member.role === "reception" ||
+        this.deskByExtension.has(member.extension)
+      ) {
+        continue;
+      }
       const list = this.staffByExtension.get(member.extension) ?? [];
       list.push(member);
       this.staffByExtension.set(member.extension, list);
