@@ -1,7 +1,9 @@
 import type { Database } from "bun:sqlite";
 import type { Hono } from "hono";
 import type { Config } from "./config/schema.ts";
+import { adminRoutes } from "./http/admin/index.tsx";
 import { createHttpApp } from "./http/app.ts";
+import { kioskRoutes } from "./http/kiosk/index.tsx";
 import type { HttpDeps } from "./http/deps.ts";
 import type { Logger } from "./log/logger.ts";
 import { RosterService } from "./service/roster-service.ts";
@@ -35,12 +37,8 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     await importStaff(staff, options.seedStaff, now());
   const roster = new RosterService(db, config, options.log);
   const deps: HttpDeps = { config, roster, log: options.log, now, version: VERSION };
-  const app = createHttpApp(deps, await pageRoutes(deps));
+  const app = createHttpApp(deps, { kiosk: kioskRoutes(deps), admin: adminRoutes(deps) });
   return { config, db, roster, app, deps, close: () => db.close() };
-}
-
-async function pageRoutes(deps: HttpDeps) {
-  return {};
 }
 
 /** Listens on `http.listen`; Bun's idle timeout stays at its 10 s, the SSE stream beats under it. */

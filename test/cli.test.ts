@@ -16,7 +16,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function run(args: string[], env: Record<string, string> = {}) {
   const result = Bun.spawnSync([process.execPath, MAIN, ...args], {
     env: { PATH: process.env.PATH ?? "", HOME: dir, ...env },
-    cwd: dir,
+    cwd: join(import.meta.dir, ".."),
     stdout: "pipe",
     stderr: "pipe",
   });
