@@ -1,0 +1,63 @@
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ConfigError, loadConfig } from "../src/config/load.ts";
+
+const EXAMPLE = join(import.meta.dir, "..", "firmware-config", "branchbox.toml.example");
+
+describe("configuration", () => {
+  test("the shipped example is valid and states every default", () => {
+    const config = loadConfig({ file: EXAMPLE });
+    expect(config).toMatchObject({
+      branch: { id: "msk-01", timezone: "Europe/Moscow" },
+      http: { listen: "0.0.0.0:8080" },
+      storage: { dir: "/var/lib/branchbox" },
+      kiosk: { language: "ru", idle_seconds: 30 },
+      roster: { max_shift_hours: 14, pin_max_attempts: 5, pin_lock_minutes: 5 },
+      desks: [{ id: "front", name: "Ресепшен", extension: "101" }],
+    });
+    // Without the optional keys the same defaults apply.
+    const minimal = loadConfig({ fileText: '[branch]\nid="b"\nname="B"\n[http]\nadmin_token="0123456789abcdef"\n' });
+    expect(minimal.http.listen).toBe(config.http.listen);
+    expect(minimal.kiosk).toEqual(config.kiosk);
+    expect(minimal.roster).toEqual(config.roster);
+  });
+
+  test("BRANCHBOX_<SECTION>_<KEY> overrides the file", () => {
+    const config = loadConfig({
+      file: EXAMPLE,
+      env: { BRANCHBOX_HTTP_LISTEN: "127.0.0.1:18080", BRANCHBOX_STORAGE_DIR: "/tmp/x", BRANCHBOX_KIOSK_IDLE_SECONDS: "45" },
+    });
+    expect(config.http.listen).toBe("127.0.0.1:18080");
+    expect(config.storage.dir).toBe("/tmp/x");
+    expect(config.kiosk.idle_seconds).toBe(45);
+  });
+
+  test("an unknown variable in the BRANCHBOX_ namespace is an error, not silently ignored", () => {
+    expect(() => loadConfig({ file: EXAMPLE, env: { BRANCHBOX_HTPP_LISTEN: "x" } })).toThrow(/BRANCHBOX_HTPP_LISTEN: no such setting/);
+  });
+
+  test("desks must have unique ids and extensions", () => {
+    const text = `${readFileSync(EXAMPLE, "utf8")}\n[[desks]]\nid = "front"\nname = "Again"\nextension = "101"\n`;
+    try {
+      loadConfig({ fileText: text });
+      throw new Error("expected a ConfigError");
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const problems = (error as ConfigError).problems.join("\n");
+      expect(problems).toContain('desks[1].id = "front": expected unique');
+      expect(problems).toContain('desks[1].extension = "101": expected unique');
+    }
+  });
+
+  test("a bad listen address, time zone and language are named with what was expected", () => {
+    try {
+      loadConfig({ file: EXAMPLE, env: { BRANCHBOX_HTTP_LISTEN: "localhost", BRANCHBOX_BRANCH_TIMEZONE: "Moscow" } });
+      throw new Error("expected a ConfigError");
+    } catch (error) {
+      const problems = (error as ConfigError).problems.join("\n");
+      expect(problems).toContain('http.listen (from BRANCHBOX_HTTP_LISTEN) = "localhost": expected host:port');
+      expect(problems).toContain('branch.timezone (from BRANCHBOX_BRANCH_TIMEZONE) = "Moscow": expected an IANA time zone');
+    }
+  });
+});
