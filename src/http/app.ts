@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { csrf } from "hono/csrf";
+import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { StorageError, toStorageError } from "../store/db.ts";
 import { errorBody, statusOf } from "./api/errors.ts";
@@ -52,6 +53,8 @@ export function createHttpApp(deps: HttpDeps, pages: PageRoutes = {}): Hono {
   if (pages.kiosk !== undefined) app.route("/", pages.kiosk);
 
   app.onError((thrown, c) => {
+    // Middleware refusals (CSRF 403, body limit) carry their own response.
+    if (thrown instanceof HTTPException) return thrown.getResponse();
     const error = toStorageError("the database", thrown);
     const code = error instanceof StorageError ? error.code : "INTERNAL";
     deps.log.error("request failed", { method: c.req.method, path: c.req.path, code, error });
