@@ -26,6 +26,7 @@ const CHROMIUM_ARGS = [
 const SHOTS = join(REPO_ROOT, "test-artifacts/screenshots");
 const MIN_TARGET_PX = 48;
 const SSE_DEADLINE_MS = 5000;
+const BUN_IDLE_TIMEOUT_MS = 10_000;
 const WHOLE_RUN_MS = 180_000;
 
 const results: { name: string; ok: boolean; why?: string }[] = [];
@@ -112,7 +113,13 @@ async function enterPin(page: Page, pin: string): Promise<void> {
   await page.waitForLoadState("domcontentloaded");
 }
 
-async function newKiosk(browser: Browser, baseURL: string): Promise<{ context: BrowserContext; page: Page }> {
+type Kiosk = {
+  context: BrowserContext;
+  page: Page /** requests for the board's SSE stream */;
+  streams: number;
+};
+
+async function newKiosk(browser: Browser, baseURL: string): Promise<Kiosk> {
   // A context per kiosk: two screens in the branch share nothing but the box.
   const context = await browser.newContext({
     baseURL,
@@ -121,13 +128,17 @@ async function newKiosk(browser: Browser, baseURL: string): Promise<{ context: B
   });
   context.setDefaultTimeout(10_000);
   const page = await context.newPage();
+  const kiosk: Kiosk = { context, page, streams: 0 };
+  page.on("request", (request) => {
+    if (new URL(request.url()).pathname === "/events") kiosk.streams += 1;
+  });
   page.on("pageerror", (error) => scriptErrors.push(`${page.url()}: ${error.message}`));
   page.on("console", (message) => {
     if (message.type() === "error" && /Content.Security.Policy|Refused to/i.test(message.text())) {
       scriptErrors.push(`${page.url()}: ${message.text()}`);
     }
   });
-  return { context, page };
+  return kiosk;
 }
 
 const scriptErrors: string[] = [];
@@ -207,6 +218,27 @@ async function run(): Promise<void> {
         await shot(kiosk2, "05-second-kiosk-updated");
       },
     );
+
+    await check("the board stream outlives Bun's 10 s idle timeout (heartbeat)", kiosk2, async () => {
+      const streams = two.streams;
+      assert(streams >= 1, "the second kiosk never opened the board's /events stream");
+      // Quiet for longer than Bun's idle timeout; without heartbeats the stream would be cut and
+      // htmx would reconnect, which shows as a second /events request.
+      await kiosk2.waitForTimeout(BUN_IDLE_TIMEOUT_MS + 2000);
+      const checkOut = await fetch(`${box?.baseUrl}/api/v1/roster/check-out`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ employeeId: "anna" }),
+      });
+      assert(checkOut.status === 200, `API check-out answered ${checkOut.status}: ${await checkOut.text()}`);
+      const holder = kiosk2.getByTestId("desk-front-holder");
+      await holder.filter({ hasText: ru.free }).waitFor({ state: "visible", timeout: SSE_DEADLINE_MS });
+      assert(two.streams === streams, `the stream was reopened ${two.streams - streams} time(s) while idle`);
+      const same = await kiosk2.evaluate(
+        () => (window as unknown as { __sameDocument?: boolean }).__sameDocument,
+      );
+      assert(same === true, "the second kiosk reloaded the page instead of updating it");
+    });
 
     await check("five wrong PINs for olga show the lock message", kiosk1, async () => {
       await kiosk1.goto("/");
