@@ -1,0 +1,13 @@
+// Files the box embeds as text through Bun import attributes (`with { type: "text" }`).
+declare module "*.css" {
+  const text: string;
+  export default text;
+}
+declare module "*.svg" {
+  const text: string;
+  export default text;
+}
+declare module "htmx.org/dist/*.js" {
+  const text: string;
+  export default text;
+}

@@ -1,0 +1,178 @@
+import type { Owner, OwnerRule, RosterChange } from "../../domain/roster/types.ts";
+import type { Messages } from "../../i18n/index.ts";
+import type { AuditEntry } from "../../service/roster-port.ts";
+import { formatDateTime, formatTime } from "../kiosk/branch-time.ts";
+
+/** A fact entered this long after it happened is shown with its recording time (a correction). */
+const LATE_ENTRY_MS = 60_000;
+
+export interface AdminPageProps {
+  readonly t: Messages;
+  readonly timezone: string;
+  readonly version: string;
+  readonly owners: readonly Owner[];
+  readonly changes: readonly RosterChange[];
+  readonly audit: readonly AuditEntry[];
+  readonly nameOf: (employeeId: string | null) => string | null;
+  readonly deskNameOf: (deskId: string | null) => string | null;
+}
+
+const ruleText = (rule: OwnerRule, t: Messages) =>
+  rule === "dedicated" ? t.ruleDedicated : rule === "desk-checkin" ? t.ruleDeskCheckin : t.ruleUnmapped;
+
+function kindText(kind: RosterChange["kind"], t: Messages): string {
+  switch (kind) {
+    case "check-in":
+      return t.kindCheckIn;
+    case "check-out":
+      return t.kindCheckOut;
+    case "handover":
+      return t.kindHandover;
+    case "break-start":
+      return t.kindBreakStart;
+    case "break-end":
+      return t.kindBreakEnd;
+    case "closed-elsewhere":
+      return t.kindClosedElsewhere;
+    case "crm-login":
+      return t.kindCrmLogin;
+    case "auto-close":
+      return t.kindAutoClose;
+    case "phone-passed":
+      return t.kindPhonePassed;
+  }
+}
+
+function sourceText(source: RosterChange["source"], t: Messages): string {
+  switch (source) {
+    case "kiosk":
+      return t.sourceKiosk;
+    case "api":
+      return t.sourceApi;
+    case "manager":
+      return t.sourceManager;
+    case "hq":
+      return t.sourceHq;
+    case "automatic":
+      return t.sourceAutomatic;
+  }
+}
+
+/**
+ * Branch IT's screen (R0.4): the seed's support checklist ("is the extension in the profile the
+ * same as on the handset? log out and in again") replaced by the answer itself — who owns each
+ * extension now and why — with today's roster changes and the audit behind them.
+ */
+export function AdminPage(props: AdminPageProps) {
+  const { t, timezone: tz } = props;
+  return (
+    <div class="admin">
+      <section>
+        <h1>{t.adminTitle}</h1>
+        <p class="muted">{t.adminOwnersHint}</p>
+        <table class="dense" data-testid="owners">
+          <thead>
+            <tr>
+              <th>{t.adminExtension}</th>
+              <th>{t.adminDesk}</th>
+              <th>{t.adminOwner}</th>
+              <th>{t.adminRule}</th>
+              <th>{t.adminReason}</th>
+              <th>{t.adminSince}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.owners.map((o) => (
+              <tr data-testid={`owner-${o.extension}`}>
+                <td class="num">{o.extension}</td>
+                <td>{props.deskNameOf(o.deskId) ?? t.adminDedicated}</td>
+                <td data-testid={`owner-${o.extension}-name`}>
+                  {props.nameOf(o.employeeId) ?? t.adminNobody}
+                </td>
+                <td>
+                  <code>{o.rule}</code> {ruleText(o.rule, t)}
+                </td>
+                <td data-testid={`owner-${o.extension}-reason`}>{o.reason}</td>
+                <td class="num">{o.since === null ? "" : formatTime(o.since, tz)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+
+      <section>
+        <h2>{t.adminChangesTitle}</h2>
+        {props.changes.length === 0 ? (
+          <p class="muted">{t.adminNoChanges}</p>
+        ) : (
+          <table class="dense" data-testid="changes">
+            <thead>
+              <tr>
+                <th>{t.adminTime}</th>
+                <th>{t.adminWhat}</th>
+                <th>{t.adminEmployee}</th>
+                <th>{t.adminDesk}</th>
+                <th>{t.adminSource}</th>
+                <th>{t.adminActor}</th>
+                <th>{t.adminRecordedAt}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.changes.map((ch) => (
+                <tr class={ch.source === "manager" ? "correction" : undefined}>
+                  <td class="num">{formatDateTime(ch.at, tz).slice(11)}</td>
+                  <td>{kindText(ch.kind, t)}</td>
+                  <td>{props.nameOf(ch.employeeId)}</td>
+                  <td>{props.deskNameOf(ch.deskId) ?? ""}</td>
+                  <td>{sourceText(ch.source, t)}</td>
+                  <td>{props.nameOf(ch.actorId) ?? ""}</td>
+                  <td class="num">
+                    {ch.recordedAt !== null && ch.recordedAt - ch.at > LATE_ENTRY_MS
+                      ? formatDateTime(ch.recordedAt, tz)
+                      : ""}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      <section>
+        <h2>{t.adminAuditTitle}</h2>
+        {props.audit.length === 0 ? (
+          <p class="muted">{t.adminNoAudit}</p>
+        ) : (
+          <table class="dense" data-testid="audit">
+            <thead>
+              <tr>
+                <th>{t.adminTime}</th>
+                <th>{t.adminActor}</th>
+                <th>{t.adminAction}</th>
+                <th>{t.adminDetail}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.audit.map((a) => (
+                <tr>
+                  <td class="num">{formatDateTime(a.at, tz)}</td>
+                  <td>{props.nameOf(a.actorId) ?? ""}</td>
+                  <td>
+                    <code>{a.action}</code>
+                  </td>
+                  <td>{a.detail}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <footer class="muted">
+        <a class="btn secondary" href="/admin">
+          {t.adminRefresh}
+        </a>{" "}
+        {t.adminVersion(props.version)}
+      </footer>
+    </div>
+  );
+}

@@ -1,0 +1,100 @@
+import type { Lang, Messages } from "../../i18n/index.ts";
+import type { BoardView, EmployeeView } from "../../service/roster-port.ts";
+import { formatTime } from "./branch-time.ts";
+
+/**
+ * What the SSE stream re-sends on every roster change: the clock, every desk with who holds its
+ * phone, and everyone on shift. The `#board` element on the home screen is its container.
+ */
+export function BoardContent({ board, t }: { board: BoardView; t: Messages }) {
+  const tz = board.branch.timezone;
+  return (
+    <>
+      <div class="clock-row">
+        <span class="sr-only">{t.clockLabel}</span>
+        <time class="clock" data-clock data-tz={tz} data-now={String(board.now)}>
+          {formatTime(board.now, tz)}
+        </time>
+      </div>
+      <h2>{t.desks}</h2>
+      <ul class="desks">
+        {board.desks.map((desk) => (
+          <li class={desk.holder === null ? "desk free" : "desk held"}>
+            <span class="desk-name">
+              {desk.name} <span class="ext">{t.extension(desk.extension)}</span>
+            </span>
+            <span class="desk-holder" data-testid={`desk-${desk.id}-holder`}>
+              {desk.holder === null ? t.free : desk.holder.name}
+            </span>
+            {desk.holder !== null && (
+              <span class="since">{t.sinceTime(formatTime(desk.holder.since, tz))}</span>
+            )}
+          </li>
+        ))}
+      </ul>
+      <h2>{t.onShiftTitle}</h2>
+      {board.onShift.length === 0 ? (
+        <p class="muted">{t.nobodyOnShift}</p>
+      ) : (
+        <ul class="on-shift">
+          {board.onShift.map((s) => (
+            <li data-testid={`on-shift-${s.employeeId}`}>
+              <span class="who">{s.name}</span>
+              <span class="where">{t.onShiftAt(s.deskName, formatTime(s.since, tz))}</span>
+              {s.holdsPhone && <span class="badge phone">{t.holdsPhone}</span>}
+              {s.onBreak && <span class="badge break">{t.onBreak}</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
+export interface HomeProps {
+  readonly board: BoardView;
+  readonly employees: readonly EmployeeView[];
+  readonly t: Messages;
+  readonly lang: Lang;
+  readonly flash?: { readonly text: string; readonly kind: "ok" | "error" } | undefined;
+}
+
+/** The home screen: the live board and a button per employee. */
+export function Home({ board, employees, t, lang, flash }: HomeProps) {
+  return (
+    <div class="home">
+      {flash !== undefined &&
+        (flash.kind === "ok" ? (
+          <p class="flash ok" role="status" data-testid="flash">
+            {flash.text}
+          </p>
+        ) : (
+          <p class="flash error" role="alert" data-testid="flash-error">
+            {flash.text}
+          </p>
+        ))}
+      <section id="board" class="board" data-testid="board" hx-sse:connect={`/events?lang=${lang}`}>
+        <BoardContent board={board} t={t} />
+      </section>
+      <section class="names">
+        <h2>{t.pickYourName}</h2>
+        <div class="name-grid">
+          {employees.map((e) => {
+            const href = `/pin/${encodeURIComponent(e.id)}`;
+            return (
+              <a
+                class={e.onShift === null ? "name-btn" : "name-btn on"}
+                href={href}
+                hx-get={href}
+                hx-target="#screen"
+                data-testid={`employee-${e.id}`}
+              >
+                {e.name}
+              </a>
+            );
+          })}
+        </div>
+      </section>
+    </div>
+  );
+}

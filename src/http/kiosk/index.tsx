@@ -1,0 +1,252 @@
+import { type Context, Hono } from "hono";
+import { html } from "hono/html";
+import type { HtmlEscapedString } from "hono/utils/html";
+import type { RosterCommandInput } from "../../service/roster-port.ts";
+import { mountAssets } from "../assets.ts";
+import type { HttpDeps } from "../deps.ts";
+import { liveHtml } from "../sse.ts";
+import { ActionScreen, type ActionScreenProps, type KioskAction } from "./action-screen.tsx";
+import { BoardContent, Home, type HomeProps } from "./board.tsx";
+import { timeToday } from "./branch-time.ts";
+import { recordErrorStatus, recordErrorText } from "./error-text.ts";
+import { isPartial, type LangEnv, language } from "./lang.ts";
+import { Layout } from "./layout.tsx";
+import { PinPad } from "./pin-pad.tsx";
+import { clientAddress, createRateLimiter } from "./rate-limit.ts";
+import { createTicketer } from "./ticket.ts";
+
+export interface KioskOptions {
+  /** SSE heartbeat; tests shorten it. */
+  readonly heartbeatMs?: number;
+  /** PIN posts allowed per client and minute. */
+  readonly pinPostsPerMinute?: number;
+}
+
+type C = Context<LangEnv>;
+type Status = 200 | 400 | 401 | 403 | 404 | 409 | 423 | 429 | 500;
+
+const ACTIONS: readonly KioskAction[] = [
+  "check-in",
+  "check-out",
+  "break-start",
+  "break-end",
+  "handover",
+  "close-shift",
+];
+const isAction = (v: string): v is KioskAction => (ACTIONS as readonly string[]).includes(v);
+const isManagerRole = (role: string) => role === "manager" || role === "senior_manager";
+
+/**
+ * The receptionists' kiosk, mounted at "/": home board, PIN pad, action screen, live board (SSE)
+ * and the embedded browser assets. Every screen is a fragment for htmx (`#screen` swaps) and a
+ * whole page for a plain form post, so the kiosk works without JavaScript too (bar the keypad).
+ */
+export function kioskRoutes(deps: HttpDeps, options: KioskOptions = {}): Hono {
+  const { config, roster, log } = deps;
+  const tz = config.branch.timezone;
+  const tickets = createTicketer(config.kiosk.idle_seconds * 1000);
+  const pinLimiter = createRateLimiter(options.pinPostsPerMinute ?? 30, 60_000);
+  const app = new Hono<LangEnv>();
+
+  mountAssets(app as unknown as Hono);
+  app.use(language(config.kiosk.language));
+
+  const screen = (c: C, body: HtmlEscapedString | Promise<HtmlEscapedString>, status: Status = 200) => {
+    c.header("Vary", "HX-Request, Cookie");
+    c.header("Cache-Control", "no-store");
+    if (isPartial(c)) return c.html(body, status);
+    const page = (
+      <Layout
+        t={c.get("t")}
+        lang={c.get("lang")}
+        title={config.branch.name}
+        home="/"
+        branchName={config.branch.name}
+        interactive
+        idleSeconds={config.kiosk.idle_seconds}
+      >
+        {body}
+      </Layout>
+    );
+    return c.html(html`<!DOCTYPE html>${page}`, status);
+  };
+
+  const home = (c: C, flash?: HomeProps["flash"], status: Status = 200) => {
+    const now = deps.now();
+    const lang = c.get("lang");
+    const employees = [...roster.employees(now)].sort((a, b) => a.name.localeCompare(b.name, lang));
+    return screen(
+      c,
+      <Home board={roster.board(now)} employees={employees} t={c.get("t")} lang={lang} flash={flash} />,
+      status,
+    );
+  };
+
+  const pinPad = (c: C, employeeId: string, error?: string, status: Status = 200) => {
+    const name = roster.employees(deps.now()).find((e) => e.id === employeeId)?.name ?? "";
+    return screen(c, <PinPad t={c.get("t")} employeeId={employeeId} name={name} error={error} />, status);
+  };
+
+  const actions = (c: C, employeeId: string, error?: string, status: Status = 200) => {
+    const now = deps.now();
+    const me = roster.employees(now).find((e) => e.id === employeeId);
+    if (me === undefined) return home(c, { kind: "error", text: c.get("t").errUnknownEmployee }, 404);
+    const board = roster.board(now);
+    const props: ActionScreenProps = {
+      t: c.get("t"),
+      timezone: tz,
+      ticket: tickets.issue(me.id, now),
+      me,
+      desks: board.desks,
+      onShift: board.onShift,
+      isManager: isManagerRole(me.role),
+      error,
+    };
+    return screen(c, <ActionScreen {...props} />, status);
+  };
+
+  app.get("/", (c) => home(c));
+
+  app.get("/events", (c) => {
+    const t = c.get("t");
+    return liveHtml(c, {
+      subscribe: (listener) => roster.subscribe(listener),
+      render: () => (<BoardContent board={roster.board(deps.now())} t={t} />).toString(),
+      heartbeatMs: options.heartbeatMs,
+      log,
+    });
+  });
+
+  app.get("/pin/:employeeId", (c) => {
+    const employeeId = c.req.param("employeeId");
+    if (!roster.employees(deps.now()).some((e) => e.id === employeeId)) {
+      return home(c, { kind: "error", text: c.get("t").pinUnknownEmployee }, 404);
+    }
+    return pinPad(c, employeeId);
+  });
+
+  app.post("/pin", async (c) => {
+    const t = c.get("t");
+    const form = await readForm(c);
+    const employeeId = form("employeeId");
+    const pin = form("pin");
+    const client = clientAddress(c);
+    const now = deps.now();
+    if (!pinLimiter.take(client, now)) {
+      log.warn("kiosk PIN posts over the rate limit", { client });
+      return pinPad(c, employeeId, t.pinRateLimited, 429);
+    }
+    if (!/^[0-9]{1,12}$/.test(pin)) return pinPad(c, employeeId, t.pinEmpty, 400);
+    const result = await roster.verifyPin(employeeId, pin, now);
+    if (result.ok) {
+      log.info("kiosk PIN accepted", { employeeId });
+      return actions(c, employeeId);
+    }
+    const { error } = result;
+    log.info("kiosk PIN refused", { employeeId, code: error.code });
+    switch (error.code) {
+      case "ROSTER.UNKNOWN_EMPLOYEE":
+        return home(c, { kind: "error", text: t.pinUnknownEmployee }, 404);
+      case "ROSTER.PIN_LOCKED": {
+        const left = error.lockedUntil === undefined ? 0 : error.lockedUntil - now;
+        const minutes = left > 0 ? Math.ceil(left / 60_000) : config.roster.pin_lock_minutes;
+        return pinPad(c, employeeId, t.pinLocked(minutes), 423);
+      }
+      default:
+        return (error.attemptsLeft ?? 1) > 0
+          ? pinPad(c, employeeId, t.pinWrong(error.attemptsLeft ?? 1), 401)
+          : pinPad(c, employeeId, t.pinLocked(config.roster.pin_lock_minutes), 423);
+    }
+  });
+
+  app.post("/action", async (c) => {
+    const t = c.get("t");
+    const form = await readForm(c);
+    const now = deps.now();
+    const employeeId = tickets.verify(form("ticket"), now);
+    if (employeeId === null) {
+      log.warn("kiosk action with a bad or expired ticket");
+      return home(c, { kind: "error", text: t.ticketExpired }, 403);
+    }
+    const kind = form("kind");
+    if (!isAction(kind)) return actions(c, employeeId, t.badRequest, 400);
+    const employees = roster.employees(now);
+    const me = employees.find((e) => e.id === employeeId);
+    if (me === undefined) return home(c, { kind: "error", text: t.errUnknownEmployee }, 404);
+    const deskId = form("deskId") || null;
+    const deskName = roster.board(now).desks.find((d) => d.id === deskId)?.name ?? deskId ?? "";
+
+    let input: RosterCommandInput;
+    let done: string;
+    if (kind === "close-shift") {
+      if (!isManagerRole(me.role)) return actions(c, employeeId, t.errNotAManager, 403);
+      const target = employees.find((e) => e.id === form("targetId"));
+      if (target?.onShift == null) return actions(c, employeeId, t.errNotOnShift, 409);
+      let at: number | undefined;
+      const endedAt = form("endedAt");
+      if (endedAt !== "") {
+        const parsed = timeToday(endedAt, now, tz);
+        if (parsed === null) return actions(c, employeeId, t.badEndedAt, 400);
+        if (parsed < target.onShift.since) return actions(c, employeeId, t.endedBeforeStart, 400);
+        if (parsed > now) return actions(c, employeeId, t.errBadTime, 400);
+        at = parsed;
+      }
+      input = {
+        kind: "check-out",
+        employeeId: target.id,
+        deskId: null,
+        source: "manager",
+        actorId: me.id,
+        at,
+      };
+      done = t.flashCloseShift(target.name);
+    } else {
+      input = { kind, employeeId, deskId, source: "kiosk" };
+      done = flashText(t, kind, me.name, deskName);
+    }
+
+    const result = roster.record(input, now);
+    if (!result.ok) {
+      log.info("kiosk action refused", { employeeId, kind, code: result.error.code });
+      return actions(
+        c,
+        employeeId,
+        recordErrorText(result.error.code, t),
+        recordErrorStatus(result.error.code),
+      );
+    }
+    log.info("kiosk action recorded", { employeeId, kind, target: input.employeeId });
+    return home(c, { kind: "ok", text: done });
+  });
+
+  return app as unknown as Hono;
+}
+
+function flashText(
+  t: LangEnv["Variables"]["t"],
+  kind: Exclude<KioskAction, "close-shift">,
+  name: string,
+  desk: string,
+) {
+  switch (kind) {
+    case "check-in":
+      return t.flashCheckIn(name, desk);
+    case "check-out":
+      return t.flashCheckOut(name);
+    case "break-start":
+      return t.flashBreakStart(name);
+    case "break-end":
+      return t.flashBreakEnd(name);
+    case "handover":
+      return t.flashHandover(name, desk);
+  }
+}
+
+/** A form body read once; a missing or non-text field reads as "". */
+async function readForm(c: C): Promise<(name: string) => string> {
+  const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+  return (name) => {
+    const value = (body as Record<string, unknown>)[name];
+    return typeof value === "string" ? value.trim() : "";
+  };
+}

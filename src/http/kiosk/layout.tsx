@@ -1,0 +1,69 @@
+import type { Child } from "hono/jsx";
+import type { Lang, Messages } from "../../i18n/index.ts";
+import { assetUrl } from "../assets.ts";
+
+/**
+ * htmx reads its config from this tag, so nothing inline is needed. No indicator CSS is injected
+ * (kiosk.css carries it) and only the SSE extension may register.
+ */
+const HTMX_CONFIG = JSON.stringify({ includeIndicatorCSS: false, extensions: "sse", defaultTimeout: 15000 });
+
+export interface LayoutProps {
+  readonly t: Messages;
+  readonly lang: Lang;
+  readonly title: string;
+  /** Where the language links point ("/" or "/admin"). */
+  readonly home: string;
+  readonly branchName: string;
+  /** Kiosk pages load htmx and the kiosk script; the admin page is plain HTML. */
+  readonly interactive: boolean;
+  readonly idleSeconds?: number;
+  readonly children: Child;
+}
+
+export function Layout(props: LayoutProps) {
+  const { t, lang, home } = props;
+  return (
+    <html lang={t.htmlLang}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        {props.interactive && <meta name="htmx-config" content={HTMX_CONFIG} />}
+        <title>{props.title}</title>
+        <link rel="icon" href={assetUrl("icon.svg")} type="image/svg+xml" />
+        <link rel="stylesheet" href={assetUrl("kiosk.css")} />
+        {props.interactive && <script src={assetUrl("htmx.min.js")} defer />}
+        {props.interactive && <script src={assetUrl("hx-sse.min.js")} defer />}
+        {props.interactive && <script src={assetUrl("kiosk.js")} defer />}
+      </head>
+      <body data-idle-seconds={props.idleSeconds}>
+        <header class="top">
+          <a class="branch" href={home}>
+            {props.branchName}
+          </a>
+          <nav class="langs">
+            <a
+              class={lang === "ru" ? "lang current" : "lang"}
+              href={`${home}?lang=ru`}
+              hreflang="ru"
+              lang="ru"
+              data-testid="lang-ru"
+            >
+              RU
+            </a>
+            <a
+              class={lang === "en" ? "lang current" : "lang"}
+              href={`${home}?lang=en`}
+              hreflang="en"
+              lang="en"
+              data-testid="lang-en"
+            >
+              EN
+            </a>
+          </nav>
+        </header>
+        <main id="screen">{props.children}</main>
+      </body>
+    </html>
+  );
+}

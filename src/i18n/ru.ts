@@ -1,0 +1,139 @@
+/**
+ * Russian, the default language of the kiosk and the admin page. `en.ts` must carry every key
+ * (the `Messages` type below is what it is checked against).
+ */
+export const ru = {
+  htmlLang: "ru",
+  languageName: "Русский",
+
+  // Home
+  free: "свободен",
+  desks: "Телефоны",
+  extension: (ext: string) => `доб. ${ext}`,
+  holdsPhone: "держит телефон",
+  onBreak: "на перерыве",
+  onShiftTitle: "Сейчас на смене",
+  nobodyOnShift: "На смене пока никого нет.",
+  onShiftAt: (desk: string, since: string) => `${desk}, с ${since}`,
+  sinceTime: (time: string) => `с ${time}`,
+  pickYourName: "Нажмите на своё имя",
+  clockLabel: "Время",
+
+  // PIN pad
+  enterPin: (name: string) => `${name}, введите PIN`,
+  pinLabel: "PIN",
+  pinClear: "Стереть",
+  pinOk: "OK",
+  back: "Назад",
+  cancel: "Отмена",
+  pinWrong: (left: number) =>
+    `Неверный PIN. ${left === 1 ? "Осталась 1 попытка" : `Осталось попыток: ${left}`}.`,
+  pinLocked: (minutes: number) =>
+    `Слишком много неверных попыток. Подождите ${minutes} ${minutesRu(minutes)} или попросите менеджера.`,
+  pinUnknownEmployee: "Такого сотрудника нет в списке. Вернитесь назад и выберите своё имя.",
+  pinEmpty: "Введите PIN цифрами и нажмите OK.",
+  pinRateLimited: "Слишком много попыток с этого экрана. Подождите минуту и попробуйте снова.",
+
+  // Actions
+  hello: (name: string) => `${name}, что делаем?`,
+  stateOffShift: "Вы не на смене.",
+  stateOnShift: (desk: string, since: string) => `Вы на смене: ${desk}, с ${since}.`,
+  stateHoldsPhone: "Телефон у вас.",
+  stateOnBreak: "Вы на перерыве.",
+  checkInAt: (desk: string) => `Начать смену: ${desk}`,
+  checkOut: "Закончить смену",
+  breakStart: "Уйти на перерыв",
+  breakEnd: "Вернуться с перерыва",
+  handoverAt: (desk: string, ext: string) => `Взять телефон: ${desk} (${ext})`,
+  done: "Готово, на главный экран",
+  managerTitle: "Смены сотрудников",
+  managerHint: "Если сотрудник забыл закончить смену, закройте её. Время — если смена закончилась раньше.",
+  closeShift: (name: string) => `Закрыть смену: ${name}`,
+  endedAt: "Смена закончилась в (необязательно)",
+  nobodyElseOnShift: "Больше никого на смене нет.",
+
+  // Confirmations
+  flashCheckIn: (name: string, desk: string) => `${name}: смена началась (${desk}).`,
+  flashCheckOut: (name: string) => `${name}: смена закончена. Хорошего вечера!`,
+  flashBreakStart: (name: string) => `${name}: перерыв начался.`,
+  flashBreakEnd: (name: string) => `${name}: с возвращением, перерыв закончен.`,
+  flashHandover: (name: string, desk: string) => `${name}: телефон «${desk}» теперь у вас.`,
+  flashCloseShift: (name: string) => `Смена сотрудника ${name} закрыта.`,
+
+  // Errors at the action screen
+  ticketExpired: "Время на действие вышло. Нажмите на своё имя и введите PIN ещё раз.",
+  badRequest: "Что-то пошло не так. Вернитесь на главный экран и попробуйте ещё раз.",
+  badEndedAt: "Время укажите так: ЧЧ:ММ, например 18:30.",
+  endedBeforeStart: "Это время раньше начала смены. Проверьте время.",
+  errUnknownEmployee: "Сотрудник не найден. Попросите менеджера проверить список сотрудников.",
+  errUnknownDesk: "Такого рабочего места нет. Выберите место из списка.",
+  errAlreadyOnShift: "Вы уже на смене на этом месте.",
+  errNotOnShift: "Смена не начата. Сначала начните смену.",
+  errAlreadyOnBreak: "Вы уже на перерыве.",
+  errNotOnBreak: "Вы не на перерыве.",
+  errAlreadyHoldsPhone: "Телефон уже у вас.",
+  errBadTime: "Неверное время: оно не может быть в будущем или слишком давно.",
+  errNotAManager: "Закрыть чужую смену может только менеджер.",
+  errStorage: "Не удалось сохранить. Попробуйте ещё раз; если не выйдет — позвоните в IT.",
+  notFound: "Такой страницы нет.",
+  toHome: "На главный экран",
+
+  // Admin (branch IT)
+  adminTitle: "Кто владеет номерами — сейчас",
+  adminOwnersHint: "Для каждого номера: кто получает его звонки сейчас и почему.",
+  adminExtension: "Номер",
+  adminDesk: "Место",
+  adminOwner: "Владелец",
+  adminRule: "Правило",
+  adminReason: "Почему",
+  adminSince: "С",
+  adminNobody: "никто",
+  adminDedicated: "личный",
+  adminChangesTitle: "Изменения смен за сегодня",
+  adminNoChanges: "Сегодня изменений не было.",
+  adminTime: "Время",
+  adminWhat: "Что",
+  adminEmployee: "Сотрудник",
+  adminSource: "Источник",
+  adminActor: "Кто внёс",
+  adminRecordedAt: "Записано",
+  adminAuditTitle: "Журнал аудита",
+  adminNoAudit: "Записей нет.",
+  adminAction: "Действие",
+  adminDetail: "Подробности",
+  adminVersion: (v: string) => `branchbox ${v}`,
+  adminRefresh: "Обновить",
+  ruleDedicated: "личный номер",
+  ruleDeskCheckin: "смена на месте",
+  ruleUnmapped: "не назначен",
+  kindCheckIn: "начало смены",
+  kindCheckOut: "конец смены",
+  kindHandover: "взят телефон",
+  kindBreakStart: "перерыв",
+  kindBreakEnd: "конец перерыва",
+  kindClosedElsewhere: "смена начата в другом филиале",
+  kindCrmLogin: "вход в CRM",
+  kindAutoClose: "смена закрыта автоматически",
+  kindPhonePassed: "телефон перешёл",
+  sourceKiosk: "киоск",
+  sourceApi: "API",
+  sourceManager: "исправление менеджера",
+  sourceHq: "головной офис",
+  sourceAutomatic: "автоматически",
+};
+
+function minutesRu(n: number): string {
+  const tens = n % 100;
+  const ones = n % 10;
+  if (tens >= 11 && tens <= 14) return "минут";
+  if (ones === 1) return "минуту";
+  if (ones >= 2 && ones <= 4) return "минуты";
+  return "минут";
+}
+
+/** Every key of `ru`, with its shape: a string, or a function of the same arguments returning one. */
+export type Messages = {
+  readonly [K in keyof typeof ru]: (typeof ru)[K] extends (...args: infer A) => string
+    ? (...args: A) => string
+    : string;
+};

@@ -1,0 +1,452 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { en } from "../../src/i18n/en.ts";
+import { ru } from "../../src/i18n/ru.ts";
+import { TEST_TOKEN } from "../support/box.ts";
+import { type KioskBox, makeKioskBox, testIdText, ticketIn, webApp } from "../support/kiosk-client.ts";
+
+let box: KioskBox;
+beforeEach(async () => {
+  box = await makeKioskBox();
+});
+afterEach(() => box.close());
+
+/** Taps a name and types the PIN; returns the answer to the PIN post. */
+const enterPin = (employeeId: string, pin: string, hx = true) =>
+  box.post("/pin", { employeeId, pin }, { hx });
+
+async function actionScreen(employeeId: string, pin: string): Promise<string> {
+  const response = await enterPin(employeeId, pin);
+  expect(response.status).toBe(200);
+  return response.text();
+}
+
+const act = (ticket: string, fields: Record<string, string>, hx = true) =>
+  box.post("/action", { ticket, ...fields }, { hx });
+
+async function homeHolder(): Promise<string | null> {
+  return testIdText(await (await box.get("/")).text(), "desk-front-holder");
+}
+
+describe("home screen", () => {
+  test("shows the branch, the desks with their holder and every name, in Russian by default", async () => {
+    const response = await box.get("/");
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html.startsWith("<!DOCTYPE html>")).toBe(true);
+    expect(html).toContain('<html lang="ru">');
+    expect(html).toContain("Демо-филиал");
+    expect(html).toContain('data-testid="board"');
+    expect(testIdText(html, "desk-front-holder")).toBe(ru.free);
+    expect(html).toContain(ru.pickYourName);
+    for (const id of ["anna", "olga", "irina", "sergey"])
+      expect(html).toContain(`data-testid="employee-${id}"`);
+    expect(testIdText(html, "employee-anna")).toBe("Анна Смирнова");
+    // The clock is rendered on the box in the branch's zone (09:00 Moscow on the test clock).
+    expect(html).toMatch(/data-clock[^>]*>09:00</);
+    for (const lang of ["ru", "en"]) expect(html).toContain(`data-testid="lang-${lang}"`);
+  });
+
+  test("?lang=en switches to English and a cookie keeps it; ?lang=ru switches back", async () => {
+    const english = await box.get("/?lang=en");
+    const html = await english.text();
+    expect(html).toContain('<html lang="en">');
+    expect(html).toContain(en.pickYourName);
+    expect(testIdText(html, "desk-front-holder")).toBe(en.free);
+    const cookie = english.headers.get("set-cookie")?.split(";")[0] ?? "";
+    expect(cookie).toBe("bb_lang=en");
+    expect(await (await box.get("/", { cookie })).text()).toContain(en.pickYourName);
+    const back = await box.get("/?lang=ru", { cookie });
+    expect(await back.text()).toContain(ru.pickYourName);
+    expect(back.headers.get("set-cookie")).toStartWith("bb_lang=ru");
+  });
+
+  test("htmx gets the screen alone; a plain browser gets the whole page", async () => {
+    const partial = await (await box.get("/pin/anna", { hx: true })).text();
+    expect(partial).not.toContain("<html");
+    expect(partial).toContain('data-testid="pin-ok"');
+    const full = await (await box.get("/pin/anna")).text();
+    expect(full).toContain("<html");
+    expect(full).toContain('id="screen"');
+  });
+
+  test("the embedded assets are served: htmx 4, its SSE extension, the kiosk script, CSS and icon", async () => {
+    const html = await (await box.get("/")).text();
+    const sources = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1] ?? "");
+    expect(sources).toHaveLength(5);
+    for (const src of sources) {
+      const response = await box.web.request(src);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toMatch(/^(text\/(javascript|css)|image\/svg\+xml)/);
+      expect((await response.text()).length).toBeGreaterThan(100);
+    }
+    const htmx = await (await box.web.request(sources.find((s) => s.includes("htmx.min")) ?? "")).text();
+    expect(htmx).toContain("4.0.1");
+    expect((await box.web.request("/assets/nope.js")).status).toBe(404);
+  });
+});
+
+describe("PIN pad", () => {
+  test("has keys 0–9, clear and OK, and posts the PIN in the body of a form", async () => {
+    const html = await (await box.get("/pin/anna", { hx: true })).text();
+    for (let d = 0; d <= 9; d++) expect(html).toContain(`data-testid="pin-key-${d}"`);
+    expect(html).toContain('data-testid="pin-clear"');
+    expect(html).toContain('data-testid="pin-ok"');
+    expect(html).toMatch(/<form[^>]*method="post"[^>]*action="\/pin"/);
+    expect(html).toContain(ru.enterPin("Анна Смирнова"));
+  });
+
+  test("a wrong PIN says how many tries are left", async () => {
+    const response = await enterPin("anna", "0000");
+    expect(response.status).toBe(401);
+    const html = await response.text();
+    expect(testIdText(html, "pin-error")).toBe(ru.pinWrong(4));
+    expect(testIdText((await (await enterPin("anna", "0000")).text()) || "", "pin-error")).toBe(
+      ru.pinWrong(3),
+    );
+  });
+
+  test("the fifth wrong PIN locks for 5 minutes in plain words; the right PIN is refused until then", async () => {
+    for (let i = 0; i < 4; i++) expect((await enterPin("olga", "0000")).status).toBe(401);
+    const fifth = await enterPin("olga", "0000");
+    expect(fifth.status).toBe(423);
+    expect(testIdText(await fifth.text(), "pin-error")).toBe(ru.pinLocked(5));
+    expect(ru.pinLocked(5)).toBe(
+      "Слишком много неверных попыток. Подождите 5 минут или попросите менеджера.",
+    );
+
+    const right = await enterPin("olga", "2222");
+    expect(right.status).toBe(423);
+    const html = await right.text();
+    expect(testIdText(html, "pin-error")).toBe(ru.pinLocked(5));
+    expect(html).not.toContain("action-");
+
+    box.clock.advance(3 * 60_000);
+    expect(testIdText(await (await enterPin("olga", "2222")).text(), "pin-error")).toBe(ru.pinLocked(2));
+    box.clock.advance(2 * 60_000);
+    expect((await enterPin("olga", "2222")).status).toBe(200);
+  });
+
+  test("the lock message in English", async () => {
+    const cookie = "bb_lang=en";
+    for (let i = 0; i < 5; i++) await box.post("/pin", { employeeId: "irina", pin: "0000" }, { cookie });
+    const html = await (await box.post("/pin", { employeeId: "irina", pin: "3333" }, { cookie })).text();
+    expect(testIdText(html, "pin-error")).toBe("Too many wrong PINs. Wait 5 minutes or ask a manager.");
+  });
+
+  test("an empty PIN or an unknown employee is answered with what to do", async () => {
+    const empty = await enterPin("anna", "");
+    expect(empty.status).toBe(400);
+    expect(testIdText(await empty.text(), "pin-error")).toBe(ru.pinEmpty);
+    const unknown = await enterPin("nobody", "1234");
+    expect(unknown.status).toBe(404);
+    expect(await unknown.text()).toContain(ru.pinUnknownEmployee);
+    expect((await box.get("/pin/nobody")).status).toBe(404);
+  });
+
+  test("PIN posts are rate-limited per client: the 31st in a minute is refused with a clear message", async () => {
+    for (let i = 0; i < 30; i++) expect((await enterPin("nobody", "1234")).status).toBe(404);
+    const limited = await enterPin("anna", "1111");
+    expect(limited.status).toBe(429);
+    expect(testIdText(await limited.text(), "pin-error")).toBe(ru.pinRateLimited);
+    box.clock.advance(60_000);
+    expect((await enterPin("anna", "1111")).status).toBe(200);
+  });
+});
+
+describe("action screen", () => {
+  test("a correct PIN opens the actions that apply, carrying a signed ticket and never the PIN", async () => {
+    const html = await actionScreen("anna", "1111");
+    expect(html).toContain('data-testid="action-check-in-front"');
+    expect(html).not.toContain('data-testid="action-check-out"');
+    expect(html).not.toContain('data-testid="action-break-start"');
+    expect(html).not.toContain("action-close-shift-");
+    expect(html).not.toMatch(/value="1111"/);
+    expect(html).not.toContain('name="pin"');
+    expect(ticketIn(html)).toMatch(/^[\w-]+\.\d+\.[\w-]+$/);
+    expect(html).toContain("data-idle-home");
+  });
+
+  test("check in → confirmation → home, and the board shows her as the holder", async () => {
+    const ticket = ticketIn(await actionScreen("anna", "1111"));
+    const response = await act(ticket, { kind: "check-in", deskId: "front" });
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(testIdText(html, "flash")).toBe(ru.flashCheckIn("Анна Смирнова", "Ресепшен"));
+    expect(html).toContain('data-testid="board"');
+    expect(testIdText(html, "desk-front-holder")).toBe("Анна Смирнова");
+    expect(testIdText(html, "on-shift-anna")).toContain(ru.holdsPhone);
+    expect(await homeHolder()).toBe("Анна Смирнова");
+    expect(box.factCount()).toBe(1);
+  });
+
+  test("on shift: break, back, handover to a colleague and check-out, each shown only when it applies", async () => {
+    await act(ticketIn(await actionScreen("anna", "1111")), { kind: "check-in", deskId: "front" });
+    box.clock.advance(60_000);
+
+    let html = await actionScreen("anna", "1111");
+    expect(html).toContain('data-testid="action-break-start"');
+    expect(html).toContain('data-testid="action-check-out"');
+    expect(html).not.toContain('data-testid="action-check-in-front"');
+    expect(html).not.toContain('data-testid="action-handover-front"'); // she holds it already
+    expect(testIdText(await (await act(ticketIn(html), { kind: "break-start" })).text(), "flash")).toBe(
+      ru.flashBreakStart("Анна Смирнова"),
+    );
+
+    html = await actionScreen("anna", "1111");
+    expect(html).toContain('data-testid="action-break-end"');
+    expect(html).not.toContain('data-testid="action-break-start"');
+    await act(ticketIn(html), { kind: "break-end" });
+
+    // A second receptionist checks in beside her and takes the phone; then anna takes it back.
+    html = await actionScreen("olga", "2222");
+    await act(ticketIn(html), { kind: "check-in", deskId: "front" });
+    html = await actionScreen("olga", "2222");
+    expect(html).toContain('data-testid="action-handover-front"');
+    await act(ticketIn(html), { kind: "handover", deskId: "front" });
+    expect(await homeHolder()).toBe("Ольга Петрова");
+    html = await actionScreen("anna", "1111");
+    expect(html).toContain('data-testid="action-handover-front"');
+    const taken = await (await act(ticketIn(html), { kind: "handover", deskId: "front" })).text();
+    expect(testIdText(taken, "flash")).toBe(ru.flashHandover("Анна Смирнова", "Ресепшен"));
+    expect(testIdText(taken, "desk-front-holder")).toBe("Анна Смирнова");
+
+    html = await actionScreen("anna", "1111");
+    const out = await (await act(ticketIn(html), { kind: "check-out" })).text();
+    expect(testIdText(out, "flash")).toBe(ru.flashCheckOut("Анна Смирнова"));
+    expect(testIdText(out, "desk-front-holder")).toBe("Ольга Петрова");
+  });
+
+  test("a roster refusal is shown on the action screen in words, with no change", async () => {
+    const ticket = ticketIn(await actionScreen("anna", "1111"));
+    const response = await act(ticket, { kind: "break-end" });
+    expect(response.status).toBe(409);
+    const html = await response.text();
+    expect(testIdText(html, "action-error")).toBe(ru.errNotOnShift);
+    expect(html).toContain('data-testid="action-check-in-front"');
+    const unknownDesk = await act(ticket, { kind: "check-in", deskId: "back" });
+    expect(unknownDesk.status).toBe(404);
+    expect(testIdText(await unknownDesk.text(), "action-error")).toBe(ru.errUnknownDesk);
+    expect((await act(ticket, { kind: "delete-everything" })).status).toBe(400);
+    expect(box.factCount()).toBe(0);
+  });
+
+  test("a forged, tampered, missing or expired ticket is refused and changes nothing", async () => {
+    const ticket = ticketIn(await actionScreen("anna", "1111"));
+    const [, expires, mac] = ticket.split(".");
+    const olgaId = Buffer.from("olga").toString("base64url");
+    const forged = [
+      "",
+      "anything",
+      `${olgaId}.${expires}.${mac}`, // anna's signature on olga's id
+      `${ticket.split(".")[0]}.${Number(expires) + 3_600_000}.${mac}`, // a longer life
+      `${olgaId}.${expires}.${"A".repeat(43)}`,
+    ];
+    for (const bad of forged) {
+      const response = await act(bad, { kind: "check-in", deskId: "front" });
+      expect(response.status).toBe(403);
+      expect(testIdText(await response.text(), "flash-error")).toBe(ru.ticketExpired);
+    }
+    // A ticket signed by another box process (another key) is as good as forged.
+    const otherKiosk = webApp(box.deps);
+    const foreign = await otherKiosk.request("/pin", {
+      method: "POST",
+      headers: { origin: "http://localhost", "content-type": "application/x-www-form-urlencoded" },
+      body: "employeeId=anna&pin=1111",
+    });
+    expect((await act(ticketIn(await foreign.text()), { kind: "check-in", deskId: "front" })).status).toBe(
+      403,
+    );
+
+    box.clock.advance(box.config.kiosk.idle_seconds * 1000);
+    expect((await act(ticket, { kind: "check-in", deskId: "front" })).status).toBe(403);
+    expect(box.factCount()).toBe(0);
+    expect(await homeHolder()).toBe(ru.free);
+  });
+
+  test("without htmx the forms degrade to plain posts answered with whole pages", async () => {
+    const pin = await enterPin("anna", "1111", false);
+    const html = await pin.text();
+    expect(html).toContain("<!DOCTYPE html>");
+    expect(html).toMatch(/<form[^>]*method="post"[^>]*action="\/action"/);
+    const done = await (await act(ticketIn(html), { kind: "check-in", deskId: "front" }, false)).text();
+    expect(done).toContain("<html");
+    expect(testIdText(done, "flash")).toBe(ru.flashCheckIn("Анна Смирнова", "Ресепшен"));
+  });
+});
+
+describe("manager", () => {
+  test("a manager PIN shows everyone on shift with close shift, and closes a forgotten shift at a time today", async () => {
+    await act(ticketIn(await actionScreen("anna", "1111")), { kind: "check-in", deskId: "front" });
+    box.clock.set("2026-11-21T19:40:00+03:00");
+    const html = await actionScreen("sergey", "9999");
+    expect(html).toContain('data-testid="action-close-shift-anna"');
+    expect(html).not.toContain('data-testid="action-close-shift-sergey"');
+
+    const response = await act(ticketIn(html), { kind: "close-shift", targetId: "anna", endedAt: "18:00" });
+    expect(response.status).toBe(200);
+    const home = await response.text();
+    expect(testIdText(home, "flash")).toBe(ru.flashCloseShift("Анна Смирнова"));
+    expect(testIdText(home, "desk-front-holder")).toBe(ru.free);
+
+    const owner = await (await box.api(`/api/v1/owner?extension=101&at=2026-11-21T17:59:00%2B03:00`)).json();
+    expect(owner).toMatchObject({ employeeId: "anna" });
+    const after = await (await box.api(`/api/v1/owner?extension=101&at=2026-11-21T18:01:00%2B03:00`)).json();
+    expect(after).toMatchObject({ employeeId: null });
+    const fact = box.db
+      .query<{ source: string; actor_id: string | null }, []>(
+        "SELECT * FROM roster_facts ORDER BY seq DESC LIMIT 1",
+      )
+      .get();
+    expect(fact).toMatchObject({ source: "manager", actor_id: "sergey" });
+  });
+
+  test("an ended-at time that is malformed, before the shift or in the future is refused with no change", async () => {
+    await act(ticketIn(await actionScreen("anna", "1111")), { kind: "check-in", deskId: "front" });
+    box.clock.set("2026-11-21T12:00:00+03:00");
+    const ticket = ticketIn(await actionScreen("sergey", "9999"));
+    const cases: [string, number, string][] = [
+      ["25:99", 400, ru.badEndedAt],
+      ["08:00", 400, ru.endedBeforeStart],
+      ["13:00", 400, ru.errBadTime],
+    ];
+    for (const [endedAt, status, text] of cases) {
+      const response = await act(ticket, { kind: "close-shift", targetId: "anna", endedAt });
+      expect(response.status).toBe(status);
+      expect(testIdText(await response.text(), "action-error")).toBe(text);
+    }
+    expect(box.factCount()).toBe(1);
+  });
+
+  test("a receptionist cannot close someone else's shift, even by crafting the form", async () => {
+    await act(ticketIn(await actionScreen("olga", "2222")), { kind: "check-in", deskId: "front" });
+    const ticket = ticketIn(await actionScreen("anna", "1111"));
+    const response = await act(ticket, { kind: "close-shift", targetId: "olga" });
+    expect(response.status).toBe(403);
+    expect(testIdText(await response.text(), "action-error")).toBe(ru.errNotAManager);
+    expect(box.factCount()).toBe(1);
+    expect(await homeHolder()).toBe("Ольга Петрова");
+  });
+});
+
+describe("security", () => {
+  test("a cross-origin form post is refused (CSRF) and changes nothing", async () => {
+    const ticket = ticketIn(await actionScreen("anna", "1111"));
+    const response = await box.post(
+      "/action",
+      { ticket, kind: "check-in", deskId: "front" },
+      { origin: "http://evil.example" },
+    );
+    expect(response.status).toBe(403);
+    expect(box.factCount()).toBe(0);
+    const pin = await box.post(
+      "/pin",
+      { employeeId: "anna", pin: "1111" },
+      { origin: "http://evil.example" },
+    );
+    expect(pin.status).toBe(403);
+    expect(await pin.text()).not.toContain("action-check-in");
+  });
+
+  test("every screen has the CSP header, no inline script and no style attribute", async () => {
+    await act(ticketIn(await actionScreen("anna", "1111")), { kind: "check-in", deskId: "front" });
+    const screens = [
+      await box.get("/"),
+      await box.get("/?lang=en"),
+      await box.get("/pin/anna"),
+      await enterPin("sergey", "9999", false),
+      await enterPin("olga", "0000", false),
+      await box.web.request("/admin", { headers: { authorization: `Bearer ${TEST_TOKEN}` } }),
+    ];
+    for (const response of screens) {
+      const csp = response.headers.get("content-security-policy") ?? "";
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("style-src 'self'");
+      expect(csp).not.toContain("unsafe-inline");
+      const html = await response.text();
+      expect(html).toContain("<html");
+      const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)];
+      for (const [, attributes, body] of scripts) {
+        expect(attributes).toMatch(/\bsrc="\/assets\//);
+        expect(body).toBe("");
+      }
+      expect(html).not.toMatch(/\sstyle\s*=/i);
+      expect(html).not.toMatch(/<style\b/i);
+      expect(html).not.toMatch(/\son[a-z]+\s*=/i);
+      expect(html).not.toMatch(/hx-on/i);
+    }
+  });
+
+  test("every button and link has a class that sizes it to a touch target", async () => {
+    const html = await actionScreen("sergey", "9999");
+    const css = await (await box.web.request("/assets/kiosk.css")).text();
+    expect(css).toMatch(/--touch:\s*56px/);
+    for (const [, attributes] of html.matchAll(/<(?:button|a)\b([^>]*)>/g)) {
+      expect(attributes).toMatch(/class="[^"]*\b(btn|key|name-btn|lang|branch)\b/);
+    }
+  });
+});
+
+describe("live board (SSE)", () => {
+  test("sends the board at once, again after every roster change, and a heartbeat; unsubscribes on disconnect", async () => {
+    let subscribed = 0;
+    const roster = box.deps.roster;
+    const counting = new Proxy(roster, {
+      get(target, prop) {
+        if (prop === "subscribe") {
+          return (listener: () => void) => {
+            subscribed += 1;
+            const stop = target.subscribe(listener);
+            return () => {
+              subscribed -= 1;
+              stop();
+            };
+          };
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const app = webApp({ ...box.deps, roster: counting }, { heartbeatMs: 40 });
+    const response = await app.request("/events", { headers: { cookie: "bb_lang=ru" } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toStartWith("text/event-stream");
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let received = "";
+    const readUntil = async (pattern: RegExp) => {
+      const deadline = Date.now() + 3000;
+      while (!pattern.test(received)) {
+        if (Date.now() > deadline) throw new Error(`no ${pattern} in ${received}`);
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stream ended; got ${received}`);
+        received += decoder.decode(value, { stream: true });
+      }
+    };
+
+    await readUntil(/data: .*desk-front-holder[^\n]*\n(retry: \d+\n)?\n/);
+    expect(received).toContain(ru.free);
+    expect(received).not.toMatch(/^event:/m); // unnamed: htmx swaps it into #board
+    expect(subscribed).toBe(1);
+
+    received = "";
+    await act(ticketIn(await actionScreen("anna", "1111")), { kind: "check-in", deskId: "front" });
+    await readUntil(/data: .*Анна Смирнова[^\n]*\n\n/);
+    expect(received).toContain('data-testid="desk-front-holder">Анна Смирнова<');
+
+    received = "";
+    await readUntil(/^: heartbeat\n\n/m);
+
+    await reader.cancel();
+    const deadline = Date.now() + 1000;
+    while (subscribed > 0 && Date.now() < deadline) await Bun.sleep(10);
+    expect(subscribed).toBe(0);
+  });
+
+  test("the home board connects to the stream in its language, and the default heartbeat is under Bun's 10 s", async () => {
+    const { HEARTBEAT_MS } = await import("../../src/http/sse.ts");
+    expect(HEARTBEAT_MS).toBeLessThan(10_000);
+    expect(await (await box.get("/?lang=en")).text()).toMatch(
+      /data-testid="board"[^>]*hx-sse:connect="\/events\?lang=en"/,
+    );
+  });
+});

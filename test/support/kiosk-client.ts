@@ -1,0 +1,90 @@
+import type { Hono } from "hono";
+import { adminRoutes } from "../../src/http/admin/index.tsx";
+import { createHttpApp } from "../../src/http/app.ts";
+import type { HttpDeps } from "../../src/http/deps.ts";
+import { type KioskOptions, kioskRoutes } from "../../src/http/kiosk/index.tsx";
+import { makeTestBox, type TestBox } from "./box.ts";
+
+/** The origin `app.request()` sees for a relative path; a same-origin form post sends it. */
+export const SAME_ORIGIN = "http://localhost";
+
+export interface KioskBox extends TestBox {
+  /** The full app (CSP, CSRF, admin auth) with the kiosk at "/" and the admin page at "/admin". */
+  readonly web: Hono;
+  /** GET as a kiosk browser; `hx` marks an htmx request that swaps `#screen`. */
+  get(path: string, options?: { hx?: boolean; cookie?: string }): Promise<Response>;
+  /** A form post, same-origin unless `origin` says otherwise. */
+  post(
+    path: string,
+    fields: Record<string, string>,
+    options?: { hx?: boolean; origin?: string; cookie?: string },
+  ): Promise<Response>;
+  factCount(): number;
+}
+
+/** A test box whose app has the kiosk and admin pages mounted through the lead's `createHttpApp`. */
+export async function makeKioskBox(options: { kiosk?: KioskOptions } = {}): Promise<KioskBox> {
+  const box = await makeTestBox();
+  const web = webApp(box.deps, options.kiosk);
+  const headers = (o: { hx?: boolean; cookie?: string }) => ({
+    ...(o.hx === true ? { "hx-request": "true", "hx-request-type": "partial" } : {}),
+    ...(o.cookie !== undefined ? { cookie: o.cookie } : {}),
+  });
+  return {
+    ...box,
+    web,
+    get: async (path, o = {}) => web.request(path, { headers: headers(o) }),
+    post: async (path, fields, o = {}) =>
+      web.request(path, {
+        method: "POST",
+        headers: {
+          ...headers(o),
+          origin: o.origin ?? SAME_ORIGIN,
+          "content-type": "application/x-www-form-urlencoded",
+        },
+        body: new URLSearchParams(fields).toString(),
+      }),
+    factCount: () => box.db.query<{ n: number }, []>("SELECT count(*) AS n FROM roster_facts").get()?.n ?? -1,
+  };
+}
+
+export function webApp(deps: HttpDeps, kiosk?: KioskOptions): Hono {
+  return createHttpApp(deps, { kiosk: kioskRoutes(deps, kiosk), admin: adminRoutes(deps) });
+}
+
+/** The signed ticket in an action screen's forms. */
+export function ticketIn(html: string): string {
+  const match = /name="ticket" value="([^"]+)"/.exec(html);
+  if (match?.[1] === undefined) throw new Error("no ticket in the page");
+  return match[1];
+}
+
+/** The text of the element with this data-testid (first match), tags stripped. */
+export function testIdText(html: string, testId: string): string | null {
+  const at = html.indexOf(`data-testid="${testId}"`);
+  if (at < 0) return null;
+  const start = html.indexOf(">", at) + 1;
+  let depth = 1;
+  let i = start;
+  const tag = /<(\/?)([a-z0-9]+)[^>]*?(\/?)>/gi;
+  tag.lastIndex = start;
+  for (let m = tag.exec(html); m !== null; m = tag.exec(html)) {
+    if (m[3] === "/" || /^(input|br|meta|link|img)$/i.test(m[2] ?? "")) continue;
+    depth += m[1] === "/" ? -1 : 1;
+    if (depth === 0) {
+      i = m.index;
+      break;
+    }
+  }
+  return decode(html.slice(start, i).replace(/<[^>]+>/g, ""))
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+const decode = (s: string) =>
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&");
