@@ -2,6 +2,9 @@
 //
 //   set-up (Chromium) → tsc → biome → bun test → npm run build → browser test (Node + Chromium)
 //
+// While working on one part: `npm test -- --only unit,browser` or `npm test -- --from build`
+// (step ids: setup, tsc, biome, unit, build, browser). CI runs every step.
+//
 // Ends with one line, `tests: N passed, N failed`, counting bun test's tests and the browser
 // test's checks; a step that fails without test counts (tsc, biome, build) counts as one failure.
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
@@ -14,7 +17,7 @@ const BUN = process.execPath;
 
 type Counts = { passed: number; failed: number; skipped: number };
 type StepResult = { ok: boolean; counts?: Counts; why?: string };
-type Step = { name: string; run: () => Promise<StepResult> };
+type Step = { id: string; name: string; run: () => Promise<StepResult> };
 
 /** Runs a command with inherited output; `tee` also collects stdout for parsing. */
 async function sh(cmd: string[], tee = false): Promise<{ code: number; stdout: string }> {
@@ -103,14 +106,40 @@ async function browserTest(): Promise<StepResult> {
   };
 }
 
-const steps: Step[] = [
-  { name: "set-up (scripts/setup-test.sh)", run: () => exitOk(["bash", "scripts/setup-test.sh"]) },
-  { name: "typecheck (tsc --noEmit -p .)", run: () => exitOk([join(BIN, "tsc"), "--noEmit", "-p", "."]) },
-  { name: "format and lint (biome ci .)", run: () => exitOk([join(BIN, "biome"), "ci", "."]) },
-  { name: "unit, HTTP and crash tests (bun test)", run: bunTest },
-  { name: "build (npm run build)", run: () => exitOk(["npm", "run", "--silent", "build"]) },
-  { name: "browser test (node, Chromium)", run: browserTest },
+const ALL_STEPS: Step[] = [
+  {
+    id: "setup",
+    name: "set-up (scripts/setup-test.sh)",
+    run: () => exitOk(["bash", "scripts/setup-test.sh"]),
+  },
+  {
+    id: "tsc",
+    name: "typecheck (tsc --noEmit -p .)",
+    run: () => exitOk([join(BIN, "tsc"), "--noEmit", "-p", "."]),
+  },
+  { id: "biome", name: "format and lint (biome ci .)", run: () => exitOk([join(BIN, "biome"), "ci", "."]) },
+  { id: "unit", name: "unit, HTTP and crash tests (bun test)", run: bunTest },
+  { id: "build", name: "build (npm run build)", run: () => exitOk(["npm", "run", "--silent", "build"]) },
+  { id: "browser", name: "browser test (node, Chromium)", run: browserTest },
 ];
+
+function selectSteps(argv: string[]): Step[] {
+  const ids = ALL_STEPS.map((s) => s.id);
+  const [flag, value, ...extra] = argv;
+  if (flag === undefined) return ALL_STEPS;
+  const wanted = (value ?? "").split(",").filter((id) => id !== "");
+  if (extra.length > 0 || wanted.length === 0 || wanted.some((id) => !ids.includes(id))) {
+    console.error(
+      `usage: bun scripts/test-all.ts [--only ID[,ID...] | --from ID]   (ids: ${ids.join(", ")})`,
+    );
+    process.exit(2);
+  }
+  if (flag === "--only") return ALL_STEPS.filter((s) => wanted.includes(s.id));
+  if (flag === "--from" && wanted.length === 1) return ALL_STEPS.slice(ids.indexOf(wanted[0] as string));
+  return selectSteps(["--help"]);
+}
+
+const steps = selectSteps(Bun.argv.slice(2));
 
 mkdirSync(ARTIFACTS, { recursive: true });
 const total: Counts = { passed: 0, failed: 0, skipped: 0 };
