@@ -30,10 +30,23 @@ if ((EUID != 0)); then
   sudo_cmd=(sudo)
 fi
 
+# A mirror that hiccups once should not fail a CI run: three tries, a pause between them.
+retry() {
+  local try
+  for try in 1 2 3; do
+    if "$@"; then
+      return 0
+    fi
+    echo "setup-test: try ${try} of: $* failed" >&2
+    sleep $((try * 5))
+  done
+  return 1
+}
+
 echo "setup-test: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+retry "${sudo_cmd[@]}" apt-get update -qq
+retry "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 
 for pkg in "${missing[@]}"; do
   if [[ ! -x "${wanted[$pkg]}" ]]; then

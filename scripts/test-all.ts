@@ -117,7 +117,11 @@ const ALL_STEPS: Step[] = [
     name: "typecheck (tsc --noEmit -p .)",
     run: () => exitOk([join(BIN, "tsc"), "--noEmit", "-p", "."]),
   },
-  { id: "biome", name: "format and lint (biome ci .)", run: () => exitOk([join(BIN, "biome"), "ci", "."]) },
+  {
+    id: "biome",
+    name: "format and lint (biome ci .)",
+    run: () => exitOk([join(BIN, "biome"), "ci", "--colors=off", "."]),
+  },
   { id: "unit", name: "unit, HTTP and crash tests (bun test)", run: bunTest },
   { id: "build", name: "build (npm run build)", run: () => exitOk(["npm", "run", "--silent", "build"]) },
   { id: "browser", name: "browser test (node, Chromium)", run: browserTest },
