@@ -49,6 +49,7 @@ export function createHttpApp(deps: HttpDeps, pages: PageRoutes = {}): Hono {
     app.use("/admin", adminAuth(deps.config.http.admin_token, { realm: "branchbox admin" }));
     app.use("/admin/*", adminAuth(deps.config.http.admin_token, { realm: "branchbox admin" }));
     app.route("/admin", pages.admin);
+    app.get("/admin/", (c) => c.redirect("/admin"));
   }
   if (pages.kiosk !== undefined) app.route("/", pages.kiosk);
 

@@ -5,7 +5,7 @@ import { type Box, createBox } from "../../src/app.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import type { ConfigInput } from "../../src/config/schema.ts";
 import { DEMO_CONFIG, DEMO_STAFF } from "../../src/demo.ts";
-import { silentLogger } from "../../src/log/logger.ts";
+import { type Logger, silentLogger } from "../../src/log/logger.ts";
 import { hashPin, type StaffEntry } from "../../src/service/staff-import.ts";
 import { type StaffRow, staffStore } from "../../src/store/staff-store.ts";
 
@@ -36,7 +36,13 @@ export function fakeClock(startIso = "2026-11-21T09:00:00+03:00"): TestClock {
  * (manager, ext 102). Call `close()` when done; it removes the dir.
  */
 export async function makeTestBox(
-  options: { config?: Partial<ConfigInput>; staff?: StaffEntry[]; clock?: TestClock; dir?: string } = {},
+  options: {
+    config?: Partial<ConfigInput>;
+    staff?: StaffEntry[];
+    clock?: TestClock;
+    dir?: string;
+    log?: Logger;
+  } = {},
 ): Promise<TestBox> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "branchbox-test-"));
   const clock = options.clock ?? fakeClock();
@@ -48,7 +54,7 @@ export async function makeTestBox(
       storage: { dir },
     },
   });
-  const box = await createBox(config, { log: silentLogger, now: clock.now });
+  const box = await createBox(config, { log: options.log ?? silentLogger, now: clock.now });
   staffStore(box.db).upsert(await hashedStaff(options.staff ?? DEMO_STAFF), clock.now());
   box.roster.reloadStaff();
   return {
