@@ -68,7 +68,8 @@ async function compile(name: string, target: Target, commit: string): Promise<st
     target: "bun",
     format: "esm",
     minify: true,
-    // With `compile`, the map is embedded in the executable so stack traces point at src/.
+    // With `compile` the map is embedded in the executable (stack traces name src/ lines);
+    // dist/branchbox.map is a copy for whoever reads a trace, not needed at run time.
     sourcemap: "linked",
     // Precompiled bytecode: the box (and its kiosk) comes back faster after a power cut.
     bytecode: true,
