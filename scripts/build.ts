@@ -5,8 +5,8 @@
 //
 // The executable embeds the code, the web assets the code imports and Bun itself; it loads
 // nothing from beside it (no bunfig.toml, .env, tsconfig.json or package.json autoload), so it
-// starts from an empty directory. The host's build is smoke-tested by running `version` there.
-import { mkdtempSync, rmSync } from "node:fs";
+// starts from an empty directory. The host's build is smoke-tested there (see smokeTest).
+import { chmodSync, copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import pkg from "../package.json" with { type: "json" };
@@ -97,19 +97,79 @@ async function compile(name: string, target: Target, commit: string): Promise<st
   return outfile;
 }
 
-/** Runs `<exe> version` from an empty directory: proves nothing beside the binary is needed. */
-function smokeTest(exe: string): void {
+/**
+ * Copies the executable alone into an empty directory and runs it there: `version` must name
+ * package.json's version, and `serve --demo` must answer /healthz, the kiosk page and every
+ * /assets/ file that page links (proof that the web assets are inside the binary).
+ */
+async function smokeTest(exe: string): Promise<void> {
   const empty = mkdtempSync(join(tmpdir(), "branchbox-smoke-"));
+  const alone = join(empty, "branchbox");
+  copyFileSync(exe, alone);
+  chmodSync(alone, 0o755);
+  const env = { PATH: "/usr/bin:/bin", HOME: empty };
   try {
-    const run = Bun.spawnSync([exe, "version"], { cwd: empty, env: { PATH: "/usr/bin:/bin" } });
+    const run = Bun.spawnSync([alone, "version"], { cwd: empty, env });
     const out = `${run.stdout.toString()}${run.stderr.toString()}`.trim();
     if (!run.success || !out.includes(pkg.version)) {
-      throw new Error(`smoke test failed: \`${exe} version\` exited ${run.exitCode}: ${out}`);
+      throw new Error(`smoke test: \`branchbox version\` exited ${run.exitCode}: ${out}`);
     }
-    console.log(`build: smoke test ok: ${out.split("\n")[0]}`);
+    await smokeServe(alone, empty, env);
+    console.log(
+      `build: smoke test ok: ${out.split("\n")[0]}; served the kiosk and its assets from an empty dir`,
+    );
   } finally {
     rmSync(empty, { recursive: true, force: true });
   }
+}
+
+async function smokeServe(exe: string, cwd: string, env: Record<string, string>): Promise<void> {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = probe.port;
+  probe.stop(true);
+  const base = `http://127.0.0.1:${port}`;
+  const box = Bun.spawn([exe, "serve", "--demo"], {
+    cwd,
+    env: { ...env, BRANCHBOX_HTTP_LISTEN: `127.0.0.1:${port}` },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const get = async (path: string): Promise<string> => {
+    const response = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(2000) });
+    const body = await response.text();
+    if (response.status !== 200) throw new Error(`smoke test: GET ${path} answered ${response.status}`);
+    return body;
+  };
+  try {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      if (box.exitCode !== null) throw new Error(`smoke test: \`serve --demo\` exited ${box.exitCode}`);
+      if (
+        await get("/healthz").then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
+      if (Date.now() > deadline) throw new Error("smoke test: /healthz did not answer within 15 s");
+      await Bun.sleep(50);
+    }
+    const page = await get("/");
+    const assets = [...page.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1] as string);
+    if (assets.length === 0) throw new Error("smoke test: the kiosk page links no /assets/ file");
+    for (const asset of assets) await get(asset.replaceAll("&amp;", "&"));
+  } catch (error) {
+    box.kill("SIGKILL");
+    await box.exited;
+    const output = `${await new Response(box.stdout).text()}${await new Response(box.stderr).text()}`;
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${output.slice(-3000)}`);
+  }
+  box.kill("SIGTERM");
+  const killer = setTimeout(() => box.kill("SIGKILL"), 5000);
+  await box.exited;
+  clearTimeout(killer);
+  if (box.signalCode === "SIGKILL")
+    throw new Error("smoke test: `serve --demo` did not stop within 5 s of SIGTERM");
 }
 
 const names = parseTargets(Bun.argv.slice(2));
@@ -118,7 +178,7 @@ try {
   for (const name of names) {
     const target = TARGETS[name] as Target;
     const exe = await compile(name, target, commit);
-    if (target.runsHere) smokeTest(exe);
+    if (target.runsHere) await smokeTest(exe);
   }
 } catch (error) {
   console.error(`build: ${error instanceof Error ? error.message : String(error)}`);
