@@ -1,3 +1,4 @@
+import { describeWhy } from "../domain/roster/roster-timeline.ts";
 import type { Messages } from "./ru.ts";
 
 /** English; typed by the Russian messages, so a key missing here is a compile error. */
@@ -98,6 +99,7 @@ export const en: Messages = {
   ruleDedicated: "dedicated extension",
   ruleDeskCheckin: "checked in at the desk",
   ruleUnmapped: "unmapped",
+  ownerWhy: describeWhy,
   kindCheckIn: "shift start",
   kindCheckOut: "shift end",
   kindHandover: "took the phone",

@@ -1,3 +1,5 @@
+import type { OwnerWhy } from "../domain/roster/types.ts";
+
 /**
  * Russian, the default language of the kiosk and the admin page. `en.ts` must carry every key
  * (the `Messages` type below is what it is checked against).
@@ -106,6 +108,20 @@ export const ru = {
   ruleDedicated: "личный номер",
   ruleDeskCheckin: "смена на месте",
   ruleUnmapped: "не назначен",
+  ownerWhy: (ext: string, why: OwnerWhy): string => {
+    switch (why.kind) {
+      case "desk-holder":
+        return `${why.holderName} на смене на месте «${why.deskName}» и держит его телефон`;
+      case "desk-nobody":
+        return `${ext} — общий телефон места «${why.deskName}», и никто на смене его сейчас не держит${why.onBreakName === null ? "" : ` (${why.onBreakName} на перерыве)`}`;
+      case "dedicated":
+        return `${ext} — личный номер сотрудника ${why.holderName}`;
+      case "several-profiles":
+        return `${ext} указан в профилях: ${why.names.join(", ")}. Оставьте его одному сотруднику или сделайте местом`;
+      case "unknown-extension":
+        return `${ext} не принадлежит ни месту, ни сотруднику`;
+    }
+  },
   kindCheckIn: "начало смены",
   kindCheckOut: "конец смены",
   kindHandover: "взят телефон",

@@ -81,8 +81,13 @@ describe("R0.4: who owns each extension now, and why", () => {
     expect(testIdText(html, "owner-101-name")).toBe("Анна Смирнова");
     expect(row[3]).toContain("desk-checkin");
     expect(row[3]).toContain(ru.ruleDeskCheckin);
+    // The reason is said in the page's language; in English it is the API's sentence.
+    expect(testIdText(html, "owner-101-reason")).toBe(
+      "Анна Смирнова на смене на месте «Ресепшен» и держит его телефон",
+    );
     const owner = (await (await box.api("/api/v1/owner?extension=101")).json()) as { reason: string };
-    expect(testIdText(html, "owner-101-reason")).toBe(owner.reason);
+    const english = await adminHtml("bb_lang=en");
+    expect(testIdText(english, "owner-101-reason")).toBe(owner.reason);
     expect(owner.reason).toContain("Анна Смирнова");
     expect(row[5]).toBe("09:00");
   });

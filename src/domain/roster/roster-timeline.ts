@@ -4,6 +4,8 @@ import type {
   HolderSpan,
   Instant,
   Owner,
+  OwnerRule,
+  OwnerWhy,
   RosterChange,
   RosterFact,
   RosterFactKind,
@@ -149,53 +151,49 @@ export class RosterTimeline {
 
   /** Who owned `extension` at `t`, by which rule, and why (R0.2, R0.3, R0.4). */
   ownerOf(extension: string, t: Instant): Owner {
+    const owner = (
+      employeeId: string | null,
+      rule: OwnerRule,
+      why: OwnerWhy,
+      desk?: Desk,
+      since?: Instant,
+    ): Owner => ({
+      extension,
+      at: t,
+      employeeId,
+      rule,
+      reason: describeWhy(extension, why),
+      why,
+      deskId: desk?.id ?? null,
+      since: since ?? null,
+    });
     const desk = this.deskByExtension.get(extension);
     if (desk !== undefined) {
       const holder = this.holderAt(desk.id, t);
       if (holder !== null) {
-        return {
-          extension,
-          at: t,
-          employeeId: holder.employeeId,
-          rule: "desk-checkin",
-          reason: `${this.nameOf(holder.employeeId)} is checked in at ${desk.name} and holds its phone`,
-          deskId: desk.id,
-          since: holder.from,
-        };
+        const why = {
+          kind: "desk-holder",
+          deskName: desk.name,
+          holderName: this.nameOf(holder.employeeId),
+        } as const;
+        return owner(holder.employeeId, "desk-checkin", why, desk, holder.from);
       }
       // The usual reason a desk is unmapped in the middle of a shift: its last holder is on a break.
       const last = lastStartingBy(this.fold.spans.get(desk.id) ?? [], t);
       const lastShift = last === undefined ? null : this.shiftAt(last.employeeId, t);
       const away = lastShift?.deskId === desk.id && isOnBreak(lastShift, t);
-      const onBreak = away ? ` (${this.nameOf(lastShift.employeeId)} is on a break)` : "";
-      return {
-        extension,
-        at: t,
-        employeeId: null,
-        rule: "unmapped",
-        reason: `${extension} is the shared phone of ${desk.name} and nobody on shift there holds it${onBreak}`,
-        deskId: desk.id,
-        since: null,
-      };
+      const onBreakName = away ? this.nameOf(lastShift.employeeId) : null;
+      return owner(null, "unmapped", { kind: "desk-nobody", deskName: desk.name, onBreakName }, desk);
     }
     const claimants = this.staffByExtension.get(extension) ?? [];
     const [only] = claimants;
     if (only !== undefined && claimants.length === 1) {
-      return {
-        extension,
-        at: t,
-        employeeId: only.id,
-        rule: "dedicated",
-        reason: `${extension} is the dedicated extension of ${only.name}`,
-        deskId: null,
-        since: null,
-      };
+      return owner(only.id, "dedicated", { kind: "dedicated", holderName: only.name });
     }
-    const reason =
-      claimants.length > 1
-        ? `${extension} is in the profiles of ${claimants.map((c) => c.name).join(", ")}; give it to one employee or make it a desk`
-        : `${extension} belongs to no desk and to no employee`;
-    return { extension, at: t, employeeId: null, rule: "unmapped", reason, deskId: null, since: null };
+    if (claimants.length > 1) {
+      return owner(null, "unmapped", { kind: "several-profiles", names: claimants.map((c) => c.name) });
+    }
+    return owner(null, "unmapped", { kind: "unknown-extension" });
   }
 
   /** The span of the employee holding the desk's phone at `t`, or null. */
@@ -480,4 +478,20 @@ function lastStartingBy<T extends { from: Instant }>(items: readonly T[], t: Ins
     else hi = mid;
   }
   return lo === 0 ? undefined : items[lo - 1];
+}
+
+/** The English sentence behind `Owner.reason`; screens translate `Owner.why` themselves. */
+export function describeWhy(extension: string, why: OwnerWhy): string {
+  switch (why.kind) {
+    case "desk-holder":
+      return `${why.holderName} is checked in at ${why.deskName} and holds its phone`;
+    case "desk-nobody":
+      return `${extension} is the shared phone of ${why.deskName} and nobody on shift there holds it${why.onBreakName === null ? "" : ` (${why.onBreakName} is on a break)`}`;
+    case "dedicated":
+      return `${extension} is the dedicated extension of ${why.holderName}`;
+    case "several-profiles":
+      return `${extension} is in the profiles of ${why.names.join(", ")}; give it to one employee or make it a desk`;
+    case "unknown-extension":
+      return `${extension} belongs to no desk and to no employee`;
+  }
 }

@@ -57,13 +57,23 @@ export interface RosterFact {
 
 export type OwnerRule = "dedicated" | "desk-checkin" | "unmapped";
 
+/** The reason behind an owner, as data. Names are the staff list's and the config's. */
+export type OwnerWhy =
+  | { readonly kind: "desk-holder"; readonly deskName: string; readonly holderName: string }
+  | { readonly kind: "desk-nobody"; readonly deskName: string; readonly onBreakName: string | null }
+  | { readonly kind: "dedicated"; readonly holderName: string }
+  | { readonly kind: "several-profiles"; readonly names: readonly string[] }
+  | { readonly kind: "unknown-extension" };
+
 export interface Owner {
   readonly extension: string;
   readonly at: Instant;
   readonly employeeId: string | null;
   readonly rule: OwnerRule;
-  /** Why, in one sentence for branch IT and the support screen (R0.4). */
+  /** Why, in one English sentence for the API and logs (R0.4). */
   readonly reason: string;
+  /** Why, as data, for screens that say it in their own language (R0.4). */
+  readonly why: OwnerWhy;
   /** The desk, when the extension is a desk's. */
   readonly deskId: string | null;
   /** Since when the owner has held the extension (desk rule only). */

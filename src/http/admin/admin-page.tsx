@@ -92,7 +92,7 @@ export function AdminPage(props: AdminPageProps) {
                 <td>
                   <code>{o.rule}</code> {ruleText(o.rule, t)}
                 </td>
-                <td data-testid={`owner-${o.extension}-reason`}>{o.reason}</td>
+                <td data-testid={`owner-${o.extension}-reason`}>{t.ownerWhy(o.extension, o.why)}</td>
                 <td class="num">{o.since === null ? "" : formatTime(o.since, tz)}</td>
               </tr>
             ))}
