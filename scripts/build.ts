@@ -140,17 +140,16 @@ async function smokeServe(exe: string, cwd: string, env: Record<string, string>)
     if (response.status !== 200) throw new Error(`smoke test: GET ${path} answered ${response.status}`);
     return body;
   };
+  const healthy = () =>
+    get("/healthz").then(
+      () => true,
+      () => false,
+    );
   try {
     const deadline = Date.now() + 15_000;
     for (;;) {
       if (box.exitCode !== null) throw new Error(`smoke test: \`serve --demo\` exited ${box.exitCode}`);
-      if (
-        await get("/healthz").then(
-          () => true,
-          () => false,
-        )
-      )
-        break;
+      if (await healthy()) break;
       if (Date.now() > deadline) throw new Error("smoke test: /healthz did not answer within 15 s");
       await Bun.sleep(50);
     }
