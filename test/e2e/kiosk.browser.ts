@@ -157,6 +157,12 @@ async function run(): Promise<void> {
       dir,
       env: { BRANCHBOX_HTTP_ADMIN_TOKEN: token },
     });
+    const api = (path: string, body: unknown) =>
+      fetch(`${box?.baseUrl}${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
     const one = await newKiosk(browser, box.baseUrl);
     const two = await newKiosk(browser, box.baseUrl);
@@ -225,11 +231,7 @@ async function run(): Promise<void> {
       // Quiet for longer than Bun's idle timeout; without heartbeats the stream would be cut and
       // htmx would reconnect, which shows as a second /events request.
       await kiosk2.waitForTimeout(BUN_IDLE_TIMEOUT_MS + 2000);
-      const checkOut = await fetch(`${box?.baseUrl}/api/v1/roster/check-out`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-        body: JSON.stringify({ employeeId: "anna" }),
-      });
+      const checkOut = await api("/api/v1/roster/check-out", { employeeId: "anna" });
       assert(checkOut.status === 200, `API check-out answered ${checkOut.status}: ${await checkOut.text()}`);
       const holder = kiosk2.getByTestId("desk-front-holder");
       await holder.filter({ hasText: ru.free }).waitFor({ state: "visible", timeout: SSE_DEADLINE_MS });
@@ -265,13 +267,35 @@ async function run(): Promise<void> {
       assert(locked.includes(again), `the right PIN while locked gave "${again}"`);
     });
 
+    await check("a manager's PIN closes a forgotten shift", kiosk1, async () => {
+      const checkIn = await api("/api/v1/roster/check-in", { employeeId: "irina", deskId: "front" });
+      assert(
+        checkIn.status === 200,
+        `API check-in of irina answered ${checkIn.status}: ${await checkIn.text()}`,
+      );
+      await kiosk2
+        .getByTestId("desk-front-holder")
+        .filter({ hasText: "Ирина" })
+        .waitFor({ timeout: SSE_DEADLINE_MS });
+      await kiosk1.goto("/");
+      await openPinPad(kiosk1, "sergey");
+      await enterPin(kiosk1, "9999");
+      await kiosk1.getByTestId("action-close-shift-irina").waitFor({ state: "visible" });
+      await shot(kiosk1, "07-manager");
+      await assertTouchTargets(kiosk1, "manager");
+      await kiosk1.getByTestId("action-close-shift-irina").tap();
+      await kiosk1.getByTestId("flash").waitFor({ state: "visible" });
+      const holder = kiosk2.getByTestId("desk-front-holder");
+      await holder.filter({ hasText: ru.free }).waitFor({ state: "visible", timeout: SSE_DEADLINE_MS });
+    });
+
     await check("the English switch changes the language", kiosk1, async () => {
       await kiosk1.goto("/");
       await kiosk1.getByText(ru.pickYourName).waitFor({ state: "visible" });
       await kiosk1.getByTestId("lang-en").tap();
       await kiosk1.locator("html[lang=en]").waitFor({ state: "attached" });
       await kiosk1.getByText(en.pickYourName).waitFor({ state: "visible" });
-      await shot(kiosk1, "07-home-en");
+      await shot(kiosk1, "08-home-en");
       await assertTouchTargets(kiosk1, "home (English)");
       await kiosk1.getByTestId("lang-ru").tap();
       await kiosk1.locator("html[lang=ru]").waitFor({ state: "attached" });
