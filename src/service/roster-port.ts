@@ -92,7 +92,8 @@ export interface RosterPort {
   employees(now: Instant): readonly EmployeeView[];
   /** Checks a PIN; five wrong tries lock the employee for five minutes (durable across restarts). */
   verifyPin(employeeId: string, pin: string, now: Instant): Promise<PinResult>;
-  record(input: RosterCommandInput, now: Instant): Result<RosterFact, RecordErrorCode>;
+  /** Resolves once the fact is committed; rejects with a StorageError when the disk refuses it. */
+  record(input: RosterCommandInput, now: Instant): Promise<Result<RosterFact, RecordErrorCode>>;
   ownerOf(extension: string, at: Instant): Owner;
   /** Owners now of every extension the box knows (desk extensions and dedicated ones), for R0.4. */
   owners(now: Instant): readonly Owner[];

@@ -26,34 +26,49 @@ const MAX_PAST_MS = 31 * 24 * 60 * MINUTE;
 /** A fact older than this when recorded is a correction and leaves an audit entry. */
 const CORRECTION_AFTER_MS = MINUTE;
 
+interface PendingCommand {
+  readonly input: RosterCommandInput;
+  readonly now: Instant;
+  readonly resolve: (result: Result<RosterFact, RecordErrorCode>) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 const isManager = (s: StaffMember | undefined) => s?.role === "manager" || s?.role === "senior_manager";
 
 /**
- * The roster as the box runs it: facts are made durable in SQLite first, then folded into the
- * in-memory timeline that answers every ownership question.
+ * The roster as the box runs it: facts go to SQLite and into the in-memory timeline that answers
+ * every ownership question; nobody hears "done" before the commit, and a failed commit leaves
+ * the timeline as the disk has it.
  */
 export class RosterService implements RosterPort {
   private readonly facts: RosterStore;
   private readonly staffRows: StaffStore;
-  private readonly timeline: RosterTimeline;
+  private timeline: RosterTimeline;
+  private pending: PendingCommand[] = [];
   private readonly listeners = new Set<() => void>();
   private staff = new Map<string, StaffRow>();
   private dataVersion = -1;
   private readonly dataVersionQuery;
 
   constructor(
-    db: Database,
+    private readonly db: Database,
     private readonly config: Config,
     private readonly log: Logger,
   ) {
     this.facts = rosterStore(db);
     this.staffRows = staffStore(db);
     this.dataVersionQuery = db.query<{ data_version: number }, []>("PRAGMA data_version");
-    this.timeline = new RosterTimeline(
-      { desks: config.desks, staff: [], maxShiftMs: config.roster.max_shift_hours * 60 * MINUTE },
+    this.timeline = this.loadTimeline();
+    this.refreshStaff();
+  }
+
+  /** The timeline as the facts on disk tell it. */
+  private loadTimeline(): RosterTimeline {
+    const maxShiftMs = this.config.roster.max_shift_hours * 60 * MINUTE;
+    return new RosterTimeline(
+      { desks: this.config.desks, staff: [...this.staff.values()], maxShiftMs },
       this.facts.facts(),
     );
-    this.refreshStaff();
   }
 
   /** Re-reads the staff list (after an import or an HQ staff update on this connection). */
@@ -127,8 +142,43 @@ export class RosterService implements RosterPort {
     };
   }
 
-  record(input: RosterCommandInput, now: Instant): Result<RosterFact, RecordErrorCode> {
-    this.refreshStaff();
+  /**
+   * Group commit: commands arriving in the same event-loop turn are checked in arrival order and
+   * written in one transaction, one fsync for all, and each caller hears back only after that
+   * commit. If the commit fails (a full disk), nothing of the batch is kept: the timeline is
+   * rebuilt from what is on disk and every caller gets the storage error.
+   */
+  record(input: RosterCommandInput, now: Instant): Promise<Result<RosterFact, RecordErrorCode>> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ input, now, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    const results: Result<RosterFact, RecordErrorCode>[] = [];
+    try {
+      this.refreshStaff();
+      this.db.transaction(() => {
+        for (const { input, now } of batch) results.push(this.apply(input, now));
+      })();
+    } catch (error) {
+      for (const { reject } of batch) reject(error);
+      try {
+        this.timeline = this.loadTimeline();
+      } catch (reloadError) {
+        this.log.error("cannot reload the roster from the database", { error: reloadError });
+      }
+      return;
+    }
+    batch.forEach(({ resolve }, i) => resolve(results[i] as Result<RosterFact, RecordErrorCode>));
+    if (results.some((r) => r.ok)) for (const listener of this.listeners) listener();
+  }
+
+  /** Checks one command against the roster as it stood at its time, then appends and folds it. */
+  private apply(input: RosterCommandInput, now: Instant): Result<RosterFact, RecordErrorCode> {
     const at = input.at ?? now;
     if (!Number.isFinite(at) || at > now + MAX_FUTURE_MS) {
       return fail("ROSTER.BAD_TIME", "the time is in the future; send the time it happened, or none for now");
@@ -163,7 +213,6 @@ export class RosterService implements RosterPort {
       source: fact.source,
       seq: fact.seq,
     });
-    for (const listener of this.listeners) listener();
     return ok(fact);
   }
 

@@ -232,20 +232,15 @@ export class RosterTimeline {
    * past the last fact (a shift running out at its cap tonight is listed before any new fact folds it).
    */
   changesBetween(from: Instant, to: Instant): RosterChange[] {
-    const changes = [...this.fold.changes, ...this.fold.projectTo(to).changes];
-    let lo = 0;
-    let hi = changes.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((changes[mid]?.at ?? 0) < from) lo = mid + 1;
-      else hi = mid;
-    }
+    const folded = this.fold.changes;
     const result: RosterChange[] = [];
-    for (let i = lo; i < changes.length; i++) {
-      const change = changes[i];
-      if (change === undefined || change.at >= to) break;
+    for (let i = firstAtOrAfter(folded, from); i < folded.length; i++) {
+      const change = folded[i] as RosterChange;
+      if (change.at >= to) return result;
       result.push(change);
     }
+    for (const change of this.fold.projectTo(to).changes)
+      if (change.at >= from && change.at < to) result.push(change);
     return result;
   }
 
@@ -276,6 +271,8 @@ class Fold {
   readonly open = new Map<string, Shift>();
   readonly holders = new Map<string, HolderSpan>();
   readonly changes: RosterChange[] = [];
+  /** No open shift reaches its cap before this instant (a lower bound; Infinity when none is open). */
+  private earliestCap = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly deskIds: ReadonlySet<string>,
@@ -314,6 +311,7 @@ class Fold {
       shadow.open.set(employeeId, { ...shift, breaks: shift.breaks.map((b) => ({ ...b })) });
     }
     for (const [deskId, span] of this.holders) shadow.holders.set(deskId, { ...span });
+    shadow.earliestCap = this.earliestCap;
     shadow.closeExpired(t);
     return shadow;
   }
@@ -377,6 +375,7 @@ class Fold {
     const cap = t + this.maxShiftMs;
     const shift: Shift = { employeeId, deskId, from: t, to: null, endedBy: null, cap, breaks: [] };
     this.open.set(employeeId, shift);
+    this.earliestCap = Math.min(this.earliestCap, cap);
     const list = this.shiftsByEmployee.get(employeeId) ?? [];
     list.push(shift);
     this.shiftsByEmployee.set(employeeId, list);
@@ -399,6 +398,8 @@ class Fold {
 
   /** Closes, at their cap, the shifts that ran past the maximum length before `t`, oldest cap first. */
   private closeExpired(t: Instant): void {
+    // Most facts expire nothing: skip the scan until the earliest cap is reached.
+    if (t < this.earliestCap) return;
     const expired = [...this.open.values()].filter((s) => s.cap <= t).sort((a, b) => a.cap - b.cap);
     for (const shift of expired) {
       this.changes.push({
@@ -412,6 +413,8 @@ class Fold {
       });
       this.closeShift(shift, shift.cap, "auto-close");
     }
+    this.earliestCap = Number.POSITIVE_INFINITY;
+    for (const shift of this.open.values()) this.earliestCap = Math.min(this.earliestCap, shift.cap);
   }
 
   /** When the holder leaves, the phone goes to the colleague at the desk who has been there longest. */
@@ -494,4 +497,16 @@ export function describeWhy(extension: string, why: OwnerWhy): string {
     case "unknown-extension":
       return `${extension} belongs to no desk and to no employee`;
   }
+}
+
+/** The index of the first change at or after `t` (binary search; changes are in time order). */
+function firstAtOrAfter(changes: readonly RosterChange[], t: Instant): number {
+  let lo = 0;
+  let hi = changes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((changes[mid] as RosterChange).at < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -102,7 +102,7 @@ export function apiRoutes(deps: HttpDeps): Hono {
         source: "api",
         ...(at === undefined ? {} : { at }),
       };
-      const result = deps.roster.record(input, deps.now());
+      const result = await deps.roster.record(input, deps.now());
       if (!result.ok)
         return c.json(errorBody(result.error.code, result.error.message), statusOf(result.error.code));
       const fact = result.value;

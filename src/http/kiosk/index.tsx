@@ -205,7 +205,7 @@ export function kioskRoutes(deps: HttpDeps, options: KioskOptions = {}): Hono {
       done = flashText(t, kind, me.name, deskName);
     }
 
-    const result = roster.record(input, now);
+    const result = await roster.record(input, now);
     if (!result.ok) {
       log.info("kiosk action refused", { employeeId, kind, code: result.error.code });
       return actions(
