@@ -17,7 +17,9 @@ describe("configuration", () => {
       desks: [{ id: "front", name: "Ресепшен", extension: "101" }],
     });
     // Without the optional keys the same defaults apply.
-    const minimal = loadConfig({ fileText: '[branch]\nid="b"\nname="B"\n[http]\nadmin_token="0123456789abcdef"\n' });
+    const minimal = loadConfig({
+      fileText: '[branch]\nid="b"\nname="B"\n[http]\nadmin_token="0123456789abcdef"\n',
+    });
     expect(minimal.http.listen).toBe(config.http.listen);
     expect(minimal.kiosk).toEqual(config.kiosk);
     expect(minimal.roster).toEqual(config.roster);
@@ -26,7 +28,11 @@ describe("configuration", () => {
   test("BRANCHBOX_<SECTION>_<KEY> overrides the file", () => {
     const config = loadConfig({
       file: EXAMPLE,
-      env: { BRANCHBOX_HTTP_LISTEN: "127.0.0.1:18080", BRANCHBOX_STORAGE_DIR: "/tmp/x", BRANCHBOX_KIOSK_IDLE_SECONDS: "45" },
+      env: {
+        BRANCHBOX_HTTP_LISTEN: "127.0.0.1:18080",
+        BRANCHBOX_STORAGE_DIR: "/tmp/x",
+        BRANCHBOX_KIOSK_IDLE_SECONDS: "45",
+      },
     });
     expect(config.http.listen).toBe("127.0.0.1:18080");
     expect(config.storage.dir).toBe("/tmp/x");
@@ -34,7 +40,9 @@ describe("configuration", () => {
   });
 
   test("an unknown variable in the BRANCHBOX_ namespace is an error, not silently ignored", () => {
-    expect(() => loadConfig({ file: EXAMPLE, env: { BRANCHBOX_HTPP_LISTEN: "x" } })).toThrow(/BRANCHBOX_HTPP_LISTEN: no such setting/);
+    expect(() => loadConfig({ file: EXAMPLE, env: { BRANCHBOX_HTPP_LISTEN: "x" } })).toThrow(
+      /BRANCHBOX_HTPP_LISTEN: no such setting/,
+    );
   });
 
   test("desks must have unique ids and extensions", () => {
@@ -52,12 +60,19 @@ describe("configuration", () => {
 
   test("a bad listen address, time zone and language are named with what was expected", () => {
     try {
-      loadConfig({ file: EXAMPLE, env: { BRANCHBOX_HTTP_LISTEN: "localhost", BRANCHBOX_BRANCH_TIMEZONE: "Moscow" } });
+      loadConfig({
+        file: EXAMPLE,
+        env: { BRANCHBOX_HTTP_LISTEN: "localhost", BRANCHBOX_BRANCH_TIMEZONE: "Moscow" },
+      });
       throw new Error("expected a ConfigError");
     } catch (error) {
       const problems = (error as ConfigError).problems.join("\n");
-      expect(problems).toContain('http.listen (from BRANCHBOX_HTTP_LISTEN) = "localhost": expected host:port');
-      expect(problems).toContain('branch.timezone (from BRANCHBOX_BRANCH_TIMEZONE) = "Moscow": expected an IANA time zone');
+      expect(problems).toContain(
+        'http.listen (from BRANCHBOX_HTTP_LISTEN) = "localhost": expected host:port',
+      );
+      expect(problems).toContain(
+        'branch.timezone (from BRANCHBOX_BRANCH_TIMEZONE) = "Moscow": expected an IANA time zone',
+      );
     }
   });
 });
