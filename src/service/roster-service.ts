@@ -173,7 +173,8 @@ export class RosterService implements RosterPort {
       }
       return;
     }
-    for (const [i, { resolve }] of batch.entries()) resolve(results[i] as Result<RosterFact, RecordErrorCode>);
+    for (const [i, { resolve }] of batch.entries())
+      resolve(results[i] as Result<RosterFact, RecordErrorCode>);
     if (results.some((r) => r.ok)) for (const listener of this.listeners) listener();
   }
 
