@@ -94,6 +94,8 @@ async function serve(config: Config, demo: boolean): Promise<number> {
   const log = createLogger({ base: { branch: config.branch.id } });
   const box = await createBox(config, { log, ...(demo ? { seedStaff: DEMO_STAFF } : {}) });
   const server = listen(box);
+  // A wildcard address is not one to type into a browser; the box itself is localhost.
+  const url = server.url.href.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, "//localhost");
   log.info("serving", {
     url: server.url.href,
     version: VERSION,
@@ -104,7 +106,7 @@ async function serve(config: Config, demo: boolean): Promise<number> {
     console.error(
       [
         "",
-        `  branchbox demo: ${server.url.href}  (admin: ${server.url.href}admin)`,
+        `  branchbox demo: ${url}  (admin: ${url}admin)`,
         `  admin token (demo only): ${config.http.admin_token}`,
         "  demo PINs: " +
           DEMO_STAFF.map((s) => `${s.name} ${s.pin}${s.role === "reception" ? "" : ` (${s.role})`}`).join(

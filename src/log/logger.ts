@@ -19,7 +19,7 @@ export function createLogger(
   options: { level?: Level; write?: (line: string) => void; base?: Record<string, unknown> } = {},
 ): Logger {
   const min = ORDER[options.level ?? "info"];
-  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const write = options.write ?? stdoutLines;
   const base = options.base ?? {};
   const emit = (level: Level, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] < min) return;
@@ -35,6 +35,26 @@ export function createLogger(
     child: (fields) => createLogger({ ...options, base: { ...base, ...fields } }),
   };
 }
+
+let buffered: string[] = [];
+
+/**
+ * Lines logged in one turn of the event loop go out in one write (a group commit of 32 facts
+ * logs 32 lines); whatever is still buffered is written when the process exits.
+ */
+function stdoutLines(line: string): void {
+  if (buffered.length === 0) queueMicrotask(flushStdout);
+  buffered.push(line);
+}
+
+function flushStdout(): void {
+  if (buffered.length === 0) return;
+  const text = `${buffered.join("\n")}\n`;
+  buffered = [];
+  process.stdout.write(text);
+}
+
+process.on("exit", flushStdout);
 
 function redact(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};

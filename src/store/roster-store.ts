@@ -19,7 +19,7 @@ export interface PinAttempts {
 /** Roster facts, PIN attempts and the audit log. Facts are appended only. */
 export interface RosterStore {
   facts(): RosterFact[];
-  /** Appends a fact (and its audit entry, if any) in one transaction; returns it with its seq. */
+  /** Appends a fact and its audit entry, if any; call it inside a transaction. Returns it with its seq. */
   append(fact: NewFact, audit: Omit<AuditRow, "id"> | null): RosterFact;
   audit(limit: number): AuditRow[];
   pinAttempts(employeeId: string): PinAttempts;
@@ -57,7 +57,9 @@ export function rosterStore(db: Database): RosterStore {
     `INSERT INTO pin_attempts (employee_id, failures, locked_until) VALUES (?, ?, ?)
      ON CONFLICT (employee_id) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until`,
   );
-  const append = db.transaction((fact: NewFact, audit: Omit<AuditRow, "id"> | null): RosterFact => {
+  // Not a transaction of its own: the caller's transaction (a group commit) holds fact and audit
+  // together; a nested one would cost a SAVEPOINT and a RELEASE per fact.
+  const append = (fact: NewFact, audit: Omit<AuditRow, "id"> | null): RosterFact => {
     const row = insertFact.get(
       fact.kind,
       fact.employeeId,
@@ -69,7 +71,7 @@ export function rosterStore(db: Database): RosterStore {
     );
     if (audit !== null) insertAudit.run(audit.at, audit.actorId, audit.action, audit.detail);
     return { ...fact, seq: (row as { seq: number }).seq };
-  });
+  };
   return {
     facts: () =>
       selectFacts.all().map((r) => ({
