@@ -11,7 +11,7 @@ export class ConfigError extends Error {
 const ENV_PREFIX = "BRANCHBOX_";
 
 /** Sections whose keys an environment variable may override (`[[desks]]` is a list: file only). */
-const SECTIONS = ["branch", "http", "storage", "kiosk", "roster"] as const;
+const SECTIONS = ["branch", "http", "storage", "kiosk", "roster", "calls", "pbx.ami"] as const;
 
 /**
  * Reads the TOML file (if any), lays `BRANCHBOX_<SECTION>_<KEY>` variables over it, lays `base`
@@ -39,13 +39,17 @@ export function loadConfig(options: {
   for (const [name, value] of Object.entries(options.env ?? {})) {
     if (!name.startsWith(ENV_PREFIX) || value === undefined) continue;
     const rest = name.slice(ENV_PREFIX.length).toLowerCase();
-    const section = SECTIONS.find((s) => rest.startsWith(`${s}_`));
+    const section = SECTIONS.find((s) => rest.startsWith(`${s.replace(".", "_")}_`));
     if (section === undefined)
       throw new ConfigError([`${name}: no such setting (sections: ${SECTIONS.join(", ")})`]);
     const key = rest.slice(section.length + 1);
-    const table = isTable(raw[section]) ? raw[section] : {};
+    let table = raw;
+    for (const part of section.split(".")) {
+      const next = isTable(table[part]) ? table[part] : {};
+      table[part] = next;
+      table = next;
+    }
     table[key] = value;
-    raw[section] = table;
     fromEnv.set(`${section}.${key}`, name);
   }
   const result = configSchema.safeParse(raw);

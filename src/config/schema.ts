@@ -52,6 +52,30 @@ export const configSchema = z
       })
       .prefault({}),
     desks: z.array(desk).default([]),
+    calls: z
+      .object({
+        /** R1.1: calls of extensions that map to nobody go to this employee; empty: off (default). */
+        fallback_employee: z.string().default(""),
+        /** R3.2, R3.7, R3.9: who gets calls answered on unmapped extensions, and missed-call tasks. */
+        senior_manager: z.string().default(""),
+        /** R1.2: when on, a missed group call on an unmapped extension goes to the client's responsible. */
+        assign_responsible_for_missed_group_calls: z
+          .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
+          .default(false),
+      })
+      .prefault({}),
+    pbx: z
+      .object({
+        ami: z
+          .object({
+            host: z.string().min(1),
+            port: z.coerce.number().int().min(1).max(65535).default(5038),
+            username: z.string().min(1),
+            secret: z.string().min(1),
+          })
+          .optional(),
+      })
+      .prefault({}),
   })
   .superRefine((config, ctx) => {
     const seen = new Map<string, string>();
