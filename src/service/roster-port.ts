@@ -99,6 +99,6 @@ export interface RosterPort {
   owners(now: Instant): readonly Owner[];
   changesBetween(from: Instant, to: Instant): readonly RosterChange[];
   audit(limit: number): readonly AuditEntry[];
-  /** Called after every recorded fact; returns the unsubscribe function. */
-  subscribe(listener: () => void): () => void;
+  /** Called after every commit with the facts it recorded; returns the unsubscribe function. */
+  subscribe(listener: (facts: readonly RosterFact[]) => void): () => void;
 }

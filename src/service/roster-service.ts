@@ -45,7 +45,7 @@ export class RosterService implements RosterPort {
   private readonly staffRows: StaffStore;
   private timeline: RosterTimeline;
   private pending: PendingCommand[] = [];
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new Set<(facts: readonly RosterFact[]) => void>();
   private staff = new Map<string, StaffRow>();
   private dataVersion = -1;
   private readonly dataVersionQuery;
@@ -175,7 +175,8 @@ export class RosterService implements RosterPort {
     }
     for (const [i, { resolve }] of batch.entries())
       resolve(results[i] as Result<RosterFact, RecordErrorCode>);
-    if (results.some((r) => r.ok)) for (const listener of this.listeners) listener();
+    const facts = results.flatMap((r) => (r.ok ? [r.value] : []));
+    if (facts.length > 0) for (const listener of this.listeners) listener(facts);
   }
 
   /** Checks one command against the roster as it stood at its time, then appends and folds it. */
@@ -236,7 +237,7 @@ export class RosterService implements RosterPort {
     return this.facts.audit(limit);
   }
 
-  subscribe(listener: () => void): () => void {
+  subscribe(listener: (facts: readonly RosterFact[]) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }

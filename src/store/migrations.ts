@@ -48,6 +48,42 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: "PBX event journal and call records",
+    sql: `
+      -- Every PBX event, durable before anything acts on it; a fact reported twice is kept once.
+      CREATE TABLE pbx_journal (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        source TEXT NOT NULL,
+        key TEXT NOT NULL,
+        call_id TEXT NOT NULL,
+        event TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        UNIQUE (source, key)
+      ) STRICT;
+      CREATE INDEX pbx_journal_received ON pbx_journal (received_at);
+
+      -- One row per finished call (or split-off part, R1.3): the attributed record and the facts
+      -- it was attributed from, so a roster correction can attribute it again.
+      CREATE TABLE calls (
+        id TEXT PRIMARY KEY,
+        call_id TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        direction TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        owner_employee_id TEXT,
+        record TEXT NOT NULL,
+        assembled TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX calls_call ON calls (call_id);
+      CREATE INDEX calls_started ON calls (started_at);
+      CREATE INDEX calls_ended ON calls (ended_at);
+      CREATE INDEX calls_owner ON calls (owner_employee_id, started_at);
+    `,
+  },
 ];
 
 export function schemaVersion(db: Database): number {
