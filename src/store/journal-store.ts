@@ -12,7 +12,7 @@ export interface JournalStore {
   append(events: readonly PbxEvent[], receivedAt: number): JournaledEvent[];
   /** Every retained event in journal order, for a replay. */
   all(): JournaledEvent[];
-  /** Forgets events received before `before` (their calls are long finished and recorded). */
+  /** Forgets the calls whose last event came before `before` (long finished and recorded). */
   prune(before: number): number;
   count(): number;
 }
@@ -24,7 +24,10 @@ export function journalStore(db: Database): JournalStore {
   const selectAll = db.query<{ seq: number; event: string }, []>(
     "SELECT seq, event FROM pbx_journal ORDER BY seq",
   );
-  const deleteBefore = db.query("DELETE FROM pbx_journal WHERE received_at < ?");
+  // Whole calls only: a call whose first events were pruned would replay as a different call.
+  const deleteBefore = db.query(
+    "DELETE FROM pbx_journal WHERE call_id IN (SELECT call_id FROM pbx_journal GROUP BY call_id HAVING max(received_at) < ?)",
+  );
   const countAll = db.query<{ n: number }, []>("SELECT count(*) AS n FROM pbx_journal");
   return {
     append(events, receivedAt) {
