@@ -1,0 +1,69 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import type { CallRecord } from "../../domain/call/call-types.ts";
+import type { HttpDeps } from "../deps.ts";
+import { errorBody } from "./errors.ts";
+
+const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+
+/** The wire shape of a call record: instants as ISO-8601 strings, everything else as recorded. */
+export function callJson(record: CallRecord) {
+  return {
+    id: record.id,
+    partOf: record.partOf,
+    direction: record.direction,
+    from: record.from,
+    to: record.to,
+    did: record.did,
+    startedAt: iso(record.startedAt),
+    answeredAt: iso(record.answeredAt),
+    endedAt: iso(record.endedAt),
+    outcome: record.outcome,
+    legs: record.legs.map((leg) => ({
+      id: leg.id,
+      extension: leg.extension,
+      employeeId: leg.employeeId,
+      rule: leg.rule,
+      reason: leg.reason,
+      state: leg.state,
+      ending: leg.ending,
+      ringingAt: iso(leg.ringingAt),
+      answeredAt: iso(leg.answeredAt),
+      endedAt: iso(leg.endedAt),
+      transferredFrom: leg.transferredFrom,
+    })),
+    owner: record.owner,
+    pops: record.pops,
+    recordingUrl: record.recordingUrl,
+  };
+}
+
+const query = z.strictObject({
+  since: z.iso.datetime({ offset: true }).optional(),
+  until: z.iso.datetime({ offset: true }).optional(),
+  employee: z.string().min(1).max(64).optional(),
+  outcome: z.enum(["answered", "missed", "voicemail", "busy", "failed"]).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+/** `GET /api/v1/calls?since=<ISO>&until=&employee=&outcome=&limit=`: finished calls, newest first. */
+export function callsApi(deps: HttpDeps): Hono {
+  const api = new Hono();
+  api.get("/calls", (c) => {
+    const parsed = query.safeParse(c.req.query());
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "query"}: ${i.message}`).join("; ");
+      return c.json(errorBody("API.INVALID_QUERY", problems), 400);
+    }
+    const q = parsed.data;
+    const records = deps.calls.list({
+      limit: q.limit,
+      ...(q.since === undefined ? {} : { since: Date.parse(q.since) }),
+      ...(q.until === undefined ? {} : { until: Date.parse(q.until) }),
+      ...(q.employee === undefined ? {} : { employeeId: q.employee }),
+      ...(q.outcome === undefined ? {} : { outcome: q.outcome }),
+    });
+    return c.json(records.map(callJson));
+  });
+  return api;
+}
