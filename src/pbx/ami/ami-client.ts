@@ -1,0 +1,298 @@
+import { createConnection, type Socket } from "node:net";
+import {
+  type ActionOutcome,
+  type ActionTable,
+  AmiError,
+  type AmiListResult,
+  createActionTable,
+} from "./ami-actions.ts";
+import {
+  AMI_CLIENT_DEFAULTS,
+  type AmiClient,
+  type AmiClientOptions,
+  type AmiClientStatus,
+} from "./ami-client-options.ts";
+import { type AmiFrame, amiGet, createAmiParser } from "./ami-parser.ts";
+import { createBackoff } from "./backoff.ts";
+
+export type { AmiClient, AmiClientOptions, AmiClientStatus } from "./ami-client-options.ts";
+
+interface Link {
+  readonly socket: Socket;
+  readonly actions: ActionTable;
+  readonly timers: Set<ReturnType<typeof setTimeout>>;
+  loggedInAt: number | null;
+  resyncing: boolean;
+  held: AmiFrame[];
+  down: boolean;
+}
+
+/**
+ * The AMI link: TCP, banner, Login, a `CoreShowChannels` snapshot after every (re)login, then the
+ * event stream; keepalive Pings; reconnects with full-jitter backoff until stopped.
+ *
+ * ```
+ *            start()                 banner + Login ok
+ *   stopped ────────► connecting ───────────────────────► connected
+ *                        │  ▲                                 │ closed, error, Ping or
+ *      Login refused     │  │ retry timer (state kept         │ CoreShowChannels unanswered
+ *   ┌─────────────┬──────┘  │ while a failure streak lasts)   ▼
+ *   ▼             └──────►  backing-off ◄─────────────────────┘
+ *  auth-failed ── retry timer ──┘        any state ── stop() ──► stopped
+ * ```
+ * While a failure streak lasts the state stays `backing-off` or `auth-failed` across attempts
+ * (only the detail says "connecting"), so the log gets one line per state change, not per retry.
+ *
+ * Ordering: events that arrive while the snapshot is being read are held back and delivered after
+ * `onResync`, so the owner always sees the snapshot first, then every later event in wire order.
+ * `onFrame` and `onResync` are synchronous; an owner that persists asynchronously queues in order.
+ */
+export function createAmiClient(options: AmiClientOptions): AmiClient {
+  const o = { ...AMI_CLIENT_DEFAULTS, ...options };
+  const log = o.log.child({ component: "ami", host: o.host, port: o.port });
+  const parser = createAmiParser({ limits: o.limits });
+  const backoff = createBackoff(o.backoff, o.random);
+  let actionSeq = 0;
+  const nextId = () => `bb-${++actionSeq}`;
+  let link: Link | null = null;
+  let stopped = true;
+  let retryTimer: ReturnType<typeof setTimeout> | null = null;
+  let status: AmiClientStatus = {
+    state: "stopped",
+    since: o.now(),
+    detail: "not started",
+    eventsReceived: 0,
+    badFrames: 0,
+    banner: null,
+    attempt: 0,
+    retryInMs: null,
+  };
+
+  const setStatus = (next: Partial<AmiClientStatus>) => {
+    const changed = next.state !== undefined && next.state !== status.state;
+    status = { ...status, ...next, ...(changed ? { since: o.now() } : {}) };
+    if (changed) {
+      const fields = { state: status.state, detail: status.detail };
+      if (status.state === "connected") log.info("AMI link up", { ...fields, banner: status.banner });
+      else if (status.state === "stopped") log.info("AMI link stopped", fields);
+      else if (status.state === "auth-failed")
+        log.warn("AMI login refused", { ...fields, username: o.username });
+      else log.warn("AMI link down", fields);
+    }
+    guard("onState", () => o.onState?.(status));
+  };
+
+  const guard = (what: string, fn: () => void) => {
+    try {
+      fn();
+    } catch (error) {
+      log.error("AMI owner callback threw", { callback: what, error });
+    }
+  };
+
+  const deliver = (frame: AmiFrame) => {
+    status = { ...status, eventsReceived: status.eventsReceived + 1 };
+    guard("onFrame", () => o.onFrame(frame));
+  };
+
+  const later = (l: Link, ms: number, fn: () => void) => {
+    const t = setTimeout(() => {
+      l.timers.delete(t);
+      fn();
+    }, ms);
+    l.timers.add(t);
+  };
+
+  /** The link is gone, for whatever reason: schedule the next attempt unless stopped. */
+  const linkDown = (l: Link, reason: string, authFailed = false) => {
+    if (l.down) return;
+    l.down = true;
+    for (const t of l.timers) clearTimeout(t);
+    l.actions.failAll(new AmiError("PBX.AMI_LINK_DOWN", reason));
+    l.socket.destroy();
+    parser.end();
+    status = { ...status, badFrames: parser.badFrames };
+    if (link === l) link = null;
+    if (stopped) return;
+    if (l.loggedInAt !== null && o.now() - l.loggedInAt >= o.healthyAfterMs) backoff.reset();
+    const delay = backoff.next();
+    const state = authFailed ? "auth-failed" : "backing-off";
+    setStatus({
+      state,
+      detail: `${reason}; retry in ${delay} ms`,
+      attempt: backoff.attempt,
+      retryInMs: delay,
+    });
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      connect();
+    }, delay);
+  };
+
+  const request = (
+    l: Link,
+    action: Record<string, string>,
+    list: boolean,
+    timeoutMs: number,
+    done: (outcome: ActionOutcome<AmiListResult>) => void,
+  ) => {
+    if (l.down) done({ ok: false, error: new AmiError("PBX.AMI_LINK_DOWN", "link is down") });
+    else l.actions.request(action, { list, timeoutMs }, done);
+  };
+
+  const ping = (l: Link) => {
+    request(l, { Action: "Ping" }, false, o.pingTimeoutMs, (outcome) => {
+      if (!outcome.ok) {
+        if (outcome.error.code === "PBX.AMI_ACTION_TIMEOUT") linkDown(l, outcome.error.message);
+        return;
+      }
+      later(l, o.pingIntervalMs, () => ping(l));
+    });
+  };
+
+  const resync = (l: Link) => {
+    l.resyncing = true;
+    request(l, { Action: "CoreShowChannels" }, true, o.actionTimeoutMs, (outcome) => {
+      if (!outcome.ok) {
+        linkDown(l, `resync failed: ${outcome.error.message}`);
+        return;
+      }
+      const { response, items } = outcome.value;
+      if (amiGet(response, "Response")?.toLowerCase() === "error") {
+        // Without the `reporting` (or `system`) write class Asterisk refuses CoreShowChannels;
+        // reconnecting would not help, so stream on without a snapshot and say so.
+        const message = amiGet(response, "Message") ?? "refused";
+        log.error("AMI CoreShowChannels refused; no resync snapshot", { message });
+        setStatus({ detail: `logged in; CoreShowChannels refused: ${message}` });
+      } else {
+        guard("onResync", () => o.onResync(items));
+      }
+      l.resyncing = false;
+      const held = l.held;
+      l.held = [];
+      for (const frame of held) deliver(frame);
+    });
+  };
+
+  const onFrame = (l: Link, frame: AmiFrame) => {
+    if (l.actions.route(frame)) return;
+    if (amiGet(frame, "Response") !== undefined) {
+      log.debug("AMI answer to no action in flight", { actionId: amiGet(frame, "ActionID") });
+      return;
+    }
+    if (l.loggedInAt === null) return;
+    if (!l.resyncing) deliver(frame);
+    else if (l.held.length < o.maxHeldFrames) l.held.push(frame);
+    else linkDown(l, `more than ${o.maxHeldFrames} events during resync`);
+  };
+
+  const login = (l: Link) => {
+    const action = { Action: "Login", Username: o.username, Secret: o.secret, Events: o.events };
+    request(l, action, false, o.connectTimeoutMs, (outcome) => {
+      if (!outcome.ok) return linkDown(l, `login: ${outcome.error.message}`);
+      const response = outcome.value.response;
+      if (amiGet(response, "Response")?.toLowerCase() !== "success") {
+        // Asterisk says "Authentication failed" for a wrong user or secret and then hangs up.
+        return linkDown(l, `login refused: ${amiGet(response, "Message") ?? "no message"}`, true);
+      }
+      for (const t of l.timers) clearTimeout(t);
+      l.timers.clear();
+      l.loggedInAt = o.now();
+      setStatus({ state: "connected", detail: "logged in", retryInMs: null });
+      resync(l);
+      later(l, o.pingIntervalMs, () => ping(l));
+    });
+  };
+
+  const connect = () => {
+    if (stopped) return;
+    parser.reset();
+    const socket = createConnection({ host: o.host, port: o.port });
+    socket.setNoDelay(true);
+    const write = (text: string) => {
+      if (!socket.destroyed) socket.write(text);
+    };
+    const l: Link = {
+      socket,
+      actions: createActionTable(write, nextId),
+      timers: new Set(),
+      loggedInAt: null,
+      resyncing: false,
+      held: [],
+      down: false,
+    };
+    link = l;
+    const streak = status.state === "backing-off" || status.state === "auth-failed";
+    setStatus({
+      ...(streak ? {} : { state: "connecting" as const }),
+      detail: `connecting to ${o.host}:${o.port}`,
+      retryInMs: null,
+    });
+    later(l, o.connectTimeoutMs, () => linkDown(l, `no banner and login within ${o.connectTimeoutMs} ms`));
+    let bannerSeen = false;
+    socket.on("data", (chunk: Buffer) => {
+      if (l.down) return;
+      const frames = parser.push(chunk);
+      status = { ...status, badFrames: parser.badFrames };
+      if (!bannerSeen && parser.banner !== null) {
+        bannerSeen = true;
+        status = { ...status, banner: parser.banner };
+        login(l);
+      }
+      for (const frame of frames) {
+        if (l.down) return;
+        onFrame(l, frame);
+      }
+    });
+    socket.on("error", (error: NodeJS.ErrnoException) => linkDown(l, error.code ?? error.message));
+    socket.on("close", () => linkDown(l, "closed by the peer"));
+  };
+
+  const liveLink = (): Link => {
+    if (link === null || link.down || link.loggedInAt === null) {
+      throw new AmiError("PBX.AMI_NOT_CONNECTED", `AMI is ${status.state}`);
+    }
+    return link;
+  };
+
+  const sendOn = (action: Readonly<Record<string, string>>, list: boolean) =>
+    new Promise<AmiListResult>((resolve, reject) => {
+      request(liveLink(), { ...action }, list, o.actionTimeoutMs, (outcome) =>
+        outcome.ok ? resolve(outcome.value) : reject(outcome.error),
+      );
+    });
+
+  return {
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      backoff.reset();
+      connect();
+    },
+    async stop() {
+      stopped = true;
+      if (retryTimer !== null) clearTimeout(retryTimer);
+      retryTimer = null;
+      const l = link;
+      if (l !== null && !l.down) {
+        const closed = new Promise<void>((resolve) => l.socket.once("close", () => resolve()));
+        if (l.loggedInAt !== null) {
+          // Logoff lets Asterisk log a clean "disconnected" instead of a dropped session.
+          await new Promise<void>((resolve) =>
+            request(l, { Action: "Logoff" }, false, 1_000, () => resolve()),
+          );
+        }
+        if (l.loggedInAt === null) l.socket.destroy();
+        else l.socket.end();
+        const timer = setTimeout(() => l.socket.destroy(), 1_000);
+        await closed;
+        clearTimeout(timer);
+        linkDown(l, "stopped");
+      }
+      setStatus({ state: "stopped", detail: "stopped", retryInMs: null });
+    },
+    status: () => status,
+    send: async (action) => (await sendOn(action, false)).response,
+    sendList: (action) => sendOn(action, true),
+  };
+}
