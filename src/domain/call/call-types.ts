@@ -29,7 +29,9 @@ export interface AssembledLeg {
   readonly extension: string;
   state: LegState;
   ending: LegEnding | null;
+  /** When the handset began ringing; for the placing leg, when it began calling (its call-start). */
   ringingAt: Instant | null;
+  /** When it picked up; for the placing leg, when the far end answered. */
   answeredAt: Instant | null;
   endedAt: Instant | null;
   endCause: LegEndCause | null;
@@ -73,7 +75,12 @@ export interface Pop {
   readonly rule: "R3.1" | "R3.2" | "R3.3";
 }
 
-export type AttributionRule = OwnerRule | "fallback";
+/**
+ * How an owner was decided: the roster's rules (`dedicated`, `desk-checkin`, `unmapped`: nobody),
+ * the fallback employee for an unmapped extension (R1.1), or the client's responsible for a missed
+ * group call that ended on an unmapped extension (R1.2, when that setting is on).
+ */
+export type AttributionRule = OwnerRule | "fallback" | "responsible";
 
 export interface AttributedLeg extends Omit<AssembledLeg, "state" | "ending"> {
   readonly state: LegState;
