@@ -6,6 +6,8 @@ import { createHttpApp } from "./http/app.ts";
 import type { HttpDeps } from "./http/deps.ts";
 import { kioskRoutes } from "./http/kiosk/index.tsx";
 import type { Logger } from "./log/logger.ts";
+import { attributionSettings } from "./service/attribution-settings.ts";
+import { CallPipeline } from "./service/call-pipeline.ts";
 import { RosterService } from "./service/roster-service.ts";
 import { importStaff, type StaffEntry } from "./service/staff-import.ts";
 import { openDatabase } from "./store/db.ts";
@@ -16,6 +18,7 @@ export interface Box {
   readonly config: Config;
   readonly db: Database;
   readonly roster: RosterService;
+  readonly calls: CallPipeline;
   readonly app: Hono;
   readonly deps: HttpDeps;
   close(): void;
@@ -36,9 +39,18 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
   if (options.seedStaff !== undefined && staff.list().length === 0)
     await importStaff(staff, options.seedStaff, now());
   const roster = new RosterService(db, config, options.log);
-  const deps: HttpDeps = { config, roster, log: options.log, now, version: VERSION };
+  const calls = new CallPipeline(db, {
+    roster,
+    settings: () => attributionSettings(config, roster.employees(now())),
+    log: options.log.child({ part: "calls" }),
+    now,
+  });
+  calls.start();
+  // A roster fact in the past (a manager's correction) may change who owned calls since then.
+  roster.subscribe((facts) => calls.reattributeSince(Math.min(...facts.map((f) => f.at))));
+  const deps: HttpDeps = { config, roster, calls, log: options.log, now, version: VERSION };
   const app = createHttpApp(deps, { kiosk: kioskRoutes(deps), admin: adminRoutes(deps) });
-  return { config, db, roster, app, deps, close: () => db.close() };
+  return { config, db, roster, calls, app, deps, close: () => db.close() };
 }
 
 /** Listens on `http.listen`; Bun's idle timeout stays at its 10 s, the SSE stream beats under it. */

@@ -1,11 +1,13 @@
 import type { Config } from "../config/schema.ts";
 import type { Logger } from "../log/logger.ts";
+import type { CallsPort } from "../service/calls-port.ts";
 import type { RosterPort } from "../service/roster-port.ts";
 
 /** What every route module gets from the composition root. */
 export interface HttpDeps {
   readonly config: Config;
   readonly roster: RosterPort;
+  readonly calls: CallsPort;
   readonly log: Logger;
   /** Milliseconds since the epoch; tests pass a fake. */
   readonly now: () => number;

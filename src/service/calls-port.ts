@@ -36,5 +36,7 @@ export interface CallsPort {
   /** The cards to show now: live calls, and missed calls of the last few minutes. */
   cards(now: Instant): CallCard[];
   /** Called after each commit with the live calls that changed and the records written. */
-  subscribe(listener: (changed: readonly AssembledCall[], recorded: readonly CallRecord[]) => void): () => void;
+  subscribe(
+    listener: (changed: readonly AssembledCall[], recorded: readonly CallRecord[]) => void,
+  ): () => void;
 }

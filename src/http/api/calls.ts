@@ -52,7 +52,9 @@ export function callsApi(deps: HttpDeps): Hono {
   api.get("/calls", (c) => {
     const parsed = query.safeParse(c.req.query());
     if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "query"}: ${i.message}`).join("; ");
+      const problems = parsed.error.issues
+        .map((i) => `${i.path.join(".") || "query"}: ${i.message}`)
+        .join("; ");
       return c.json(errorBody("API.INVALID_QUERY", problems), 400);
     }
     const q = parsed.data;

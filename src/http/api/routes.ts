@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import type { RosterCommandInput } from "../../service/roster-port.ts";
 import type { HttpDeps } from "../deps.ts";
+import { callsApi } from "./calls.ts";
 import { errorBody, statusOf } from "./errors.ts";
 
 const id = z.string().min(1).max(64);
@@ -115,6 +116,8 @@ export function apiRoutes(deps: HttpDeps): Hono {
       });
     });
   }
+
+  api.route("/", callsApi(deps));
 
   // A sub-app's notFound is not consulted once mounted: a catch-all route answers instead.
   api.all("*", (c) =>

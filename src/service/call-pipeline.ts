@@ -1,0 +1,237 @@
+import type { Database } from "bun:sqlite";
+import {
+  type AttributionSettings,
+  attribute,
+  type OwnershipLookup,
+} from "../domain/attribution/attribute.ts";
+import { liveCard } from "../domain/attribution/live-card.ts";
+import { CallAssembler } from "../domain/call/call-assembler.ts";
+import type { AssembledCall, CallRecord } from "../domain/call/call-types.ts";
+import type { PbxEvent } from "../domain/call/pbx-event.ts";
+import type { Logger } from "../log/logger.ts";
+import { type CallStore, callStore } from "../store/call-store.ts";
+import { type JournalStore, journalStore } from "../store/journal-store.ts";
+import type { CallCard, CallsPort } from "./calls-port.ts";
+
+const MINUTE = 60 * 1000;
+const DAY = 24 * 60 * MINUTE;
+/** How long a missed call's card stays up for the managers (R3.3). */
+const MISSED_CARD_MS = 30 * MINUTE;
+
+export interface CallPipelineOptions {
+  readonly roster: OwnershipLookup;
+  /** Read at each attribution: staff and settings may change while the box runs. */
+  readonly settings: () => AttributionSettings;
+  readonly log: Logger;
+  readonly now: () => number;
+  /** How long events wait to share a commit; a few ms buys throughput for little latency. */
+  readonly commitWindowMs?: number;
+  /** Journal events older than this are pruned at start (their calls are long recorded). */
+  readonly retentionMs?: number;
+}
+
+export interface PipelineStats {
+  readonly received: number;
+  readonly duplicates: number;
+  readonly rejected: number;
+  readonly recorded: number;
+  readonly lastRejection: string | null;
+}
+
+interface Pending {
+  readonly events: readonly PbxEvent[];
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * PBX events in, call records out. Every event is journaled (durable, deduplicated) before
+ * anything acts on it; the journal, the assembler's finished calls and their attributed records
+ * are committed in one transaction, in small groups; a source hears "delivered" only after that
+ * commit. The assembler is rebuilt from the journal at start, so a crash anywhere replays to the
+ * same records, and nothing is recorded twice (records are saved by id, unchanged ones untouched).
+ */
+export class CallPipeline implements CallsPort {
+  private readonly journal: JournalStore;
+  private readonly calls: CallStore;
+  private assembler = new CallAssembler();
+  private pending: Pending[] = [];
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly listeners = new Set<
+    (changed: readonly AssembledCall[], recorded: readonly CallRecord[]) => void
+  >();
+  /** Missed calls whose cards are still up, newest last. */
+  private recentMissed: AssembledCall[] = [];
+  private stats = {
+    received: 0,
+    duplicates: 0,
+    rejected: 0,
+    recorded: 0,
+    lastRejection: null as string | null,
+  };
+
+  constructor(
+    private readonly db: Database,
+    private readonly options: CallPipelineOptions,
+  ) {
+    this.journal = journalStore(db);
+    this.calls = callStore(db);
+  }
+
+  /** Prunes old journal events and replays the rest: live calls come back, missing records are written. */
+  start(): void {
+    const now = this.options.now();
+    const pruned = this.journal.prune(now - (this.options.retentionMs ?? 3 * DAY));
+    const events = this.journal.all();
+    this.db.transaction(() => {
+      this.assembler = new CallAssembler();
+      for (const { event } of events) this.process(event, now);
+    })();
+    this.options.log.info("call journal replayed", {
+      events: events.length,
+      pruned,
+      live: this.assembler.live().length,
+    });
+  }
+
+  /** Resolves once the events are durable (and everything they finished is recorded). */
+  deliver(events: readonly PbxEvent[]): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.pending.push({ events, resolve, reject });
+      this.timer ??= setTimeout(() => this.flush(), this.options.commitWindowMs ?? 2);
+    });
+  }
+
+  live(): AssembledCall[] {
+    return this.assembler.live();
+  }
+
+  /** The cards of the live calls and of the missed calls of the last half hour; none for nobody (R1.4). */
+  cards(now: number): CallCard[] {
+    this.recentMissed = this.recentMissed.filter(
+      (call) => (call.endedAt ?? call.startedAt) > now - MISSED_CARD_MS,
+    );
+    const settings = this.options.settings();
+    const cards: CallCard[] = [];
+    for (const call of [...this.assembler.live(), ...this.recentMissed]) {
+      const card = liveCard(call, this.options.roster, settings);
+      if (card.targets !== "everyone" && card.targets.length === 0) continue;
+      cards.push({
+        callId: card.callId,
+        state: card.state,
+        direction: card.direction,
+        number: card.clientNumber,
+        clientName: null,
+        did: card.did,
+        extension: card.extension,
+        ownerEmployeeId: card.ownerEmployeeId,
+        audience: card.targets,
+        since: card.since,
+      });
+    }
+    return cards;
+  }
+
+  list(query: Parameters<CallStore["list"]>[0]): CallRecord[] {
+    return this.calls.list(query);
+  }
+
+  status(): PipelineStats {
+    return { ...this.stats };
+  }
+
+  /** Called after each commit with the live calls that changed and the records written. */
+  subscribe(
+    listener: (changed: readonly AssembledCall[], recorded: readonly CallRecord[]) => void,
+  ): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * A roster fact at `from` (a manager's late correction) may change who owned calls since then:
+   * attribute them again and save what changed.
+   */
+  reattributeSince(from: number): CallRecord[] {
+    const now = this.options.now();
+    const changed = this.db.transaction(() =>
+      this.calls.endedSince(from).flatMap((call) => this.calls.save(call, this.attribute(call), now)),
+    )();
+    if (changed.length > 0) {
+      this.options.log.info("calls re-attributed", {
+        from: new Date(from).toISOString(),
+        records: changed.length,
+      });
+      this.notify([], changed);
+    }
+    return changed;
+  }
+
+  private flush(): void {
+    this.timer = null;
+    const batch = this.pending;
+    this.pending = [];
+    const now = this.options.now();
+    const changed = new Map<string, AssembledCall>();
+    const recorded: CallRecord[] = [];
+    try {
+      this.db.transaction(() => {
+        const fresh = this.journal.append(
+          batch.flatMap((p) => p.events),
+          now,
+        );
+        const total = batch.reduce((n, p) => n + p.events.length, 0);
+        this.stats.received += total;
+        this.stats.duplicates += total - fresh.length;
+        for (const { event } of fresh) {
+          const result = this.process(event, now);
+          for (const call of result.changed) changed.set(call.id, call);
+          recorded.push(...result.recorded);
+        }
+      })();
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+      this.options.log.error("call events not committed; rebuilding from the journal", { error });
+      this.rebuild();
+      return;
+    }
+    for (const p of batch) p.resolve();
+    this.notify([...changed.values()], recorded);
+  }
+
+  /** One event through the assembler; a finished call is attributed and saved in the same transaction. */
+  private process(event: PbxEvent, now: number): { changed: AssembledCall[]; recorded: CallRecord[] } {
+    const update = this.assembler.apply(event);
+    if (update.rejected !== null) {
+      this.stats.rejected++;
+      this.stats.lastRejection = `${update.rejected.code}: ${update.rejected.message}`;
+      this.options.log.warn("pbx event rejected", {
+        code: update.rejected.code,
+        key: event.key,
+        kind: event.kind,
+      });
+    }
+    const recorded = update.finished.flatMap((call) => this.calls.save(call, this.attribute(call), now));
+    for (const call of update.finished) if (call.outcome !== "answered") this.recentMissed.push(call);
+    this.stats.recorded += recorded.length;
+    return { changed: update.changed, recorded };
+  }
+
+  private attribute(call: AssembledCall): CallRecord[] {
+    return attribute(call, this.options.roster, this.options.settings());
+  }
+
+  private rebuild(): void {
+    try {
+      this.assembler = new CallAssembler();
+      for (const { event } of this.journal.all()) this.assembler.apply(event);
+    } catch (error) {
+      this.options.log.error("cannot rebuild live calls from the journal", { error });
+    }
+  }
+
+  private notify(changed: readonly AssembledCall[], recorded: readonly CallRecord[]): void {
+    for (const listener of this.listeners) listener(changed, recorded);
+  }
+}

@@ -1,0 +1,114 @@
+import { afterEach, expect, test } from "bun:test";
+import { CallScript } from "../../src/domain/call/call-fixtures.ts";
+import type { PbxEvent } from "../../src/domain/call/pbx-event.ts";
+import { makeTestBox, type TestBox } from "../support/box.ts";
+
+// The box's clock and the PBX's clock: 2026-11-21, Moscow time.
+const T = (hhmmss: string) => Date.parse(`2026-11-21T${hhmmss}+03:00`);
+
+let box: TestBox | undefined;
+afterEach(() => box?.close());
+
+function inboundAnsweredAt101(id: string, start: string): PbxEvent[] {
+  const call = new CallScript(id);
+  const t = T(start);
+  return [
+    call.inbound(t),
+    call.ring(`${id}-leg`, "101", t + 1000),
+    call.answer(`${id}-leg`, "101", t + 5000),
+    call.end(`${id}-leg`, "101", "normal", t + 60_000),
+    call.event("call-end", t + 60_000),
+  ];
+}
+
+const journalCount = (b: TestBox) =>
+  b.db.query<{ n: number }, []>("SELECT count(*) AS n FROM pbx_journal").get()?.n;
+
+test("R0.3: an answered call on the front desk is recorded durably with the receptionist on shift as its owner", async () => {
+  box = await makeTestBox({ clock: { now: () => T("12:00:00"), set() {}, advance() {} } });
+  await box.api("/api/v1/roster/check-in", {
+    method: "POST",
+    body: JSON.stringify({ employeeId: "olga", deskId: "front", at: "2026-11-21T09:00:00+03:00" }),
+  });
+  const events = inboundAnsweredAt101("c1", "10:00:00");
+  await box.calls.deliver(events);
+  expect(journalCount(box)).toBe(events.length); // durable when deliver resolved
+  const response = await box.api("/api/v1/calls");
+  const [record] = (await response.json()) as {
+    id: string;
+    owner: { employeeId: string; rule: string };
+    outcome: string;
+    legs: { employeeId: string }[];
+  }[];
+  expect(record).toMatchObject({
+    id: "c1",
+    outcome: "answered",
+    owner: { employeeId: "olga", rule: "desk-checkin" },
+  });
+  expect(record?.legs[0]?.employeeId).toBe("olga");
+});
+
+test("the same events delivered again (a resync, a replay) change nothing and are counted as duplicates", async () => {
+  box = await makeTestBox();
+  const events = inboundAnsweredAt101("c2", "10:00:00");
+  await box.calls.deliver(events);
+  await box.calls.deliver(events);
+  expect(journalCount(box)).toBe(events.length);
+  expect(box.calls.status()).toMatchObject({ received: 10, duplicates: 5, recorded: 1 });
+  expect(box.calls.list({ limit: 10 })).toHaveLength(1);
+});
+
+test("after a restart mid-call the journal brings the live call back and the call is recorded once", async () => {
+  box = await makeTestBox();
+  const events = inboundAnsweredAt101("c3", "10:00:00");
+  await box.calls.deliver(events.slice(0, 3));
+  const dir = box.dir;
+  box.db.close(); // the process dies here; what deliver acknowledged is on disk
+  box = await makeTestBox({ dir });
+  expect(box.calls.live().map((c) => c.id)).toEqual(["c3"]);
+  await box.calls.deliver(events); // the source resends everything it is unsure of
+  expect(box.calls.list({ limit: 10 }).map((r) => r.id)).toEqual(["c3"]);
+  box.db.close();
+  box = await makeTestBox({ dir }); // a replay of finished calls writes nothing new
+  expect(box.calls.list({ limit: 10 })).toHaveLength(1);
+  expect(box.calls.live()).toHaveLength(0);
+});
+
+test("a manager's late check-in re-attributes the calls it covers", async () => {
+  box = await makeTestBox({ clock: { now: () => T("12:00:00"), set() {}, advance() {} } });
+  await box.calls.deliver(inboundAnsweredAt101("c4", "10:00:00"));
+  expect(box.calls.list({ limit: 1 })[0]?.owner).toMatchObject({ employeeId: null, rule: "unmapped" });
+  // Irina was at the desk since 09:00 but forgot to check in; the correction comes at 12:00.
+  const response = await box.api("/api/v1/roster/check-in", {
+    method: "POST",
+    body: JSON.stringify({ employeeId: "irina", deskId: "front", at: "2026-11-21T09:00:00+03:00" }),
+  });
+  expect(response.status).toBe(200);
+  expect(box.calls.list({ limit: 1 })[0]?.owner).toMatchObject({ employeeId: "irina", rule: "desk-checkin" });
+});
+
+test("R0.1: a call nobody has answered yet is a waiting card for every screen; answered, it is the owner's", async () => {
+  box = await makeTestBox({ clock: { now: () => T("10:00:03"), set() {}, advance() {} } });
+  await box.api("/api/v1/roster/check-in", {
+    method: "POST",
+    body: JSON.stringify({ employeeId: "anna", deskId: "front", at: "2026-11-21T09:00:00+03:00" }),
+  });
+  const events = inboundAnsweredAt101("c5", "10:00:00");
+  await box.calls.deliver(events.slice(0, 2));
+  expect(box.calls.cards(T("10:00:03"))).toMatchObject([
+    { callId: "c5", state: "waiting", audience: "everyone" },
+  ]);
+  await box.calls.deliver(events.slice(2, 3));
+  expect(box.calls.cards(T("10:00:06"))).toMatchObject([
+    { callId: "c5", state: "answered", audience: ["anna"], ownerEmployeeId: "anna" },
+  ]);
+});
+
+test("the calls API refuses a bad query with a code", async () => {
+  box = await makeTestBox();
+  for (const q of ["since=yesterday", "limit=0", "outcome=lost", "color=red"]) {
+    const response = await box.api(`/api/v1/calls?${q}`);
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("API.INVALID_QUERY");
+  }
+});
