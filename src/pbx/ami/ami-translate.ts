@@ -1,0 +1,320 @@
+import type { PbxEvent, PbxEventKind } from "../../domain/call/pbx-event.ts";
+import type { Instant } from "../../domain/roster/types.ts";
+import {
+  type AmiTranslatorOptions,
+  type CallState,
+  type ChannelState,
+  ChannelTable,
+  isRungLeg,
+  translatorDefaults,
+} from "./ami-channels.ts";
+import { type AmiFrame, field, intField, legEndCause, parseChannelName, timestampOf } from "./ami-fields.ts";
+import { resyncEvents } from "./ami-resync.ts";
+import { attendedTransfer, blindTransfer } from "./ami-transfer.ts";
+
+export type { AmiTranslatorOptions } from "./ami-channels.ts";
+
+export interface TranslatorStats {
+  /** Event frames seen (responses and other non-events are not counted). */
+  readonly frames: number;
+  /** Frames that produced at least one PbxEvent. */
+  readonly translated: number;
+  /** Frames of a kind the translator acts on that lacked the fields it needs. */
+  readonly malformed: number;
+}
+
+/** What a translator's helpers need to build events: kept apart so that resync can share it. */
+export interface EventMaker {
+  readonly source: string;
+  readonly table: ChannelTable;
+  event(kind: PbxEventKind, key: string, callId: string, at: Instant, extra?: Partial<PbxEvent>): PbxEvent;
+  legEvent(
+    kind: "ringing" | "answered" | "leg-ended",
+    channel: ChannelState,
+    at: Instant,
+    extra?: Partial<PbxEvent>,
+  ): PbxEvent;
+  hangup(channel: ChannelState, at: Instant, cause: number | null): PbxEvent[];
+}
+
+/**
+ * Asterisk manager events → normalized PbxEvents (pure: no I/O, no clock; time is the frame's
+ * `Timestamp`, else the instant the caller passes, else the last one seen).
+ *
+ * It keeps a table of live channels (Uniqueid → call, name, extension, state) because AMI reports
+ * channels, not calls:
+ * - a call is its first channel's Linkedid; later events are joined by Uniqueid, not by the
+ *   Linkedid they carry (Asterisk rewrites Linkedids when bridges join);
+ * - the first channel opens the call (`call-start`): a trunk is an inbound caller (its Exten is the
+ *   DID), a handset places an outbound or internal call and is the call's first leg;
+ * - every other handset channel is a leg: DialBegin or Newstate 5 → `ringing`, Newstate 6 →
+ *   `answered`, Hangup → `leg-ended` with the cause; the placing leg is `answered` when its Dial
+ *   reports ANSWER;
+ * - Local channels (queue members `Local/101@from-queue-…;1/;2`) are never legs: the handset the
+ *   `;2` half dials is;
+ * - QueueCallerJoin → `queued`; VoiceMail on a channel of the call → `voicemail` (and again with
+ *   `leftMessage` when VM_MESSAGEFILE or VMSTATUS=SUCCESS shows a message was kept);
+ * - BlindTransfer / AttendedTransfer → `transfer`; an attended transfer's consultation call is
+ *   joined into the main call from then on;
+ * - the last channel of a call gone → `call-end`.
+ * Keys name the fact (`${legId}:answered`), so a replay or a resync repeats keys, never facts.
+ */
+export class AmiTranslator implements EventMaker {
+  readonly source: string;
+  readonly table: ChannelTable;
+  private lastAt: Instant = 0;
+  private counts = { frames: 0, translated: 0, malformed: 0 };
+
+  constructor(options: AmiTranslatorOptions) {
+    const config = translatorDefaults(options);
+    this.source = config.source;
+    this.table = new ChannelTable(config);
+  }
+
+  stats(): TranslatorStats {
+    return { ...this.counts };
+  }
+
+  translate(frame: AmiFrame, receivedAt?: Instant): PbxEvent[] {
+    const name = field(frame, "Event");
+    if (name === null) return [];
+    this.counts.frames++;
+    const at = timestampOf(frame) ?? receivedAt ?? this.lastAt;
+    this.lastAt = Math.max(this.lastAt, at);
+    const events = this.dispatch(name, frame, at);
+    if (events === null) {
+      this.counts.malformed++;
+      return [];
+    }
+    if (events.length > 0) this.counts.translated++;
+    return events;
+  }
+
+  /**
+   * What the PBX shows now (the CoreShowChannel frames of a CoreShowChannels answer, taken at
+   * `at`): the facts of live channels under the keys live events would have had, and the end of
+   * every channel and call the translator believed live that the PBX no longer has.
+   */
+  resync(channels: readonly AmiFrame[], at: Instant): PbxEvent[] {
+    this.lastAt = Math.max(this.lastAt, at);
+    return resyncEvents(this, channels, at);
+  }
+
+  event(
+    kind: PbxEventKind,
+    key: string,
+    callId: string,
+    at: Instant,
+    extra: Partial<PbxEvent> = {},
+  ): PbxEvent {
+    return { source: this.source, key, kind, callId, legId: null, extension: null, at, ...extra };
+  }
+
+  legEvent(
+    kind: "ringing" | "answered" | "leg-ended",
+    channel: ChannelState,
+    at: Instant,
+    extra: Partial<PbxEvent> = {},
+  ) {
+    const suffix = kind === "leg-ended" ? "ended" : kind;
+    return this.event(kind, `${channel.uniqueid}:${suffix}`, channel.callId, at, {
+      legId: channel.uniqueid,
+      extension: channel.extension,
+      ...extra,
+    });
+  }
+
+  /** A channel is gone: its leg ends, and the call with its last channel. */
+  hangup(channel: ChannelState, at: Instant, cause: number | null): PbxEvent[] {
+    const events: PbxEvent[] = [];
+    if (channel.kind === "handset") {
+      const facts = {
+        cause,
+        dialStatus: channel.dialStatus,
+        answered: channel.answeredSent,
+        ringNoAnswer: channel.ringNoAnswer,
+      };
+      events.push(this.legEvent("leg-ended", channel, at, { cause: legEndCause(facts) }));
+    }
+    const over = this.table.remove(channel);
+    if (over !== null) events.push(this.callEnd(over, at));
+    return events;
+  }
+
+  private callEnd(call: CallState, at: Instant): PbxEvent {
+    const recording = call.recordingUrl === null ? {} : { recordingUrl: call.recordingUrl };
+    return this.event("call-end", `${call.id}:end`, call.id, at, recording);
+  }
+
+  /** null: the frame lacked what its kind needs. */
+  private dispatch(name: string, frame: AmiFrame, at: Instant): PbxEvent[] | null {
+    switch (name) {
+      case "Newchannel":
+        return this.newChannel(frame, at);
+      case "Newstate":
+        return this.withChannel(frame, "", at, (channel) => this.newState(channel, frame, at));
+      case "DialBegin":
+        return this.dialBegin(frame, at);
+      case "DialEnd":
+        return this.dialEnd(frame, at);
+      case "Hangup":
+        return this.withChannel(frame, "", at, (channel) =>
+          this.hangup(channel, at, intField(frame, "Cause")),
+        );
+      case "Newexten":
+        return this.withChannel(frame, "", at, (channel) => this.newExten(channel, frame, at));
+      case "VarSet":
+        return this.varSet(frame, at);
+      case "QueueCallerJoin":
+        return this.withChannel(frame, "", at, (channel) => this.queued(channel, field(frame, "Queue"), at));
+      case "AgentRingNoAnswer":
+        return this.ringNoAnswer(frame);
+      case "BlindTransfer":
+        return blindTransfer(this, frame, at);
+      case "AttendedTransfer":
+        return attendedTransfer(this, frame, at);
+      case "Rename":
+        return this.rename(frame);
+      default:
+        return [];
+    }
+  }
+
+  private withChannel(
+    frame: AmiFrame,
+    prefix: string,
+    at: Instant,
+    act: (channel: ChannelState) => PbxEvent[],
+  ): PbxEvent[] | null {
+    const channel = this.table.ensure(frame, prefix, at);
+    return channel === null ? null : act(channel);
+  }
+
+  private newChannel(frame: AmiFrame, at: Instant): PbxEvent[] | null {
+    const uniqueid = field(frame, "Uniqueid");
+    if (uniqueid !== null && this.table.get(uniqueid) !== undefined) return [];
+    const channel = this.table.ensure(frame, "", at);
+    if (channel === null) return null;
+    if (!channel.origin || channel.kind === "local") return [];
+    const call = this.table.callFor(channel.callId);
+    call.complete = true;
+    call.start = this.callStart(channel, field(frame, "CallerIDNum"), field(frame, "Exten"), at);
+    return [call.start];
+  }
+
+  /** The first channel of a call: a trunk brings an inbound call, a handset places one. */
+  callStart(channel: ChannelState, callerId: string | null, exten: string | null, at: Instant): PbxEvent {
+    const dialled = exten === "s" ? null : exten;
+    const key = `${channel.callId}:start`;
+    if (channel.kind === "handset") {
+      const to = { number: dialled, extension: this.table.isExtension(dialled) ? dialled : null };
+      const from = { number: callerId ?? channel.extension, extension: channel.extension };
+      return this.event("call-start", key, channel.callId, at, {
+        legId: channel.uniqueid,
+        extension: channel.extension,
+        from,
+        to,
+        did: null,
+      });
+    }
+    const from = { number: callerId, extension: null };
+    return this.event("call-start", key, channel.callId, at, {
+      from,
+      to: { number: dialled, extension: null },
+      did: dialled,
+    });
+  }
+
+  private newState(channel: ChannelState, frame: AmiFrame, at: Instant): PbxEvent[] {
+    channel.state = intField(frame, "ChannelState") ?? channel.state;
+    if (!isRungLeg(channel)) return [];
+    if (channel.state === 5) return this.ringing(channel, at);
+    if (channel.state === 6) return this.answered(channel, at);
+    return [];
+  }
+
+  ringing(channel: ChannelState, at: Instant): PbxEvent[] {
+    if (channel.ringingSent || channel.answeredSent) return [];
+    channel.ringingSent = true;
+    return [this.legEvent("ringing", channel, at)];
+  }
+
+  answered(channel: ChannelState, at: Instant): PbxEvent[] {
+    if (channel.answeredSent) return [];
+    channel.answeredSent = true;
+    return [this.legEvent("answered", channel, at)];
+  }
+
+  private dialBegin(frame: AmiFrame, at: Instant): PbxEvent[] | null {
+    const dest = this.table.ensure(frame, "Dest", at);
+    if (dest === null) return null;
+    const caller = this.table.ensure(frame, "", at);
+    const local = caller === null ? null : parseChannelName(caller.name)?.localPair;
+    if (local) dest.dialledByLocal = local;
+    return isRungLeg(dest) ? this.ringing(dest, at) : [];
+  }
+
+  private dialEnd(frame: AmiFrame, at: Instant): PbxEvent[] | null {
+    const dest = this.table.ensure(frame, "Dest", at);
+    const status = field(frame, "DialStatus");
+    if (dest === null || status === null) return null;
+    dest.dialStatus = status;
+    if (status !== "ANSWER") return [];
+    const events = isRungLeg(dest) ? this.answered(dest, at) : [];
+    const caller = this.table.ensure(frame, "", at);
+    // The far end answered a call a handset placed: the placing leg is talking now.
+    if (caller?.origin && caller.kind === "handset") events.push(...this.answered(caller, at));
+    return events;
+  }
+
+  private newExten(channel: ChannelState, frame: AmiFrame, at: Instant): PbxEvent[] {
+    const app = field(frame, "Application");
+    if (app === "Queue") return [];
+    channel.inVoicemail = app === "VoiceMail";
+    const call = this.table.call(channel.callId);
+    if (app !== "VoiceMail" || call === undefined || call.voicemailSent) return [];
+    call.voicemailSent = true;
+    // VoiceMail(102@default,u) or VoiceMail(102&103,u): the first mailbox is whose it is.
+    const mailbox = (field(frame, "AppData") ?? "").split(/[@,&]/)[0] ?? "";
+    const extension = this.table.isExtension(mailbox) ? mailbox : null;
+    return [this.event("voicemail", `${call.id}:voicemail`, call.id, at, { extension, leftMessage: false })];
+  }
+
+  private varSet(frame: AmiFrame, at: Instant): PbxEvent[] | null {
+    const variable = field(frame, "Variable")?.replace(/^_+/, "");
+    const channel = this.table.get(field(frame, "Uniqueid"));
+    if (variable === undefined) return null;
+    const call = channel === undefined ? undefined : this.table.call(channel.callId);
+    if (channel === undefined || call === undefined) return [];
+    const value = field(frame, "Value");
+    if (variable === "MIXMONITOR_FILENAME" && value !== null) call.recordingUrl = value;
+    const kept =
+      (variable === "VM_MESSAGEFILE" && value !== null) || (variable === "VMSTATUS" && value === "SUCCESS");
+    if (!kept || !call.voicemailSent || call.messageSent) return [];
+    call.messageSent = true;
+    return [this.event("voicemail", `${call.id}:voicemail-message`, call.id, at, { leftMessage: true })];
+  }
+
+  queued(channel: ChannelState, queue: string | null, at: Instant): PbxEvent[] {
+    return [this.event("queued", `${channel.callId}:queued:${queue ?? ""}`, channel.callId, at)];
+  }
+
+  /** The queue gave up on a member: its handset (dialled by the member's Local ;2) rang out. */
+  private ringNoAnswer(frame: AmiFrame): PbxEvent[] | null {
+    const member = field(frame, "DestChannel");
+    const pair = member === null ? null : parseChannelName(member)?.localPair;
+    if (!pair) return null;
+    for (const channel of this.table.liveChannels()) {
+      if (channel.dialledByLocal === pair) channel.ringNoAnswer = true;
+    }
+    return [];
+  }
+
+  private rename(frame: AmiFrame): PbxEvent[] | null {
+    const channel = this.table.get(field(frame, "Uniqueid"));
+    const name = field(frame, "Newname");
+    if (name === null) return null;
+    if (channel !== undefined) channel.name = name;
+    return [];
+  }
+}
