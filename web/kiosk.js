@@ -1,6 +1,7 @@
 // The kiosk's own script, served from the box (the CSP allows no inline code).
-// It does three small things htmx cannot do without eval: ticks the clock, types PIN digits into
-// the PIN field, and goes back to the home screen after kiosk.idle_seconds without a tap.
+// It does small things htmx cannot do without eval: ticks the clock and the waiting time on call
+// cards, types PIN digits into the PIN field, and goes back to the home screen after
+// kiosk.idle_seconds without a tap.
 (() => {
   let lastTap = Date.now();
   const tap = () => {
@@ -39,6 +40,22 @@
       }
       const text = format.format(new Date(Date.now() + Number(clock.dataset.offset)));
       if (clock.textContent !== text) clock.textContent = text;
+    }
+    // A waiting card's "m:ss": the box's own now (data-now) fixes the offset, as for the clock.
+    for (const elapsed of document.querySelectorAll("[data-elapsed-since]")) {
+      if (elapsed.dataset.offset === undefined)
+        elapsed.dataset.offset = String(Number(elapsed.dataset.now) - Date.now());
+      const total = Math.max(
+        0,
+        Math.floor(
+          (Date.now() + Number(elapsed.dataset.offset) - Number(elapsed.dataset.elapsedSince)) / 1000,
+        ),
+      );
+      const h = Math.floor(total / 3600);
+      const m = Math.floor((total % 3600) / 60);
+      const s = String(total % 60).padStart(2, "0");
+      const text = h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+      if (elapsed.textContent !== text) elapsed.textContent = text;
     }
     const idle = Number(document.body.dataset.idleSeconds);
     if (

@@ -5,13 +5,36 @@ import type { Logger } from "../log/logger.ts";
 /** Bun closes a connection idle for 10 s; a comment line well inside that keeps it open. */
 export const HEARTBEAT_MS = 5_000;
 
+export type Subscribe = (listener: () => void) => () => void;
+
 export interface LiveHtmlOptions {
   /** Registers for change notifications; returns the unsubscribe function. */
-  readonly subscribe: (listener: () => void) => () => void;
+  readonly subscribe: Subscribe;
   /** Renders the current HTML; sent once at connect and again after every change. */
   readonly render: () => string | Promise<string>;
   readonly heartbeatMs?: number;
+  /**
+   * At most one render per this many ms: a change right after a render waits out the rest, so a
+   * burst of changes (a ring group of six handsets) is one message. The first change after a
+   * quiet spell renders at once. Default 0: only changes within one render coalesce.
+   */
+  readonly minIntervalMs?: number;
+  /**
+   * Re-render after this long without a change, in place of a heartbeat: what is shown can age
+   * out by itself (a missed-call card after a few minutes). Default: never.
+   */
+  readonly refreshMs?: number;
   readonly log: Logger;
+}
+
+/** One subscription to several sources of change; unsubscribing ends them all. */
+export function anyOf(...sources: readonly Subscribe[]): Subscribe {
+  return (listener) => {
+    const stops = sources.map((subscribe) => subscribe(listener));
+    return () => {
+      for (const stop of stops) stop();
+    };
+  };
 }
 
 /**
@@ -21,9 +44,12 @@ export interface LiveHtmlOptions {
  */
 export function liveHtml(c: Context, options: LiveHtmlOptions): Response {
   const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
+  const minIntervalMs = options.minIntervalMs ?? 0;
+  const refreshMs = options.refreshMs ?? Number.POSITIVE_INFINITY;
   return streamSSE(c, async (stream) => {
     let dirty = true;
     let first = true;
+    let renderedAt = 0;
     let wake: (() => void) | null = null;
     let subscribed = true;
     const stop = options.subscribe(() => {
@@ -42,7 +68,11 @@ export function liveHtml(c: Context, options: LiveHtmlOptions): Response {
       await stream.write(": connected\n\n");
       while (!stream.aborted && !stream.closed) {
         if (dirty) {
+          const wait = renderedAt + minIntervalMs - performance.now();
+          if (!first && wait > 0) await Bun.sleep(wait);
+          if (stream.aborted) break;
           dirty = false;
+          renderedAt = performance.now();
           // The first message also tells the browser to reconnect quickly after a restart of the box.
           const data = await options.render();
           await stream.writeSSE(first ? { data, retry: 2000 } : { data });
@@ -57,7 +87,9 @@ export function liveHtml(c: Context, options: LiveHtmlOptions): Response {
           };
         });
         wake = null;
-        if (!changed && !stream.aborted) await stream.write(": heartbeat\n\n");
+        if (changed || stream.aborted) continue;
+        if (performance.now() - renderedAt >= refreshMs) dirty = true;
+        else await stream.write(": heartbeat\n\n");
       }
     } catch (error) {
       options.log.debug("sse stream ended", { error: String(error) });

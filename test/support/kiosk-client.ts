@@ -1,8 +1,10 @@
 import type { Hono } from "hono";
+import type { ConfigInput } from "../../src/config/schema.ts";
 import { adminRoutes } from "../../src/http/admin/index.tsx";
 import { createHttpApp } from "../../src/http/app.ts";
 import type { HttpDeps } from "../../src/http/deps.ts";
 import { type KioskOptions, kioskRoutes } from "../../src/http/kiosk/index.tsx";
+import type { CallsPort } from "../../src/service/calls-port.ts";
 import { makeTestBox, type TestBox } from "./box.ts";
 
 /** The origin `app.request()` sees for a relative path; a same-origin form post sends it. */
@@ -22,16 +24,23 @@ export interface KioskBox extends TestBox {
   factCount(): number;
 }
 
-/** A test box whose app has the kiosk and admin pages mounted through the lead's `createHttpApp`. */
-export async function makeKioskBox(options: { kiosk?: KioskOptions } = {}): Promise<KioskBox> {
-  const box = await makeTestBox();
-  const web = webApp(box.deps, options.kiosk);
+/**
+ * A test box whose app has the kiosk and admin pages mounted through the lead's `createHttpApp`;
+ * `calls` replaces the box's CallsPort (a fake-calls.ts fake) in that app; `config` adds to the demo's.
+ */
+export async function makeKioskBox(
+  options: { kiosk?: KioskOptions; calls?: CallsPort; config?: Partial<ConfigInput> } = {},
+): Promise<KioskBox> {
+  const box = await makeTestBox(options.config === undefined ? {} : { config: options.config });
+  const deps = options.calls === undefined ? box.deps : { ...box.deps, calls: options.calls };
+  const web = webApp(deps, options.kiosk);
   const headers = (o: { hx?: boolean; cookie?: string }) => ({
     ...(o.hx === true ? { "hx-request": "true", "hx-request-type": "partial" } : {}),
     ...(o.cookie !== undefined ? { cookie: o.cookie } : {}),
   });
   return {
     ...box,
+    deps,
     web,
     get: async (path, o = {}) => web.request(path, { headers: headers(o) }),
     post: async (path, fields, o = {}) =>

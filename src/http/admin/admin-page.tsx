@@ -67,6 +67,11 @@ export function AdminPage(props: AdminPageProps) {
   const { t, timezone: tz } = props;
   return (
     <div class="admin">
+      <nav class="admin-nav">
+        <a class="btn secondary" href="/admin/calls" data-testid="to-calls">
+          {t.adminCallsLink}
+        </a>
+      </nav>
       <section>
         <h1>{t.adminTitle}</h1>
         <p class="muted">{t.adminOwnersHint}</p>

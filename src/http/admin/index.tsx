@@ -5,12 +5,19 @@ import { startOfDay } from "../kiosk/branch-time.ts";
 import { type LangEnv, language } from "../kiosk/lang.ts";
 import { Layout } from "../kiosk/layout.tsx";
 import { AdminPage } from "./admin-page.tsx";
+import { callsCsv } from "./calls-csv.ts";
+import { callQuery, parseCallsFilter } from "./calls-filter.ts";
+import { CallsPage } from "./calls-page.tsx";
 
 const AUDIT_ROWS = 200;
+/** Rows on the calls page; the CSV carries the whole day up to CSV_ROWS. */
+const PAGE_ROWS = 200;
+const CSV_ROWS = 20_000;
 
 /**
- * The admin page, mounted at "/admin" behind the admin token (the app's `adminAuth`; this module
- * does no auth of its own). Plain HTML, no script.
+ * The admin pages, mounted at "/admin" behind the admin token (the app's `adminAuth`; this module
+ * does no auth of its own): who owns each extension (R0.4), and the calls with their CSV (R2.9).
+ * Plain HTML, no script.
  */
 export function adminRoutes(deps: HttpDeps): Hono {
   const { config, roster } = deps;
@@ -46,6 +53,58 @@ export function adminRoutes(deps: HttpDeps): Hono {
     );
     c.header("Cache-Control", "no-store");
     return c.html(html`<!DOCTYPE html>${page}`);
+  });
+
+  const nameLookup = (now: number) => {
+    const names = new Map(roster.employees(now).map((e) => [e.id, e.name]));
+    return (id: string | null) => (id === null ? null : (names.get(id) ?? id));
+  };
+
+  app.get("/calls", (c) => {
+    const now = deps.now();
+    const t = c.get("t");
+    const lang = c.get("lang");
+    const parsed = parseCallsFilter(c.req.query(), now, tz);
+    const found = parsed.ok ? deps.calls.list(callQuery(parsed, PAGE_ROWS + 1)) : [];
+    const employees = [...roster.employees(now)].sort((a, b) => a.name.localeCompare(b.name, lang));
+    const page = (
+      <Layout
+        t={t}
+        lang={lang}
+        title={`${config.branch.name} — ${t.adminCallsLink}`}
+        home="/admin"
+        here="/admin/calls"
+        branchName={config.branch.name}
+        interactive={false}
+      >
+        <CallsPage
+          t={t}
+          timezone={tz}
+          filter={parsed.filter}
+          problem={parsed.ok ? null : parsed.problem}
+          records={found.slice(0, PAGE_ROWS)}
+          limited={found.length > PAGE_ROWS ? PAGE_ROWS : null}
+          employees={employees}
+          nameOf={nameLookup(now)}
+        />
+      </Layout>
+    );
+    c.header("Cache-Control", "no-store");
+    return c.html(html`<!DOCTYPE html>${page}`, parsed.ok ? 200 : 400);
+  });
+
+  app.get("/calls.csv", (c) => {
+    const now = deps.now();
+    const t = c.get("t");
+    const parsed = parseCallsFilter(c.req.query(), now, tz);
+    if (!parsed.ok) return c.text(t.csvBadFilter(parsed.problem), 400);
+    const records = deps.calls.list(callQuery(parsed, CSV_ROWS));
+    const body = callsCsv(records, { t, timezone: tz, nameOf: nameLookup(now) });
+    return c.body(body, 200, {
+      "Content-Type": "text/csv; charset=utf-8",
+      "Content-Disposition": `attachment; filename="calls-${config.branch.id}-${parsed.filter.day}.csv"`,
+      "Cache-Control": "no-store",
+    });
   });
 
   return app as unknown as Hono;

@@ -1,6 +1,8 @@
 import type { Lang, Messages } from "../../i18n/index.ts";
+import type { CallCard } from "../../service/calls-port.ts";
 import type { BoardView, EmployeeView } from "../../service/roster-port.ts";
 import { formatTime } from "./branch-time.ts";
+import { CallCards } from "./call-cards.tsx";
 
 /**
  * What the SSE stream re-sends on every roster change: the clock, every desk with who holds its
@@ -54,13 +56,16 @@ export function BoardContent({ board, t }: { board: BoardView; t: Messages }) {
 export interface HomeProps {
   readonly board: BoardView;
   readonly employees: readonly EmployeeView[];
+  /** The kiosk's call cards (card-audience.ts `kioskCards`). */
+  readonly cards: readonly CallCard[];
+  readonly nameOf: (employeeId: string) => string;
   readonly t: Messages;
   readonly lang: Lang;
   readonly flash?: { readonly text: string; readonly kind: "ok" | "error" } | undefined;
 }
 
-/** The home screen: the live board and a button per employee. */
-export function Home({ board, employees, t, lang, flash }: HomeProps) {
+/** The home screen: the live call cards, the live board and a button per employee. */
+export function Home({ board, employees, cards, nameOf, t, lang, flash }: HomeProps) {
   return (
     <div class="home">
       {flash !== undefined &&
@@ -73,6 +78,16 @@ export function Home({ board, employees, t, lang, flash }: HomeProps) {
             {flash.text}
           </p>
         ))}
+      <section id="calls" class="calls" data-testid="calls" hx-sse:connect={`/calls/events?lang=${lang}`}>
+        <CallCards
+          cards={cards}
+          t={t}
+          timezone={board.branch.timezone}
+          now={board.now}
+          nameOf={nameOf}
+          title={t.callsNowTitle}
+        />
+      </section>
       <section id="board" class="board" data-testid="board" hx-sse:connect={`/events?lang=${lang}`}>
         <BoardContent board={board} t={t} />
       </section>

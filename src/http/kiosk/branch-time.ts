@@ -86,4 +86,25 @@ export function timeToday(hhmm: string, now: Instant, timeZone: string): Instant
   return zonedInstant(w.year, w.month, w.day, Number(match[1]), Number(match[2]), timeZone);
 }
 
+/** "2031-03-14": the branch's calendar day containing `at`. */
+export function formatDate(at: Instant, timeZone: string): string {
+  const w = wallClock(at, timeZone);
+  return `${w.year}-${pad(w.month)}-${pad(w.day)}`;
+}
+
+/** A calendar day "YYYY-MM-DD" in the zone as [start, start of the next day); null when not a date. */
+export function dayRange(date: string, timeZone: string): { from: Instant; to: Instant } | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (match === null) return null;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const check = new Date(Date.UTC(year, month - 1, day));
+  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day)
+    return null;
+  // Date.UTC rolls day 32 over into the next month, so "the next day" needs no calendar of its own.
+  return {
+    from: zonedInstant(year, month, day, 0, 0, timeZone),
+    to: zonedInstant(year, month, day + 1, 0, 0, timeZone),
+  };
+}
+
 const pad = (n: number) => String(n).padStart(2, "0");

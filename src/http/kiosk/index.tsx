@@ -8,6 +8,8 @@ import { liveHtml } from "../sse.ts";
 import { ActionScreen, type ActionScreenProps, type KioskAction } from "./action-screen.tsx";
 import { BoardContent, Home, type HomeProps } from "./board.tsx";
 import { timeToday } from "./branch-time.ts";
+import { mountCallScreens } from "./call-screens.tsx";
+import { isManagerRole, kioskCards } from "./card-audience.ts";
 import { recordErrorStatus, recordErrorText } from "./error-text.ts";
 import { isPartial, type LangEnv, language } from "./lang.ts";
 import { Layout } from "./layout.tsx";
@@ -34,11 +36,10 @@ const ACTIONS: readonly KioskAction[] = [
   "close-shift",
 ];
 const isAction = (v: string): v is KioskAction => (ACTIONS as readonly string[]).includes(v);
-const isManagerRole = (role: string) => role === "manager" || role === "senior_manager";
 
 /**
- * The receptionists' kiosk, mounted at "/": home board, PIN pad, action screen, live board (SSE)
- * and the embedded browser assets. Every screen is a fragment for htmx (`#screen` swaps) and a
+ * The receptionists' kiosk, mounted at "/": home board, PIN pad, action screen, live board and
+ * call cards (SSE), the desk screens (call-screens.tsx) and the embedded browser assets. Every screen is a fragment for htmx (`#screen` swaps) and a
  * whole page for a plain form post, so the kiosk works without JavaScript too (bar the keypad).
  */
 export function kioskRoutes(deps: HttpDeps, options: KioskOptions = {}): Hono {
@@ -75,9 +76,18 @@ export function kioskRoutes(deps: HttpDeps, options: KioskOptions = {}): Hono {
     const now = deps.now();
     const lang = c.get("lang");
     const employees = [...roster.employees(now)].sort((a, b) => a.name.localeCompare(b.name, lang));
+    const names = new Map(employees.map((e) => [e.id, e.name]));
     return screen(
       c,
-      <Home board={roster.board(now)} employees={employees} t={c.get("t")} lang={lang} flash={flash} />,
+      <Home
+        board={roster.board(now)}
+        employees={employees}
+        cards={kioskCards(deps.calls.cards(now))}
+        nameOf={(id) => names.get(id) ?? id}
+        t={c.get("t")}
+        lang={lang}
+        flash={flash}
+      />,
       status,
     );
   };
@@ -116,6 +126,8 @@ export function kioskRoutes(deps: HttpDeps, options: KioskOptions = {}): Hono {
       log,
     });
   });
+
+  mountCallScreens(app, deps, { heartbeatMs: options.heartbeatMs });
 
   app.get("/pin/:employeeId", (c) => {
     const employeeId = c.req.param("employeeId");

@@ -12,8 +12,10 @@ export interface LayoutProps {
   readonly t: Messages;
   readonly lang: Lang;
   readonly title: string;
-  /** Where the language links point ("/" or "/admin"). */
+  /** Where the branch name links to ("/" or "/admin"). */
   readonly home: string;
+  /** Where the language links point; `home` unless the page is elsewhere ("/desk/front"). */
+  readonly here?: string;
   readonly branchName: string;
   /** Kiosk pages load htmx and the kiosk script; the admin page is plain HTML. */
   readonly interactive: boolean;
@@ -22,7 +24,8 @@ export interface LayoutProps {
 }
 
 export function Layout(props: LayoutProps) {
-  const { t, lang, home } = props;
+  const { t, lang } = props;
+  const here = props.here ?? props.home;
   return (
     <html lang={t.htmlLang}>
       <head>
@@ -38,13 +41,13 @@ export function Layout(props: LayoutProps) {
       </head>
       <body data-idle-seconds={props.idleSeconds}>
         <header class="top">
-          <a class="branch" href={home}>
+          <a class="branch" href={props.home}>
             {props.branchName}
           </a>
           <nav class="langs">
             <a
               class={lang === "ru" ? "lang current" : "lang"}
-              href={`${home}?lang=ru`}
+              href={`${here}?lang=ru`}
               hreflang="ru"
               lang="ru"
               data-testid="lang-ru"
@@ -53,7 +56,7 @@ export function Layout(props: LayoutProps) {
             </a>
             <a
               class={lang === "en" ? "lang current" : "lang"}
-              href={`${home}?lang=en`}
+              href={`${here}?lang=en`}
               hreflang="en"
               lang="en"
               data-testid="lang-en"

@@ -1,0 +1,84 @@
+import type { Instant } from "../../domain/roster/types.ts";
+import type { Lang, Messages } from "../../i18n/index.ts";
+import type { CallCard } from "../../service/calls-port.ts";
+import type { DeskView } from "../../service/roster-port.ts";
+import { formatTime } from "./branch-time.ts";
+import { CallCards } from "./call-cards.tsx";
+
+export interface DeskContentProps {
+  readonly desk: DeskView;
+  /** The cards for this desk (card-audience.ts `deskCards`). */
+  readonly cards: readonly CallCard[];
+  readonly t: Messages;
+  readonly timezone: string;
+  readonly now: Instant;
+  readonly nameOf: (employeeId: string) => string;
+}
+
+/** What the desk's stream re-sends: the desk, who holds its phone now, and its cards. */
+export function DeskContent({ desk, cards, t, timezone, now, nameOf }: DeskContentProps) {
+  return (
+    <>
+      <div class="desk-head">
+        <h1 data-testid="desk-title">{t.deskScreenTitle(desk.name, desk.extension)}</h1>
+        <time class="clock" data-clock data-tz={timezone} data-now={String(now)}>
+          {formatTime(now, timezone)}
+        </time>
+        <p class={desk.holder === null ? "desk-phone free" : "desk-phone held"} data-testid="desk-holder">
+          {desk.holder === null
+            ? t.deskPhoneNobody
+            : t.deskPhoneWith(desk.holder.name, formatTime(desk.holder.since, timezone))}
+        </p>
+      </div>
+      <CallCards cards={cards} t={t} timezone={timezone} now={now} nameOf={nameOf} title={t.deskCardsTitle} />
+    </>
+  );
+}
+
+/** The screen beside a desk's phone: no PIN, nothing to tap, kept live over SSE. */
+export function DeskScreen(props: DeskContentProps & { readonly lang: Lang }) {
+  const id = encodeURIComponent(props.desk.id);
+  return (
+    <section
+      id="desk"
+      class="desk-screen"
+      data-testid="desk-screen"
+      hx-sse:connect={`/desk/${id}/events?lang=${props.lang}`}
+    >
+      <DeskContent {...props} />
+    </section>
+  );
+}
+
+/** An unknown desk, said in words, with the screens that do exist. */
+export function UnknownDesk({
+  deskId,
+  desks,
+  t,
+}: {
+  deskId: string;
+  desks: readonly DeskView[];
+  t: Messages;
+}) {
+  return (
+    <div class="unknown-desk">
+      <p class="flash error" role="alert" data-testid="desk-unknown">
+        {t.deskUnknown(deskId)}
+      </p>
+      {desks.length > 0 && (
+        <>
+          <p>{t.deskKnownList}</p>
+          <ul class="desk-links">
+            {desks.map((d) => (
+              <li>
+                <a class="btn secondary" href={`/desk/${encodeURIComponent(d.id)}`}>
+                  {d.name} ({d.extension})
+                </a>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </div>
+  );
+}

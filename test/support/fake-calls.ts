@@ -1,0 +1,120 @@
+import type { AssembledCall, AttributedLeg, CallRecord } from "../../src/domain/call/call-types.ts";
+import type { CallCard, CallsPort } from "../../src/service/calls-port.ts";
+import type { CallQuery } from "../../src/store/call-store.ts";
+
+/**
+ * A CallsPort holding the cards and records a test puts in it. `list` filters like the call store
+ * (started in [since, until), owner or any leg's employee, outcome, newest first, limit); changing
+ * the cards calls every subscriber, as a commit of the real pipeline does.
+ */
+export interface FakeCalls extends CallsPort {
+  setCards(cards: readonly CallCard[]): void;
+  setRecords(records: readonly CallRecord[]): void;
+  /** Subscribers now. */
+  readonly subscribers: number;
+  readonly queries: readonly CallQuery[];
+}
+
+export function fakeCalls(
+  init: { cards?: readonly CallCard[]; records?: readonly CallRecord[] } = {},
+): FakeCalls {
+  let cards = [...(init.cards ?? [])];
+  let records = [...(init.records ?? [])];
+  const listeners = new Set<(changed: readonly AssembledCall[], recorded: readonly CallRecord[]) => void>();
+  const queries: CallQuery[] = [];
+  return {
+    list(query) {
+      queries.push(query);
+      return records
+        .filter((r) => query.since === undefined || r.startedAt >= query.since)
+        .filter((r) => query.until === undefined || r.startedAt < query.until)
+        .filter(
+          (r) =>
+            query.employeeId === undefined ||
+            r.owner.employeeId === query.employeeId ||
+            r.legs.some((l) => l.employeeId === query.employeeId),
+        )
+        .filter((r) => query.outcome === undefined || r.outcome === query.outcome)
+        .sort((a, b) => b.startedAt - a.startedAt || a.id.localeCompare(b.id))
+        .slice(0, query.limit);
+    },
+    live: () => [],
+    cards: () => cards,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    setCards(next) {
+      cards = [...next];
+      for (const listener of listeners) listener([], []);
+    },
+    setRecords(next) {
+      records = [...next];
+    },
+    get subscribers() {
+      return listeners.size;
+    },
+    queries,
+  };
+}
+
+/** A card with readable defaults: a caller from Moscow waiting in the queue since `since`. */
+export function card(callId: string, fields: Partial<CallCard> = {}): CallCard {
+  return {
+    callId,
+    state: "waiting",
+    direction: "inbound",
+    number: "+79991234567",
+    clientName: null,
+    did: "+74951234567",
+    extension: null,
+    ownerEmployeeId: null,
+    audience: "everyone",
+    since: Date.parse("2026-11-21T08:59:18+03:00"),
+    ...fields,
+  };
+}
+
+/** A finished leg on `extension`, answered and completed unless `fields` say otherwise. */
+export function leg(id: string, extension: string, fields: Partial<AttributedLeg> = {}): AttributedLeg {
+  return {
+    id,
+    extension,
+    state: "ended",
+    ending: "completed",
+    ringingAt: null,
+    answeredAt: null,
+    endedAt: null,
+    endCause: null,
+    transferredFrom: null,
+    placedCall: false,
+    employeeId: null,
+    rule: "unmapped",
+    reason: "",
+    decidedAt: null,
+    ...fields,
+  };
+}
+
+/** A finished inbound call answered on 101 by anna at `startedIso`, two minutes long. */
+export function record(id: string, startedIso: string, fields: Partial<CallRecord> = {}): CallRecord {
+  const startedAt = Date.parse(startedIso);
+  return {
+    id,
+    source: "fake",
+    direction: "inbound",
+    from: { number: "+79991234567", extension: null },
+    to: { number: "+74951234567", extension: "101" },
+    did: "+74951234567",
+    startedAt,
+    answeredAt: startedAt + 10_000,
+    endedAt: startedAt + 130_000,
+    outcome: "answered",
+    legs: [leg(`${id}-1`, "101", { employeeId: "anna", rule: "desk-checkin", reason: "anna holds 101" })],
+    owner: { employeeId: "anna", rule: "desk-checkin", reason: "anna holds 101" },
+    pops: [{ employeeId: "anna", reason: "answered", rule: "R3.1" }],
+    recordingUrl: null,
+    partOf: null,
+    ...fields,
+  };
+}
