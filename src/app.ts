@@ -1,11 +1,13 @@
 import type { Database } from "bun:sqlite";
 import type { Hono } from "hono";
 import type { Config } from "./config/schema.ts";
+import type { PbxEventSource } from "./domain/call/pbx-event.ts";
 import { adminRoutes } from "./http/admin/index.tsx";
 import { createHttpApp } from "./http/app.ts";
 import type { HttpDeps } from "./http/deps.ts";
 import { kioskRoutes } from "./http/kiosk/index.tsx";
 import type { Logger } from "./log/logger.ts";
+import { createAmiSource } from "./pbx/ami/index.ts";
 import { attributionSettings } from "./service/attribution-settings.ts";
 import { CallPipeline } from "./service/call-pipeline.ts";
 import { RosterService } from "./service/roster-service.ts";
@@ -19,9 +21,10 @@ export interface Box {
   readonly db: Database;
   readonly roster: RosterService;
   readonly calls: CallPipeline;
+  readonly sources: readonly PbxEventSource[];
   readonly app: Hono;
   readonly deps: HttpDeps;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export interface BoxOptions {
@@ -48,9 +51,29 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
   calls.start();
   // A roster fact in the past (a manager's correction) may change who owned calls since then.
   roster.subscribe((facts) => calls.reattributeSince(Math.min(...facts.map((f) => f.at))));
+  const sources = pbxSources(config, options.log, now);
+  for (const source of sources) source.start((events) => calls.deliver(events));
   const deps: HttpDeps = { config, roster, calls, log: options.log, now, version: VERSION };
   const app = createHttpApp(deps, { kiosk: kioskRoutes(deps), admin: adminRoutes(deps) });
-  return { config, db, roster, calls, app, deps, close: () => db.close() };
+  return {
+    config,
+    db,
+    roster,
+    calls,
+    sources,
+    app,
+    deps,
+    close: async () => {
+      await Promise.all(sources.map((source) => source.stop()));
+      db.close();
+    },
+  };
+}
+
+/** The PBX event sources the config names (none: the box still keeps the roster). */
+function pbxSources(config: Config, log: Logger, now: () => number): PbxEventSource[] {
+  const ami = config.pbx.ami;
+  return ami === undefined ? [] : [createAmiSource({ ...ami, log: log.child({ part: "pbx" }), now })];
 }
 
 /** Listens on `http.listen`; Bun's idle timeout stays at its 10 s, the SSE stream beats under it. */

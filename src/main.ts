@@ -117,10 +117,10 @@ async function serve(config: Config, demo: boolean): Promise<number> {
     );
   }
   await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
+    const stop = async (signal: string) => {
       log.info("stopping", { signal });
       server.stop();
-      box.close();
+      await box.close();
       resolve();
     };
     process.once("SIGTERM", () => stop("SIGTERM"));

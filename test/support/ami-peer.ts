@@ -65,7 +65,7 @@ export function transcriptFrames(text: string): string[] {
   const frames: string[] = [];
   let current: string[] = [];
   for (const line of [...lines, ""]) {
-    if (line.startsWith("#")) continue;
+    if (line.startsWith("#") || line.startsWith(";")) continue;
     if (line.trim() === "") {
       if (current.length > 0) frames.push(`${current.join("\r\n")}\r\n\r\n`);
       current = [];

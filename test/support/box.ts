@@ -70,8 +70,8 @@ export async function makeTestBox(
           ...init.headers,
         },
       }),
-    close: () => {
-      box.close();
+    close: async () => {
+      await box.close();
       if (options.dir === undefined) rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,83 @@
+import type { PbxEvent, PbxEventSource, PbxSourceStatus } from "../../domain/call/pbx-event.ts";
+import type { Logger } from "../../log/logger.ts";
+import { type AmiClient, createAmiClient } from "./ami-client.ts";
+import type { AmiClientOptions } from "./ami-client-options.ts";
+import { AmiTranslator } from "./ami-translate.ts";
+
+export interface AmiSourceOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly username: string;
+  readonly secret: string;
+  readonly log: Logger;
+  readonly now?: () => number;
+  /** Test knobs passed to the client (ping interval, backoff, random). */
+  readonly client?: Partial<
+    Pick<AmiClientOptions, "pingIntervalMs" | "pingTimeoutMs" | "backoff" | "random" | "healthyAfterMs">
+  >;
+}
+
+/** How long to wait before reconnecting after events could not be made durable (a full disk). */
+const RESYNC_AFTER_FAILURE_MS = 5000;
+
+/**
+ * Asterisk over AMI as a PbxEventSource: the client keeps the link (login, keepalive, backoff,
+ * CoreShowChannels after every login), the translator turns frames into PbxEvents, and every
+ * batch goes to `deliver` in wire order. If a batch cannot be made durable, the link is dropped
+ * and opened again later: the resync then reports what the PBX shows, and nothing is invented.
+ */
+export function createAmiSource(options: AmiSourceOptions): PbxEventSource {
+  const now = options.now ?? Date.now;
+  const name = `ami:${options.host}:${options.port}`;
+  const log = options.log.child({ source: name });
+  const translator = new AmiTranslator({ source: name });
+  let deliver: ((events: readonly PbxEvent[]) => Promise<void>) | null = null;
+  let restarting = false;
+  let stopped = false;
+
+  const push = (events: readonly PbxEvent[]) => {
+    if (events.length === 0 || deliver === null) return;
+    deliver(events).catch((error: unknown) => {
+      log.error("pbx events not stored; reconnecting to resync", { error });
+      void restart();
+    });
+  };
+
+  const client: AmiClient = createAmiClient({
+    host: options.host,
+    port: options.port,
+    username: options.username,
+    secret: options.secret,
+    log,
+    now,
+    ...options.client,
+    onFrame: (frame) => push(translator.translate(frame, now())),
+    onResync: (channels) => push(translator.resync(channels, now())),
+  });
+
+  async function restart(): Promise<void> {
+    if (restarting || stopped) return;
+    restarting = true;
+    await client.stop();
+    setTimeout(() => {
+      restarting = false;
+      if (!stopped) client.start();
+    }, RESYNC_AFTER_FAILURE_MS);
+  }
+
+  return {
+    name,
+    start(onEvents) {
+      deliver = onEvents;
+      client.start();
+    },
+    async stop() {
+      stopped = true;
+      await client.stop();
+    },
+    status(): PbxSourceStatus {
+      const s = client.status();
+      return { ...s, badFrames: s.badFrames + translator.stats().malformed };
+    },
+  };
+}
