@@ -51,7 +51,9 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
   calls.start();
   // A roster fact in the past (a manager's correction) may change who owned calls since then.
   roster.subscribe((facts) => calls.reattributeSince(Math.min(...facts.map((f) => f.at))));
-  const sources = pbxSources(config, options.log, now);
+  const liveCalls = (source: string) =>
+    calls.live().flatMap((call) => (call.source === source ? [call.id] : []));
+  const sources = pbxSources(config, options.log, now, liveCalls);
   for (const source of sources) source.start((events) => calls.deliver(events));
   const deps: HttpDeps = { config, roster, calls, log: options.log, now, version: VERSION };
   const app = createHttpApp(deps, { kiosk: kioskRoutes(deps), admin: adminRoutes(deps) });
@@ -71,9 +73,16 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
 }
 
 /** The PBX event sources the config names (none: the box still keeps the roster). */
-function pbxSources(config: Config, log: Logger, now: () => number): PbxEventSource[] {
+function pbxSources(
+  config: Config,
+  log: Logger,
+  now: () => number,
+  liveCalls: (source: string) => readonly string[],
+): PbxEventSource[] {
   const ami = config.pbx.ami;
-  return ami === undefined ? [] : [createAmiSource({ ...ami, log: log.child({ part: "pbx" }), now })];
+  return ami === undefined
+    ? []
+    : [createAmiSource({ ...ami, log: log.child({ part: "pbx" }), now, liveCalls })];
 }
 
 /** Listens on `http.listen`; Bun's idle timeout stays at its 10 s, the SSE stream beats under it. */

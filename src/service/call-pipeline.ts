@@ -95,7 +95,8 @@ export class CallPipeline implements CallsPort {
   }
 
   /** Resolves once the events are durable (and everything they finished is recorded). */
-  deliver(events: readonly PbxEvent[]): Promise<void> {
+  deliver(incoming: readonly PbxEvent[]): Promise<void> {
+    const events = incoming.flatMap((event) => this.admit(event));
     if (events.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.pending.push({ events, resolve, reject });
@@ -198,6 +199,33 @@ export class CallPipeline implements CallsPort {
     }
     for (const p of batch) p.resolve();
     this.notify([...changed.values()], recorded);
+  }
+
+  /**
+   * A source's event, checked at the door: instants become whole milliseconds, and an event
+   * without what every event needs is refused alone (counted, logged) so it cannot poison the
+   * commit it would share with good ones.
+   */
+  private admit(event: PbxEvent): PbxEvent[] {
+    const ok =
+      typeof event.source === "string" &&
+      event.source !== "" &&
+      typeof event.key === "string" &&
+      event.key !== "" &&
+      typeof event.callId === "string" &&
+      event.callId !== "" &&
+      Number.isFinite(event.at);
+    if (!ok) {
+      this.stats.rejected++;
+      this.stats.lastRejection = "PBX.EVENT_INVALID: an event without source, key, callId or a finite time";
+      this.options.log.warn("pbx event refused", {
+        code: "PBX.EVENT_INVALID",
+        key: String(event.key),
+        kind: String(event.kind),
+      });
+      return [];
+    }
+    return [Number.isInteger(event.at) ? event : { ...event, at: Math.round(event.at) }];
   }
 
   /** One event through the assembler; a finished call is attributed and saved in the same transaction. */

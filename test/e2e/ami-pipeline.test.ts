@@ -1,7 +1,7 @@
 // From the wire to the record: a scripted Asterisk (a real TCP peer speaking AMI) replays
 // transcripts into a whole box; the calls must come out as records, attributed by the roster.
 import { afterEach, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CallRecord } from "../../src/domain/call/call-types.ts";
 import { type AmiPeer, startAmiPeer, transcriptFrames } from "../support/ami-peer.ts";
@@ -104,3 +104,70 @@ describe("AMI over a real socket into the box", () => {
     expect(expected.map((r) => r.outcome).sort()).toEqual(["answered", "missed"]);
   }, 60_000);
 });
+
+/** Every scenario's transcript in the order they happened: one day at a branch. */
+function day(): string {
+  const files = readdirSync(FIXTURES).filter((f) => f.endsWith(".ami") && !f.startsWith("mid-call"));
+  const first = (f: string) =>
+    Number(/^Timestamp: (\S+)/m.exec(readFileSync(join(FIXTURES, f), "utf8"))?.[1]);
+  return files
+    .sort((a, b) => first(a) - first(b))
+    .map((f) => readFileSync(join(FIXTURES, f), "utf8"))
+    .join("\n\n");
+}
+
+test("the box is down while the PBX goes on: calls that ended meanwhile are closed by the resync, none stays live, none doubles", async () => {
+  const text = day();
+  const frames = transcriptFrames(text);
+  const options = { ...AMI, transcript: text, chunking: { mode: "frames", delayMs: 1 } as const };
+
+  peer = await startAmiPeer(options);
+  box = await boxWithPeer(peer.port);
+  while (peer.position() < frames.length) await Bun.sleep(5);
+  // A call is its base id: a gap may split a transfer into parts (R1.3) that the calm run did not.
+  const base = (r: CallRecord) => r.partOf ?? r.id;
+  const all = new Set((await recordsWhenSettled(box, 16, 30_000)).map(base));
+  const dir = box.dir;
+  await box.close();
+  await peer.close();
+
+  peer = await startAmiPeer({ ...options, skipWhileDown: 30, channels: (p) => channelsAt(frames, p) });
+  // The box's clock agrees with the PBX's (NTP on both): "now" is the time of the last frame played.
+  const stamps = frames.map((f) => Math.round(Number(/Timestamp: (\S+)/.exec(f)?.[1] ?? 0) * 1000));
+  const synced = () => stamps[Math.max(0, (peer?.position() ?? 1) - 1)] ?? 0;
+  const afterTheDay = () => ({
+    now: () => Math.max(synced(), Date.parse("2024-11-21T12:00:00+03:00")),
+    set() {},
+    advance() {},
+  });
+  box = await makeTestBox({
+    clock: afterTheDay(),
+    config: { pbx: { ami: { host: "127.0.0.1", port: peer.port, ...AMI } } },
+  });
+  const checkIn = await box.api("/api/v1/roster/check-in", {
+    method: "POST",
+    body: JSON.stringify({ employeeId: "anna", deskId: "front", at: "2024-11-21T08:00:00+03:00" }),
+  });
+  expect(checkIn.status).toBe(200);
+  const restarts = { liveAtRestart: 0 };
+  for (const cut of [0.25, 0.5, 0.75].map((f) => Math.floor(frames.length * f))) {
+    while (peer.position() < cut) await Bun.sleep(2);
+    const keep = box.dir;
+    await box.close(); // down: the PBX plays 30 frames the box never sees
+    box = await makeTestBox({
+      dir: keep,
+      clock: afterTheDay(),
+      config: { pbx: { ami: { host: "127.0.0.1", port: peer.port, ...AMI } } },
+    });
+    restarts.liveAtRestart += box.calls.live().length;
+  }
+  while (peer.position() < frames.length) await Bun.sleep(5);
+  const records = await recordsWhenSettled(box, 1, 30_000);
+  expect(restarts.liveAtRestart).toBeGreaterThan(0); // the cuts did fall mid-call
+  expect(box.calls.live()).toEqual([]);
+  expect(new Set(records.map((r) => r.id)).size).toBe(records.length);
+  for (const record of records) expect(all.has(base(record))).toBe(true); // nothing invented
+  expect(new Set(records.map(base)).size).toBeGreaterThanOrEqual(all.size - 3); // at most a call per gap never seen
+  for (const record of records) expect(record.endedAt ?? 0).toBeGreaterThanOrEqual(record.startedAt);
+  expect(dir).not.toBe(box.dir);
+}, 90_000);

@@ -112,3 +112,16 @@ test("the calls API refuses a bad query with a code", async () => {
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe("API.INVALID_QUERY");
   }
 });
+
+test("an event without a call id or with no real time is refused alone; the good events of the same batch are kept", async () => {
+  box = await makeTestBox();
+  const [start, ...rest] = inboundAnsweredAt101("c6", "10:00:00");
+  const broken = [
+    { ...start, key: "bad-1", callId: "" },
+    { ...start, key: "bad-2", at: Number.NaN },
+  ] as PbxEvent[];
+  await box.calls.deliver([start as PbxEvent, ...broken, ...rest.map((e) => ({ ...e, at: e.at + 0.4 }))]);
+  expect(journalCount(box)).toBe(5);
+  expect(box.calls.status()).toMatchObject({ rejected: 2, recorded: 1 });
+  expect(box.calls.list({ limit: 5 })[0]?.endedAt).toBe(T("10:01:00"));
+});

@@ -26,6 +26,11 @@ export interface AmiPeerOptions {
    * connection logged in (after a drop at N: N), so it can report the channels alive there.
    */
   readonly channels?: readonly AmiFrame[] | ((position: number) => readonly AmiFrame[]);
+  /**
+   * Frames the PBX goes on with while no client is connected: after a logged-in connection goes
+   * away, replay resumes this many frames later, and the box never sees those (default 0).
+   */
+  readonly skipWhileDown?: number;
   /** Send `Event: FullyBooted` after a Login, as Asterisk does (default true). */
   readonly fullyBooted?: boolean;
   /** Bind this port (default 0: the OS picks a free one). */
@@ -98,6 +103,7 @@ export async function startAmiPeer(options: AmiPeerOptions): Promise<AmiPeer> {
     socket.setNoDelay(true);
     socket.on("close", () => {
       sockets.delete(socket);
+      if (loggedIn.has(socket)) position = Math.min(frames.length, position + (options.skipWhileDown ?? 0));
       loggedIn.delete(socket);
     });
     socket.on("error", () => {});

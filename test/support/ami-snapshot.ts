@@ -25,8 +25,11 @@ const CHANNEL_FIELDS = [
  */
 export function channelsAt(frameTexts: readonly string[], position: number): AmiFrame[] {
   const alive = new Map<string, Record<string, string>>();
+  const createdAt = new Map<string, number>();
+  let clock = 0;
   for (const text of frameTexts.slice(0, position)) {
     const frame = parseFrame(text);
+    clock = Math.max(clock, Number(frame.Timestamp ?? 0));
     const prefixes = new Set<string>([""]);
     for (const key of Object.keys(frame))
       if (key.endsWith("Uniqueid")) prefixes.add(key.slice(0, -"Uniqueid".length));
@@ -44,11 +47,17 @@ export function channelsAt(frameTexts: readonly string[], position: number): Ami
       }
       if (frame.Event === "BridgeEnter" && prefix === "") channel.BridgeId = frame.BridgeUniqueid ?? "";
       if (frame.Event === "BridgeLeave" && prefix === "") channel.BridgeId = "";
+      if (frame.Event === "Newchannel") createdAt.set(id, Number(frame.Timestamp ?? clock));
       if (frame.Event === "Newchannel" || alive.has(id)) alive.set(id, channel);
       if (frame.Event === "Hangup" && prefix === "") alive.delete(id);
     }
   }
-  return [...alive.values()].map((channel) => ({ Event: "CoreShowChannel", ...channel }));
+  // Asterisk reports how long each channel has existed, as HH:MM:SS, at the snapshot's moment.
+  return [...alive.entries()].map(([id, channel]) => ({
+    Event: "CoreShowChannel",
+    ...channel,
+    Duration: hhmmss(clock - (createdAt.get(id) ?? clock)),
+  }));
 }
 
 function parseFrame(text: string): Record<string, string> {
@@ -58,4 +67,10 @@ function parseFrame(text: string): Record<string, string> {
     if (colon > 0) frame[line.slice(0, colon)] = line.slice(colon + 2);
   }
   return frame;
+}
+
+function hhmmss(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${pad(Math.floor(s / 3600))}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}`;
 }

@@ -11,6 +11,11 @@ export interface AmiSourceOptions {
   readonly secret: string;
   readonly log: Logger;
   readonly now?: () => number;
+  /**
+   * The calls of this source the box believes live (after a restart: replayed from the journal).
+   * A resync ends those the PBX no longer has, which a fresh translator cannot know of.
+   */
+  readonly liveCalls?: (source: string) => readonly string[];
   /** Test knobs passed to the client (ping interval, backoff, random). */
   readonly client?: Partial<
     Pick<AmiClientOptions, "pingIntervalMs" | "pingTimeoutMs" | "backoff" | "random" | "healthyAfterMs">
@@ -52,8 +57,28 @@ export function createAmiSource(options: AmiSourceOptions): PbxEventSource {
     now,
     ...options.client,
     onFrame: (frame) => push(translator.translate(frame, now())),
-    onResync: (channels) => push(translator.resync(channels, now())),
+    onResync: (channels) => push(resync(channels, now())),
   });
+
+  /** The translator's view of the snapshot, plus the end of every call the box holds live that the PBX no longer has. */
+  function resync(channels: readonly Record<string, string>[], at: number): PbxEvent[] {
+    const events = translator.resync(channels, at);
+    const present = new Set(events.map((e) => e.callId));
+    for (const channel of channels) if (channel.Linkedid !== undefined) present.add(channel.Linkedid);
+    for (const callId of options.liveCalls?.(name) ?? []) {
+      if (present.has(callId)) continue;
+      events.push({
+        source: name,
+        key: `${callId}:end`,
+        kind: "call-end",
+        callId,
+        legId: null,
+        extension: null,
+        at,
+      });
+    }
+    return events;
+  }
 
   async function restart(): Promise<void> {
     if (restarting || stopped) return;

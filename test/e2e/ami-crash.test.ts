@@ -1,0 +1,114 @@
+// Crash test for calls: the compiled binary takes a day of AMI traffic from a scripted Asterisk
+// and is killed with -9 in the middle of the replay, several times. After each restart it
+// replays its journal, reconnects, resyncs (CoreShowChannels answers what is live at the cut),
+// and in the end every call of the day is recorded once, with the outcome it really had.
+import { afterAll, expect, test } from "bun:test";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { type AmiPeer, startAmiPeer, transcriptFrames } from "../support/ami-peer.ts";
+import { channelsAt } from "../support/ami-snapshot.ts";
+import { ensureBinary, makeTestDir, type Running, startBranchbox } from "../support/process.ts";
+
+const FIXTURES = join(import.meta.dir, "..", "fixtures", "ami");
+const AMI = { username: "branchbox", secret: "crash-secret-7" };
+const TOKEN = "crash-test-admin-token-0123456789";
+
+/** Every scenario's transcript, in the order they happened: one day at a branch. */
+function day(): string {
+  const files = readdirSync(FIXTURES).filter((f) => f.endsWith(".ami") && !f.startsWith("mid-call"));
+  const first = (f: string) =>
+    Number(/^Timestamp: (\S+)/m.exec(readFileSync(join(FIXTURES, f), "utf8"))?.[1]);
+  return files
+    .sort((a, b) => first(a) - first(b))
+    .map((f) => readFileSync(join(FIXTURES, f), "utf8"))
+    .join("\n\n");
+}
+
+type Summary = { id: string; outcome: string; owner: string | null };
+
+async function calls(box: Running): Promise<Summary[]> {
+  const response = await fetch(`${box.baseUrl}/api/v1/calls?limit=1000`, {
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
+  const records = (await response.json()) as {
+    id: string;
+    outcome: string;
+    owner: { employeeId: string | null };
+  }[];
+  return records
+    .map((r) => ({ id: r.id, outcome: r.outcome, owner: r.owner.employeeId }))
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
+
+async function settled(box: Running, count: number, timeoutMs: number): Promise<Summary[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const records = await calls(box);
+    if (records.length >= count) {
+      await Bun.sleep(300); // anything more would be a double
+      return calls(box);
+    }
+    if (Date.now() > deadline)
+      throw new Error(`only ${records.length} of ${count} calls recorded:\n${box.output().slice(-2000)}`);
+    await Bun.sleep(50);
+  }
+}
+
+const dirs: string[] = [];
+afterAll(() => {
+  if (process.env.KEEP_TEST_DIRS === undefined)
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+async function run(kills: number[], peer: AmiPeer): Promise<{ box: Running; dir: string }> {
+  const dir = makeTestDir("ami-crash");
+  dirs.push(dir);
+  const env = {
+    BRANCHBOX_HTTP_ADMIN_TOKEN: TOKEN,
+    BRANCHBOX_PBX_AMI_HOST: "127.0.0.1",
+    BRANCHBOX_PBX_AMI_PORT: String(peer.port),
+    BRANCHBOX_PBX_AMI_USERNAME: AMI.username,
+    BRANCHBOX_PBX_AMI_SECRET: AMI.secret,
+  };
+  let box = await startBranchbox({ args: ["serve", "--demo"], dir, env, name: "start-0" });
+  for (const [i, at] of kills.entries()) {
+    while (peer.position() < at) await Bun.sleep(2);
+    await box.kill9();
+    box = await startBranchbox({
+      args: ["serve", "--demo"],
+      dir,
+      env,
+      name: `start-${i + 1}`,
+      port: box.port,
+    });
+  }
+  return { box, dir };
+}
+
+test("kill -9 mid-replay, three times: every call of the day recorded once, with its real outcome", async () => {
+  ensureBinary();
+  const text = day();
+  const frames = transcriptFrames(text);
+  const options = {
+    ...AMI,
+    transcript: text,
+    chunking: { mode: "frames", delayMs: 1 } as const,
+    channels: (p: number) => channelsAt(frames, p),
+  };
+
+  const calmPeer = await startAmiPeer(options);
+  const calm = await run([], calmPeer);
+  const expected = await settled(calm.box, 16, 60_000);
+  await calm.box.stop();
+  await calmPeer.close();
+  expect(expected.length).toBeGreaterThanOrEqual(16);
+
+  const peer = await startAmiPeer(options);
+  const cuts = [0.2, 0.5, 0.8].map((f) => Math.floor(frames.length * f));
+  const crashed = await run(cuts, peer);
+  const records = await settled(crashed.box, expected.length, 60_000);
+  await crashed.box.stop();
+  await peer.close();
+  expect(new Set(records.map((r) => r.id)).size).toBe(records.length);
+  expect(records).toEqual(expected);
+}, 180_000);
