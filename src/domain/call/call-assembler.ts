@@ -241,8 +241,22 @@ export class CallAssembler {
         ),
       };
     }
-    const error = legTransition(from, { to: "ended", at: event.at, ending: "transferred", cause: "normal" });
-    if (error !== null) return { error };
+    if (from.state === "ended" && from.ending === "completed") {
+      // The transfer reported after the transferer's own hangup (another PBX's order, or a
+      // resync): the talk it ended was a transfer, and the legs that came after it are its.
+      from.ending = "transferred";
+      const after = main.call.legs.slice(main.call.legs.indexOf(from) + 1);
+      for (const leg of after)
+        if (leg.transferredFrom === null && !leg.placedCall) leg.transferredFrom = from.id;
+    } else {
+      const error = legTransition(from, {
+        to: "ended",
+        at: event.at,
+        ending: "transferred",
+        cause: "normal",
+      });
+      if (error !== null) return { error };
+    }
     main.transferFrom = from.id;
     const consultId = info.consultCallId;
     if (info.kind !== "attended" || consultId === null || consultId === main.call.id)

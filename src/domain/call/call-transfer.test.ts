@@ -35,6 +35,25 @@ describe("R2.3 blind transfer", () => {
     ]);
   });
 
+  test("R2.3: a transfer reported after the transferer hung up (and after the colleague rang) still links the legs", () => {
+    const c = new CallScript("T1late");
+    const { finished, rejected } = feed([
+      c.inbound(sec(0)),
+      c.ring("L101", "101", sec(1)),
+      c.answer("L101", "101", sec(3)),
+      c.end("L101", "101", "normal", sec(30)),
+      c.ring("L102", "102", sec(31)),
+      c.blind("L101", "102", sec(31)),
+      c.answer("L102", "102", sec(35)),
+      c.hangup(sec(90)),
+    ]);
+    expect(rejected).toEqual([]);
+    expect(finished[0]?.legs.map((l) => [l.id, l.ending, l.transferredFrom])).toEqual([
+      ["L101", "transferred", null],
+      ["L102", "completed", "L101"],
+    ]);
+  });
+
   test("R2.3: a blind transfer to a ring group: every handset it rings comes from the transferer", () => {
     const c = new CallScript("T2");
     const { finished } = feed([
