@@ -4,6 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { loadConfig } from "./config/load.ts";
 import type { Config } from "./config/schema.ts";
 import { DEMO_CONFIG } from "./demo.ts";
+import { probeAmi } from "./pbx/ami/ami-probe.ts";
 import { DB_FILE } from "./store/db.ts";
 
 type Status = "OK" | "WARN" | "FAIL";
@@ -50,6 +51,7 @@ export async function runDoctor(configPath: string | undefined, demo: boolean): 
       await checkClock(),
       await checkPort(config.http.listen),
     );
+    checks.push(await checkPbx(config));
   }
   for (const c of checks) {
     console.log(`${c.status.padEnd(5)} ${c.name.padEnd(9)} ${c.detail}${c.fix ? `\n      -> ${c.fix}` : ""}`);
@@ -181,4 +183,25 @@ async function checkPort(listen: string): Promise<Check> {
       fix: "stop that program or change http.listen",
     };
   }
+}
+
+async function checkPbx(config: Config): Promise<Check> {
+  const ami = config.pbx.ami;
+  if (ami === undefined) {
+    return {
+      name: "pbx",
+      status: "WARN",
+      detail: "no PBX configured: the roster works, calls are not seen",
+      fix: "add a [pbx.ami] section (see the example config)",
+    };
+  }
+  const result = await probeAmi(ami);
+  return result.ok
+    ? { name: "pbx", status: "OK", detail: result.detail }
+    : {
+        name: "pbx",
+        status: "FAIL",
+        detail: result.detail,
+        ...(result.fix === undefined ? {} : { fix: result.fix }),
+      };
 }

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startAmiPeer } from "./support/ami-peer.ts";
+import { freePort } from "./support/process.ts";
 
 const MAIN = join(import.meta.dir, "..", "src", "main.ts");
 let dir: string;
@@ -21,6 +23,22 @@ function run(args: string[], env: Record<string, string> = {}) {
     stderr: "pipe",
   });
   return { code: result.exitCode, out: result.stdout.toString(), err: result.stderr.toString() };
+}
+
+/** The same, without blocking this process: a peer served from the test itself can answer. */
+async function runAsync(args: string[], env: Record<string, string> = {}) {
+  const proc = Bun.spawn([process.execPath, MAIN, ...args], {
+    env: { PATH: process.env.PATH ?? "", HOME: dir, ...env },
+    cwd: join(import.meta.dir, ".."),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [out, err, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { code, out, err };
 }
 
 function writeConfig(name: string, storageDir: string, extra = ""): string {
@@ -204,5 +222,34 @@ describe("doctor", () => {
     expect(code).toBe(1);
     expect(out).toMatch(/^FAIL +config/m);
     expect(out).toContain("branch.id");
+  });
+});
+
+describe("doctor: the PBX", () => {
+  test("logs in to the AMI port, names a refused login without echoing the secret, and a closed port", async () => {
+    const peer = await startAmiPeer({ username: "branchbox", secret: "right-secret-1" });
+    const config = writeConfig("doctor-pbx.toml", join(dir, "doctor-pbx-data"));
+    const ami = (secret: string, port = peer.port) => ({
+      BRANCHBOX_PBX_AMI_HOST: "127.0.0.1",
+      BRANCHBOX_PBX_AMI_PORT: String(port),
+      BRANCHBOX_PBX_AMI_USERNAME: "branchbox",
+      BRANCHBOX_PBX_AMI_SECRET: secret,
+    });
+    try {
+      const good = await runAsync(["doctor", "--config", config], ami("right-secret-1"));
+      expect(good.out).toMatch(
+        /^OK +pbx +127\.0\.0\.1:\d+: Asterisk Call Manager\/\S+, logged in as branchbox/m,
+      );
+      const refused = await runAsync(["doctor", "--config", config], ami("wrong-secret-2"));
+      expect(refused.code).toBe(1);
+      expect(refused.out).toMatch(/^FAIL +pbx .*login refused for branchbox/m);
+      expect(refused.out).toContain("manager.conf");
+      expect(refused.out + refused.err).not.toContain("wrong-secret-2");
+      const closed = await runAsync(["doctor", "--config", config], ami("right-secret-1", await freePort()));
+      expect(closed.code).toBe(1);
+      expect(closed.out).toMatch(/^FAIL +pbx/m);
+    } finally {
+      await peer.close();
+    }
   });
 });
