@@ -55,7 +55,11 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     calls.live().flatMap((call) => (call.source === source ? [call.id] : []));
   const sources = pbxSources(config, options.log, now, liveCalls);
   for (const source of sources) source.start((events) => calls.deliver(events));
-  const deps: HttpDeps = { config, roster, calls, log: options.log, now, version: VERSION };
+  const pbx = () => ({
+    sources: sources.map((source) => ({ name: source.name, status: source.status() })),
+    pipeline: calls.status(),
+  });
+  const deps: HttpDeps = { config, roster, calls, pbx, log: options.log, now, version: VERSION };
   const app = createHttpApp(deps, { kiosk: kioskRoutes(deps), admin: adminRoutes(deps) });
   return {
     config,

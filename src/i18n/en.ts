@@ -182,6 +182,23 @@ export const en: Messages = {
   ruleDedicated: "dedicated extension",
   ruleDeskCheckin: "checked in at the desk",
   ruleUnmapped: "unmapped",
+  adminPbxTitle: "PBX",
+  adminPbxNone: "No PBX connected: shifts work, calls are not seen. Add a [pbx.ami] section to the config.",
+  adminPbxSource: "Source",
+  adminPbxState: "Link",
+  adminPbxEvents: "Events",
+  adminPbxBadFrames: "Bad frames",
+  adminPbxStateText: (state: string): string =>
+    ({
+      connecting: "connecting",
+      connected: "connected",
+      "backing-off": "down, retrying",
+      stopped: "stopped",
+      "auth-failed": "AMI login refused (user or secret)",
+    })[state] ?? state,
+  adminPbxPipeline: (received: number, duplicates: number, rejected: number, recorded: number): string =>
+    `Since start: ${received} events received, ${duplicates} duplicates, ${rejected} rejected, ${recorded} calls recorded.`,
+  adminPbxLastRejection: "Last rejected",
   ownerWhy: describeWhy,
   kindCheckIn: "shift start",
   kindCheckOut: "shift end",

@@ -193,6 +193,24 @@ export const ru = {
   ruleDedicated: "личный номер",
   ruleDeskCheckin: "смена на месте",
   ruleUnmapped: "не назначен",
+  adminPbxTitle: "АТС",
+  adminPbxNone:
+    "АТС не подключена: смены работают, звонки не видны. Добавьте раздел [pbx.ami] в конфигурацию.",
+  adminPbxSource: "Источник",
+  adminPbxState: "Связь",
+  adminPbxEvents: "Событий",
+  adminPbxBadFrames: "Ошибок разбора",
+  adminPbxStateText: (state: string): string =>
+    ({
+      connecting: "подключение",
+      connected: "на связи",
+      "backing-off": "нет связи, повтор",
+      stopped: "остановлено",
+      "auth-failed": "неверный логин или пароль AMI",
+    })[state] ?? state,
+  adminPbxPipeline: (received: number, duplicates: number, rejected: number, recorded: number): string =>
+    `С запуска: получено событий ${received}, повторов ${duplicates}, отклонено ${rejected}, записано звонков ${recorded}.`,
+  adminPbxLastRejection: "Последнее отклонённое",
   ownerWhy: (ext: string, why: OwnerWhy): string => {
     switch (why.kind) {
       case "desk-holder":

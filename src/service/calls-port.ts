@@ -1,4 +1,5 @@
 import type { AssembledCall, CallDirection, CallRecord } from "../domain/call/call-types.ts";
+import type { PbxSourceStatus } from "../domain/call/pbx-event.ts";
 import type { Instant } from "../domain/roster/types.ts";
 import type { CallQuery } from "../store/call-store.ts";
 
@@ -25,6 +26,18 @@ export interface CallCard {
   readonly audience: "everyone" | readonly string[];
   /** Since when the card is in this state. */
   readonly since: Instant;
+}
+
+/** The PBX side as branch IT sees it on /admin: each source's link, and what the pipeline did. */
+export interface PbxView {
+  readonly sources: readonly { readonly name: string; readonly status: PbxSourceStatus }[];
+  readonly pipeline: {
+    readonly received: number;
+    readonly duplicates: number;
+    readonly rejected: number;
+    readonly recorded: number;
+    readonly lastRejection: string | null;
+  };
 }
 
 /** What the API, the admin page and the call cards may ask of the calls. */

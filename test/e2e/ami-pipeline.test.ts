@@ -171,3 +171,24 @@ test("the box is down while the PBX goes on: calls that ended meanwhile are clos
   for (const record of records) expect(record.endedAt ?? 0).toBeGreaterThanOrEqual(record.startedAt);
   expect(dir).not.toBe(box.dir);
 }, 90_000);
+
+test("the admin page shows the PBX link and what the pipeline did", async () => {
+  peer = await startAmiPeer({ ...AMI, transcript: transcript("inbound-front-desk-answered") });
+  box = await boxWithPeer(peer.port);
+  await recordsWhenSettled(box, 1);
+  const html = await (await box.api("/admin?lang=en")).text();
+  expect(html).toMatch(/data-testid="pbx-source-ami:127\.0\.0\.1:\d+"/);
+  expect(html).toContain("connected");
+  expect(html).toMatch(/\d+ events received, 0 duplicates, 0 rejected, 1 calls recorded/);
+  await peer.close();
+  const wrong = await startAmiPeer({ username: AMI.username, secret: "another-secret" });
+  await box.close();
+  box = await makeTestBox({ config: { pbx: { ami: { host: "127.0.0.1", port: wrong.port, ...AMI } } } });
+  const deadline = Date.now() + 5000;
+  while (box.deps.pbx().sources[0]?.status.state !== "auth-failed" && Date.now() < deadline)
+    await Bun.sleep(20);
+  const refused = await (await box.api("/admin")).text();
+  expect(refused).toContain("неверный логин или пароль AMI");
+  expect(refused).not.toContain(AMI.secret);
+  await wrong.close();
+});

@@ -1,5 +1,6 @@
 import type { Owner, OwnerRule, RosterChange } from "../../domain/roster/types.ts";
 import type { Messages } from "../../i18n/index.ts";
+import type { PbxView } from "../../service/calls-port.ts";
 import type { AuditEntry } from "../../service/roster-port.ts";
 import { formatDateTime, formatTime } from "../kiosk/branch-time.ts";
 
@@ -13,6 +14,7 @@ export interface AdminPageProps {
   readonly owners: readonly Owner[];
   readonly changes: readonly RosterChange[];
   readonly audit: readonly AuditEntry[];
+  readonly pbx: PbxView;
   readonly nameOf: (employeeId: string | null) => string | null;
   readonly deskNameOf: (deskId: string | null) => string | null;
 }
@@ -72,6 +74,7 @@ export function AdminPage(props: AdminPageProps) {
           {t.adminCallsLink}
         </a>
       </nav>
+      <PbxSection pbx={props.pbx} t={t} timezone={tz} />
       <section>
         <h1>{t.adminTitle}</h1>
         <p class="muted">{t.adminOwnersHint}</p>
@@ -179,5 +182,48 @@ export function AdminPage(props: AdminPageProps) {
         {t.adminVersion(props.version)}
       </footer>
     </div>
+  );
+}
+
+function PbxSection({ pbx, t, timezone }: { pbx: PbxView; t: Messages; timezone: string }) {
+  const p = pbx.pipeline;
+  return (
+    <section data-testid="pbx">
+      <h2>{t.adminPbxTitle}</h2>
+      {pbx.sources.length === 0 ? (
+        <p class="muted" data-testid="pbx-none">
+          {t.adminPbxNone}
+        </p>
+      ) : (
+        <table class="dense">
+          <thead>
+            <tr>
+              <th>{t.adminPbxSource}</th>
+              <th>{t.adminPbxState}</th>
+              <th>{t.adminSince}</th>
+              <th>{t.adminPbxEvents}</th>
+              <th>{t.adminPbxBadFrames}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {pbx.sources.map(({ name, status }) => (
+              <tr data-testid={`pbx-source-${name}`}>
+                <td>{name}</td>
+                <td class={status.state === "connected" ? "ok" : "warn"}>
+                  {t.adminPbxStateText(status.state)} — {status.detail}
+                </td>
+                <td class="num">{formatDateTime(status.since, timezone)}</td>
+                <td class="num">{status.eventsReceived}</td>
+                <td class="num">{status.badFrames}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <p class="muted" data-testid="pbx-pipeline">
+        {t.adminPbxPipeline(p.received, p.duplicates, p.rejected, p.recorded)}
+        {p.lastRejection === null ? "" : ` ${t.adminPbxLastRejection}: ${p.lastRejection}`}
+      </p>
+    </section>
   );
 }

@@ -46,6 +46,7 @@ export function adminRoutes(deps: HttpDeps): Hono {
           owners={roster.owners(now)}
           changes={roster.changesBetween(startOfDay(now, tz), now + 1)}
           audit={roster.audit(AUDIT_ROWS)}
+          pbx={deps.pbx()}
           nameOf={(id) => (id === null ? null : (names.get(id) ?? id))}
           deskNameOf={(id) => (id === null ? null : (desks.get(id) ?? id))}
         />
