@@ -54,7 +54,8 @@
       const h = Math.floor(total / 3600);
       const m = Math.floor((total % 3600) / 60);
       const s = String(total % 60).padStart(2, "0");
-      const text = h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+      // Past 12 h the PBX's clock is off, not the call (as formatElapsed on the server).
+      const text = h >= 12 ? "—" : h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
       if (elapsed.textContent !== text) elapsed.textContent = text;
     }
     const idle = Number(document.body.dataset.idleSeconds);

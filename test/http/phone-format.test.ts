@@ -15,6 +15,9 @@ describe("numbers and times on the cards", () => {
   test("elapsed time reads m:ss, and h:mm:ss past an hour", () => {
     expect(formatElapsed(42_000)).toBe("0:42");
     expect(formatElapsed(12 * 60_000 + 5_000)).toBe("12:05");
+    // A clock off by years (a PBX with a wrong date) shows a dash, not "17518:37:57".
+    expect(formatElapsed(11 * 3_600_000 + 59 * 60_000)).toBe("11:59:00");
+    expect(formatElapsed(2 * 365 * 24 * 3_600_000)).toBe("—");
     expect(formatElapsed(3_723_000)).toBe("1:02:03");
     expect(formatElapsed(-5)).toBe("0:00");
   });

@@ -11,8 +11,12 @@ export function formatPhone(number: string): string {
   return `${prefix === "8" ? "8" : "+7"} ${code} ${a}-${b}-${c}`;
 }
 
-/** "0:42", "12:05", "1:02:03": how long something has lasted, for a card. */
+const MAX_ELAPSED_MS = 12 * 60 * 60 * 1000;
+
+/** "0:42", "12:05", "1:02:03": how long something has lasted, for a card; "—" past 12 h. */
 export function formatElapsed(ms: number): string {
+  // Nothing at a branch waits or talks half a day: beyond that the PBX's clock is off, not the call.
+  if (ms > MAX_ELAPSED_MS) return "—";
   const total = Math.max(0, Math.floor(ms / 1000));
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);
