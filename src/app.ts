@@ -71,6 +71,7 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     deps,
     close: async () => {
       await Promise.all(sources.map((source) => source.stop()));
+      calls.stop();
       db.close();
     },
   };

@@ -14,7 +14,8 @@ import { type JournalStore, journalStore } from "../store/journal-store.ts";
 import type { CallCard, CallsPort } from "./calls-port.ts";
 
 const MINUTE = 60 * 1000;
-const DAY = 24 * 60 * MINUTE;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 /** How long a missed call's card stays up for the managers (R3.3). */
 const MISSED_CARD_MS = 30 * MINUTE;
 
@@ -57,6 +58,7 @@ export class CallPipeline implements CallsPort {
   private assembler = new CallAssembler();
   private pending: Pending[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private pruneTimer: ReturnType<typeof setInterval> | null = null;
   private readonly listeners = new Set<
     (changed: readonly AssembledCall[], recorded: readonly CallRecord[]) => void
   >();
@@ -81,7 +83,10 @@ export class CallPipeline implements CallsPort {
   /** Prunes old journal events and replays the rest: live calls come back, missing records are written. */
   start(): void {
     const now = this.options.now();
-    const pruned = this.journal.prune(now - (this.options.retentionMs ?? 3 * DAY));
+    const pruned = this.prune();
+    // A box runs for months between restarts: keep the journal to its retention meanwhile too.
+    this.pruneTimer = setInterval(() => this.prune(), HOUR);
+    this.pruneTimer.unref?.();
     const events = this.journal.all();
     this.db.transaction(() => {
       this.assembler = new CallAssembler();
@@ -92,6 +97,16 @@ export class CallPipeline implements CallsPort {
       pruned,
       live: this.assembler.live().length,
     });
+  }
+
+  stop(): void {
+    if (this.pruneTimer !== null) clearInterval(this.pruneTimer);
+    this.pruneTimer = null;
+  }
+
+  /** Forgets the journal's calls older than the retention; returns how many events went. */
+  prune(): number {
+    return this.journal.prune(this.options.now() - (this.options.retentionMs ?? 3 * DAY));
   }
 
   /** Resolves once the events are durable (and everything they finished is recorded). */

@@ -125,3 +125,14 @@ test("an event without a call id or with no real time is refused alone; the good
   expect(box.calls.status()).toMatchObject({ rejected: 2, recorded: 1 });
   expect(box.calls.list({ limit: 5 })[0]?.endedAt).toBe(T("10:01:00"));
 });
+
+test("the journal keeps calls for its retention only, and forgets whole calls", async () => {
+  let now = T("10:00:00");
+  box = await makeTestBox({ clock: { now: () => now, set() {}, advance() {} } });
+  await box.calls.deliver(inboundAnsweredAt101("old", "10:00:00"));
+  now += 3 * 24 * 3_600_000 + 60_000; // three days later
+  await box.calls.deliver(inboundAnsweredAt101("new", "10:05:00").slice(0, 2)); // going on now
+  expect(box.calls.prune()).toBe(5);
+  expect(journalCount(box)).toBe(2);
+  expect(box.calls.list({ limit: 5 }).map((r) => r.id)).toEqual(["old"]); // the record stays
+});
