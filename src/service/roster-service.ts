@@ -4,6 +4,7 @@ import { fail, ok, type Result } from "../domain/errors.ts";
 import { RosterTimeline } from "../domain/roster/roster-timeline.ts";
 import type { Instant, Owner, RosterFact, StaffMember } from "../domain/roster/types.ts";
 import type { Logger } from "../log/logger.ts";
+import { type OutboxStore, outboxStore } from "../store/outbox-store.ts";
 import { type RosterStore, rosterStore } from "../store/roster-store.ts";
 import { type StaffRow, type StaffStore, staffStore } from "../store/staff-store.ts";
 import type {
@@ -42,6 +43,7 @@ const isManager = (s: StaffMember | undefined) => s?.role === "manager" || s?.ro
  */
 export class RosterService implements RosterPort {
   private readonly facts: RosterStore;
+  private readonly outbox: OutboxStore;
   private readonly staffRows: StaffStore;
   private timeline: RosterTimeline;
   private pending: PendingCommand[] = [];
@@ -56,6 +58,7 @@ export class RosterService implements RosterPort {
     private readonly log: Logger,
   ) {
     this.facts = rosterStore(db);
+    this.outbox = outboxStore(db);
     this.staffRows = staffStore(db);
     this.dataVersionQuery = db.query<{ data_version: number }, []>("PRAGMA data_version");
     this.timeline = this.loadTimeline();
@@ -207,6 +210,8 @@ export class RosterService implements RosterPort {
         }
       : null;
     const fact = this.facts.append({ ...command, recordedAt: now, source: input.source, actorId }, audit);
+    // Headquarters hears of every fact: its outbox record is committed with it, or neither is.
+    this.outbox.add("roster", [{ id: `fact-${fact.seq}`, type: "roster.fact", data: fact }], now);
     this.timeline.add(fact);
     this.log.info("roster fact", {
       kind: fact.kind,

@@ -84,6 +84,33 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX calls_owner ON calls (owner_employee_id, started_at);
     `,
   },
+  {
+    version: 3,
+    name: "outbox to headquarters",
+    sql: `
+      -- Each up stream's seq comes from here, not from max(seq): rows are deleted on HQ's ack and
+      -- a seq must never be handed out twice.
+      CREATE TABLE outbox_seq (
+        stream TEXT PRIMARY KEY,
+        last_seq INTEGER NOT NULL,
+        acked_through INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+
+      -- Written in the same transaction as the fact it reports; deleted only on HQ's ack.
+      CREATE TABLE outbox (
+        stream TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        id TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (stream, seq)
+      ) STRICT, WITHOUT ROWID;
+
+      -- The sync epoch grows on every connect to the broker.
+      CREATE TABLE sync_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
+    `,
+  },
 ];
 
 export function schemaVersion(db: Database): number {

@@ -70,3 +70,25 @@ test("a batch the disk refuses is refused whole: every caller gets the error, th
   expect(retry.ok).toBe(true);
   expect(box.roster.ownerOf("101", now).employeeId).toBe("r7");
 });
+
+test("every roster fact has its outbox record for headquarters, committed with it", async () => {
+  box = await makeTestBox();
+  const now = box.clock.now();
+  await Promise.all([
+    box.roster.record({ kind: "check-in", employeeId: "anna", deskId: "front", source: "kiosk" }, now),
+    box.roster.record({ kind: "check-out", employeeId: "olga", deskId: null, source: "kiosk" }, now), // refused
+  ]);
+  const rows = box.db
+    .query<{ stream: string; seq: number; id: string; type: string; data: string }, []>(
+      "SELECT * FROM outbox",
+    )
+    .all();
+  expect(rows).toHaveLength(1);
+  expect(rows[0]).toMatchObject({ stream: "roster", seq: 1, id: "fact-1", type: "roster.fact" });
+  expect(JSON.parse(rows[0]?.data ?? "{}")).toMatchObject({
+    kind: "check-in",
+    employeeId: "anna",
+    deskId: "front",
+    source: "kiosk",
+  });
+});

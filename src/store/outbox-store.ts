@@ -1,0 +1,80 @@
+import type { Database } from "bun:sqlite";
+import type { SyncRecord, UpStream } from "../sync/protocol.ts";
+
+export interface OutboxItem {
+  readonly id: string;
+  readonly type: string;
+  readonly data: unknown;
+}
+
+/**
+ * Records waiting for headquarters, per up stream, in seq order. `add` runs inside the
+ * transaction of the fact it reports (the roster's group commit, the call pipeline's), so a fact
+ * and its record are durable together or not at all.
+ */
+export interface OutboxStore {
+  /** Appends, numbering each item with the stream's next seq. Call inside a transaction. */
+  add(stream: UpStream, items: readonly OutboxItem[], ts: number): SyncRecord[];
+  /** Up to `limit` records with seq > `after`, in order. */
+  pending(stream: UpStream, after: number, limit: number): SyncRecord[];
+  /** HQ committed everything through `through`: forget it. Returns how many rows went. */
+  ack(stream: UpStream, through: number): number;
+  /** Records waiting, per stream. */
+  backlog(): Record<string, number>;
+  /** The highest seq HQ has acknowledged, per stream. */
+  ackedThrough(stream: UpStream): number;
+  /** The next sync epoch (grows on every connect), durable. */
+  nextEpoch(): number;
+}
+
+export function outboxStore(db: Database): OutboxStore {
+  const bump = db.query<{ last_seq: number }, [string, number]>(
+    `INSERT INTO outbox_seq (stream, last_seq) VALUES (?1, ?2)
+     ON CONFLICT (stream) DO UPDATE SET last_seq = last_seq + ?2 RETURNING last_seq`,
+  );
+  const insert = db.query("INSERT INTO outbox (stream, seq, id, ts, type, data) VALUES (?, ?, ?, ?, ?, ?)");
+  const select = db.query<
+    { seq: number; id: string; ts: number; type: string; data: string },
+    [string, number, number]
+  >("SELECT seq, id, ts, type, data FROM outbox WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?");
+  const remove = db.query("DELETE FROM outbox WHERE stream = ? AND seq <= ?");
+  const markAcked = db.query(
+    "UPDATE outbox_seq SET acked_through = max(acked_through, ?2) WHERE stream = ?1",
+  );
+  const acked = db.query<{ acked_through: number }, [string]>(
+    "SELECT acked_through FROM outbox_seq WHERE stream = ?",
+  );
+  const counts = db.query<{ stream: string; n: number }, []>(
+    "SELECT stream, count(*) AS n FROM outbox GROUP BY stream",
+  );
+  const epoch = db.query<{ value: number }, []>(
+    "INSERT INTO sync_state (key, value) VALUES ('epoch', 1) ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value",
+  );
+  return {
+    add(stream, items, ts) {
+      if (items.length === 0) return [];
+      const last = bump.get(stream, items.length)?.last_seq ?? items.length;
+      return items.map((item, i) => {
+        const record = {
+          id: item.id,
+          seq: last - items.length + 1 + i,
+          ts,
+          type: item.type,
+          data: item.data,
+        };
+        insert.run(stream, record.seq, record.id, ts, record.type, JSON.stringify(record.data));
+        return record;
+      });
+    },
+    pending: (stream, after, limit) =>
+      select.all(stream, after, limit).map((r) => ({ ...r, data: JSON.parse(r.data) as unknown })),
+    ack: (stream, through) =>
+      db.transaction(() => {
+        markAcked.run(stream, through);
+        return remove.run(stream, through).changes;
+      })(),
+    backlog: () => Object.fromEntries(counts.all().map((r) => [r.stream, r.n])),
+    ackedThrough: (stream) => acked.get(stream)?.acked_through ?? 0,
+    nextEpoch: () => epoch.get()?.value ?? 1,
+  };
+}
