@@ -11,7 +11,7 @@ export class ConfigError extends Error {
 const ENV_PREFIX = "BRANCHBOX_";
 
 /** Sections whose keys an environment variable may override (`[[desks]]` is a list: file only). */
-const SECTIONS = ["branch", "http", "storage", "kiosk", "roster", "calls", "pbx.ami"] as const;
+const SECTIONS = ["branch", "http", "storage", "kiosk", "roster", "calls", "mqtt", "pbx.ami"] as const;
 
 /**
  * Reads the TOML file (if any), lays `BRANCHBOX_<SECTION>_<KEY>` variables over it, lays `base`

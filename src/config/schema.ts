@@ -64,6 +64,18 @@ export const configSchema = z
           .default(false),
       })
       .prefault({}),
+    mqtt: z
+      .object({
+        /** The headquarters broker, e.g. mqtts://mqtt.example.ru:8883; empty: sync is off. */
+        url: z.string().default(""),
+        username: z.string().default(""),
+        password: z.string().default(""),
+        /** PEM files for TLS: the broker's CA, this branch's client certificate and key. */
+        ca: z.string().default(""),
+        cert: z.string().default(""),
+        key: z.string().default(""),
+      })
+      .prefault({}),
     pbx: z
       .object({
         ami: z
