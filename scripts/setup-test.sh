@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs what the tests need that `npm ci` does not bring: Debian's Chromium for the
-# browser test (playwright-core drives it; it never downloads a browser of its own).
+# browser test (playwright-core drives it; it never downloads a browser of its own), Mosquitto
+# for the sync tests (a real broker on a loopback port, with mosquitto_passwd for its users) and
+# openssl for the certificates the TLS tests make.
 # Idempotent: when everything is present it touches nothing and needs no network.
 set -euo pipefail
 
 # Debian package -> a command it provides.
 declare -A wanted=(
   [chromium]=/usr/bin/chromium
+  [mosquitto]=/usr/sbin/mosquitto
+  [openssl]=/usr/bin/openssl
 )
 
 missing=()
