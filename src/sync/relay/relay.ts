@@ -1,0 +1,280 @@
+import mqtt, { type MqttClient } from "mqtt";
+import { outboxStore } from "../../store/outbox-store.ts";
+import { topics, UP_STREAMS, type UpStream } from "../protocol.ts";
+import { createBackoff } from "./backoff.ts";
+import { connectOptions, safeUrl } from "./connect-options.ts";
+import { parseAck, parseHqOnline } from "./inbound.ts";
+import {
+  DEFAULT_TUNING,
+  type Relay,
+  type RelayOptions,
+  type RelayState,
+  type RelayStatus,
+  type StreamStatus,
+} from "./relay-types.ts";
+import { StreamCursor } from "./stream-cursor.ts";
+
+/**
+ * One MQTT connection at a time, each with its own epoch:
+ *
+ *   stopped ─start()─► connecting ─CONNACK─► connected ─close─► backoff ─timer─► connecting …
+ *   (empty url: disabled)      └──error/close──► backoff
+ *
+ * In `connected`: subscribe to our ack topic and the HQ state, publish the retained birth, then
+ * pump envelopes per stream while HQ is online, window by window, on wake(), on every PUBACK and
+ * on the poll timer.
+ */
+export function createRelay(options: RelayOptions): Relay {
+  const { branch, config, now } = options;
+  const tuning = { ...DEFAULT_TUNING, ...options.tuning };
+  const log = options.log.child({ part: "sync", branch });
+  const outbox = outboxStore(options.db);
+  const backoff = createBackoff(
+    { baseMs: tuning.backoffBaseMs, capMs: tuning.backoffCapMs },
+    options.random ?? Math.random,
+  );
+  const ackTopic = topics.ack(branch);
+
+  let state: RelayState = config.url === "" ? "disabled" : "stopped";
+  let since = now();
+  let client: MqttClient | undefined;
+  let generation = 0;
+  let epoch = 0;
+  let connectedAt = 0;
+  let hqOnline = false;
+  let cursors: Map<UpStream, StreamCursor> | undefined;
+  let reconnects = 0;
+  let badAcks = 0;
+  let envelopesSent = 0;
+  let lastError: string | null = null;
+  let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  let pollTimer: ReturnType<typeof setInterval> | undefined;
+  let pumpQueued = false;
+
+  const setState = (next: RelayState) => {
+    if (next !== state) since = now();
+    state = next;
+  };
+
+  const connect = () => {
+    reconnectTimer = undefined;
+    if (state === "stopped" || state === "disabled") return;
+    const gen = ++generation;
+    epoch = outbox.nextEpoch();
+    setState("connecting");
+    let c: MqttClient;
+    try {
+      c = mqtt.connect(config.url, connectOptions(config, branch, epoch, tuning));
+    } catch (error) {
+      lastError = String(error);
+      log.error("cannot connect to the HQ broker", { code: "SYNC.CONNECT_FAILED", error: lastError });
+      scheduleReconnect(gen);
+      return;
+    }
+    client = c;
+    c.on("connect", () => gen === generation && onConnect(c, gen));
+    c.on("message", (topic, payload) => gen === generation && onMessage(topic, payload));
+    c.on("error", (error) => {
+      if (gen === generation) lastError = error.message;
+    });
+    c.on("close", () => scheduleReconnect(gen));
+  };
+
+  const scheduleReconnect = (gen: number) => {
+    if (gen !== generation || reconnectTimer !== undefined) return;
+    const wasConnected = state === "connected";
+    cursors = undefined;
+    hqOnline = false;
+    client?.removeAllListeners("connect");
+    client?.end(true);
+    client = undefined;
+    if (state === "stopped" || state === "disabled") return;
+    if (wasConnected && now() - connectedAt >= tuning.healthyAfterMs) backoff.reset();
+    const delay = backoff.next();
+    setState("backoff");
+    reconnects++;
+    log.warn("HQ broker link down", { code: "SYNC.LINK_DOWN", epoch, retryInMs: delay, error: lastError });
+    reconnectTimer = setTimeout(connect, delay);
+  };
+
+  const onConnect = (c: MqttClient, gen: number) => {
+    connectedAt = now();
+    hqOnline = false;
+    cursors = new Map(UP_STREAMS.map((s) => [s, new StreamCursor(s, outbox, connectedAt)]));
+    setState("connected");
+    const backlog = [...cursors.values()].reduce((n, cursor) => n + cursor.backlog, 0);
+    log.info("HQ broker link up", { url: safeUrl(config.url), epoch, backlog });
+    c.subscribe([ackTopic, topics.hqState], { qos: 1 }, (error, granted) => {
+      if (gen !== generation) return;
+      const refused = (granted ?? []).filter((g) => g.qos > 2).map((g) => g.topic);
+      if (error || refused.length > 0) {
+        lastError = error?.message ?? `subscription refused: ${refused.join(", ")}`;
+        log.error("HQ broker refused our subscriptions", {
+          code: "SYNC.SUBSCRIBE_REFUSED",
+          error: lastError,
+        });
+      }
+    });
+    const birth = JSON.stringify({ online: true, epoch, version: options.version, backlog });
+    c.publish(topics.state(branch), birth, { qos: 1, retain: true }, (error) => {
+      if (error && gen === generation)
+        log.warn("birth message not accepted", { code: "SYNC.BIRTH_FAILED", error: error.message });
+    });
+  };
+
+  const onMessage = (topic: string, payload: Buffer) => {
+    if (topic === topics.hqState) {
+      const parsed = parseHqOnline(payload);
+      if (!parsed.ok) log.warn("unreadable HQ state", { code: "SYNC.BAD_HQ_STATE", reason: parsed.reason });
+      const online = parsed.ok && parsed.value;
+      if (online && !hqOnline) {
+        // HQ (re)started: whatever was sent while it was away may have reached nobody.
+        for (const cursor of cursors?.values() ?? []) cursor.rewind(0, now());
+        log.info("HQ online: sending", { epoch });
+      } else if (!online && hqOnline) {
+        log.info("HQ offline: holding the backlog", { epoch });
+      }
+      hqOnline = online;
+      pump();
+      return;
+    }
+    if (topic !== ackTopic) return;
+    const parsed = parseAck(payload);
+    if (!parsed.ok) return badAck(parsed.reason);
+    const cursor = cursors?.get(parsed.value.stream);
+    if (cursor === undefined) return;
+    if (!cursor.acknowledge(parsed.value.through, now()))
+      return badAck(`through ${parsed.value.through} is beyond the last record`);
+    if (parsed.value.replay) {
+      cursor.rewind(parsed.value.through + 1, now());
+      log.info("HQ asked for a replay", { stream: cursor.stream, from: parsed.value.through + 1 });
+    }
+    pump();
+  };
+
+  const badAck = (reason: string) => {
+    badAcks++;
+    log.warn("bad ack from HQ ignored", { code: "SYNC.BAD_ACK", reason, badAcks });
+  };
+
+  const pump = () => {
+    const c = client;
+    if (state !== "connected" || !hqOnline || cursors === undefined || c === undefined) return;
+    const gen = generation;
+    const t = now();
+    for (const cursor of cursors.values()) {
+      while (cursor.inflight < tuning.window) {
+        const envelope = cursor.next({ branch, epoch }, tuning, t);
+        if (envelope === null) break;
+        cursor.inflight++;
+        envelopesSent++;
+        c.publish(topics.up(branch, cursor.stream), envelope.payload, { qos: 1 }, (error) => {
+          if (gen !== generation) return;
+          cursor.inflight--;
+          if (error)
+            log.warn("envelope refused by the broker", {
+              code: "SYNC.PUBLISH_REFUSED",
+              error: error.message,
+            });
+          wake();
+        });
+      }
+    }
+  };
+
+  const wake = () => {
+    if (pumpQueued) return;
+    pumpQueued = true;
+    queueMicrotask(() => {
+      pumpQueued = false;
+      pump();
+    });
+  };
+
+  const poll = () => {
+    if (state === "connected" && hqOnline) {
+      const t = now();
+      for (const cursor of cursors?.values() ?? []) {
+        if (cursor.outstanding && cursor.inflight === 0 && t - cursor.lastProgressAt > tuning.ackTimeoutMs) {
+          log.warn("no ack from HQ in time: sending again", {
+            code: "SYNC.ACK_TIMEOUT",
+            stream: cursor.stream,
+            from: cursor.ackedThrough + 1,
+          });
+          cursor.rewind(cursor.ackedThrough + 1, t);
+        }
+      }
+    }
+    pump();
+  };
+
+  const streamStatus = (stream: UpStream): StreamStatus => {
+    const cursor = cursors?.get(stream);
+    if (cursor !== undefined)
+      return {
+        backlog: cursor.backlog,
+        ackedThrough: cursor.ackedThrough,
+        sentThrough: cursor.sentThrough,
+        inflight: cursor.inflight,
+      };
+    return {
+      backlog: outbox.backlog()[stream] ?? 0,
+      ackedThrough: outbox.ackedThrough(stream),
+      sentThrough: 0,
+      inflight: 0,
+    };
+  };
+
+  return {
+    start() {
+      if (state !== "stopped") return;
+      setState("connecting");
+      pollTimer = setInterval(poll, tuning.pollMs);
+      connect();
+    },
+    async stop() {
+      if (state === "disabled" || state === "stopped") return;
+      const c = client;
+      const wasConnected = state === "connected";
+      setState("stopped");
+      generation++;
+      clearInterval(pollTimer);
+      clearTimeout(reconnectTimer);
+      reconnectTimer = undefined;
+      cursors = undefined;
+      client = undefined;
+      if (c === undefined) return;
+      if (wasConnected) {
+        // A clean disconnect does not fire the Last Will: say it ourselves, retained.
+        const offline = JSON.stringify({ online: false, epoch });
+        await Promise.race([
+          c.publishAsync(topics.state(branch), offline, { qos: 1, retain: true }).catch(() => undefined),
+          new Promise((r) => setTimeout(r, 2000)),
+        ]);
+      }
+      await Promise.race([
+        c.endAsync(!wasConnected).catch(() => undefined),
+        new Promise((r) => setTimeout(r, 2000)),
+      ]);
+      c.end(true);
+      log.info("HQ relay stopped", { epoch });
+    },
+    status(): RelayStatus {
+      return {
+        state,
+        since,
+        epoch,
+        hqOnline,
+        reconnects,
+        badAcks,
+        envelopesSent,
+        lastError,
+        streams: Object.fromEntries(UP_STREAMS.map((s) => [s, streamStatus(s)])) as Record<
+          UpStream,
+          StreamStatus
+        >,
+      };
+    },
+    wake,
+  };
+}

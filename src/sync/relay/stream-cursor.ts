@@ -1,0 +1,117 @@
+import type { OutboxStore } from "../../store/outbox-store.ts";
+import type { UpStream } from "../protocol.ts";
+import { type BuiltEnvelope, buildEnvelope, type EnvelopeHead } from "./envelope-builder.ts";
+import type { RelayTuning } from "./relay-types.ts";
+
+/**
+ * Where one up stream stands in the current connection. Seqs of the stream fall in three ranges:
+ *
+ *   (… acked]  (acked … liveFrom)        [liveFrom …)
+ *    deleted    backlog: historical       live: committed after this connect
+ *               `backlogNext` walks it    `liveNext` walks it
+ *
+ * Both cursors only say what was *published*; nothing is forgotten until HQ's ack moves `acked`.
+ * A reconnect builds a new cursor from SQLite (acked + 1 onward), so whatever the broker or
+ * mqtt.js lost in between is simply sent again.
+ */
+export class StreamCursor {
+  private acked: number;
+  /** The highest seq known to exist: an ack beyond it acknowledges what was never sent. */
+  private known: number;
+  private readonly liveFrom: number;
+  private backlogNext: number;
+  private liveNext: number;
+  private turn = 0;
+  inflight = 0;
+  sentThrough = 0;
+  /** When the ack last moved forward (or sending restarted): the ack timeout counts from here. */
+  lastProgressAt: number;
+
+  constructor(
+    readonly stream: UpStream,
+    private readonly outbox: OutboxStore,
+    now: number,
+  ) {
+    this.acked = outbox.ackedThrough(stream);
+    const last = this.acked + (outbox.backlog()[stream] ?? 0);
+    this.known = last;
+    this.liveFrom = last + 1;
+    this.backlogNext = this.acked + 1;
+    this.liveNext = this.liveFrom;
+    this.lastProgressAt = now;
+  }
+
+  get ackedThrough(): number {
+    return this.acked;
+  }
+
+  /** Records HQ has not acknowledged, as far as this cursor has seen. */
+  get backlog(): number {
+    return this.known - this.acked;
+  }
+
+  /** Outstanding: published in this connection and not yet acknowledged by HQ. */
+  get outstanding(): boolean {
+    return this.sentThrough > this.acked;
+  }
+
+  /** HQ's cumulative ack. False when `through` is beyond any seq that exists (a broken peer). */
+  acknowledge(through: number, now: number): boolean {
+    if (through > this.known) this.known = this.acked + (this.outbox.backlog()[this.stream] ?? 0);
+    if (through > this.known) return false;
+    if (through > this.acked) {
+      this.outbox.ack(this.stream, through);
+      this.acked = through;
+      this.lastProgressAt = now;
+    }
+    this.backlogNext = Math.max(this.backlogNext, Math.min(this.acked + 1, this.liveFrom));
+    this.liveNext = Math.max(this.liveNext, this.acked + 1);
+    return true;
+  }
+
+  /** Send again from `from` (HQ's replay request, or no ack in time). */
+  rewind(from: number, now: number): void {
+    const start = Math.max(from, this.acked + 1);
+    this.backlogNext = Math.min(start, this.liveFrom);
+    this.liveNext = Math.max(start, this.liveFrom);
+    this.sentThrough = Math.min(this.sentThrough, start - 1);
+    this.lastProgressAt = now;
+  }
+
+  /**
+   * The next envelope to publish, or null. Live records go first; while both ranges have records,
+   * every `historicalEvery`-th envelope is historical, so a week of backlog drains at a fixed share
+   * without holding back today's calls.
+   */
+  next(head: Omit<EnvelopeHead, "stream" | "historical">, tuning: RelayTuning, now: number) {
+    const historicalTurn = this.turn % tuning.historicalEvery === tuning.historicalEvery - 1;
+    const order = historicalTurn ? [true, false] : [false, true];
+    for (const historical of order) {
+      const built = historical ? this.nextBacklog(head, tuning) : this.nextLive(head, tuning);
+      if (built === null) continue;
+      if (!this.outstanding) this.lastProgressAt = now;
+      if (historical) this.backlogNext = built.seqTo + 1;
+      else this.liveNext = built.seqTo + 1;
+      this.known = Math.max(this.known, built.seqTo);
+      this.sentThrough = Math.max(this.sentThrough, built.seqTo);
+      this.turn++;
+      return { ...built, historical };
+    }
+    return null;
+  }
+
+  private nextBacklog(head: Omit<EnvelopeHead, "stream" | "historical">, tuning: RelayTuning) {
+    const room = Math.min(tuning.maxRecords, this.liveFrom - this.backlogNext);
+    if (room <= 0 || this.backlogNext - 1 - this.acked >= tuning.maxUnacked) return null;
+    const records = this.outbox.pending(this.stream, this.backlogNext - 1, room);
+    return buildEnvelope({ ...head, stream: this.stream, historical: true }, records, tuning.maxBytes);
+  }
+
+  private nextLive(
+    head: Omit<EnvelopeHead, "stream" | "historical">,
+    tuning: RelayTuning,
+  ): BuiltEnvelope | null {
+    const records = this.outbox.pending(this.stream, this.liveNext - 1, tuning.maxRecords);
+    return buildEnvelope({ ...head, stream: this.stream, historical: false }, records, tuning.maxBytes);
+  }
+}
