@@ -86,6 +86,7 @@ export const en: Messages = {
   cardUnmappedAnswer: (ext, names) =>
     `Answered on ext. ${ext}, which is assigned to nobody. Card for the senior manager: ${names}`,
   missedTitle: "Missed — for managers",
+  missedMore: (n: number): string => `and ${n} more — the full list is on the admin calls page`,
   noMissed: "No missed calls.",
   missedAt: (time) => `at ${time}`,
   missedOn: (ext) => `on ext. ${ext}`,

@@ -95,6 +95,7 @@ export const ru = {
   cardUnmappedAnswer: (ext: string, names: string) =>
     `Ответили на доб. ${ext}, он никому не назначен. Карточка — старшему менеджеру: ${names}`,
   missedTitle: "Пропущенные — для менеджеров",
+  missedMore: (n: number): string => `и ещё ${n} — весь список в разделе «Звонки» у администратора`,
   noMissed: "Пропущенных нет.",
   missedAt: (time: string) => `в ${time}`,
   missedOn: (ext: string) => `на доб. ${ext}`,

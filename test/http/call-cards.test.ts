@@ -99,6 +99,21 @@ describe("call cards on the kiosk", () => {
     expect(testIdText(html, "card-m1-detail")).toBe(`${ru.missedAt("08:57")} · ${ru.missedOn("101")}`);
   });
 
+  test("R3.3: a busy day's missed calls: the six newest are shown, the rest counted", async () => {
+    const base = Date.parse("2026-11-21T08:00:00+03:00");
+    calls.setCards(
+      Array.from({ length: 40 }, (_, i) =>
+        card(`m${i}`, { state: "missed", extension: "101", audience: ["sergey"], since: base + i * 60_000 }),
+      ),
+    );
+    const { html } = await page("/");
+    const area = missedArea(html);
+    expect(area.match(/data-state="missed"/g)?.length).toBe(6);
+    expect(area).toContain('data-testid="card-m39"'); // the newest
+    expect(area).not.toContain('data-testid="card-m33"');
+    expect(testIdText(html, "missed-more")).toBe(ru.missedMore(34));
+  });
+
   test("R1.4: a card for nobody is drawn nowhere", async () => {
     calls.setCards([card("c1", { state: "answered", extension: "101", audience: [] })]);
     expect(cardsIn((await page("/")).html)).toEqual([]);

@@ -27,8 +27,9 @@ function wallClock(at: Instant, timeZone: string): WallClock {
     });
     partsFormatters.set(timeZone, format);
   }
-  const get = (type: Intl.DateTimeFormatPartTypes) =>
-    Number(format.formatToParts(at).find((p) => p.type === type)?.value ?? 0);
+  // One formatToParts for all six fields: this runs for every time on every redraw.
+  const parts = format.formatToParts(at);
+  const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value ?? 0);
   return {
     year: get("year"),
     month: get("month"),

@@ -15,6 +15,8 @@ export interface CallCardsProps {
 }
 
 const STATE_ORDER = { waiting: 0, answered: 1, missed: 2 } as const;
+/** A screen shows the newest missed calls; the rest are counted (and listed on /admin/calls). */
+const MISSED_SHOWN = 6;
 
 /**
  * The live call cards: waiting and answered calls first (the longest waiting on top), then the
@@ -45,10 +47,15 @@ export function CallCards(props: CallCardsProps) {
         <section class="missed-area" data-testid="missed-area">
           <h2>{t.missedTitle}</h2>
           <ul class="cards">
-            {missed.map((card) => (
+            {missed.slice(0, MISSED_SHOWN).map((card) => (
               <Card card={card} {...props} />
             ))}
           </ul>
+          {missed.length > MISSED_SHOWN && (
+            <p class="muted" data-testid="missed-more">
+              {t.missedMore(missed.length - MISSED_SHOWN)}
+            </p>
+          )}
         </section>
       )}
     </div>

@@ -9,7 +9,7 @@ import type { LangEnv } from "./lang.ts";
 import { Layout } from "./layout.tsx";
 
 /** A burst of call events (a ring group, a transfer) becomes one card message per this window. */
-export const CARDS_MIN_INTERVAL_MS = 15;
+export const CARDS_MIN_INTERVAL_MS = 5;
 /** Missed cards age out of `cards(now)` with no event to say so: redraw at least this often. */
 export const CARDS_REFRESH_MS = 20_000;
 
