@@ -14,6 +14,7 @@ import { RosterService } from "./service/roster-service.ts";
 import { importStaff, type StaffEntry } from "./service/staff-import.ts";
 import { openDatabase } from "./store/db.ts";
 import { staffStore } from "./store/staff-store.ts";
+import { createRelay, type Relay } from "./sync/relay/index.ts";
 import { VERSION } from "./version.ts";
 
 export interface Box {
@@ -22,6 +23,8 @@ export interface Box {
   readonly roster: RosterService;
   readonly calls: CallPipeline;
   readonly sources: readonly PbxEventSource[];
+  /** The relay to headquarters; null when [mqtt] url is empty. */
+  readonly sync: Relay | null;
   readonly app: Hono;
   readonly deps: HttpDeps;
   close(): Promise<void>;
@@ -59,6 +62,25 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     sources: sources.map((source) => ({ name: source.name, status: source.status() })),
     pipeline: calls.status(),
   });
+  const sync =
+    config.mqtt.url === ""
+      ? null
+      : createRelay({
+          db,
+          branch: config.branch.id,
+          config: config.mqtt,
+          log: options.log.child({ part: "sync" }),
+          now,
+          version: VERSION,
+        });
+  if (sync !== null) {
+    // Live records leave at once: wake the relay after every commit that put rows in the outbox.
+    roster.subscribe(() => sync.wake());
+    calls.subscribe((_changed, recorded) => {
+      if (recorded.length > 0) sync.wake();
+    });
+    sync.start();
+  }
   const deps: HttpDeps = { config, roster, calls, pbx, log: options.log, now, version: VERSION };
   const app = createHttpApp(deps, { kiosk: kioskRoutes(deps), admin: adminRoutes(deps) });
   return {
@@ -67,10 +89,12 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     roster,
     calls,
     sources,
+    sync,
     app,
     deps,
     close: async () => {
       await Promise.all(sources.map((source) => source.stop()));
+      await sync?.stop();
       calls.stop();
       db.close();
     },

@@ -11,6 +11,7 @@ import type { PbxEvent } from "../domain/call/pbx-event.ts";
 import type { Logger } from "../log/logger.ts";
 import { type CallStore, callStore } from "../store/call-store.ts";
 import { type JournalStore, journalStore } from "../store/journal-store.ts";
+import { type OutboxStore, outboxStore } from "../store/outbox-store.ts";
 import type { CallCard, CallsPort } from "./calls-port.ts";
 
 const MINUTE = 60 * 1000;
@@ -55,6 +56,7 @@ interface Pending {
 export class CallPipeline implements CallsPort {
   private readonly journal: JournalStore;
   private readonly calls: CallStore;
+  private readonly outbox: OutboxStore;
   private assembler = new CallAssembler();
   private pending: Pending[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -78,6 +80,7 @@ export class CallPipeline implements CallsPort {
   ) {
     this.journal = journalStore(db);
     this.calls = callStore(db);
+    this.outbox = outboxStore(db);
   }
 
   /** Prunes old journal events and replays the rest: live calls come back, missing records are written. */
@@ -171,9 +174,13 @@ export class CallPipeline implements CallsPort {
    */
   reattributeSince(from: number): CallRecord[] {
     const now = this.options.now();
-    const changed = this.db.transaction(() =>
-      this.calls.endedSince(from).flatMap((call) => this.calls.save(call, this.attribute(call), now)),
-    )();
+    const changed = this.db.transaction(() => {
+      const saved = this.calls
+        .endedSince(from)
+        .flatMap((call) => this.calls.save(call, this.attribute(call), now));
+      this.toHeadquarters(saved, now);
+      return saved;
+    })();
     if (changed.length > 0) {
       this.options.log.info("calls re-attributed", {
         from: new Date(from).toISOString(),
@@ -256,9 +263,19 @@ export class CallPipeline implements CallsPort {
       });
     }
     const recorded = update.finished.flatMap((call) => this.calls.save(call, this.attribute(call), now));
+    this.toHeadquarters(recorded, now);
     for (const call of update.finished) if (call.outcome !== "answered") this.recentMissed.push(call);
     this.stats.recorded += recorded.length;
     return { changed: update.changed, recorded };
+  }
+
+  /** New and changed records go to headquarters in the transaction that saved them (HQ upserts by id). */
+  private toHeadquarters(records: readonly CallRecord[], now: number): void {
+    this.outbox.add(
+      "calls",
+      records.map((record) => ({ id: record.id, type: "call.record", data: record })),
+      now,
+    );
   }
 
   private attribute(call: AssembledCall): CallRecord[] {
