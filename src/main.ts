@@ -11,6 +11,7 @@ import { importStaff, parseStaff, StaffImportError } from "./service/staff-impor
 import { openDatabase, StorageError, withStorageErrors } from "./store/db.ts";
 import { migrate } from "./store/migrations.ts";
 import { staffStore } from "./store/staff-store.ts";
+import { loadHqConfig, startHq } from "./sync/hq/index.ts";
 import { COMMIT, VERSION } from "./version.ts";
 
 const DEFAULT_CONFIG = "/etc/branchbox/branchbox.toml";
@@ -22,6 +23,7 @@ usage:
   branchbox migrate [--config FILE]          apply database migrations
   branchbox staff import FILE [--config FILE] import or update staff from a JSON list
   branchbox doctor [--config FILE]           check config, database, disk, clock, ports
+  branchbox hq --config FILE                 run a headquarters consumer ([mqtt] and [hq] sections)
   branchbox version                          print version and commit
 
 The config file defaults to ${DEFAULT_CONFIG}; BRANCHBOX_<SECTION>_<KEY> variables override it.
@@ -63,6 +65,8 @@ async function main(argv: string[]): Promise<number> {
       if (sub !== "import" || file === undefined) throw new UsageError("usage: branchbox staff import FILE");
       return staffImport(config(), file);
     }
+    case "hq":
+      return runHqCommand(values.config);
     case "doctor":
       return runDoctor(values.config ?? (values.demo ? undefined : DEFAULT_CONFIG), values.demo === true);
     default:
@@ -144,6 +148,25 @@ async function staffImport(config: Config, file: string): Promise<number> {
   } finally {
     db.close();
   }
+  return 0;
+}
+
+// ── branchbox hq: the headquarters consumer (src/sync/hq); it shares only [mqtt] with the box ──
+async function runHqCommand(file: string | undefined): Promise<number> {
+  if (file === undefined) throw new UsageError("usage: branchbox hq --config FILE");
+  const config = loadHqConfig({ file, env: process.env });
+  const log = createLogger({ base: { component: "hq" } });
+  const hq = startHq(config, log);
+  log.info("hq serving", { url: hq.url.href, storage: config.hq.storage_dir, version: VERSION });
+  await new Promise<void>((resolve) => {
+    const stop = async (signal: string) => {
+      log.info("hq stopping", { signal });
+      await hq.close();
+      resolve();
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
   return 0;
 }
 

@@ -13,17 +13,31 @@ const ENV_PREFIX = "BRANCHBOX_";
 /** Sections whose keys an environment variable may override (`[[desks]]` is a list: file only). */
 const SECTIONS = ["branch", "http", "storage", "kiosk", "roster", "calls", "mqtt", "pbx.ami"] as const;
 
+export interface LoadOptions {
+  file?: string | undefined;
+  fileText?: string | undefined;
+  env?: Record<string, string | undefined>;
+  base?: Record<string, unknown>;
+}
+
 /**
  * Reads the TOML file (if any), lays `BRANCHBOX_<SECTION>_<KEY>` variables over it, lays `base`
  * (the --demo defaults) under both, and validates once. A problem names the key, the value and
  * what was expected; where a value came from the environment, the variable is named too.
  */
-export function loadConfig(options: {
-  file?: string | undefined;
-  fileText?: string | undefined;
-  env?: Record<string, string | undefined>;
-  base?: Record<string, unknown>;
-}): Config {
+export function loadConfig(options: LoadOptions): Config {
+  return loadConfigWith(configSchema, SECTIONS, options);
+}
+
+/**
+ * The same loading for another program's schema (`branchbox hq`): its own sections, the same
+ * file format, environment variables and error wording.
+ */
+export function loadConfigWith<S extends z.ZodType>(
+  schema: S,
+  sections: readonly string[],
+  options: LoadOptions,
+): z.output<S> {
   const raw: Record<string, unknown> = structuredClone(options.base ?? {});
   const text = options.fileText ?? (options.file !== undefined ? readFile(options.file) : undefined);
   if (text !== undefined) {
@@ -39,9 +53,9 @@ export function loadConfig(options: {
   for (const [name, value] of Object.entries(options.env ?? {})) {
     if (!name.startsWith(ENV_PREFIX) || value === undefined) continue;
     const rest = name.slice(ENV_PREFIX.length).toLowerCase();
-    const section = SECTIONS.find((s) => rest.startsWith(`${s.replace(".", "_")}_`));
+    const section = sections.find((s) => rest.startsWith(`${s.replace(".", "_")}_`));
     if (section === undefined)
-      throw new ConfigError([`${name}: no such setting (sections: ${SECTIONS.join(", ")})`]);
+      throw new ConfigError([`${name}: no such setting (sections: ${sections.join(", ")})`]);
     const key = rest.slice(section.length + 1);
     let table = raw;
     for (const part of section.split(".")) {
@@ -52,7 +66,7 @@ export function loadConfig(options: {
     table[key] = value;
     fromEnv.set(`${section}.${key}`, name);
   }
-  const result = configSchema.safeParse(raw);
+  const result = schema.safeParse(raw);
   if (result.success) return result.data;
   throw new ConfigError(result.error.issues.map((issue) => describe(issue, raw, fromEnv)));
 }

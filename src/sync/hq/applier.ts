@@ -1,0 +1,178 @@
+import type { Logger } from "../../log/logger.ts";
+import { toStorageError } from "../../store/db.ts";
+import {
+  type Ack,
+  type Envelope,
+  envelopeSchema,
+  PROTOCOL_VERSION,
+  UP_STREAMS,
+  type UpStream,
+} from "../protocol.ts";
+import type { ApplyResult, HqStore } from "./hq-store.ts";
+import { ReorderBuffer, type ReorderLimits, streamKey } from "./reorder-buffer.ts";
+
+export interface ApplierCounters {
+  envelopes: number;
+  /** Records written. */
+  applied: number;
+  /** Records that arrived again (seq <= high-water mark). */
+  duplicates: number;
+  badEnvelopes: number;
+  /** Envelopes that arrived ahead of a gap and were held. */
+  held: number;
+  replays: number;
+  reorderDropped: number;
+  commitFailures: number;
+}
+
+export interface ApplierOptions {
+  readonly store: HqStore;
+  /** Publishes `ack` on `branchbox/v1/{branch}/down/ack`. Called only after the commit it reports. */
+  readonly sendAck: (branch: string, ack: Ack) => void;
+  readonly reorderTimeoutMs: number;
+  readonly limits?: ReorderLimits;
+  readonly now?: () => number;
+  readonly log: Logger;
+}
+
+/**
+ * Applies up envelopes to the HQ store in seq order, MQTT-free. For each envelope: validate
+ * (bad → HQ.BAD_ENVELOPE, counted, dropped); apply in one transaction that reads the high-water
+ * mark from the database; after the commit send the cumulative ack. An envelope ahead of a gap
+ * waits in a bounded buffer; `tick()` (called every few ms while something waits) retries it
+ * against the database — another consumer sharing the subscription may have filled the gap —
+ * and past the reorder timeout asks the branch to replay from hwm + 1.
+ */
+export class Applier {
+  readonly counters: ApplierCounters = {
+    envelopes: 0,
+    applied: 0,
+    duplicates: 0,
+    badEnvelopes: 0,
+    held: 0,
+    replays: 0,
+    reorderDropped: 0,
+    commitFailures: 0,
+  };
+  private readonly buffer: ReorderBuffer;
+  private readonly now: () => number;
+
+  constructor(private readonly options: ApplierOptions) {
+    this.buffer = new ReorderBuffer(options.limits ?? { perStream: 512, records: 200_000 });
+    this.now = options.now ?? Date.now;
+  }
+
+  /** One message from `branchbox/v1/{topicBranch}/up/{topicStream}`. */
+  receive(topicBranch: string, topicStream: string, payload: unknown): void {
+    const parsed = envelopeSchema.safeParse(payload);
+    const problem = !parsed.success
+      ? parsed.error.issues.map((i) => `${i.path.join(".") || "envelope"}: ${i.message}`).join("; ")
+      : parsed.data.branch !== topicBranch || parsed.data.stream !== topicStream
+        ? "branch/stream differ from the topic's"
+        : !(UP_STREAMS as readonly string[]).includes(parsed.data.stream)
+          ? `unknown stream "${parsed.data.stream}"`
+          : undefined;
+    if (!parsed.success || problem !== undefined) {
+      this.counters.badEnvelopes++;
+      this.options.log.warn("bad envelope dropped", {
+        code: "HQ.BAD_ENVELOPE",
+        branch: topicBranch,
+        stream: topicStream,
+        problem: problem?.slice(0, 500),
+      });
+      return;
+    }
+    const envelope = parsed.data;
+    this.counters.envelopes++;
+    const result = this.apply(envelope);
+    if (result === undefined) return;
+    const key = streamKey(envelope.branch, envelope.stream);
+    if (result.kind === "gap") {
+      this.counters.held++;
+      for (const dropped of this.buffer.add(envelope, this.now())) {
+        this.counters.reorderDropped++;
+        this.options.log.warn("reorder buffer full: envelope dropped (the branch resends it)", {
+          code: "HQ.REORDER_OVERFLOW",
+          branch: dropped.branch,
+          stream: dropped.stream,
+          seqFrom: dropped.seqFrom,
+        });
+      }
+      return;
+    }
+    this.drain(key);
+  }
+
+  /** Retries what waits; asks for a replay where a gap outlived the reorder timeout. */
+  tick(): void {
+    const now = this.now();
+    for (const key of this.buffer.keys()) {
+      const through = this.drain(key);
+      const since = this.buffer.waitedSince(key);
+      const head = this.buffer.peek(key);
+      if (since === undefined || head === undefined || through === undefined) continue;
+      if (now - since < this.options.reorderTimeoutMs) continue;
+      this.counters.replays++;
+      this.options.log.info("gap not filled: asking the branch to replay", {
+        code: "HQ.REPLAY_REQUESTED",
+        branch: head.branch,
+        stream: head.stream,
+        through,
+        waitingFrom: head.seqFrom,
+      });
+      this.options.sendAck(head.branch, {
+        v: PROTOCOL_VERSION,
+        stream: head.stream as UpStream,
+        through,
+        replay: true,
+      });
+      this.buffer.restartClock(key, now);
+    }
+  }
+
+  get waiting(): { streams: number; records: number } {
+    return this.buffer.size;
+  }
+
+  /** Applies waiting envelopes of `key` while they fit; returns the hwm where it stopped. */
+  private drain(key: string): number | undefined {
+    let through: number | undefined;
+    for (let head = this.buffer.peek(key); head !== undefined; head = this.buffer.peek(key)) {
+      const result = this.apply(head);
+      if (result === undefined) return undefined;
+      through = result.through;
+      if (result.kind === "gap") break;
+      this.buffer.shift(key, this.now());
+    }
+    return through;
+  }
+
+  /** One transaction; after its commit, the ack. undefined: the commit failed (nothing acked). */
+  private apply(envelope: Envelope): ApplyResult | undefined {
+    let result: ApplyResult;
+    try {
+      result = this.options.store.apply(envelope, this.now);
+    } catch (error) {
+      this.counters.commitFailures++;
+      const reason = toStorageError("hq.db", error);
+      this.options.log.error("commit failed: envelope not acknowledged (the branch resends it)", {
+        code: "HQ.COMMIT_FAILED",
+        branch: envelope.branch,
+        stream: envelope.stream,
+        seqFrom: envelope.seqFrom,
+        seqTo: envelope.seqTo,
+        error: reason instanceof Error ? reason : String(reason),
+      });
+      return undefined;
+    }
+    if (result.kind === "gap") return result;
+    this.counters.duplicates += result.duplicates;
+    if (result.kind === "applied") this.counters.applied += result.applied;
+    this.options.sendAck(envelope.branch, {
+      v: PROTOCOL_VERSION,
+      stream: envelope.stream as UpStream,
+      through: result.through,
+    });
+    return result;
+  }
+}

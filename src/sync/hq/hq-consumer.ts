@@ -1,0 +1,184 @@
+import { readFileSync } from "node:fs";
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import type { Logger } from "../../log/logger.ts";
+import { hqPresenceSchema, presenceSchema, topics } from "../protocol.ts";
+import { Applier } from "./applier.ts";
+import { fullJitter } from "./backoff.ts";
+import type { HqConfig } from "./hq-config.ts";
+import type { HqStore } from "./hq-store.ts";
+
+const UP = /^branchbox\/v1\/([^/]+)\/up\/([^/]+)$/;
+const STATE = /^branchbox\/v1\/([^/]+)\/state$/;
+
+export interface HqConsumer {
+  readonly applier: Applier;
+  connected(): boolean;
+  readonly reconnects: number;
+  /** Says HQ is offline (other live consumers say otherwise at once), then disconnects. */
+  stop(): Promise<void>;
+}
+
+export interface HqConsumerOptions {
+  readonly config: HqConfig;
+  readonly store: HqStore;
+  readonly log: Logger;
+  readonly now?: () => number;
+  /** Reconnect backoff: base and cap, ms. */
+  readonly backoff?: { baseMs: number; capMs: number };
+  readonly keepaliveSeconds?: number;
+}
+
+/**
+ * The headquarters consumer: one MQTT 5 connection with a clean session, so while it is down the
+ * broker gives its share of the up streams to the other consumers (or drops it when none is
+ * left: the branch resends whatever HQ has not acknowledged). PUBACK for an up message is sent
+ * after the envelope is committed, found duplicate, dropped as bad, or held for a gap.
+ *
+ * HQ presence with several consumers: each publishes the retained `{online:true}` on connect with
+ * the Last Will `{online:false}`, and each watches the topic — when a consumer dies its Will says
+ * offline, and any consumer still alive puts `{online:true}` back at once. Offline stays only when
+ * the last one is gone. (The retained message has no room for a consumer id; a branch may see a
+ * moment of "offline", which only pauses its backlog drain.)
+ */
+export function startHqConsumer(options: HqConsumerOptions): HqConsumer {
+  const { config, store, log } = options;
+  const now = options.now ?? Date.now;
+  const backoff = options.backoff ?? { baseMs: 500, capMs: 30_000 };
+  const applier = new Applier({
+    store,
+    log,
+    now,
+    reorderTimeoutMs: config.hq.reorder_timeout_ms,
+    sendAck: (branch, ack) => {
+      if (!client.connected) return; // cumulative: the next one, or the branch's resend, covers it
+      client.publish(topics.ack(branch), JSON.stringify(ack), { qos: 1 }, (error) => {
+        if (error) log.warn("ack not published", { code: "HQ.ACK_FAILED", branch, error });
+      });
+    },
+  });
+  const clientId = `${config.hq.client_id}-${Buffer.from(crypto.getRandomValues(new Uint8Array(4))).toString("hex")}`;
+  const online = (value: boolean) => JSON.stringify({ online: value });
+  const file = (path: string) => (path === "" ? undefined : readFileSync(path));
+  const connectOptions: IClientOptions = {
+    protocolVersion: 5,
+    clientId,
+    clean: true,
+    reconnectPeriod: 0,
+    connectTimeout: 10_000,
+    keepalive: options.keepaliveSeconds ?? 30,
+    properties: { sessionExpiryInterval: 0 },
+    will: { topic: topics.hqState, payload: Buffer.from(online(false)), qos: 1, retain: true },
+    ...(config.mqtt.username !== "" ? { username: config.mqtt.username } : {}),
+    ...(config.mqtt.password !== "" ? { password: config.mqtt.password } : {}),
+    ...(config.mqtt.ca !== "" ? { ca: file(config.mqtt.ca) } : {}),
+    ...(config.mqtt.cert !== "" ? { cert: file(config.mqtt.cert) } : {}),
+    ...(config.mqtt.key !== "" ? { key: file(config.mqtt.key) } : {}),
+  };
+
+  let stopping = false;
+  let attempt = 0;
+  let reconnects = 0;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  const client: MqttClient = mqtt.connect(config.mqtt.url, connectOptions);
+
+  const sayOnline = () => client.publish(topics.hqState, online(true), { qos: 1, retain: true });
+
+  client.on("connect", () => {
+    attempt = 0;
+    log.info("connected to the broker", { clientId });
+    client.subscribe([topics.hqSubscription, "branchbox/v1/+/state"], { qos: 1 }, (error) => {
+      if (error) log.error("subscribe failed", { code: "HQ.SUBSCRIBE_FAILED", error });
+      else sayOnline();
+    });
+  });
+  client.on("close", () => {
+    if (stopping || retry !== undefined) return;
+    const delay = fullJitter(attempt++, backoff.baseMs, backoff.capMs);
+    log.warn("broker connection closed; reconnecting", { code: "HQ.MQTT_DISCONNECTED", delayMs: delay });
+    retry = setTimeout(() => {
+      retry = undefined;
+      if (stopping) return;
+      reconnects++;
+      client.reconnect();
+    }, delay);
+  });
+  client.on("error", (error) => log.warn("broker error", { code: "HQ.MQTT_ERROR", error }));
+
+  // Replaces mqtt.js's no-op: the PUBACK (QoS 1) goes out when `done` is called.
+  client.handleMessage = (packet, done) => {
+    try {
+      route(packet.topic, packet.payload);
+    } catch (error) {
+      log.error("message handling failed", { code: "HQ.HANDLER_FAILED", topic: packet.topic, error });
+    }
+    done();
+  };
+
+  function route(topic: string, payload: Buffer | string): void {
+    const text = payload.toString();
+    const up = UP.exec(topic);
+    if (up !== null) {
+      applier.receive(up[1] as string, up[2] as string, parseJson(text));
+      return;
+    }
+    if (text === "") return; // a retained message being cleared
+    if (topic === topics.hqState) {
+      const hq = hqPresenceSchema.safeParse(parseJson(text));
+      // Another consumer's Last Will (or clean stop): while this one lives, HQ is online.
+      if (hq.success && !hq.data.online && !stopping && client.connected) sayOnline();
+      return;
+    }
+    const state = STATE.exec(topic);
+    if (state === null) return;
+    const branch = state[1] as string;
+    const presence = presenceSchema.safeParse(parseJson(text));
+    if (!presence.success) {
+      log.warn("bad presence message", { code: "HQ.BAD_PRESENCE", branch });
+      return;
+    }
+    if (store.presence(branch, presence.data, now()) === "stale")
+      log.info("stale presence ignored", { code: "HQ.STALE_PRESENCE", branch, epoch: presence.data.epoch });
+  }
+
+  const pollMs = Math.min(100, Math.max(10, Math.floor(config.hq.reorder_timeout_ms / 20)));
+  const ticker = setInterval(() => {
+    try {
+      applier.tick();
+    } catch (error) {
+      log.error("reorder tick failed", { code: "HQ.HANDLER_FAILED", error });
+    }
+  }, pollMs);
+
+  return {
+    applier,
+    connected: () => client.connected,
+    get reconnects() {
+      return reconnects;
+    },
+    async stop() {
+      stopping = true;
+      clearInterval(ticker);
+      if (retry !== undefined) clearTimeout(retry);
+      if (client.connected) {
+        await new Promise<void>((resolve) =>
+          client.publish(topics.hqState, online(false), { qos: 1, retain: true }, () => resolve()),
+        );
+      }
+      // mqtt.js's end() waits for every QoS 1 message in flight, and after a reconnect one it
+      // replays from its store may never be acknowledged: wait a little, then close regardless
+      // (the Will says the same as the message above).
+      const deadline = Date.now() + 1000;
+      while (Object.keys(client.outgoing).length > 0 && client.connected && Date.now() < deadline)
+        await Bun.sleep(20);
+      await client.endAsync(Object.keys(client.outgoing).length > 0);
+    },
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}

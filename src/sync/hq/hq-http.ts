@@ -1,0 +1,75 @@
+import { Hono, type MiddlewareHandler } from "hono";
+import { z } from "zod";
+import { sameSecret } from "../../http/auth.ts";
+import type { HqStore } from "./hq-store.ts";
+
+export interface HqStatus {
+  readonly mqtt: "connected" | "disconnected";
+  readonly counters: Record<string, number>;
+  readonly waiting: { streams: number; records: number };
+}
+
+const recordsQuery = z.object({
+  branch: z.string().min(1),
+  stream: z.string().min(1),
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+function bearer(token: string): MiddlewareHandler {
+  return async (c, next) => {
+    const header = c.req.header("authorization") ?? "";
+    const given = /^bearer (.+)$/i.exec(header)?.[1];
+    if (given !== undefined && sameSecret(given, token)) return next();
+    return c.json(
+      { error: { code: "AUTH.UNAUTHORIZED", message: "send Authorization: Bearer <hq.token>" } },
+      401,
+    );
+  };
+}
+
+/**
+ * HQ's HTTP API. `/healthz` is open (status only, 503 while the broker is out of reach);
+ * `/api/v1/*` wants `Authorization: Bearer <hq.token>`.
+ *
+ * - `GET /api/v1/branches`: every branch HQ knows, with presence, backlog, last record and per
+ *   stream the acknowledged high-water mark and duplicates; plus this consumer's counters.
+ * - `GET /api/v1/records?branch=&stream=&after=0&limit=100`: records with seq > after, in seq
+ *   order as applied, `data` parsed; `next` is the `after` for the following page (null: done).
+ */
+export function hqHttpApp(deps: { store: HqStore; token: string; status: () => HqStatus }): Hono {
+  const app = new Hono();
+  app.get("/healthz", (c) => {
+    const status = deps.status();
+    const ok = status.mqtt === "connected";
+    return c.json(
+      { status: ok ? "ok" : "degraded", mqtt: status.mqtt, forwardQueue: deps.store.forwardDepth() },
+      ok ? 200 : 503,
+    );
+  });
+  app.use("/api/*", bearer(deps.token));
+  app.get("/api/v1/branches", (c) => {
+    const status = deps.status();
+    return c.json({
+      branches: deps.store.branches(),
+      consumer: { mqtt: status.mqtt, ...status.counters, waiting: status.waiting },
+    });
+  });
+  app.get("/api/v1/records", (c) => {
+    const query = recordsQuery.safeParse(c.req.query());
+    if (!query.success) {
+      const problems = query.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+      return c.json({ error: { code: "HQ.BAD_QUERY", message: problems.join("; ") } }, 400);
+    }
+    const { branch, stream, after, limit } = query.data;
+    const records = deps.store.records(branch, stream, after, limit);
+    return c.json({
+      branch,
+      stream,
+      records,
+      next: records.length === limit ? (records.at(-1)?.seq ?? null) : null,
+    });
+  });
+  app.notFound((c) => c.json({ error: { code: "HTTP.NOT_FOUND", message: "no such route" } }, 404));
+  return app;
+}

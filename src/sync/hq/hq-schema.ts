@@ -1,0 +1,118 @@
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { withStorageErrors } from "../../store/db.ts";
+
+export const HQ_DB_FILE = "hq.db";
+
+/**
+ * The headquarters store: one SQLite file, `{hq.storage_dir}/hq.db`, WAL, synchronous=FULL.
+ * Several consumers on one host may share it; every write is one `BEGIN IMMEDIATE` transaction,
+ * so they take turns and each reads the high-water mark inside its own transaction.
+ *
+ * ```
+ * records        one row per applied record; PRIMARY KEY (branch, stream, seq) is the UNIQUE key
+ *                that makes a record count once however often it arrives, on whichever consumer.
+ *   branch, stream, seq   who sent it, which up stream, its seq (1, 2, 3 … without holes)
+ *   id, ts, type, data    the record as sent (data: JSON text); ts = branch commit time, ms
+ *   epoch, historical     from the envelope that carried it
+ *   applied_at            HQ commit time, ms
+ * streams        one row per (branch, stream)
+ *   hwm                   high-water mark: every seq <= hwm is in `records`, none above it
+ *   duplicates            records that arrived again after they were applied (seq <= hwm)
+ *   last_record_ts        ts of the newest applied record; last_applied_at: when, at HQ
+ * branches       presence, from the retained `branchbox/v1/{branch}/state`
+ *   online, epoch         the newest epoch wins; a Last Will of an older epoch is ignored
+ *   version, backlog      from the newest birth message; state_at: when HQ saw it
+ * forward_queue  records waiting to be POSTed to hq.forward_url, written in the commit that
+ *                applies them; a row goes only after the endpoint answered 2xx
+ *   branch, stream, seq   points at `records`; UNIQUE, so a record is queued once
+ *   attempts, next_at, last_error   retry state (exponential backoff with jitter)
+ * schema_migrations      applied migrations of this file
+ * ```
+ */
+const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: "records, streams, branches, forward queue",
+    sql: `
+      CREATE TABLE records (
+        branch TEXT NOT NULL,
+        stream TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        id TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        data TEXT NOT NULL,
+        epoch INTEGER NOT NULL,
+        historical INTEGER NOT NULL,
+        applied_at INTEGER NOT NULL,
+        PRIMARY KEY (branch, stream, seq)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE streams (
+        branch TEXT NOT NULL,
+        stream TEXT NOT NULL,
+        hwm INTEGER NOT NULL,
+        duplicates INTEGER NOT NULL DEFAULT 0,
+        last_record_ts INTEGER,
+        last_applied_at INTEGER,
+        PRIMARY KEY (branch, stream)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE branches (
+        branch TEXT PRIMARY KEY,
+        online INTEGER NOT NULL,
+        epoch INTEGER NOT NULL,
+        version TEXT,
+        backlog INTEGER,
+        state_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE forward_queue (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        branch TEXT NOT NULL,
+        stream TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at INTEGER NOT NULL,
+        last_error TEXT,
+        UNIQUE (branch, stream, seq)
+      ) STRICT;
+    `,
+  },
+];
+
+/** Opens (creating if needed) hq.db under `dir` and applies pending migrations. */
+export function openHqDatabase(dir: string): Database {
+  const path = join(dir, HQ_DB_FILE);
+  return withStorageErrors(path, () => {
+    mkdirSync(dir, { recursive: true });
+    const db = new Database(path, { create: true, strict: true });
+    db.run("PRAGMA journal_mode = WAL");
+    db.run("PRAGMA synchronous = FULL");
+    db.run("PRAGMA busy_timeout = 5000");
+    migrateHq(db);
+    return db;
+  });
+}
+
+function migrateHq(db: Database): void {
+  db.run(
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+  );
+  // IMMEDIATE: two consumers starting at once must not both apply the same migration.
+  db.transaction(() => {
+    const current =
+      db.query<{ v: number | null }, []>("SELECT max(version) AS v FROM schema_migrations").get()?.v ?? 0;
+    for (const m of MIGRATIONS) {
+      if (m.version <= current) continue;
+      db.run(m.sql);
+      db.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [
+        m.version,
+        m.name,
+        Date.now(),
+      ]);
+    }
+  }).immediate();
+}
