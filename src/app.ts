@@ -81,7 +81,16 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     });
     sync.start();
   }
-  const deps: HttpDeps = { config, roster, calls, pbx, log: options.log, now, version: VERSION };
+  const deps: HttpDeps = {
+    config,
+    roster,
+    calls,
+    pbx,
+    sync: () => sync?.status() ?? null,
+    log: options.log,
+    now,
+    version: VERSION,
+  };
   const app = createHttpApp(deps, { kiosk: kioskRoutes(deps), admin: adminRoutes(deps) });
   return {
     config,

@@ -7,6 +7,7 @@ import { errorBody, statusOf } from "./api/errors.ts";
 import { apiRoutes } from "./api/routes.ts";
 import { adminAuth } from "./auth.ts";
 import type { HttpDeps } from "./deps.ts";
+import { metricsRoutes } from "./metrics.ts";
 
 export interface PageRoutes {
   /** The kiosk, mounted at "/". */
@@ -44,6 +45,8 @@ export function createHttpApp(deps: HttpDeps, pages: PageRoutes = {}): Hono {
 
   app.get("/healthz", (c) => c.json({ status: "ok", version: deps.version }));
   app.use("/api/v1/*", adminAuth(deps.config.http.admin_token));
+  app.use("/metrics", adminAuth(deps.config.http.admin_token));
+  app.route("/metrics", metricsRoutes(deps));
   app.route("/api/v1", apiRoutes(deps));
   if (pages.admin !== undefined) {
     app.use("/admin", adminAuth(deps.config.http.admin_token, { realm: "branchbox admin" }));

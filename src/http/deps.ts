@@ -2,6 +2,7 @@ import type { Config } from "../config/schema.ts";
 import type { Logger } from "../log/logger.ts";
 import type { CallsPort, PbxView } from "../service/calls-port.ts";
 import type { RosterPort } from "../service/roster-port.ts";
+import type { RelayStatus } from "../sync/relay/index.ts";
 
 /** What every route module gets from the composition root. */
 export interface HttpDeps {
@@ -10,6 +11,8 @@ export interface HttpDeps {
   readonly calls: CallsPort;
   /** The PBX links and the call pipeline's counters. */
   readonly pbx: () => PbxView;
+  /** The link to headquarters; null when sync is off ([mqtt] url empty). */
+  readonly sync: () => RelayStatus | null;
   readonly log: Logger;
   /** Milliseconds since the epoch; tests pass a fake. */
   readonly now: () => number;

@@ -183,6 +183,25 @@ export const en: Messages = {
   ruleDedicated: "dedicated extension",
   ruleDeskCheckin: "checked in at the desk",
   ruleUnmapped: "unmapped",
+  adminSyncTitle: "Headquarters",
+  adminSyncOff:
+    "No link to headquarters ([mqtt] url is empty): everything is kept here and goes once it is set.",
+  adminSyncLink: (state: string, hqOnline: boolean): string =>
+    state === "connected"
+      ? hqOnline
+        ? "connected"
+        : "broker connected, headquarters not answering — records wait"
+      : state === "backoff"
+        ? "broker unreachable, retrying"
+        : state === "connecting"
+          ? "connecting"
+          : "stopped",
+  adminSyncEpoch: (epoch: number, reconnects: number): string => `epoch ${epoch}, ${reconnects} reconnects`,
+  adminSyncStream: "Stream",
+  adminSyncBacklog: "Awaiting ack",
+  adminSyncAcked: "Acked through seq",
+  adminSyncProgress: "Sending",
+  adminSyncDone: "all sent",
   adminPbxTitle: "PBX",
   adminPbxNone: "No PBX connected: shifts work, calls are not seen. Add a [pbx.ami] section to the config.",
   adminPbxSource: "Source",

@@ -194,6 +194,26 @@ export const ru = {
   ruleDedicated: "личный номер",
   ruleDeskCheckin: "смена на месте",
   ruleUnmapped: "не назначен",
+  adminSyncTitle: "Центральный офис",
+  adminSyncOff:
+    "Связь с центральным офисом не настроена ([mqtt] url пуст): всё хранится здесь и уйдёт, когда её настроят.",
+  adminSyncLink: (state: string, hqOnline: boolean): string =>
+    state === "connected"
+      ? hqOnline
+        ? "на связи"
+        : "брокер на связи, центральный офис не отвечает — записи ждут"
+      : state === "backoff"
+        ? "нет связи с брокером, повтор"
+        : state === "connecting"
+          ? "подключение"
+          : "остановлено",
+  adminSyncEpoch: (epoch: number, reconnects: number): string =>
+    `эпоха ${epoch}, переподключений ${reconnects}`,
+  adminSyncStream: "Поток",
+  adminSyncBacklog: "Ждут подтверждения",
+  adminSyncAcked: "Подтверждено до №",
+  adminSyncProgress: "Отправка",
+  adminSyncDone: "всё отправлено",
   adminPbxTitle: "АТС",
   adminPbxNone:
     "АТС не подключена: смены работают, звонки не видны. Добавьте раздел [pbx.ami] в конфигурацию.",

@@ -74,3 +74,39 @@ test("roster facts and call records reach headquarters in seq order, and leave t
   expect(hq.invalid).toEqual([]);
   expect(hq.duplicates("demo", "roster") + hq.duplicates("demo", "calls")).toBe(0);
 }, 30_000);
+
+test("visibility: /admin and /metrics show the backlog while HQ is away, a progress bar, then all sent", async () => {
+  broker = await startMosquitto();
+  hq = await startTestHq(broker.url, { online: false });
+  box = await makeTestBox({ config: { mqtt: { url: broker.url } } });
+  for (const employeeId of ["anna", "olga", "irina"]) {
+    await box.api("/api/v1/roster/check-in", {
+      method: "POST",
+      body: JSON.stringify({ employeeId, deskId: "front" }),
+    });
+  }
+  await eventually("the relay connects", () => box?.deps.sync()?.state === "connected");
+  const metrics = await (await box.api("/metrics")).text();
+  expect(metrics).toContain('branchbox_sync_backlog{stream="roster"} 3');
+  expect(metrics).toContain("branchbox_sync_connected 1");
+  expect(metrics).toContain("branchbox_sync_hq_online 0");
+  expect(metrics).toMatch(/^# TYPE branchbox_sync_reconnects_total counter$/m);
+  expect((await box.app.request("/metrics")).status).toBe(401);
+  const away = await (await box.api("/admin?lang=en")).text();
+  expect(away).toContain("headquarters not answering");
+  expect(away).toMatch(/<progress[^>]*max="3"[^>]*value="0"/);
+
+  await hq.setOnline(true);
+  await hq.waitApplied("demo", "roster", 3);
+  await eventually("the backlog drains", () => box?.deps.sync()?.streams.roster.backlog === 0);
+  const done = await (await box.api("/admin?lang=en")).text();
+  expect(done).not.toContain("<progress");
+  expect(done).toContain("all sent");
+  expect(await (await box.api("/metrics")).text()).toContain('branchbox_sync_acked_seq{stream="roster"} 3');
+}, 30_000);
+
+test("without [mqtt] the admin page says sync is off and /metrics says so too", async () => {
+  box = await makeTestBox();
+  expect(await (await box.api("/admin")).text()).toContain('data-testid="sync-off"');
+  expect(await (await box.api("/metrics")).text()).toContain("branchbox_sync_enabled 0");
+});

@@ -2,10 +2,17 @@ import type { Owner, OwnerRule, RosterChange } from "../../domain/roster/types.t
 import type { Messages } from "../../i18n/index.ts";
 import type { PbxView } from "../../service/calls-port.ts";
 import type { AuditEntry } from "../../service/roster-port.ts";
+import type { RelayStatus } from "../../sync/relay/index.ts";
 import { formatDateTime, formatTime } from "../kiosk/branch-time.ts";
 
 /** A fact entered this long after it happened is shown with its recording time (a correction). */
 const LATE_ENTRY_MS = 60_000;
+
+/** The relay's status and, per stream, the largest backlog since it was last empty (for the bar). */
+export interface SyncView {
+  readonly status: RelayStatus;
+  readonly peaks: Readonly<Record<string, number>>;
+}
 
 export interface AdminPageProps {
   readonly t: Messages;
@@ -15,6 +22,7 @@ export interface AdminPageProps {
   readonly changes: readonly RosterChange[];
   readonly audit: readonly AuditEntry[];
   readonly pbx: PbxView;
+  readonly sync: SyncView | null;
   readonly nameOf: (employeeId: string | null) => string | null;
   readonly deskNameOf: (deskId: string | null) => string | null;
 }
@@ -74,6 +82,7 @@ export function AdminPage(props: AdminPageProps) {
           {t.adminCallsLink}
         </a>
       </nav>
+      <SyncSection sync={props.sync} t={t} timezone={tz} />
       <PbxSection pbx={props.pbx} t={t} timezone={tz} />
       <section>
         <h1>{t.adminTitle}</h1>
@@ -224,6 +233,61 @@ function PbxSection({ pbx, t, timezone }: { pbx: PbxView; t: Messages; timezone:
         {t.adminPbxPipeline(p.received, p.duplicates, p.rejected, p.recorded)}
         {p.lastRejection === null ? "" : ` ${t.adminPbxLastRejection}: ${p.lastRejection}`}
       </p>
+    </section>
+  );
+}
+
+function SyncSection({ sync, t, timezone }: { sync: SyncView | null; t: Messages; timezone: string }) {
+  if (sync === null) {
+    return (
+      <section data-testid="sync">
+        <h2>{t.adminSyncTitle}</h2>
+        <p class="muted" data-testid="sync-off">
+          {t.adminSyncOff}
+        </p>
+      </section>
+    );
+  }
+  const s = sync.status;
+  return (
+    <section data-testid="sync">
+      <h2>{t.adminSyncTitle}</h2>
+      <p data-testid="sync-link" class={s.state === "connected" && s.hqOnline ? "ok" : "warn"}>
+        {t.adminSyncLink(s.state, s.hqOnline)} · {t.adminSince} {formatDateTime(s.since, timezone)} ·{" "}
+        {t.adminSyncEpoch(s.epoch, s.reconnects)}
+        {s.lastError === null ? "" : ` · ${s.lastError}`}
+      </p>
+      <table class="dense">
+        <thead>
+          <tr>
+            <th>{t.adminSyncStream}</th>
+            <th>{t.adminSyncBacklog}</th>
+            <th>{t.adminSyncAcked}</th>
+            <th>{t.adminSyncProgress}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {Object.entries(s.streams).map(([stream, st]) => {
+            const peak = Math.max(sync.peaks[stream] ?? 0, st.backlog);
+            return (
+              <tr data-testid={`sync-${stream}`}>
+                <td>{stream}</td>
+                <td class="num">{st.backlog}</td>
+                <td class="num">{st.ackedThrough}</td>
+                <td>
+                  {st.backlog === 0 ? (
+                    t.adminSyncDone
+                  ) : (
+                    <progress max={peak} value={peak - st.backlog} data-testid={`sync-${stream}-progress`}>
+                      {peak - st.backlog}/{peak}
+                    </progress>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
     </section>
   );
 }

@@ -4,7 +4,7 @@ import type { HttpDeps } from "../deps.ts";
 import { startOfDay } from "../kiosk/branch-time.ts";
 import { type LangEnv, language } from "../kiosk/lang.ts";
 import { Layout } from "../kiosk/layout.tsx";
-import { AdminPage } from "./admin-page.tsx";
+import { AdminPage, type SyncView } from "./admin-page.tsx";
 import { callsCsv } from "./calls-csv.ts";
 import { callQuery, parseCallsFilter } from "./calls-filter.ts";
 import { CallsPage } from "./calls-page.tsx";
@@ -47,6 +47,7 @@ export function adminRoutes(deps: HttpDeps): Hono {
           changes={roster.changesBetween(startOfDay(now, tz), now + 1)}
           audit={roster.audit(AUDIT_ROWS)}
           pbx={deps.pbx()}
+          sync={syncView(deps)}
           nameOf={(id) => (id === null ? null : (names.get(id) ?? id))}
           deskNameOf={(id) => (id === null ? null : (desks.get(id) ?? id))}
         />
@@ -109,4 +110,16 @@ export function adminRoutes(deps: HttpDeps): Hono {
   });
 
   return app as unknown as Hono;
+}
+
+/** The largest backlog per stream since it was last empty: what a draining bar measures against. */
+const peaks: Record<string, number> = {};
+
+function syncView(deps: HttpDeps): SyncView | null {
+  const status = deps.sync();
+  if (status === null) return null;
+  for (const [stream, s] of Object.entries(status.streams)) {
+    peaks[stream] = s.backlog === 0 ? 0 : Math.max(peaks[stream] ?? 0, s.backlog);
+  }
+  return { status, peaks: { ...peaks } };
 }

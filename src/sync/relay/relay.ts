@@ -208,11 +208,13 @@ export function createRelay(options: RelayOptions): Relay {
     pump();
   };
 
+  // The backlog is counted in the outbox itself: a cursor learns of new rows only when it sends,
+  // and while HQ is offline (when branch IT looks) it sends nothing.
   const streamStatus = (stream: UpStream): StreamStatus => {
     const cursor = cursors?.get(stream);
     if (cursor !== undefined)
       return {
-        backlog: cursor.backlog,
+        backlog: outbox.backlog()[stream] ?? 0,
         ackedThrough: cursor.ackedThrough,
         sentThrough: cursor.sentThrough,
         inflight: cursor.inflight,

@@ -1,0 +1,98 @@
+import { Hono } from "hono";
+import type { HttpDeps } from "./deps.ts";
+
+type Sample = readonly [labels: Record<string, string>, value: number];
+
+/** One metric in the Prometheus text format (0.0.4). */
+function metric(name: string, type: "gauge" | "counter", help: string, samples: readonly Sample[]): string {
+  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`];
+  for (const [labels, value] of samples) {
+    const text = Object.entries(labels)
+      .map(([k, v]) => `${k}="${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`)
+      .join(",");
+    lines.push(`${name}${text === "" ? "" : `{${text}}`} ${value}`);
+  }
+  return lines.join("\n");
+}
+
+/**
+ * `GET /metrics` for Prometheus (scrape with the admin token as a bearer token): the sync
+ * backlog and progress per stream, the links to headquarters and to the PBX, and what the call
+ * pipeline received, dropped and recorded.
+ */
+export function metricsRoutes(deps: HttpDeps): Hono {
+  const app = new Hono();
+  app.get("/", (c) => {
+    const sync = deps.sync();
+    const pbx = deps.pbx();
+    const streams = sync === null ? [] : Object.entries(sync.streams);
+    const body = [
+      metric("branchbox_build_info", "gauge", "The running version.", [[{ version: deps.version }, 1]]),
+      metric("branchbox_sync_enabled", "gauge", "1 when [mqtt] url is set.", [[{}, sync === null ? 0 : 1]]),
+      metric("branchbox_sync_connected", "gauge", "1 while connected to the headquarters broker.", [
+        [{}, sync?.state === "connected" ? 1 : 0],
+      ]),
+      metric("branchbox_sync_hq_online", "gauge", "1 while headquarters says it is online.", [
+        [{}, sync?.hqOnline ? 1 : 0],
+      ]),
+      metric("branchbox_sync_epoch", "gauge", "The sync epoch (grows on every connect).", [
+        [{}, sync?.epoch ?? 0],
+      ]),
+      metric("branchbox_sync_reconnects_total", "counter", "Connects to the broker after the first.", [
+        [{}, sync?.reconnects ?? 0],
+      ]),
+      metric("branchbox_sync_bad_acks_total", "counter", "Acks from headquarters refused as malformed.", [
+        [{}, sync?.badAcks ?? 0],
+      ]),
+      metric(
+        "branchbox_sync_backlog",
+        "gauge",
+        "Records waiting for headquarters' ack, per stream.",
+        streams.map(([stream, s]) => [{ stream }, s.backlog]),
+      ),
+      metric(
+        "branchbox_sync_inflight",
+        "gauge",
+        "Envelopes published and not yet acknowledged by the broker, per stream.",
+        streams.map(([stream, s]) => [{ stream }, s.inflight]),
+      ),
+      metric(
+        "branchbox_sync_acked_seq",
+        "gauge",
+        "The highest seq headquarters has acknowledged, per stream.",
+        streams.map(([stream, s]) => [{ stream }, s.ackedThrough]),
+      ),
+      metric(
+        "branchbox_pbx_connected",
+        "gauge",
+        "1 while the PBX source is connected.",
+        pbx.sources.map(({ name, status }) => [{ source: name }, status.state === "connected" ? 1 : 0]),
+      ),
+      metric(
+        "branchbox_pbx_bad_frames_total",
+        "counter",
+        "Frames from the PBX that could not be read.",
+        pbx.sources.map(({ name, status }) => [{ source: name }, status.badFrames]),
+      ),
+      metric("branchbox_calls_events_received_total", "counter", "PBX events delivered to the journal.", [
+        [{}, pbx.pipeline.received],
+      ]),
+      metric("branchbox_calls_events_duplicate_total", "counter", "PBX events already in the journal.", [
+        [{}, pbx.pipeline.duplicates],
+      ]),
+      metric(
+        "branchbox_calls_events_rejected_total",
+        "counter",
+        "PBX events refused (invalid, illegal move).",
+        [[{}, pbx.pipeline.rejected]],
+      ),
+      metric("branchbox_calls_recorded_total", "counter", "Call records written.", [
+        [{}, pbx.pipeline.recorded],
+      ]),
+    ];
+    return c.text(`${body.join("\n")}\n`, 200, {
+      "content-type": "text/plain; version=0.0.4; charset=utf-8",
+    });
+  });
+  return app;
+}
