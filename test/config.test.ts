@@ -76,3 +76,10 @@ describe("configuration", () => {
     }
   });
 });
+
+test('the branch id "hq" is refused: the sync protocol keeps it for headquarters\' presence', () => {
+  expect(() => loadConfig({ file: EXAMPLE, env: { BRANCHBOX_BRANCH_ID: "hq" } })).toThrow(
+    /branch.id.*reserves for headquarters/,
+  );
+  expect(loadConfig({ file: EXAMPLE, env: { BRANCHBOX_BRANCH_ID: "hq-2" } }).branch.id).toBe("hq-2");
+});

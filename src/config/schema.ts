@@ -29,7 +29,11 @@ const desk = z.object({
 export const configSchema = z
   .object({
     branch: z.object({
-      id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "lower-case letters, digits, - or _ (e.g. msk-01)"),
+      id: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "lower-case letters, digits, - or _ (e.g. msk-01)")
+        // `branchbox/v1/hq/state` is headquarters' presence: a branch called "hq" would speak for it.
+        .refine((id) => id !== "hq", 'any id but "hq", which the sync protocol reserves for headquarters'),
       name: z.string().min(1).max(120),
       timezone: timezone.default("Europe/Moscow"),
     }),

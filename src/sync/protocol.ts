@@ -18,7 +18,11 @@ export const DOWN_STREAMS = ["staff", "clients", "settings", "commands"] as cons
 export type UpStream = (typeof UP_STREAMS)[number];
 export type DownStream = (typeof DOWN_STREAMS)[number];
 
-const branchId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/);
+/** A branch id; "hq" is reserved: `branchbox/v1/hq/state` is headquarters' own presence topic. */
+const branchId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/)
+  .refine((id) => id !== "hq", 'the branch id "hq" is reserved');
 /** A 64-bit counter per (branch, stream) that never repeats; JSON carries it as a number (< 2^53). */
 const seq = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 
