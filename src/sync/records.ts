@@ -1,0 +1,160 @@
+import { z } from "zod";
+import type { CallRecord } from "../domain/call/call-types.ts";
+import type { RosterFact } from "../domain/roster/types.ts";
+import { envelopeSchema, recordSchema, type UpStream } from "./protocol.ts";
+
+/**
+ * The `data` of each up record type, as zod schemas: what headquarters receives, and the source of
+ * the JSON Schemas in docs/schemas/ (scripts/gen-schemas.ts). The domain keeps its plain
+ * TypeScript types; the checks at the bottom of this file stop the build when a type and its
+ * schema drift apart, and test/docs/record-schemas.test.ts parses records the box really wrote.
+ *
+ * Instants are integers, ms since the Unix epoch (the call API's ISO strings are an HTTP-edge
+ * choice; the wire carries the record as the box stores it).
+ */
+
+const instant = z.number().int().min(0);
+const nullableInstant = instant.nullable();
+
+const party = z.strictObject({
+  number: z.string().nullable().meta({ description: "As the PBX shows it (E.164 when the trunk gives it)." }),
+  extension: z.string().nullable().meta({ description: "The branch extension, when the party is one." }),
+});
+
+const ownerRule = z.enum(["dedicated", "desk-checkin", "unmapped"]);
+const attributionRule = z.enum([...ownerRule.options, "fallback", "responsible"]).meta({
+  description:
+    "How the owner was decided: the roster (dedicated extension, desk check-in, unmapped = nobody), the fallback employee (R1.1) or the client's responsible (R1.2).",
+});
+
+const leg = z.strictObject({
+  id: z.string(),
+  extension: z.string(),
+  state: z.enum(["queued", "ringing", "answered", "ended"]),
+  ending: z
+    .enum(["completed", "transferred", "missed", "busy", "failed", "voicemail", "cancelled"])
+    .nullable(),
+  ringingAt: nullableInstant.meta({
+    description: "When the handset began ringing; for the placing leg, when it began calling.",
+  }),
+  answeredAt: nullableInstant,
+  endedAt: nullableInstant,
+  endCause: z.enum(["normal", "busy", "no-answer", "cancelled", "answered-elsewhere", "failed"]).nullable(),
+  transferredFrom: z
+    .string()
+    .nullable()
+    .meta({ description: "The id of the leg that transferred the call here." }),
+  placedCall: z.boolean().meta({ description: "The first leg of an outbound or internal call." }),
+  employeeId: z.string().nullable(),
+  rule: attributionRule,
+  reason: z.string().meta({ description: "Why this owner, in one English sentence." }),
+  decidedAt: nullableInstant.meta({
+    description: "The instant ownership was decided at: answer time, or ring time for a leg never answered.",
+  }),
+});
+
+/** `call.record` on the `calls` stream: a finished call, attributed. Sent again, same id, when it changes. */
+export const callRecordDataSchema = z
+  .strictObject({
+    id: z.string().min(1),
+    source: z.string().meta({ description: 'The PBX source instance, e.g. "ami:pbx.branch.local".' }),
+    direction: z.enum(["inbound", "outbound", "internal"]),
+    from: party,
+    to: party,
+    did: z.string().nullable().meta({ description: "The company number dialled, for an inbound call." }),
+    startedAt: instant,
+    answeredAt: nullableInstant,
+    endedAt: nullableInstant,
+    outcome: z.enum(["answered", "missed", "voicemail", "busy", "failed"]),
+    legs: z.array(leg),
+    owner: z.strictObject({ employeeId: z.string().nullable(), rule: attributionRule, reason: z.string() }),
+    pops: z
+      .array(
+        z.strictObject({
+          employeeId: z.string(),
+          reason: z.enum(["answered", "answered-unmapped", "missed"]),
+          rule: z.enum(["R3.1", "R3.2", "R3.3"]),
+        }),
+      )
+      .meta({ description: "Who got a call card on the branch's screens, and by which rule." }),
+    recordingUrl: z.string().nullable(),
+    partOf: z.string().nullable().meta({
+      description:
+        "R1.3: the id of the call this part was split off from (a transfer between mapped and unmapped).",
+    }),
+  })
+  .meta({
+    title: "call.record data",
+    description: "A finished call with its legs and owner (stream `calls`).",
+  });
+
+/** `roster.fact` on the `roster` stream: one immutable fact of the shift roster. */
+export const rosterFactDataSchema = z
+  .strictObject({
+    seq: z
+      .number()
+      .int()
+      .min(1)
+      .meta({ description: "The branch's order of recording (the record id is `fact-{seq}`)." }),
+    kind: z.enum([
+      "check-in",
+      "check-out",
+      "handover",
+      "break-start",
+      "break-end",
+      "closed-elsewhere",
+      "crm-login",
+    ]),
+    employeeId: z.string(),
+    deskId: z.string().nullable().meta({ description: "Set for check-in and handover." }),
+    at: instant.meta({ description: "When it happened; a correction may be hours in the past." }),
+    recordedAt: instant,
+    source: z.enum(["kiosk", "api", "manager", "hq"]),
+    actorId: z.string().nullable().meta({ description: "The manager who entered a correction." }),
+  })
+  .meta({
+    title: "roster.fact data",
+    description:
+      "A fact of the shift roster (stream `roster`). Facts are never edited: a correction is a new fact.",
+  });
+
+/** Every up record type with a schema: its stream and the schema of its `data`. */
+export const UP_RECORD_TYPES = {
+  "roster.fact": { stream: "roster", data: rosterFactDataSchema },
+  "call.record": { stream: "calls", data: callRecordDataSchema },
+} as const satisfies Record<string, { stream: UpStream; data: z.ZodType }>;
+
+/**
+ * The envelope of one stream with each record's `data` checked by its `type`: a whole message in
+ * one schema, for integrators. Without the envelope's cross-field rules (seqFrom, seqTo,
+ * consecutive seqs): parse with `envelopeSchema` as well.
+ */
+export function typedEnvelopeSchema(stream: string, types: Readonly<Record<string, z.ZodType>>) {
+  const variants = Object.entries(types).map(([type, data]) =>
+    recordSchema.extend({ type: z.literal(type), data }),
+  );
+  const [first, ...rest] = variants;
+  if (first === undefined) throw new Error(`no record types for stream ${stream}`);
+  const record = rest.length === 0 ? first : z.discriminatedUnion("type", [first, ...rest]);
+  return z.strictObject({
+    ...envelopeSchema.shape,
+    stream: z.literal(stream),
+    records: z.array(record).min(1).max(10_000),
+  });
+}
+
+// Drift guards: each line fails to compile when a domain type and its schema disagree in a field's
+// presence, optionality or type (readonly aside: the wire has no readonly).
+type Writable<T> = T extends readonly (infer U)[]
+  ? Writable<U>[]
+  : T extends object
+    ? { -readonly [K in keyof T]: Writable<T[K]> }
+    : T;
+type Same<A, B> = [Writable<A>] extends [Writable<B>]
+  ? [Writable<B>] extends [Writable<A>]
+    ? true
+    : false
+  : false;
+type Expect<T extends true> = T;
+export type CallRecordSchemaMatchesType = Expect<Same<CallRecord, z.output<typeof callRecordDataSchema>>>;
+export type RosterFactSchemaMatchesType = Expect<Same<RosterFact, z.output<typeof rosterFactDataSchema>>>;
