@@ -14,6 +14,7 @@ import { RosterService } from "./service/roster-service.ts";
 import { importStaff, type StaffEntry } from "./service/staff-import.ts";
 import { openDatabase } from "./store/db.ts";
 import { staffStore } from "./store/staff-store.ts";
+import { createInbound } from "./sync/inbound/index.ts";
 import { createRelay, type Relay } from "./sync/relay/index.ts";
 import { VERSION } from "./version.ts";
 
@@ -45,9 +46,20 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
   if (options.seedStaff !== undefined && staff.list().length === 0)
     await importStaff(staff, options.seedStaff, now());
   const roster = new RosterService(db, config, options.log);
+  // ── HQ down streams (sync inbound): staff, client directory, settings, commands ──
+  let wakeRelay = () => {};
+  const inbound = createInbound({
+    db,
+    branch: config.branch.id,
+    log: options.log.child({ part: "sync" }),
+    now,
+    onStaffChanged: () => roster.reloadStaff(),
+    onReplies: () => wakeRelay(),
+  });
+  // ── end HQ down streams ──
   const calls = new CallPipeline(db, {
     roster,
-    settings: () => attributionSettings(config, roster.employees(now())),
+    settings: () => attributionSettings(config, roster.employees(now()), inbound),
     log: options.log.child({ part: "calls" }),
     now,
   });
@@ -72,7 +84,10 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
           log: options.log.child({ part: "sync" }),
           now,
           version: VERSION,
+          inbound,
         });
+  if (sync !== null) wakeRelay = () => sync.wake();
+  inbound.start();
   if (sync !== null) {
     // Live records leave at once: wake the relay after every commit that put rows in the outbox.
     roster.subscribe(() => sync.wake());
@@ -104,6 +119,7 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     close: async () => {
       await Promise.all(sources.map((source) => source.stop()));
       await sync?.stop();
+      await inbound.stop();
       calls.stop();
       db.close();
     },

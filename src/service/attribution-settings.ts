@@ -1,20 +1,38 @@
 import type { Config } from "../config/schema.ts";
 import type { AttributionSettings } from "../domain/attribution/attribute.ts";
+import type { ClientDirectory, HqSettings } from "../sync/inbound/index.ts";
 import type { EmployeeView } from "./roster-port.ts";
 
+/** What headquarters has sent down: its settings (null before the first) and its client directory. */
+export interface HqAttributionSource {
+  settings(): HqSettings | null;
+  readonly directory: ClientDirectory;
+}
+
 /**
- * The attribution settings from the config's [calls] section and the staff list: managers are
- * the staff with a manager role. (Headquarters' settings stream replaces the config later.)
+ * The attribution settings: HQ's `settings` stream where it set a key (null there means "off"),
+ * else the config's [calls] section; managers are the staff with a manager role; the client's
+ * responsible comes from HQ's client directory, when it names someone on the staff.
  */
-export function attributionSettings(config: Config, staff: readonly EmployeeView[]): AttributionSettings {
+export function attributionSettings(
+  config: Config,
+  staff: readonly EmployeeView[],
+  hq?: HqAttributionSource,
+): AttributionSettings {
   const known = new Set(staff.map((s) => s.id));
-  const pick = (id: string) => (id !== "" && known.has(id) ? id : null);
+  const pick = (id: string | null) => (id !== null && id !== "" && known.has(id) ? id : null);
+  const fromHq = hq?.settings() ?? {};
   return {
-    fallbackEmployeeId: pick(config.calls.fallback_employee),
-    seniorManagerId: pick(config.calls.senior_manager),
+    fallbackEmployeeId: pick(
+      fromHq.fallbackEmployeeId !== undefined ? fromHq.fallbackEmployeeId : config.calls.fallback_employee,
+    ),
+    seniorManagerId: pick(
+      fromHq.seniorManagerId !== undefined ? fromHq.seniorManagerId : config.calls.senior_manager,
+    ),
     managerIds: staff.filter((s) => s.role === "manager" || s.role === "senior_manager").map((s) => s.id),
-    assignResponsibleForMissedGroupCalls: config.calls.assign_responsible_for_missed_group_calls,
-    // The client directory comes from headquarters (the sync issue); until then nobody is known.
-    responsibleFor: () => null,
+    assignResponsibleForMissedGroupCalls:
+      fromHq.assignResponsibleForMissedGroupCalls ?? config.calls.assign_responsible_for_missed_group_calls,
+    responsibleFor: (clientNumber) =>
+      pick(hq?.directory.byNumber(clientNumber)?.responsibleEmployeeId ?? null),
   };
 }

@@ -111,6 +111,53 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE sync_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
     `,
   },
+  {
+    version: 4,
+    name: "inbox from headquarters: staff, client directory, settings, commands",
+    sql: `
+      -- One row per applied down record; dedupe is by inbox_hwm (seq <= through is a duplicate).
+      CREATE TABLE inbox (
+        stream TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        UNIQUE (stream, seq)
+      ) STRICT;
+      CREATE INDEX inbox_received ON inbox (received_at);
+
+      CREATE TABLE inbox_hwm (
+        stream TEXT PRIMARY KEY,
+        through INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+
+      -- HQ's client directory, keyed by E.164 number; its version is in hq_state.
+      CREATE TABLE client_directory (
+        number TEXT PRIMARY KEY,
+        client_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        responsible_employee_id TEXT,
+        open_order INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+
+      -- Small documents from HQ: 'settings' (JSON), 'clients.version'.
+      CREATE TABLE hq_state (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL) STRICT;
+
+      -- Each command once: the row is the dedupe and the at-most-once guard (running is never re-run).
+      CREATE TABLE commands (
+        command_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        args TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'done', 'failed', 'expired', 'unsupported')),
+        received_at INTEGER NOT NULL,
+        finished_at INTEGER,
+        reason TEXT
+      ) STRICT;
+      CREATE INDEX commands_open ON commands (state, received_at) WHERE state IN ('pending', 'running');
+    `,
+  },
 ];
 
 export function schemaVersion(db: Database): number {

@@ -9,6 +9,8 @@ export interface StaffStore {
   list(): StaffRow[];
   get(id: string): StaffRow | null;
   upsert(rows: readonly StaffRow[], now: number): { added: number; updated: number };
+  /** Removes an employee (and their PIN lockout); false when unknown. Roster facts stay: they are history. */
+  remove(id: string): boolean;
 }
 
 interface Row {
@@ -35,6 +37,8 @@ export function staffStore(db: Database): StaffStore {
      ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role, extension = excluded.extension,
        pin_hash = excluded.pin_hash, updated_at = excluded.updated_at`,
   );
+  const removeOne = db.query("DELETE FROM staff WHERE id = ?");
+  const removeAttempts = db.query("DELETE FROM pin_attempts WHERE employee_id = ?");
   return {
     list: () => all.all().map(toStaff),
     get: (id) => {
@@ -49,6 +53,11 @@ export function staffStore(db: Database): StaffStore {
           upsertOne.run({ ...row, now });
         }
         return { added, updated: rows.length - added };
+      })(),
+    remove: (id) =>
+      db.transaction(() => {
+        removeAttempts.run(id);
+        return removeOne.run(id).changes === 1;
       })(),
   };
 }

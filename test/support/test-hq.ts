@@ -24,6 +24,8 @@ export type TestHq = {
   setOnline(online: boolean): Promise<void>;
   sendAck(branch: string, payload: unknown): Promise<void>;
   sendRaw(branch: string, payload: string): Promise<void>;
+  /** Publishes on `branchbox/v1/{branch}/down/{stream}` at QoS 1: an envelope, or a raw string as it is. */
+  sendDown(branch: string, stream: string, envelope: Envelope | string): Promise<void>;
   /** Resolves when `count` records of `branch/stream` are applied, or rejects after `timeoutMs`. */
   waitApplied(branch: string, stream: string, count: number, timeoutMs?: number): Promise<void>;
   /** Re-connects after a broker restart (a clean start: subscribes again and republishes its state). */
@@ -128,6 +130,10 @@ export async function startTestHq(url: string, options: TestHqOptions = {}): Pro
     },
     async sendRaw(branch, payload) {
       await client.publishAsync(topics.ack(branch), payload, { qos: 1 });
+    },
+    async sendDown(branch, stream, envelope) {
+      const payload = typeof envelope === "string" ? envelope : JSON.stringify(envelope);
+      await client.publishAsync(topics.down(branch, stream), payload, { qos: 1 });
     },
     async waitApplied(branch, stream, count, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;

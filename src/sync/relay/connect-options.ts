@@ -7,11 +7,15 @@ import type { MqttSection, RelayTuning } from "./relay-types.ts";
  * mqtt.js options for one connection attempt. Choices, and why:
  * - `reconnectPeriod: 0`: the relay reconnects by itself (full-jitter backoff, a new epoch and a
  *   new Last Will each time); mqtt.js's fixed period would reconnect every box in lockstep.
- * - `clean: true` (MQTT 5 clean start, session expiry 0): nothing the relay needs lives in the
- *   broker's session. Unacknowledged records are re-read from SQLite after every connect, and a
- *   persistent session would only add a second, unordered replay (the broker's queued acks and
- *   mqtt.js's in-memory outgoing store) on top of it. HQ's acks are cumulative, so an ack missed
- *   while offline is replaced by the next one HQ sends for the re-sent records.
+ * - `clean: true` (MQTT 5 clean start, session expiry 0) for the up streams alone: nothing the
+ *   relay needs lives in the broker's session. Unacknowledged records are re-read from SQLite after
+ *   every connect, and a persistent session would only add a second, unordered replay on top of
+ *   it. HQ's acks are cumulative, so an ack missed while offline is replaced by the next one.
+ * - with down streams (`persistentSession`): `clean: false` and a session expiry, because the
+ *   down direction has no other replay: the broker queues what HQ sends while the box is away and
+ *   delivers again a message the box did not PUBACK (it died before its commit). A new mqtt.js
+ *   client per connect keeps its in-memory outgoing store empty, so the up direction still
+ *   replays only from SQLite; acks the broker queued meanwhile are cumulative and harmless.
  * - one client id per branch (`branchbox-{branch}`): a second box with the same id takes the
  *   session over, which the broker logs, rather than both sending under one name unnoticed.
  * - TLS files are read on every attempt, so a renewed certificate is picked up without a restart.
@@ -21,16 +25,17 @@ export function connectOptions(
   branch: string,
   epoch: number,
   tuning: RelayTuning,
+  persistentSession = false,
 ): IClientOptions {
   const options: IClientOptions = {
     protocolVersion: 5,
     clientId: `branchbox-${branch}`,
-    clean: true,
+    clean: !persistentSession,
     reconnectPeriod: 0,
     connectTimeout: tuning.connectTimeoutMs,
     keepalive: tuning.keepaliveSec,
     queueQoSZero: false,
-    properties: { sessionExpiryInterval: 0 },
+    properties: { sessionExpiryInterval: persistentSession ? tuning.sessionExpirySec : 0 },
     will: {
       topic: topics.state(branch),
       payload: Buffer.from(JSON.stringify({ online: false, epoch })),

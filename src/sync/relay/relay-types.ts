@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import type { Config } from "../../config/schema.ts";
 import type { Logger } from "../../log/logger.ts";
+import type { DownHandler } from "../inbound/inbound-types.ts";
 import type { UpStream } from "../protocol.ts";
 
 export type MqttSection = Config["mqtt"];
@@ -17,6 +18,13 @@ export type RelayOptions = {
   /** For the backoff's jitter (tests pass a fixed one). */
   readonly random?: () => number;
   readonly tuning?: Partial<RelayTuning>;
+  /**
+   * HQ's down streams (staff, clients, settings, commands) go here, each message PUBACKed only
+   * after `handle` returned (committed, or bad input). With it the relay keeps a persistent MQTT
+   * session (`sessionExpirySec`), so what HQ sends while the box is away, or a message the box
+   * died on before its commit, is delivered again by the broker.
+   */
+  readonly inbound?: DownHandler;
 };
 
 /** Knobs with defaults; the tests shorten the timers. */
@@ -41,6 +49,8 @@ export type RelayTuning = {
   healthyAfterMs: number;
   keepaliveSec: number;
   connectTimeoutMs: number;
+  /** With `inbound`: how long the broker keeps the box's session (and queues down messages) while it is away. */
+  sessionExpirySec: number;
 };
 
 export const DEFAULT_TUNING: RelayTuning = {
@@ -56,6 +66,7 @@ export const DEFAULT_TUNING: RelayTuning = {
   healthyAfterMs: 10_000,
   keepaliveSec: 30,
   connectTimeoutMs: 10_000,
+  sessionExpirySec: 7 * 24 * 60 * 60,
 };
 
 export type RelayState = "disabled" | "stopped" | "connecting" | "connected" | "backoff";

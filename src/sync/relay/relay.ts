@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from "mqtt";
 import { outboxStore } from "../../store/outbox-store.ts";
-import { topics, UP_STREAMS, type UpStream } from "../protocol.ts";
+import { DOWN_STREAMS, type DownStream, topics, UP_STREAMS, type UpStream } from "../protocol.ts";
 import { createBackoff } from "./backoff.ts";
 import { connectOptions, safeUrl } from "./connect-options.ts";
 import { parseAck, parseHqOnline } from "./inbound.ts";
@@ -20,10 +20,19 @@ import { StreamCursor } from "./stream-cursor.ts";
  *   stopped ─start()─► connecting ─CONNACK─► connected ─close─► backoff ─timer─► connecting …
  *   (empty url: disabled)      └──error/close──► backoff
  *
- * In `connected`: subscribe to our ack topic and the HQ state, publish the retained birth, then
- * pump envelopes per stream while HQ is online, window by window, on wake(), on every PUBACK and
- * on the poll timer.
+ * In `connected`: subscribe to our ack topic and the HQ state (and, with `inbound`, our down
+ * streams), publish the retained birth, then pump envelopes per stream while HQ is online, window
+ * by window, on wake(), on every PUBACK and on the poll timer.
+ *
+ * Down messages are handed to `inbound` from mqtt.js's `customHandleAcks` hook, which sends the
+ * PUBACK only when we call back: after the inbox's commit (reason 0), or for bad input with
+ * reason 0x99 "payload format invalid" (redelivery would not fix it). When the store failed we
+ * call back with an error: no PUBACK, and the broker delivers the message again on the next
+ * connect of our persistent session.
  */
+/** MQTT 5 PUBACK reason 0x99: the message was received and will not be processed. */
+const PAYLOAD_FORMAT_INVALID = 0x99;
+
 export function createRelay(options: RelayOptions): Relay {
   const { branch, config, now } = options;
   const tuning = { ...DEFAULT_TUNING, ...options.tuning };
@@ -34,6 +43,9 @@ export function createRelay(options: RelayOptions): Relay {
     options.random ?? Math.random,
   );
   const ackTopic = topics.ack(branch);
+  const inbound = options.inbound;
+  const downTopics = new Map<string, DownStream>(DOWN_STREAMS.map((s) => [topics.down(branch, s), s]));
+  const subscriptions = [ackTopic, topics.hqState, ...(inbound === undefined ? [] : downTopics.keys())];
 
   let state: RelayState = config.url === "" ? "disabled" : "stopped";
   let since = now();
@@ -64,7 +76,10 @@ export function createRelay(options: RelayOptions): Relay {
     setState("connecting");
     let c: MqttClient;
     try {
-      c = mqtt.connect(config.url, connectOptions(config, branch, epoch, tuning));
+      c = mqtt.connect(config.url, {
+        ...connectOptions(config, branch, epoch, tuning, inbound !== undefined),
+        customHandleAcks: (topic, message, _packet, done) => done(onDownMessage(topic, message)),
+      });
     } catch (error) {
       lastError = String(error);
       log.error("cannot connect to the HQ broker", { code: "SYNC.CONNECT_FAILED", error: lastError });
@@ -104,7 +119,7 @@ export function createRelay(options: RelayOptions): Relay {
     setState("connected");
     const backlog = [...cursors.values()].reduce((n, cursor) => n + cursor.backlog, 0);
     log.info("HQ broker link up", { url: safeUrl(config.url), epoch, backlog });
-    c.subscribe([ackTopic, topics.hqState], { qos: 1 }, (error, granted) => {
+    c.subscribe(subscriptions, { qos: 1 }, (error, granted) => {
       if (gen !== generation) return;
       const refused = (granted ?? []).filter((g) => g.qos > 2).map((g) => g.topic);
       if (error || refused.length > 0) {
@@ -150,6 +165,15 @@ export function createRelay(options: RelayOptions): Relay {
       log.info("HQ asked for a replay", { stream: cursor.stream, from: parsed.value.through + 1 });
     }
     pump();
+  };
+
+  /** The PUBACK decision for one incoming QoS 1 message: a reason code, or an error (no PUBACK). */
+  const onDownMessage = (topic: string, message: Buffer): number | Error => {
+    const stream = downTopics.get(topic);
+    if (inbound === undefined || stream === undefined) return 0;
+    const outcome = inbound.handle(stream, message);
+    if (outcome.kind === "failed") return new Error(`down message not committed: ${outcome.reason}`);
+    return outcome.kind === "rejected" ? PAYLOAD_FORMAT_INVALID : 0;
   };
 
   const badAck = (reason: string) => {

@@ -1,0 +1,21 @@
+import type { Command } from "./down-records.ts";
+
+export type CommandResult = { ok: true } | { ok: false; reason: string };
+
+/**
+ * Where headquarters' commands are carried out (a PBX control port will implement click-to-call).
+ * ALWAYS: `supports` answers synchronously and does not change while the box runs; `run` is called
+ * at most once per commandId, only for a supported kind, only before `expiresAt`, and never inside
+ * a database transaction. A `run` that throws counts as `failed`. NEVER: retries by itself — a
+ * command that failed is answered `failed`, and HQ decides whether to send a new one.
+ */
+export interface CommandPort {
+  supports(kind: string): boolean;
+  run(command: Command): Promise<CommandResult>;
+}
+
+/** The box today: no PBX control port yet, every kind is answered `unsupported`. */
+export const noCommands: CommandPort = {
+  supports: () => false,
+  run: async () => ({ ok: false, reason: "no command port" }),
+};

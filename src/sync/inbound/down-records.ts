@@ -1,0 +1,114 @@
+import { z } from "zod";
+
+/**
+ * The records headquarters sends down, by stream: `record.type` names the shape of `record.data`.
+ * Every record of an envelope must match, or the whole envelope is rejected (nothing of it applied).
+ *
+ * - `staff`:    `staff.upsert` (one employee, whole), `staff.remove`
+ * - `clients`:  `clients.snapshot` (the whole directory, replaces), `clients.delta` (on top of version - 1)
+ * - `settings`: `settings.update` (HQ's attribution settings, whole: a key left out falls back to the config)
+ * - `commands`: `command.run` (runs at most once, never after `expiresAt`; answered on `up/replies`)
+ *
+ * Up, on `replies`: `command.reply` and `clients.resync` (the box asks for a snapshot).
+ */
+
+const employeeId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/);
+
+/**
+ * A PHC-format Argon2id hash (what Bun.password, libsodium and the argon2 packages write). PINs
+ * never travel in clear: HQ hashes them, the box verifies against the hash.
+ */
+export const ARGON2ID_HASH =
+  /^\$argon2id\$v=19\$m=\d{1,10},t=\d{1,10},p=\d{1,3}\$[A-Za-z0-9+/]{8,}\$[A-Za-z0-9+/]{16,}$/;
+
+export const staffUpsertSchema = z.strictObject({
+  id: employeeId,
+  name: z.string().trim().min(1).max(120),
+  role: z.enum(["reception", "manager", "senior_manager"]),
+  extension: z
+    .string()
+    .regex(/^[0-9*#+]{1,16}$/)
+    .nullish()
+    .transform((v) => v ?? null),
+  pinHash: z.string().regex(ARGON2ID_HASH, "an Argon2id hash ($argon2id$v=19$…)"),
+});
+
+export const staffRemoveSchema = z.strictObject({ id: employeeId });
+
+/** E.164: `+`, country code, subscriber number; 8 to 15 digits in all. */
+export const e164 = z.string().regex(/^\+[1-9]\d{7,14}$/, "an E.164 number, e.g. +79161234567");
+
+export const directoryClientSchema = z.strictObject({
+  number: e164,
+  clientId: z.string().min(1).max(200),
+  name: z.string().max(300),
+  responsibleEmployeeId: employeeId.nullish().transform((v) => v ?? null),
+  openOrder: z.boolean(),
+});
+
+const directoryVersion = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+export const clientsSnapshotSchema = z.strictObject({
+  version: directoryVersion,
+  clients: z.array(directoryClientSchema),
+});
+
+export const clientsDeltaSchema = z.strictObject({
+  version: directoryVersion,
+  upsert: z.array(directoryClientSchema).default([]),
+  remove: z.array(e164).default([]),
+});
+
+export const settingsUpdateSchema = z.strictObject({
+  fallbackEmployeeId: employeeId.nullable().optional(),
+  seniorManagerId: employeeId.nullable().optional(),
+  assignResponsibleForMissedGroupCalls: z.boolean().optional(),
+});
+
+export const commandSchema = z.strictObject({
+  commandId: z.string().min(1).max(200),
+  /** e.g. `click-to-call`; a kind the box cannot run is answered `unsupported`. */
+  kind: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/),
+  /** ms since the epoch (the box's clock): not run at or after this instant. */
+  expiresAt: z.number().int().min(0),
+  args: z.record(z.string(), z.unknown()).default({}),
+});
+
+export const DOWN_RECORD_SCHEMAS = {
+  staff: { "staff.upsert": staffUpsertSchema, "staff.remove": staffRemoveSchema },
+  clients: { "clients.snapshot": clientsSnapshotSchema, "clients.delta": clientsDeltaSchema },
+  settings: { "settings.update": settingsUpdateSchema },
+  commands: { "command.run": commandSchema },
+} as const;
+
+export const COMMAND_STATUSES = ["done", "failed", "expired", "unsupported"] as const;
+export type CommandStatus = (typeof COMMAND_STATUSES)[number];
+
+/** Up on `replies`, record id = commandId: the one and only answer to a command. */
+export const commandReplySchema = z.strictObject({
+  commandId: z.string(),
+  status: z.enum(COMMAND_STATUSES),
+  reason: z.string().optional(),
+});
+
+/** Up on `replies`: a delta did not follow the directory's version; send a snapshot. */
+export const clientsResyncSchema = z.strictObject({
+  haveVersion: z.number().int(),
+  gotVersion: z.number().int(),
+});
+
+export type StaffUpsert = z.infer<typeof staffUpsertSchema>;
+export type DirectoryClient = z.infer<typeof directoryClientSchema>;
+export type ClientsSnapshot = z.infer<typeof clientsSnapshotSchema>;
+export type ClientsDelta = z.infer<typeof clientsDeltaSchema>;
+export type HqSettings = z.infer<typeof settingsUpdateSchema>;
+export type Command = z.infer<typeof commandSchema>;
+export type CommandReply = z.infer<typeof commandReplySchema>;
+
+export type DownRecord =
+  | { type: "staff.upsert"; data: StaffUpsert }
+  | { type: "staff.remove"; data: { id: string } }
+  | { type: "clients.snapshot"; data: ClientsSnapshot }
+  | { type: "clients.delta"; data: ClientsDelta }
+  | { type: "settings.update"; data: HqSettings }
+  | { type: "command.run"; data: Command };

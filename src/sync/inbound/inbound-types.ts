@@ -1,0 +1,110 @@
+import type { Database } from "bun:sqlite";
+import type { Logger } from "../../log/logger.ts";
+import type { DownStream } from "../protocol.ts";
+import type { CommandPort } from "./command-port.ts";
+import type { DirectoryClient, HqSettings } from "./down-records.ts";
+
+/** Every way a down message can be turned away; each is a log `code` and a counter. */
+export const REJECT_CODES = [
+  "SYNC.DOWN_BAD_JSON",
+  "SYNC.DOWN_BAD_SCHEMA",
+  "SYNC.DOWN_WRONG_STREAM",
+  "SYNC.DOWN_WRONG_BRANCH",
+  "SYNC.DOWN_BAD_RECORD",
+  "SYNC.STAFF_CLEAR_PIN",
+] as const;
+export type RejectCode = (typeof REJECT_CODES)[number];
+
+/**
+ * What became of one down message:
+ * - `applied`: its new records are committed (with their inbox rows and the stream's mark);
+ * - `duplicate`: every record was at or below the mark: nothing to do;
+ * - `rejected`: bad input, nothing applied (redelivery would not fix it: PUBACK it anyway);
+ * - `failed`: the store failed (disk full, I/O): nothing applied, do NOT PUBACK, so a persistent
+ *   session delivers it again.
+ */
+export type DownOutcome =
+  | { kind: "applied"; applied: number; duplicates: number }
+  | { kind: "duplicate"; duplicates: number }
+  | { kind: "rejected"; code: RejectCode; reason: string }
+  | { kind: "failed"; reason: string };
+
+/**
+ * The relay's door into the inbox. ALWAYS synchronous: when `handle` returns, the message is
+ * committed or known to be bad or failed, so the relay may PUBACK at once (not on `failed`).
+ */
+export interface DownHandler {
+  handle(stream: DownStream, payload: Uint8Array): DownOutcome;
+}
+
+export type DownStreamStatus = {
+  /** The highest seq applied. */
+  readonly through: number;
+  /** Records applied since the box started. */
+  readonly applied: number;
+  readonly duplicates: number;
+  /** Envelopes that started past `through + 1` (applied anyway, see the inbox's doc). */
+  readonly gaps: number;
+};
+
+export type InboundStatus = {
+  readonly streams: Readonly<Record<DownStream, DownStreamStatus>>;
+  /** Down messages turned away since start, by code. */
+  readonly rejected: Readonly<Record<RejectCode, number>>;
+  readonly lastRejection: { readonly code: RejectCode; readonly reason: string; readonly at: number } | null;
+  /** Messages not committed because the store failed (not PUBACKed). */
+  readonly storeFailures: number;
+  readonly clients: {
+    readonly version: number;
+    readonly count: number;
+    /** A delta did not follow the version: deltas wait for the next snapshot. */
+    readonly stale: boolean;
+    readonly ignoredDeltas: number;
+  };
+  readonly commands: {
+    readonly pending: number;
+    readonly done: number;
+    readonly failed: number;
+    readonly expired: number;
+    readonly unsupported: number;
+    /** A commandId seen again (under a new seq): not run again. */
+    readonly duplicates: number;
+  };
+  /** HQ's settings in force over the config's [calls], or null before the first. */
+  readonly settings: HqSettings | null;
+};
+
+/** Headquarters' client directory as attribution and the call cards read it. */
+export interface ClientDirectory {
+  /** The client of a number as the PBX gave it (E.164, or a Russian 8…/7… trunk form); null if unknown. */
+  byNumber(number: string | null): DirectoryClient | null;
+}
+
+export type InboundChange = "staff" | "clients" | "settings" | "commands";
+
+export interface Inbound extends DownHandler {
+  readonly directory: ClientDirectory;
+  /** HQ's settings, or null before the first `settings.update`. */
+  settings(): HqSettings | null;
+  status(): InboundStatus;
+  /** Runs the commands left pending by the last run; prunes old inbox rows. */
+  start(): void;
+  /** Waits for a running command to finish. */
+  stop(): Promise<void>;
+  /** Called after each commit that changed something. */
+  subscribe(listener: (change: InboundChange) => void): () => void;
+}
+
+export type InboundOptions = {
+  readonly db: Database;
+  readonly branch: string;
+  readonly log: Logger;
+  readonly now: () => number;
+  readonly commands?: CommandPort;
+  /** After a staff change is committed (the roster reloads its staff). */
+  readonly onStaffChanged?: () => void;
+  /** After replies were put in the outbox (the relay sends them at once). */
+  readonly onReplies?: () => void;
+  /** Inbox rows and finished commands older than this are pruned (default 90 days). */
+  readonly keepMs?: number;
+};

@@ -1,0 +1,16 @@
+export { type CommandPort, type CommandResult, noCommands } from "./command-port.ts";
+export * from "./down-records.ts";
+export type {
+  ClientDirectory,
+  DownHandler,
+  DownOutcome,
+  DownStreamStatus,
+  Inbound,
+  InboundChange,
+  InboundOptions,
+  InboundStatus,
+  RejectCode,
+} from "./inbound-types.ts";
+export { REJECT_CODES } from "./inbound-types.ts";
+export { createInbound } from "./inbox.ts";
+export { toE164 } from "./phone-number.ts";
