@@ -14,6 +14,7 @@ import { RosterService } from "./service/roster-service.ts";
 import { importStaff, type StaffEntry } from "./service/staff-import.ts";
 import { openDatabase } from "./store/db.ts";
 import { staffStore } from "./store/staff-store.ts";
+import type { Inbound } from "./sync/inbound/inbound-types.ts";
 import { createInbound } from "./sync/inbound/index.ts";
 import { createRelay, type Relay } from "./sync/relay/index.ts";
 import { VERSION } from "./version.ts";
@@ -24,6 +25,8 @@ export interface Box {
   readonly roster: RosterService;
   readonly calls: CallPipeline;
   readonly sources: readonly PbxEventSource[];
+  /** What headquarters sends down (staff, clients, settings, commands). */
+  readonly inbound: Inbound;
   /** The relay to headquarters; null when [mqtt] url is empty. */
   readonly sync: Relay | null;
   readonly app: Hono;
@@ -60,6 +63,7 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
   const calls = new CallPipeline(db, {
     roster,
     settings: () => attributionSettings(config, roster.employees(now()), inbound),
+    clientName: (number) => inbound.directory.byNumber(number)?.name ?? null,
     log: options.log.child({ part: "calls" }),
     now,
   });
@@ -102,6 +106,7 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     calls,
     pbx,
     sync: () => sync?.status() ?? null,
+    inbound: () => inbound.status(),
     log: options.log,
     now,
     version: VERSION,
@@ -114,6 +119,7 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     calls,
     sources,
     sync,
+    inbound,
     app,
     deps,
     close: async () => {

@@ -2,6 +2,7 @@ import type { Config } from "../config/schema.ts";
 import type { Logger } from "../log/logger.ts";
 import type { CallsPort, PbxView } from "../service/calls-port.ts";
 import type { RosterPort } from "../service/roster-port.ts";
+import type { InboundStatus } from "../sync/inbound/inbound-types.ts";
 import type { RelayStatus } from "../sync/relay/index.ts";
 
 /** What every route module gets from the composition root. */
@@ -13,6 +14,8 @@ export interface HttpDeps {
   readonly pbx: () => PbxView;
   /** The link to headquarters; null when sync is off ([mqtt] url empty). */
   readonly sync: () => RelayStatus | null;
+  /** What headquarters sent down: per stream, rejections, the client directory, commands. */
+  readonly inbound: () => InboundStatus;
   readonly log: Logger;
   /** Milliseconds since the epoch; tests pass a fake. */
   readonly now: () => number;

@@ -26,6 +26,8 @@ export function metricsRoutes(deps: HttpDeps): Hono {
     const sync = deps.sync();
     const pbx = deps.pbx();
     const streams = sync === null ? [] : Object.entries(sync.streams);
+    const inbound = deps.inbound();
+    const down = Object.entries(inbound.streams);
     const body = [
       metric("branchbox_build_info", "gauge", "The running version.", [[{ version: deps.version }, 1]]),
       metric("branchbox_sync_enabled", "gauge", "1 when [mqtt] url is set.", [[{}, sync === null ? 0 : 1]]),
@@ -61,6 +63,54 @@ export function metricsRoutes(deps: HttpDeps): Hono {
         "gauge",
         "The highest seq headquarters has acknowledged, per stream.",
         streams.map(([stream, s]) => [{ stream }, s.ackedThrough]),
+      ),
+      metric(
+        "branchbox_sync_down_seq",
+        "gauge",
+        "The highest seq applied from headquarters, per down stream.",
+        down.map(([stream, s]) => [{ stream }, s.through]),
+      ),
+      metric(
+        "branchbox_sync_down_applied_total",
+        "counter",
+        "Records applied from headquarters, per down stream.",
+        down.map(([stream, s]) => [{ stream }, s.applied]),
+      ),
+      metric(
+        "branchbox_sync_down_duplicates_total",
+        "counter",
+        "Down records already applied (a replayed seq), per stream.",
+        down.map(([stream, s]) => [{ stream }, s.duplicates]),
+      ),
+      metric(
+        "branchbox_sync_down_rejected_total",
+        "counter",
+        "Down messages refused, by code.",
+        Object.entries(inbound.rejected).map(([code, n]) => [{ code }, n]),
+      ),
+      metric(
+        "branchbox_sync_down_store_failures_total",
+        "counter",
+        "Down messages not committed (not acknowledged).",
+        [[{}, inbound.storeFailures]],
+      ),
+      metric(
+        "branchbox_clients_directory_version",
+        "gauge",
+        "The client directory's version from headquarters.",
+        [[{}, inbound.clients.version]],
+      ),
+      metric("branchbox_clients_directory_stale", "gauge", "1 while deltas wait for a new snapshot.", [
+        [{}, inbound.clients.stale ? 1 : 0],
+      ]),
+      metric(
+        "branchbox_commands_total",
+        "counter",
+        "Commands from headquarters, by how they ended.",
+        (["done", "failed", "expired", "unsupported", "duplicates"] as const).map((k) => [
+          { outcome: k },
+          inbound.commands[k],
+        ]),
       ),
       metric(
         "branchbox_pbx_connected",

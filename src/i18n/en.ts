@@ -202,6 +202,12 @@ export const en: Messages = {
   adminSyncAcked: "Acked through seq",
   adminSyncProgress: "Sending",
   adminSyncDone: "all sent",
+  adminDownTitle: "From headquarters",
+  adminDownStream: (stream: string, through: number, applied: number): string =>
+    `${stream}: through seq ${through} (${applied} since start)`,
+  adminDownClients: (version: number, count: number, stale: boolean): string =>
+    `client directory: version ${version}, ${count} numbers${stale ? ", waiting for a full snapshot" : ""}`,
+  adminDownRejected: "Rejected",
   adminPbxTitle: "PBX",
   adminPbxNone: "No PBX connected: shifts work, calls are not seen. Add a [pbx.ami] section to the config.",
   adminPbxSource: "Source",

@@ -214,6 +214,12 @@ export const ru = {
   adminSyncAcked: "Подтверждено до №",
   adminSyncProgress: "Отправка",
   adminSyncDone: "всё отправлено",
+  adminDownTitle: "Из центрального офиса",
+  adminDownStream: (stream: string, through: number, applied: number): string =>
+    `${({ staff: "сотрудники", clients: "клиенты", settings: "настройки", commands: "команды" } as Record<string, string>)[stream] ?? stream}: до №${through} (с запуска ${applied})`,
+  adminDownClients: (version: number, count: number, stale: boolean): string =>
+    `справочник клиентов: версия ${version}, ${count} номеров${stale ? ", ждёт полной выгрузки" : ""}`,
+  adminDownRejected: "Отклонено",
   adminPbxTitle: "АТС",
   adminPbxNone:
     "АТС не подключена: смены работают, звонки не видны. Добавьте раздел [pbx.ami] в конфигурацию.",

@@ -22,6 +22,8 @@ const MISSED_CARD_MS = 30 * MINUTE;
 
 export interface CallPipelineOptions {
   readonly roster: OwnershipLookup;
+  /** The client's name from headquarters' directory, for the cards; null when unknown. */
+  readonly clientName?: (number: string | null) => string | null;
   /** Read at each attribution: staff and settings may change while the box runs. */
   readonly settings: () => AttributionSettings;
   readonly log: Logger;
@@ -141,7 +143,7 @@ export class CallPipeline implements CallsPort {
         state: card.state,
         direction: card.direction,
         number: card.clientNumber,
-        clientName: null,
+        clientName: this.options.clientName?.(card.clientNumber) ?? null,
         did: card.did,
         extension: card.extension,
         ownerEmployeeId: card.ownerEmployeeId,

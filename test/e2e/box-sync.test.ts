@@ -109,4 +109,8 @@ test("without [mqtt] the admin page says sync is off and /metrics says so too", 
   box = await makeTestBox();
   expect(await (await box.api("/admin")).text()).toContain('data-testid="sync-off"');
   expect(await (await box.api("/metrics")).text()).toContain("branchbox_sync_enabled 0");
+  const metrics = await (await box.api("/metrics")).text();
+  expect(metrics).toContain('branchbox_sync_down_seq{stream="staff"} 0');
+  expect(metrics).toContain("branchbox_clients_directory_version 0");
+  expect(await (await box.api("/admin")).text()).toContain('data-testid="down-summary"');
 });

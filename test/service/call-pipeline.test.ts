@@ -136,3 +136,33 @@ test("the journal keeps calls for its retention only, and forgets whole calls", 
   expect(journalCount(box)).toBe(2);
   expect(box.calls.list({ limit: 5 }).map((r) => r.id)).toEqual(["old"]); // the record stays
 });
+
+test("a caller known to headquarters' directory shows with their name on the card", async () => {
+  box = await makeTestBox({ clock: { now: () => T("10:00:03"), set() {}, advance() {} } });
+  const envelope = {
+    v: 1,
+    branch: "demo",
+    epoch: 1,
+    stream: "clients",
+    seqFrom: 1,
+    seqTo: 1,
+    historical: false,
+    records: [
+      {
+        id: "snap-1",
+        seq: 1,
+        ts: T("09:00:00"),
+        type: "clients.snapshot",
+        data: {
+          version: 1,
+          clients: [{ number: "+79161234567", clientId: "k-1", name: "ООО Ромашка", openOrder: false }],
+        },
+      },
+    ],
+  };
+  box.inbound.handle("clients", new TextEncoder().encode(JSON.stringify(envelope)));
+  await box.calls.deliver(inboundAnsweredAt101("c7", "10:00:00").slice(0, 2));
+  expect(box.calls.cards(T("10:00:03"))).toMatchObject([
+    { callId: "c7", number: "+79161234567", clientName: "ООО Ромашка" },
+  ]);
+});

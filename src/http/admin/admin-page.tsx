@@ -2,6 +2,7 @@ import type { Owner, OwnerRule, RosterChange } from "../../domain/roster/types.t
 import type { Messages } from "../../i18n/index.ts";
 import type { PbxView } from "../../service/calls-port.ts";
 import type { AuditEntry } from "../../service/roster-port.ts";
+import type { InboundStatus } from "../../sync/inbound/inbound-types.ts";
 import type { RelayStatus } from "../../sync/relay/index.ts";
 import { formatDateTime, formatTime } from "../kiosk/branch-time.ts";
 
@@ -23,6 +24,7 @@ export interface AdminPageProps {
   readonly audit: readonly AuditEntry[];
   readonly pbx: PbxView;
   readonly sync: SyncView | null;
+  readonly inbound: InboundStatus;
   readonly nameOf: (employeeId: string | null) => string | null;
   readonly deskNameOf: (deskId: string | null) => string | null;
 }
@@ -83,6 +85,7 @@ export function AdminPage(props: AdminPageProps) {
         </a>
       </nav>
       <SyncSection sync={props.sync} t={t} timezone={tz} />
+      <DownSection inbound={props.inbound} t={t} />
       <PbxSection pbx={props.pbx} t={t} timezone={tz} />
       <section>
         <h1>{t.adminTitle}</h1>
@@ -288,6 +291,28 @@ function SyncSection({ sync, t, timezone }: { sync: SyncView | null; t: Messages
           })}
         </tbody>
       </table>
+    </section>
+  );
+}
+
+function DownSection({ inbound, t }: { inbound: InboundStatus; t: Messages }) {
+  const rejected = Object.entries(inbound.rejected).filter(([, n]) => n > 0);
+  return (
+    <section data-testid="down">
+      <h2>{t.adminDownTitle}</h2>
+      <p class="muted" data-testid="down-summary">
+        {Object.entries(inbound.streams)
+          .map(([stream, s]) => t.adminDownStream(stream, s.through, s.applied))
+          .join(" · ")}
+        {" · "}
+        {t.adminDownClients(inbound.clients.version, inbound.clients.count, inbound.clients.stale)}
+      </p>
+      {rejected.length > 0 && (
+        <p class="warn" data-testid="down-rejected">
+          {t.adminDownRejected}: {rejected.map(([code, n]) => `${code} ×${n}`).join(", ")}
+          {inbound.lastRejection === null ? "" : ` — ${inbound.lastRejection.reason}`}
+        </p>
+      )}
     </section>
   );
 }

@@ -48,6 +48,7 @@ export function adminRoutes(deps: HttpDeps): Hono {
           audit={roster.audit(AUDIT_ROWS)}
           pbx={deps.pbx()}
           sync={syncView(deps)}
+          inbound={deps.inbound()}
           nameOf={(id) => (id === null ? null : (names.get(id) ?? id))}
           deskNameOf={(id) => (id === null ? null : (desks.get(id) ?? id))}
         />
