@@ -9,7 +9,13 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import {
+  clientsResyncSchema,
+  commandReplySchema,
+  DOWN_RECORD_SCHEMAS,
+} from "../src/sync/inbound/down-records.ts";
+import {
   ackSchema,
+  DOWN_STREAMS,
   envelopeSchema,
   hqPresenceSchema,
   PROTOCOL_VERSION,
@@ -87,6 +93,16 @@ function jsonSchema(
 const STREAMS: readonly { direction: "up" | "down"; stream: string; types: Record<string, z.ZodType> }[] = [
   { direction: "up", stream: "roster", types: { "roster.fact": UP_RECORD_TYPES["roster.fact"].data } },
   { direction: "up", stream: "calls", types: { "call.record": UP_RECORD_TYPES["call.record"].data } },
+  {
+    direction: "up",
+    stream: "replies",
+    types: { "command.reply": commandReplySchema, "clients.resync": clientsResyncSchema },
+  },
+  ...DOWN_STREAMS.map((stream) => ({
+    direction: "down" as const,
+    stream,
+    types: DOWN_RECORD_SCHEMAS[stream],
+  })),
 ];
 
 type Entry = {
