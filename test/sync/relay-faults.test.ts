@@ -164,7 +164,7 @@ test("per-branch credentials and the DESIGN ACL: the relay works within its topi
       "topic readwrite branchbox/#",
       "pattern write branchbox/v1/%u/up/#",
       "pattern read branchbox/v1/%u/down/#",
-      "pattern write branchbox/v1/%u/state",
+      "pattern readwrite branchbox/v1/%u/state",
       "pattern read branchbox/v1/hq/state",
     ].join("\n"),
   });

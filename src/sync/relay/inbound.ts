@@ -1,4 +1,4 @@
-import { type Ack, ackSchema, hqPresenceSchema } from "../protocol.ts";
+import { type Ack, ackSchema, hqPresenceSchema, type Presence, presenceSchema } from "../protocol.ts";
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -31,4 +31,12 @@ export function parseHqOnline(payload: Buffer): Parsed<boolean> {
   if (!json.ok) return json;
   const result = hqPresenceSchema.safeParse(json.value);
   return result.success ? { ok: true, value: result.data.online } : { ok: false, reason: "not an HQ state" };
+}
+
+/** The branch's own retained state (our birth, or an old connection's Last Will); null if unreadable or cleared. */
+export function parsePresence(payload: Buffer): Presence | null {
+  const json = parseJson(payload);
+  if (!json.ok) return null;
+  const result = presenceSchema.safeParse(json.value);
+  return result.success ? result.data : null;
 }

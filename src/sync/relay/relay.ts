@@ -3,7 +3,7 @@ import { outboxStore } from "../../store/outbox-store.ts";
 import { DOWN_STREAMS, type DownStream, topics, UP_STREAMS, type UpStream } from "../protocol.ts";
 import { createBackoff } from "./backoff.ts";
 import { connectOptions, safeUrl } from "./connect-options.ts";
-import { parseAck, parseHqOnline } from "./inbound.ts";
+import { parseAck, parseHqOnline, parsePresence } from "./inbound.ts";
 import {
   DEFAULT_TUNING,
   type Relay,
@@ -45,7 +45,13 @@ export function createRelay(options: RelayOptions): Relay {
   const ackTopic = topics.ack(branch);
   const inbound = options.inbound;
   const downTopics = new Map<string, DownStream>(DOWN_STREAMS.map((s) => [topics.down(branch, s), s]));
-  const subscriptions = [ackTopic, topics.hqState, ...(inbound === undefined ? [] : downTopics.keys())];
+  const stateTopic = topics.state(branch);
+  const subscriptions = [
+    ackTopic,
+    topics.hqState,
+    stateTopic,
+    ...(inbound === undefined ? [] : downTopics.keys()),
+  ];
 
   let state: RelayState = config.url === "" ? "disabled" : "stopped";
   let since = now();
@@ -130,14 +136,36 @@ export function createRelay(options: RelayOptions): Relay {
         });
       }
     });
+    publishBirth(c, gen, backlog);
+  };
+
+  const publishBirth = (c: MqttClient, gen: number, backlog: number) => {
     const birth = JSON.stringify({ online: true, epoch, version: options.version, backlog });
-    c.publish(topics.state(branch), birth, { qos: 1, retain: true }, (error) => {
+    c.publish(stateTopic, birth, { qos: 1, retain: true }, (error) => {
       if (error && gen === generation)
         log.warn("birth message not accepted", { code: "SYNC.BIRTH_FAILED", error: error.message });
     });
   };
 
   const onMessage = (topic: string, payload: Buffer) => {
+    if (topic === stateTopic) {
+      // An old connection's Last Will can land after this connection's birth and replace the
+      // retained state: while this link lives, "offline" there is wrong, so say "online" again.
+      const said = parsePresence(payload);
+      if (
+        state === "connected" &&
+        client !== undefined &&
+        (said === null || !said.online || said.epoch < epoch)
+      ) {
+        log.info("stale presence on our state topic: birth again", { code: "SYNC.STALE_WILL", epoch });
+        publishBirth(
+          client,
+          generation,
+          [...(cursors?.values() ?? [])].reduce((n, c) => n + c.backlog, 0),
+        );
+      }
+      return;
+    }
     if (topic === topics.hqState) {
       const parsed = parseHqOnline(payload);
       if (!parsed.ok) log.warn("unreadable HQ state", { code: "SYNC.BAD_HQ_STATE", reason: parsed.reason });
