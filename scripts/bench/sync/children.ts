@@ -1,0 +1,156 @@
+import { closeSync, openSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Subprocess } from "bun";
+
+/**
+ * Every process the benchmark starts, by PID, so that they all die with it: on a normal end, on an
+ * error and on Ctrl-C. A child speaks to the bench in JSON lines on stdout (`{"event": …}`); its
+ * stderr (and the product's log lines) go to a file in the run's temp dir, shown when it fails.
+ */
+
+export const ROOT = resolve(import.meta.dir, "../../..");
+
+export type Message = { readonly event: string } & Record<string, unknown>;
+
+export interface Child {
+  readonly pid: number;
+  readonly process: Subprocess;
+  /** The next message satisfying `match` (messages already received count), or an error after `timeoutMs`. */
+  next(match: (m: Message) => boolean, timeoutMs: number): Promise<Message>;
+  /** Takes every message of `event` received so far. */
+  take(event: string): Message[];
+  /** One command line on the child's stdin. */
+  send(command: string): void;
+  /** SIGTERM, then SIGKILL after `graceMs`; waits for the exit. */
+  stop(graceMs?: number): Promise<void>;
+  logTail(lines?: number): string;
+}
+
+export class Children {
+  private readonly running = new Set<Subprocess>();
+  private readonly pids = new Set<number>();
+
+  /** A PID started by someone else (the broker, from the test harness) to kill with the rest. */
+  adopt(pid: number): void {
+    if (pid > 0) this.pids.add(pid);
+  }
+
+  killAll(): void {
+    for (const child of this.running)
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    for (const pid of this.pids) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  /** `bun [bunArgs…] script args…` in the repo root; stdout is the message channel. */
+  spawn(name: string, argv: readonly string[], logPath: string, bunArgs: readonly string[] = []): Child {
+    const logFd = openSync(logPath, "w");
+    const child = Bun.spawn([process.execPath, ...bunArgs, ...argv], {
+      cwd: ROOT,
+      env: childEnv(),
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: logFd,
+    });
+    closeSync(logFd);
+    this.running.add(child);
+    const inbox: Message[] = [];
+    const otherLines: string[] = [];
+    const waiters = new Set<() => void>();
+    void child.exited.then(() => {
+      for (const wake of waiters) wake();
+    });
+    void (async () => {
+      const decoder = new TextDecoder();
+      let text = "";
+      for await (const chunk of child.stdout) {
+        text += decoder.decode(chunk, { stream: true });
+        for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n")) {
+          const line = text.slice(0, nl).trim();
+          text = text.slice(nl + 1);
+          if (!line.startsWith('{"event"')) {
+            otherLines.push(line); // a product log line
+            if (otherLines.length > 20) otherLines.shift();
+            continue;
+          }
+          inbox.push(JSON.parse(line) as Message);
+          for (const wake of waiters) wake();
+        }
+      }
+      for (const wake of waiters) wake();
+    })();
+    const logTail = (lines = 8) => {
+      let text = "";
+      try {
+        text = readFileSync(logPath, "utf8").trim();
+      } catch {
+        // nothing written
+      }
+      return [...text.split("\n"), ...otherLines]
+        .filter((l) => l !== "")
+        .slice(-lines)
+        .join("\n");
+    };
+    return {
+      pid: child.pid,
+      process: child,
+      next(match, timeoutMs) {
+        return new Promise((resolveNext, reject) => {
+          const deadline = setTimeout(() => settle(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+          const check = () => {
+            const index = inbox.findIndex(match);
+            if (index >= 0) return settle(null, inbox.splice(index, 1)[0]);
+            if (child.exitCode !== null || child.signalCode !== null)
+              settle(new Error(`exited (${child.exitCode ?? child.signalCode})`));
+          };
+          function settle(error: Error | null, message?: Message) {
+            clearTimeout(deadline);
+            waiters.delete(check);
+            if (error === null) resolveNext(message as Message);
+            else reject(new Error(`${name}: ${error.message}\n${logTail()}`));
+          }
+          waiters.add(check);
+          check();
+        });
+      },
+      take(event) {
+        const taken = inbox.filter((m) => m.event === event);
+        inbox.splice(0, inbox.length, ...inbox.filter((m) => m.event !== event));
+        return taken;
+      },
+      send(command) {
+        child.stdin.write(`${command}\n`);
+        child.stdin.flush();
+      },
+      async stop(graceMs = 5000) {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+        await child.exited;
+        clearTimeout(timer);
+      },
+      logTail,
+    };
+  }
+}
+
+/** The child's environment without BRANCHBOX_* overrides, so the temp config is all it reads. */
+export function childEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith("BRANCHBOX_") && v !== undefined) env[k] = v;
+  return env;
+}
+
+/** A child's resident set now and at its peak (VmRSS, VmHWM), MB; Linux /proc. */
+export function memoryOf(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (key: string) =>
+    Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN);
+  return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
+}
