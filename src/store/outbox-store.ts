@@ -19,7 +19,7 @@ export interface OutboxStore {
   pending(stream: UpStream, after: number, limit: number): SyncRecord[];
   /** HQ committed everything through `through`: forget it. Returns how many rows went. */
   ack(stream: UpStream, through: number): number;
-  /** Records waiting, per stream. */
+  /** Records waiting, per stream (streams with none are left out). */
   backlog(): Record<string, number>;
   /** The highest seq HQ has acknowledged, per stream. */
   ackedThrough(stream: UpStream): number;
@@ -44,8 +44,10 @@ export function outboxStore(db: Database): OutboxStore {
   const acked = db.query<{ acked_through: number }, [string]>(
     "SELECT acked_through FROM outbox_seq WHERE stream = ?",
   );
+  // Rows leave only through `ack`, so what waits is the last seq handed out minus the last acked:
+  // one row per stream to read, where counting the outbox itself took 0.4 s with a million queued.
   const counts = db.query<{ stream: string; n: number }, []>(
-    "SELECT stream, count(*) AS n FROM outbox GROUP BY stream",
+    "SELECT stream, last_seq - acked_through AS n FROM outbox_seq WHERE last_seq > acked_through",
   );
   const epoch = db.query<{ value: number }, []>(
     "INSERT INTO sync_state (key, value) VALUES ('epoch', 1) ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value",
