@@ -11,8 +11,9 @@ export const HQ_DB_FILE = "hq.db";
  * so they take turns and each reads the high-water mark inside its own transaction.
  *
  * ```
- * records        one row per applied record; PRIMARY KEY (branch, stream, seq) is the UNIQUE key
- *                that makes a record count once however often it arrives, on whichever consumer.
+ * records        one row per applied record; UNIQUE (branch, stream, seq) makes a record count
+ *                once however often it arrives, on whichever consumer. A rowid table, not
+ *                WITHOUT ROWID: rows of ~1 KB are over SQLite's ~1/20-of-a-page advice for it.
  *   branch, stream, seq   who sent it, which up stream, its seq (1, 2, 3 … without holes)
  *   id, ts, type, data    the record as sent (data: JSON text); ts = branch commit time, ms
  *   epoch, historical     from the envelope that carried it
@@ -47,8 +48,8 @@ const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
         epoch INTEGER NOT NULL,
         historical INTEGER NOT NULL,
         applied_at INTEGER NOT NULL,
-        PRIMARY KEY (branch, stream, seq)
-      ) STRICT, WITHOUT ROWID;
+        UNIQUE (branch, stream, seq)
+      ) STRICT;
 
       CREATE TABLE streams (
         branch TEXT NOT NULL,
