@@ -25,6 +25,13 @@ export interface ApplierCounters {
   commitFailures: number;
 }
 
+/** One message as it came from `branchbox/v1/{topicBranch}/up/{topicStream}`, JSON-parsed. */
+export interface UpMessage {
+  readonly topicBranch: string;
+  readonly topicStream: string;
+  readonly payload: unknown;
+}
+
 export interface ApplierOptions {
   readonly store: HqStore;
   /** Publishes `ack` on `branchbox/v1/{branch}/down/ack`. Called only after the commit it reports. */
@@ -64,30 +71,27 @@ export class Applier {
 
   /** One message from `branchbox/v1/{topicBranch}/up/{topicStream}`. */
   receive(topicBranch: string, topicStream: string, payload: unknown): void {
-    const parsed = envelopeSchema.safeParse(payload);
-    const problem = !parsed.success
-      ? parsed.error.issues.map((i) => `${i.path.join(".") || "envelope"}: ${i.message}`).join("; ")
-      : parsed.data.branch !== topicBranch || parsed.data.stream !== topicStream
-        ? "branch/stream differ from the topic's"
-        : !(UP_STREAMS as readonly string[]).includes(parsed.data.stream)
-          ? `unknown stream "${parsed.data.stream}"`
-          : undefined;
-    if (!parsed.success || problem !== undefined) {
-      this.counters.badEnvelopes++;
-      this.options.log.warn("bad envelope dropped", {
-        code: "HQ.BAD_ENVELOPE",
-        branch: topicBranch,
-        stream: topicStream,
-        problem: problem?.slice(0, 500),
-      });
-      return;
-    }
-    const envelope = parsed.data;
-    this.counters.envelopes++;
-    const result = this.apply(envelope);
-    if (result === undefined) return;
-    const key = streamKey(envelope.branch, envelope.stream);
-    if (result.kind === "gap") {
+    this.receiveAll([{ topicBranch, topicStream, payload }]);
+  }
+
+  /**
+   * Messages that arrived together, applied in ONE transaction (group commit: one fsync for all),
+   * then acked: per (branch, stream) the cumulative ack of the highest mark the commit reached.
+   * An envelope ahead of a gap waits in the reorder buffer as with `receive`.
+   */
+  receiveAll(messages: readonly UpMessage[]): void {
+    const envelopes = messages.flatMap((m) => this.validate(m));
+    if (envelopes.length === 0) return;
+    this.counters.envelopes += envelopes.length;
+    const results = this.applyAll(envelopes);
+    if (results === undefined) return;
+    const ready = new Set<string>();
+    envelopes.forEach((envelope, i) => {
+      const key = streamKey(envelope.branch, envelope.stream);
+      if (results[i]?.kind !== "gap") {
+        ready.add(key);
+        return;
+      }
       this.counters.held++;
       for (const dropped of this.buffer.add(envelope, this.now())) {
         this.counters.reorderDropped++;
@@ -98,9 +102,28 @@ export class Applier {
           seqFrom: dropped.seqFrom,
         });
       }
-      return;
-    }
-    this.drain(key);
+    });
+    for (const key of ready) this.drain(key);
+  }
+
+  private validate({ topicBranch, topicStream, payload }: UpMessage): Envelope[] {
+    const parsed = envelopeSchema.safeParse(payload);
+    const problem = !parsed.success
+      ? parsed.error.issues.map((i) => `${i.path.join(".") || "envelope"}: ${i.message}`).join("; ")
+      : parsed.data.branch !== topicBranch || parsed.data.stream !== topicStream
+        ? "branch/stream differ from the topic's"
+        : !(UP_STREAMS as readonly string[]).includes(parsed.data.stream)
+          ? `unknown stream "${parsed.data.stream}"`
+          : undefined;
+    if (parsed.success && problem === undefined) return [parsed.data];
+    this.counters.badEnvelopes++;
+    this.options.log.warn("bad envelope dropped", {
+      code: "HQ.BAD_ENVELOPE",
+      branch: topicBranch,
+      stream: topicStream,
+      problem: problem?.slice(0, 500),
+    });
+    return [];
   }
 
   /** Retries what waits; asks for a replay where a gap outlived the reorder timeout. */
@@ -138,7 +161,7 @@ export class Applier {
   private drain(key: string): number | undefined {
     let through: number | undefined;
     for (let head = this.buffer.peek(key); head !== undefined; head = this.buffer.peek(key)) {
-      const result = this.apply(head);
+      const result = this.applyAll([head])?.[0];
       if (result === undefined) return undefined;
       through = result.through;
       if (result.kind === "gap") break;
@@ -147,32 +170,42 @@ export class Applier {
     return through;
   }
 
-  /** One transaction; after its commit, the ack. undefined: the commit failed (nothing acked). */
-  private apply(envelope: Envelope): ApplyResult | undefined {
-    let result: ApplyResult;
+  /**
+   * One transaction; after its commit, the acks. undefined: the commit failed (nothing applied,
+   * nothing acked: the branch resends).
+   */
+  private applyAll(envelopes: readonly Envelope[]): ApplyResult[] | undefined {
+    let results: ApplyResult[];
     try {
-      result = this.options.store.apply(envelope, this.now);
+      results = this.options.store.applyAll(envelopes, this.now);
     } catch (error) {
       this.counters.commitFailures++;
       const reason = toStorageError("hq.db", error);
-      this.options.log.error("commit failed: envelope not acknowledged (the branch resends it)", {
-        code: "HQ.COMMIT_FAILED",
-        branch: envelope.branch,
-        stream: envelope.stream,
-        seqFrom: envelope.seqFrom,
-        seqTo: envelope.seqTo,
-        error: reason instanceof Error ? reason : String(reason),
-      });
+      for (const envelope of envelopes)
+        this.options.log.error("commit failed: envelope not acknowledged (the branch resends it)", {
+          code: "HQ.COMMIT_FAILED",
+          branch: envelope.branch,
+          stream: envelope.stream,
+          seqFrom: envelope.seqFrom,
+          seqTo: envelope.seqTo,
+          error: reason instanceof Error ? reason : String(reason),
+        });
       return undefined;
     }
-    if (result.kind === "gap") return result;
-    this.counters.duplicates += result.duplicates;
-    if (result.kind === "applied") this.counters.applied += result.applied;
-    this.options.sendAck(envelope.branch, {
-      v: PROTOCOL_VERSION,
-      stream: envelope.stream as UpStream,
-      through: result.through,
+    const acks = new Map<string, { branch: string; ack: Ack }>();
+    envelopes.forEach((envelope, i) => {
+      const result = results[i] as ApplyResult;
+      if (result.kind === "gap") return;
+      this.counters.duplicates += result.duplicates;
+      if (result.kind === "applied") this.counters.applied += result.applied;
+      const key = streamKey(envelope.branch, envelope.stream);
+      const through = Math.max(result.through, acks.get(key)?.ack.through ?? 0);
+      acks.set(key, {
+        branch: envelope.branch,
+        ack: { v: PROTOCOL_VERSION, stream: envelope.stream as UpStream, through },
+      });
     });
-    return result;
+    for (const { branch, ack } of acks.values()) this.options.sendAck(branch, ack);
+    return results;
   }
 }

@@ -2,13 +2,19 @@ import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { Logger } from "../../log/logger.ts";
 import { hqPresenceSchema, presenceSchema, topics } from "../protocol.ts";
-import { Applier } from "./applier.ts";
+import { Applier, type UpMessage } from "./applier.ts";
 import { fullJitter } from "./backoff.ts";
 import type { HqConfig } from "./hq-config.ts";
 import type { HqStore } from "./hq-store.ts";
 
 const UP = /^branchbox\/v1\/([^/]+)\/up\/([^/]+)$/;
 const STATE = /^branchbox\/v1\/([^/]+)\/state$/;
+/** How long the first envelope of a batch waits for others to share its commit. */
+const GROUP_COMMIT_MS = 3;
+/** Envelopes per transaction at most (the broker sends us up to max_inflight_messages unacked). */
+const GROUP_COMMIT_MAX = 100;
+/** `done(error)` in mqtt.js's handleMessage: no PUBACK now (we send it after the commit). */
+const SKIP_PUBACK = new Error("PUBACK after the group commit");
 
 export interface HqConsumer {
   readonly applier: Applier;
@@ -104,8 +110,51 @@ export function startHqConsumer(options: HqConsumerOptions): HqConsumer {
   });
   client.on("error", (error) => log.warn("broker error", { code: "HQ.MQTT_ERROR", error }));
 
-  // Replaces mqtt.js's no-op: the PUBACK (QoS 1) goes out when `done` is called.
+  // Group commit. mqtt.js hands us the next packet only after `done` of this one, and `done()`
+  // sends the PUBACK. So an up message (QoS 1) is queued and `done` is called with SKIP_PUBACK
+  // at once (mqtt.js then sends no PUBACK and reads on); within GROUP_COMMIT_MS everything queued
+  // is applied in ONE transaction, and only after that commit go the PUBACKs (sent by us, on the
+  // connection the message came on) and the cumulative acks. One fsync per batch instead of one
+  // per envelope; the broker keeps up to max_inflight_messages envelopes coming meanwhile.
+  let batch: { message: UpMessage; messageId: number | undefined; stream: unknown }[] = [];
+  let batchTimer: ReturnType<typeof setTimeout> | undefined;
+  const commitBatch = () => {
+    clearTimeout(batchTimer);
+    batchTimer = undefined;
+    const taken = batch;
+    batch = [];
+    if (taken.length === 0) return;
+    try {
+      applier.receiveAll(taken.map((b) => b.message));
+    } catch (error) {
+      log.error("message handling failed", { code: "HQ.HANDLER_FAILED", error });
+    }
+    for (const { messageId, stream } of taken) {
+      // A PUBACK on a newer connection would acknowledge whatever carries that id there.
+      if (messageId === undefined || stream !== client.stream || !client.connected) continue;
+      // biome-ignore lint/complexity/useLiteralKeys: _sendPacket is private in mqtt.js's types
+      client["_sendPacket"]({ cmd: "puback", messageId, reasonCode: 0 });
+    }
+  };
+
+  // Replaces mqtt.js's no-op: the PUBACK (QoS 1) goes out when `done` is called without an error.
   client.handleMessage = (packet, done) => {
+    const up = UP.exec(packet.topic);
+    if (up !== null && packet.qos === 1) {
+      batch.push({
+        message: {
+          topicBranch: up[1] as string,
+          topicStream: up[2] as string,
+          payload: parseJson(packet.payload.toString()),
+        },
+        messageId: packet.messageId,
+        stream: client.stream,
+      });
+      if (batch.length >= GROUP_COMMIT_MAX) commitBatch();
+      else batchTimer ??= setTimeout(commitBatch, GROUP_COMMIT_MS);
+      done(SKIP_PUBACK);
+      return;
+    }
     try {
       route(packet.topic, packet.payload);
     } catch (error) {
@@ -158,6 +207,7 @@ export function startHqConsumer(options: HqConsumerOptions): HqConsumer {
     async stop() {
       stopping = true;
       clearInterval(ticker);
+      commitBatch();
       if (retry !== undefined) clearTimeout(retry);
       if (client.connected) {
         await new Promise<void>((resolve) =>

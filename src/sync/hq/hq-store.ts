@@ -60,6 +60,12 @@ export interface ForwardItem {
 export interface HqStore {
   /** `now` is read inside the transaction, once it holds the write lock: applied_at is commit order. */
   apply(envelope: Envelope, now: () => number): ApplyResult;
+  /**
+   * Group commit: the envelopes in ONE IMMEDIATE transaction (one fsync), each applied as `apply`
+   * would, in the order given, each reading the high-water mark the previous ones left. All or
+   * nothing: a failed commit throws and none of them is applied.
+   */
+  applyAll(envelopes: readonly Envelope[], now: () => number): ApplyResult[];
   hwm(branch: string, stream: string): number;
   /** "stale": an older epoch than the one HQ already has (e.g. a late Last Will); not stored. */
   presence(branch: string, presence: Presence, now: number): "stored" | "stale";
@@ -114,8 +120,7 @@ export function hqStore(db: Database, options: { forward: boolean }): HqStore {
   const enqueue = db.query("INSERT INTO forward_queue (branch, stream, seq, next_at) VALUES (?, ?, ?, ?)");
   const hwmOf = (branch: string, stream: string) => hwmQuery.get(branch, stream)?.hwm ?? 0;
 
-  const applyTx = db.transaction((e: Envelope, clock: () => number): ApplyResult => {
-    const now = clock();
+  const applyOne = (e: Envelope, now: number): ApplyResult => {
     const hwm = hwmOf(e.branch, e.stream);
     if (e.seqTo <= hwm) {
       countDuplicates.run(e.records.length, e.branch, e.stream);
@@ -143,6 +148,10 @@ export function hqStore(db: Database, options: { forward: boolean }): HqStore {
     const last = fresh.at(-1)?.ts ?? null;
     advance.run(e.branch, e.stream, e.seqTo, duplicates, last, now);
     return { kind: "applied", through: e.seqTo, applied: fresh.length, duplicates };
+  };
+  const applyTx = db.transaction((envelopes: readonly Envelope[], clock: () => number) => {
+    const now = clock();
+    return envelopes.map((e) => applyOne(e, now));
   });
 
   const presenceGet = db.query<{ epoch: number }, [string]>("SELECT epoch FROM branches WHERE branch = ?");
@@ -216,7 +225,8 @@ export function hqStore(db: Database, options: { forward: boolean }): HqStore {
   const depth = db.query<{ n: number }, []>("SELECT count(*) AS n FROM forward_queue");
 
   return {
-    apply: (envelope, now) => applyTx.immediate(envelope, now),
+    apply: (envelope, now) => applyTx.immediate([envelope], now)[0] as ApplyResult,
+    applyAll: (envelopes, now) => applyTx.immediate(envelopes, now),
     hwm: hwmOf,
     presence: (branch, p, now) => presenceTx.immediate(branch, p, now),
     branches() {
