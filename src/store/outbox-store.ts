@@ -1,6 +1,15 @@
 import type { Database } from "bun:sqlite";
 import type { SyncRecord, UpStream } from "../sync/protocol.ts";
 
+/** An outbox row as stored: `data` is the record's data as JSON text, not parsed. */
+export interface RawRecord {
+  readonly seq: number;
+  readonly id: string;
+  readonly ts: number;
+  readonly type: string;
+  readonly data: string;
+}
+
 export interface OutboxItem {
   readonly id: string;
   readonly type: string;
@@ -17,6 +26,8 @@ export interface OutboxStore {
   add(stream: UpStream, items: readonly OutboxItem[], ts: number): SyncRecord[];
   /** Up to `limit` records with seq > `after`, in order. */
   pending(stream: UpStream, after: number, limit: number): SyncRecord[];
+  /** As `pending`, with each record's data as the JSON text stored (what an envelope carries). */
+  pendingRaw(stream: UpStream, after: number, limit: number): RawRecord[];
   /** HQ committed everything through `through`: forget it. Returns how many rows went. */
   ack(stream: UpStream, through: number): number;
   /** Records waiting, per stream (streams with none are left out). */
@@ -33,10 +44,9 @@ export function outboxStore(db: Database): OutboxStore {
      ON CONFLICT (stream) DO UPDATE SET last_seq = last_seq + ?2 RETURNING last_seq`,
   );
   const insert = db.query("INSERT INTO outbox (stream, seq, id, ts, type, data) VALUES (?, ?, ?, ?, ?, ?)");
-  const select = db.query<
-    { seq: number; id: string; ts: number; type: string; data: string },
-    [string, number, number]
-  >("SELECT seq, id, ts, type, data FROM outbox WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?");
+  const select = db.query<RawRecord, [string, number, number]>(
+    "SELECT seq, id, ts, type, data FROM outbox WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?",
+  );
   const remove = db.query("DELETE FROM outbox WHERE stream = ? AND seq <= ?");
   const markAcked = db.query(
     "UPDATE outbox_seq SET acked_through = max(acked_through, ?2) WHERE stream = ?1",
@@ -64,12 +74,13 @@ export function outboxStore(db: Database): OutboxStore {
           type: item.type,
           data: item.data,
         };
-        insert.run(stream, record.seq, record.id, ts, record.type, JSON.stringify(record.data));
+        insert.run(stream, record.seq, record.id, ts, record.type, JSON.stringify(record.data ?? null));
         return record;
       });
     },
     pending: (stream, after, limit) =>
       select.all(stream, after, limit).map((r) => ({ ...r, data: JSON.parse(r.data) as unknown })),
+    pendingRaw: (stream, after, limit) => select.all(stream, after, limit),
     ack: (stream, through) =>
       db.transaction(() => {
         markAcked.run(stream, through);

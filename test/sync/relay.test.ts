@@ -172,6 +172,8 @@ test("HQ's replay ack deletes through `through` and rewinds the relay to through
   await h.sendAck(b.id, { v: 1, stream: "roster", through: 20, replay: true });
   await eventually("records 21.. re-sent", () => h.duplicates(b.id, "roster") === 30);
   expect(h.envelopes.slice(before).map((e) => e.seqFrom)).toEqual([21]);
+  // Acks reach the outbox within ackFlushMs (AckCoalescer), not at once.
+  await eventually("rows through 20 deleted", () => b.outbox.backlog().roster === 30);
   expect(b.outbox.backlog()).toEqual({ roster: 30 });
   expect(b.outbox.ackedThrough("roster")).toBe(20);
 });

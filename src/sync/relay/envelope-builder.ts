@@ -1,4 +1,5 @@
-import { PROTOCOL_VERSION, type SyncRecord, type UpStream } from "../protocol.ts";
+import type { RawRecord } from "../../store/outbox-store.ts";
+import { PROTOCOL_VERSION, type UpStream } from "../protocol.ts";
 
 export type EnvelopeHead = {
   readonly branch: string;
@@ -16,12 +17,13 @@ export type BuiltEnvelope = {
 
 /**
  * Serializes the longest run of `records` that is consecutive in seq and fits in `maxBytes`
- * (at least one record, so a single large record still goes). Records are stringified once: the
- * envelope is assembled from their JSON, which is also what the size limit counts.
+ * (at least one record, so a single large record still goes). The envelope is assembled as text:
+ * each record's data is the JSON text the outbox stored, spliced in as is (never parsed and
+ * stringified again), and the text is also what the size limit counts.
  */
 export function buildEnvelope(
   head: EnvelopeHead,
-  records: readonly SyncRecord[],
+  records: readonly RawRecord[],
   maxBytes: number,
 ): BuiltEnvelope | null {
   const first = records[0];
@@ -31,13 +33,7 @@ export function buildEnvelope(
   let last = first.seq - 1;
   for (const record of records) {
     if (record.seq !== last + 1) break;
-    const json = JSON.stringify({
-      id: record.id,
-      seq: record.seq,
-      ts: record.ts,
-      type: record.type,
-      data: record.data ?? null,
-    });
+    const json = `{"id":${JSON.stringify(record.id)},"seq":${record.seq},"ts":${record.ts},"type":${JSON.stringify(record.type)},"data":${record.data}}`;
     if (parts.length > 0 && bytes + json.length > maxBytes) break;
     parts.push(json);
     bytes += json.length + 1;

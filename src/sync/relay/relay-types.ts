@@ -43,6 +43,8 @@ export type RelayTuning = {
   pollMs: number;
   /** No HQ ack progress for this long with records outstanding: send again from the last ack. */
   ackTimeoutMs: number;
+  /** HQ's acks reach the outbox (acked_through + DELETE, one fsync) at most this often. */
+  ackFlushMs: number;
   backoffBaseMs: number;
   backoffCapMs: number;
   /** A connection that lived this long was healthy: the backoff starts over. */
@@ -61,6 +63,7 @@ export const DEFAULT_TUNING: RelayTuning = {
   historicalEvery: 4,
   pollMs: 1000,
   ackTimeoutMs: 30_000,
+  ackFlushMs: 200,
   backoffBaseMs: 500,
   backoffCapMs: 30_000,
   healthyAfterMs: 10_000,

@@ -1,6 +1,7 @@
 import mqtt, { type MqttClient } from "mqtt";
 import { outboxStore } from "../../store/outbox-store.ts";
 import { DOWN_STREAMS, type DownStream, topics, UP_STREAMS, type UpStream } from "../protocol.ts";
+import { AckCoalescer } from "./ack-coalescer.ts";
 import { createBackoff } from "./backoff.ts";
 import { connectOptions, safeUrl } from "./connect-options.ts";
 import { parseAck, parseHqOnline, parsePresence } from "./inbound.ts";
@@ -38,6 +39,7 @@ export function createRelay(options: RelayOptions): Relay {
   const tuning = { ...DEFAULT_TUNING, ...options.tuning };
   const log = options.log.child({ part: "sync", branch });
   const outbox = outboxStore(options.db);
+  const acks = new AckCoalescer(outbox, tuning.ackFlushMs);
   const backoff = createBackoff(
     { baseMs: tuning.backoffBaseMs, capMs: tuning.backoffCapMs },
     options.random ?? Math.random,
@@ -106,6 +108,7 @@ export function createRelay(options: RelayOptions): Relay {
     const wasConnected = state === "connected";
     cursors = undefined;
     hqOnline = false;
+    acks.flush();
     client?.removeAllListeners("connect");
     client?.end(true);
     client = undefined;
@@ -121,7 +124,7 @@ export function createRelay(options: RelayOptions): Relay {
   const onConnect = (c: MqttClient, gen: number) => {
     connectedAt = now();
     hqOnline = false;
-    cursors = new Map(UP_STREAMS.map((s) => [s, new StreamCursor(s, outbox, connectedAt)]));
+    cursors = new Map(UP_STREAMS.map((s) => [s, new StreamCursor(s, outbox, acks, connectedAt)]));
     setState("connected");
     const backlog = [...cursors.values()].reduce((n, cursor) => n + cursor.backlog, 0);
     log.info("HQ broker link up", { url: safeUrl(config.url), epoch, backlog });
@@ -261,12 +264,13 @@ export function createRelay(options: RelayOptions): Relay {
   };
 
   // The backlog is counted in the outbox itself: a cursor learns of new rows only when it sends,
-  // and while HQ is offline (when branch IT looks) it sends nothing.
+  // and while HQ is offline (when branch IT looks) it sends nothing. Acks not yet written there
+  // are taken off.
   const streamStatus = (stream: UpStream): StreamStatus => {
     const cursor = cursors?.get(stream);
     if (cursor !== undefined)
       return {
-        backlog: outbox.backlog()[stream] ?? 0,
+        backlog: Math.max(0, (outbox.backlog()[stream] ?? 0) - acks.unwritten(stream)),
         ackedThrough: cursor.ackedThrough,
         sentThrough: cursor.sentThrough,
         inflight: cursor.inflight,
@@ -297,6 +301,7 @@ export function createRelay(options: RelayOptions): Relay {
       reconnectTimer = undefined;
       cursors = undefined;
       client = undefined;
+      acks.flush();
       if (c === undefined) return;
       if (wasConnected) {
         // A clean disconnect does not fire the Last Will: say it ourselves, retained.

@@ -1,5 +1,6 @@
-import type { OutboxStore } from "../../store/outbox-store.ts";
+import type { OutboxStore, RawRecord } from "../../store/outbox-store.ts";
 import type { UpStream } from "../protocol.ts";
+import type { AckCoalescer } from "./ack-coalescer.ts";
 import { type BuiltEnvelope, buildEnvelope, type EnvelopeHead } from "./envelope-builder.ts";
 import type { RelayTuning } from "./relay-types.ts";
 
@@ -22,6 +23,8 @@ export class StreamCursor {
   private backlogNext: number;
   private liveNext: number;
   private turn = 0;
+  private readonly backlogRows: ReadAhead;
+  private readonly liveRows: ReadAhead;
   inflight = 0;
   sentThrough = 0;
   /** When the ack last moved forward (or sending restarted): the ack timeout counts from here. */
@@ -30,15 +33,19 @@ export class StreamCursor {
   constructor(
     readonly stream: UpStream,
     private readonly outbox: OutboxStore,
+    private readonly acks: AckCoalescer,
     now: number,
   ) {
+    acks.flush();
     this.acked = outbox.ackedThrough(stream);
-    const last = this.acked + (outbox.backlog()[stream] ?? 0);
+    const last = this.lastSeq();
     this.known = last;
     this.liveFrom = last + 1;
     this.backlogNext = this.acked + 1;
     this.liveNext = this.liveFrom;
     this.lastProgressAt = now;
+    this.backlogRows = new ReadAhead(stream, outbox);
+    this.liveRows = new ReadAhead(stream, outbox);
   }
 
   get ackedThrough(): number {
@@ -57,16 +64,21 @@ export class StreamCursor {
 
   /** HQ's cumulative ack. False when `through` is beyond any seq that exists (a broken peer). */
   acknowledge(through: number, now: number): boolean {
-    if (through > this.known) this.known = this.acked + (this.outbox.backlog()[this.stream] ?? 0);
+    if (through > this.known) this.known = this.lastSeq();
     if (through > this.known) return false;
     if (through > this.acked) {
-      this.outbox.ack(this.stream, through);
+      this.acks.ack(this.stream, through);
       this.acked = through;
       this.lastProgressAt = now;
     }
     this.backlogNext = Math.max(this.backlogNext, Math.min(this.acked + 1, this.liveFrom));
     this.liveNext = Math.max(this.liveNext, this.acked + 1);
     return true;
+  }
+
+  /** The last seq handed out, from the outbox (its acked_through may lag ours: see AckCoalescer). */
+  private lastSeq(): number {
+    return this.outbox.ackedThrough(this.stream) + (this.outbox.backlog()[this.stream] ?? 0);
   }
 
   /** Send again from `from` (HQ's replay request, or no ack in time). */
@@ -103,7 +115,7 @@ export class StreamCursor {
   private nextBacklog(head: Omit<EnvelopeHead, "stream" | "historical">, tuning: RelayTuning) {
     const room = Math.min(tuning.maxRecords, this.liveFrom - this.backlogNext);
     if (room <= 0 || this.backlogNext - 1 - this.acked >= tuning.maxUnacked) return null;
-    const records = this.outbox.pending(this.stream, this.backlogNext - 1, room);
+    const records = this.backlogRows.take(this.backlogNext - 1, room);
     return buildEnvelope({ ...head, stream: this.stream, historical: true }, records, tuning.maxBytes);
   }
 
@@ -111,7 +123,36 @@ export class StreamCursor {
     head: Omit<EnvelopeHead, "stream" | "historical">,
     tuning: RelayTuning,
   ): BuiltEnvelope | null {
-    const records = this.outbox.pending(this.stream, this.liveNext - 1, tuning.maxRecords);
+    const records = this.liveRows.take(this.liveNext - 1, tuning.maxRecords);
     return buildEnvelope({ ...head, stream: this.stream, historical: false }, records, tuning.maxBytes);
+  }
+}
+
+/**
+ * The outbox rows one range of a cursor has read and not yet put into an envelope. A read takes
+ * up to `maxRecords` rows, an envelope holds what fits in `maxBytes` (~200 rows of ~1.2 KB in
+ * 256 KiB): the rest stays here for the next envelope instead of being read again. Rows never
+ * change once written, so a kept row is as good as a fresh read; a rewind elsewhere just misses
+ * and reads anew.
+ */
+class ReadAhead {
+  private rows: RawRecord[] = [];
+
+  constructor(
+    private readonly stream: UpStream,
+    private readonly outbox: OutboxStore,
+  ) {}
+
+  /** Up to `limit` records with seq > `after`, in order: kept ones first, then read from SQLite. */
+  take(after: number, limit: number): RawRecord[] {
+    const first = this.rows[0];
+    const skip = first === undefined ? 0 : after + 1 - first.seq;
+    this.rows = skip >= 0 && skip < this.rows.length ? this.rows.slice(skip) : [];
+    const last = this.rows.at(-1);
+    if (this.rows.length < limit)
+      this.rows = this.rows.concat(
+        this.outbox.pendingRaw(this.stream, last?.seq ?? after, limit - this.rows.length),
+      );
+    return this.rows.length > limit ? this.rows.slice(0, limit) : this.rows;
   }
 }
