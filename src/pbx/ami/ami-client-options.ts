@@ -1,8 +1,8 @@
 import type { PbxSourceStatus } from "../../domain/call/pbx-event.ts";
+import { type BackoffOptions, DEFAULT_BACKOFF } from "../../lib/backoff.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { AmiListResult } from "./ami-actions.ts";
 import type { AmiFrame, AmiParserLimits } from "./ami-parser.ts";
-import { type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
 
 /** Options of `createAmiClient` (see ami-client.ts for the link's behaviour). */
 export interface AmiClientOptions {

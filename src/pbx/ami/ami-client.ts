@@ -1,4 +1,5 @@
 import { createConnection, type Socket } from "node:net";
+import { createBackoff } from "../../lib/backoff.ts";
 import {
   type ActionOutcome,
   type ActionTable,
@@ -13,7 +14,6 @@ import {
   type AmiClientStatus,
 } from "./ami-client-options.ts";
 import { type AmiFrame, amiGet, createAmiParser } from "./ami-parser.ts";
-import { createBackoff } from "./backoff.ts";
 
 export type { AmiClient, AmiClientOptions, AmiClientStatus } from "./ami-client-options.ts";
 

@@ -1,5 +1,5 @@
+import { jitteredDelay } from "../../lib/backoff.ts";
 import type { Logger } from "../../log/logger.ts";
-import { fullJitter } from "./backoff.ts";
 import type { ForwardItem, HqStore } from "./hq-store.ts";
 
 export interface ForwarderOptions {
@@ -76,7 +76,7 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
       problem = (error as Error).message;
     }
     failures++;
-    const delay = Math.max(backoff.baseMs / 4, fullJitter(item.attempts, backoff.baseMs, backoff.capMs));
+    const delay = Math.max(backoff.baseMs / 4, jitteredDelay(item.attempts, backoff));
     store.forwardFailed(item.queueId, now() + delay, problem);
     log.warn("forward failed; will retry", {
       code: "HQ.FORWARD_FAILED",

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import { jitteredDelay } from "../../lib/backoff.ts";
 import type { Logger } from "../../log/logger.ts";
 import { hqPresenceSchema, presenceSchema, topics } from "../protocol.ts";
 import { Applier, type UpMessage } from "./applier.ts";
-import { fullJitter } from "./backoff.ts";
 import type { HqConfig } from "./hq-config.ts";
 import type { HqStore } from "./hq-store.ts";
 
@@ -99,7 +99,7 @@ export function startHqConsumer(options: HqConsumerOptions): HqConsumer {
   });
   client.on("close", () => {
     if (stopping || retry !== undefined) return;
-    const delay = fullJitter(attempt++, backoff.baseMs, backoff.capMs);
+    const delay = jitteredDelay(attempt++, backoff);
     log.warn("broker connection closed; reconnecting", { code: "HQ.MQTT_DISCONNECTED", delayMs: delay });
     retry = setTimeout(() => {
       retry = undefined;

@@ -1,8 +1,8 @@
 import mqtt, { type MqttClient } from "mqtt";
+import { createBackoff } from "../../lib/backoff.ts";
 import { outboxStore } from "../../store/outbox-store.ts";
 import { DOWN_STREAMS, type DownStream, topics, UP_STREAMS, type UpStream } from "../protocol.ts";
 import { AckCoalescer } from "./ack-coalescer.ts";
-import { createBackoff } from "./backoff.ts";
 import { connectOptions, safeUrl } from "./connect-options.ts";
 import { parseAck, parseHqOnline, parsePresence } from "./inbound.ts";
 import {

@@ -42,3 +42,12 @@ export function createBackoff(options: BackoffOptions, random: () => number = Ma
     },
   };
 }
+
+/** One delay for retry number `attempt`, without keeping count (for loops that count themselves). */
+export function jitteredDelay(
+  attempt: number,
+  options: BackoffOptions,
+  random: () => number = Math.random,
+): number {
+  return Math.floor(Math.min(1, Math.max(0, random())) * backoffCeiling(attempt, options));
+}

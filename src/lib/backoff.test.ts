@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { backoffCeiling, createBackoff, DEFAULT_BACKOFF } from "./backoff.ts";
+import { backoffCeiling, createBackoff, DEFAULT_BACKOFF, jitteredDelay } from "./backoff.ts";
 
 describe("reconnect backoff", () => {
   test("the ceiling doubles from 500 ms and stops at 30 s", () => {
@@ -28,4 +28,12 @@ describe("reconnect backoff", () => {
     expect(b.next()).toBe(100);
     expect(b.next()).toBe(0);
   });
+});
+
+test("jitteredDelay: the same ceiling, spread from zero, without a counter of its own", () => {
+  const options = { baseMs: 100, capMs: 1000 };
+  expect(jitteredDelay(0, options, () => 0.999)).toBe(99);
+  expect(jitteredDelay(3, options, () => 0.5)).toBe(400);
+  expect(jitteredDelay(40, options, () => 1)).toBe(1000);
+  expect(jitteredDelay(2, options, () => 0)).toBe(0);
 });
