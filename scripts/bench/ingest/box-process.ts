@@ -1,6 +1,7 @@
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { logTail, spawnListening } from "../lib/children.ts";
 
 /**
  * The box under test in its own process (scripts/bench/ingest/server.ts), as a PBX would meet it:
@@ -8,7 +9,6 @@ import type { Subprocess } from "bun";
  * desks for the fixtures' handsets. Stopped by its PID: SIGTERM, then SIGKILL after 5 s.
  */
 
-const ROOT = resolve(import.meta.dir, "../../..");
 export const AMI_CREDENTIALS = { username: "branchbox", secret: "bench-secret-42" };
 
 /** Desks of the fixtures' handsets 101 and 103; 105 is the desk the baseline checks in and out. */
@@ -47,6 +47,15 @@ export interface BoxProcess {
   logTail(lines?: number): string;
 }
 
+/** What both halves of the ingest bench (throughput, latency) take from index.ts. */
+export interface BoxRunOptions {
+  readonly dir: string;
+  readonly seed: number;
+  readonly profileDir?: string;
+  readonly onBox: (child: Subprocess) => void;
+  readonly progress: (text: string) => void;
+}
+
 export interface BoxProcessOptions {
   readonly dir: string;
   readonly amiPort: number;
@@ -62,29 +71,17 @@ export async function startBoxProcess(options: BoxProcessOptions): Promise<BoxPr
   const configPath = join(options.dir, "branchbox.toml");
   writeFileSync(configPath, configToml(storage, token, options.amiPort));
   const logPath = join(options.dir, "server.log");
-  const logFd = openSync(logPath, "w");
-  const profile =
-    options.profileDir === undefined
-      ? []
-      : ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${options.profileDir}`];
-  const child = Bun.spawn(
-    [process.execPath, ...profile, "scripts/bench/ingest/server.ts", "--config", configPath],
-    { cwd: ROOT, env: childEnv(), stdin: "ignore", stdout: logFd, stderr: "pipe" },
-  );
-  closeSync(logFd);
-  options.onStart?.(child);
-  let stopped: Promise<void> | null = null;
-  const stop = () => {
-    stopped ??= (async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-      await child.exited;
-      clearTimeout(timer);
-    })();
-    return stopped;
-  };
-  const url = await awaitListening(child, stop);
+  const {
+    process: child,
+    url,
+    stop,
+  } = await spawnListening({
+    name: "the bench box",
+    argv: ["scripts/bench/ingest/server.ts", "--config", configPath],
+    logPath,
+    profileDir: options.profileDir,
+    onStart: options.onStart,
+  });
   const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
   return {
     process: child,
@@ -100,41 +97,8 @@ export async function startBoxProcess(options: BoxProcessOptions): Promise<BoxPr
     api: (path, body) =>
       fetch(`${url}${path.slice(1)}`, { method: "POST", headers: auth, body: JSON.stringify(body) }),
     stop,
-    logTail(lines = 5) {
-      try {
-        return readFileSync(logPath, "utf8").trim().split("\n").slice(-lines).join("\n");
-      } catch {
-        return "";
-      }
-    },
+    logTail: (lines = 5) => logTail(logPath, lines),
   };
-}
-
-async function awaitListening(child: Subprocess<"ignore", number, "pipe">, stop: () => Promise<void>) {
-  const reader = child.stderr.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  const deadline = setTimeout(() => void stop(), 15_000);
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`the bench box exited before listening: ${text.trim()}`);
-      text += decoder.decode(value, { stream: true });
-      const url = /listening (\S+)/.exec(text)?.[1];
-      if (url !== undefined) {
-        // Keep draining stderr so that the child never blocks on a full pipe.
-        void (async () => {
-          for (;;) if ((await reader.read()).done) return;
-        })();
-        return url;
-      }
-    }
-  } catch (error) {
-    await stop();
-    throw error;
-  } finally {
-    clearTimeout(deadline);
-  }
 }
 
 function configToml(storage: string, token: string, amiPort: number): string {
@@ -150,12 +114,4 @@ function configToml(storage: string, token: string, amiPort: number): string {
     `[pbx.ami]\nhost = "127.0.0.1"\nport = ${amiPort}\nusername = "${AMI_CREDENTIALS.username}"\nsecret = "${AMI_CREDENTIALS.secret}"\n`,
     ...desks,
   ].join("\n");
-}
-
-/** The child's environment without BRANCHBOX_* overrides, so the temp config is all it reads. */
-function childEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (!k.startsWith("BRANCHBOX_") && v !== undefined) env[k] = v;
-  return env;
 }

@@ -1,10 +1,13 @@
 #!/usr/bin/env bun
-import { mkdtempSync, rmSync, statfsSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Subprocess } from "bun";
-import { type Latency, runLatency } from "./latency.ts";
+import { Children, killOnExit } from "../lib/children.ts";
+import { fsType, machine } from "../lib/host.ts";
+import { goal, int, type Latency, lat, pad, progress, secs } from "../lib/stats.ts";
+import { runLatency } from "./latency.ts";
 import { runThroughput } from "./throughput.ts";
 
 /**
@@ -18,19 +21,6 @@ import { runThroughput } from "./throughput.ts";
  *   --seed N                    the stream generator's seed (default 3)
  *   --profile DIR               run the box under Bun's CPU profiler (Markdown profile in DIR)
  */
-
-const FS_TYPES: Record<number, string> = {
-  61267: "ext4",
-  16914836: "tmpfs",
-  1481003842: "xfs",
-  2435016766: "btrfs",
-  2035054128: "overlayfs",
-};
-
-function fsType(path: string): string {
-  const type = statfsSync(path).type;
-  return FS_TYPES[type] ?? `fs 0x${type.toString(16)}`;
-}
 
 const RATE = 1000;
 const LATENCY_SECONDS = 20;
@@ -58,33 +48,14 @@ const seed = Number(values.seed ?? 3);
 const minFrames = Number(values.frames ?? 200_000);
 
 const dir = mkdtempSync(join(tmpdir(), "branchbox-ingest-"));
-const children = new Set<Subprocess>();
-const killChildren = () => {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-};
-process.on("exit", killChildren);
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    killChildren();
-    rmSync(dir, { recursive: true, force: true });
-    process.exit(130);
-  });
-}
-const onBox = (child: Subprocess) => children.add(child);
-
-const int = (n: number) => Math.round(n).toLocaleString("en-US");
-const ms = (n: number) => `${n.toFixed(2)} ms`;
-const secs = (n: number) => `${(n / 1000).toFixed(2)} s`;
-const pad = (s: string, n: number) => s.padEnd(n);
-const lat = (l: Latency) => `p50 ${ms(l.p50)}  p99 ${ms(l.p99)}  max ${ms(l.max)}  (${int(l.count)})`;
-const progress = (text: string) => process.stderr.write(`  ... ${text}\n`);
+const children = new Children();
+killOnExit(children, dir);
+const onBox = (child: Subprocess) => children.track(child);
 const profile = values.profile === undefined ? {} : { profileDir: values.profile };
 
 try {
-  const cores = cpus();
   const lines: string[] = [
-    `branchbox ingest benchmark: bun ${Bun.version}, ${cores.length} x ${cores[0]?.model.trim() ?? "cpu"}, ${process.platform} ${process.arch}, databases on ${fsType(dir)}, WAL + synchronous=FULL everywhere`,
+    `branchbox ingest benchmark: ${machine()}, databases on ${fsType(dir)}, WAL + synchronous=FULL everywhere`,
   ];
 
   if (only !== "latency") {
@@ -110,7 +81,7 @@ try {
       `  ${pad("", 20)} parse -> translate -> journal -> assemble -> attribute -> records; ${int((b.pipeline.received / t.ms) * 1000)} PbxEvents/s; ${int(b.commits)} commits (${(frames / Math.max(1, b.commits)).toFixed(0)} AMI frames, ${(b.pipeline.received / Math.max(1, b.commits)).toFixed(1)} PbxEvents per commit); the peer's last byte taken at ${secs(t.writeMs)}`,
       `  ${pad("", 20)} ${check("AMI frames read", b.amiFrames, frames)}; ${check("journal rows", b.journal, t.expected.events)}; ${check("calls recorded", b.recordedCalls, t.expected.calls)} (${int(b.records ?? 0)} record rows); live ${int(b.live)}; rejected ${int(b.pipeline.rejected)}; duplicates ${int(b.pipeline.duplicates)}; bad frames ${int(b.badFrames)}; box rss ${int(b.memoryMb)} MB`,
       `  ${pad("bare inserts", 20)} ${int(t.bare.perSec)} AMI events/s: one row per AMI frame (its wire text) in a journal-shaped table, ${int(frames / t.bare.transactions)} per transaction (the pipeline's mean batch), no parsing | pipeline ${(rate / t.bare.perSec).toFixed(2)}x`,
-      `  ${pad("bare outbox loop", 20)} ${int(t.outbox.perSec)} AMI events/s: the event row + an outbox row naming it, 100 events per transaction | pipeline ${vsOutbox.toFixed(2)}x (goal >= 0.5x: ${vsOutbox >= 0.5 ? "met" : "MISSED"}; >= 20,000/s: ${rate >= 20_000 ? "met" : "MISSED"})`,
+      `  ${pad("bare outbox loop", 20)} ${int(t.outbox.perSec)} AMI events/s: the event row + an outbox row naming it, 100 events per transaction | pipeline ${vsOutbox.toFixed(2)}x (goal >= 0.5x: ${goal(vsOutbox >= 0.5)}; >= 20,000/s: ${goal(rate >= 20_000)})`,
       `  ${pad("", 20)} the calls pipeline writes no outbox row yet (calls reach the outbox with the HQ sync issue): the pipeline above commits journal + call records`,
     );
   }
@@ -131,7 +102,7 @@ try {
     lines.push(
       "",
       `event -> card: ${int(l.frames)} AMI frames paced at ${int(RATE)}/s (kept ${int(l.achievedRate)}/s) into a fresh box, one client on GET /calls/events; ${WARM_SECONDS} s warm-up left out`,
-      `  ${pad("AMI frame -> card", 20)} ${lat(l.card)} | check-in -> same stream ${lat(l.baseline)} | p50 ${(l.card.p50 / l.baseline.p50).toFixed(1)}x, p99 ${(l.card.p99 / l.baseline.p99).toFixed(1)}x (goal p99 < 20 ms: ${l.card.p99 < 20 ? "met" : "MISSED"})`,
+      `  ${pad("AMI frame -> card", 20)} ${lat(l.card)} | check-in -> same stream ${lat(l.baseline)} | p50 ${(l.card.p50 / l.baseline.p50).toFixed(1)}x, p99 ${(l.card.p99 / l.baseline.p99).toFixed(1)}x (goal p99 < 20 ms: ${goal(l.card.p99 < 20)})`,
       `  ${pad("  frame -> commit", 20)} ${lat(l.toCommit)}  (the box's commit that changed the call; its clock, not this one)`,
       `  ${pad("  commit -> card", 20)} ${lat(l.commitToCard)}  (notify, wait for the redraw slot, render, SSE write, read)`,
       `  ${pad("  render in the box", 20)} ${lat(l.render)}  (in-process connect -> first message with the ${l.cardsAtBaseline} cards, after the stream)`,
@@ -148,6 +119,6 @@ try {
   console.error("bench failed:", error);
   process.exitCode = 1;
 } finally {
-  killChildren();
+  children.killAll();
   rmSync(dir, { recursive: true, force: true });
 }

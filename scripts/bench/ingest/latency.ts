@@ -1,8 +1,8 @@
 import { join } from "node:path";
-import type { Subprocess } from "bun";
+import { type Latency, percentiles } from "../lib/stats.ts";
 import { generateStream, loadScenarios } from "./ami-stream-gen.ts";
 import { startBenchPeer } from "./bench-peer.ts";
-import { AMI_CREDENTIALS, startBoxProcess } from "./box-process.ts";
+import { AMI_CREDENTIALS, type BoxRunOptions, startBoxProcess } from "./box-process.ts";
 import { cardMarkers } from "./expectations.ts";
 import { cardsIn, connectSse } from "./sse-client.ts";
 
@@ -19,13 +19,6 @@ import { cardsIn, connectSse } from "./sse-client.ts";
  * subscription, coalescing, render of the same cards, SSE write — without the AMI link, the
  * parser, the translator and the pipeline's group commit, which is what is being measured.
  */
-
-export interface Latency {
-  readonly count: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly max: number;
-}
 
 export interface LatencyResult {
   readonly rate: number;
@@ -48,16 +41,11 @@ export interface LatencyResult {
   readonly cardsAtBaseline: number;
 }
 
-export interface LatencyOptions {
-  readonly dir: string;
-  readonly seed: number;
+export interface LatencyOptions extends BoxRunOptions {
   readonly rate: number;
   readonly seconds: number;
   readonly warmSeconds: number;
   readonly baselineSamples: number;
-  readonly profileDir?: string;
-  readonly onBox: (child: Subprocess) => void;
-  readonly progress: (text: string) => void;
 }
 
 export async function runLatency(options: LatencyOptions): Promise<LatencyResult> {
@@ -171,15 +159,15 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyResult
       seconds: options.seconds,
       frames: frames.length,
       expected,
-      card: stats(samples),
-      toCommit: stats(toCommit),
-      commitToCard: stats(commitToCard),
-      render: stats(render),
-      byState: Object.fromEntries([...byState].map(([state, ms]) => [state, stats(ms)])),
+      card: percentiles(samples),
+      toCommit: percentiles(toCommit),
+      commitToCard: percentiles(commitToCard),
+      render: percentiles(render),
+      byState: Object.fromEntries([...byState].map(([state, ms]) => [state, percentiles(ms)])),
       unseen,
       achievedRate,
       messages,
-      baseline: stats(baseline),
+      baseline: percentiles(baseline),
       cardsAtBaseline,
     };
   } finally {
@@ -196,10 +184,4 @@ async function cardCount(url: string): Promise<number> {
   });
   sse.close();
   return count;
-}
-
-export function stats(values: readonly number[]): Latency {
-  const ms = [...values].sort((a, b) => a - b);
-  const at = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))] ?? Number.NaN;
-  return { count: ms.length, p50: at(0.5), p99: at(0.99), max: ms.at(-1) ?? Number.NaN };
 }

@@ -1,9 +1,7 @@
 #!/usr/bin/env bun
-import { parseArgs } from "node:util";
 import { createBox, listen } from "../../../src/app.ts";
-import { loadConfig } from "../../../src/config/load.ts";
 import { DEMO_STAFF } from "../../../src/demo.ts";
-import { createLogger } from "../../../src/log/logger.ts";
+import { announceAndStopOnSignal, serverConfig } from "../lib/server-entry.ts";
 
 /**
  * The box as `branchbox serve --config FILE` runs it (same composition root, the AMI source the
@@ -17,13 +15,7 @@ import { createLogger } from "../../../src/log/logger.ts";
  * stderr once it accepts connections.
  */
 
-const { values } = parseArgs({ args: process.argv.slice(2), options: { config: { type: "string" } } });
-if (values.config === undefined) {
-  console.error("usage: bun scripts/bench/ingest/server.ts --config FILE");
-  process.exit(2);
-}
-const config = loadConfig({ file: values.config, env: process.env });
-const log = createLogger({ base: { branch: config.branch.id } });
+const { config, log } = serverConfig("scripts/bench/ingest/server.ts");
 const box = await createBox(config, { log, seedStaff: DEMO_STAFF });
 
 let commits = 0;
@@ -83,13 +75,4 @@ box.app.get("/bench/render", async (c) => {
   return c.json(times);
 });
 
-const server = listen(box);
-console.error(`listening ${server.url.href}`);
-
-const stop = async () => {
-  server.stop(true);
-  await box.close();
-  process.exit(0);
-};
-process.once("SIGTERM", () => void stop());
-process.once("SIGINT", () => void stop());
+announceAndStopOnSignal(listen(box), box);

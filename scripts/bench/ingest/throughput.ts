@@ -1,9 +1,8 @@
 import { join } from "node:path";
-import type { Subprocess } from "bun";
 import { type AmiStream, generateStream, loadScenarios } from "./ami-stream-gen.ts";
 import { type BareResult, bareInserts, bareOutboxLoop } from "./bare-sqlite.ts";
 import { startBenchPeer } from "./bench-peer.ts";
-import { AMI_CREDENTIALS, type BoxStatus, startBoxProcess } from "./box-process.ts";
+import { AMI_CREDENTIALS, type BoxRunOptions, type BoxStatus, startBoxProcess } from "./box-process.ts";
 import { type Expected, expectedFor } from "./expectations.ts";
 
 /**
@@ -38,14 +37,9 @@ export interface ThroughputResult {
   readonly framesPerCommit: number;
 }
 
-export interface ThroughputOptions {
-  readonly dir: string;
-  readonly seed: number;
+export interface ThroughputOptions extends BoxRunOptions {
   readonly minFrames: number;
   readonly timeoutMs: number;
-  readonly profileDir?: string;
-  readonly onBox: (child: Subprocess) => void;
-  readonly progress: (text: string) => void;
 }
 
 export async function runThroughput(options: ThroughputOptions): Promise<ThroughputResult> {

@@ -1,7 +1,10 @@
 import { Database } from "bun:sqlite";
-import { closeSync, mkdirSync, openSync, readFileSync, statfsSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { childEnv, logTail, ROOT, spawnListening } from "../lib/children.ts";
+import { fsType } from "../lib/host.ts";
+import { type Latency as Percentiles, percentiles } from "../lib/stats.ts";
 
 /**
  * Kiosk check-in round trips over loopback HTTP against the box running as its own process
@@ -9,15 +12,10 @@ import type { Subprocess } from "bun";
  * `clients` keep-alive clients each looping check-in, check-out for its own receptionist.
  */
 
-const ROOT = resolve(import.meta.dir, "../../..");
 const DESKS = 8;
 
-export interface Latency {
-  readonly count: number;
+export interface Latency extends Percentiles {
   readonly errors: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly max: number;
   readonly perSec: number;
 }
 
@@ -74,8 +72,13 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<HttpBench
   const commitFloor = durableCommitFloor(join(dir, "floor.db"), Math.max(1, seconds / 4), 1);
   const batchCommitFloor = durableCommitFloor(join(dir, "floor-batch.db"), Math.max(1, seconds / 8), clients);
 
-  const server = await startServer(configPath, join(dir, "server.log"), options.profileDir);
-  options.onServer?.(server.process);
+  const server = await spawnListening({
+    name: "the bench server",
+    argv: ["scripts/bench/roster/server.ts", "--config", configPath],
+    logPath: join(dir, "server.log"),
+    profileDir: options.profileDir,
+    onStart: options.onServer,
+  });
   try {
     const base = server.url;
     const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
@@ -166,14 +169,6 @@ function configToml(storage: string, token: string): string {
   ].join("\n");
 }
 
-/** The child's environment without BRANCHBOX_* overrides, so the temp config is all it reads. */
-function childEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (!k.startsWith("BRANCHBOX_") && v !== undefined) env[k] = v;
-  return env;
-}
-
 async function runCli(args: string[]): Promise<void> {
   const child = Bun.spawn([process.execPath, ...args], {
     cwd: ROOT,
@@ -185,58 +180,6 @@ async function runCli(args: string[]): Promise<void> {
   if (code !== 0) {
     const err = await new Response(child.stderr).text();
     throw new Error(`bun ${args.join(" ")} exited ${code}: ${err.trim()}`);
-  }
-}
-
-interface Server {
-  readonly process: Subprocess;
-  readonly url: string;
-  stop(): Promise<void>;
-}
-
-async function startServer(configPath: string, logPath: string, profileDir?: string): Promise<Server> {
-  const profile =
-    profileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${profileDir}`];
-  const logFd = openSync(logPath, "w");
-  const child = Bun.spawn(
-    [process.execPath, ...profile, "scripts/bench/roster/server.ts", "--config", configPath],
-    { cwd: ROOT, env: childEnv(), stdin: "ignore", stdout: logFd, stderr: "pipe" },
-  );
-  closeSync(logFd);
-  let stopped: Promise<void> | null = null;
-  const stop = () => {
-    stopped ??= (async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-      await child.exited;
-      clearTimeout(timer);
-    })();
-    return stopped;
-  };
-  const reader = child.stderr.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  const deadline = setTimeout(() => void stop(), 15_000);
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`the bench server exited before listening: ${text.trim()}`);
-      text += decoder.decode(value, { stream: true });
-      const url = /listening (\S+)/.exec(text)?.[1];
-      if (url !== undefined) {
-        // Keep draining stderr so that the child never blocks on a full pipe.
-        void (async () => {
-          for (;;) if ((await reader.read()).done) return;
-        })();
-        return { process: child, url, stop };
-      }
-    }
-  } catch (error) {
-    await stop();
-    throw error;
-  } finally {
-    clearTimeout(deadline);
   }
 }
 
@@ -274,15 +217,10 @@ async function drive(
 }
 
 function stats(samples: readonly Sample[], window: number): Latency {
-  const ms = samples.map((s) => s.ms).sort((a, b) => a - b);
-  const at = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))] ?? Number.NaN;
   return {
-    count: ms.length,
+    ...percentiles(samples.map((s) => s.ms)),
     errors: samples.filter((s) => !s.ok).length,
-    p50: at(0.5),
-    p99: at(0.99),
-    max: ms.at(-1) ?? Number.NaN,
-    perSec: ms.length / window,
+    perSec: samples.length / window,
   };
 }
 
@@ -318,24 +256,6 @@ function countFacts(storage: string): number {
   }
 }
 
-const FS_TYPES: Record<number, string> = {
-  61267: "ext4",
-  16914836: "tmpfs",
-  1481003842: "xfs",
-  2435016766: "btrfs",
-  2035054128: "overlayfs",
-  1785031267: "fakeowner",
-};
-
-function fsType(path: string): string {
-  const type = statfsSync(path).type;
-  return FS_TYPES[type] ?? `fs 0x${type.toString(16)}`;
-}
-
 export function serverLogTail(dir: string, lines = 5): string {
-  try {
-    return readFileSync(join(dir, "server.log"), "utf8").trim().split("\n").slice(-lines).join("\n");
-  } catch {
-    return "";
-  }
+  return logTail(join(dir, "server.log"), lines);
 }

@@ -1,9 +1,11 @@
 #!/usr/bin/env bun
 import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import type { Subprocess } from "bun";
+import { Children, killOnExit } from "../lib/children.ts";
+import { machine } from "../lib/host.ts";
+import { goal, int, pad, progress, secs, spread } from "../lib/stats.ts";
 import { type Latency, runHttpBench, serverLogTail } from "./http-bench.ts";
 import { runOwnerBench } from "./owner-bench.ts";
 
@@ -31,34 +33,15 @@ if (only !== undefined && only !== "owner" && only !== "http") {
 }
 
 const dir = mkdtempSync(join(tmpdir(), "branchbox-bench-"));
-let server: Subprocess | null = null;
-const killServer = () => {
-  if (server !== null && server.exitCode === null && server.signalCode === null) server.kill("SIGKILL");
-};
-process.on("exit", killServer);
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    killServer();
-    rmSync(dir, { recursive: true, force: true });
-    process.exit(130);
-  });
-}
+const children = new Children();
+killOnExit(children, dir);
 
-const int = (n: number) => Math.round(n).toLocaleString("en-US");
-const ms = (n: number) => `${n.toFixed(2)} ms`;
-const secs = (n: number) => `${(n / 1000).toFixed(1)} s`;
-const pad = (s: string, n: number) => s.padEnd(n);
 const latency = (l: Latency) =>
-  `p50 ${ms(l.p50)}  p99 ${ms(l.p99)}  max ${ms(l.max)}  ${int(l.perSec)} req/s${l.errors > 0 ? `  ${int(l.errors)} NOT 200` : ""}`;
-const inServer = (l: Latency) => `p50 ${ms(l.p50)}  p99 ${ms(l.p99)}  max ${ms(l.max)}`;
-const progress = (text: string) => process.stderr.write(`  ... ${text}\n`);
+  `${spread(l)}  ${int(l.perSec)} req/s${l.errors > 0 ? `  ${int(l.errors)} NOT 200` : ""}`;
+const inServer = spread;
 
 try {
-  const lines: string[] = [];
-  const cores = cpus();
-  lines.push(
-    `branchbox roster benchmark: bun ${Bun.version}, ${cores.length} x ${cores[0]?.model.trim() ?? "cpu"}, ${process.platform} ${process.arch}`,
-  );
+  const lines: string[] = [`branchbox roster benchmark: ${machine()}`];
 
   // The HTTP half runs first, while this process (the clients) still has a small heap.
   const http =
@@ -71,9 +54,7 @@ try {
             clients: CLIENTS,
             seconds: HTTP_SECONDS,
             ...(values.profile === undefined ? {} : { profileDir: values.profile }),
-            onServer: (s) => {
-              server = s;
-            },
+            onServer: (s) => children.track(s),
           });
         })();
 
@@ -84,9 +65,9 @@ try {
     lines.push(
       "",
       `ownerOf over ${int(o.spans)} holder spans: 100 desks, ${int(o.days)} days, ${int(o.facts)} facts (seeded PRNG)`,
-      `  build              timeline ${secs(o.timelineBuildMs)} (constructor fold of all facts) | SQLite table + index ${secs(o.sqliteBuildMs)} | generating facts ${secs(o.generateMs)}`,
+      `  build              timeline ${secs(o.timelineBuildMs, 1)} (constructor fold of all facts) | SQLite table + index ${secs(o.sqliteBuildMs, 1)} | generating facts ${secs(o.generateMs, 1)}`,
       `  agreement          ${int(o.agree)} / ${int(o.sample)} random points give the same employee (${int(o.mapped)} held, ${int(o.sample - o.mapped)} nobody)`,
-      `  ${pad("ownerOf", 18)} ${int(o.ownerOfPerSec)} q/s | bare SQLite ${int(o.sqlitePerSec)} q/s | ratio ${ratio.toFixed(2)}x (goal >= 0.5x: ${ratio >= 0.5 ? "met" : "MISSED"})`,
+      `  ${pad("ownerOf", 18)} ${int(o.ownerOfPerSec)} q/s | bare SQLite ${int(o.sqlitePerSec)} q/s | ratio ${ratio.toFixed(2)}x (goal >= 0.5x: ${goal(ratio >= 0.5)})`,
     );
   }
 
@@ -95,8 +76,8 @@ try {
     const vs = (l: Latency) => `${(l.p99 / h.constant.p99).toFixed(1)}x`;
     lines.push(
       "",
-      `check-in over loopback HTTP: server in its own process, ${h.staff} receptionists (seeded by \`staff import\` in ${secs(h.seedMs)}), database on ${h.fs}`,
-      `  ${pad(`check-in (${CLIENTS} cl.)`, 18)} ${latency(h.checkIn)} | constant route ${latency(h.constant)} | p99 ${vs(h.checkIn)} (goal p99 < 5 ms: ${h.checkIn.p99 < 5 ? "met" : "MISSED"})`,
+      `check-in over loopback HTTP: server in its own process, ${h.staff} receptionists (seeded by \`staff import\` in ${secs(h.seedMs, 1)}), database on ${h.fs}`,
+      `  ${pad(`check-in (${CLIENTS} cl.)`, 18)} ${latency(h.checkIn)} | constant route ${latency(h.constant)} | p99 ${vs(h.checkIn)} (goal p99 < 5 ms: ${goal(h.checkIn.p99 < 5)})`,
       `  ${pad("  in the server", 18)} ${inServer(h.server.checkIn)} | constant route ${inServer(h.server.constant)}  (fetch called to response ready)`,
       `  ${pad(`check-out (${CLIENTS} cl.)`, 18)} ${latency(h.checkOut)}  (the other half of each client's loop)`,
       `  ${pad("check-in (1 cl.)", 18)} ${latency(h.checkInSolo)}  (no queue: the server's own time per check-in)`,
@@ -113,6 +94,6 @@ try {
   if (tail !== "") console.error(`server log (last lines):\n${tail}`);
   process.exitCode = 1;
 } finally {
-  killServer();
+  children.killAll();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -2,7 +2,8 @@ import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import { RosterTimeline } from "../../../src/domain/roster/roster-timeline.ts";
 import type { HolderSpan, RosterFact } from "../../../src/domain/roster/types.ts";
-import { branch, HistoryGenerator, MAX_SHIFT_MS, prng } from "./roster-gen.ts";
+import { mulberry32 } from "../lib/prng.ts";
+import { branch, HistoryGenerator, MAX_SHIFT_MS } from "./roster-gen.ts";
 
 /**
  * `ownerOf(extension, t)` on the real RosterTimeline, built from generated facts, against the bare
@@ -75,7 +76,7 @@ export function runOwnerBench(dir: string, seconds: number): OwnerBenchResult {
 
   const first = facts[0]?.at ?? 0;
   const last = facts.at(-1)?.at ?? 0;
-  const random = prng(SEED + 1);
+  const random = mulberry32(SEED + 1);
   const points: Point[] = Array.from({ length: POINTS }, () => ({
     extension: (desks[Math.floor(random() * desks.length)] ?? { extension: "101" }).extension,
     t: first + Math.floor(random() * (last - first)),

@@ -5,6 +5,7 @@ import type {
   RosterFactKind,
   StaffMember,
 } from "../../../src/domain/roster/types.ts";
+import { mulberry32 } from "../lib/prng.ts";
 
 /**
  * A deterministic branch history for the benchmark: `desks` front desks, each with its own pool of
@@ -20,18 +21,6 @@ export const MAX_SHIFT_MS = 14 * HOUR;
 /** Monday 2022-01-03 00:00 UTC: day 0 of the generated history. */
 export const EPOCH: Instant = Date.UTC(2022, 0, 3);
 const POOL = 6;
-
-/** mulberry32: small, fast, good enough to spread shifts and query points; returns [0, 1). */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let x = state;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface Branch {
   readonly desks: Desk[];
@@ -68,7 +57,7 @@ export class HistoryGenerator {
     private readonly desks: readonly Desk[],
     seed: number,
   ) {
-    this.random = prng(seed);
+    this.random = mulberry32(seed);
   }
 
   nextDay(): RosterFact[] {

@@ -1,8 +1,6 @@
 #!/usr/bin/env bun
-import { parseArgs } from "node:util";
 import { createBox } from "../../../src/app.ts";
-import { loadConfig } from "../../../src/config/load.ts";
-import { createLogger } from "../../../src/log/logger.ts";
+import { announceAndStopOnSignal, serverConfig } from "../lib/server-entry.ts";
 
 /**
  * The box as `branchbox serve --config FILE` runs it (same composition root, same logger on stdout,
@@ -13,13 +11,7 @@ import { createLogger } from "../../../src/log/logger.ts";
  * returns and clears them. Prints `listening <url>` on stderr once it accepts connections.
  */
 
-const { values } = parseArgs({ args: process.argv.slice(2), options: { config: { type: "string" } } });
-if (values.config === undefined) {
-  console.error("usage: bun scripts/bench/roster/server.ts --config FILE");
-  process.exit(2);
-}
-const config = loadConfig({ file: values.config, env: process.env });
-const log = createLogger({ base: { branch: config.branch.id } });
+const { config, log } = serverConfig("scripts/bench/roster/server.ts");
 const box = await createBox(config, { log });
 box.app.get("/bench/constant", (c) => c.json({ status: "ok", constant: 42 }));
 
@@ -44,12 +36,4 @@ const server = Bun.serve({
     return response;
   },
 });
-console.error(`listening ${server.url.href}`);
-
-const stop = () => {
-  server.stop(true);
-  box.close();
-  process.exit(0);
-};
-process.once("SIGTERM", stop);
-process.once("SIGINT", stop);
+announceAndStopOnSignal(server, box);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 import { parseArgs } from "node:util";
 import mqtt from "mqtt";
+import { epochMs, say } from "../lib/say.ts";
 import { recordFactory, recordJson, streamCounts } from "./record-gen.ts";
 
 /**
@@ -36,10 +37,6 @@ if ((mode !== "sub" && mode !== "pub") || url === undefined || !(count > 0)) {
   );
   process.exit(2);
 }
-
-const say = (event: string, fields: Record<string, unknown> = {}) =>
-  process.stdout.write(`${JSON.stringify({ event, ...fields })}\n`);
-const epochMs = () => performance.timeOrigin + performance.now();
 
 const client = await mqtt.connectAsync(url, {
   protocolVersion: 5,

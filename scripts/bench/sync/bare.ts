@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { Children, Message } from "./children.ts";
+import type { Children, Message } from "../lib/children.ts";
 
 /**
  * The bare mqtt.js baseline on the same broker: a subscriber process that counts and a publisher
@@ -26,17 +26,17 @@ export interface BareOptions {
 
 const PEER = "scripts/bench/sync/bare-peer.ts";
 
+/** The arguments both sides of the bare loop share. */
+const peerArgs = (options: BareOptions & { count: number }) => [
+  ...["--url", options.brokerUrl],
+  ...["--count", String(options.count)],
+  ...["--seed", String(options.seed)],
+];
+
 export async function runBareThroughput(
   options: BareOptions & { count: number; inflight: number; timeoutMs: number },
 ): Promise<BareThroughput> {
-  const common = [
-    "--url",
-    options.brokerUrl,
-    "--count",
-    String(options.count),
-    "--seed",
-    String(options.seed),
-  ];
+  const common = peerArgs(options);
   const sub = options.children.spawn("bare sub", [PEER, "sub", ...common], join(options.dir, "bare-sub.log"));
   try {
     await sub.next((m) => m.event === "ready", 10_000);
@@ -77,14 +77,7 @@ export async function runBareThroughput(
 export async function runBareLatency(
   options: BareOptions & { count: number; rate: number; timeoutMs: number },
 ): Promise<number[]> {
-  const common = [
-    "--url",
-    options.brokerUrl,
-    "--count",
-    String(options.count),
-    "--seed",
-    String(options.seed),
-  ];
+  const common = peerArgs(options);
   const sub = options.children.spawn(
     "bare sub",
     [PEER, "sub", ...common, "--times"],

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { openDatabase } from "../../../src/store/db.ts";
 import { type OutboxItem, outboxStore } from "../../../src/store/outbox-store.ts";
-import { type Child, type Children, memoryOf } from "./children.ts";
+import { type Child, type Children, memoryOf } from "../lib/children.ts";
 import type { Counters, HqProcess } from "./hq-process.ts";
 import { type BenchStream, recordFactory, streamCounts } from "./record-gen.ts";
 

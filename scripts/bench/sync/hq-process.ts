@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HQ_DB_FILE } from "../../../src/sync/hq/hq-schema.ts";
 import { freePort } from "../../../test/support/process.ts";
-import type { Child, Children } from "./children.ts";
+import type { Child, Children } from "../lib/children.ts";
 
 /**
  * The real headquarters consumer, `bun src/main.ts hq --config FILE`, in its own process with

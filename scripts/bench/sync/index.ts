@@ -1,14 +1,16 @@
 #!/usr/bin/env bun
 import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type Mosquitto, startMosquitto } from "../../../test/support/mosquitto.ts";
+import { Children, killOnExit, profileArgs } from "../lib/children.ts";
+import { machine } from "../lib/host.ts";
+import { goal, int, lat, mb, ms, pad, percentiles, progress, secs } from "../lib/stats.ts";
 import { type BareThroughput, runBareLatency, runBareThroughput } from "./bare.ts";
-import { Children } from "./children.ts";
 import { type DrainResult, runDrain } from "./drain.ts";
 import { type HqProcess, startHqProcess } from "./hq-process.ts";
-import { type Latency, runDurableLatency, stats } from "./latency.ts";
+import { runDurableLatency } from "./latency.ts";
 import { recordFactory, recordJson } from "./record-gen.ts";
 
 /**
@@ -48,35 +50,17 @@ if (only !== undefined && only !== "drain" && only !== "latency") {
 }
 const records = Number(values.records ?? 1_000_000);
 const seed = Number(values.seed ?? 7);
-const bunArgs =
-  values.profile === undefined ? [] : ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${values.profile}`];
+const bunArgs = profileArgs(values.profile);
 
 const dir = mkdtempSync(join(tmpdir(), "branchbox-sync-bench-"));
 const children = new Children();
-process.on("exit", () => children.killAll());
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    children.killAll();
-    rmSync(dir, { recursive: true, force: true });
-    process.exit(130);
-  });
-}
-
-const int = (n: number) => Math.round(n).toLocaleString("en-US");
-const ms = (n: number) => `${n.toFixed(2)} ms`;
-const secs = (n: number) => `${(n / 1000).toFixed(2)} s`;
-const mb = (n: number) => `${n.toFixed(1)} MB`;
-const pad = (s: string, n: number) => s.padEnd(n);
-const lat = (l: Latency) => `p50 ${ms(l.p50)}  p99 ${ms(l.p99)}  max ${ms(l.max)}  (${int(l.count)})`;
-const progress = (text: string) => process.stderr.write(`  ... ${text}\n`);
-const goal = (ok: boolean) => (ok ? "met" : "MISSED");
+killOnExit(children, dir);
 
 let broker: Mosquitto | undefined;
 let hq: HqProcess | undefined;
 try {
-  const cores = cpus();
   const lines: string[] = [
-    `branchbox sync benchmark: bun ${Bun.version}, ${cores.length} x ${cores[0]?.model.trim() ?? "cpu"}, ${process.platform} ${process.arch}; one Mosquitto on loopback (max_queued_messages 0, max_inflight_messages 100), WAL + synchronous=FULL on both sides`,
+    `branchbox sync benchmark: ${machine()}; one Mosquitto on loopback (max_queued_messages 0, max_inflight_messages 100), WAL + synchronous=FULL on both sides`,
   ];
   progress("starting Mosquitto and the HQ consumer (bun src/main.ts hq)...");
   broker = await startMosquitto({ dir: join(dir, "mosquitto") });
@@ -97,7 +81,7 @@ try {
     progress(`latency: ${int(count)} records committed one by one at ${RATE}/s on a fresh branch...`);
     const l = await runDurableLatency({ ...common, hq, rate: RATE, count, warm, bunArgs });
     progress(`latency: bare mqtt.js, ${int(count)} messages at ${RATE}/s...`);
-    const bare = stats(
+    const bare = percentiles(
       (await runBareLatency({ ...common, count, rate: RATE, timeoutMs: 60_000 })).slice(warm),
     );
     const ratio = l.latency.p99 / bare.p99;

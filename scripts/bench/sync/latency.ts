@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import type { Children } from "./children.ts";
+import type { Children } from "../lib/children.ts";
+import { type Latency, percentiles } from "../lib/stats.ts";
 import type { HqProcess } from "./hq-process.ts";
 import { type BenchStream, streamCounts } from "./record-gen.ts";
 
@@ -12,13 +13,6 @@ import { type BenchStream, streamCounts } from "./record-gen.ts";
  */
 
 export const LIVE_BRANCH = "bench-live";
-
-export interface Latency {
-  readonly count: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly max: number;
-}
 
 export interface DurableLatency {
   readonly latency: Latency;
@@ -70,17 +64,11 @@ export async function runDurableLatency(options: {
     }
     samples.sort((a, b) => a.ts - b.ts);
     return {
-      latency: stats(samples.slice(options.warm).map((s) => s.ms)),
+      latency: percentiles(samples.slice(options.warm).map((s) => s.ms)),
       achievedRate: ((options.count - 1) / Number(paced.ms)) * 1000,
       missing,
     };
   } finally {
     await relay.stop();
   }
-}
-
-export function stats(values: readonly number[]): Latency {
-  const ms = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
-  const at = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))] ?? Number.NaN;
-  return { count: ms.length, p50: at(0.5), p99: at(0.99), max: ms.at(-1) ?? Number.NaN };
 }

@@ -1,4 +1,5 @@
 import { callRecordDataSchema, rosterFactDataSchema } from "../../../src/sync/records.ts";
+import { mulberry32 } from "../lib/prng.ts";
 
 /**
  * The up records the benchmark moves: nine call records (`call.record` on `calls`, about 1 KB of
@@ -49,18 +50,6 @@ function render(t: Template, values: Readonly<Record<string, string>>): string {
   let out = t.pieces[0] as string;
   for (let i = 0; i < t.tokens.length; i++) out += (values[t.tokens[i] as string] ?? "") + t.pieces[i + 1];
   return out;
-}
-
-/** mulberry32: small, fast, good enough for picking names and numbers. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const STAFF = [
@@ -132,7 +121,7 @@ const ROSTER_TEMPLATES = 16;
 
 /** Builds the templates for `seed`, each checked once against the product's schema of its type. */
 export function recordFactory(seed: number) {
-  const random = prng(seed);
+  const random = mulberry32(seed);
   const calls = Array.from({ length: CALL_TEMPLATES }, () => template(callTemplate(random)));
   const roster = Array.from({ length: ROSTER_TEMPLATES }, () => template(rosterTemplate(random)));
   const values = (id: string, n: number, at: number) => ({

@@ -6,6 +6,7 @@ import { openDatabase } from "../../../src/store/db.ts";
 import { outboxStore } from "../../../src/store/outbox-store.ts";
 import { createRelay } from "../../../src/sync/relay/index.ts";
 import { VERSION } from "../../../src/version.ts";
+import { epochMs, say } from "../lib/say.ts";
 import { recordFactory } from "./record-gen.ts";
 
 /**
@@ -38,10 +39,6 @@ if (values.dir === undefined || values.url === undefined || values.branch === un
   console.error("usage: relay-process.ts --dir DIR --url MQTT_URL --branch ID [--pace R --count N --seed S]");
   process.exit(2);
 }
-
-const say = (event: string, fields: Record<string, unknown> = {}) =>
-  process.stdout.write(`${JSON.stringify({ event, ...fields })}\n`);
-const epochMs = () => performance.timeOrigin + performance.now();
 
 const db = openDatabase(values.dir);
 const relay = createRelay({

@@ -1,11 +1,12 @@
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Subprocess } from "bun";
 
 /**
- * Every process the benchmark starts, by PID, so that they all die with it: on a normal end, on an
- * error and on Ctrl-C. A child speaks to the bench in JSON lines on stdout (`{"event": …}`); its
- * stderr (and the product's log lines) go to a file in the run's temp dir, shown when it fails.
+ * Every process a benchmark starts, by PID, so that they all die with it: on a normal end, on an
+ * error and on Ctrl-C. A child spawned by `Children.spawn` speaks to the bench in JSON lines on
+ * stdout (`{"event": …}`); its stderr (and the product's log lines) go to a file in the run's temp
+ * dir, shown when it fails. A bench server (`spawnListening`) prints `listening <url>` on stderr.
  */
 
 export const ROOT = resolve(import.meta.dir, "../../..");
@@ -29,6 +30,11 @@ export interface Child {
 export class Children {
   private readonly running = new Set<Subprocess>();
   private readonly pids = new Set<number>();
+
+  /** A process started elsewhere (a bench server) to kill with the rest. */
+  track(child: Subprocess): void {
+    this.running.add(child);
+  }
 
   /** A PID started by someone else (the broker, from the test harness) to kill with the rest. */
   adopt(pid: number): void {
@@ -127,15 +133,109 @@ export class Children {
         child.stdin.write(`${command}\n`);
         child.stdin.flush();
       },
-      async stop(graceMs = 5000) {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
-        await child.exited;
-        clearTimeout(timer);
-      },
+      stop: (graceMs = 5000) => stopChild(child, graceMs),
       logTail,
     };
+  }
+}
+
+/**
+ * Kills every child (SIGKILL) when this process exits, and on SIGINT/SIGTERM also removes the
+ * run's temp dir and exits with 130.
+ */
+export function killOnExit(children: Children, dir: string): void {
+  process.on("exit", () => children.killAll());
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      children.killAll();
+      rmSync(dir, { recursive: true, force: true });
+      process.exit(130);
+    });
+  }
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; waits for the exit. */
+export async function stopChild(child: Subprocess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await child.exited;
+  clearTimeout(timer);
+}
+
+/** Bun's CPU profiler flags, writing a Markdown profile into `dir`; none without a dir. */
+export function profileArgs(dir: string | undefined): string[] {
+  return dir === undefined ? [] : ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${dir}`];
+}
+
+export interface ListeningChild {
+  readonly process: Subprocess;
+  readonly url: string;
+  /** SIGTERM, then SIGKILL after 5 s; once, however often it is called. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `bun [profile…] script args…` in the repo root, stdout to `logPath`; resolves with the URL once
+ * it prints `listening <url>` on stderr (stderr is drained after that, so the child never blocks
+ * on a full pipe). Stopped, and rejected, if it exits first or is not listening within 15 s.
+ */
+export async function spawnListening(options: {
+  /** Who, in the error: "the bench box". */
+  readonly name: string;
+  readonly argv: readonly string[];
+  readonly logPath: string;
+  readonly profileDir?: string | undefined;
+  /** Called as soon as the process exists (to kill it with the rest). */
+  readonly onStart?: ((child: Subprocess) => void) | undefined;
+}): Promise<ListeningChild> {
+  const logFd = openSync(options.logPath, "w");
+  const child = Bun.spawn([process.execPath, ...profileArgs(options.profileDir), ...options.argv], {
+    cwd: ROOT,
+    env: childEnv(),
+    stdin: "ignore",
+    stdout: logFd,
+    stderr: "pipe",
+  });
+  closeSync(logFd);
+  options.onStart?.(child);
+  let stopped: Promise<void> | null = null;
+  const stop = () => {
+    stopped ??= stopChild(child);
+    return stopped;
+  };
+  const reader = child.stderr.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  const deadline = setTimeout(() => void stop(), 15_000);
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`${options.name} exited before listening: ${text.trim()}`);
+      text += decoder.decode(value, { stream: true });
+      const url = /listening (\S+)/.exec(text)?.[1];
+      if (url !== undefined) {
+        // Keep draining stderr so that the child never blocks on a full pipe.
+        void (async () => {
+          for (;;) if ((await reader.read()).done) return;
+        })();
+        return { process: child, url, stop };
+      }
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  } finally {
+    clearTimeout(deadline);
+  }
+}
+
+/** The last `lines` lines of a log file; "" if there is none. */
+export function logTail(path: string, lines = 5): string {
+  try {
+    return readFileSync(path, "utf8").trim().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "";
   }
 }
 
