@@ -37,6 +37,8 @@ test("link flapping: the broker stopped and started every few seconds for a minu
     expect(flaps).toBeGreaterThanOrEqual(12);
     // Records flowed all the time, the broker's down phases included.
     expect(acceptedWhileDown).toBeGreaterThan(flaps * 20);
+    // The branch felt it: its relay lost the link again and again (its backoff skips some flaps).
+    expect(await sys.branchMetric(branch, "branchbox_sync_reconnects_total")).toBeGreaterThanOrEqual(4);
     await expectComplete(sys, hq, accepted, 90_000);
   });
 }, 180_000);

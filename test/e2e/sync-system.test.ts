@@ -4,6 +4,7 @@
 // roster facts made through the branch's API; the verdict is HQ's API (seq 1..N exactly once, in
 // the order applied) and the branch's SQLite file (N facts, an empty outbox).
 import { expect, test } from "bun:test";
+import mqtt from "mqtt";
 import { startMosquitto } from "../support/mosquitto.ts";
 import { expectComplete, RosterBurst, SyncSystem, withSystem } from "../support/sync-system.ts";
 
@@ -53,7 +54,7 @@ test("broker stopped for 10 s during a burst and started again: complete, in ord
   });
 }, 150_000);
 
-test("broker restarted with persistence off (sessions and retained state forgotten) during a burst: complete, because rows go only on HQ's ack", async () => {
+test("broker killed with messages queued for a hung HQ and restarted with persistence off (sessions, queues and retained state forgotten): complete, because rows go only on HQ's ack", async () => {
   const sys = new SyncSystem();
   await withSystem(sys, async () => {
     const broker = sys.watch(await startMosquitto({ persistence: false }));
@@ -61,12 +62,32 @@ test("broker restarted with persistence off (sessions and retained state forgott
     const branch = await sys.startBranch({ url: broker.url });
     const burst = new RosterBurst(() => branch.baseUrl, 2_000, PACE_MS);
     await burst.untilAccepted(300, 20_000);
-    // A kill, not a stop: whatever was queued or in flight in the broker is gone with it.
+    // HQ's consumer hangs with its connection open: the broker PUBACKs the branch's envelopes and
+    // queues them for HQ; then it dies (kill -9) and forgets them. A branch that deleted rows on
+    // the broker's PUBACK would have lost these records for good.
+    hq.pause();
+    const atPause = burst.accepted;
+    await burst.untilAccepted(atPause + 300, 20_000);
     await broker.kill9();
+    hq.resume();
     await Bun.sleep(1_000);
     await broker.start();
     await burst.done;
     await expectComplete(sys, hq, burst.accepted, 90_000);
+    // The broker forgot the retained HQ state; HQ's consumer put it back on its reconnect.
+    const watcher = await mqtt.connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0 });
+    try {
+      const retained = new Promise<{ payload: string; retain: boolean }>((resolve) =>
+        watcher.on("message", (_topic, payload, packet) =>
+          resolve({ payload: payload.toString(), retain: packet.retain }),
+        ),
+      );
+      await watcher.subscribeAsync("branchbox/v1/hq/state", { qos: 1 });
+      const state = await Promise.race([retained, Bun.sleep(5_000).then(() => null)]);
+      expect(state).toEqual({ payload: JSON.stringify({ online: true }), retain: true });
+    } finally {
+      await watcher.endAsync(true);
+    }
   });
 }, 150_000);
 

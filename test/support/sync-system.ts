@@ -20,6 +20,10 @@ export type HqProcess = {
   readonly baseUrl: string;
   kill9(): Promise<void>;
   stop(graceMs?: number): Promise<void>;
+  /** SIGSTOP: the process stops reading, its connections stay open (a hung consumer). */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
   output(): string;
 };
 
@@ -113,6 +117,18 @@ export class SyncSystem {
     }
   }
 
+  /** One sample of the branch's /metrics (Prometheus text), e.g. `branchbox_sync_reconnects_total`. */
+  async branchMetric(branch: Running, name: string): Promise<number> {
+    const response = await fetch(`${branch.baseUrl}/metrics`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      signal: AbortSignal.timeout(5000),
+    });
+    const text = await response.text();
+    const line = text.split("\n").find((l) => l.startsWith(`${name} `));
+    if (response.status !== 200 || line === undefined) throw new Error(`no ${name} in /metrics: ${text}`);
+    return Number(line.slice(name.length + 1));
+  }
+
   /** Every process's log tail (branch starts, HQ consumers, brokers), for a failure message. */
   logTails(): string {
     const parts: string[] = [];
@@ -196,8 +212,15 @@ async function startHqProcess(options: {
       child.kill("SIGKILL");
       await exited;
     },
+    pause() {
+      if (alive()) child.kill("SIGSTOP");
+    },
+    resume() {
+      if (alive()) child.kill("SIGCONT");
+    },
     async stop(graceMs = 5000) {
       if (!alive()) return;
+      child.kill("SIGCONT");
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
       await exited;
