@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import mqtt from "mqtt";
 import { startMosquitto } from "../support/mosquitto.ts";
-import { makeTestDir, REPO_ROOT } from "../support/process.ts";
+import { REPO_ROOT } from "../support/process.ts";
 import { expectComplete, RosterBurst, SyncSystem, withSystem } from "../support/sync-system.ts";
 import { makeTestPki } from "../support/tls-certs.ts";
 
@@ -44,10 +44,10 @@ test("link flapping: the broker stopped and started every few seconds for a minu
 }, 180_000);
 
 test("TLS with client certificates and the shipped ACL: the branch syncs over mqtts as its CN; branch A's certificate cannot publish into branch B's up topic (PUBACK 0x87)", async () => {
-  const pki = makeTestPki(makeTestDir("sync-system-pki"), ["tls-a", "tls-b", "hq"]);
+  const sys = new SyncSystem("tls-a");
+  const pki = makeTestPki(sys.dir, ["tls-a", "tls-b", "hq"]);
   const { "tls-a": certA, hq: certHq } = pki.clients;
   if (certA === undefined || certHq === undefined) throw new Error("certificates missing");
-  const sys = new SyncSystem("tls-a");
   await withSystem(sys, async () => {
     const broker = sys.watch(
       await startMosquitto({

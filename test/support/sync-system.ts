@@ -6,7 +6,7 @@
 import { Database } from "bun:sqlite";
 import { expect } from "bun:test";
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Mosquitto } from "./mosquitto.ts";
 import { BINARY, ensureBinary, freePort, makeTestDir, type Running, startBranchbox } from "./process.ts";
@@ -346,16 +346,20 @@ export async function eventually(
 
 /**
  * Runs a test's body; if it throws, the processes' log tails go to stderr with the error, so a
- * CI failure says what the branch, HQ and the broker saw. Stops every process either way.
+ * CI failure says what the branch, HQ and the broker saw (the test dir is kept then, removed after
+ * a pass). Stops every process either way.
  */
 export async function withSystem(sys: SyncSystem, body: () => Promise<void>): Promise<void> {
+  let passed = false;
   try {
     await body();
+    passed = true;
   } catch (error) {
-    console.error(`sync-system failure; logs under ${sys.dir}\n${sys.logTails()}`);
+    console.error(`sync-system failure; logs kept under ${sys.dir}\n${sys.logTails()}`);
     throw error;
   } finally {
     await sys.close();
+    if (passed) rmSync(sys.dir, { recursive: true, force: true });
   }
 }
 
