@@ -49,7 +49,8 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
   if (options.seedStaff !== undefined && staff.list().length === 0)
     await importStaff(staff, options.seedStaff, now());
   const roster = new RosterService(db, config, options.log);
-  // ── HQ down streams (sync inbound): staff, client directory, settings, commands ──
+  // What headquarters sends down: staff, client directory, settings, commands. Its replies go up
+  // through the relay, which does not exist yet here: `wakeRelay` is set once it does.
   let wakeRelay = () => {};
   const inbound = createInbound({
     db,
@@ -59,7 +60,6 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     onStaffChanged: () => roster.reloadStaff(),
     onReplies: () => wakeRelay(),
   });
-  // ── end HQ down streams ──
   const calls = new CallPipeline(db, {
     roster,
     settings: () => attributionSettings(config, roster.employees(now()), inbound),
@@ -90,16 +90,16 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
           version: VERSION,
           inbound,
         });
-  if (sync !== null) wakeRelay = () => sync.wake();
-  inbound.start();
   if (sync !== null) {
     // Live records leave at once: wake the relay after every commit that put rows in the outbox.
+    wakeRelay = () => sync.wake();
     roster.subscribe(() => sync.wake());
     calls.subscribe((_changed, recorded) => {
       if (recorded.length > 0) sync.wake();
     });
-    sync.start();
   }
+  inbound.start();
+  sync?.start();
   const deps: HttpDeps = {
     config,
     roster,
