@@ -6,6 +6,7 @@ import type { Config } from "./config/schema.ts";
 import { DEMO_CONFIG } from "./demo.ts";
 import { probeAmi } from "./pbx/ami/ami-probe.ts";
 import { DB_FILE } from "./store/db.ts";
+import { probeBroker } from "./sync/broker-probe.ts";
 
 type Status = "OK" | "WARN" | "FAIL";
 interface Check {
@@ -51,7 +52,7 @@ export async function runDoctor(configPath: string | undefined, demo: boolean): 
       await checkClock(),
       await checkPort(config.http.listen),
     );
-    checks.push(await checkPbx(config));
+    checks.push(await checkPbx(config), await checkBroker(config));
   }
   for (const c of checks) {
     console.log(`${c.status.padEnd(5)} ${c.name.padEnd(9)} ${c.detail}${c.fix ? `\n      -> ${c.fix}` : ""}`);
@@ -200,6 +201,26 @@ async function checkPbx(config: Config): Promise<Check> {
     ? { name: "pbx", status: "OK", detail: result.detail }
     : {
         name: "pbx",
+        status: "FAIL",
+        detail: result.detail,
+        ...(result.fix === undefined ? {} : { fix: result.fix }),
+      };
+}
+
+async function checkBroker(config: Config): Promise<Check> {
+  if (config.mqtt.url === "") {
+    return {
+      name: "hq",
+      status: "WARN",
+      detail: "no headquarters broker configured: everything is kept here until it is",
+      fix: "set [mqtt] url (see the example config)",
+    };
+  }
+  const result = await probeBroker(config.mqtt, config.branch.id);
+  return result.ok
+    ? { name: "hq", status: "OK", detail: result.detail }
+    : {
+        name: "hq",
         status: "FAIL",
         detail: result.detail,
         ...(result.fix === undefined ? {} : { fix: result.fix }),

@@ -4,6 +4,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startAmiPeer } from "./support/ami-peer.ts";
+import { startMosquitto } from "./support/mosquitto.ts";
 import { freePort } from "./support/process.ts";
 
 const MAIN = join(import.meta.dir, "..", "src", "main.ts");
@@ -250,6 +251,31 @@ describe("doctor: the PBX", () => {
       expect(closed.out).toMatch(/^FAIL +pbx/m);
     } finally {
       await peer.close();
+    }
+  });
+});
+
+describe("doctor: headquarters' broker", () => {
+  test("connects with the branch's credentials; a wrong password is a FAIL that does not print it", async () => {
+    const broker = await startMosquitto({ users: [{ username: "msk-01", password: "right-broker-pw" }] });
+    const config = writeConfig("doctor-hq.toml", join(dir, "doctor-hq-data"));
+    const mqttEnv = (password: string) => ({
+      BRANCHBOX_MQTT_URL: broker.url,
+      BRANCHBOX_MQTT_USERNAME: "msk-01",
+      BRANCHBOX_MQTT_PASSWORD: password,
+    });
+    try {
+      const good = await runAsync(["doctor", "--config", config], mqttEnv("right-broker-pw"));
+      expect(good.out).toMatch(/^OK +hq +mqtt:\/\/127\.0\.0\.1:\d+\/?: connected \(no TLS\)/m);
+      const refused = await runAsync(["doctor", "--config", config], mqttEnv("wrong-broker-pw"));
+      expect(refused.code).toBe(1);
+      expect(refused.out).toMatch(/^FAIL +hq /m);
+      expect(refused.out).toContain("credentials");
+      expect(refused.out + refused.err).not.toContain("wrong-broker-pw");
+      const none = await runAsync(["doctor", "--config", config]);
+      expect(none.out).toMatch(/^WARN +hq +no headquarters broker configured/m);
+    } finally {
+      await broker.stop();
     }
   });
 });
