@@ -1,13 +1,16 @@
 import type { Database } from "bun:sqlite";
 import type { SyncRecord, UpStream } from "../sync/protocol.ts";
 
-/** An outbox row as stored: `data` is the record's data as JSON text, not parsed. */
+/**
+ * An outbox row as stored: `data` is the record's data as its stored JSON text, UTF-8 bytes, not
+ * parsed or decoded (an envelope splices the bytes in as they are).
+ */
 export interface RawRecord {
   readonly seq: number;
   readonly id: string;
   readonly ts: number;
   readonly type: string;
-  readonly data: string;
+  readonly data: Uint8Array;
 }
 
 export interface OutboxItem {
@@ -26,7 +29,7 @@ export interface OutboxStore {
   add(stream: UpStream, items: readonly OutboxItem[], ts: number): SyncRecord[];
   /** Up to `limit` records with seq > `after`, in order. */
   pending(stream: UpStream, after: number, limit: number): SyncRecord[];
-  /** As `pending`, with each record's data as the JSON text stored (what an envelope carries). */
+  /** As `pending`, with each record's data as the JSON text stored, UTF-8 bytes (what an envelope carries). */
   pendingRaw(stream: UpStream, after: number, limit: number): RawRecord[];
   /** HQ committed everything through `through`: forget it. Returns how many rows went. */
   ack(stream: UpStream, through: number): number;
@@ -44,8 +47,13 @@ export function outboxStore(db: Database): OutboxStore {
      ON CONFLICT (stream) DO UPDATE SET last_seq = last_seq + ?2 RETURNING last_seq`,
   );
   const insert = db.query("INSERT INTO outbox (stream, seq, id, ts, type, data) VALUES (?, ?, ?, ?, ?, ?)");
-  const select = db.query<RawRecord, [string, number, number]>(
+  const select = db.query<RawRecord & { data: string }, [string, number, number]>(
     "SELECT seq, id, ts, type, data FROM outbox WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?",
+  );
+  // The text as bytes: no UTF-8 -> JS string decoding here and no string -> Buffer encoding in
+  // mqtt.js (CAST of TEXT to BLOB reinterprets the stored bytes).
+  const selectRaw = db.query<RawRecord, [string, number, number]>(
+    "SELECT seq, id, ts, type, CAST(data AS BLOB) AS data FROM outbox WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?",
   );
   const remove = db.query("DELETE FROM outbox WHERE stream = ? AND seq <= ?");
   const markAcked = db.query(
@@ -80,7 +88,7 @@ export function outboxStore(db: Database): OutboxStore {
     },
     pending: (stream, after, limit) =>
       select.all(stream, after, limit).map((r) => ({ ...r, data: JSON.parse(r.data) as unknown })),
-    pendingRaw: (stream, after, limit) => select.all(stream, after, limit),
+    pendingRaw: (stream, after, limit) => selectRaw.all(stream, after, limit),
     ack: (stream, through) =>
       db.transaction(() => {
         markAcked.run(stream, through);

@@ -118,7 +118,7 @@ test("the envelopes the relay builds from those rows pass the envelope schema an
         2000,
       );
       if (built === null) break;
-      const wire: unknown = JSON.parse(built.payload);
+      const wire: unknown = JSON.parse(built.payload.toString());
       expect(issues(envelopeSchema.safeParse(wire))).toEqual([]);
       expect(issues(typed[stream].safeParse(wire))).toEqual([]);
       at += built.count;
