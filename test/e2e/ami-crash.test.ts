@@ -3,26 +3,14 @@
 // replays its journal, reconnects, resyncs (CoreShowChannels answers what is live at the cut),
 // and in the end every call of the day is recorded once, with the outcome it really had.
 import { afterAll, expect, test } from "bun:test";
-import { readdirSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { type AmiPeer, startAmiPeer, transcriptFrames } from "../support/ami-peer.ts";
 import { channelsAt } from "../support/ami-snapshot.ts";
+import { transcriptDay } from "../support/ami-transcript.ts";
 import { ensureBinary, makeTestDir, type Running, startBranchbox } from "../support/process.ts";
 
-const FIXTURES = join(import.meta.dir, "..", "fixtures", "ami");
 const AMI = { username: "branchbox", secret: "crash-secret-7" };
 const TOKEN = "crash-test-admin-token-0123456789";
-
-/** Every scenario's transcript, in the order they happened: one day at a branch. */
-function day(): string {
-  const files = readdirSync(FIXTURES).filter((f) => f.endsWith(".ami") && !f.startsWith("mid-call"));
-  const first = (f: string) =>
-    Number(/^Timestamp: (\S+)/m.exec(readFileSync(join(FIXTURES, f), "utf8"))?.[1]);
-  return files
-    .sort((a, b) => first(a) - first(b))
-    .map((f) => readFileSync(join(FIXTURES, f), "utf8"))
-    .join("\n\n");
-}
 
 type Summary = { id: string; outcome: string; owner: string | null };
 
@@ -87,7 +75,7 @@ async function run(kills: number[], peer: AmiPeer): Promise<{ box: Running; dir:
 
 test("kill -9 mid-replay, three times: every call of the day recorded once, with its real outcome", async () => {
   ensureBinary();
-  const text = day();
+  const text = transcriptDay();
   const frames = transcriptFrames(text);
   const options = {
     ...AMI,

@@ -1,15 +1,15 @@
 // From the wire to the record: a scripted Asterisk (a real TCP peer speaking AMI) replays
 // transcripts into a whole box; the calls must come out as records, attributed by the roster.
 import { afterEach, describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CallRecord } from "../../src/domain/call/call-types.ts";
 import { type AmiPeer, startAmiPeer, transcriptFrames } from "../support/ami-peer.ts";
 import { channelsAt } from "../support/ami-snapshot.ts";
+import { TRANSCRIPTS, transcriptDay } from "../support/ami-transcript.ts";
 import { fakeClock, makeTestBox, type TestBox } from "../support/box.ts";
 
-const FIXTURES = join(import.meta.dir, "..", "fixtures", "ami");
-const transcript = (name: string) => readFileSync(join(FIXTURES, `${name}.ami`), "utf8");
+const transcript = (name: string) => readFileSync(join(TRANSCRIPTS, `${name}.ami`), "utf8");
 const AMI = { username: "branchbox", secret: "peer-secret-42" };
 
 let box: TestBox | undefined;
@@ -105,19 +105,8 @@ describe("AMI over a real socket into the box", () => {
   }, 60_000);
 });
 
-/** Every scenario's transcript in the order they happened: one day at a branch. */
-function day(): string {
-  const files = readdirSync(FIXTURES).filter((f) => f.endsWith(".ami") && !f.startsWith("mid-call"));
-  const first = (f: string) =>
-    Number(/^Timestamp: (\S+)/m.exec(readFileSync(join(FIXTURES, f), "utf8"))?.[1]);
-  return files
-    .sort((a, b) => first(a) - first(b))
-    .map((f) => readFileSync(join(FIXTURES, f), "utf8"))
-    .join("\n\n");
-}
-
 test("the box is down while the PBX goes on: calls that ended meanwhile are closed by the resync, none stays live, none doubles", async () => {
-  const text = day();
+  const text = transcriptDay();
   const frames = transcriptFrames(text);
   const options = { ...AMI, transcript: text, chunking: { mode: "frames", delayMs: 1 } as const };
 

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** The folder of AMI transcripts (`test/fixtures/ami/*.ami`). */
@@ -52,4 +52,18 @@ export function parseTranscript(text: string): Transcript {
 
 export function readTranscript(file: string): Transcript {
   return parseTranscript(readFileSync(join(TRANSCRIPTS, file), "utf8"));
+}
+
+/**
+ * Every whole-call transcript (not the mid-call resync pieces), in the order they happened: one
+ * day at a branch, as a single AMI stream. Their ids are unique across files.
+ */
+export function transcriptDay(): string {
+  const files = readdirSync(TRANSCRIPTS).filter((f) => f.endsWith(".ami") && !f.startsWith("mid-call"));
+  const text = new Map(files.map((f) => [f, readFileSync(join(TRANSCRIPTS, f), "utf8")]));
+  const first = (f: string) => Number(/^Timestamp: (\S+)/m.exec(text.get(f) ?? "")?.[1]);
+  return files
+    .sort((a, b) => first(a) - first(b))
+    .map((f) => text.get(f))
+    .join("\n\n");
 }
