@@ -2,20 +2,29 @@
 # Installs what the tests need that `npm ci` does not bring: Debian's Chromium for the
 # browser test (playwright-core drives it; it never downloads a browser of its own), Mosquitto
 # for the sync tests (a real broker on a loopback port, with mosquitto_passwd for its users) and
-# openssl for the certificates the TLS tests make.
+# openssl for the certificates the TLS tests make, and the SIP lab (scripts/lab/): Kamailio with
+# its WebSocket and presence modules, and baresip desk phones.
 # Idempotent: when everything is present it touches nothing and needs no network.
 set -euo pipefail
 
-# Debian package -> a command it provides.
+# Debian package -> a file it provides (a glob: the module folder's name depends on the arch).
 declare -A wanted=(
   [chromium]=/usr/bin/chromium
   [mosquitto]=/usr/sbin/mosquitto
   [openssl]=/usr/bin/openssl
+  [kamailio]=/usr/sbin/kamailio
+  [kamailio-websocket-modules]='/usr/lib/*/kamailio/modules/websocket.so'
+  [kamailio-presence-modules]='/usr/lib/*/kamailio/modules/presence_dialoginfo.so'
+  [baresip-core]=/usr/bin/baresip
 )
+
+present() {
+  compgen -G "$1" >/dev/null
+}
 
 missing=()
 for pkg in "${!wanted[@]}"; do
-  if [[ ! -x "${wanted[$pkg]}" ]]; then
+  if ! present "${wanted[$pkg]}"; then
     missing+=("$pkg")
   fi
 done
@@ -53,7 +62,7 @@ retry "${sudo_cmd[@]}" apt-get update -qq
 retry "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 
 for pkg in "${missing[@]}"; do
-  if [[ ! -x "${wanted[$pkg]}" ]]; then
+  if ! present "${wanted[$pkg]}"; then
     echo "setup-test: ${pkg} installed but ${wanted[$pkg]} is missing" >&2
     exit 1
   fi
