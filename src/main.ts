@@ -2,13 +2,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createBox, listen } from "./app.ts";
+import { notifySystemd } from "./appliance/systemd.ts";
 import { ConfigError, loadConfig } from "./config/load.ts";
 import type { Config } from "./config/schema.ts";
 import { DEMO_CONFIG, DEMO_STAFF } from "./demo.ts";
 import { runDoctor } from "./doctor.ts";
 import { createLogger } from "./log/logger.ts";
 import { importStaff, parseStaff, StaffImportError } from "./service/staff-import.ts";
-import { openDatabase, StorageError, withStorageErrors } from "./store/db.ts";
+import { openDatabase, probeDatabase, StorageError, withStorageErrors } from "./store/db.ts";
 import { migrate } from "./store/migrations.ts";
 import { staffStore } from "./store/staff-store.ts";
 import { loadHqConfig, startHq } from "./sync/hq/index.ts";
@@ -120,9 +121,17 @@ async function serve(config: Config, demo: boolean): Promise<number> {
       ].join("\n"),
     );
   }
+  // The database is open and migrated, the port listens: now systemd may call the box started.
+  const systemd = notifySystemd({
+    log,
+    status: `serving on ${server.url.href}`,
+    check: (budgetMs) => probeDatabase(box.db, budgetMs),
+  });
+  blockOnSignalForTests(log);
   await new Promise<void>((resolve) => {
     const stop = async (signal: string) => {
       log.info("stopping", { signal });
+      systemd.stopping();
       server.stop();
       await box.close();
       resolve();
@@ -131,6 +140,20 @@ async function serve(config: Config, demo: boolean): Promise<number> {
     process.once("SIGINT", () => stop("SIGINT"));
   });
   return 0;
+}
+
+/**
+ * Test hook, off unless `BB_TEST_BLOCK_SECONDS` is set (not BRANCHBOX_*: that prefix is config):
+ * SIGUSR2 then blocks the event loop that long, as a wedged handler would, so a test can see the
+ * watchdog go quiet.
+ */
+function blockOnSignalForTests(log: ReturnType<typeof createLogger>): void {
+  const seconds = Number(process.env.BB_TEST_BLOCK_SECONDS ?? "");
+  if (!(seconds > 0)) return;
+  process.on("SIGUSR2", () => {
+    log.warn("test hook: blocking the event loop", { seconds });
+    Bun.sleepSync(seconds * 1000);
+  });
 }
 
 async function staffImport(config: Config, file: string): Promise<number> {

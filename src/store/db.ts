@@ -18,6 +18,7 @@ export class StorageError extends Error {
 }
 
 export const DB_FILE = "branchbox.db";
+const BUSY_TIMEOUT_MS = 5000;
 
 /**
  * Opens (creating if needed) the box's database under `dir`, in WAL mode with synchronous=FULL:
@@ -31,7 +32,7 @@ export function openDatabase(dir: string, options: { migrate?: boolean } = {}): 
     db.run("PRAGMA journal_mode = WAL");
     db.run("PRAGMA synchronous = FULL");
     db.run("PRAGMA foreign_keys = ON");
-    db.run("PRAGMA busy_timeout = 5000");
+    db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     if (options.migrate !== false) migrate(db);
     return db;
   });
@@ -85,4 +86,26 @@ export function toStorageError(path: string, error: unknown): unknown {
     return new StorageError("STORAGE.IO", `the disk failed while writing ${path} (${code}). Check the disk.`);
   }
   return error;
+}
+
+/**
+ * For the watchdog: null when the database answers a read of the schema table and grants the
+ * write lock within `budgetMs`, else what went wrong. It writes nothing (BEGIN IMMEDIATE, then
+ * ROLLBACK), so it wears no flash; it does not fail on a full disk, which a restart would not cure.
+ */
+export function probeDatabase(db: Database, budgetMs: number): string | null {
+  try {
+    db.run(`PRAGMA busy_timeout = ${Math.max(1, Math.floor(budgetMs))}`);
+    db.run("BEGIN IMMEDIATE");
+    try {
+      db.query("SELECT max(version) FROM schema_migrations").get();
+    } finally {
+      db.run("ROLLBACK");
+    }
+    return null;
+  } catch (error) {
+    return `database: ${(error as Error).message}`;
+  } finally {
+    db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  }
 }

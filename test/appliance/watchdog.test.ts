@@ -1,0 +1,126 @@
+import { Database } from "bun:sqlite";
+import { afterAll, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { unixAddress, watchdogIntervalMs } from "../../src/appliance/sd-notify.ts";
+import { listenNotifySocket } from "../support/notify-socket.ts";
+import { ensureBinary, freePort, makeTestDir } from "../support/process.ts";
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("sd_notify parts", () => {
+  test("WATCHDOG=1 goes out every WatchdogSec/2, and only from the pid systemd watches", () => {
+    expect(watchdogIntervalMs({ WATCHDOG_USEC: "30000000" }, 42)).toBe(15_000);
+    expect(watchdogIntervalMs({ WATCHDOG_USEC: "30000000", WATCHDOG_PID: "42" }, 42)).toBe(15_000);
+    expect(watchdogIntervalMs({ WATCHDOG_USEC: "30000000", WATCHDOG_PID: "7" }, 42)).toBeNull();
+    expect(watchdogIntervalMs({}, 42)).toBeNull();
+    expect(watchdogIntervalMs({ WATCHDOG_USEC: "soon" }, 42)).toBeNull();
+  });
+
+  test("an abstract socket name has a leading NUL and no trailing one; a path has its NUL", () => {
+    expect([...unixAddress("@sd")]).toEqual([1, 0, 0, 115, 100]);
+    expect([...unixAddress("/run/x")]).toEqual([1, 0, ...Buffer.from("/run/x"), 0]);
+    expect(() => unixAddress("/".repeat(200))).toThrow("unix socket path");
+  });
+});
+
+const WATCHDOG_USEC = 600_000; // the box feeds every 300 ms
+const BLOCK_SECONDS = 2;
+
+describe("systemd notify: the compiled binary under a fake $NOTIFY_SOCKET", () => {
+  test("READY=1 once /healthz answers; WATCHDOG=1 regularly; silence while the event loop or the database is stuck; STOPPING=1", async () => {
+    const binary = ensureBinary();
+    const dir = makeTestDir("watchdog");
+    dirs.push(dir);
+    const socket = listenNotifySocket();
+    const port = await freePort();
+    const box = Bun.spawn([binary, "serve", "--demo"], {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: dir,
+        NOTIFY_SOCKET: socket.address,
+        WATCHDOG_USEC: String(WATCHDOG_USEC),
+        BB_TEST_BLOCK_SECONDS: String(BLOCK_SECONDS),
+        BRANCHBOX_HTTP_LISTEN: `127.0.0.1:${port}`,
+        BRANCHBOX_STORAGE_DIR: join(dir, "data"),
+      },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const watchdogs = (from: number, to = Number.POSITIVE_INFINITY) =>
+      socket.received.filter((n) => n.fields.WATCHDOG === "1" && n.at > from && n.at < to).map((n) => n.at);
+    try {
+      const ready = await socket.waitFor((n) => n.fields.READY === "1", 15_000, "READY=1");
+      // At the moment READY arrives, the port already answers.
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(health.status).toBe(200);
+      expect(ready.fields.STATUS).toContain(`serving on http://127.0.0.1:${port}/`);
+
+      // Fed regularly: about every 300 ms, never a gap near WatchdogSec.
+      await Bun.sleep(1500);
+      const fed = watchdogs(ready.at);
+      expect(fed.length).toBeGreaterThanOrEqual(4);
+      expect(maxGap([ready.at, ...fed])).toBeLessThan(WATCHDOG_USEC / 1000);
+
+      // Event loop stuck (SIGUSR2 test hook busy-waits 2 s): no WATCHDOG=1 until it returns.
+      const blockedAt = performance.now();
+      box.kill("SIGUSR2");
+      const resumed = await socket.waitFor(
+        (n) => n.fields.WATCHDOG === "1" && n.at > blockedAt + BLOCK_SECONDS * 1000,
+        5000,
+        "WATCHDOG=1 after the block",
+      );
+      const lastBefore = Math.max(0, ...watchdogs(0, blockedAt + 50));
+      expect(watchdogs(blockedAt + 50, blockedAt + BLOCK_SECONDS * 1000 - 100)).toEqual([]);
+      expect(resumed.at - lastBefore).toBeGreaterThan(BLOCK_SECONDS * 1000 - 100);
+
+      // Database stuck: another connection holds the write lock; the loop turns but does not feed.
+      const other = new Database(join(dir, "data", "branchbox.db"));
+      const lockedAt = performance.now();
+      other.run("BEGIN IMMEDIATE");
+      await socket.waitFor(
+        (n) => n.at > lockedAt && (n.fields.STATUS ?? "").startsWith("unhealthy: database"),
+        3000,
+        "STATUS=unhealthy: database",
+      );
+      await Bun.sleep(2000);
+      const duringLock = watchdogs(lockedAt + WATCHDOG_USEC / 1000, performance.now());
+      other.run("ROLLBACK");
+      const unlockedAt = performance.now();
+      other.close();
+      expect(duringLock).toEqual([]);
+      const back = await socket.waitFor(
+        (n) => n.fields.WATCHDOG === "1" && n.at > unlockedAt,
+        3000,
+        "WATCHDOG=1 after the lock",
+      );
+      expect(back.at - unlockedAt).toBeLessThan(WATCHDOG_USEC / 1000 + 200);
+      await socket.waitFor(
+        (n) => n.at > unlockedAt && (n.fields.STATUS ?? "").startsWith("serving"),
+        3000,
+        "STATUS=serving again",
+      );
+
+      box.kill("SIGTERM");
+      expect(await box.exited).toBe(0);
+      await socket.waitFor((n) => n.fields.STOPPING === "1", 2000, "STOPPING=1");
+    } catch (error) {
+      box.kill("SIGKILL");
+      await box.exited;
+      const out = `${await new Response(box.stdout).text()}${await new Response(box.stderr).text()}`;
+      throw new Error(`${(error as Error).message}\n--- box output ---\n${out.slice(-3000)}`);
+    } finally {
+      socket.close();
+    }
+  }, 40_000);
+});
+
+function maxGap(times: readonly number[]): number {
+  let gap = 0;
+  for (let i = 1; i < times.length; i++) gap = Math.max(gap, (times[i] as number) - (times[i - 1] as number));
+  return gap;
+}
