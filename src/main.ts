@@ -9,8 +9,7 @@ import { DEMO_CONFIG, DEMO_STAFF } from "./demo.ts";
 import { runDoctor } from "./doctor.ts";
 import { createLogger } from "./log/logger.ts";
 import { importStaff, parseStaff, StaffImportError } from "./service/staff-import.ts";
-import { openDatabase, probeDatabase, StorageError, withStorageErrors } from "./store/db.ts";
-import { migrate } from "./store/migrations.ts";
+import { migrateSafely, openDatabase, probeDatabase, StorageError, withStorageErrors } from "./store/db.ts";
 import { staffStore } from "./store/staff-store.ts";
 import { loadHqConfig, startHq } from "./sync/hq/index.ts";
 import { COMMIT, VERSION } from "./version.ts";
@@ -54,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
       return serve(config(), values.demo === true);
     case "migrate": {
       const db = openDatabase(config().storage.dir, { migrate: false });
-      const applied = withStorageErrors(config().storage.dir, () => migrate(db));
+      const applied = withStorageErrors(config().storage.dir, () => migrateSafely(db, config().storage.dir));
       db.close();
       console.log(
         applied.length === 0 ? "database is up to date" : `applied migrations ${applied.join(", ")}`,
@@ -206,7 +205,7 @@ if (import.meta.main) {
         process.exit(2);
       }
       if (error instanceof StorageError) {
-        console.error(`branchbox: ${error.message}`);
+        console.error(`branchbox: ${error.message} (${error.code})`);
         process.exit(1);
       }
       console.error("branchbox: failed:", error);

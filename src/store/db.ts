@@ -1,7 +1,16 @@
 import { Database } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { join } from "node:path";
-import { migrate } from "./migrations.ts";
+import { MIGRATIONS, migrate, schemaVersion } from "./migrations.ts";
 
 export class StorageError extends Error {
   constructor(
@@ -10,7 +19,8 @@ export class StorageError extends Error {
       | "STORAGE.DISK_FULL"
       | "STORAGE.CANNOT_OPEN"
       | "STORAGE.IO"
-      | "STORAGE.CORRUPT",
+      | "STORAGE.CORRUPT"
+      | "STORAGE.SCHEMA_TOO_NEW",
     message: string,
   ) {
     super(message);
@@ -33,9 +43,74 @@ export function openDatabase(dir: string, options: { migrate?: boolean } = {}): 
     db.run("PRAGMA synchronous = FULL");
     db.run("PRAGMA foreign_keys = ON");
     db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    if (options.migrate !== false) migrate(db);
+    if (options.migrate !== false) migrateSafely(db, dir);
     return db;
   });
+}
+
+/** How many pre-migration copies of the database stay under the storage folder. */
+export const KEEP_BACKUPS = 3;
+const BACKUP_NAME = /^branchbox\.db\.v(\d+)\.pre-v(\d+)$/;
+
+/**
+ * Brings the schema up to date, safely for an upgrade that may be rolled back: a database from a
+ * newer branchbox is refused untouched (this one cannot know what the newer schema means), and
+ * before migrating an existing database a consistent copy is written beside it,
+ * `branchbox.db.v<from>.pre-v<to>`, so the previous binary can be put back with its data.
+ * Returns the versions applied.
+ */
+export function migrateSafely(db: Database, dir: string, migrations = MIGRATIONS): number[] {
+  const current = schemaVersion(db);
+  const latest = Math.max(0, ...migrations.map((m) => m.version));
+  if (current > latest) throw schemaTooNew(dir, current, latest);
+  if (current > 0 && current < latest) backUp(db, dir, current, latest);
+  return migrate(db, migrations);
+}
+
+function backUp(db: Database, dir: string, from: number, to: number): void {
+  const name = `${DB_FILE}.v${from}.pre-v${to}`;
+  const partial = join(dir, `${name}.partial`);
+  rmSync(partial, { force: true });
+  // VACUUM INTO writes a consistent snapshot even while the WAL holds recent commits.
+  db.run("VACUUM INTO ?", [partial]);
+  fsyncPath(partial);
+  renameSync(partial, join(dir, name));
+  fsyncPath(dir);
+  for (const old of backups(dir).slice(KEEP_BACKUPS)) rmSync(join(dir, old.name), { force: true });
+}
+
+/** The pre-migration copies under `dir`, newest first. */
+export function backups(dir: string): { name: string; from: number; to: number; at: number }[] {
+  return readdirSync(dir)
+    .flatMap((name) => {
+      const match = BACKUP_NAME.exec(name);
+      return match === null
+        ? []
+        : [{ name, from: Number(match[1]), to: Number(match[2]), at: statSync(join(dir, name)).mtimeMs }];
+    })
+    .sort((a, b) => b.at - a.at || b.to - a.to);
+}
+
+function schemaTooNew(dir: string, current: number, latest: number): StorageError {
+  const path = join(dir, DB_FILE);
+  const backup = backups(dir).find((b) => b.from <= latest);
+  const rollBack =
+    backup === undefined
+      ? "no pre-upgrade copy is left under the storage folder"
+      : `or roll back: stop branchbox and replace ${path} with ${join(dir, backup.name)} (taken before that upgrade; what was recorded since is lost)`;
+  return new StorageError(
+    "STORAGE.SCHEMA_TOO_NEW",
+    `the database at ${path} has schema v${current}, written by a newer branchbox; this one knows up to v${latest} and leaves it untouched. Run the newer branchbox again, ${rollBack}.`,
+  );
+}
+
+function fsyncPath(path: string): void {
+  const fd = openSync(path, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Database } from "bun:sqlite";
 
-interface Migration {
+export interface Migration {
   readonly version: number;
   readonly name: string;
   readonly sql: string;
@@ -172,10 +172,10 @@ export function schemaVersion(db: Database): number {
 }
 
 /** Applies every pending migration, each in its own transaction; returns the versions applied. */
-export function migrate(db: Database): number[] {
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
   const current = schemaVersion(db);
   const applied: number[] = [];
-  for (const migration of MIGRATIONS) {
+  for (const migration of migrations) {
     if (migration.version <= current) continue;
     db.transaction(() => {
       db.run(migration.sql);
