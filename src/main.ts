@@ -95,7 +95,7 @@ function demoToken(): string {
 }
 
 async function serve(config: Config, demo: boolean): Promise<number> {
-  const log = createLogger({ base: { branch: config.branch.id } });
+  const log = createLogger({ level: config.log.level, base: { branch: config.branch.id } });
   const box = await createBox(config, { log, ...(demo ? { seedStaff: DEMO_STAFF } : {}) });
   const server = listen(box);
   // A wildcard address is not one to type into a browser; the box itself is localhost.

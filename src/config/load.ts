@@ -11,7 +11,18 @@ export class ConfigError extends Error {
 const ENV_PREFIX = "BRANCHBOX_";
 
 /** Sections whose keys an environment variable may override (`[[desks]]` is a list: file only). */
-const SECTIONS = ["branch", "http", "storage", "kiosk", "roster", "calls", "mqtt", "pbx.ami"] as const;
+const SECTIONS = [
+  "branch",
+  "http",
+  "storage",
+  "kiosk",
+  "roster",
+  "calls",
+  "mqtt",
+  "log",
+  "upgrade",
+  "pbx.ami",
+] as const;
 
 export interface LoadOptions {
   file?: string | undefined;

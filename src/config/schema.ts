@@ -80,6 +80,25 @@ export const configSchema = z
         key: z.string().default(""),
       })
       .prefault({}),
+    log: z
+      .object({
+        /** Lines below this level are not written (journald keeps what is). */
+        level: z.enum(["debug", "info", "warn", "error"]).default("info"),
+      })
+      .prefault({}),
+    upgrade: z
+      .object({
+        /**
+         * Ed25519 public key (base64 of the 32 raw bytes, or a PEM "PUBLIC KEY"): when set,
+         * `branchbox upgrade` also requires FILE.sig, a signature of the file by its private key.
+         */
+        public_key: z.string().default(""),
+        /** How the service is restarted; {action} is restart, stop or start. No shell. */
+        service_command: z.string().min(1).default("systemctl {action} branchbox"),
+        /** How long the new binary has to answer /healthz with its version before it is rolled back. */
+        health_timeout_seconds: z.coerce.number().int().min(1).max(600).default(30),
+      })
+      .prefault({}),
     pbx: z
       .object({
         ami: z
