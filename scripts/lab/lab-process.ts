@@ -1,8 +1,11 @@
 // A lab process (Kamailio, a baresip phone): spawned in its own process group, output into a log
-// file, stopped by its PID only. If the test process exits without stopping it (a crash, a
-// failed assertion that skipped the clean-up), an exit hook kills what is still running.
+// file, stopped by its PID only. If the test process dies without stopping it (a crash, a timeout,
+// a failed hook that skipped the clean-up; `bun test` runs no "exit" handlers), a watchdog shell
+// started with the first lab process kills the groups still listed in its PID file.
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 export interface LabProcess {
   readonly pid: number;
@@ -17,7 +20,27 @@ export interface LabProcess {
 }
 
 const running = new Set<number>();
-let hooked = false;
+const pidFile = join(tmpdir(), `branchbox-lab-pids-${process.pid}`);
+let watchdog = false;
+
+/** Waits for this process to end, then SIGKILLs the process groups listed in the PID file. */
+const WATCHDOG = `parent=$1; list=$2
+while kill -0 "$parent" 2>/dev/null; do sleep 0.5; done
+if [ -f "$list" ]; then for pid in $(cat "$list"); do kill -9 -"$pid" 2>/dev/null; done; fi
+rm -f "$list"`;
+
+function listRunning(): void {
+  if (!watchdog) {
+    watchdog = true;
+    const dog = spawn("/bin/sh", ["-c", WATCHDOG, "lab-watchdog", String(process.pid), pidFile], {
+      stdio: "ignore",
+      detached: true,
+    });
+    dog.unref();
+  }
+  if (running.size > 0) writeFileSync(pidFile, `${[...running].join("\n")}\n`);
+  else rmSync(pidFile, { force: true });
+}
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
@@ -28,12 +51,6 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 }
 
 export function spawnLabProcess(program: string, args: string[], cwd: string, logPath: string): LabProcess {
-  if (!hooked) {
-    hooked = true;
-    process.on("exit", () => {
-      for (const pid of running) killGroup(pid, "SIGKILL");
-    });
-  }
   const out = openSync(logPath, "a");
   let child: ChildProcess;
   try {
@@ -44,10 +61,14 @@ export function spawnLabProcess(program: string, args: string[], cwd: string, lo
   }
   child.once("error", () => {});
   const pid = child.pid ?? -1;
-  if (pid > 0) running.add(pid);
+  if (pid > 0) {
+    running.add(pid);
+    listRunning();
+  }
   const exited = new Promise<void>((resolve) => {
     const gone = () => {
       running.delete(pid);
+      listRunning();
       resolve();
     };
     if (child.exitCode !== null || child.signalCode !== null || pid < 0) gone();

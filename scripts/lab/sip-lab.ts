@@ -89,11 +89,13 @@ export async function startSipLab(options: SipLabOptions = {}): Promise<SipLab> 
   try {
     kamailio = await startKamailio(dir);
     const pbxPort = kamailio.udpPort;
-    await Promise.all(
-      (options.phones ?? DEFAULT_PHONES).map(async (ext) => {
-        started.push(await startBaresip(dir, ext, pbxPort));
-      }),
+    // Every launch settles before a failure is thrown, so no phone starts after the clean-up.
+    const launches = await Promise.allSettled(
+      (options.phones ?? DEFAULT_PHONES).map((ext) => startBaresip(dir, ext, pbxPort)),
     );
+    for (const launch of launches) if (launch.status === "fulfilled") started.push(launch.value);
+    const failed = launches.find((launch) => launch.status === "rejected");
+    if (failed) throw failed.reason;
   } catch (error) {
     await stopAll();
     const log = kamailio?.log() ?? "";
