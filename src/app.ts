@@ -72,7 +72,7 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
   roster.subscribe((facts) => calls.reattributeSince(Math.min(...facts.map((f) => f.at))));
   const liveCalls = (source: string) =>
     calls.live().flatMap((call) => (call.source === source ? [call.id] : []));
-  const sources = pbxSources(config, options.log, now, liveCalls);
+  const sources = await pbxSources(config, options.log, now, liveCalls);
   for (const source of sources) source.start((events) => calls.deliver(events));
   const pbx = () => ({
     sources: sources.map((source) => ({ name: source.name, status: source.status() })),
@@ -133,16 +133,34 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
 }
 
 /** The PBX event sources the config names (none: the box still keeps the roster). */
-function pbxSources(
+async function pbxSources(
   config: Config,
   log: Logger,
   now: () => number,
   liveCalls: (source: string) => readonly string[],
-): PbxEventSource[] {
-  const ami = config.pbx.ami;
-  return ami === undefined
-    ? []
-    : [createAmiSource({ ...ami, log: log.child({ part: "pbx" }), now, liveCalls })];
+): Promise<PbxEventSource[]> {
+  const sources: PbxEventSource[] = [];
+  const { ami, sip } = config.pbx;
+  if (ami !== undefined)
+    sources.push(createAmiSource({ ...ami, log: log.child({ part: "pbx" }), now, liveCalls }));
+  if (sip !== undefined) {
+    // sip.js is loaded only by boxes that watch SIP: the others start faster and smaller without it.
+    const { createSipSource } = await import("./pbx/sip/index.ts");
+    sources.push(
+      createSipSource({
+        wsUrl: sip.ws_url,
+        extensions: sip.extensions,
+        ...(sip.domain === "" ? {} : { domain: sip.domain }),
+        username: sip.username,
+        ...(sip.password === "" ? {} : { password: sip.password }),
+        register: sip.register,
+        log: log.child({ part: "pbx" }),
+        now,
+        liveCalls,
+      }),
+    );
+  }
+  return sources;
 }
 
 /** Listens on `http.listen`; Bun's idle timeout stays at its 10 s, the SSE stream beats under it. */

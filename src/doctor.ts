@@ -5,6 +5,7 @@ import { loadConfig } from "./config/load.ts";
 import type { Config } from "./config/schema.ts";
 import { DEMO_CONFIG } from "./demo.ts";
 import { probeAmi } from "./pbx/ami/ami-probe.ts";
+import { probeSipWebSocket } from "./pbx/sip/sip-probe.ts";
 import { DB_FILE } from "./store/db.ts";
 import { probeBroker } from "./sync/broker-probe.ts";
 
@@ -52,7 +53,7 @@ export async function runDoctor(configPath: string | undefined, demo: boolean): 
       await checkClock(),
       await checkPort(config.http.listen),
     );
-    checks.push(await checkPbx(config), await checkBroker(config));
+    checks.push(...(await checkPbx(config)), await checkBroker(config));
   }
   for (const c of checks) {
     console.log(`${c.status.padEnd(5)} ${c.name.padEnd(9)} ${c.detail}${c.fix ? `\n      -> ${c.fix}` : ""}`);
@@ -186,21 +187,29 @@ async function checkPort(listen: string): Promise<Check> {
   }
 }
 
-async function checkPbx(config: Config): Promise<Check> {
-  const ami = config.pbx.ami;
-  if (ami === undefined) {
-    return {
-      name: "pbx",
-      status: "WARN",
-      detail: "no PBX configured: the roster works, calls are not seen",
-      fix: "add a [pbx.ami] section (see the example config)",
-    };
-  }
-  const result = await probeAmi(ami);
-  return result.ok
-    ? { name: "pbx", status: "OK", detail: result.detail }
-    : {
+async function checkPbx(config: Config): Promise<Check[]> {
+  const { ami, sip } = config.pbx;
+  if (ami === undefined && sip === undefined) {
+    return [
+      {
         name: "pbx",
+        status: "WARN",
+        detail: "no PBX configured: the roster works, calls are not seen",
+        fix: "add a [pbx.ami] or [pbx.sip] section (see the example config)",
+      },
+    ];
+  }
+  const checks: Check[] = [];
+  if (ami !== undefined) checks.push(fromProbe("pbx", await probeAmi(ami)));
+  if (sip !== undefined) checks.push(fromProbe("sip", await probeSipWebSocket(sip.ws_url)));
+  return checks;
+}
+
+function fromProbe(name: string, result: { ok: boolean; detail: string; fix?: string }): Check {
+  return result.ok
+    ? { name, status: "OK", detail: result.detail }
+    : {
+        name,
         status: "FAIL",
         detail: result.detail,
         ...(result.fix === undefined ? {} : { fix: result.fix }),

@@ -83,3 +83,54 @@ test('the branch id "hq" is refused: the sync protocol keeps it for headquarters
   );
   expect(loadConfig({ file: EXAMPLE, env: { BRANCHBOX_BRANCH_ID: "hq-2" } }).branch.id).toBe("hq-2");
 });
+
+describe("[pbx.sip]", () => {
+  const BASE = '[branch]\nid="b"\nname="B"\n[http]\nadmin_token="0123456789abcdef"\n';
+
+  test("the example's commented section, uncommented, is valid; defaults fill the rest", () => {
+    const example = readFileSync(EXAMPLE, "utf8");
+    const section = example.slice(example.indexOf("# [pbx.sip]"), example.indexOf("# register = false"));
+    const uncommented = section.replace(/^# /gm, "").replace(/ {2,}#.*$/gm, "");
+    const config = loadConfig({ fileText: `${BASE}${uncommented}` });
+    expect(config.pbx.sip).toEqual({
+      ws_url: "ws://192.168.1.10:8080",
+      extensions: ["101", "102"],
+      domain: "",
+      username: "branchbox",
+      password: "",
+      register: false,
+    });
+    expect(loadConfig({ file: EXAMPLE }).pbx.sip).toBeUndefined();
+  });
+
+  test("environment variables set it, extensions as a comma-separated list", () => {
+    const config = loadConfig({
+      fileText: BASE,
+      env: {
+        BRANCHBOX_PBX_SIP_WS_URL: "wss://pbx.example:8089/ws",
+        BRANCHBOX_PBX_SIP_EXTENSIONS: "101, 102,103",
+        BRANCHBOX_PBX_SIP_REGISTER: "true",
+        BRANCHBOX_PBX_SIP_PASSWORD: "s3cret-sip",
+      },
+    });
+    expect(config.pbx.sip?.extensions).toEqual(["101", "102", "103"]);
+    expect(config.pbx.sip?.register).toBe(true);
+  });
+
+  test("a bad URL or extension is named; the password is never shown", () => {
+    try {
+      loadConfig({
+        fileText: `${BASE}[pbx.sip]\nws_url = "http://pbx:8080"\nextensions = ["10a"]\npassword = 7\n`,
+      });
+      throw new Error("expected a ConfigError");
+    } catch (error) {
+      const problems = (error as ConfigError).problems.join("\n");
+      expect(problems).toContain('pbx.sip.ws_url = "http://pbx:8080": expected a WebSocket URL');
+      expect(problems).toContain('pbx.sip.extensions[0] = "10a": expected digits');
+      expect(problems).toContain("pbx.sip.password = (hidden)");
+    }
+    expect(() => loadConfig({ fileText: `${BASE}[pbx.sip]\nws_url = "ws://p"\nextensions = []\n` })).toThrow(
+      /pbx.sip.extensions = \[\]: expected at least one extension/,
+    );
+  });
+});

@@ -22,6 +22,7 @@ const SECTIONS = [
   "log",
   "upgrade",
   "pbx.ami",
+  "pbx.sip",
 ] as const;
 
 export interface LoadOptions {

@@ -16,6 +16,18 @@ const timezone = z.string().refine((tz) => {
 
 const extension = z.string().regex(/^[0-9*#+]{1,16}$/, "digits, e.g. 101");
 
+/** A list from TOML, or "101,102" from an environment variable. */
+const extensionList = z.preprocess(
+  (v) =>
+    typeof v === "string"
+      ? v
+          .split(",")
+          .map((e) => e.trim())
+          .filter((e) => e !== "")
+      : v,
+  z.array(extension).min(1, 'at least one extension, e.g. ["101"]').max(500),
+);
+
 const desk = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, "lower-case letters, digits, - or _ (e.g. front)"),
   name: z.string().min(1).max(80),
@@ -107,6 +119,20 @@ export const configSchema = z
             port: z.coerce.number().int().min(1).max(65535).default(5038),
             username: z.string().min(1),
             secret: z.string().min(1),
+          })
+          .optional(),
+        /** SIP dialog subscriptions (RFC 4235, "BLF") over WebSocket, for PBXs without AMI. */
+        sip: z
+          .object({
+            ws_url: z.string().regex(/^wss?:\/\/[^\s/]+/, "a WebSocket URL, e.g. ws://pbx.local:8080"),
+            extensions: extensionList,
+            /** The extensions' SIP domain; empty: the WebSocket's host. */
+            domain: z.string().default(""),
+            username: z.string().default("branchbox"),
+            password: z.string().default(""),
+            register: z
+              .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
+              .default(false),
           })
           .optional(),
       })

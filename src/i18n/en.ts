@@ -209,7 +209,8 @@ export const en: Messages = {
     `client directory: version ${version}, ${count} numbers${stale ? ", waiting for a full snapshot" : ""}`,
   adminDownRejected: "Rejected",
   adminPbxTitle: "PBX",
-  adminPbxNone: "No PBX connected: shifts work, calls are not seen. Add a [pbx.ami] section to the config.",
+  adminPbxNone:
+    "No PBX connected: shifts work, calls are not seen. Add a [pbx.ami] or [pbx.sip] section to the config.",
   adminPbxSource: "Source",
   adminPbxState: "Link",
   adminPbxEvents: "Events",
@@ -222,6 +223,8 @@ export const en: Messages = {
       stopped: "stopped",
       "auth-failed": "AMI login refused (user or secret)",
     })[state] ?? state,
+  adminPbxSubscriptionText: (target: string, state: string): string =>
+    `${target}: ${({ subscribing: "subscribing", active: "watched", retrying: "not watched, retrying", stopped: "stopped" })[state] ?? state}`,
   adminPbxPipeline: (received: number, duplicates: number, rejected: number, recorded: number): string =>
     `Since start: ${received} events received, ${duplicates} duplicates, ${rejected} rejected, ${recorded} calls recorded.`,
   adminPbxLastRejection: "Last rejected",

@@ -222,7 +222,7 @@ export const ru = {
   adminDownRejected: "Отклонено",
   adminPbxTitle: "АТС",
   adminPbxNone:
-    "АТС не подключена: смены работают, звонки не видны. Добавьте раздел [pbx.ami] в конфигурацию.",
+    "АТС не подключена: смены работают, звонки не видны. Добавьте раздел [pbx.ami] или [pbx.sip] в конфигурацию.",
   adminPbxSource: "Источник",
   adminPbxState: "Связь",
   adminPbxEvents: "Событий",
@@ -235,6 +235,8 @@ export const ru = {
       stopped: "остановлено",
       "auth-failed": "неверный логин или пароль AMI",
     })[state] ?? state,
+  adminPbxSubscriptionText: (target: string, state: string): string =>
+    `${target}: ${({ subscribing: "подписка", active: "под наблюдением", retrying: "нет подписки, повтор", stopped: "остановлено" })[state] ?? state}`,
   adminPbxPipeline: (received: number, duplicates: number, rejected: number, recorded: number): string =>
     `С запуска: получено событий ${received}, повторов ${duplicates}, отклонено ${rejected}, записано звонков ${recorded}.`,
   adminPbxLastRejection: "Последнее отклонённое",

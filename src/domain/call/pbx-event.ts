@@ -116,4 +116,14 @@ export interface PbxSourceStatus {
   readonly detail: string;
   readonly eventsReceived: number;
   readonly badFrames: number;
+  /** A source that keeps several subscriptions (SIP: one per watched extension) says how each is. */
+  readonly subscriptions?: readonly SubscriptionStatus[];
+}
+
+export interface SubscriptionStatus {
+  /** What is watched, e.g. the extension "101". */
+  readonly target: string;
+  readonly state: "subscribing" | "active" | "retrying" | "stopped";
+  readonly since: Instant;
+  readonly detail: string;
 }

@@ -229,6 +229,19 @@ function PbxSection({ pbx, t, timezone }: { pbx: PbxView; t: Messages; timezone:
                 <td class="num">{status.badFrames}</td>
               </tr>
             ))}
+            {pbx.sources.flatMap(({ name, status }) =>
+              (status.subscriptions ?? []).map((sub) => (
+                <tr data-testid={`pbx-subscription-${name}-${sub.target}`}>
+                  <td class="muted">↳ {name}</td>
+                  <td class={sub.state === "active" ? "ok" : "warn"}>
+                    {t.adminPbxSubscriptionText(sub.target, sub.state)} — {sub.detail}
+                  </td>
+                  <td class="num">{formatDateTime(sub.since, timezone)}</td>
+                  <td />
+                  <td />
+                </tr>
+              )),
+            )}
           </tbody>
         </table>
       )}

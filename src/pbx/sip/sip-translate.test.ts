@@ -177,11 +177,10 @@ describe("SIP dialog states → PbxEvents", () => {
       entity: null,
       dialogs: [dialog({ callId: "c1", state })],
     });
-    t.notify("101", doc(5, "early"), T0);
-    expect(t.notify("101", doc(5, "confirmed"), T0 + 1)).toEqual([]);
+    t.notify("101", doc(5, "early"), T0, "sub-1");
+    expect(t.notify("101", doc(5, "confirmed"), T0 + 1, "sub-1")).toEqual([]);
     expect(t.stats().staleDocuments).toBe(1);
-    t.subscribed("101");
-    expect(brief(t.notify("101", doc(0, "confirmed"), T0 + 2))).toEqual(["answered c1 c1:101"]);
+    expect(brief(t.notify("101", doc(0, "confirmed"), T0 + 2, "sub-2"))).toEqual(["answered c1 c1:101"]);
   });
 
   test("lingering terminated dialogs repeat no fact; a dialog first seen terminated is not invented", () => {

@@ -78,7 +78,8 @@ export class SipTranslator {
   /** A SIP Call-ID that joined another call by a transfer → that call. */
   private readonly alias = new Map<string, string>();
   private readonly ended = new Set<string>();
-  private readonly versions = new Map<string, number>();
+  /** Per extension: the subscription (its SIP dialog's Call-ID) and the last version it sent. */
+  private readonly versions = new Map<string, { subscription: string; version: number }>();
   private counts = { notifies: 0, staleDocuments: 0, staleStates: 0 };
 
   constructor(options: SipTranslatorOptions) {
@@ -96,20 +97,19 @@ export class SipTranslator {
     return [...this.calls.keys()];
   }
 
-  /** A new subscription for `extension`: its documents' versions start again. */
-  subscribed(extension: string): void {
-    this.versions.delete(extension);
-  }
-
-  notify(extension: string, info: DialogInfo, at: Instant): PbxEvent[] {
+  /**
+   * One NOTIFY of `extension`'s subscription `subscription` (the subscription's own Call-ID: a
+   * new subscription, after a resubscribe, numbers its documents from scratch, RFC 4235 §4.1).
+   */
+  notify(extension: string, info: DialogInfo, at: Instant, subscription = ""): PbxEvent[] {
     this.counts.notifies++;
     if (info.version !== null) {
       const last = this.versions.get(extension);
-      if (last !== undefined && info.version <= last) {
+      if (last !== undefined && last.subscription === subscription && info.version <= last.version) {
         this.counts.staleDocuments++;
         return [];
       }
-      this.versions.set(extension, info.version);
+      this.versions.set(extension, { subscription, version: info.version });
     }
     const events: PbxEvent[] = [];
     const listed = new Set<string>();

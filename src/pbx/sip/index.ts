@@ -1,0 +1,241 @@
+import { Registerer, type Subscriber, UserAgent } from "sip.js";
+import type {
+  PbxEvent,
+  PbxEventSource,
+  PbxSourceStatus,
+  SubscriptionStatus,
+} from "../../domain/call/pbx-event.ts";
+import { createBackoff } from "../../lib/backoff.ts";
+import { parseDialogInfo } from "./dialog-info.ts";
+import { SIP_SOURCE_DEFAULTS, type SipSourceOptions } from "./sip-options.ts";
+import { sipLogConnector, subscribeDialog } from "./sip-subscription.ts";
+import { SipTranslator } from "./sip-translate.ts";
+
+export type { SipSourceOptions } from "./sip-options.ts";
+
+interface Link {
+  readonly ua: UserAgent;
+  readonly subscribers: Map<string, Subscriber>;
+  readonly timers: Set<ReturnType<typeof setTimeout>>;
+  /** Extensions whose subscription has answered on this link (a first NOTIFY, or a refusal). */
+  readonly settled: Set<string>;
+  down: boolean;
+}
+
+type Deliver = (events: readonly PbxEvent[]) => Promise<void>;
+
+/**
+ * A SIP server's dialog event package (RFC 4235, "BLF") as a PbxEventSource, on sip.js over
+ * WebSocket (UserAgent, Subscriber and, optionally, Registerer: no media, no SimpleUser).
+ *
+ * ```
+ *            start()            WebSocket up (+ REGISTER)
+ *   stopped ────────► connecting ─────────────────────────► connected ── one SUBSCRIBE per extension
+ *                        │  ▲                                  │ socket closed, server restarted,
+ *                        │  │ retry timer (backoff + jitter)   │ events not made durable
+ *                        ▼  │                                  ▼
+ *                     backing-off ◄────────────────────────────┘      any state ── stop() ──► stopped
+ * ```
+ * sip.js does not reconnect by itself: every failure drops the whole link and a new UserAgent
+ * subscribes again after a full-jitter backoff. The first NOTIFY of every subscription is the
+ * extension's full state, which resyncs the translator (a leg it held live and the server no
+ * longer lists ended); once every extension has answered, the calls the box still holds live
+ * (journal) that no extension shows end too. A subscription the server ends or refuses is asked
+ * again on its own after a backoff; sip.js refreshes live ones before they expire.
+ *
+ * Acknowledging: a NOTIFY is answered 200 only after its events are durable (`deliver`
+ * resolved; a journal commit takes milliseconds, well inside the server's transaction timer).
+ * If they cannot be made durable the NOTIFY gets a 500, the translator is dropped and the link
+ * restarts: the fresh full states report again what still stands, under the same keys.
+ * A body that is not acceptable dialog-info is answered 200 (the subscription stays), changes
+ * nothing, and is counted in `badFrames` with its code in the log.
+ */
+export function createSipSource(options: SipSourceOptions): PbxEventSource {
+  const o = { ...SIP_SOURCE_DEFAULTS, ...options };
+  const url = new URL(o.wsUrl);
+  const domain = o.domain ?? url.hostname;
+  const name = `sip:${url.host}`;
+  const log = o.log.child({ source: name });
+  const backoff = createBackoff(o.backoff, o.random);
+  const newTranslator = () => new SipTranslator({ source: name, extensions: o.extensions });
+  let translator = newTranslator();
+  let deliver: Deliver | null = null;
+  let queue: Promise<unknown> = Promise.resolve();
+  let link: Link | null = null;
+  let stopped = true;
+  let retryTimer: ReturnType<typeof setTimeout> | null = null;
+  const counts = { eventsReceived: 0, badFrames: 0 };
+  let state: Pick<PbxSourceStatus, "state" | "since" | "detail"> = {
+    state: "stopped",
+    since: o.now(),
+    detail: "not started",
+  };
+  const subscriptions = new Map<string, SubscriptionStatus>();
+
+  const setState = (next: PbxSourceStatus["state"], detail: string) => {
+    if (next !== state.state) {
+      const fields = { state: next, detail };
+      if (next === "connected") log.info("SIP link up", fields);
+      else if (next === "stopped") log.info("SIP link stopped", fields);
+      else log.warn("SIP link down", fields);
+    }
+    state = { state: next, since: next === state.state ? state.since : o.now(), detail };
+  };
+
+  const setSubscription = (target: string, next: SubscriptionStatus["state"], detail: string) => {
+    const was = subscriptions.get(target);
+    const since = was?.state === next ? was.since : o.now();
+    subscriptions.set(target, { target, state: next, since, detail });
+  };
+
+  /** Events in arrival order, each batch after the previous one is durable. */
+  const enqueue = (events: readonly PbxEvent[]): Promise<void> => {
+    const run = queue.then(() => (events.length === 0 || deliver === null ? undefined : deliver(events)));
+    queue = run.catch(() => {});
+    return run;
+  };
+
+  const later = (l: Link, ms: number, fn: () => void) => {
+    const timer = setTimeout(() => {
+      l.timers.delete(timer);
+      fn();
+    }, ms);
+    l.timers.add(timer);
+  };
+
+  const linkDown = (l: Link, reason: string) => {
+    if (l.down) return;
+    l.down = true;
+    for (const timer of l.timers) clearTimeout(timer);
+    for (const subscriber of l.subscribers.values()) void subscriber.dispose().catch(() => {});
+    void l.ua.stop().catch(() => {});
+    if (link === l) link = null;
+    for (const target of o.extensions) setSubscription(target, "retrying", reason);
+    if (stopped) return;
+    const delay = backoff.next();
+    setState("backing-off", `${reason}; retry in ${delay} ms`);
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      connect();
+    }, delay);
+  };
+
+  const onNotify = (l: Link, extension: string, body: string, subscription: string): Promise<void> => {
+    counts.eventsReceived++;
+    const parsed = parseDialogInfo(body, o.limits);
+    if (!parsed.ok) {
+      counts.badFrames++;
+      log.warn("dialog-info refused", { extension, code: parsed.error.code, reason: parsed.error.message });
+      return Promise.resolve();
+    }
+    setSubscription(extension, "active", `notified (${parsed.value.state} state)`);
+    const events = translator.notify(extension, parsed.value, o.now(), subscription);
+    const durable = enqueue(events);
+    settle(l, extension);
+    return durable.catch((error: unknown) => {
+      log.error("pbx events not stored; resubscribing to resync", { error });
+      translator = newTranslator();
+      linkDown(l, "events not stored");
+      throw error;
+    });
+  };
+
+  /** Every extension answered on this link: end the calls the box holds live that none shows. */
+  const settle = (l: Link, extension: string) => {
+    if (l.settled.has(extension)) return;
+    l.settled.add(extension);
+    if (l.settled.size < o.extensions.length) return;
+    backoff.reset();
+    void enqueue([]).then(() => {
+      const live = new Set(translator.liveCalls());
+      const gone = o.liveCalls(name).filter((callId) => !live.has(callId));
+      const at = o.now();
+      return enqueue(
+        gone.map((callId) => ({
+          source: name,
+          key: `${callId}:end`,
+          kind: "call-end" as const,
+          callId,
+          legId: null,
+          extension: null,
+          at,
+        })),
+      );
+    });
+  };
+
+  const subscribe = (l: Link, extension: string) => {
+    if (l.down) return;
+    setSubscription(extension, "subscribing", "SUBSCRIBE sent");
+    const subscriber = subscribeDialog(l.ua, `sip:${extension}@${domain}`, o.expiresSec, {
+      onNotify: (body, subscription) => onNotify(l, extension, body, subscription),
+      onEnded: (reason) => {
+        if (l.down || stopped) return;
+        l.subscribers.delete(extension);
+        settle(l, extension);
+        const delay = Math.max(1000, backoff.next());
+        setSubscription(extension, "retrying", `${reason}; again in ${delay} ms`);
+        log.warn("SIP subscription ended", { extension, reason });
+        later(l, delay, () => subscribe(l, extension));
+      },
+    });
+    l.subscribers.set(extension, subscriber);
+  };
+
+  const connect = () => {
+    if (stopped) return;
+    const ua = new UserAgent({
+      uri: UserAgent.makeURI(`sip:${o.username}@${domain}`),
+      transportOptions: { server: o.wsUrl, connectionTimeout: Math.ceil(o.connectTimeoutMs / 1000) },
+      authorizationUsername: o.username,
+      ...(o.password === undefined ? {} : { authorizationPassword: o.password }),
+      logConfiguration: false,
+      logLevel: "warn",
+      logConnector: sipLogConnector(log),
+      userAgentString: "branchbox",
+    });
+    const l: Link = { ua, subscribers: new Map(), timers: new Set(), settled: new Set(), down: false };
+    link = l;
+    ua.delegate = { onDisconnect: (error) => linkDown(l, error?.message ?? "WebSocket closed") };
+    const streak = state.state === "backing-off";
+    setState(streak ? "backing-off" : "connecting", `connecting to ${o.wsUrl}`);
+    ua.start().then(
+      async () => {
+        if (l.down) return;
+        setState("connected", `WebSocket up; watching ${o.extensions.join(", ")}`);
+        if (o.register) await new Registerer(ua, { expires: o.expiresSec }).register();
+        for (const extension of o.extensions) subscribe(l, extension);
+      },
+      (error: unknown) => linkDown(l, `connect: ${(error as Error).message}`),
+    );
+  };
+
+  return {
+    name,
+    start(onEvents) {
+      if (!stopped) return;
+      deliver = onEvents;
+      stopped = false;
+      backoff.reset();
+      connect();
+    },
+    async stop() {
+      stopped = true;
+      if (retryTimer !== null) clearTimeout(retryTimer);
+      retryTimer = null;
+      const l = link;
+      if (l !== null && !l.down) {
+        // Un-SUBSCRIBE politely, but never wait long for a server that is gone.
+        const unsubscribed = Promise.all([...l.subscribers.values()].map((s) => s.dispose().catch(() => {})));
+        await Promise.race([unsubscribed, Bun.sleep(1000)]);
+        linkDown(l, "stopped");
+      }
+      await queue;
+      for (const target of o.extensions) setSubscription(target, "stopped", "stopped");
+      setState("stopped", "stopped");
+    },
+    status(): PbxSourceStatus {
+      return { ...state, ...counts, subscriptions: o.extensions.flatMap((t) => subscriptions.get(t) ?? []) };
+    },
+  };
+}
