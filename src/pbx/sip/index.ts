@@ -107,8 +107,11 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
     if (l.down) return;
     l.down = true;
     for (const timer of l.timers) clearTimeout(timer);
-    for (const subscriber of l.subscribers.values()) void subscriber.dispose().catch(() => {});
-    void l.ua.stop().catch(() => {});
+    // Not from inside sip.js's own transport callback: it refuses a transition started there.
+    setTimeout(() => {
+      for (const subscriber of l.subscribers.values()) void subscriber.dispose().catch(() => {});
+      void l.ua.stop().catch(() => {});
+    }, 0);
     if (link === l) link = null;
     for (const target of o.extensions) setSubscription(target, "retrying", reason);
     if (stopped) return;
@@ -189,6 +192,7 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
       transportOptions: { server: o.wsUrl, connectionTimeout: Math.ceil(o.connectTimeoutMs / 1000) },
       authorizationUsername: o.username,
       ...(o.password === undefined ? {} : { authorizationPassword: o.password }),
+      logBuiltinEnabled: false,
       logConfiguration: false,
       logLevel: "warn",
       logConnector: sipLogConnector(log),

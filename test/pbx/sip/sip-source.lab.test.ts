@@ -1,0 +1,171 @@
+// The SIP source (src/pbx/sip/) over the lab's real Kamailio, with real baresip phones calling.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { CallAssembler } from "../../../src/domain/call/call-assembler.ts";
+import type { AssembledCall } from "../../../src/domain/call/call-types.ts";
+import type { PbxEvent, PbxEventSource } from "../../../src/domain/call/pbx-event.ts";
+import { silentLogger } from "../../../src/log/logger.ts";
+import { createSipSource } from "../../../src/pbx/sip/index.ts";
+import { type SipLab, startSipLab } from "../../support/sip-lab.ts";
+
+const CLIENT = "74951234567";
+
+let lab: SipLab;
+let source: PbxEventSource;
+const events: PbxEvent[] = [];
+const keys = new Set<string>();
+const assembler = new CallAssembler();
+const finished: AssembledCall[] = [];
+const rejected: string[] = [];
+
+/** What the pipeline would do: drop repeated keys (the journal), fold the rest into calls. */
+async function deliver(batch: readonly PbxEvent[]): Promise<void> {
+  for (const event of batch) {
+    events.push(event);
+    if (keys.has(event.key)) continue;
+    keys.add(event.key);
+    const update = assembler.apply(event);
+    if (update.rejected !== null) rejected.push(`${event.key}: ${update.rejected.code}`);
+    finished.push(...update.finished);
+  }
+}
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) {
+      throw new Error(`${what}: not within ${timeoutMs} ms; events: ${events.map((e) => e.key).join(", ")}`);
+    }
+    await Bun.sleep(20);
+  }
+}
+
+const watching = () =>
+  until("every subscription active", () =>
+    source.status().subscriptions?.every((s) => s.state === "active") ? true : undefined,
+  );
+
+const finishedCall = (from: number) => until("a finished call", () => finished.slice(from)[0], 8000);
+
+beforeAll(async () => {
+  lab = await startSipLab();
+  source = createSipSource({
+    wsUrl: lab.wsUrl,
+    domain: lab.domain,
+    extensions: ["101", "102"],
+    log: silentLogger,
+    backoff: { baseMs: 200, capMs: 1000 },
+  });
+  source.start(deliver);
+  await watching();
+}, 20_000);
+
+afterAll(async () => {
+  await source?.stop();
+  await lab?.stop();
+});
+
+describe("SIP source over a real Kamailio", () => {
+  test("an inbound call answered on 101: ringing, answered, leg ended, call ended; one call", async () => {
+    const client = lab.phone(CLIENT);
+    const desk = lab.phone("101");
+    const mark = finished.length;
+    await client.dial("101");
+    await desk.waitFor("CALL_INCOMING");
+    const ringing = await until("ringing on 101", () =>
+      events.find((e) => e.kind === "ringing" && e.extension === "101" && !keys.has(`${e.callId}:end`)),
+    );
+    await desk.answer();
+    await until("answered", () => events.find((e) => e.kind === "answered" && e.callId === ringing.callId));
+    await client.hangup();
+    const call = await finishedCall(mark);
+    expect(call.id).toBe(ringing.callId);
+    expect(call.direction).toBe("inbound");
+    expect(call.from.number).toBe(CLIENT);
+    expect(call.outcome).toBe("answered");
+    expect(call.legs.map((l) => [l.extension, l.ending])).toEqual([["101", "completed"]]);
+    expect(rejected).toEqual([]);
+  }, 20_000);
+
+  test("a call from outside nobody answers is missed", async () => {
+    const client = lab.phone(CLIENT);
+    const desk = lab.phone("101");
+    const mark = finished.length;
+    await client.dial("101");
+    await desk.waitFor("CALL_INCOMING");
+    await until("ringing", () =>
+      events.find((e) => e.kind === "ringing" && !finished.some((c) => c.id === e.callId)),
+    );
+    await client.hangup();
+    const call = await finishedCall(mark);
+    expect(call.outcome).toBe("missed");
+    expect(call.legs.map((l) => [l.extension, l.ending])).toEqual([["101", "missed"]]);
+  }, 20_000);
+
+  test("R1.3 blind transfer 101 → 102: one call, 101's leg transferred, 102's completed", async () => {
+    const client = lab.phone(CLIENT);
+    const desk = lab.phone("101");
+    const colleague = lab.phone("102");
+    const mark = finished.length;
+    await client.dial("101");
+    await desk.waitFor("CALL_INCOMING");
+    await desk.answer();
+    await client.waitFor("CALL_ESTABLISHED");
+    await desk.transfer("102");
+    await colleague.waitFor("CALL_INCOMING");
+    await colleague.answer();
+    await colleague.waitFor("CALL_ESTABLISHED");
+    await client.hangup();
+    const call = await finishedCall(mark);
+    expect(call.legs.map((l) => [l.extension, l.ending])).toEqual([
+      ["101", "transferred"],
+      ["102", "completed"],
+    ]);
+    expect(call.legs[1]?.transferredFrom).toBe(call.legs[0]?.id ?? "");
+    expect(finished.length).toBe(mark + 1);
+    expect(rejected).toEqual([]);
+  }, 20_000);
+
+  test("Kamailio restarted mid-call: the call in flight ends by resync, the watcher is back within 10 s", async () => {
+    const client = lab.phone(CLIENT);
+    const desk = lab.phone("101");
+    const mark = finished.length;
+    await client.dial("101");
+    await desk.waitFor("CALL_INCOMING");
+    await desk.answer();
+    const answered = await until("answered", () =>
+      events.find((e) => e.kind === "answered" && !finished.some((c) => c.id === e.callId)),
+    );
+    const restartedAt = Date.now();
+    await lab.restartKamailio();
+    // The restarted server has no dialog for the call any more: the first full state ends it.
+    const ended = await finishedCall(mark);
+    expect(ended.id).toBe(answered.callId);
+    await watching();
+    expect(Date.now() - restartedAt).toBeLessThan(10_000);
+    await client.hangup().catch(() => {});
+    await desk.hangup().catch(() => {});
+    // The next call is seen and recorded once.
+    const next = finished.length;
+    await client.dial("101");
+    await desk.waitFor("CALL_INCOMING");
+    await desk.answer();
+    await client.waitFor("CALL_ESTABLISHED");
+    await client.hangup();
+    const call = await finishedCall(next);
+    expect(call.outcome).toBe("answered");
+    expect(finished.filter((c) => c.id === call.id)).toHaveLength(1);
+    expect(source.status().state).toBe("connected");
+  }, 30_000);
+
+  test("status: the link and each extension's subscription", () => {
+    const status = source.status();
+    expect(status.state).toBe("connected");
+    expect(status.badFrames).toBe(0);
+    expect(status.subscriptions?.map((s) => [s.target, s.state])).toEqual([
+      ["101", "active"],
+      ["102", "active"],
+    ]);
+  });
+});
