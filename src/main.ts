@@ -3,6 +3,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createBox, listen } from "./app.ts";
 import { notifySystemd } from "./appliance/systemd.ts";
+import { upgrade } from "./appliance/upgrade.ts";
+import { UpgradeError } from "./appliance/upgrade-error.ts";
 import { ConfigError, loadConfig } from "./config/load.ts";
 import type { Config } from "./config/schema.ts";
 import { DEMO_CONFIG, DEMO_STAFF } from "./demo.ts";
@@ -23,6 +25,9 @@ usage:
   branchbox migrate [--config FILE]          apply database migrations
   branchbox staff import FILE [--config FILE] import or update staff from a JSON list
   branchbox doctor [--config FILE]           check config, database, disk, clock, ports
+  branchbox upgrade FILE|URL [--sha256 HEX] [--binary PATH] [--config FILE]
+                                             check, swap in and restart a new release; roll back
+                                             if it does not come up healthy
   branchbox hq --config FILE                 run a headquarters consumer ([mqtt] and [hq] sections)
   branchbox version                          print version and commit
 
@@ -35,7 +40,13 @@ class UsageError extends Error {}
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { config: { type: "string" }, demo: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    options: {
+      config: { type: "string" },
+      demo: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+      sha256: { type: "string" },
+      binary: { type: "string" },
+    },
     allowPositionals: true,
     strict: true,
   });
@@ -67,6 +78,11 @@ async function main(argv: string[]): Promise<number> {
     }
     case "hq":
       return runHqCommand(values.config);
+    case "upgrade": {
+      const [source] = rest;
+      if (source === undefined) throw new UsageError("usage: branchbox upgrade FILE|URL [--sha256 HEX]");
+      return runUpgrade(config(), source, values.sha256, values.binary);
+    }
     case "doctor":
       return runDoctor(values.config ?? (values.demo ? undefined : DEFAULT_CONFIG), values.demo === true);
     default:
@@ -155,6 +171,22 @@ function blockOnSignalForTests(log: ReturnType<typeof createLogger>): void {
   });
 }
 
+async function runUpgrade(
+  config: Config,
+  source: string,
+  sha256: string | undefined,
+  binary: string | undefined,
+): Promise<number> {
+  // A compiled branchbox upgrades itself; run from source it must be told which binary.
+  const installed = binary ?? (Bun.main.startsWith("/$bunfs/") ? process.execPath : undefined);
+  if (installed === undefined)
+    throw new UsageError("branchbox upgrade: pass --binary PATH (the installed binary)");
+  const log = createLogger({ level: config.log.level, base: { part: "upgrade" } });
+  const { from, to } = await upgrade({ source, sha256, binary: installed, config, log });
+  console.error(`branchbox: upgraded ${from} -> ${to}; the previous binary is kept as ${installed}.prev`);
+  return 0;
+}
+
 async function staffImport(config: Config, file: string): Promise<number> {
   let json: unknown;
   try {
@@ -203,6 +235,10 @@ if (import.meta.main) {
       if (error instanceof TypeError && (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
         console.error(`branchbox: ${error.message}\n\n${USAGE}`);
         process.exit(2);
+      }
+      if (error instanceof UpgradeError) {
+        console.error(`branchbox: upgrade stopped: ${error.message} (${error.code})`);
+        process.exit(1);
       }
       if (error instanceof StorageError) {
         console.error(`branchbox: ${error.message} (${error.code})`);

@@ -104,7 +104,8 @@ function schemaTooNew(dir: string, current: number, latest: number): StorageErro
   );
 }
 
-function fsyncPath(path: string): void {
+/** fsync(2) a file or a folder (after a rename, so the new name survives a power cut). */
+export function fsyncPath(path: string): void {
   const fd = openSync(path, "r");
   try {
     fsyncSync(fd);

@@ -1,0 +1,57 @@
+import type { Logger } from "../log/logger.ts";
+
+export type ServiceAction = "restart" | "stop" | "start";
+
+/**
+ * Runs `[upgrade] service_command` with {action} filled in (no shell: split on spaces), e.g.
+ * `systemctl restart branchbox`. Resolves with its exit code; its output goes to ours.
+ */
+export async function runService(template: string, action: ServiceAction, log: Logger): Promise<number> {
+  const argv = template
+    .trim()
+    .split(/\s+/)
+    .map((part) => part.replaceAll("{action}", action));
+  log.info("service", { action, command: argv.join(" ") });
+  try {
+    const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "inherit", stderr: "inherit" });
+    const code = await proc.exited;
+    if (code !== 0) log.error("service command failed", { action, exitCode: code });
+    return code;
+  } catch (error) {
+    log.error("service command did not run", { action, error });
+    return 127;
+  }
+}
+
+/** The URL of the box's /healthz from `http.listen` (a wildcard address is asked on loopback). */
+export function healthUrl(listen: string): string {
+  const cut = listen.lastIndexOf(":");
+  const host = listen.slice(0, cut);
+  const probe = host === "0.0.0.0" ? "127.0.0.1" : host === "[::]" ? "[::1]" : host;
+  return `http://${probe}:${listen.slice(cut + 1)}/healthz`;
+}
+
+/**
+ * Polls /healthz until it answers 200 with `version` (any version when null) or `timeoutMs`
+ * passes. Returns null when healthy, else what it saw last.
+ */
+export async function waitHealthy(
+  url: string,
+  version: string | null,
+  timeoutMs: number,
+): Promise<string | null> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer";
+  for (;;) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(Math.min(2000, timeoutMs)) });
+      const body = (await response.json().catch(() => ({}))) as { version?: unknown };
+      if (response.status === 200 && (version === null || body.version === version)) return null;
+      last = `HTTP ${response.status}, version ${String(body.version)}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    if (Date.now() >= deadline) return last;
+    await Bun.sleep(Math.min(200, Math.max(0, deadline - Date.now())));
+  }
+}
