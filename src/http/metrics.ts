@@ -124,6 +124,17 @@ export function metricsRoutes(deps: HttpDeps): Hono {
         "Frames from the PBX that could not be read.",
         pbx.sources.map(({ name, status }) => [{ source: name }, status.badFrames]),
       ),
+      metric(
+        "branchbox_pbx_subscription_active",
+        "gauge",
+        "1 while a PBX subscription (SIP: one per watched extension) is active.",
+        pbx.sources.flatMap(({ name, status }) =>
+          (status.subscriptions ?? []).map((sub) => [
+            { source: name, target: sub.target },
+            sub.state === "active" ? 1 : 0,
+          ]),
+        ),
+      ),
       metric("branchbox_calls_events_received_total", "counter", "PBX events delivered to the journal.", [
         [{}, pbx.pipeline.received],
       ]),

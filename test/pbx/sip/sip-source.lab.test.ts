@@ -5,6 +5,7 @@ import type { AssembledCall } from "../../../src/domain/call/call-types.ts";
 import type { PbxEvent, PbxEventSource } from "../../../src/domain/call/pbx-event.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
 import { createSipSource } from "../../../src/pbx/sip/index.ts";
+import { makeTestBox, TEST_TOKEN } from "../../support/box.ts";
 import { type SipLab, startSipLab } from "../../support/sip-lab.ts";
 
 const CLIENT = "74951234567";
@@ -169,3 +170,34 @@ describe("SIP source over a real Kamailio", () => {
     ]);
   });
 });
+
+test("[pbx.sip] in a box: the call is recorded; admin page and /metrics show each subscription", async () => {
+  const box = await makeTestBox({
+    config: { pbx: { sip: { ws_url: lab.wsUrl, extensions: ["101", "102"], domain: lab.domain } } },
+  });
+  try {
+    const name = box.sources[0]?.name ?? "";
+    expect(name).toBe(`sip:${new URL(lab.wsUrl).host}`);
+    await until("the box's subscriptions active", () =>
+      box.sources[0]?.status().subscriptions?.every((s) => s.state === "active") ? true : undefined,
+    );
+    const client = lab.phone(CLIENT);
+    const desk = lab.phone("101");
+    await client.dial("101");
+    await desk.waitFor("CALL_INCOMING");
+    await desk.answer();
+    await client.waitFor("CALL_ESTABLISHED");
+    await client.hangup();
+    await until("a call recorded", () => (box.calls.status().recorded >= 1 ? true : undefined), 8000);
+    const html = await (await box.api("/admin?lang=en")).text();
+    expect(html).toContain(`data-testid="pbx-subscription-${name}-101"`);
+    expect(html).toContain("101: watched");
+    expect(html).toContain("102: watched");
+    const metrics = await (
+      await box.app.request("/metrics", { headers: { authorization: `Bearer ${TEST_TOKEN}` } })
+    ).text();
+    expect(metrics).toContain(`branchbox_pbx_subscription_active{source="${name}",target="101"} 1`);
+  } finally {
+    await box.close();
+  }
+}, 20_000);
