@@ -77,6 +77,7 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
       const fields = { state: next, detail };
       if (next === "connected") log.info("SIP link up", fields);
       else if (next === "stopped") log.info("SIP link stopped", fields);
+      else if (next === "connecting") log.info("SIP link connecting", fields);
       else log.warn("SIP link down", fields);
     }
     state = { state: next, since: next === state.state ? state.since : o.now(), detail };
