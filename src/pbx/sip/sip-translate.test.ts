@@ -330,4 +330,17 @@ describe("SIP dialog states → PbxEvents", () => {
     expect(call?.direction).toBe("outbound");
     expect(call?.to.number).toBe(CLIENT);
   });
+
+  test("memory: an ended call's legs are forgotten, partial states included; its late dialogs are no news", () => {
+    const w = watcher(["101", "102"]);
+    for (let i = 0; i < 500; i++) {
+      w.notify("101", [{ callId: `p${i}`, state: "confirmed" }], "partial");
+      w.notify("102", [{ callId: `q${i}`, state: "early" }], "partial");
+      w.notify("101", [{ callId: `p${i}`, state: "terminated" }], "partial");
+      w.notify("102", [{ callId: `q${i}`, state: "terminated" }], "partial");
+    }
+    expect(w.translator.stats().trackedLegs).toBe(0);
+    expect(w.translator.liveCalls()).toEqual([]);
+    expect(w.notify("101", [{ callId: "p7", state: "confirmed" }], "partial")).toEqual([]);
+  });
 });

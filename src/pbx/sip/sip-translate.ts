@@ -17,6 +17,8 @@ export interface SipTranslatorStats {
   readonly staleDocuments: number;
   /** Dialog states that went backwards (a reordered NOTIFY): dropped. */
   readonly staleStates: number;
+  /** Legs held in memory (live calls' legs only: an ended call's are forgotten). */
+  readonly trackedLegs: number;
 }
 
 /** One watched extension's part in one SIP dialog. */
@@ -89,7 +91,7 @@ export class SipTranslator {
   }
 
   stats(): SipTranslatorStats {
-    return { ...this.counts };
+    return { ...this.counts, trackedLegs: this.legs.size };
   }
 
   /** The calls with a live leg, for the source's resync of calls the box holds live. */
@@ -268,11 +270,26 @@ export class SipTranslator {
     call?.live.delete(leg.legId);
     if (call !== undefined && call.live.size === 0) {
       this.calls.delete(call.id);
-      this.ended.add(call.id);
-      if (this.ended.size > this.remember) this.ended.delete(this.ended.values().next().value as string);
+      this.forget(call.id);
       events.push(this.event("call-end", `${call.id}:end`, call.id, at));
     }
     return events;
+  }
+
+  /**
+   * An ended call's legs and aliases go; its id is remembered (up to `rememberEnded`), so that a
+   * lingering or reordered dialog of it is no news.
+   */
+  private forget(callId: string): void {
+    for (const [key, leg] of this.legs) if (leg.callId === callId) this.legs.delete(key);
+    const ids = [callId];
+    for (const [sipCallId, target] of this.alias) {
+      if (target !== callId) continue;
+      this.alias.delete(sipCallId);
+      ids.push(sipCallId);
+    }
+    for (const id of ids) this.ended.add(id);
+    while (this.ended.size > this.remember) this.ended.delete(this.ended.values().next().value as string);
   }
 
   private legEvent(
