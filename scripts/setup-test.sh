@@ -3,7 +3,12 @@
 # browser test (playwright-core drives it; it never downloads a browser of its own), Mosquitto
 # for the sync tests (a real broker on a loopback port, with mosquitto_passwd for its users) and
 # openssl for the certificates the TLS tests make, and the SIP lab (scripts/lab/): Kamailio with
-# its WebSocket and presence modules, and baresip desk phones.
+# its WebSocket and presence modules, and baresip desk phones. For the appliance tests
+# (test/appliance/): systemd (systemd-analyze verify, systemd-sysusers and systemctl --root for
+# install.sh --root), cage (verify checks that the kiosk unit's ExecStart exists), shellcheck,
+# file (the ELF architecture of each release build) and cloud-init (`cloud-init schema`
+# validates the provisioning user-data; on a machine without a NoCloud data source it does
+# nothing at boot).
 # Idempotent: when everything is present it touches nothing and needs no network.
 set -euo pipefail
 
@@ -16,6 +21,11 @@ declare -A wanted=(
   [kamailio-websocket-modules]='/usr/lib/*/kamailio/modules/websocket.so'
   [kamailio-presence-modules]='/usr/lib/*/kamailio/modules/presence_dialoginfo.so'
   [baresip-core]=/usr/bin/baresip
+  [systemd]=/usr/bin/systemd-analyze
+  [cage]=/usr/bin/cage
+  [shellcheck]=/usr/bin/shellcheck
+  [file]=/usr/bin/file
+  [cloud-init]=/usr/bin/cloud-init
 )
 
 present() {
