@@ -1,15 +1,19 @@
 // `npm run build`: compiles src/main.ts into one self-contained executable per target.
 //
 //   bun scripts/build.ts                      # the host's target → dist/branchbox
+//   bun scripts/build.ts --release            # scripts/build.sh: the RELEASE targets + dist/SHA256SUMS
 //   bun scripts/build.ts --target NAME ...    # any of TARGETS below, or `all`
 //
 // The executable embeds the code, the web assets the code imports and Bun itself; it loads
 // nothing from beside it (no bunfig.toml, .env, tsconfig.json or package.json autoload), so it
-// starts from an empty directory. The host's build is smoke-tested there (see smokeTest).
-import { chmodSync, copyFileSync, mkdtempSync, rmSync } from "node:fs";
+// starts from an empty directory. Every build this machine can run is smoke-tested there (see
+// smokeTest). A release target embeds a Bun runtime fetched from npm and verified against
+// checksums recorded in the repo (scripts/build-runtimes.ts), never one Bun downloads itself.
+import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import pkg from "../package.json" with { type: "json" };
+import { sha256File, verifiedRuntime } from "./build-runtimes.ts";
 
 type Target = {
   /** Bun's compile target; `undefined` builds for the machine running the build. */
@@ -17,20 +21,46 @@ type Target = {
   outfile: string;
   /** Whether this machine can run the result, so the build can smoke-test it. */
   runsHere: boolean;
+  /** The npm package whose verified `bin/bun` the executable embeds; the running Bun if unset. */
+  runtime?: string;
 };
 
-// Cross targets (e.g. `linux-x64-baseline` → "bun-linux-x64-baseline", `linux-arm64` →
-// "bun-linux-arm64") go here; Bun fetches the matching runtime for them at build time.
+const X64 = process.platform === "linux" && process.arch === "x64";
+const ARM64 = process.platform === "linux" && process.arch === "arm64";
+
 const TARGETS: Record<string, Target> = {
   native: { compile: undefined, outfile: "dist/branchbox", runsHere: true },
+  "linux-x64": {
+    compile: "bun-linux-x64",
+    outfile: "dist/branchbox-linux-x64",
+    runsHere: X64,
+    runtime: "@oven/bun-linux-x64",
+  },
+  // For mini PCs without AVX2 (older Celeron, Atom).
+  "linux-x64-baseline": {
+    compile: "bun-linux-x64-baseline",
+    outfile: "dist/branchbox-linux-x64-baseline",
+    runsHere: X64,
+    runtime: "@oven/bun-linux-x64-baseline",
+  },
+  "linux-arm64": {
+    compile: "bun-linux-arm64",
+    outfile: "dist/branchbox-linux-arm64",
+    runsHere: ARM64,
+    runtime: "@oven/bun-linux-aarch64",
+  },
 };
+const RELEASE = ["linux-x64", "linux-x64-baseline", "linux-arm64"];
 
 const ROOT = resolve(import.meta.dir, "..");
 const ENTRY = "src/main.ts";
+const RUNTIME_CACHE = join(ROOT, "node_modules/.cache/branchbox-runtimes");
 
 function usage(message: string): never {
   console.error(`build: ${message}`);
-  console.error(`usage: bun scripts/build.ts [--target ${[...Object.keys(TARGETS), "all"].join("|")}]...`);
+  console.error(
+    `usage: bun scripts/build.ts [--release] [--target ${[...Object.keys(TARGETS), "all"].join("|")}]...`,
+  );
   process.exit(2);
 }
 
@@ -38,7 +68,9 @@ function parseTargets(argv: string[]): string[] {
   const names: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === "--target") {
+    if (arg === "--release") {
+      names.push(...RELEASE);
+    } else if (arg === "--target") {
       const name = argv[++i];
       if (name === undefined) usage("--target needs a name");
       names.push(name);
@@ -51,7 +83,7 @@ function parseTargets(argv: string[]): string[] {
   if (names.length === 0) return ["native"];
   if (names.includes("all")) return Object.keys(TARGETS);
   for (const name of names) if (!(name in TARGETS)) usage(`unknown target ${name}`);
-  return names;
+  return [...new Set(names)];
 }
 
 function gitCommit(): string {
@@ -62,6 +94,8 @@ function gitCommit(): string {
 
 async function compile(name: string, target: Target, commit: string): Promise<string> {
   const outfile = join(ROOT, target.outfile);
+  const executablePath =
+    target.runtime === undefined ? undefined : await verifiedRuntime(target.runtime, RUNTIME_CACHE);
   const started = performance.now();
   const result = await Bun.build({
     entrypoints: [join(ROOT, ENTRY)],
@@ -79,6 +113,7 @@ async function compile(name: string, target: Target, commit: string): Promise<st
     },
     compile: {
       ...(target.compile === undefined ? {} : { target: target.compile }),
+      ...(executablePath === undefined ? {} : { executablePath }),
       outfile,
       autoloadDotenv: false,
       autoloadBunfig: false,
@@ -171,14 +206,29 @@ async function smokeServe(exe: string, cwd: string, env: Record<string, string>)
     throw new Error("smoke test: `serve --demo` did not stop within 5 s of SIGTERM");
 }
 
+/** dist/SHA256SUMS in `sha256sum -c` format: every release executable and its source map. */
+async function writeChecksums(exes: string[]): Promise<void> {
+  const lines: string[] = [];
+  for (const exe of exes) {
+    for (const file of [exe, `${exe}.map`]) lines.push(`${await sha256File(file)}  ${basename(file)}`);
+  }
+  writeFileSync(join(ROOT, "dist/SHA256SUMS"), `${lines.join("\n")}\n`);
+  console.log(`build: dist/SHA256SUMS (${lines.length} files)`);
+}
+
 const names = parseTargets(Bun.argv.slice(2));
 const commit = gitCommit();
+// A partial release build must not leave the sums of an older one beside it.
+if (names.some((name) => RELEASE.includes(name))) rmSync(join(ROOT, "dist/SHA256SUMS"), { force: true });
 try {
+  const released: string[] = [];
   for (const name of names) {
     const target = TARGETS[name] as Target;
     const exe = await compile(name, target, commit);
     if (target.runsHere) await smokeTest(exe);
+    if (RELEASE.includes(name)) released.push(exe);
   }
+  if (RELEASE.every((name) => names.includes(name))) await writeChecksums(released);
 } catch (error) {
   console.error(`build: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);

@@ -1,6 +1,6 @@
 // `npm test`: every check CI runs, in order, stopping at the first failure.
 //
-//   set-up (Chromium) → tsc → biome → bun test → npm run build → browser test (Node + Chromium)
+//   set-up (Chromium…) → tsc → biome → bun test → npm run build + scripts/build.sh → browser test
 //
 // While working on one part: `npm test -- --only unit,browser` or `npm test -- --from build`
 // (step ids: setup, tsc, biome, unit, build, browser). CI runs every step.
@@ -123,7 +123,14 @@ const ALL_STEPS: Step[] = [
     run: () => exitOk([join(BIN, "biome"), "ci", "--colors=off", "."]),
   },
   { id: "unit", name: "unit, HTTP and crash tests (bun test)", run: bunTest },
-  { id: "build", name: "build (npm run build)", run: () => exitOk(["npm", "run", "--silent", "build"]) },
+  {
+    id: "build",
+    name: "build (npm run build, then the release: scripts/build.sh)",
+    run: async () => {
+      const host = await exitOk(["npm", "run", "--silent", "build"]);
+      return host.ok ? exitOk(["bash", "scripts/build.sh"]) : host;
+    },
+  },
   { id: "browser", name: "browser test (node, Chromium)", run: browserTest },
 ];
 

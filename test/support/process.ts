@@ -174,7 +174,7 @@ function tail(path: string, bytes = 4000): string {
 }
 
 /** Newest modification time under the paths that go into the binary. */
-function newestSource(): number {
+export function newestSource(): number {
   let newest = 0;
   const visit = (path: string) => {
     let st: ReturnType<typeof statSync>;
@@ -189,8 +189,13 @@ function newestSource(): number {
       newest = Math.max(newest, st.mtimeMs);
     }
   };
-  for (const p of ["src", "web", "package.json", "package-lock.json", "scripts/build.ts"])
-    visit(join(REPO_ROOT, p));
+  const build = [
+    "scripts/build.ts",
+    "scripts/build.sh",
+    "scripts/build-runtimes.ts",
+    "scripts/build-runtimes.json",
+  ];
+  for (const p of ["src", "web", "package.json", "package-lock.json", ...build]) visit(join(REPO_ROOT, p));
   return newest;
 }
 
