@@ -302,8 +302,8 @@ else
   doctor_env=(BRANCHBOX_STORAGE_DIR="${root}/var/lib/branchbox")
   doctor=("$exe")
 fi
-if ! "$exe" version >/dev/null 2>&1; then
-  say "${exe} does not run on this machine: doctor skipped"
+if ! ran="$("$exe" version 2>&1)"; then
+  say "${exe} does not run on this machine (${ran}): doctor skipped"
 elif env "${doctor_env[@]}" "${doctor[@]}" doctor --config "$config"; then
   say "doctor: every check passed"
 else
