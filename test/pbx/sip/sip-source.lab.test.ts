@@ -5,6 +5,7 @@ import type { AssembledCall } from "../../../src/domain/call/call-types.ts";
 import type { PbxEvent, PbxEventSource } from "../../../src/domain/call/pbx-event.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
 import { createSipSource } from "../../../src/pbx/sip/index.ts";
+import { probeSipWebSocket } from "../../../src/pbx/sip/sip-probe.ts";
 import { makeTestBox, TEST_TOKEN } from "../../support/box.ts";
 import { type SipLab, startSipLab } from "../../support/sip-lab.ts";
 
@@ -201,3 +202,9 @@ test("[pbx.sip] in a box: the call is recorded; admin page and /metrics show eac
     await box.close();
   }
 }, 20_000);
+
+test("doctor's probe: Kamailio's WebSocket answers OPTIONS in SIP", async () => {
+  const result = await probeSipWebSocket(lab.wsUrl);
+  expect(result.detail).toStartWith(`${lab.wsUrl}: SIP over WebSocket answers OPTIONS (`);
+  expect(result.ok).toBe(true);
+});
