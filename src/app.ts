@@ -16,7 +16,7 @@ import { openDatabase } from "./store/db.ts";
 import { staffStore } from "./store/staff-store.ts";
 import type { Inbound } from "./sync/inbound/inbound-types.ts";
 import { createInbound } from "./sync/inbound/index.ts";
-import { createRelay, type Relay } from "./sync/relay/index.ts";
+import type { Relay } from "./sync/relay/index.ts";
 import { VERSION } from "./version.ts";
 
 export interface Box {
@@ -78,10 +78,11 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     sources: sources.map((source) => ({ name: source.name, status: source.status() })),
     pipeline: calls.status(),
   });
+  // mqtt.js is loaded only by boxes that talk to headquarters (~15 MB of RSS otherwise idle).
   const sync =
     config.mqtt.url === ""
       ? null
-      : createRelay({
+      : (await import("./sync/relay/index.ts")).createRelay({
           db,
           branch: config.branch.id,
           config: config.mqtt,

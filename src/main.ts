@@ -3,17 +3,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createBox, listen } from "./app.ts";
 import { notifySystemd } from "./appliance/systemd.ts";
-import { upgrade } from "./appliance/upgrade.ts";
 import { UpgradeError } from "./appliance/upgrade-error.ts";
 import { ConfigError, loadConfig } from "./config/load.ts";
 import type { Config } from "./config/schema.ts";
 import { DEMO_CONFIG, DEMO_STAFF } from "./demo.ts";
-import { runDoctor } from "./doctor.ts";
 import { createLogger } from "./log/logger.ts";
 import { importStaff, parseStaff, StaffImportError } from "./service/staff-import.ts";
 import { migrateSafely, openDatabase, probeDatabase, StorageError, withStorageErrors } from "./store/db.ts";
 import { staffStore } from "./store/staff-store.ts";
-import { loadHqConfig, startHq } from "./sync/hq/index.ts";
 import { COMMIT, VERSION } from "./version.ts";
 
 const DEFAULT_CONFIG = "/etc/branchbox/branchbox.toml";
@@ -84,7 +81,11 @@ async function main(argv: string[]): Promise<number> {
       return runUpgrade(config(), source, values.sha256, values.binary);
     }
     case "doctor":
-      return runDoctor(values.config ?? (values.demo ? undefined : DEFAULT_CONFIG), values.demo === true);
+      // The commands below load what `serve` does not need (mqtt.js for the broker checks) on demand.
+      return (await import("./doctor.ts")).runDoctor(
+        values.config ?? (values.demo ? undefined : DEFAULT_CONFIG),
+        values.demo === true,
+      );
     default:
       throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
   }
@@ -182,6 +183,7 @@ async function runUpgrade(
   if (installed === undefined)
     throw new UsageError("branchbox upgrade: pass --binary PATH (the installed binary)");
   const log = createLogger({ level: config.log.level, base: { part: "upgrade" } });
+  const { upgrade } = await import("./appliance/upgrade.ts");
   const { from, to } = await upgrade({ source, sha256, binary: installed, config, log });
   console.error(`branchbox: upgraded ${from} -> ${to}; the previous binary is kept as ${installed}.prev`);
   return 0;
@@ -208,6 +210,7 @@ async function staffImport(config: Config, file: string): Promise<number> {
 // ── branchbox hq: the headquarters consumer (src/sync/hq); it shares only [mqtt] with the box ──
 async function runHqCommand(file: string | undefined): Promise<number> {
   if (file === undefined) throw new UsageError("usage: branchbox hq --config FILE");
+  const { loadHqConfig, startHq } = await import("./sync/hq/index.ts");
   const config = loadHqConfig({ file, env: process.env });
   const log = createLogger({ base: { component: "hq" } });
   const hq = startHq(config, log);
