@@ -204,15 +204,14 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
     ua.delegate = { onDisconnect: (error) => linkDown(l, error?.message ?? "WebSocket closed") };
     const streak = state.state === "backing-off";
     setState(streak ? "backing-off" : "connecting", `connecting to ${o.wsUrl}`);
-    ua.start().then(
-      async () => {
+    ua.start()
+      .then(async () => {
         if (l.down) return;
         setState("connected", `WebSocket up; watching ${o.extensions.join(", ")}`);
         if (o.register) await new Registerer(ua, { expires: o.expiresSec }).register();
         for (const extension of o.extensions) subscribe(l, extension);
-      },
-      (error: unknown) => linkDown(l, `connect: ${(error as Error).message}`),
-    );
+      })
+      .catch((error: unknown) => linkDown(l, `connect: ${(error as Error).message}`));
   };
 
   return {

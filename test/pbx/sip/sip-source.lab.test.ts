@@ -208,3 +208,37 @@ test("doctor's probe: Kamailio's WebSocket answers OPTIONS in SIP", async () => 
   expect(result.detail).toStartWith(`${lab.wsUrl}: SIP over WebSocket answers OPTIONS (`);
   expect(result.ok).toBe(true);
 });
+
+test("REGISTER first, and short subscriptions that sip.js refreshes: still watching after two refreshes", async () => {
+  const seen: PbxEvent[] = [];
+  const short = createSipSource({
+    wsUrl: lab.wsUrl,
+    domain: lab.domain,
+    extensions: ["101"],
+    username: "watcher",
+    register: true,
+    expiresSec: 3,
+    log: silentLogger,
+  });
+  short.start(async (batch) => void seen.push(...batch));
+  try {
+    await until("subscribed", () =>
+      short.status().subscriptions?.[0]?.state === "active" ? true : undefined,
+    );
+    expect(lab.logs()).toContain("REQ REGISTER sip:127.0.0.1 from sip:watcher@127.0.0.1 (ws:");
+    await Bun.sleep(6500);
+    // The first SUBSCRIBE and at least two refreshes (at 90% of the 3 s granted) reached Kamailio.
+    const subscribes = lab.logs().match(/REQ SUBSCRIBE \S+ from sip:watcher@/g) ?? [];
+    expect(subscribes.length).toBeGreaterThanOrEqual(3);
+    const client = lab.phone(CLIENT);
+    const desk = lab.phone("101");
+    await client.dial("101");
+    await desk.waitFor("CALL_INCOMING");
+    await until("ringing seen after the refreshes", () => seen.find((e) => e.kind === "ringing"));
+    await client.hangup();
+    await until("the call's end", () => seen.find((e) => e.kind === "call-end"));
+    expect(short.status().subscriptions?.[0]?.state).toBe("active");
+  } finally {
+    await short.stop();
+  }
+}, 20_000);
