@@ -6,7 +6,8 @@ import type { Config } from "./config/schema.ts";
 import { DEMO_CONFIG } from "./demo.ts";
 import { probeAmi } from "./pbx/ami/ami-probe.ts";
 import { probeSipWebSocket } from "./pbx/sip/sip-probe.ts";
-import { DB_FILE } from "./store/db.ts";
+import { backups, DB_FILE } from "./store/db.ts";
+import { MIGRATIONS } from "./store/migrations.ts";
 import { probeBroker } from "./sync/broker-probe.ts";
 
 type Status = "OK" | "WARN" | "FAIL";
@@ -19,6 +20,8 @@ interface Check {
 }
 
 const MB = 1024 * 1024;
+/** systemd-timesyncd creates it once the clock is synchronized (systemd-timesyncd.service(8)). */
+const TIMESYNCD_FLAG = "/run/systemd/timesync/synchronized";
 
 /**
  * `branchbox doctor`: every check on its own line with OK/WARN/FAIL and, where something is
@@ -79,14 +82,29 @@ function checkDatabase(dir: string): Check {
     const version =
       db.query<{ v: number }, []>("SELECT max(version) AS v FROM schema_migrations").get()?.v ?? 0;
     db.close();
-    return result === "ok"
-      ? { name: "database", status: "OK", detail: `${path}: integrity ok, schema version ${version}` }
-      : {
-          name: "database",
-          status: "FAIL",
-          detail: `${path}: integrity check says ${result}`,
-          fix: "stop the service and restore the database from a backup",
-        };
+    if (result !== "ok") {
+      return {
+        name: "database",
+        status: "FAIL",
+        detail: `${path}: integrity check says ${result}`,
+        fix: "stop the service and restore the database from a backup",
+      };
+    }
+    const latest = Math.max(...MIGRATIONS.map((m) => m.version));
+    if (version > latest) {
+      const copy = backups(dir).find((b) => b.from <= latest);
+      return {
+        name: "database",
+        status: "FAIL",
+        detail: `${path}: schema v${version} is from a newer branchbox (this one knows up to v${latest})`,
+        fix:
+          copy === undefined
+            ? "run the newer branchbox again (`branchbox upgrade` it back)"
+            : `run the newer branchbox again, or stop branchbox and put back ${join(dir, copy.name)}`,
+      };
+    }
+    const pending = version < latest ? `; migrates to v${latest} at the next start, keeping a copy` : "";
+    return { name: "database", status: "OK", detail: `${path}: integrity ok, schema v${version}${pending}` };
   } catch (error) {
     return {
       name: "database",
@@ -125,6 +143,10 @@ function checkDisk(dir: string): Check {
   return { name: "disk", status: "OK", detail };
 }
 
+/**
+ * Call times come from this clock: ask systemd (timedatectl), else systemd-timesyncd's flag
+ * file; WARN when neither can tell (a container, another NTP daemon).
+ */
 async function checkClock(): Promise<Check> {
   try {
     const proc = Bun.spawn(["timedatectl", "show", "-p", "NTPSynchronized", "--value"], {
@@ -139,17 +161,19 @@ async function checkClock(): Promise<Check> {
         name: "clock",
         status: "FAIL",
         detail: "not synchronized",
-        fix: "enable time sync: `timedatectl set-ntp true`; call times depend on it",
+        fix: "enable time sync: `timedatectl set-ntp true`, and check the NTP server is reachable",
       };
     }
   } catch {
-    // no timedatectl (a container, a minimal system): say so below.
+    // no timedatectl (a minimal system): try the flag file below.
   }
+  if (existsSync(TIMESYNCD_FLAG))
+    return { name: "clock", status: "OK", detail: `synchronized (${TIMESYNCD_FLAG})` };
   return {
     name: "clock",
     status: "WARN",
-    detail: "cannot tell whether the clock is synchronized (no timedatectl)",
-    fix: "make sure NTP runs on this machine",
+    detail: "cannot tell whether the clock is synchronized (timedatectl gave no answer)",
+    fix: "make sure NTP runs on this machine (`timedatectl set-ntp true`); call times depend on it",
   };
 }
 
