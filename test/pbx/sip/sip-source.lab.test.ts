@@ -129,6 +129,51 @@ describe("SIP source over a real Kamailio", () => {
     expect(rejected).toEqual([]);
   }, 20_000);
 
+  test("an internal call 101 → 102, both watched: one call, placed by 101, answered by 102", async () => {
+    const a = lab.phone("101");
+    const b = lab.phone("102");
+    const mark = finished.length;
+    await a.dial("102");
+    await b.waitFor("CALL_INCOMING");
+    await b.answer();
+    await a.waitFor("CALL_ESTABLISHED");
+    await a.hangup();
+    await b.waitFor("CALL_CLOSED");
+    const call = await finishedCall(mark);
+    expect(call.direction).toBe("internal");
+    expect(call.outcome).toBe("answered");
+    expect(call.legs.map((l) => [l.extension, l.placedCall, l.ending])).toEqual([
+      ["101", true, "completed"],
+      ["102", false, "completed"],
+    ]);
+    expect(rejected).toEqual([]);
+  }, 20_000);
+
+  test("two calls at once: the client to 101 (answered) and 103 to 102 (missed), each its own", async () => {
+    const mark = finished.length;
+    await lab.phone(CLIENT).dial("101");
+    await lab.phone("103").dial("102");
+    await lab.phone("101").waitFor("CALL_INCOMING");
+    await lab.phone("102").waitFor("CALL_INCOMING");
+    await lab.phone("101").answer();
+    await lab.phone(CLIENT).waitFor("CALL_ESTABLISHED");
+    await lab.phone("103").hangup();
+    const missed = await finishedCall(mark);
+    await lab.phone(CLIENT).hangup();
+    const answered = await until("the second call", () => finished.slice(mark + 1)[0], 8000);
+    expect([missed.from.number, missed.outcome, missed.legs.map((l) => l.extension)]).toEqual([
+      "103",
+      "missed",
+      ["102"],
+    ]);
+    expect([answered.from.number, answered.outcome, answered.legs.map((l) => l.extension)]).toEqual([
+      CLIENT,
+      "answered",
+      ["101"],
+    ]);
+    expect(rejected).toEqual([]);
+  }, 20_000);
+
   test("Kamailio restarted mid-call: the call in flight ends by resync, the watcher is back within 10 s", async () => {
     const client = lab.phone(CLIENT);
     const desk = lab.phone("101");
