@@ -125,6 +125,8 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
   };
 
   const onNotify = (l: Link, extension: string, body: string, subscription: string): Promise<void> => {
+    // A NOTIFY still in flight on a link being dropped: the next link's full states tell it again.
+    if (l.down) return Promise.reject(new Error("link is down"));
     counts.eventsReceived++;
     const parsed = parseDialogInfo(body, o.limits);
     if (!parsed.ok) {

@@ -1,5 +1,8 @@
 // The SIP source (src/pbx/sip/) over the lab's real Kamailio, with real baresip phones calling.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { CallAssembler } from "../../../src/domain/call/call-assembler.ts";
 import type { AssembledCall } from "../../../src/domain/call/call-types.ts";
 import type { PbxEvent, PbxEventSource } from "../../../src/domain/call/pbx-event.ts";
@@ -285,5 +288,38 @@ test("REGISTER first, and short subscriptions that sip.js refreshes: still watch
     expect(short.status().subscriptions?.[0]?.state).toBe("active");
   } finally {
     await short.stop();
+  }
+}, 20_000);
+
+test("the box restarts while a call is live and the call ends meanwhile: the new box ends it from the journal, once", async () => {
+  const config = { pbx: { sip: { ws_url: lab.wsUrl, extensions: ["101"], domain: lab.domain } } };
+  const dir = mkdtempSync(join(tmpdir(), "branchbox-sip-restart-"));
+  const first = await makeTestBox({ config, dir });
+  const active = (box: typeof first) =>
+    until("subscribed", () =>
+      box.sources[0]?.status().subscriptions?.[0]?.state === "active" ? true : undefined,
+    );
+  await active(first);
+  const client = lab.phone(CLIENT);
+  const desk = lab.phone("101");
+  await client.dial("101");
+  await desk.waitFor("CALL_INCOMING");
+  await desk.answer();
+  await client.waitFor("CALL_ESTABLISHED");
+  await until("the call live in the box", () => (first.calls.live()[0]?.answeredAt ? true : undefined));
+  const callId = first.calls.live()[0]?.id ?? "";
+  await first.close();
+  await client.hangup();
+  await desk.waitFor("CALL_CLOSED");
+  const second = await makeTestBox({ config, dir });
+  try {
+    expect(second.calls.live().map((c) => c.id)).toEqual([callId]);
+    await active(second);
+    await until("the call ended by the resync", () => (second.calls.live().length === 0 ? true : undefined));
+    const records = (await (await second.api("/api/v1/calls?limit=10")).json()) as { id: string }[];
+    expect(records.filter((r) => r.id === callId)).toHaveLength(1);
+  } finally {
+    await second.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }, 20_000);
