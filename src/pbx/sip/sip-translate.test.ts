@@ -343,4 +343,16 @@ describe("SIP dialog states → PbxEvents", () => {
     expect(w.translator.liveCalls()).toEqual([]);
     expect(w.notify("101", [{ callId: "p7", state: "confirmed" }], "partial")).toEqual([]);
   });
+
+  test("a known Call-ID on another extension joins its call, never read as a transfer (found by the property test)", () => {
+    const w = watcher(["101", "102"]);
+    w.notify("102", [{ callId: "a", state: "confirmed", direction: "initiator" }]);
+    w.notify("102", [
+      { callId: "a", state: "confirmed", direction: "initiator" },
+      { callId: "c", state: "confirmed", remote: "+74950000009" },
+    ]);
+    // The ring group forks "c" to 101 as well, from the same client 102 talks to on "a".
+    const joined = w.notify("101", [{ callId: "c", state: "early" }]);
+    expect(brief(joined)).toEqual(["ringing c c:101"]);
+  });
 });

@@ -141,7 +141,9 @@ export class SipTranslator {
     const caller = recipient ? remote : extension;
     const callee = recipient ? extension : remote;
     const events: PbxEvent[] = [];
-    const transfer = this.alias.has(sipCallId) ? null : this.transferOrigin(caller, callee, at);
+    // Only a Call-ID never seen can be a transferee's new call; a known one is that call's.
+    const fresh = !this.alias.has(sipCallId) && !this.calls.has(callId);
+    const transfer = fresh ? this.transferOrigin(caller, callee, at) : null;
     if (transfer !== null) {
       this.alias.set(sipCallId, transfer.callId);
       events.push(transfer.event);
