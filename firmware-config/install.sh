@@ -12,8 +12,8 @@
 #                      systemd-sysusers --root; doctor runs against DIR's config and state dir
 #
 # Idempotent: a second run with the same inputs changes nothing. What it does:
-#   1. apt-get installs cage and chromium for the kiosk screen (when missing, not with --root)
-#   2. /usr/local/bin/branchbox (replaced atomically, only when it differs)
+#   1. /usr/local/bin/branchbox (replaced atomically, only when it differs and runs here)
+#   2. apt-get installs cage and chromium for the kiosk screen (when missing, not with --root)
 #   3. users branchbox and branchbox-kiosk (systemd-sysusers, /usr/lib/sysusers.d/branchbox.conf)
 #   4. /etc/branchbox/branchbox.toml from branchbox.toml.example, only if absent, with a fresh
 #      random admin token (root:branchbox 0640: it holds secrets)
@@ -51,7 +51,7 @@ while (($# > 0)); do
       shift 2
       ;;
     -h | --help)
-      sed -n '2,25p' "${BASH_SOURCE[0]}"
+      sed -n '2,23p' "${BASH_SOURCE[0]}"
       exit 0
       ;;
     *) usage "unknown argument: $1" ;;
@@ -92,6 +92,7 @@ pick_binary() {
 }
 [[ -n "$binary" ]] || binary="$(pick_binary)"
 [[ -f "$binary" ]] || usage "--binary ${binary}: no such file"
+[[ "$(head -c 4 "$binary" | od -An -c | tr -d ' ')" == '177ELF' ]] || die "${binary} is not a Linux executable (ELF)"
 
 for file in branchbox.toml.example systemd/branchbox.service systemd/branchbox-kiosk.service \
   systemd/low-port.conf sysusers.d/branchbox.conf; do
@@ -145,19 +146,6 @@ read_branch_env() {
 }
 [[ -z "$branch_env" ]] || read_branch_env "$branch_env"
 
-# --- 1. packages for the kiosk screen -------------------------------------------------------
-
-if $real_install; then
-  missing=()
-  command -v cage >/dev/null 2>&1 || missing+=(cage)
-  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-  if ((${#missing[@]} > 0)); then
-    say "installing ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
-  fi
-fi
-
 # Copies $1 to $2 with mode $3 unless $2 already has that content; atomic (rename in place).
 put() {
   local from="$1" to="$2" mode="$3"
@@ -170,10 +158,35 @@ put() {
   mv -f "${to}.new" "$to"
 }
 
-# --- 2. the binary --------------------------------------------------------------------------
+# --- 1. the binary --------------------------------------------------------------------------
 
-if put "$binary" "${root}/usr/local/bin/branchbox" 0755; then
+# On this machine the new binary must run before it replaces anything (a --root tree may be
+# for another architecture).
+exe="${root}/usr/local/bin/branchbox"
+if [[ -f "$exe" ]] && cmp -s "$binary" "$exe"; then
+  chmod 0755 "$exe"
+else
+  mkdir -p "$(dirname "$exe")"
+  install -m 0755 "$binary" "${exe}.new"
+  if $real_install && ! ran="$("${exe}.new" version 2>&1)"; then
+    rm -f "${exe}.new"
+    die "${binary} does not run on this machine (${ran}): pick the build for $(uname -m)"
+  fi
+  mv -f "${exe}.new" "$exe"
   say "installed ${binary} as /usr/local/bin/branchbox"
+fi
+
+# --- 2. packages for the kiosk screen ------------------------------------------------------
+
+if $real_install; then
+  missing=()
+  command -v cage >/dev/null 2>&1 || missing+=(cage)
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  if ((${#missing[@]} > 0)); then
+    say "installing ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+  fi
 fi
 
 # --- 3. users -------------------------------------------------------------------------------
@@ -291,7 +304,6 @@ rm -f "$blank_new"
 
 # --- 7. start, check, report ----------------------------------------------------------------
 
-exe="${root}/usr/local/bin/branchbox"
 doctor_env=()
 if $real_install; then
   systemctl restart branchbox.service || say "branchbox did not start: journalctl -u branchbox tells why"

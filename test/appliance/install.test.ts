@@ -202,6 +202,16 @@ describe("install.sh --branch-env", () => {
     }
   });
 
+  test("a --binary that is not an executable is refused before anything is written", () => {
+    const root = freshRoot();
+    const notExe = join(dir, "not-an-executable");
+    writeFileSync(notExe, "#!/bin/sh\ntouch /tmp/should-never-run\n");
+    const ran = run(["bash", INSTALL, "--root", root, "--binary", notExe]);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toContain("is not a Linux executable (ELF)");
+    expect(treeListing(root)).toEqual(["/ dir 755 0:0"]);
+  });
+
   test("bad usage exits 2 with the usage line", () => {
     const ran = run(["bash", INSTALL, "--root", freshRoot(), "--bogus"]);
     expect(ran.code).toBe(2);
