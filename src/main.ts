@@ -23,6 +23,7 @@ usage:
   branchbox staff import FILE [--config FILE] import or update staff from a JSON list
   branchbox doctor [--config FILE]           check config, database, disk, clock, ports
   branchbox upgrade FILE|URL [--sha256 HEX] [--binary PATH] [--config FILE]
+  branchbox upgrade --rollback [--binary PATH] [--config FILE]
                                              check, swap in and restart a new release; roll back
                                              if it does not come up healthy
   branchbox hq --config FILE                 run a headquarters consumer ([mqtt] and [hq] sections)
@@ -43,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
       help: { type: "boolean", short: "h" },
       sha256: { type: "string" },
       binary: { type: "string" },
+      rollback: { type: "boolean" },
     },
     allowPositionals: true,
     strict: true,
@@ -77,7 +79,10 @@ async function main(argv: string[]): Promise<number> {
       return runHqCommand(values.config);
     case "upgrade": {
       const [source] = rest;
-      if (source === undefined) throw new UsageError("usage: branchbox upgrade FILE|URL [--sha256 HEX]");
+      if ((source === undefined) === (values.rollback !== true))
+        throw new UsageError(
+          "usage: branchbox upgrade FILE|URL [--sha256 HEX], or branchbox upgrade --rollback",
+        );
       return runUpgrade(config(), source, values.sha256, values.binary);
     }
     case "doctor":
@@ -174,7 +179,8 @@ function blockOnSignalForTests(log: ReturnType<typeof createLogger>): void {
 
 async function runUpgrade(
   config: Config,
-  source: string,
+  /** undefined: --rollback, back to the binary the last upgrade kept. */
+  source: string | undefined,
   sha256: string | undefined,
   binary: string | undefined,
 ): Promise<number> {
@@ -184,7 +190,14 @@ async function runUpgrade(
     throw new UsageError("branchbox upgrade: pass --binary PATH (the installed binary)");
   const log = createLogger({ level: config.log.level, base: { part: "upgrade" } });
   const { upgrade } = await import("./appliance/upgrade.ts");
-  const { from, to } = await upgrade({ source, sha256, binary: installed, config, log });
+  const { from, to } = await upgrade({
+    source: source ?? `${installed}.prev`,
+    sha256,
+    binary: installed,
+    config,
+    log,
+    toPrevious: source === undefined,
+  });
   console.error(`branchbox: upgraded ${from} -> ${to}; the previous binary is kept as ${installed}.prev`);
   return 0;
 }

@@ -26,6 +26,11 @@ export interface UpgradeOptions {
   readonly binary: string;
   readonly config: Config;
   readonly log: Logger;
+  /**
+   * Go back to `<binary>.prev`, kept by the last upgrade: no checksum or signature to check (it
+   * was checked when it came), the same swap, restart, health wait and rollback.
+   */
+  readonly toPrevious?: boolean;
 }
 
 export interface UpgradeResult {
@@ -48,10 +53,13 @@ export async function upgrade(options: UpgradeOptions): Promise<UpgradeResult> {
   const dir = dirname(binary);
   const staged = join(dir, `${basename(binary)}.new`);
   const prev = join(dir, `${basename(binary)}.prev`);
-  const rel = release(options.source);
+  const rel = release(options.toPrevious === true ? prev : options.source);
+  if (options.toPrevious === true && !existsSync(prev))
+    throw new UpgradeError("UPGRADE.NO_BINARY", `${prev}: no previous binary kept, nothing to go back to`);
   rmSync(staged, { force: true });
   try {
-    const expected = await expectedSha256(rel, options.sha256);
+    const expected =
+      options.toPrevious === true ? await sha256File(prev) : await expectedSha256(rel, options.sha256);
     if (rel.isUrl) {
       log.info("downloading", { url: rel.source });
       await download(rel, staged);
@@ -66,7 +74,7 @@ export async function upgrade(options: UpgradeOptions): Promise<UpgradeResult> {
       );
     }
     log.info("checksum ok", { file: rel.name, sha256: actual });
-    if (config.upgrade.public_key !== "") {
+    if (config.upgrade.public_key !== "" && options.toPrevious !== true) {
       await verifySignature(rel, staged, config.upgrade.public_key);
       log.info("signature ok", { file: rel.name });
     }

@@ -143,7 +143,7 @@ const sameBytes = (a: string, b: string) => Buffer.compare(readFileSync(a), read
 const boxPid = (box: Box) => readFileSync(join(box.dir, "box.pid"), "utf8").trim();
 
 describe("branchbox upgrade", () => {
-  test("a good release from a URL (SHA256SUMS and Ed25519 signature beside it): the new version serves, the old is kept as .prev", async () => {
+  test("a good release from a URL (SHA256SUMS and Ed25519 signature beside it): the new version serves, the old is kept as .prev for --rollback", async () => {
     const box = await installedBox(`public_key = "${publicKey}"`);
     const server = Bun.serve({
       hostname: "127.0.0.1",
@@ -165,6 +165,14 @@ describe("branchbox upgrade", () => {
       const prev = Bun.spawnSync([`${box.binary}.prev`, "version"]);
       expect(prev.stdout.toString()).toStartWith(`branchbox ${OLD} `);
       expect(existsSync(`${box.binary}.new`)).toBe(false);
+
+      // And back: --rollback swaps .prev in the same checked way; the new one becomes .prev.
+      const back = await runUpgrade(box, ["--rollback"]);
+      expect(back.err).toContain(`upgraded ${NEW} -> ${OLD}`);
+      expect(back.code).toBe(0);
+      expect(await versionServed(box, 1000)).toBe(OLD);
+      expect(sameBytes(box.binary, oldBinary)).toBe(true);
+      expect(sameBytes(`${box.binary}.prev`, releases.good)).toBe(true);
     } finally {
       server.stop(true);
     }
