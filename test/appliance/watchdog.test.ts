@@ -119,6 +119,40 @@ describe("systemd notify: the compiled binary under a fake $NOTIFY_SOCKET", () =
   }, 40_000);
 });
 
+describe("systemd notify: a socket file, as systemd's /run/systemd/notify", () => {
+  test("READY=1 and STOPPING=1 reach a path socket; no WATCHDOG=1 when systemd asks for none", async () => {
+    const binary = ensureBinary();
+    const dir = makeTestDir("notify-path");
+    dirs.push(dir);
+    const socket = listenNotifySocket(join(dir, "notify"));
+    const port = await freePort();
+    const box = Bun.spawn([binary, "serve", "--demo"], {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: dir,
+        NOTIFY_SOCKET: socket.address,
+        BRANCHBOX_HTTP_LISTEN: `127.0.0.1:${port}`,
+        BRANCHBOX_STORAGE_DIR: join(dir, "data"),
+      },
+      stdout: "ignore",
+      stderr: "ignore",
+    });
+    try {
+      await socket.waitFor((n) => n.fields.READY === "1", 15_000, "READY=1");
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      await Bun.sleep(300);
+      box.kill("SIGTERM");
+      expect(await box.exited).toBe(0);
+      await socket.waitFor((n) => n.fields.STOPPING === "1", 2000, "STOPPING=1");
+      expect(socket.received.filter((n) => n.fields.WATCHDOG !== undefined)).toEqual([]);
+    } finally {
+      box.kill("SIGKILL");
+      socket.close();
+    }
+  }, 30_000);
+});
+
 function maxGap(times: readonly number[]): number {
   let gap = 0;
   for (let i = 1; i < times.length; i++) gap = Math.max(gap, (times[i] as number) - (times[i - 1] as number));

@@ -22,7 +22,7 @@ export interface Notification {
 }
 
 export interface NotifySocket {
-  /** The value for $NOTIFY_SOCKET: "@name", the abstract namespace. */
+  /** The value for $NOTIFY_SOCKET: "@name" (abstract namespace) or the file's path. */
   readonly address: string;
   readonly received: Notification[];
   /** Resolves with the first notification (new or already received) that `match` accepts. */
@@ -30,9 +30,13 @@ export interface NotifySocket {
   close(): void;
 }
 
-export function listenNotifySocket(): NotifySocket {
-  const name = `branchbox-test-notify-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  const path = Buffer.from(`\0${name}`);
+/**
+ * In the abstract namespace by default; with `file`, at that path, as systemd's own
+ * /run/systemd/notify is.
+ */
+export function listenNotifySocket(file?: string): NotifySocket {
+  const name = file ?? `@branchbox-test-notify-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  const path = Buffer.from(file === undefined ? `\0${name.slice(1)}` : `${file}\0`);
   const address = new Uint8Array(2 + path.length);
   new DataView(address.buffer).setUint16(0, AF_UNIX, true);
   address.set(path, 2);
@@ -54,7 +58,7 @@ export function listenNotifySocket(): NotifySocket {
     }
   }, 5);
   return {
-    address: `@${name}`,
+    address: name,
     received,
     async waitFor(match, timeoutMs, label) {
       const deadline = performance.now() + timeoutMs;
