@@ -1,10 +1,14 @@
 // Issue 5: unattended provisioning. cloud-init itself validates user-data; a stick made by
 // make-stick.sh installs a branch with the settings from its branch.env.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureRelease, run } from "../support/appliance.ts";
 import { makeTestDir, REPO_ROOT } from "../support/process.ts";
+
+// These tests run real processes (builds, systemd tools, install.sh): on 2 busy cores a few
+// seconds each, well past bun test's 5 s default.
+setDefaultTimeout(60_000);
 
 const CLOUD = join(REPO_ROOT, "firmware-config/cloud-init");
 let dir: string;

@@ -1,10 +1,14 @@
 // Issue 5: firmware-config/install.sh --root DIR installs the box into a directory tree, the
 // same tree on every run, never overwriting a config someone edited.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureRelease, type Ran, RELEASE, run, treeListing } from "../support/appliance.ts";
 import { makeTestDir, REPO_ROOT, type Running, startBranchbox } from "../support/process.ts";
+
+// These tests run real processes (builds, systemd tools, install.sh): on 2 busy cores a few
+// seconds each, well past bun test's 5 s default.
+setDefaultTimeout(60_000);
 
 const INSTALL = join(REPO_ROOT, "firmware-config/install.sh");
 const CONFIG = "etc/branchbox/branchbox.toml";

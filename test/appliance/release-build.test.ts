@@ -1,6 +1,6 @@
 // Issue 5: the release build (scripts/build.sh): three self-contained executables for their
 // architectures, SHA256SUMS beside them, and Bun runtimes only from checksums the repo records.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
@@ -9,6 +9,10 @@ import recorded from "../../scripts/build-runtimes.json" with { type: "json" };
 import { RUNTIMES, verifiedRuntime } from "../../scripts/build-runtimes.ts";
 import { ensureRelease, RELEASE, run } from "../support/appliance.ts";
 import { makeTestDir, REPO_ROOT, type Running, startBranchbox } from "../support/process.ts";
+
+// These tests run real processes (builds, systemd tools, install.sh): on 2 busy cores a few
+// seconds each, well past bun test's 5 s default.
+setDefaultTimeout(60_000);
 
 const [X64, BASELINE, ARM64] = RELEASE as [string, string, string];
 let dir: string;

@@ -1,10 +1,14 @@
 // Issue 5: shellcheck finds nothing to say about any shell script in the repository, the
 // script cloud-init runs from user-data included.
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { closeSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../support/appliance.ts";
 import { REPO_ROOT } from "../support/process.ts";
+
+// These tests run real processes (builds, systemd tools, install.sh): on 2 busy cores a few
+// seconds each, well past bun test's 5 s default.
+setDefaultTimeout(60_000);
 
 /** Tracked and new (not ignored) files that are shell: named *.sh or starting with a sh/bash #!. */
 function shellScripts(): string[] {

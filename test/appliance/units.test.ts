@@ -1,10 +1,14 @@
 // Issue 5: the systemd units pass `systemd-analyze verify` with nothing to say, and keep the
 // settings the appliance relies on.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureRelease, RELEASE, run } from "../support/appliance.ts";
 import { makeTestDir, REPO_ROOT } from "../support/process.ts";
+
+// These tests run real processes (builds, systemd tools, install.sh): on 2 busy cores a few
+// seconds each, well past bun test's 5 s default.
+setDefaultTimeout(60_000);
 
 const UNITS = join(REPO_ROOT, "firmware-config/systemd");
 let dir: string;
