@@ -17,6 +17,7 @@ import { runRate } from "./rate.ts";
  * (Kamailio + baresip phones), the box (own process, real createBox, [pbx.sip]), the bare
  * watcher and the publisher are all stopped by PID at the end, on error and on Ctrl-C.
  *
+ *   --only latency|rate   run one half
  *   --rounds N      calls of the latency half (default 50, after 5 warm-up calls)
  *   --exts N        extensions driven by PUBLISH in the rate half (default 60)
  *   --calls N       calls per extension in the rate half (default 10)
@@ -26,12 +27,20 @@ import { runRate } from "./rate.ts";
 const { values } = parseArgs({
   args: process.argv.slice(2),
   options: {
+    only: { type: "string" },
     rounds: { type: "string" },
     exts: { type: "string" },
     calls: { type: "string" },
     window: { type: "string" },
   },
 });
+const only = values.only;
+if (only !== undefined && only !== "latency" && only !== "rate") {
+  console.error(
+    "usage: bun scripts/bench/sip/index.ts [--only latency|rate] [--rounds N] [--exts N] [--calls N] [--window N]",
+  );
+  process.exit(2);
+}
 const ROUNDS = Number(values.rounds ?? 50);
 const EXTS = Number(values.exts ?? 60);
 const CALLS = Number(values.calls ?? 10);
@@ -77,58 +86,51 @@ try {
     await Bun.sleep(50);
   }
 
-  progress(`latency: ${ROUNDS} calls client -> 101 (answer, hang up)`);
-  const l = await runLatency({ lab, box, bare, rounds: ROUNDS, warmup: 5, progress });
-
-  progress(`rate: warm-up, 1 call on each of ${EXTS} extensions`);
-  await runRate({
-    box,
-    bare,
-    publisher,
-    extensions: EXTS,
-    callsPerExt: 1,
-    window: WINDOW,
-    timeoutMs: 60_000,
-    progress,
-  });
-  progress(`rate: ${CALLS} calls on each of ${EXTS} extensions, ${WINDOW} PUBLISHes in flight`);
-  const r = await runRate({
-    box,
-    bare,
-    publisher,
-    extensions: EXTS,
-    callsPerExt: CALLS,
-    window: WINDOW,
-    timeoutMs: 120_000,
-    progress,
-  });
-
-  const row = (name: string, a: ActionLatency) => [
-    `  ${pad(name, 34)} box ${lat(a.box)}`,
-    `  ${pad("", 34)} bare NOTIFY arrival ${lat(a.bare)}`,
-    `  ${pad("", 34)} box's own share (commit - arrival) ${lat(a.own)}`,
+  const lines = [
+    `branchbox SIP benchmark: ${machine()}, load ${load} at start, database on ${fsType(dir)}`,
+    `lab: Kamailio 5.6 (children=1) + baresip phones on loopback; the box in its own process watching ${watched.length} extensions over one WebSocket`,
   ];
-  const perSec = (n: number, t: number) => (n / t) * 1000;
-  const bareRate = perSec(r.bare.notifies, r.bare.ms);
-  const boxRate = perSec(r.box.notifies, r.box.ms);
-  console.log(
-    [
-      `branchbox SIP benchmark: ${machine()}, load ${load} at start, database on ${fsType(dir)}`,
-      `lab: Kamailio 5.6 (children=1) + baresip phones on loopback; the box in its own process watching ${watched.length} extensions over one WebSocket`,
+
+  if (only !== "rate") {
+    progress(`latency: ${ROUNDS} calls client -> 101 (answer, hang up)`);
+    const l = await runLatency({ lab, box, bare, rounds: ROUNDS, warmup: 5, progress });
+    const row = (name: string, a: ActionLatency) => [
+      `  ${pad(name, 34)} box ${lat(a.box)}`,
+      `  ${pad("", 34)} bare NOTIFY arrival ${lat(a.bare)}`,
+      `  ${pad("", 34)} box's own share (commit - arrival) ${lat(a.own)}`,
+    ];
+    lines.push(
       "",
       `latency: ${l.rounds} calls (after 5 warm-up) client -> front desk 101, answer, hang up; from the phone command to:`,
       ...row("dial -> 101 ringing committed", l.ring),
       ...row("answer -> answered committed", l.answer),
       ...row("hang up -> call record committed", l.record),
       `  goal p99 < 50 ms (hang up -> record): ${goal(l.record.box.p99 < 50)} (${ms(l.record.box.p99)})`,
+    );
+  }
+
+  if (only !== "latency") {
+    progress(`rate: warm-up, 1 call on each of ${EXTS} extensions`);
+    const rate = (callsPerExt: number, timeoutMs: number) =>
+      runRate({ box, bare, publisher, extensions: EXTS, callsPerExt, window: WINDOW, timeoutMs, progress });
+    await rate(1, 60_000);
+    progress(`rate: ${CALLS} calls on each of ${EXTS} extensions, ${WINDOW} PUBLISHes in flight`);
+    const r = await rate(CALLS, 120_000);
+    const perSec = (n: number, t: number) => (n / t) * 1000;
+    const bareRate = perSec(r.bare.notifies, r.bare.ms);
+    const boxRate = perSec(r.box.notifies, r.box.ms);
+    const keptUp =
+      r.complete && r.box.notifies === r.bare.notifies && r.box.records === r.calls && r.lagMs < 1000;
+    lines.push(
       "",
       `NOTIFY rate: ${int(r.calls)} calls on ${r.extensions} extensions driven by ${int(r.publishes)} PUBLISHes in ${secs(r.publishMs)} (${WINDOW} in flight)${r.complete ? "" : "  INCOMPLETE (timed out)"}`,
       `  ${pad("bare watcher (arrival)", 34)} ${int(r.bare.notifies)} NOTIFYs in ${secs(r.bare.ms)} = ${int(bareRate)} NOTIFY/s`,
       `  ${pad("box (received -> committed)", 34)} ${int(r.box.notifies)} NOTIFYs in ${secs(r.box.ms)} = ${int(boxRate)} NOTIFY/s (${(boxRate / bareRate).toFixed(2)}x arrival); ${int(r.box.records)} records, ${r.box.rejected} rejected, ${r.box.badFrames} bad frames, RSS ${r.box.memoryMb} MB`,
       `  box done ${ms(r.lagMs)} after the bare watcher's last NOTIFY`,
-      `  goal processing keeps up with arrival: ${goal(r.complete && r.box.notifies === r.bare.notifies && r.box.records === r.calls && r.lagMs < 1000)}`,
-    ].join("\n"),
-  );
+      `  goal processing keeps up with arrival: ${goal(keptUp)}`,
+    );
+  }
+  console.log(lines.join("\n"));
   await publisher.stop();
   await bare.stop();
   await box.stop();
