@@ -20,7 +20,8 @@
 #   5. branchbox.service and branchbox-kiosk.service in /etc/systemd/system, enabled; the
 #      low-port drop-in only when http.listen is a port below 1024
 #   6. kernel console blanking off (consoleblank=0 through /etc/default/grub.d)
-#   7. (re)starts the units, runs `branchbox doctor`, prints what is left to configure
+#   7. starts the units (restarts branchbox when this run changed it), runs `branchbox doctor`,
+#      prints what is left to configure
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -51,7 +52,7 @@ while (($# > 0)); do
       shift 2
       ;;
     -h | --help)
-      sed -n '2,23p' "${BASH_SOURCE[0]}"
+      sed -n '2,24p' "${BASH_SOURCE[0]}"
       exit 0
       ;;
     *) usage "unknown argument: $1" ;;
@@ -158,6 +159,8 @@ put() {
   mv -f "${to}.new" "$to"
 }
 
+changed=false # whether the binary or a unit changed, so the running service must restart
+
 # --- 1. the binary --------------------------------------------------------------------------
 
 # On this machine the new binary must run before it replaces anything (a --root tree may be
@@ -174,6 +177,7 @@ else
   fi
   mv -f "${exe}.new" "$exe"
   say "installed ${binary} as /usr/local/bin/branchbox"
+  changed=true
 fi
 
 # --- 2. packages for the kiosk screen ------------------------------------------------------
@@ -254,6 +258,7 @@ else
   render_config >"${config}.new"
   give_to_service 0640 "${config}.new"
   mv -f "${config}.new" "$config"
+  changed=true
   say "wrote /etc/branchbox/branchbox.toml (the admin token is in it: [http] admin_token)"
 fi
 
@@ -271,16 +276,21 @@ config_value() {
 
 units="${root}/etc/systemd/system"
 for unit in branchbox.service branchbox-kiosk.service; do
-  if put "${here}/systemd/${unit}" "${units}/${unit}" 0644; then say "installed ${unit}"; fi
+  if put "${here}/systemd/${unit}" "${units}/${unit}" 0644; then
+    say "installed ${unit}"
+    changed=true
+  fi
 done
 listen="$(config_value http listen)"
 port="${listen##*:}"
 if [[ "$port" =~ ^[0-9]+$ ]] && ((port < 1024)); then
   if put "${here}/systemd/low-port.conf" "${units}/branchbox.service.d/low-port.conf" 0644; then
+    changed=true
     say "http.listen is port ${port}: branchbox may bind it (CAP_NET_BIND_SERVICE)"
   fi
 elif [[ -e "${units}/branchbox.service.d/low-port.conf" ]]; then
   rm -f "${units}/branchbox.service.d/low-port.conf"
+  changed=true
   rmdir --ignore-fail-on-non-empty "${units}/branchbox.service.d"
 fi
 if $real_install; then
@@ -306,7 +316,9 @@ rm -f "$blank_new"
 
 doctor_env=()
 if $real_install; then
-  systemctl restart branchbox.service || say "branchbox did not start: journalctl -u branchbox tells why"
+  # Restarted only when this run changed its binary or units; else started if it is not running.
+  if $changed; then action=restart; else action=start; fi
+  systemctl "$action" branchbox.service || say "branchbox did not start: journalctl -u branchbox tells why"
   systemctl start branchbox-kiosk.service || say "the kiosk screen did not start: journalctl -u branchbox-kiosk"
   doctor=(runuser -u branchbox -- "$exe")
 else
