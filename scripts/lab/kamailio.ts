@@ -17,7 +17,7 @@ export interface Kamailio {
   /** `ws://127.0.0.1:<port>`: watchers subscribe here. */
   readonly wsUrl: string;
   readonly pid: number;
-  /** Stops (SIGTERM, SIGKILL after 2 s) and starts again on the same ports; registrations are kept. */
+  /** Stops (SIGTERM, SIGKILL after 5 s) and starts again on the same ports; registrations are kept. */
   restart(): Promise<void>;
   stop(): Promise<void>;
   log(bytes?: number): string;
@@ -81,9 +81,7 @@ export async function startKamailio(dir: string): Promise<Kamailio> {
     }
   }
 
-  const stop = async () => {
-    await current?.stop(2000);
-  };
+  const stop = async () => (current ? current.stop(5000) : true);
   return {
     udpPort,
     wsUrl: `ws://127.0.0.1:${wsPort}`,
@@ -91,10 +89,14 @@ export async function startKamailio(dir: string): Promise<Kamailio> {
       return current?.pid ?? -1;
     },
     async restart() {
-      await stop();
+      // db_text writes the registrations to its files only at a clean shutdown.
+      if (!(await stop()))
+        throw new Error(`kamailio did not stop within 5 s: registrations lost\n${current?.log()}`);
       db = await launch(existsSync(join(db, "location")) ? db : undefined);
     },
-    stop,
+    async stop() {
+      await stop();
+    },
     log: (bytes) => current?.log(bytes) ?? "",
   };
 }

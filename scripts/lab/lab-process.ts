@@ -13,8 +13,11 @@ export interface LabProcess {
   alive(): boolean;
   /** Resolves when the process has exited. */
   readonly exited: Promise<void>;
-  /** SIGTERM to its group, SIGKILL after `graceMs`; resolves once it has exited. */
-  stop(graceMs?: number): Promise<void>;
+  /**
+   * SIGTERM to its group, SIGKILL after `graceMs`; resolves once it has exited: true if it ended
+   * on SIGTERM (its own shutdown ran), false if it had to be killed.
+   */
+  stop(graceMs?: number): Promise<boolean>;
   /** The end of its log, for failure messages. */
   log(bytes?: number): string;
 }
@@ -81,13 +84,18 @@ export function spawnLabProcess(program: string, args: string[], cwd: string, lo
     alive,
     exited,
     async stop(graceMs = 1000) {
-      if (!alive()) return;
+      if (!alive()) return true;
       killGroup(pid, "SIGTERM");
-      const timer = setTimeout(() => killGroup(pid, "SIGKILL"), graceMs);
+      let killed = false;
+      const timer = setTimeout(() => {
+        killed = true;
+        killGroup(pid, "SIGKILL");
+      }, graceMs);
       await exited;
       clearTimeout(timer);
       // Workers that outlived their parent (Kamailio's) go too: same group.
       killGroup(pid, "SIGKILL");
+      return !killed;
     },
     log: (bytes = 3000) => tail(logPath, bytes),
   };
