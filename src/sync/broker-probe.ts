@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
-import mqtt, { type IClientOptions } from "mqtt";
+import type { IClientOptions } from "mqtt";
 import type { Config } from "../config/schema.ts";
+import { connectMqttAsync, parseBrokerUrl } from "./mqtt-transport.ts";
 import { safeUrl } from "./relay/connect-options.ts";
 
 export interface BrokerProbeResult {
@@ -41,8 +42,8 @@ export async function probeBroker(
     };
   }
   try {
-    const client = await mqtt.connectAsync(mqttConfig.url, options);
-    const secure = mqttConfig.url.startsWith("mqtts:") || mqttConfig.url.startsWith("wss:");
+    const secure = parseBrokerUrl(mqttConfig.url).tls;
+    const client = await connectMqttAsync(mqttConfig.url, options);
     await client.endAsync();
     return {
       ok: true,

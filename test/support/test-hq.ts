@@ -49,7 +49,12 @@ export async function startTestHq(url: string, options: TestHqOptions = {}): Pro
       connectTimeout: 3000,
       ...options.clientOptions,
     });
-    c.on("message", (topic, payload) => onMessage(topic, payload));
+    // Acks go back on the connection the envelope came on: during reconnect() `client` is still
+    // the old, ended one while the new one already receives. An ended one may still hand over
+    // packets it had parsed: those are not ours to ack any more.
+    c.on("message", (_topic, payload) => {
+      if (!c.disconnecting) onMessage(c, payload);
+    });
     await c.subscribeAsync("branchbox/v1/+/up/#", { qos: 1 });
     await c.publishAsync(topics.hqState, JSON.stringify({ online }), { qos: 1, retain: true });
     return c;
@@ -74,7 +79,7 @@ export async function startTestHq(url: string, options: TestHqOptions = {}): Pro
     return true;
   };
 
-  const onMessage = (_topic: string, payload: Buffer) => {
+  const onMessage = (via: MqttClient, payload: Buffer) => {
     let json: unknown;
     try {
       json = JSON.parse(payload.toString("utf8"));
@@ -108,7 +113,7 @@ export async function startTestHq(url: string, options: TestHqOptions = {}): Pro
     held.set(k, waiting);
     if ((options.ack ?? "cumulative") === "cumulative") {
       const through = list(k).at(-1)?.seq ?? 0;
-      client.publish(topics.ack(e.branch), JSON.stringify({ v: 1, stream: e.stream, through }), { qos: 1 });
+      via.publish(topics.ack(e.branch), JSON.stringify({ v: 1, stream: e.stream, through }), { qos: 1 });
     }
   };
 

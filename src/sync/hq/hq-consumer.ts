@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
-import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import type { IClientOptions, MqttClient } from "mqtt";
 import { jitteredDelay } from "../../lib/backoff.ts";
 import type { Logger } from "../../log/logger.ts";
+import { connectMqtt } from "../mqtt-transport.ts";
 import { hqPresenceSchema, presenceSchema, topics } from "../protocol.ts";
 import { Applier, type UpMessage } from "./applier.ts";
 import type { HqConfig } from "./hq-config.ts";
@@ -85,7 +86,7 @@ export function startHqConsumer(options: HqConsumerOptions): HqConsumer {
   let attempt = 0;
   let reconnects = 0;
   let retry: ReturnType<typeof setTimeout> | undefined;
-  const client: MqttClient = mqtt.connect(config.mqtt.url, connectOptions);
+  const client: MqttClient = connectMqtt(config.mqtt.url, connectOptions);
 
   const sayOnline = () => client.publish(topics.hqState, online(true), { qos: 1, retain: true });
 

@@ -1,6 +1,7 @@
-import mqtt, { type MqttClient } from "mqtt";
+import type { MqttClient } from "mqtt";
 import { createBackoff } from "../../lib/backoff.ts";
 import { outboxStore } from "../../store/outbox-store.ts";
+import { connectMqtt } from "../mqtt-transport.ts";
 import { DOWN_STREAMS, type DownStream, topics, UP_STREAMS, type UpStream } from "../protocol.ts";
 import { AckCoalescer } from "./ack-coalescer.ts";
 import { connectOptions, safeUrl } from "./connect-options.ts";
@@ -84,7 +85,7 @@ export function createRelay(options: RelayOptions): Relay {
     setState("connecting");
     let c: MqttClient;
     try {
-      c = mqtt.connect(config.url, {
+      c = connectMqtt(config.url, {
         ...connectOptions(config, branch, epoch, tuning, inbound !== undefined),
         customHandleAcks: (topic, message, _packet, done) => done(onDownMessage(topic, message)),
       });
