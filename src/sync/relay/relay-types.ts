@@ -51,6 +51,12 @@ export type RelayTuning = {
   healthyAfterMs: number;
   keepaliveSec: number;
   connectTimeoutMs: number;
+  /**
+   * Bytes of envelopes built between two forced garbage collections (0: never force one). JSC
+   * collects by its own pacing, which let ~80 MB of dead row and envelope buffers pile up while
+   * a backlog drained; a full collection of the relay's small live heap takes a few ms.
+   */
+  gcEveryBytes: number;
   /** With `inbound`: how long the broker keeps the box's session (and queues down messages) while it is away. */
   sessionExpirySec: number;
 };
@@ -70,6 +76,7 @@ export const DEFAULT_TUNING: RelayTuning = {
   keepaliveSec: 30,
   connectTimeoutMs: 10_000,
   sessionExpirySec: 7 * 24 * 60 * 60,
+  gcEveryBytes: 4 * 1024 * 1024,
 };
 
 export type RelayState = "disabled" | "stopped" | "connecting" | "connected" | "backoff";

@@ -71,6 +71,7 @@ export function createRelay(options: RelayOptions): Relay {
   let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   let pollTimer: ReturnType<typeof setInterval> | undefined;
   let pumpQueued = false;
+  let builtSinceGc = 0;
 
   const setState = (next: RelayState) => {
     if (next !== state) since = now();
@@ -224,6 +225,7 @@ export function createRelay(options: RelayOptions): Relay {
         if (envelope === null) break;
         cursor.inflight++;
         envelopesSent++;
+        builtSinceGc += envelope.payload.byteLength;
         c.publish(topics.up(branch, cursor.stream), envelope.payload, { qos: 1 }, (error) => {
           if (gen !== generation) return;
           cursor.inflight--;
@@ -235,6 +237,10 @@ export function createRelay(options: RelayOptions): Relay {
           wake();
         });
       }
+    }
+    if (tuning.gcEveryBytes > 0 && builtSinceGc >= tuning.gcEveryBytes) {
+      builtSinceGc = 0;
+      Bun.gc(true);
     }
   };
 
