@@ -254,3 +254,22 @@ export function memoryOf(pid: number): { rss: number; peak: number } {
     Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN);
   return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
 }
+
+/**
+ * What a process has used so far: CPU seconds, user and system (utime, stime of /proc/{pid}/stat),
+ * and MB it caused to be written to storage (write_bytes of /proc/{pid}/io: page cache it dirtied).
+ */
+export function usageOf(pid: number): ProcessUse {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command (which may hold spaces) start at field 3; utime and stime are 14, 15.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = (i: number) => Number(fields[i - 3]) / CLOCK_TICKS;
+  const io = readFileSync(`/proc/${pid}/io`, "utf8");
+  const written = Number(/^write_bytes: (\d+)/m.exec(io)?.[1] ?? Number.NaN) / 2 ** 20;
+  return { user: ticks(14), system: ticks(15), written };
+}
+
+export type ProcessUse = { user: number; system: number; written: number };
+
+/** USER_HZ: Linux reports process times in 1/100 s on every architecture Bun runs on. */
+const CLOCK_TICKS = 100;

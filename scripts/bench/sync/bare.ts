@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { Children, Message } from "../lib/children.ts";
+import { type UseSplit, useNow, useSince } from "./drain.ts";
 
 /**
  * The bare mqtt.js baseline on the same broker: a subscriber process that counts and a publisher
@@ -15,6 +16,8 @@ export interface BareThroughput {
   readonly duplicates: number;
   readonly missing: number;
   readonly outOfRange: number;
+  /** CPU and writes of the publisher, the subscriber and the broker during the run. */
+  readonly use: UseSplit;
 }
 
 export interface BareOptions {
@@ -34,7 +37,7 @@ const peerArgs = (options: BareOptions & { count: number }) => [
 ];
 
 export async function runBareThroughput(
-  options: BareOptions & { count: number; inflight: number; timeoutMs: number },
+  options: BareOptions & { count: number; inflight: number; timeoutMs: number; brokerPid: number },
 ): Promise<BareThroughput> {
   const common = peerArgs(options);
   const sub = options.children.spawn("bare sub", [PEER, "sub", ...common], join(options.dir, "bare-sub.log"));
@@ -45,6 +48,8 @@ export async function runBareThroughput(
       [PEER, "pub", ...common, "--inflight", String(options.inflight)],
       join(options.dir, "bare-pub.log"),
     );
+    const pids = { pub: pub.pid, sub: sub.pid, broker: options.brokerPid };
+    const before = useNow(pids);
     try {
       const sent = await pub.next((m) => m.event === "done", options.timeoutMs);
       let got: Message;
@@ -56,6 +61,7 @@ export async function runBareThroughput(
         sub.send("status");
         got = await sub.next((m) => m.event === "status", 5000);
       }
+      const use = useSince(pids, before);
       return {
         count: options.count,
         ms: Number(got.lastAt) - Number(sent.firstAt),
@@ -64,6 +70,7 @@ export async function runBareThroughput(
         duplicates: Number(got.duplicates),
         missing: Number(got.missing),
         outOfRange: Number(got.outOfRange),
+        use,
       };
     } finally {
       await pub.stop();

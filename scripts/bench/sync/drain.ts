@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { openDatabase } from "../../../src/store/db.ts";
 import { type OutboxItem, outboxStore } from "../../../src/store/outbox-store.ts";
-import { type Child, type Children, memoryOf } from "../lib/children.ts";
+import { type Child, type Children, memoryOf, type ProcessUse, usageOf } from "../lib/children.ts";
 import type { Counters, HqProcess } from "./hq-process.ts";
 import { type BenchStream, recordFactory, streamCounts } from "./record-gen.ts";
 
@@ -38,6 +38,8 @@ export interface DrainResult {
   readonly stored: Record<BenchStream, { n: number; lo: number | null; hi: number | null; through: number }>;
   readonly counters: Counters;
   readonly outboxLeft: number;
+  /** CPU and writes of the relay, HQ and the broker from "up" to the end of the drain. */
+  readonly use: UseSplit;
   readonly memory: {
     before: number;
     queued: number;
@@ -49,10 +51,32 @@ export interface DrainResult {
   };
 }
 
+/** Per process (by name): CPU seconds and MB written, see `usageOf`. */
+export type UseSplit = Record<string, ProcessUse>;
+
+/** What each of `pids` used so far. */
+export const useNow = (pids: Record<string, number>): UseSplit =>
+  Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, usageOf(pid)]));
+
+/** What each of `pids` used since `before`. */
+export function useSince(pids: Record<string, number>, before: UseSplit): UseSplit {
+  const now = useNow(pids);
+  return Object.fromEntries(
+    Object.entries(now).map(([name, n]) => {
+      const was = before[name] ?? { user: 0, system: 0, written: 0 };
+      return [
+        name,
+        { user: n.user - was.user, system: n.system - was.system, written: n.written - was.written },
+      ];
+    }),
+  );
+}
+
 export interface DrainOptions {
   readonly dir: string;
   readonly brokerUrl: string;
   readonly hq: HqProcess;
+  readonly brokerPid: number;
   readonly children: Children;
   readonly records: number;
   readonly seed: number;
@@ -84,9 +108,12 @@ export async function runDrain(options: DrainOptions): Promise<DrainResult> {
     const queued = memoryOf(relay.pid).rss;
 
     options.progress("drain: link back; draining until HQ has committed everything...");
+    const pids = { relay: relay.pid, hq: hq.child.pid, broker: options.brokerPid };
+    const usedBefore = useNow(pids);
     relay.send("up");
     const t0 = Number((await relay.next((m) => m.event === "started", 5000)).at);
     const watched = await watch(relay, hq, streamCounts(records), t0 + options.timeoutMs);
+    const use = useSince(pids, usedBefore);
     const split = relay
       .take("mem")
       .map((m) => ({
@@ -123,6 +150,7 @@ export async function runDrain(options: DrainOptions): Promise<DrainResult> {
       stored,
       counters: view.consumer,
       outboxLeft,
+      use,
       memory,
     };
   } finally {

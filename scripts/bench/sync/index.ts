@@ -8,7 +8,7 @@ import { Children, killOnExit, profileArgs } from "../lib/children.ts";
 import { machine } from "../lib/host.ts";
 import { goal, int, lat, mb, ms, pad, percentiles, progress, secs } from "../lib/stats.ts";
 import { type BareThroughput, runBareLatency, runBareThroughput } from "./bare.ts";
-import { type DrainResult, runDrain } from "./drain.ts";
+import { type DrainResult, runDrain, type UseSplit } from "./drain.ts";
 import { type HqProcess, startHqProcess } from "./hq-process.ts";
 import { runDurableLatency } from "./latency.ts";
 import { recordFactory, recordJson } from "./record-gen.ts";
@@ -69,9 +69,24 @@ try {
   const common = { dir, brokerUrl: broker.url, children, seed };
 
   if (only !== "latency") {
-    const d = await runDrain({ ...common, hq, records, timeoutMs: DRAIN_TIMEOUT_MS, bunArgs, progress });
+    const brokerPid = broker.pid;
+    const d = await runDrain({
+      ...common,
+      hq,
+      brokerPid,
+      records,
+      timeoutMs: DRAIN_TIMEOUT_MS,
+      bunArgs,
+      progress,
+    });
     progress(`bare loop: ${int(records)} records, one per message, QoS 1, ${INFLIGHT} in flight...`);
-    const b = await runBareThroughput({ ...common, count: records, inflight: INFLIGHT, timeoutMs: 150_000 });
+    const b = await runBareThroughput({
+      ...common,
+      count: records,
+      inflight: INFLIGHT,
+      timeoutMs: 150_000,
+      brokerPid,
+    });
     lines.push("", ...drainLines(d, b));
   }
 
@@ -123,6 +138,8 @@ function drainLines(d: DrainResult, b: BareThroughput): string[] {
     `  ${pad("durable path", 18)} ${int(rate)} records/s: link back -> HQ (own process) committed all in ${secs(d.ms)}${d.complete ? "" : "  INCOMPLETE (timed out)"}; last applied_at at ${secs(d.lastAppliedMs)}; relay in its own process, production tuning`,
     `  ${pad("", 18)} HQ store: ${checks.join("; ")}; consumer: ${int(d.counters.applied)} applied, ${int(d.counters.duplicates)} duplicates, ${int(d.counters.badEnvelopes)} bad, ${int(d.counters.replays)} replays; branch outbox left: ${int(d.outboxLeft)} rows`,
     `  ${pad("bare mqtt.js", 18)} ${int(bareRate)} records/s: ${int(b.count)} messages at QoS 1, ${INFLIGHT} in flight, to a counting subscriber, in ${secs(b.ms)}${b.complete ? "" : "  INCOMPLETE"}; ${int(b.received)} received, ${int(b.duplicates)} duplicates, ${int(b.missing)} missing | durable ${ratio.toFixed(2)}x (goal >= 2x: ${goal(ratio >= 2)})`,
+    `  ${pad("", 18)} durable: ${useLine(d.use, d.ms)}`,
+    `  ${pad("", 18)} bare: ${useLine(b.use, b.ms)}`,
     `  ${pad("", 18)} the bare publisher renders each payload in its loop (${int(render)} records/s alone, ${((bareRate / render) * 100).toFixed(1)}% of its time)`,
     "",
     `relay memory (RSS of the relay process, /proc VmRSS, sampled every 25 ms, and VmHWM)`,
@@ -136,6 +153,16 @@ function drainLines(d: DrainResult, b: BareThroughput): string[] {
         ]),
     `  ${pad("", 18)} outboxStore.backlog() over the full outbox (what relay.status(), /admin and /metrics run): ${ms(d.backlogCountMs)}`,
   ];
+}
+
+/** `relay 3.1 + 1.2 s CPU (45%), 12 MB written; …`: user + system CPU and its share of one core over `wallMs`. */
+function useLine(use: UseSplit, wallMs: number): string {
+  return Object.entries(use)
+    .map(
+      ([name, u]) =>
+        `${name} ${u.user.toFixed(1)} + ${u.system.toFixed(1)} s CPU (${int(((u.user + u.system) / wallMs) * 100_000)}%), ${int(u.written)} MB written`,
+    )
+    .join("; ");
 }
 
 /** Payload rendering alone, as the bare publisher does it: its share of the bare loop's time. */
