@@ -60,7 +60,8 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
   const newTranslator = () => new SipTranslator({ source: name, extensions: o.extensions });
   let translator = newTranslator();
   let deliver: Deliver | null = null;
-  let queue: Promise<unknown> = Promise.resolve();
+  /** Settles once every delivery handed over so far has settled. */
+  let delivered: Promise<unknown> = Promise.resolve();
   let link: Link | null = null;
   let stopped = true;
   let retryTimer: ReturnType<typeof setTimeout> | null = null;
@@ -89,10 +90,14 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
     subscriptions.set(target, { target, state: next, since, detail });
   };
 
-  /** Events in arrival order, each batch after the previous one is durable. */
-  const enqueue = (events: readonly PbxEvent[]): Promise<void> => {
-    const run = queue.then(() => (events.length === 0 || deliver === null ? undefined : deliver(events)));
-    queue = run.catch(() => {});
+  /**
+   * Hands events over at once, in arrival order: the pipeline commits what arrives together in
+   * one transaction and keeps the order, so NOTIFYs never wait for each other's commits (waiting
+   * for each would cap the source at one NOTIFY per disk sync).
+   */
+  const handOver = (events: readonly PbxEvent[]): Promise<void> => {
+    const run = events.length === 0 || deliver === null ? Promise.resolve() : deliver(events);
+    delivered = Promise.allSettled([delivered, run]);
     return run;
   };
 
@@ -136,7 +141,7 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
     }
     setSubscription(extension, "active", `notified (${parsed.value.state} state)`);
     const events = translator.notify(extension, parsed.value, o.now(), subscription);
-    const durable = enqueue(events);
+    const durable = handOver(events);
     settle(l, extension);
     return durable.catch((error: unknown) => {
       log.error("pbx events not stored; resubscribing to resync", { error });
@@ -152,22 +157,24 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
     l.settled.add(extension);
     if (l.settled.size < o.extensions.length) return;
     backoff.reset();
-    void enqueue([]).then(() => {
-      const live = new Set(translator.liveCalls());
-      const gone = o.liveCalls(name).filter((callId) => !live.has(callId));
-      const at = o.now();
-      return enqueue(
-        gone.map((callId) => ({
-          source: name,
-          key: `${callId}:end`,
-          kind: "call-end" as const,
-          callId,
-          legId: null,
-          extension: null,
-          at,
-        })),
-      );
-    });
+    void delivered
+      .then(() => {
+        const live = new Set(translator.liveCalls());
+        const gone = o.liveCalls(name).filter((callId) => !live.has(callId));
+        const at = o.now();
+        return handOver(
+          gone.map((callId) => ({
+            source: name,
+            key: `${callId}:end`,
+            kind: "call-end" as const,
+            callId,
+            legId: null,
+            extension: null,
+            at,
+          })),
+        );
+      })
+      .catch((error: unknown) => log.error("ended calls not stored; the next resync tries again", { error }));
   };
 
   const subscribe = (l: Link, extension: string) => {
@@ -236,7 +243,7 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
         await Promise.race([unsubscribed, Bun.sleep(1000)]);
         linkDown(l, "stopped");
       }
-      await queue;
+      await delivered;
       for (const target of o.extensions) setSubscription(target, "stopped", "stopped");
       setState("stopped", "stopped");
     },
