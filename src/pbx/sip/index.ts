@@ -174,7 +174,11 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
           })),
         );
       })
-      .catch((error: unknown) => log.error("ended calls not stored; the next resync tries again", { error }));
+      .catch((error: unknown) => {
+        log.error("ended calls not stored; resubscribing to resync", { error });
+        translator = newTranslator();
+        linkDown(l, "events not stored");
+      });
   };
 
   const subscribe = (l: Link, extension: string) => {
