@@ -4,6 +4,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startAmiPeer } from "./support/ami-peer.ts";
+import { startFakeNotifier } from "./support/fake-sip-notifier.ts";
 import { startMosquitto } from "./support/mosquitto.ts";
 import { freePort } from "./support/process.ts";
 
@@ -251,6 +252,29 @@ describe("doctor: the PBX", () => {
       expect(closed.out).toMatch(/^FAIL +pbx/m);
     } finally {
       await peer.close();
+    }
+  });
+});
+
+describe("doctor: the SIP WebSocket", () => {
+  test("[pbx.sip]: a SIP answer to OPTIONS is OK; a closed port FAILs with what to check", async () => {
+    const notifier = startFakeNotifier();
+    const config = writeConfig("doctor-sip.toml", join(dir, "doctor-sip-data"));
+    const sip = (wsUrl: string) => ({ BRANCHBOX_PBX_SIP_WS_URL: wsUrl, BRANCHBOX_PBX_SIP_EXTENSIONS: "101" });
+    try {
+      const good = await runAsync(["doctor", "--config", config], sip(notifier.wsUrl));
+      expect(good.out).toMatch(
+        /^OK +sip +ws:\/\/127\.0\.0\.1:\d+: SIP over WebSocket answers OPTIONS \(200 OK\)/m,
+      );
+      expect(good.out).not.toMatch(/^WARN +pbx/m);
+      const closed = await runAsync(
+        ["doctor", "--config", config],
+        sip(`ws://127.0.0.1:${await freePort()}`),
+      );
+      expect(closed.code).toBe(1);
+      expect(closed.out).toMatch(/^FAIL +sip .*WebSocket refused or closed\n +-> check ws_url/m);
+    } finally {
+      notifier.stop();
     }
   });
 });
