@@ -13,7 +13,8 @@
 #
 # Idempotent: a second run with the same inputs changes nothing. What it does:
 #   1. /usr/local/bin/branchbox (replaced atomically, only when it differs and runs here)
-#   2. apt-get installs cage and chromium for the kiosk screen (when missing, not with --root)
+#   2. apt-get installs cage, xwayland and chromium for the kiosk screen (when missing, not
+#      with --root)
 #   3. users branchbox and branchbox-kiosk (systemd-sysusers, /usr/lib/sysusers.d/branchbox.conf)
 #   4. /etc/branchbox/branchbox.toml from branchbox.toml.example, only if absent, with a fresh
 #      random admin token (root:branchbox 0640: it holds secrets)
@@ -52,7 +53,7 @@ while (($# > 0)); do
       shift 2
       ;;
     -h | --help)
-      sed -n '2,24p' "${BASH_SOURCE[0]}"
+      sed -n '2,25p' "${BASH_SOURCE[0]}"
       exit 0
       ;;
     *) usage "unknown argument: $1" ;;
@@ -186,6 +187,8 @@ if $real_install; then
   missing=()
   command -v cage >/dev/null 2>&1 || missing+=(cage)
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  # Debian's Cage is built with Xwayland support and will not start without it.
+  command -v Xwayland >/dev/null 2>&1 || missing+=(xwayland)
   if ((${#missing[@]} > 0)); then
     say "installing ${missing[*]}"
     DEBIAN_FRONTEND=noninteractive apt-get update -qq

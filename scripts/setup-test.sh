@@ -5,7 +5,9 @@
 # openssl for the certificates the TLS tests make, and the SIP lab (scripts/lab/): Kamailio with
 # its WebSocket and presence modules, and baresip desk phones. For the appliance tests
 # (test/appliance/): systemd (systemd-analyze verify, systemd-sysusers and systemctl --root for
-# install.sh --root), cage (verify checks that the kiosk unit's ExecStart exists), shellcheck,
+# install.sh --root), cage and xwayland (verify checks that the kiosk unit's ExecStart exists;
+# the kiosk session test runs Cage + Chromium headless; Debian's Cage will not start without
+# Xwayland), shellcheck,
 # file (the ELF architecture of each release build) and cloud-init (`cloud-init schema`
 # validates the provisioning user-data; on a machine without a NoCloud data source it does
 # nothing at boot).
@@ -23,6 +25,7 @@ declare -A wanted=(
   [baresip-core]=/usr/bin/baresip
   [systemd]=/usr/bin/systemd-analyze
   [cage]=/usr/bin/cage
+  [xwayland]=/usr/bin/Xwayland
   [shellcheck]=/usr/bin/shellcheck
   [file]=/usr/bin/file
   [cloud-init]=/usr/bin/cloud-init

@@ -42,7 +42,7 @@ describe("NoCloud user-data and meta-data", () => {
       packages: string[];
       runcmd: string[];
     };
-    expect(userData.packages.sort()).toEqual(["cage", "chromium"]);
+    expect(userData.packages.sort()).toEqual(["cage", "chromium", "xwayland"]);
     const script = userData.runcmd.join("\n");
     expect(script).toContain("mount -o ro LABEL=CIDATA");
     expect(script).toContain("sha256sum --check --ignore-missing SHA256SUMS");
