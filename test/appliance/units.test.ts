@@ -3,14 +3,13 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ensureRelease, RELEASE, run } from "../support/appliance.ts";
-import { makeTestDir, REPO_ROOT } from "../support/process.ts";
+import { ensureRelease, RELEASE, run, UNITS, unitSettings } from "../support/appliance.ts";
+import { makeTestDir } from "../support/process.ts";
 
 // These tests run real processes (builds, systemd tools, install.sh): on 2 busy cores a few
 // seconds each, well past bun test's 5 s default.
 setDefaultTimeout(60_000);
 
-const UNITS = join(REPO_ROOT, "firmware-config/systemd");
 let dir: string;
 
 beforeAll(() => {
@@ -41,21 +40,6 @@ function stage(withLowPort: boolean): string {
     copyFileSync(join(UNITS, "low-port.conf"), join(stageDir, "branchbox.service.d/low-port.conf"));
   }
   return stageDir;
-}
-
-/** `Key=value` settings of a unit file's section; continuation lines joined. */
-function settings(file: string, section: string): Map<string, string[]> {
-  const text = readFileSync(join(UNITS, file), "utf8").replace(/\\\n/g, " ");
-  const out = new Map<string, string[]>();
-  let current = "";
-  for (const line of text.split("\n")) {
-    const header = /^\[(.+)\]$/.exec(line);
-    if (header) current = header[1] as string;
-    const kv = /^([A-Za-z]+)=(.*)$/.exec(line);
-    if (kv && current === section)
-      out.set(kv[1] as string, [...(out.get(kv[1] as string) ?? []), kv[2] as string]);
-  }
-  return out;
 }
 
 describe("systemd-analyze verify", () => {
@@ -102,7 +86,7 @@ describe("systemd-analyze verify", () => {
 });
 
 describe("branchbox.service", () => {
-  const service = settings("branchbox.service", "Service");
+  const service = unitSettings("branchbox.service", "Service");
   const one = (key: string) => service.get(key)?.join(" ");
 
   test("runs as its own user with its state directory as the database's home", () => {
@@ -131,7 +115,7 @@ describe("branchbox.service", () => {
   });
 
   test("the low-port drop-in grants CAP_NET_BIND_SERVICE and nothing else", () => {
-    const drop = settings("low-port.conf", "Service");
+    const drop = unitSettings("low-port.conf", "Service");
     expect(drop.get("CapabilityBoundingSet")).toEqual(["CAP_NET_BIND_SERVICE"]);
     expect(drop.get("AmbientCapabilities")).toEqual(["CAP_NET_BIND_SERVICE"]);
     expect(drop.size).toBe(2);
@@ -139,8 +123,8 @@ describe("branchbox.service", () => {
 });
 
 describe("branchbox-kiosk.service", () => {
-  const kiosk = settings("branchbox-kiosk.service", "Service");
-  const unit = settings("branchbox-kiosk.service", "Unit");
+  const kiosk = unitSettings("branchbox-kiosk.service", "Service");
+  const unit = unitSettings("branchbox-kiosk.service", "Unit");
   const one = (key: string) => kiosk.get(key)?.join(" ");
 
   test("Cage shows Chromium in kiosk mode on the box's own page, logged in on tty1", () => {

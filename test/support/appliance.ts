@@ -4,6 +4,8 @@ import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from "no
 import { join } from "node:path";
 import { newestSource, REPO_ROOT } from "./process.ts";
 
+export const UNITS = join(REPO_ROOT, "firmware-config/systemd");
+
 export const RELEASE = ["linux-x64", "linux-x64-baseline", "linux-arm64"].map((t) =>
   join(REPO_ROOT, `dist/branchbox-${t}`),
 );
@@ -59,4 +61,21 @@ export function treeListing(dir: string): string[] {
   };
   visit("");
   return lines;
+}
+
+/** `Key=value` settings of a section of firmware-config/systemd/<file>; continuation lines joined. */
+export function unitSettings(file: string, section: string): Map<string, string[]> {
+  const text = readFileSync(join(UNITS, file), "utf8").replace(/\\\n/g, " ");
+  const out = new Map<string, string[]>();
+  let current = "";
+  for (const line of text.split("\n")) {
+    const header = /^\[(.+)\]$/.exec(line);
+    if (header) current = header[1] as string;
+    const kv = /^([A-Za-z]+)=(.*)$/.exec(line);
+    if (kv && current === section) {
+      const [, key, value] = kv as unknown as [string, string, string];
+      out.set(key, [...(out.get(key) ?? []), value]);
+    }
+  }
+  return out;
 }
