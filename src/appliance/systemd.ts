@@ -43,14 +43,14 @@ export function notifySystemd(options: SystemdOptions): SystemdLink {
   if (intervalMs !== null) {
     let problem: string | null = null;
     const tick = () => {
-      const now = options.check(Math.min(intervalMs / 2, 5000));
-      if (now === null) link.send("WATCHDOG=1");
-      if (now !== problem) {
+      const found = options.check(Math.min(intervalMs / 2, 5000));
+      if (found === null) link.send("WATCHDOG=1");
+      if (found !== problem) {
         // Logged when it starts and when it ends, not every tick.
-        if (now === null) options.log.info("watchdog fed again", { was: problem });
-        else options.log.error("not feeding the watchdog: systemd will restart the box", { problem: now });
-        link.send(`STATUS=${now === null ? options.status : `unhealthy: ${now}`}`);
-        problem = now;
+        if (found === null) options.log.info("watchdog fed again", { was: problem });
+        else options.log.error("not feeding the watchdog: systemd will restart the box", { problem: found });
+        link.send(`STATUS=${found === null ? options.status : `unhealthy: ${found}`}`);
+        problem = found;
       }
     };
     tick();
