@@ -20,6 +20,8 @@ export interface Notify {
   readonly at: number;
   readonly dialogs: readonly DialogState[];
   readonly bodyBytes: number;
+  /** Set when the body is not well-formed XML (saxes's message); `dialogs` is then empty. */
+  readonly malformed?: string;
 }
 
 export interface DialogWatch {
@@ -65,7 +67,14 @@ export async function watchDialogs(options: {
       onNotify: (notification) => {
         notification.accept();
         const body = notification.request.body ?? "";
-        const notify = { ext, at: performance.now(), dialogs: readDialogs(body), bodyBytes: body.length };
+        let dialogs: DialogState[] = [];
+        let malformed: string | undefined;
+        try {
+          dialogs = readDialogs(body);
+        } catch (error) {
+          malformed = error instanceof Error ? error.message : String(error);
+        }
+        const notify = { ext, at: performance.now(), dialogs, bodyBytes: body.length, malformed };
         notifies.push(notify);
         for (const d of notify.dialogs) {
           const key = `${ext} ${d.callId}`;
@@ -120,7 +129,10 @@ export async function watchDialogs(options: {
   };
 }
 
-/** The <dialog> elements of a dialog-info document: call-id, state, direction, remote identity. */
+/**
+ * The <dialog> elements of a dialog-info document: call-id, state, direction, remote identity.
+ * Throws on a body that is not well-formed XML (an undeclared entity included).
+ */
 export function readDialogs(xml: string): DialogState[] {
   if (xml.trim() === "") return [];
   const dialogs: DialogState[] = [];

@@ -3,6 +3,8 @@
 // records owned by the roster's rules. The scenarios are the shared table's (test/scenarios/),
 // played by phones instead of transcripts, wherever Kamailio's dialog-info can express them.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { startDialogPublisher } from "../../scripts/lab/dialog-publisher.ts";
+import { watchDialogs } from "../../scripts/lab/dialog-watch.ts";
 import type { CallRecord, LegState } from "../../src/domain/call/call-types.ts";
 import { FactLog } from "../../src/domain/roster/roster-fixtures.ts";
 import type { StaffEntry } from "../../src/service/staff-import.ts";
@@ -49,7 +51,7 @@ function scenarioClock(): TestClock {
 }
 
 /** The scenario branch (desks front = 101, hall = 104; managers 102, 103, 105; 106 nobody's) watching the lab. */
-async function boxFor(scenario: CallScenario): Promise<TestBox> {
+async function boxFor(scenario: CallScenario, alsoWatch: readonly string[] = []): Promise<TestBox> {
   const staff: StaffEntry[] = STAFF.map((s, i) => ({ ...s, pin: String(4100 + i) }));
   const b = await makeTestBox({
     clock: scenarioClock(),
@@ -60,7 +62,7 @@ async function boxFor(scenario: CallScenario): Promise<TestBox> {
         senior_manager: "oleg",
         fallback_employee: scenario.settings?.fallbackEmployeeId ?? "",
       },
-      pbx: { sip: { ws_url: lab.wsUrl, extensions: WATCHED, domain: lab.domain } },
+      pbx: { sip: { ws_url: lab.wsUrl, extensions: [...WATCHED, ...alsoWatch], domain: lab.domain } },
     },
   });
   const log = new FactLog();
@@ -227,6 +229,12 @@ const NOT_PLAYED: Record<string, string> = {
   "mid-call-resync": "played below, with the box started during the call",
 };
 
+function named(name: string): CallScenario {
+  const scenario = SCENARIOS.find((s) => s.name === name);
+  if (scenario === undefined) throw new Error(`no scenario ${name}`);
+  return scenario;
+}
+
 /** The scenario's records as this lab produces them (see PLAYS). */
 function expectedOverSip(scenario: CallScenario): ExpectedRecord[] {
   return scenario.expected.map(({ did, ...record }) => ({
@@ -271,7 +279,7 @@ describe("the shared call scenarios, played by real phones through Kamailio into
 });
 
 test("mid-call-resync (R0.3): the box starts while the front desk talks; the call is still recorded, Bella's", async () => {
-  const scenario = SCENARIOS.find((s) => s.name === "mid-call-resync") as CallScenario;
+  const scenario = named("mid-call-resync");
   await lab.phone(CLIENT).dial("101");
   await lab.phone("101").waitFor("CALL_INCOMING");
   await lab.phone("101").answer();
@@ -285,8 +293,57 @@ test("mid-call-resync (R0.3): the box starts while the front desk talks; the cal
   expectRecords(records, expected);
 }, 30_000);
 
+test("hostile dialog-info through a real Kamailio: each refused by the box (a bad frame), no call, no harm, the next call recorded right", async () => {
+  // Kamailio 5.6 passes a lone publication's body on as it came (malformed, not XML, a billion
+  // laughs) or re-serialized (an external entity becomes an undeclared one); 150 has no phone.
+  const xml = `<?xml version="1.0"?>`;
+  const info = (inner: string) =>
+    `<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="1" state="full" entity="sip:150@${lab.domain}">${inner}</dialog-info>`;
+  const laughs = Array.from(
+    { length: 9 },
+    (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i || ""};`.repeat(10)}">`,
+  );
+  const hostile = {
+    unclosed: `${xml}<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info"><dialog id="b"><state>early</state>`,
+    "not XML": "hello, this is not XML",
+    "billion laughs": `${xml}<!DOCTYPE d [<!ENTITY lol "lol">${laughs.join("")}]>${info(
+      `<dialog id="l" call-id="l" direction="recipient"><state>early</state><remote><identity>&lol9;</identity></remote></dialog>`,
+    )}`,
+    "external entity": `${xml}<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>${info(
+      `<dialog id="x" call-id="x" direction="recipient"><state>early</state><remote><identity>&x;</identity></remote></dialog>`,
+    )}`,
+  };
+  box = await boxFor(named("inbound-front-desk-answered"), ["150"]);
+  const b = box;
+  const bare = await watchDialogs({ wsUrl: lab.wsUrl, domain: lab.domain, extensions: ["150"], user: "902" });
+  const publisher = await startDialogPublisher({ wsUrl: lab.wsUrl, domain: lab.domain });
+  try {
+    for (const [name, body] of Object.entries(hostile)) {
+      expect({ name, status: await publisher.publish("150", body) }).toEqual({ name, status: 200 });
+      expect({ name, status: await publisher.publish("150", null) }).toEqual({ name, status: 200 });
+    }
+    // Every body Kamailio handed on reached the box, and each was refused there.
+    const passed = () => bare.notifies.filter((n) => n.bodyBytes > 0);
+    await until("the hostile NOTIFYs at the bare watcher", () => (passed().length >= 4 ? true : undefined));
+    expect(passed().every((n) => n.malformed !== undefined)).toBe(true);
+    await until("the box refused every one", () =>
+      b.sources[0]?.status().badFrames === passed().length ? true : undefined,
+    );
+    expect(b.sources[0]?.status()).toMatchObject({ state: "connected" });
+    expect(b.sources[0]?.status().subscriptions?.every((s) => s.state === "active")).toBe(true);
+    expect(b.calls.live()).toEqual([]);
+    expect(b.calls.list({ limit: 10 })).toEqual([]);
+
+    await answeredCall(b, CLIENT, "101");
+    expectRecords(await settled(b, 1), expectedOverSip(named("inbound-front-desk-answered")));
+  } finally {
+    await publisher.stop();
+    await bare.stop();
+  }
+}, 30_000);
+
 test("Kamailio restarted mid-call: the box's watcher is back within 10 s, the next call is recorded right, none twice", async () => {
-  const scenario = SCENARIOS.find((s) => s.name === "inbound-front-desk-answered") as CallScenario;
+  const scenario = named("inbound-front-desk-answered");
   box = await boxFor(scenario);
   const b = box;
   await lab.phone(CLIENT).dial("101");

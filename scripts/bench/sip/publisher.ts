@@ -1,9 +1,9 @@
 #!/usr/bin/env bun
 /**
  * Bench child: drives the dialog states of extensions that have no phone by PUBLISHing
- * dialog-info to Kamailio over its WebSocket (sip.js's core; one ETag per extension, so each
- * extension has ONE published document that every PUBLISH replaces). Kamailio's presence then
- * NOTIFYs every watcher of the extension, as it does for the phones' own states.
+ * dialog-info to Kamailio (scripts/lab/dialog-publisher.ts; one publication per extension that
+ * every PUBLISH of a call replaces). Kamailio's presence then NOTIFYs every watcher of the
+ * extension, as it does for the phones' own states.
  *
  *   bun scripts/bench/sip/publisher.ts <ws-url> <domain> <first-ext> <count>
  *   stdin `run <calls-per-ext> <window>`: every extension goes through that many calls
@@ -11,9 +11,9 @@
  *   flight in all; prints {"event":"published","publishes","calls","firstAt","lastAt"} (epoch ms).
  */
 import { createInterface } from "node:readline";
-import { type URI, UserAgent } from "sip.js";
+import { dialogDoc } from "../../lab/dialog-doc.ts";
+import { startDialogPublisher } from "../../lab/dialog-publisher.ts";
 import { epochMs, say } from "../lib/say.ts";
-import { dialogDoc } from "./dialog-doc.ts";
 
 const args = process.argv.slice(2);
 if (args.length < 4) {
@@ -22,48 +22,18 @@ if (args.length < 4) {
 }
 const [wsUrl, domain, firstArg, countArg] = args as [string, string, string, string];
 const extensions = Array.from({ length: Number(countArg) }, (_, i) => String(Number(firstArg) + i));
-const ua = new UserAgent({
-  uri: UserAgent.makeURI(`sip:bench-publisher@${domain}`),
-  transportOptions: { server: wsUrl },
-  logLevel: "error",
-  logBuiltinEnabled: false,
-});
-await ua.start();
-
-const etags = new Map<string, string>();
+const publisher = await startDialogPublisher({ wsUrl, domain, user: "bench-publisher" });
 let round = 0;
 
 /**
- * One PUBLISH, resolved on its 2xx. A call's states share one publication (its ETag), and the
- * call ends as pua_dialoginfo ends a real one, only sooner: `terminated`, then the publication is
- * removed (Expires: 0), which Kamailio announces with one more NOTIFY listing no dialog. So every
- * call is exactly four NOTIFYs per watcher, and no document grows with lingering dialogs.
+ * A call's states share one publication, and the call ends as pua_dialoginfo ends a real one,
+ * only sooner: `terminated`, then the publication is removed, which Kamailio announces with one
+ * more NOTIFY. So every call is exactly four NOTIFYs per watcher, and no document grows with
+ * lingering dialogs.
  */
-function publish(ext: string, body: string | null): Promise<void> {
-  const target = UserAgent.makeURI(`sip:${ext}@${domain}`) as URI;
-  const core = ua.userAgentCore;
-  const etag = etags.get(ext);
-  const headers = [
-    "Event: dialog",
-    `Expires: ${body === null ? 0 : 600}`,
-    ...(etag ? [`SIP-If-Match: ${etag}`] : []),
-  ];
-  const content =
-    body === null
-      ? undefined
-      : { contentDisposition: "render", contentType: "application/dialog-info+xml", content: body };
-  const request = core.makeOutgoingRequestMessage("PUBLISH", target, target, target, {}, headers, content);
-  return new Promise((resolve, reject) => {
-    core.publish(request, {
-      onAccept: (response) => {
-        const next = response.message.getHeader("SIP-ETag");
-        if (body === null) etags.delete(ext);
-        else if (next) etags.set(ext, next);
-        resolve();
-      },
-      onReject: (response) => reject(new Error(`PUBLISH ${ext}: ${response.message.statusCode}`)),
-    });
-  });
+async function publish(ext: string, body: string | null): Promise<void> {
+  const status = await publisher.publish(ext, body);
+  if (status < 200 || status > 299) throw new Error(`PUBLISH ${ext}: ${status}`);
 }
 
 async function run(callsPerExt: number, window: number): Promise<void> {
@@ -107,5 +77,5 @@ const lines = createInterface({ input: process.stdin });
 lines.on("line", (line) => {
   const [command, a, b] = line.trim().split(/\s+/);
   if (command === "run") void run(Number(a), Number(b)).catch((e) => say("error", { message: String(e) }));
-  if (command === "quit") void ua.stop().finally(() => process.exit(0));
+  if (command === "quit") void publisher.stop().finally(() => process.exit(0));
 });

@@ -1,6 +1,6 @@
 /**
- * The dialog-info document (RFC 4235) a phone's state would make, as the bench PUBLISHes it to
- * Kamailio for an extension that has no phone: one dialog, `state="full"`.
+ * The dialog-info document (RFC 4235) a phone's state would make, to PUBLISH for an extension
+ * that has no phone (dialog-publisher.ts): one dialog, `state="full"`.
  */
 export function dialogDoc(options: {
   ext: string;
