@@ -7,7 +7,8 @@
 # (test/appliance/): systemd (systemd-analyze verify, systemd-sysusers and systemctl --root for
 # install.sh --root), cage and xwayland (verify checks that the kiosk unit's ExecStart exists;
 # the kiosk session test runs Cage + Chromium headless; Debian's Cage will not start without
-# Xwayland), shellcheck,
+# Xwayland), qemu-user and libc6-arm64-cross (the arm64 release build, cross-compiled with
+# bytecode made on this machine, must start and serve under qemu-aarch64), shellcheck,
 # file (the ELF architecture of each release build) and cloud-init (`cloud-init schema`
 # validates the provisioning user-data; on a machine without a NoCloud data source it does
 # nothing at boot).
@@ -26,6 +27,8 @@ declare -A wanted=(
   [systemd]=/usr/bin/systemd-analyze
   [cage]=/usr/bin/cage
   [xwayland]=/usr/bin/Xwayland
+  [qemu-user]=/usr/bin/qemu-aarch64
+  [libc6-arm64-cross]=/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1
   [shellcheck]=/usr/bin/shellcheck
   [file]=/usr/bin/file
   [cloud-init]=/usr/bin/cloud-init
