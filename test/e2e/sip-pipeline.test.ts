@@ -212,14 +212,18 @@ const PLAYS: Record<string, (b: TestBox) => Promise<void>> = {
   },
 };
 
+const RING_GROUP = "Kamailio cannot tell which handset of a forked call answered (one dialog, one state)";
+
 /** Why the other scenarios are not played on the lab's phones. */
 const NOT_PLAYED: Record<string, string> = {
   "front-desk-off-shift-crm-login": "a CRM login is a fact from HQ, not one the box's API takes",
-  "ring-group-answered": "the lab's Kamailio has no ring group",
-  "ring-group-missed": "the lab's Kamailio has no ring group",
-  "ring-group-missed-fallback": "the lab's Kamailio has no ring group",
-  "ring-group-answered-unmapped": "the lab's Kamailio has no ring group",
-  "ring-group-answered-unmapped-fallback": "the lab's Kamailio has no ring group",
+  // Kamailio's dialog module tracks a forked INVITE as ONE dialog: pua_dialoginfo can publish it
+  // for every member (pubruri_callee_avp), but with one state for all, so all would read answered.
+  "ring-group-answered": RING_GROUP,
+  "ring-group-missed": RING_GROUP,
+  "ring-group-missed-fallback": RING_GROUP,
+  "ring-group-answered-unmapped": RING_GROUP,
+  "ring-group-answered-unmapped-fallback": RING_GROUP,
   "queue-answered": "a queue is the PBX's: no dialog shows a caller waiting in it",
   busy: "Kamailio's dialog-info says `terminated` without `rejected`: busy reads as missed",
   "voicemail-message": "the lab has no voicemail",
