@@ -48,16 +48,56 @@ export interface UpgradeResult {
  */
 export async function upgrade(options: UpgradeOptions): Promise<UpgradeResult> {
   const { binary, config, log } = options;
-  if (!existsSync(binary))
-    throw new UpgradeError("UPGRADE.NO_BINARY", `${binary}: no installed binary there`);
   const dir = dirname(binary);
   const staged = join(dir, `${basename(binary)}.new`);
   const prev = join(dir, `${basename(binary)}.prev`);
+  try {
+    const { from, to } = await stage(options, staged, prev);
+    const schemaBefore = schemaOf(config.storage.dir);
+
+    // The swap: the running binary stays as .prev (a hard link, same inode), the new one takes its name.
+    rmSync(prev, { force: true });
+    linkSync(binary, prev);
+    renameSync(staged, binary);
+    fsyncPath(dir);
+    log.info("swapped", { from, to, binary, previous: prev });
+
+    const url = healthUrl(config.http.listen);
+    const timeoutMs = config.upgrade.health_timeout_seconds * 1000;
+    const restarted = await runService(config.upgrade.service_command, "restart", log);
+    const problem = restarted === 0 ? await waitHealthy(url, to, timeoutMs) : `restart exited ${restarted}`;
+    if (problem === null) {
+      log.info("upgraded", { from, to, previousKeptAs: prev });
+      return { from, to };
+    }
+    log.error("new version not healthy; rolling back", { to, problem, timeoutSeconds: timeoutMs / 1000 });
+    await rollBack({ binary, prev, from, schemaBefore, config, log, url, timeoutMs });
+    throw new UpgradeError(
+      "UPGRADE.ROLLED_BACK",
+      `${to} did not report healthy on ${url} within ${timeoutMs / 1000} s (${problem}); ${from} is back and serving`,
+    );
+  } finally {
+    rmSync(staged, { force: true });
+  }
+}
+
+/**
+ * Everything before the swap, which changes nothing the box runs: the release is fetched or
+ * copied to `staged` beside the binary, checked, and asked its version.
+ */
+async function stage(
+  options: UpgradeOptions,
+  staged: string,
+  prev: string,
+): Promise<{ from: string; to: string }> {
+  const { binary, config, log } = options;
+  if (!existsSync(binary))
+    throw new UpgradeError("UPGRADE.NO_BINARY", `${binary}: no installed binary there`);
   const rel = release(options.toPrevious === true ? prev : options.source);
   if (options.toPrevious === true && !existsSync(prev))
     throw new UpgradeError("UPGRADE.NO_BINARY", `${prev}: no previous binary kept, nothing to go back to`);
-  rmSync(staged, { force: true });
   try {
+    rmSync(staged, { force: true });
     const expected =
       options.toPrevious === true ? await sha256File(prev) : await expectedSha256(rel, options.sha256);
     if (rel.isUrl) {
@@ -87,32 +127,16 @@ export async function upgrade(options: UpgradeOptions): Promise<UpgradeResult> {
         `${rel.name} does not run here (\`${rel.name} version\` failed): wrong architecture or not a branchbox binary`,
       );
     }
-    const from = (await versionOf(binary)) ?? "unknown";
-    const schemaBefore = schemaOf(config.storage.dir);
-
-    // The swap: the running binary stays as .prev (a hard link, same inode), the new one takes its name.
-    rmSync(prev, { force: true });
-    linkSync(binary, prev);
-    renameSync(staged, binary);
-    fsyncPath(dir);
-    log.info("swapped", { from, to, binary, previous: prev });
-
-    const url = healthUrl(config.http.listen);
-    const timeoutMs = config.upgrade.health_timeout_seconds * 1000;
-    const restarted = await runService(config.upgrade.service_command, "restart", log);
-    const problem = restarted === 0 ? await waitHealthy(url, to, timeoutMs) : `restart exited ${restarted}`;
-    if (problem === null) {
-      log.info("upgraded", { from, to, previousKeptAs: prev });
-      return { from, to };
-    }
-    log.error("new version not healthy; rolling back", { to, problem, timeoutSeconds: timeoutMs / 1000 });
-    await rollBack({ binary, prev, from, schemaBefore, config, log, url, timeoutMs });
+    return { from: (await versionOf(binary)) ?? "unknown", to };
+  } catch (error) {
+    if (error instanceof UpgradeError) throw error;
+    // A full disk, a read-only folder, a source that is not a file: said in a sentence, nothing changed.
+    const code = (error as { code?: string }).code ?? "";
+    const hint = /^(EACCES|EPERM|EROFS)$/.test(code) ? " (run it as root: sudo branchbox upgrade …)" : "";
     throw new UpgradeError(
-      "UPGRADE.ROLLED_BACK",
-      `${to} did not report healthy on ${url} within ${timeoutMs / 1000} s (${problem}); ${from} is back and serving`,
+      "UPGRADE.IO",
+      `cannot stage ${rel.source} as ${staged}: ${(error as Error).message}${hint}; nothing was changed`,
     );
-  } finally {
-    rmSync(staged, { force: true });
   }
 }
 

@@ -209,7 +209,7 @@ describe("branchbox upgrade", () => {
     expect(result.out).toContain('"msg":"database restored"');
   }, 60_000);
 
-  test("refused before anything changes: a wrong checksum, a bad signature, no checksum, a file that is not branchbox", async () => {
+  test("refused before anything changes: a wrong checksum, a bad signature, no checksum, a file that is not branchbox, a folder", async () => {
     const box = await installedBox(`public_key = "${publicKey}"`);
     const pid = boxPid(box);
     const cases: [string[], string][] = [
@@ -218,6 +218,7 @@ describe("branchbox upgrade", () => {
       [[releases.crash], "UPGRADE.BAD_SIGNATURE"],
       [[join(root, "releases", "nowhere", "branchbox")], "UPGRADE.NO_CHECKSUM"],
       [[releases.notBranchbox], "UPGRADE.NEW_BINARY_BROKEN"],
+      [[join(root, "releases"), "--sha256", "0".repeat(64)], "UPGRADE.IO"],
     ];
     copyFileSync(`${releases.good}.sig`, `${releases.crash}.sig`);
     for (const [args, code] of cases) {
