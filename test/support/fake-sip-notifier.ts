@@ -14,6 +14,8 @@ export interface FakeNotifier {
   /** Closes every WebSocket (the server stays: the subscriber reconnects). */
   dropConnections(): void;
   readonly subscribes: number;
+  /** SUBSCRIBEs for extensions in `refuse` answered 404, so far. */
+  readonly refusals: number;
   stop(): void;
 }
 
@@ -37,7 +39,9 @@ function parse(text: string): { start: string; headers: Map<string, string> } {
   return { start, headers };
 }
 
-export function startFakeNotifier(): FakeNotifier {
+export function startFakeNotifier(options: { refuse?: readonly string[] } = {}): FakeNotifier {
+  const refuse = new Set(options.refuse ?? []);
+  let refusals = 0;
   const subscriptions = new Map<string, Subscription>();
   const answers = new Map<string, (status: number) => void>();
   const sockets = new Set<Bun.ServerWebSocket<unknown>>();
@@ -70,6 +74,14 @@ export function startFakeNotifier(): FakeNotifier {
           return;
         }
         subscribes++;
+        const target = /sip:([^@]+)@/.exec(h("to"))?.[1] ?? "";
+        if (refuse.has(target)) {
+          refusals++;
+          ws.send(
+            `SIP/2.0 404 Not Found\r\nVia: ${h("via")}\r\nFrom: ${h("from")}\r\nTo: ${h("to")};tag=nobody\r\nCall-ID: ${h("call-id")}\r\nCSeq: ${h("cseq")}\r\nContent-Length: 0\r\n\r\n`,
+          );
+          return;
+        }
         const known = [...subscriptions.values()].find((s) => s.callId === h("call-id"));
         const to = known?.fromHeader ?? `${h("to")};tag=fake${++tags}`;
         const extension = /sip:([^@]+)@/.exec(h("to"))?.[1] ?? "";
@@ -102,6 +114,9 @@ export function startFakeNotifier(): FakeNotifier {
     wsUrl: `ws://127.0.0.1:${server.port}`,
     get subscribes() {
       return subscribes;
+    },
+    get refusals() {
+      return refusals;
     },
     subscribed: (extension, timeoutMs = 5000) =>
       wait(`SUBSCRIBE for ${extension}`, () => subscriptions.has(extension), timeoutMs),

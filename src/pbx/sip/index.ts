@@ -5,7 +5,7 @@ import type {
   PbxSourceStatus,
   SubscriptionStatus,
 } from "../../domain/call/pbx-event.ts";
-import { createBackoff } from "../../lib/backoff.ts";
+import { type Backoff, createBackoff } from "../../lib/backoff.ts";
 import { parseDialogInfo } from "./dialog-info.ts";
 import { SIP_SOURCE_DEFAULTS, type SipSourceOptions } from "./sip-options.ts";
 import { sipLogConnector, subscribeDialog } from "./sip-subscription.ts";
@@ -57,6 +57,15 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
   const name = `sip:${url.host}`;
   const log = o.log.child({ source: name });
   const backoff = createBackoff(o.backoff, o.random);
+  /** Each extension's own retries: one the server keeps refusing must not slow the link's. */
+  const retries = new Map<string, Backoff>();
+  const retriesOf = (extension: string): Backoff => {
+    const known = retries.get(extension);
+    if (known !== undefined) return known;
+    const fresh = createBackoff(o.backoff, o.random);
+    retries.set(extension, fresh);
+    return fresh;
+  };
   const newTranslator = () => new SipTranslator({ source: name, extensions: o.extensions });
   let translator = newTranslator();
   let deliver: Deliver | null = null;
@@ -140,6 +149,7 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
       return Promise.resolve();
     }
     setSubscription(extension, "active", `notified (${parsed.value.state} state)`);
+    retries.get(extension)?.reset();
     const events = translator.notify(extension, parsed.value, o.now(), subscription);
     const durable = handOver(events);
     settle(l, extension);
@@ -190,7 +200,7 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
         if (l.down || stopped) return;
         l.subscribers.delete(extension);
         settle(l, extension);
-        const delay = Math.max(1000, backoff.next());
+        const delay = Math.max(1000, retriesOf(extension).next());
         setSubscription(extension, "retrying", `${reason}; again in ${delay} ms`);
         log.warn("SIP subscription ended", { extension, reason });
         later(l, delay, () => subscribe(l, extension));

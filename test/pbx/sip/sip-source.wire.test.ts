@@ -24,15 +24,24 @@ let notifier: FakeNotifier;
 let source: PbxEventSource;
 const lines: string[] = [];
 
-function startSource(deliver: (events: readonly PbxEvent[]) => Promise<void>) {
-  notifier = startFakeNotifier();
+function startSource(
+  deliver: (events: readonly PbxEvent[]) => Promise<void>,
+  more: {
+    extensions?: string[];
+    refuse?: string[];
+    backoff?: { baseMs: number; capMs: number };
+    random?: () => number;
+  } = {},
+) {
+  notifier = startFakeNotifier({ refuse: more.refuse ?? [] });
   source = createSipSource({
     wsUrl: notifier.wsUrl,
-    extensions: ["101"],
+    extensions: more.extensions ?? ["101"],
     domain: "127.0.0.1",
     password: "sip-secret-do-not-log",
     log: createLogger({ level: "debug", write: (line: string) => void lines.push(line) }),
-    backoff: { baseMs: 50, capMs: 200 },
+    backoff: more.backoff ?? { baseMs: 50, capMs: 200 },
+    ...(more.random === undefined ? {} : { random: more.random }),
   });
   source.start(deliver);
 }
@@ -110,3 +119,25 @@ test("the socket drops: the source backs off, subscribes again and resyncs from 
   ]);
   expect(source.status().state).toBe("connected");
 });
+
+test("an extension the server keeps refusing retries on its own, shown as such, and never slows the link's reconnect", async () => {
+  const events: PbxEvent[] = [];
+  // The largest delay every time (random = 1): a shared backoff would be at its 5 s cap by now.
+  startSource(async (batch) => void events.push(...batch), {
+    extensions: ["101", "999"],
+    refuse: ["999"],
+    backoff: { baseMs: 100, capMs: 5000 },
+    random: () => 1,
+  });
+  await notifier.subscribed("101");
+  const deadline = Date.now() + 8000;
+  while (notifier.refusals < 4 && Date.now() < deadline) await Bun.sleep(20);
+  expect(notifier.refusals).toBeGreaterThanOrEqual(4);
+  const refused = source.status().subscriptions?.find((s) => s.target === "999");
+  expect(refused?.state).toBe("retrying");
+  expect(refused?.detail).toContain("refused or unanswered");
+  notifier.dropConnections();
+  const dropped = Date.now();
+  await notifier.subscribed("101", 1500);
+  expect(Date.now() - dropped).toBeLessThan(1500);
+}, 15_000);
