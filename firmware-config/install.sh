@@ -127,6 +127,7 @@ read_branch_env() {
       value="${BASH_REMATCH[1]}"
     fi
     [[ "$value" != *[[:cntrl:]]* ]] || die "${file}:${n}: ${key} holds a control character"
+    [[ -n "$value" ]] || continue # left empty: not known yet
     settings[${keys[$key]}]="$value"
   done <"$file"
   if [[ -v "settings[branch_id]" ]] && ! [[ "${settings[branch_id]}" =~ ^[a-z0-9][a-z0-9_-]{0,63}$ ]]; then
@@ -135,13 +136,16 @@ read_branch_env() {
   # TLS files named relative to the branch file are copied to /etc/branchbox/tls/.
   local setting path
   for setting in mqtt_ca mqtt_cert mqtt_key; do
-    [[ -v "settings[$setting]" && -n "${settings[$setting]}" ]] || continue
+    [[ -v "settings[$setting]" ]] || continue
     path="${settings[$setting]}"
     [[ "$path" == /* ]] || path="$(dirname "$file")/${path}"
     [[ -f "$path" ]] || die "${file}: ${setting^^} names ${path}, which does not exist"
     tls_files[$setting]="$path"
     settings[$setting]="/etc/branchbox/tls/$(basename "$path")"
   done
+  if [[ -v "settings[ami_port]" ]] && ! [[ "${settings[ami_port]}" =~ ^[0-9]{1,5}$ ]]; then
+    die "${file}: AMI_PORT must be a port number"
+  fi
   if [[ -v "settings[ami_host]" ]] && [[ ! -v "settings[ami_username]" || ! -v "settings[ami_secret]" ]]; then
     die "${file}: AMI_HOST needs AMI_USERNAME and AMI_SECRET"
   fi
@@ -160,23 +164,68 @@ put() {
   mv -f "${to}.new" "$to"
 }
 
-changed=false # whether the binary or a unit changed, so the running service must restart
+# TOML basic string: backslash and double quote escaped (control characters are refused above).
+toml_string() {
+  local v="${1//\\/\\\\}"
+  printf '"%s"' "${v//\"/\\\"}"
+}
+
+# The example with each SET_<section>_<key> value in place of that key's line, and a
+# [pbx.ami] section appended when the branch has one.
+render_config() {
+  local name
+  local -a overrides=()
+  for name in "${!settings[@]}"; do
+    [[ "$name" == ami_* ]] || overrides+=("SET_${name}=$(toml_string "${settings[$name]}")")
+  done
+  # shellcheck disable=SC2016 # an awk program: its $1 is awk's
+  env "${overrides[@]}" awk '
+    /^\[/ { section = $0; gsub(/^\[+|\]+$/, "", section) }
+    /^[a-z_]+ = / {
+      name = "SET_" section "_" $1
+      if (name in ENVIRON) { print $1 " = " ENVIRON[name]; next }
+    }
+    { print }
+  ' "${here}/branchbox.toml.example"
+  if [[ -v "settings[ami_host]" ]]; then
+    printf '\n[pbx.ami]\nhost = %s\nport = %s\nusername = %s\nsecret = %s\n' \
+      "$(toml_string "${settings[ami_host]}")" "${settings[ami_port]:-5038}" \
+      "$(toml_string "${settings[ami_username]}")" "$(toml_string "${settings[ami_secret]}")"
+  fi
+}
+
+# --- the new binary and config, tried out before anything is written ------------------------
+
+# A private scratch directory (mktemp -d: 0700): the binary runs from there, so /tmp must not
+# be noexec; the new config (secrets) waits there until it is installed.
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+install -m 0755 "$binary" "${scratch}/branchbox"
+# On a real install the binary must run here; a --root tree may be for another architecture.
+runs_here=true
+if ! ran="$("${scratch}/branchbox" version 2>&1)"; then
+  runs_here=false
+  if $real_install; then die "${binary} does not run on this machine (${ran}): pick the build for $(uname -m)"; fi
+fi
+
+config="${root}/etc/branchbox/branchbox.toml"
+pending="" # the new config, when there is none yet
+if [[ ! -e "$config" ]]; then
+  [[ -v "settings[http_admin_token]" ]] || settings[http_admin_token]="$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
+  pending="${scratch}/branchbox.toml"
+  render_config >"$pending"
+  # The binary reads it as the service will: a wrong value stops here, with the key at fault.
+  if $runs_here && ! ran="$(BRANCHBOX_STORAGE_DIR="${scratch}/state" "${scratch}/branchbox" migrate --config "$pending" 2>&1)"; then
+    die "the branch settings do not make a valid config: ${ran//$pending/branchbox.toml}"
+  fi
+fi
+
+changed=false # whether the binary, a unit or the config changed, so the service must restart
 
 # --- 1. the binary --------------------------------------------------------------------------
 
-# On this machine the new binary must run before it replaces anything (a --root tree may be
-# for another architecture).
 exe="${root}/usr/local/bin/branchbox"
-if [[ -f "$exe" ]] && cmp -s "$binary" "$exe"; then
-  chmod 0755 "$exe"
-else
-  mkdir -p "$(dirname "$exe")"
-  install -m 0755 "$binary" "${exe}.new"
-  if $real_install && ! ran="$("${exe}.new" version 2>&1)"; then
-    rm -f "${exe}.new"
-    die "${binary} does not run on this machine (${ran}): pick the build for $(uname -m)"
-  fi
-  mv -f "${exe}.new" "$exe"
+if put "$binary" "$exe" 0755; then
   say "installed ${binary} as /usr/local/bin/branchbox"
   changed=true
 fi
@@ -213,43 +262,11 @@ give_to_service() {
 
 # --- 4. the config, only if absent ----------------------------------------------------------
 
-# TOML basic string: backslash and double quote escaped (control characters are refused above).
-toml_string() {
-  local v="${1//\\/\\\\}"
-  printf '"%s"' "${v//\"/\\\"}"
-}
-
-# The example with each SET_<section>_<key> value in place of that key's line, and a
-# [pbx.ami] section appended when the branch has one.
-render_config() {
-  local name
-  local -a overrides=()
-  for name in "${!settings[@]}"; do
-    [[ "$name" == ami_* ]] || overrides+=("SET_${name}=$(toml_string "${settings[$name]}")")
-  done
-  # shellcheck disable=SC2016 # an awk program: its $1 is awk's
-  env "${overrides[@]}" awk '
-    /^\[/ { section = $0; gsub(/^\[+|\]+$/, "", section) }
-    /^[a-z_]+ = / {
-      name = "SET_" section "_" $1
-      if (name in ENVIRON) { print $1 " = " ENVIRON[name]; next }
-    }
-    { print }
-  ' "${here}/branchbox.toml.example"
-  if [[ -v "settings[ami_host]" ]]; then
-    printf '\n[pbx.ami]\nhost = %s\nport = %s\nusername = %s\nsecret = %s\n' \
-      "$(toml_string "${settings[ami_host]}")" "${settings[ami_port]:-5038}" \
-      "$(toml_string "${settings[ami_username]}")" "$(toml_string "${settings[ami_secret]}")"
-  fi
-}
-
-config="${root}/etc/branchbox/branchbox.toml"
 mkdir -p "${root}/etc/branchbox"
-if [[ -e "$config" ]]; then
+if [[ -z "$pending" ]]; then
   say "kept the existing /etc/branchbox/branchbox.toml"
   [[ -z "$branch_env" ]] || say "note: ${branch_env} was not applied (the config already exists)"
 else
-  [[ -v "settings[http_admin_token]" ]] || settings[http_admin_token]="$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
   if ((${#tls_files[@]} > 0)); then
     mkdir -p "${root}/etc/branchbox/tls"
     for setting in "${!tls_files[@]}"; do
@@ -258,11 +275,11 @@ else
       give_to_service 0640 "$tls"
     done
   fi
-  render_config >"${config}.new"
+  install -m 0600 "$pending" "${config}.new"
   give_to_service 0640 "${config}.new"
   mv -f "${config}.new" "$config"
-  changed=true
   say "wrote /etc/branchbox/branchbox.toml (the admin token is in it: [http] admin_token)"
+  changed=true
 fi
 
 # A key's value in the config's [section], unquoted; empty when absent.

@@ -195,6 +195,12 @@ describe("install.sh --branch-env", () => {
       ["BRANCH_ID=Msk 1\n", "BRANCH_ID must be lower-case letters"],
       ["MQTT_CA=missing.pem\n", "which does not exist"],
       ["not a setting\n", "expected KEY=VALUE"],
+      ["AMI_HOST=pbx\nAMI_USERNAME=u\nAMI_SECRET=\n", "AMI_HOST needs AMI_USERNAME and AMI_SECRET"],
+      ["AMI_PORT=5038x\n", "AMI_PORT must be a port number"],
+      // Values only the binary knows to refuse: it reads the new config before anything is written.
+      ["BRANCH_TIMEZONE=Mars/Olympus\n", "branch.timezone"],
+      ["HTTP_LISTEN=everywhere\n", "http.listen"],
+      ["ADMIN_TOKEN=short\n", "http.admin_token"],
     ] as const) {
       const root = freshRoot();
       const env = join(dir, `bad-${n}.env`);
