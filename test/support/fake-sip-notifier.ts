@@ -13,6 +13,8 @@ export interface FakeNotifier {
   notify(extension: string, body: string, timeoutMs?: number): Promise<number>;
   /** Closes every WebSocket (the server stays: the subscriber reconnects). */
   dropConnections(): void;
+  /** While frozen, nothing is answered and sockets stay open: a server gone quiet behind them. */
+  freeze(frozen: boolean): void;
   readonly subscribes: number;
   /** SUBSCRIBEs for extensions in `refuse` answered 404, so far. */
   readonly refusals: number;
@@ -46,6 +48,7 @@ export function startFakeNotifier(options: { refuse?: readonly string[] } = {}):
   const answers = new Map<string, (status: number) => void>();
   const sockets = new Set<Bun.ServerWebSocket<unknown>>();
   let subscribes = 0;
+  let frozen = false;
   let tags = 0;
   const server = Bun.serve({
     hostname: "127.0.0.1",
@@ -59,6 +62,7 @@ export function startFakeNotifier(options: { refuse?: readonly string[] } = {}):
       open: (ws) => void sockets.add(ws),
       close: (ws) => void sockets.delete(ws),
       message(ws, data) {
+        if (frozen) return;
         const text = String(data);
         const { start, headers } = parse(text);
         const h = (name: string) => headers.get(name) ?? "";
@@ -137,6 +141,10 @@ export function startFakeNotifier(options: { refuse?: readonly string[] } = {}):
           `${length > 0 ? "Content-Type: application/dialog-info+xml\r\n" : ""}Content-Length: ${length}\r\n\r\n${body}`,
       );
       return answered;
+    },
+    freeze(on) {
+      frozen = on;
+      subscriptions.clear();
     },
     dropConnections() {
       subscriptions.clear();

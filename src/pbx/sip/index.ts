@@ -8,7 +8,7 @@ import type {
 import { type Backoff, createBackoff } from "../../lib/backoff.ts";
 import { parseDialogInfo } from "./dialog-info.ts";
 import { SIP_SOURCE_DEFAULTS, type SipSourceOptions } from "./sip-options.ts";
-import { sipLogConnector, subscribeDialog } from "./sip-subscription.ts";
+import { pingServer, sipLogConnector, subscribeDialog } from "./sip-subscription.ts";
 import { SipTranslator } from "./sip-translate.ts";
 
 export type { SipSourceOptions } from "./sip-options.ts";
@@ -32,7 +32,8 @@ type Deliver = (events: readonly PbxEvent[]) => Promise<void>;
  *            start()            WebSocket up (+ REGISTER)
  *   stopped ────────► connecting ─────────────────────────► connected ── one SUBSCRIBE per extension
  *                        │  ▲                                  │ socket closed, server restarted,
- *                        │  │ retry timer (backoff + jitter)   │ events not made durable
+ *                        │  │ retry timer (backoff + jitter)   │ OPTIONS ping unanswered,
+ *                        │  │                                  │ events not made durable
  *                        ▼  │                                  ▼
  *                     backing-off ◄────────────────────────────┘      any state ── stop() ──► stopped
  * ```
@@ -209,6 +210,14 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
     l.subscribers.set(extension, subscriber);
   };
 
+  const ping = (l: Link) => {
+    void pingServer(l.ua, domain, o.pingTimeoutMs).then((alive) => {
+      if (l.down) return;
+      if (alive) later(l, o.pingIntervalMs, () => ping(l));
+      else linkDown(l, `no answer to OPTIONS in ${o.pingTimeoutMs} ms`);
+    });
+  };
+
   const connect = () => {
     if (stopped) return;
     const ua = new UserAgent({
@@ -233,6 +242,7 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
         setState("connected", `WebSocket up; watching ${o.extensions.join(", ")}`);
         if (o.register) await new Registerer(ua, { expires: o.expiresSec }).register();
         for (const extension of o.extensions) subscribe(l, extension);
+        later(l, o.pingIntervalMs, () => ping(l));
       })
       .catch((error: unknown) => linkDown(l, `connect: ${(error as Error).message}`));
   };

@@ -24,6 +24,9 @@ export interface SipSourceOptions {
   readonly expiresSec?: number;
   /** WebSocket connect and first answer. */
   readonly connectTimeoutMs?: number;
+  /** An OPTIONS ping on the link this often; no answer within `pingTimeoutMs` drops the link. */
+  readonly pingIntervalMs?: number;
+  readonly pingTimeoutMs?: number;
   readonly backoff?: BackoffOptions;
   readonly random?: () => number;
   readonly limits?: DialogInfoLimits;
@@ -36,6 +39,8 @@ type Defaulted =
   | "liveCalls"
   | "expiresSec"
   | "connectTimeoutMs"
+  | "pingIntervalMs"
+  | "pingTimeoutMs"
   | "backoff"
   | "random";
 
@@ -47,6 +52,8 @@ export const SIP_SOURCE_DEFAULTS: Required<Pick<SipSourceOptions, Defaulted>> = 
   liveCalls: () => [],
   expiresSec: 600,
   connectTimeoutMs: 10_000,
+  pingIntervalMs: 30_000,
+  pingTimeoutMs: 5_000,
   backoff: DEFAULT_BACKOFF,
   random: Math.random,
 };

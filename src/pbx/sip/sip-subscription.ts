@@ -56,3 +56,29 @@ export function sipLogConnector(log: Logger): LogConnector {
     else if (level === "warn") log.warn("sip.js", fields);
   };
 }
+
+/**
+ * One OPTIONS to the server over the link, with Max-Forwards 0 so that the first hop answers it
+ * itself (RFC 3261 §11). Resolves true on any answer within `timeoutMs`: a server that stopped
+ * answering behind a socket that still looks open (a VPN gone, a frozen PBX) is found by this.
+ */
+export function pingServer(ua: UserAgent, domain: string, timeoutMs: number): Promise<boolean> {
+  const target = UserAgent.makeURI(`sip:${domain}`);
+  if (target === undefined) return Promise.resolve(false);
+  const core = ua.userAgentCore;
+  const message = core.makeOutgoingRequestMessage("OPTIONS", target, ua.configuration.uri, target, {});
+  message.setHeader("max-forwards", "0");
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    const answered = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    core.request(message, {
+      onAccept: answered,
+      onProgress: answered,
+      onRedirect: answered,
+      onReject: answered,
+    });
+  });
+}

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { CallAssembler } from "../../../src/domain/call/call-assembler.ts";
 import type { AssembledCall } from "../../../src/domain/call/call-types.ts";
 import type { PbxEvent, PbxEventSource } from "../../../src/domain/call/pbx-event.ts";
-import { silentLogger } from "../../../src/log/logger.ts";
+import { createLogger, silentLogger } from "../../../src/log/logger.ts";
 import { createSipSource } from "../../../src/pbx/sip/index.ts";
 import { probeSipWebSocket } from "../../../src/pbx/sip/sip-probe.ts";
 import { makeTestBox, TEST_TOKEN } from "../../support/box.ts";
@@ -257,8 +257,9 @@ test("doctor's probe: Kamailio's WebSocket answers OPTIONS in SIP", async () => 
   expect(result.ok).toBe(true);
 });
 
-test("REGISTER first, and short subscriptions that sip.js refreshes: still watching after two refreshes", async () => {
+test("REGISTER first, short subscriptions that sip.js refreshes, OPTIONS pings: still watching after two refreshes", async () => {
   const seen: PbxEvent[] = [];
+  const logged: string[] = [];
   const short = createSipSource({
     wsUrl: lab.wsUrl,
     domain: lab.domain,
@@ -266,7 +267,9 @@ test("REGISTER first, and short subscriptions that sip.js refreshes: still watch
     username: "watcher",
     register: true,
     expiresSec: 3,
-    log: silentLogger,
+    // Pinged often: Kamailio answers each OPTIONS (Max-Forwards 0) itself, the link stays up.
+    pingIntervalMs: 300,
+    log: createLogger({ level: "info", write: (line) => void logged.push(line) }),
   });
   short.start(async (batch) => void seen.push(...batch));
   try {
@@ -285,6 +288,8 @@ test("REGISTER first, and short subscriptions that sip.js refreshes: still watch
     await client.hangup();
     await until("the call's end", () => seen.find((e) => e.kind === "call-end"));
     expect(short.status().subscriptions?.[0]?.state).toBe("active");
+    expect(short.status().state).toBe("connected");
+    expect(logged.filter((line) => line.includes("SIP link down"))).toEqual([]);
   } finally {
     await short.stop();
   }

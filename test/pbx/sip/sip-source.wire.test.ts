@@ -31,6 +31,7 @@ function startSource(
     refuse?: string[];
     backoff?: { baseMs: number; capMs: number };
     random?: () => number;
+    pingIntervalMs?: number;
   } = {},
 ) {
   notifier = startFakeNotifier({ refuse: more.refuse ?? [] });
@@ -42,6 +43,7 @@ function startSource(
     log: createLogger({ level: "debug", write: (line: string) => void lines.push(line) }),
     backoff: more.backoff ?? { baseMs: 50, capMs: 200 },
     ...(more.random === undefined ? {} : { random: more.random }),
+    ...(more.pingIntervalMs === undefined ? {} : { pingIntervalMs: more.pingIntervalMs, pingTimeoutMs: 300 }),
   });
   source.start(deliver);
 }
@@ -141,3 +143,20 @@ test("an extension the server keeps refusing retries on its own, shown as such, 
   await notifier.subscribed("101", 1500);
   expect(Date.now() - dropped).toBeLessThan(1500);
 }, 15_000);
+
+test("a server gone quiet behind an open socket: the OPTIONS ping drops the link, the source comes back when it answers", async () => {
+  startSource(async () => {}, { pingIntervalMs: 200 });
+  await notifier.subscribed("101");
+  expect(await notifier.notify("101", doc(1, "early"))).toBe(200);
+  await Bun.sleep(600); // pings answered: still connected
+  expect(source.status().state).toBe("connected");
+  notifier.freeze(true);
+  const deadline = Date.now() + 2000;
+  while (source.status().state === "connected" && Date.now() < deadline) await Bun.sleep(20);
+  expect(source.status().state).toBe("backing-off");
+  expect(source.status().detail).toContain("no answer to OPTIONS in 300 ms");
+  notifier.freeze(false);
+  await notifier.subscribed("101", 3000);
+  expect(await notifier.notify("101", doc(1, "confirmed"))).toBe(200);
+  expect(source.status().state).toBe("connected");
+});
