@@ -48,7 +48,15 @@ const exitOk = async (cmd: string[]): Promise<StepResult> => {
 async function bunTest(): Promise<StepResult> {
   const report = join(ARTIFACTS, "bun-test.junit.xml");
   rmSync(report, { force: true });
-  const { code } = await sh([BUN, "test", "--reporter=junit", `--reporter-outfile=${report}`]);
+  // bunfig.toml's `[test] timeout` is not a setting bun test reads (only --timeout is): without
+  // the flag every test had bun's 5 s default.
+  const { code } = await sh([
+    BUN,
+    "test",
+    "--timeout=20000",
+    "--reporter=junit",
+    `--reporter-outfile=${report}`,
+  ]);
   let xml = "";
   try {
     xml = readFileSync(report, "utf8");
