@@ -102,6 +102,21 @@ const INPUT: Record<string, readonly Step[]> = {
   ],
   "blind-transfer": blindTransfer("101", "+79161234567"),
   "blind-transfer-from-unmapped": blindTransfer("106", "+79998887766"),
+  // RFC 5589: 101 consults 102, REFERs the client with Replaces; the client's new call to 102
+  // replaces the consultation, whose dialogs then end, and 101 hangs up on the client.
+  "attended-transfer": [
+    step("101", "c1", "early", "+79101234455"),
+    step("101", "c1", "confirmed", "+79101234455"),
+    step("101", "consult", "trying", "102", { direction: "initiator" }),
+    step("102", "consult", "early", "101"),
+    step("102", "consult", "confirmed", "101"),
+    step("101", "consult", "confirmed", "102", { direction: "initiator" }),
+    step("102", "c3", "confirmed", "+79101234455"),
+    step("102", "consult", "terminated", "101"),
+    step("101", "consult", "terminated", "102", { direction: "initiator" }),
+    step("101", "c1", "terminated", "+79101234455"),
+    step("102", "c3", "terminated", "+79101234455"),
+  ],
   "attended-transfer-declined": [
     step("101", "c1", "early", "+79101234455"),
     step("101", "c1", "confirmed", "+79101234455"),
@@ -134,8 +149,6 @@ const NOT_EXPRESSIBLE: Record<string, string> = {
   "queue-answered": "a queue is the PBX's: no dialog shows a caller waiting in it (R0.1)",
   "voicemail-message": "voicemail is no watched extension's dialog",
   "voicemail-no-message": "voicemail is no watched extension's dialog",
-  "attended-transfer":
-    "pua_dialoginfo publishes no Replaces: the consultation stays a call of its own, the transfer reads as blind",
 };
 
 function sipEvents(steps: readonly Step[]): PbxEvent[] {

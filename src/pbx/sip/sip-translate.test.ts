@@ -355,4 +355,48 @@ describe("SIP dialog states → PbxEvents", () => {
     const joined = w.notify("101", [{ callId: "c", state: "early" }]);
     expect(brief(joined)).toEqual(["ringing c c:101"]);
   });
+
+  test("R2.4 attended transfer: the client's new call replaces 102's consultation, which joins the first call", () => {
+    const w = watcher(["101", "102"]);
+    w.notify("101", [{ callId: "c1", state: "confirmed" }]);
+    w.notify("101", [
+      { callId: "c1", state: "confirmed" },
+      { callId: "k", state: "confirmed", direction: "initiator", remote: "102" },
+    ]);
+    w.notify("102", [{ callId: "k", state: "confirmed", remote: "101" }]);
+    // REFER with Replaces: the client's INVITE to 102 (new Call-ID) replaces the consultation.
+    const joined = w.notify("102", [
+      { callId: "k", state: "confirmed", remote: "101" },
+      { callId: "c3", state: "confirmed" },
+    ]);
+    expect(brief(joined)).toEqual(["transfer c1 c1:101"]);
+    expect(joined[0]?.transfer).toEqual({
+      kind: "attended",
+      fromLegId: "c1:101",
+      toExtension: "102",
+      consultCallId: "k",
+      toLegId: "k:102",
+    });
+    // The replaced consultation dialog ends with no news; 102's leg goes on in c3.
+    expect(
+      w.notify("102", [
+        { callId: "k", state: "terminated", remote: "101" },
+        { callId: "c3", state: "confirmed" },
+      ]),
+    ).toEqual([]);
+    w.notify("101", [
+      { callId: "c1", state: "terminated" },
+      { callId: "k", state: "terminated", direction: "initiator", remote: "102" },
+    ]);
+    expect(brief(w.notify("102", [{ callId: "c3", state: "terminated" }]))).toEqual([
+      "leg-ended c1 k:102 normal",
+      "call-end c1 -",
+    ]);
+    const calls = assemble(w.events);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.legs.map((l) => [l.extension, l.ending, l.transferredFrom])).toEqual([
+      ["101", "transferred", null],
+      ["102", "completed", "c1:101"],
+    ]);
+  });
 });

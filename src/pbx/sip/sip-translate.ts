@@ -24,7 +24,8 @@ export interface SipTranslatorStats {
 /** One watched extension's part in one SIP dialog. */
 interface Leg {
   readonly legId: string;
-  readonly callId: string;
+  /** Changes once: an attended transfer's consultation leg moves into the main call. */
+  callId: string;
   readonly extension: string;
   /** The party at the other end (user part of the remote identity), for transfer matching. */
   readonly remote: string | null;
@@ -68,6 +69,11 @@ interface Call {
  *   the original call. A phone that hangs up before P's new INVITE reaches the server leaves
  *   nothing to join: the target's call is then a call of its own (each leg still attributed on
  *   its own, R1.3).
+ * - Attended transfer (RFC 5589): the same, while B talks to A in a call of its own (the
+ *   consultation): P's new call replaces B's consultation dialog, so B's consultation leg goes on
+ *   under the new Call-ID and the consultation joins the original call (`transfer` attended).
+ *   Inferred from the order Kamailio reports (the new dialog before the replaced one ends); not
+ *   seen with real phones (the lab's baresip 1.0 only transfers blind).
  * Keys name the fact (`${legId}:answered`), so a resubscribe's full state repeats keys, never facts.
  */
 export class SipTranslator {
@@ -143,7 +149,7 @@ export class SipTranslator {
     const events: PbxEvent[] = [];
     // Only a Call-ID never seen can be a transferee's new call; a known one is that call's.
     const fresh = !this.alias.has(sipCallId) && !this.calls.has(callId);
-    const transfer = fresh ? this.transferOrigin(caller, callee, at) : null;
+    const transfer = fresh ? this.transferOrigin(sipCallId, caller, callee, at) : null;
     if (transfer !== null) {
       this.alias.set(sipCallId, transfer.callId);
       events.push(transfer.event);
@@ -220,9 +226,12 @@ export class SipTranslator {
 
   /**
    * A new call from `caller` to watched `callee` continues a call of `caller`'s with another
-   * watched extension that answered and has not ended: that extension blind-transferred it.
+   * watched extension A that answered and has not ended: A transferred it. Attended when the
+   * callee is talking to A in a call of its own (the consultation): the new dialog replaces the
+   * callee's consultation dialog (SIP Replaces, RFC 3891), so the callee's consultation leg goes
+   * on under the new Call-ID and the consultation joins the main call. Otherwise blind.
    */
-  private transferOrigin(caller: string | null, callee: string | null, at: Instant) {
+  private transferOrigin(sipCallId: string, caller: string | null, callee: string | null, at: Instant) {
     if (caller === null || callee === null || !this.watched.has(callee)) return null;
     for (const leg of this.legs.values()) {
       if (!leg.counted || !leg.answered || leg.remote !== caller) continue;
@@ -230,20 +239,52 @@ export class SipTranslator {
       const call = this.calls.get(leg.callId);
       if (call === undefined || call.transferred.has(leg.legId)) continue;
       call.transferred.add(leg.legId);
+      const consult = this.consultation(leg.extension, callee, call.id);
+      const consultCallId = consult?.callId ?? null;
+      if (consult !== null) this.joinConsultation(consult, call, sipCallId);
       const event = this.event("transfer", `${call.id}:transfer:${leg.legId}`, call.id, at, {
         legId: leg.legId,
         extension: leg.extension,
         transfer: {
-          kind: "blind",
+          kind: consult === null ? "blind" : "attended",
           fromLegId: leg.legId,
           toExtension: callee,
-          consultCallId: null,
-          toLegId: null,
+          consultCallId,
+          toLegId: consult?.legId ?? null,
         },
       });
       return { callId: call.id, event };
     }
     return null;
+  }
+
+  /** `target`'s answered, live leg in a call with `transferer` other than `mainId`, if any. */
+  private consultation(transferer: string, target: string, mainId: string): Leg | null {
+    for (const leg of this.legs.values()) {
+      if (leg.extension !== target || leg.remote !== transferer || leg.callId === mainId) continue;
+      if (leg.counted && leg.answered && !leg.ended) return leg;
+    }
+    return null;
+  }
+
+  /**
+   * The consultation's legs move into the main call (the transferer's is dropped there by the
+   * assembler); the target's leg goes on under the new dialog, and its replaced consultation
+   * dialog ends with no news.
+   */
+  private joinConsultation(target: Leg, main: Call, sipCallId: string): void {
+    const consult = this.calls.get(target.callId);
+    if (consult === undefined) return;
+    for (const [key, leg] of this.legs) {
+      if (leg.callId !== consult.id) continue;
+      leg.callId = main.id;
+      if (leg === target) this.legs.set(key, { ...leg, legId: `${leg.legId}:replaced`, counted: false });
+    }
+    for (const legId of consult.live) main.live.add(legId);
+    this.legs.set(`${target.extension}|${sipCallId}`, target);
+    this.calls.delete(consult.id);
+    this.alias.set(consult.id, main.id);
+    this.ended.add(consult.id);
   }
 
   private advance(leg: Leg, state: DialogState, stateEvent: string | null, at: Instant): PbxEvent[] {
