@@ -7,6 +7,36 @@ export type ServiceAction = "restart" | "stop" | "start";
  * `systemctl restart branchbox`. Resolves with its exit code; its output goes to ours.
  */
 export async function runService(template: string, action: ServiceAction, log: Logger): Promise<number> {
+  return startService(template, action, log).exited;
+}
+
+/**
+ * Starts (or restarts) the service and waits until /healthz reports `version` (any when null),
+ * at most `timeoutMs`. Returns null when healthy, else why not. It does not wait for the command
+ * itself: `systemctl restart` of a Type=notify unit blocks until READY=1, up to the unit's
+ * TimeoutStartSec (minutes), and a binary that hangs before READY must be rolled back within
+ * our limit. A command that fails ends the wait at once; one still running at the end is left
+ * to the service manager (its job is replaced by the next command).
+ */
+export async function startAndWaitHealthy(
+  template: string,
+  action: "restart" | "start",
+  health: { url: string; version: string | null; timeoutMs: number },
+  log: Logger,
+): Promise<string | null> {
+  const command = startService(template, action, log);
+  const healthy = waitHealthy(health.url, health.version, health.timeoutMs);
+  const failed = command.exited.then((code) => (code === 0 ? healthy : `${action} exited ${code}`));
+  const problem = await Promise.race([healthy, failed]);
+  command.detach();
+  return problem;
+}
+
+function startService(
+  template: string,
+  action: ServiceAction,
+  log: Logger,
+): { exited: Promise<number>; detach(): void } {
   const argv = template
     .trim()
     .split(/\s+/)
@@ -14,12 +44,15 @@ export async function runService(template: string, action: ServiceAction, log: L
   log.info("service", { action, command: argv.join(" ") });
   try {
     const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "inherit", stderr: "inherit" });
-    const code = await proc.exited;
-    if (code !== 0) log.error("service command failed", { action, exitCode: code });
-    return code;
+    const exited = proc.exited.then((code) => {
+      if (code !== 0) log.error("service command failed", { action, exitCode: code });
+      return code;
+    });
+    // Still waiting on the service manager after we decided: it no longer keeps us alive.
+    return { exited, detach: () => proc.unref() };
   } catch (error) {
     log.error("service command did not run", { action, error });
-    return 127;
+    return { exited: Promise.resolve(127), detach() {} };
   }
 }
 

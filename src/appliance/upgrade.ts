@@ -14,7 +14,7 @@ import type { Config } from "../config/schema.ts";
 import type { Logger } from "../log/logger.ts";
 import { backups, DB_FILE, fsyncPath } from "../store/db.ts";
 import { download, expectedSha256, release, sha256File, verifySignature } from "./release-check.ts";
-import { healthUrl, runService, waitHealthy } from "./service-control.ts";
+import { healthUrl, runService, startAndWaitHealthy } from "./service-control.ts";
 import { UpgradeError } from "./upgrade-error.ts";
 
 export interface UpgradeOptions {
@@ -64,8 +64,12 @@ export async function upgrade(options: UpgradeOptions): Promise<UpgradeResult> {
 
     const url = healthUrl(config.http.listen);
     const timeoutMs = config.upgrade.health_timeout_seconds * 1000;
-    const restarted = await runService(config.upgrade.service_command, "restart", log);
-    const problem = restarted === 0 ? await waitHealthy(url, to, timeoutMs) : `restart exited ${restarted}`;
+    const problem = await startAndWaitHealthy(
+      config.upgrade.service_command,
+      "restart",
+      { url, version: to, timeoutMs },
+      log,
+    );
     if (problem === null) {
       log.info("upgraded", { from, to, previousKeptAs: prev });
       return { from, to };
@@ -155,15 +159,20 @@ async function rollBack(state: {
   fsyncPath(dirname(binary));
   const command = config.upgrade.service_command;
   const schemaAfter = schemaOf(config.storage.dir);
+  const health = {
+    url: state.url,
+    version: state.from === "unknown" ? null : state.from,
+    timeoutMs: state.timeoutMs,
+  };
+  let problem: string | null;
   if (state.schemaBefore !== null && schemaAfter !== null && schemaAfter > state.schemaBefore) {
     // The new binary migrated the database: the old one would refuse it (STORAGE.SCHEMA_TOO_NEW).
     await runService(command, "stop", log);
     restoreDatabase(config.storage.dir, state.schemaBefore, schemaAfter, log);
-    await runService(command, "start", log);
+    problem = await startAndWaitHealthy(command, "start", health, log);
   } else {
-    await runService(command, "restart", log);
+    problem = await startAndWaitHealthy(command, "restart", health, log);
   }
-  const problem = await waitHealthy(state.url, state.from === "unknown" ? null : state.from, state.timeoutMs);
   if (problem !== null) {
     throw new UpgradeError(
       "UPGRADE.ROLLBACK_FAILED",

@@ -96,6 +96,7 @@ async function installedBox(extra = ""): Promise<Box> {
   copyFileSync(SERVICE, join(dir, "service.sh"));
   chmodSync(join(dir, "service.sh"), 0o755);
   const port = await freePort();
+  writeFileSync(join(dir, "port"), String(port));
   const toml = join(dir, "box.toml");
   writeFileSync(
     toml,
