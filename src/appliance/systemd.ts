@@ -36,7 +36,7 @@ export function notifySystemd(options: SystemdOptions): SystemdLink {
   }
   if (notifier === null) return { stopping() {} };
   const link = notifier;
-  link.send(`READY=1\nSTATUS=${options.status}`);
+  link.send(`READY=1\nSTATUS=${oneLine(options.status)}`);
   const intervalMs = watchdogIntervalMs(env, options.pid ?? process.pid);
   options.log.info("told systemd the box is ready", { watchdogMs: intervalMs });
   let timer: ReturnType<typeof setInterval> | null = null;
@@ -49,7 +49,7 @@ export function notifySystemd(options: SystemdOptions): SystemdLink {
         // Logged when it starts and when it ends, not every tick.
         if (found === null) options.log.info("watchdog fed again", { was: problem });
         else options.log.error("not feeding the watchdog: systemd will restart the box", { problem: found });
-        link.send(`STATUS=${found === null ? options.status : `unhealthy: ${found}`}`);
+        link.send(`STATUS=${oneLine(found === null ? options.status : `unhealthy: ${found}`)}`);
         problem = found;
       }
     };
@@ -64,4 +64,9 @@ export function notifySystemd(options: SystemdOptions): SystemdLink {
       link.close();
     },
   };
+}
+
+/** A newline would start another KEY=value assignment in the datagram. */
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, " ");
 }

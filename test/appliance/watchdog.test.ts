@@ -3,6 +3,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { unixAddress, watchdogIntervalMs } from "../../src/appliance/sd-notify.ts";
+import { notifySystemd } from "../../src/appliance/systemd.ts";
+import { silentLogger } from "../../src/log/logger.ts";
 import { listenNotifySocket } from "../support/notify-socket.ts";
 import { ensureBinary, freePort, makeTestDir } from "../support/process.ts";
 
@@ -18,6 +20,29 @@ describe("sd_notify parts", () => {
     expect(watchdogIntervalMs({ WATCHDOG_USEC: "30000000", WATCHDOG_PID: "7" }, 42)).toBeNull();
     expect(watchdogIntervalMs({}, 42)).toBeNull();
     expect(watchdogIntervalMs({ WATCHDOG_USEC: "soon" }, 42)).toBeNull();
+  });
+
+  test("a failing check feeds nothing and its multi-line reason goes out as one STATUS line", async () => {
+    const socket = listenNotifySocket();
+    const link = notifySystemd({
+      log: silentLogger,
+      status: "serving",
+      check: () => "database: disk I/O error\nat page 7",
+      env: { NOTIFY_SOCKET: socket.address, WATCHDOG_USEC: "100000" },
+    });
+    try {
+      const status = await socket.waitFor(
+        (n) => n.fields.STATUS?.startsWith("unhealthy") === true,
+        2000,
+        "STATUS",
+      );
+      expect(status.fields.STATUS).toBe("unhealthy: database: disk I/O error at page 7");
+      await Bun.sleep(200);
+      expect(socket.received.filter((n) => n.fields.WATCHDOG !== undefined)).toEqual([]);
+    } finally {
+      link.stopping();
+      socket.close();
+    }
   });
 
   test("an abstract socket name has a leading NUL and no trailing one; a path has its NUL", () => {
