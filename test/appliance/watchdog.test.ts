@@ -52,8 +52,10 @@ describe("sd_notify parts", () => {
   });
 });
 
-const WATCHDOG_USEC = 600_000; // the box feeds every 300 ms
-const BLOCK_SECONDS = 2;
+const WATCHDOG_USEC = 1_000_000; // the box feeds every 500 ms
+const BLOCK_SECONDS = 3;
+/** How late the box may handle the signal on a loaded machine; the silent window starts after it. */
+const SIGNAL_SLACK_MS = 400;
 
 describe("systemd notify: the compiled binary under a fake $NOTIFY_SOCKET", () => {
   test("READY=1 once /healthz answers; WATCHDOG=1 regularly; silence while the event loop or the database is stuck; STOPPING=1", async () => {
@@ -85,13 +87,13 @@ describe("systemd notify: the compiled binary under a fake $NOTIFY_SOCKET", () =
       expect(health.status).toBe(200);
       expect(ready.fields.STATUS).toContain(`serving on http://127.0.0.1:${port}/`);
 
-      // Fed regularly: about every 300 ms, never a gap near WatchdogSec.
-      await Bun.sleep(1500);
+      // Fed regularly: about every 500 ms, never a gap of WatchdogSec.
+      await Bun.sleep(2000);
       const fed = watchdogs(ready.at);
-      expect(fed.length).toBeGreaterThanOrEqual(4);
+      expect(fed.length).toBeGreaterThanOrEqual(3);
       expect(maxGap([ready.at, ...fed])).toBeLessThan(WATCHDOG_USEC / 1000);
 
-      // Event loop stuck (SIGUSR2 test hook busy-waits 2 s): no WATCHDOG=1 until it returns.
+      // Event loop stuck (SIGUSR2 test hook busy-waits 3 s): no WATCHDOG=1 until it returns.
       const blockedAt = performance.now();
       box.kill("SIGUSR2");
       const resumed = await socket.waitFor(
@@ -99,9 +101,9 @@ describe("systemd notify: the compiled binary under a fake $NOTIFY_SOCKET", () =
         5000,
         "WATCHDOG=1 after the block",
       );
-      const lastBefore = Math.max(0, ...watchdogs(0, blockedAt + 50));
-      expect(watchdogs(blockedAt + 50, blockedAt + BLOCK_SECONDS * 1000 - 100)).toEqual([]);
-      expect(resumed.at - lastBefore).toBeGreaterThan(BLOCK_SECONDS * 1000 - 100);
+      const lastBefore = Math.max(0, ...watchdogs(0, blockedAt + SIGNAL_SLACK_MS));
+      expect(watchdogs(blockedAt + SIGNAL_SLACK_MS, blockedAt + BLOCK_SECONDS * 1000 - 100)).toEqual([]);
+      expect(resumed.at - lastBefore).toBeGreaterThan(BLOCK_SECONDS * 1000 - SIGNAL_SLACK_MS);
 
       // Database stuck: another connection holds the write lock; the loop turns but does not feed.
       const other = new Database(join(dir, "data", "branchbox.db"));
@@ -112,7 +114,7 @@ describe("systemd notify: the compiled binary under a fake $NOTIFY_SOCKET", () =
         3000,
         "STATUS=unhealthy: database",
       );
-      await Bun.sleep(2000);
+      await Bun.sleep(2500);
       const duringLock = watchdogs(lockedAt + WATCHDOG_USEC / 1000, performance.now());
       other.run("ROLLBACK");
       const unlockedAt = performance.now();
@@ -123,7 +125,7 @@ describe("systemd notify: the compiled binary under a fake $NOTIFY_SOCKET", () =
         3000,
         "WATCHDOG=1 after the lock",
       );
-      expect(back.at - unlockedAt).toBeLessThan(WATCHDOG_USEC / 1000 + 200);
+      expect(back.at - unlockedAt).toBeLessThan(WATCHDOG_USEC / 1000 + 1000);
       await socket.waitFor(
         (n) => n.at > unlockedAt && (n.fields.STATUS ?? "").startsWith("serving"),
         3000,
