@@ -5,9 +5,11 @@ import {
   copyFileSync,
   existsSync,
   linkSync,
+  readFileSync,
   renameSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { Config } from "../config/schema.ts";
@@ -51,6 +53,7 @@ export async function upgrade(options: UpgradeOptions): Promise<UpgradeResult> {
   const dir = dirname(binary);
   const staged = join(dir, `${basename(binary)}.new`);
   const prev = join(dir, `${basename(binary)}.prev`);
+  const lock = takeLock(join(dir, `${basename(binary)}.upgrade-lock`));
   try {
     const { from, to } = await stage(options, staged, prev);
     const schemaBefore = schemaOf(config.storage.dir);
@@ -82,6 +85,46 @@ export async function upgrade(options: UpgradeOptions): Promise<UpgradeResult> {
     );
   } finally {
     rmSync(staged, { force: true });
+    rmSync(lock, { force: true });
+  }
+}
+
+/**
+ * One upgrade at a time (two would share branchbox.new and .prev): a lock file beside the binary
+ * holding the pid. A lock whose process is gone (a killed upgrade) is taken over.
+ */
+function takeLock(path: string): string {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(path, `${process.pid}\n`, { flag: "wx" });
+      return path;
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? "";
+      if (code !== "EEXIST") {
+        const hint = /^(EACCES|EPERM|EROFS)$/.test(code) ? " (run it as root: sudo branchbox upgrade …)" : "";
+        throw new UpgradeError("UPGRADE.IO", `cannot create ${path}: ${(error as Error).message}${hint}`);
+      }
+    }
+    const holder = Number(readFileSync(path, "utf8").trim());
+    if (attempt === 0 && !isRunning(holder)) {
+      rmSync(path, { force: true });
+      continue;
+    }
+    throw new UpgradeError(
+      "UPGRADE.BUSY",
+      `another upgrade is running (pid ${holder}, ${path}); wait for it, or remove the file if it is not`,
+    );
+  }
+}
+
+function isRunning(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, owned by someone else.
+    return (error as { code?: string }).code === "EPERM";
   }
 }
 

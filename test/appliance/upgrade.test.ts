@@ -154,6 +154,9 @@ describe("branchbox upgrade", () => {
         return file.exists().then((ok) => (ok ? new Response(file) : new Response("no", { status: 404 })));
       },
     });
+    // A lock left by an upgrade that was killed (its pid is gone) does not stop this one.
+    const gone = Bun.spawnSync(["true"]).pid;
+    writeFileSync(`${box.binary}.upgrade-lock`, `${gone}\n`);
     try {
       const result = await runUpgrade(box, [`http://127.0.0.1:${server.port}/v2/branchbox-linux-x64`]);
       expect(result.err).toContain(`upgraded ${OLD} -> ${NEW}`);
@@ -166,6 +169,7 @@ describe("branchbox upgrade", () => {
       const prev = Bun.spawnSync([`${box.binary}.prev`, "version"]);
       expect(prev.stdout.toString()).toStartWith(`branchbox ${OLD} `);
       expect(existsSync(`${box.binary}.new`)).toBe(false);
+      expect(existsSync(`${box.binary}.upgrade-lock`)).toBe(false);
 
       // And back: --rollback swaps .prev in the same checked way; the new one becomes .prev.
       const back = await runUpgrade(box, ["--rollback"]);
@@ -210,7 +214,7 @@ describe("branchbox upgrade", () => {
     expect(result.out).toContain('"msg":"database restored"');
   }, 60_000);
 
-  test("refused before anything changes: a wrong checksum, a bad signature, no checksum, a file that is not branchbox, a folder", async () => {
+  test("refused before anything changes: another upgrade running, a wrong checksum, a bad signature, no checksum, a file that is not branchbox, a folder", async () => {
     const box = await installedBox(`public_key = "${publicKey}"`);
     const pid = boxPid(box);
     const cases: [string[], string][] = [
@@ -222,6 +226,12 @@ describe("branchbox upgrade", () => {
       [[join(root, "releases"), "--sha256", "0".repeat(64)], "UPGRADE.IO"],
     ];
     copyFileSync(`${releases.good}.sig`, `${releases.crash}.sig`);
+    // One upgrade at a time: this test process holds the lock, so the good release waits its turn.
+    writeFileSync(`${box.binary}.upgrade-lock`, `${process.pid}\n`);
+    const busy = await runUpgrade(box, [releases.good]);
+    expect(busy.err).toContain("(UPGRADE.BUSY)");
+    expect(busy.code).toBe(1);
+    rmSync(`${box.binary}.upgrade-lock`);
     for (const [args, code] of cases) {
       const result = await runUpgrade(box, args);
       expect(`${args[0]}: ${result.err}`).toContain(`(${code})`);
