@@ -98,6 +98,35 @@ describe("SIP lab: Kamailio + baresip phones, watched over WebSocket", () => {
     }
   }, 20_000);
 
+  test("two labs at once: their own ports and processes; each sees its own call only", async () => {
+    const other = await startSipLab({ phones: ["101", "102"] });
+    const watches: DialogWatch[] = [];
+    try {
+      expect(other.wsUrl).not.toBe(lab.wsUrl);
+      expect(other.sipPort).not.toBe(lab.sipPort);
+      expect(other.kamailioPid).not.toBe(lab.kamailioPid);
+      const labs = [lab, other];
+      for (const l of labs)
+        watches.push(
+          await watchDialogs({ wsUrl: l.wsUrl, domain: l.domain, extensions: ["102"], user: "903" }),
+        );
+      // The same call in both at the same time.
+      await Promise.all(labs.map((l) => l.phone("101").dial("102")));
+      await Promise.all(labs.map((l) => l.phone("102").waitFor("CALL_INCOMING")));
+      const callIds = await Promise.all(watches.map((w) => w.waitForState("102", "early", 0)));
+      await Promise.all(labs.map((l) => l.phone("101").hangup()));
+      for (const [i, w] of watches.entries()) {
+        const callId = callIds[i] as string;
+        expect(await w.waitForState("102", "terminated", 0)).toBe(callId);
+        expect(new Set(w.notifies.flatMap((n) => n.dialogs.map((d) => d.callId)))).toEqual(new Set([callId]));
+      }
+      expect(callIds[0]).not.toBe(callIds[1]);
+    } finally {
+      for (const w of watches) await w.stop();
+      await other.stop();
+    }
+  }, 20_000);
+
   test("readDialogs: several dialogs, any case, empty body", () => {
     const xml = `<?xml version="1.0"?>
       <dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="3" state="full" entity="sip:101@x">
