@@ -179,3 +179,38 @@ describe("HQ store: presence", () => {
     expect(s.store.branches()[0]).toMatchObject({ online: false, epoch: 7, backlog: 120, version: "0.2.0" });
   });
 });
+
+describe("HQ store: the file", () => {
+  const pragma = (db: Database, name: string) =>
+    Object.values(db.query(`PRAGMA ${name}`).get() as Record<string, unknown>)[0];
+
+  test("a new hq.db has 8 KiB pages and a rollback journal (appends written once), synchronous=FULL", () => {
+    const s = setup();
+    expect(pragma(s.db, "page_size")).toBe(8192);
+    expect(pragma(s.db, "journal_mode")).toBe("truncate");
+    expect(pragma(s.db, "synchronous")).toBe(2);
+    s.applier.receive("b1", "calls", envelope("b1", "calls", 1, 50));
+    expect(seqs(s, "b1", "calls")).toEqual(range(1, 50));
+    s.db.close();
+  });
+
+  test("a file an older build left in WAL is switched; while another connection holds it in WAL it stays WAL and works", () => {
+    const dir = tempDir("hq-wal");
+    const old = new Database(join(dir, HQ_DB_FILE), { create: true, strict: true });
+    old.run("PRAGMA journal_mode = WAL");
+    old.run("CREATE TABLE t (x INTEGER)");
+    // Held open (a consumer of the older build still running): no switch, both go on in WAL.
+    const held = setup({ dir });
+    expect(pragma(held.db, "journal_mode")).toBe("wal");
+    held.applier.receive("b1", "calls", envelope("b1", "calls", 1, 10));
+    expect(seqs(held, "b1", "calls")).toEqual(range(1, 10));
+    old.close();
+    held.db.close();
+    // The last one gone: the next start switches the file.
+    const next = setup({ dir });
+    expect(pragma(next.db, "journal_mode")).toBe("truncate");
+    next.applier.receive("b1", "calls", envelope("b1", "calls", 11, 20));
+    expect(seqs(next, "b1", "calls")).toEqual(range(1, 20));
+    next.db.close();
+  });
+});

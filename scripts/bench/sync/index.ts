@@ -60,7 +60,7 @@ let broker: Mosquitto | undefined;
 let hq: HqProcess | undefined;
 try {
   const lines: string[] = [
-    `branchbox sync benchmark: ${machine()}; one Mosquitto on loopback (max_queued_messages 0, max_inflight_messages 100), WAL + synchronous=FULL on both sides`,
+    `branchbox sync benchmark: ${machine()}; one Mosquitto on loopback (max_queued_messages 0, max_inflight_messages 100), synchronous=FULL on both sides (branch WAL, HQ rollback journal)`,
   ];
   progress("starting Mosquitto and the HQ consumer (bun src/main.ts hq)...");
   broker = await startMosquitto({ dir: join(dir, "mosquitto") });
