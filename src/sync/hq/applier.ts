@@ -1,13 +1,7 @@
 import type { Logger } from "../../log/logger.ts";
 import { toStorageError } from "../../store/db.ts";
-import {
-  type Ack,
-  type Envelope,
-  envelopeSchema,
-  PROTOCOL_VERSION,
-  UP_STREAMS,
-  type UpStream,
-} from "../protocol.ts";
+import { checkEnvelope } from "../envelope-check.ts";
+import { type Ack, type Envelope, PROTOCOL_VERSION, UP_STREAMS, type UpStream } from "../protocol.ts";
 import type { ApplyResult, HqStore } from "./hq-store.ts";
 import { ReorderBuffer, type ReorderLimits, streamKey } from "./reorder-buffer.ts";
 
@@ -107,15 +101,15 @@ export class Applier {
   }
 
   private validate({ topicBranch, topicStream, payload }: UpMessage): Envelope[] {
-    const parsed = envelopeSchema.safeParse(payload);
-    const problem = !parsed.success
-      ? parsed.error.issues.map((i) => `${i.path.join(".") || "envelope"}: ${i.message}`).join("; ")
-      : parsed.data.branch !== topicBranch || parsed.data.stream !== topicStream
+    const checked = checkEnvelope(payload);
+    const problem = !checked.ok
+      ? checked.problem
+      : checked.envelope.branch !== topicBranch || checked.envelope.stream !== topicStream
         ? "branch/stream differ from the topic's"
-        : !(UP_STREAMS as readonly string[]).includes(parsed.data.stream)
-          ? `unknown stream "${parsed.data.stream}"`
+        : !(UP_STREAMS as readonly string[]).includes(checked.envelope.stream)
+          ? `unknown stream "${checked.envelope.stream}"`
           : undefined;
-    if (parsed.success && problem === undefined) return [parsed.data];
+    if (checked.ok && problem === undefined) return [checked.envelope];
     this.counters.badEnvelopes++;
     this.options.log.warn("bad envelope dropped", {
       code: "HQ.BAD_ENVELOPE",
