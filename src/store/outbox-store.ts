@@ -1,16 +1,10 @@
 import type { Database } from "bun:sqlite";
 import type { SyncRecord, UpStream } from "../sync/protocol.ts";
 
-/**
- * An outbox row as stored: `data` is the record's data as its stored JSON text, UTF-8 bytes, not
- * parsed or decoded (an envelope splices the bytes in as they are).
- */
-export interface RawRecord {
+/** One waiting record: its seq and the size of its JSON as `recordsJson` writes it, bytes. */
+export interface RecordSize {
   readonly seq: number;
-  readonly id: string;
-  readonly ts: number;
-  readonly type: string;
-  readonly data: Uint8Array;
+  readonly bytes: number;
 }
 
 export interface OutboxItem {
@@ -29,8 +23,14 @@ export interface OutboxStore {
   add(stream: UpStream, items: readonly OutboxItem[], ts: number): SyncRecord[];
   /** Up to `limit` records with seq > `after`, in order. */
   pending(stream: UpStream, after: number, limit: number): SyncRecord[];
-  /** As `pending`, with each record's data as the JSON text stored, UTF-8 bytes (what an envelope carries). */
-  pendingRaw(stream: UpStream, after: number, limit: number): RawRecord[];
+  /** Seq and JSON size of up to `limit` records with seq > `after`, in order (nothing else is read out). */
+  recordSizes(stream: UpStream, after: number, limit: number): RecordSize[];
+  /**
+   * The `count` records with seq > `after` as JSON, `{"id":…,"seq":…,"ts":…,"type":…,"data":…}`
+   * with `data` the stored text as it is, comma-separated, between `head` and `tail`: UTF-8
+   * bytes, put together by SQLite in one buffer (an envelope is this and nothing more).
+   */
+  recordsJson(stream: UpStream, after: number, count: number, head: string, tail: string): Uint8Array;
   /** HQ committed everything through `through`: forget it. Returns how many rows went. */
   ack(stream: UpStream, through: number): number;
   /** Records waiting, per stream (streams with none are left out). */
@@ -47,13 +47,26 @@ export function outboxStore(db: Database): OutboxStore {
      ON CONFLICT (stream) DO UPDATE SET last_seq = last_seq + ?2 RETURNING last_seq`,
   );
   const insert = db.query("INSERT INTO outbox (stream, seq, id, ts, type, data) VALUES (?, ?, ?, ?, ?, ?)");
-  const select = db.query<RawRecord & { data: string }, [string, number, number]>(
+  const select = db.query<Omit<SyncRecord, "data"> & { data: string }, [string, number, number]>(
     "SELECT seq, id, ts, type, data FROM outbox WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?",
   );
-  // The text as bytes: no UTF-8 -> JS string decoding here and no string -> Buffer encoding in
-  // mqtt.js (CAST of TEXT to BLOB reinterprets the stored bytes).
-  const selectRaw = db.query<RawRecord, [string, number, number]>(
-    "SELECT seq, id, ts, type, CAST(data AS BLOB) AS data FROM outbox WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?",
+  // A record's JSON, built where the rows are: no row objects, no per-record buffers in JS (a
+  // backlog drain read 1.2 GB through them), and the data text copied in as stored. The size
+  // query adds up the same pieces without building them: 36 bytes of keys and punctuation.
+  const sizes = db.query<RecordSize, [string, number, number]>(
+    `SELECT seq, octet_length(json_quote(id)) + length(seq) + length(ts) + octet_length(json_quote(type))
+       + octet_length(data) + 36 AS bytes
+     FROM outbox WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?`,
+  );
+  // group_concat takes the rows in the subquery's order: a subquery with ORDER BY and LIMIT is
+  // not flattened into an aggregate, so SQLite runs it as a co-routine and feeds its rows in that
+  // order. (group_concat's own ORDER BY sorts them again and doubled the cost.) CAST to BLOB
+  // hands over the bytes as they are, with no UTF-8 -> JS string decoding.
+  const json = db.query<{ body: Uint8Array }, [string, number, number, string, string]>(
+    `SELECT CAST(?4 || group_concat(
+         printf('{"id":%s,"seq":%d,"ts":%d,"type":%s,"data":%s}', json_quote(id), seq, ts, json_quote(type), data),
+         ',') || ?5 AS BLOB) AS body
+     FROM (SELECT seq, id, ts, type, data FROM outbox WHERE stream = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3)`,
   );
   const remove = db.query("DELETE FROM outbox WHERE stream = ? AND seq <= ?");
   const markAcked = db.query(
@@ -88,7 +101,9 @@ export function outboxStore(db: Database): OutboxStore {
     },
     pending: (stream, after, limit) =>
       select.all(stream, after, limit).map((r) => ({ ...r, data: JSON.parse(r.data) as unknown })),
-    pendingRaw: (stream, after, limit) => selectRaw.all(stream, after, limit),
+    recordSizes: (stream, after, limit) => sizes.all(stream, after, limit),
+    recordsJson: (stream, after, count, head, tail) =>
+      json.get(stream, after, count, head, tail)?.body ?? new Uint8Array(0),
     ack: (stream, through) =>
       db.transaction(() => {
         markAcked.run(stream, through);

@@ -1,43 +1,79 @@
-import { expect, test } from "bun:test";
-import type { RawRecord } from "../../src/store/outbox-store.ts";
+import { afterEach, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { openDatabase } from "../../src/store/db.ts";
+import { type OutboxStore, outboxStore } from "../../src/store/outbox-store.ts";
 import { envelopeSchema } from "../../src/sync/protocol.ts";
-import { buildEnvelope } from "../../src/sync/relay/envelope-builder.ts";
+import { buildEnvelope, type EnvelopeHead } from "../../src/sync/relay/envelope-builder.ts";
+import { tempDir } from "./hq-fixtures.ts";
 
-const row = (seq: number, data: unknown): RawRecord => ({
-  seq,
-  id: `r-"${seq}"`,
-  ts: 1000 + seq,
-  type: "call.record",
-  data: Buffer.from(JSON.stringify(data)),
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-test("an envelope is one Buffer of valid JSON, the stored bytes spliced in, non-ASCII intact", () => {
-  const rows = [row(5, { name: "Ольга «Ш»", n: 1 }), row(6, null), row(7, ["€", "\u0001"])];
-  const built = buildEnvelope({ branch: "b1", epoch: 3, stream: "calls", historical: true }, rows, 1 << 20);
+/** A branch database whose calls outbox holds `data` as seq 1, 2, 3 …, with awkward ids. */
+function outboxWith(data: readonly unknown[]) {
+  const dir = tempDir("envelope");
+  dirs.push(dir);
+  const db = openDatabase(dir);
+  const outbox = outboxStore(db);
+  db.transaction(() =>
+    outbox.add(
+      "calls",
+      data.map((d, i) => ({
+        id: i % 2 === 0 ? `r-"${i + 1}"\\\n\u0007` : `звонок-${i + 1}-😀`,
+        type: "call.record",
+        data: d,
+      })),
+      1000,
+    ),
+  )();
+  return { db, outbox };
+}
+const head = (historical = false): EnvelopeHead => ({ branch: "b1", epoch: 3, stream: "calls", historical });
+const build = (outbox: OutboxStore, after: number, maxBytes: number, maxRecords = 500) =>
+  buildEnvelope(outbox, head(), after, maxRecords, maxBytes);
+
+test("an envelope is one Buffer of valid JSON, the stored data spliced in, ids quoted, non-ASCII intact", () => {
+  const { db, outbox } = outboxWith([{ name: "Ольга «Ш»", n: 1 }, null, ["€", "\u0001"]]);
+  const built = buildEnvelope(outbox, head(true), 0, 500, 1 << 20);
   expect(built?.payload).toBeInstanceOf(Buffer);
   const wire = JSON.parse(built?.payload.toString() ?? "");
   expect(envelopeSchema.safeParse(wire).success).toBe(true);
+  expect(wire).toMatchObject({
+    v: 1,
+    branch: "b1",
+    epoch: 3,
+    stream: "calls",
+    seqFrom: 1,
+    seqTo: 3,
+    historical: true,
+  });
   expect(wire.records).toEqual([
-    { id: 'r-"5"', seq: 5, ts: 1005, type: "call.record", data: { name: "Ольга «Ш»", n: 1 } },
-    { id: 'r-"6"', seq: 6, ts: 1006, type: "call.record", data: null },
-    { id: 'r-"7"', seq: 7, ts: 1007, type: "call.record", data: ["€", "\u0001"] },
+    { id: 'r-"1"\\\n\u0007', seq: 1, ts: 1000, type: "call.record", data: { name: "Ольга «Ш»", n: 1 } },
+    { id: "звонок-2-😀", seq: 2, ts: 1000, type: "call.record", data: null },
+    { id: 'r-"3"\\\n\u0007', seq: 3, ts: 1000, type: "call.record", data: ["€", "\u0001"] },
   ]);
-  expect([built?.seqFrom, built?.seqTo, built?.count]).toEqual([5, 7, 3]);
+  expect([built?.seqFrom, built?.seqTo, built?.count]).toEqual([1, 3, 3]);
+  db.close();
 });
 
-test("maxBytes counts UTF-8 bytes of the records; one oversized record still goes alone; a gap ends the run", () => {
-  const big = "я".repeat(400); // 800 bytes, 400 UTF-16 units
-  const rows = [1, 2, 3, 4].map((s) => row(s, big));
-  const two = buildEnvelope({ branch: "b1", epoch: 1, stream: "calls", historical: false }, rows, 1800);
+test("maxBytes counts UTF-8 bytes of the records; maxRecords caps the run; one oversized record still goes alone; a gap ends the run", () => {
+  const big = "я".repeat(400); // 800 bytes of data, 400 UTF-16 units
+  const { db, outbox } = outboxWith([big, big, big, big, 5, 6]);
+  const two = build(outbox, 0, 1800);
   expect(two?.count).toBe(2);
   expect(JSON.parse(two?.payload.toString() ?? "").seqTo).toBe(2);
-  const one = buildEnvelope({ branch: "b1", epoch: 1, stream: "calls", historical: false }, rows, 10);
-  expect(one?.count).toBe(1);
-  const gap = buildEnvelope(
-    { branch: "b1", epoch: 1, stream: "calls", historical: false },
-    [row(1, 1), row(3, 3)],
-    1 << 20,
-  );
-  expect(gap?.count).toBe(1);
-  expect(buildEnvelope({ branch: "b1", epoch: 1, stream: "calls", historical: false }, [], 100)).toBeNull();
+  expect(two?.payload.length).toBeLessThan(1800 + 120);
+  expect(build(outbox, 0, 10)?.count).toBe(1);
+  expect(build(outbox, 0, 1 << 20, 3)?.count).toBe(3);
+  expect(build(outbox, 2, 1 << 20)?.seqFrom).toBe(3);
+  db.run("DELETE FROM outbox WHERE stream = 'calls' AND seq = 5");
+  const gap = build(outbox, 2, 1 << 20);
+  expect([gap?.seqFrom, gap?.seqTo]).toEqual([3, 4]);
+  expect(JSON.parse(gap?.payload.toString() ?? "").records.map((r: { seq: number }) => r.seq)).toEqual([
+    3, 4,
+  ]);
+  expect(build(outbox, 6, 100)).toBeNull();
+  db.close();
 });

@@ -1,4 +1,4 @@
-import type { RawRecord } from "../../store/outbox-store.ts";
+import type { OutboxStore } from "../../store/outbox-store.ts";
 import { PROTOCOL_VERSION, type UpStream } from "../protocol.ts";
 
 export type EnvelopeHead = {
@@ -16,35 +16,34 @@ export type BuiltEnvelope = {
   readonly count: number;
 };
 
-const RECORDS_OPEN = ',"records":[';
-const CLOSE = "]}";
-
 /**
- * Serializes the longest run of `records` that is consecutive in seq and fits in `maxBytes`
- * (at least one record, so a single large record still goes). The envelope is assembled as bytes
- * in ONE Buffer: each record's data is the JSON text the outbox stored, its UTF-8 bytes copied in
- * as they are (never decoded, parsed or stringified again), and the size limit counts those bytes.
+ * The next envelope of `head.stream` after seq `after`: the longest run of its next records (at
+ * most `maxRecords`) that is consecutive in seq and whose JSON fits in `maxBytes` (at least one
+ * record, so a single large record still goes). The sizes are read first; then SQLite writes the
+ * whole envelope into one buffer, each record's data its stored text, never decoded, parsed or
+ * stringified again. Null when nothing waits.
  */
 export function buildEnvelope(
+  outbox: OutboxStore,
   head: EnvelopeHead,
-  records: readonly RawRecord[],
+  after: number,
+  maxRecords: number,
   maxBytes: number,
 ): BuiltEnvelope | null {
-  const first = records[0];
+  const sizes = outbox.recordSizes(head.stream, after, maxRecords);
+  const first = sizes[0];
   if (first === undefined) return null;
-  const prefixes: string[] = [];
-  let bytes = 0;
+  let count = 0;
+  let bytes = 0; // the records and a comma after each
   let last = first.seq - 1;
-  for (const record of records) {
+  for (const record of sizes) {
     if (record.seq !== last + 1) break;
-    const prefix = `{"id":${JSON.stringify(record.id)},"seq":${record.seq},"ts":${record.ts},"type":${JSON.stringify(record.type)},"data":`;
-    const size = Buffer.byteLength(prefix) + record.data.byteLength + 1;
-    if (prefixes.length > 0 && bytes + size > maxBytes) break;
-    prefixes.push(prefix);
-    bytes += size + 1;
+    if (count > 0 && bytes + record.bytes > maxBytes) break;
+    bytes += record.bytes + 1;
     last = record.seq;
+    count++;
   }
-  const header = JSON.stringify({
+  const open = `${JSON.stringify({
     v: PROTOCOL_VERSION,
     branch: head.branch,
     epoch: head.epoch,
@@ -52,20 +51,16 @@ export function buildEnvelope(
     seqFrom: first.seq,
     seqTo: last,
     historical: head.historical,
-  }).slice(0, -1);
-  // `bytes` counted a comma after every record: the last one's room holds the closing "]".
-  const payload = Buffer.allocUnsafe(Buffer.byteLength(header) + RECORDS_OPEN.length + bytes + 1);
-  let at = payload.write(header, 0);
-  at += payload.write(RECORDS_OPEN, at, "latin1");
-  for (let i = 0; i < prefixes.length; i++) {
-    if (i > 0) at += payload.write(",", at, "latin1");
-    at += payload.write(prefixes[i] as string, at);
-    const data = (records[i] as RawRecord).data;
-    payload.set(data, at);
-    at += data.byteLength;
-    at += payload.write("}", at, "latin1");
-  }
-  at += payload.write(CLOSE, at, "latin1");
-  if (at !== payload.length) throw new Error(`envelope size mismatch: wrote ${at} of ${payload.length}`);
-  return { payload, seqFrom: first.seq, seqTo: last, count: prefixes.length };
+  }).slice(0, -1)},"records":[`;
+  const json = outbox.recordsJson(head.stream, first.seq - 1, count, open, "]}");
+  // The last record's comma is the room of "]"; "}" is one more.
+  const expected = Buffer.byteLength(open) + bytes + 1;
+  if (json.byteLength !== expected)
+    throw new Error(`envelope size mismatch: got ${json.byteLength} bytes of ${expected}`);
+  return {
+    payload: Buffer.from(json.buffer, json.byteOffset, json.byteLength),
+    seqFrom: first.seq,
+    seqTo: last,
+    count,
+  };
 }

@@ -76,7 +76,7 @@ export const DEFAULT_TUNING: RelayTuning = {
   keepaliveSec: 30,
   connectTimeoutMs: 10_000,
   sessionExpirySec: 7 * 24 * 60 * 60,
-  gcEveryBytes: 4 * 1024 * 1024,
+  gcEveryBytes: 8 * 1024 * 1024,
 };
 
 export type RelayState = "disabled" | "stopped" | "connecting" | "connected" | "backoff";

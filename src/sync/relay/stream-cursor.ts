@@ -1,4 +1,4 @@
-import type { OutboxStore, RawRecord } from "../../store/outbox-store.ts";
+import type { OutboxStore } from "../../store/outbox-store.ts";
 import type { UpStream } from "../protocol.ts";
 import type { AckCoalescer } from "./ack-coalescer.ts";
 import { type BuiltEnvelope, buildEnvelope, type EnvelopeHead } from "./envelope-builder.ts";
@@ -23,8 +23,6 @@ export class StreamCursor {
   private backlogNext: number;
   private liveNext: number;
   private turn = 0;
-  private readonly backlogRows: ReadAhead;
-  private readonly liveRows: ReadAhead;
   inflight = 0;
   sentThrough = 0;
   /** When the ack last moved forward (or sending restarted): the ack timeout counts from here. */
@@ -44,8 +42,6 @@ export class StreamCursor {
     this.backlogNext = this.acked + 1;
     this.liveNext = this.liveFrom;
     this.lastProgressAt = now;
-    this.backlogRows = new ReadAhead(stream, outbox);
-    this.liveRows = new ReadAhead(stream, outbox);
   }
 
   get ackedThrough(): number {
@@ -115,44 +111,15 @@ export class StreamCursor {
   private nextBacklog(head: Omit<EnvelopeHead, "stream" | "historical">, tuning: RelayTuning) {
     const room = Math.min(tuning.maxRecords, this.liveFrom - this.backlogNext);
     if (room <= 0 || this.backlogNext - 1 - this.acked >= tuning.maxUnacked) return null;
-    const records = this.backlogRows.take(this.backlogNext - 1, room);
-    return buildEnvelope({ ...head, stream: this.stream, historical: true }, records, tuning.maxBytes);
+    const full = { ...head, stream: this.stream, historical: true };
+    return buildEnvelope(this.outbox, full, this.backlogNext - 1, room, tuning.maxBytes);
   }
 
   private nextLive(
     head: Omit<EnvelopeHead, "stream" | "historical">,
     tuning: RelayTuning,
   ): BuiltEnvelope | null {
-    const records = this.liveRows.take(this.liveNext - 1, tuning.maxRecords);
-    return buildEnvelope({ ...head, stream: this.stream, historical: false }, records, tuning.maxBytes);
-  }
-}
-
-/**
- * The outbox rows one range of a cursor has read and not yet put into an envelope. A read takes
- * up to `maxRecords` rows, an envelope holds what fits in `maxBytes` (~200 rows of ~1.2 KB in
- * 256 KiB): the rest stays here for the next envelope instead of being read again. Rows never
- * change once written, so a kept row is as good as a fresh read; a rewind elsewhere just misses
- * and reads anew.
- */
-class ReadAhead {
-  private rows: RawRecord[] = [];
-
-  constructor(
-    private readonly stream: UpStream,
-    private readonly outbox: OutboxStore,
-  ) {}
-
-  /** Up to `limit` records with seq > `after`, in order: kept ones first, then read from SQLite. */
-  take(after: number, limit: number): RawRecord[] {
-    const first = this.rows[0];
-    const skip = first === undefined ? 0 : after + 1 - first.seq;
-    this.rows = skip >= 0 && skip < this.rows.length ? this.rows.slice(skip) : [];
-    const last = this.rows.at(-1);
-    if (this.rows.length < limit)
-      this.rows = this.rows.concat(
-        this.outbox.pendingRaw(this.stream, last?.seq ?? after, limit - this.rows.length),
-      );
-    return this.rows.length > limit ? this.rows.slice(0, limit) : this.rows;
+    const full = { ...head, stream: this.stream, historical: false };
+    return buildEnvelope(this.outbox, full, this.liveNext - 1, tuning.maxRecords, tuning.maxBytes);
   }
 }
