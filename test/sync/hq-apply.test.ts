@@ -180,6 +180,37 @@ describe("HQ store: presence", () => {
   });
 });
 
+describe("HQ store: large envelopes", () => {
+  test("an envelope of 230 records over the mark by 37: 38..230 stored once each, data intact, each queued for the CRM once", () => {
+    const dir = tempDir("hq-large");
+    const db = openHqDatabase(dir);
+    const store = hqStore(db, { forward: true });
+    const now = () => 5_000;
+    expect(store.applyAll([envelope("b1", "calls", 1, 37)], now)[0]).toMatchObject({
+      kind: "applied",
+      through: 37,
+    });
+    const big = envelope("b1", "calls", 1, 230);
+    expect(store.applyAll([big], now)[0]).toEqual({
+      kind: "applied",
+      through: 230,
+      applied: 193,
+      duplicates: 37,
+    });
+    const stored = store.records("b1", "calls", 0, 1000);
+    expect(stored.map((r) => r.seq)).toEqual(range(1, 230));
+    expect(stored.map((r) => r.data)).toEqual(range(1, 230).map((n) => ({ n })));
+    expect(stored[100]).toMatchObject({
+      id: "calls-101",
+      ts: 1_700_000_000_101,
+      type: "test.record",
+      epoch: 1,
+    });
+    expect(store.forwardDepth()).toBe(230);
+    db.close();
+  });
+});
+
 describe("HQ store: the file", () => {
   const pragma = (db: Database, name: string) =>
     Object.values(db.query(`PRAGMA ${name}`).get() as Record<string, unknown>)[0];
