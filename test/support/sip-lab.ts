@@ -24,9 +24,15 @@
  * - All phones answer manually (call `answer()`); each phone takes up to 4 calls.
  * - NOTIFYs follow the phone action within ~10–80 ms; ended dialogs linger in Kamailio's NOTIFY
  *   documents for ~15 s (presence clean_period), and a missed call ends in a plain `terminated`.
+ * - `hangup()` on the ringing callee rejects the call (486): Kamailio publishes a plain
+ *   `terminated` for it too (no `rejected`), so busy and missed read alike.
  * - The caller's side starts with `Trying` (capital T), but a NOTIFY may skip a state that was
  *   replaced before presence sent it (trying → early seen skipped about once in 15 runs).
- * - If a test throws before `stop()`, an exit hook still kills the lab's processes by PID.
+ * - Call `stop()` in afterAll/afterEach. If the test process dies first (a crash, a hook that
+ *   never ran), a watchdog shell kills the lab's process groups by PID once it is gone.
+ * - Other lab parts: `startDialogPublisher()` (scripts/lab/dialog-publisher.ts) PUBLISHes
+ *   dialog states for extensions without a phone; `restartKamailio()` throws if Kamailio had to
+ *   be killed (its registrations would be lost).
  * - `lab.logs()` gives the tails of Kamailio's and the phones' logs, for failure messages.
  * - `watchDialogs()` (scripts/lab/dialog-watch.ts) is a bare sip.js dialog subscriber, the lab's
  *   own check of what Kamailio sends; the product's source is src/pbx/sip/.
