@@ -9,7 +9,8 @@
  *   bun scripts/bench/sip/bare-watcher.ts <ws-url> <domain> <ext,ext,…> [--trace ext,ext]
  *   prints {"event":"ready"} once every extension's first NOTIFY came; for a traced extension
  *   {"event":"notify","ext","at","dialogs":[{callId,state}]}; stdin `count` →
- *   {"event":"count","n","firstAt","lastAt"}: NOTIFYs since the last `reset` (epoch ms).
+ *   {"event":"count","n","firstAt","lastAt"}: NOTIFYs since the last `reset` (epoch ms);
+ *   `count <k>` adds "kthAt", when the k-th of them arrived.
  */
 import { createInterface } from "node:readline";
 import { Subscriber, SubscriptionState, type URI, UserAgent } from "sip.js";
@@ -33,9 +34,7 @@ const ua = new UserAgent({
 });
 await ua.start();
 
-let n = 0;
-let firstAt = 0;
-let lastAt = 0;
+let arrivals: number[] = [];
 const answered = new Set<string>();
 for (const ext of extensions) {
   const subscriber = new Subscriber(ua, UserAgent.makeURI(`sip:${ext}@${domain}`) as URI, "dialog", {
@@ -51,9 +50,7 @@ for (const ext of extensions) {
         if (answered.size === extensions.length) say("ready", { extensions: extensions.length });
         return;
       }
-      n++;
-      if (firstAt === 0) firstAt = at;
-      lastAt = at;
+      arrivals.push(at);
       if (traced.has(ext)) {
         const dialogs = readDialogs(notification.request.body ?? "").map(({ callId, state }) => ({
           callId,
@@ -71,12 +68,11 @@ for (const ext of extensions) {
 
 const lines = createInterface({ input: process.stdin });
 lines.on("line", (line) => {
-  const command = line.trim();
-  if (command === "count") say("count", { n, firstAt, lastAt });
-  if (command === "reset") {
-    n = 0;
-    firstAt = 0;
-    lastAt = 0;
+  const [verb, k] = line.trim().split(/\s+/);
+  if (verb === "count") {
+    const kthAt = k === undefined ? undefined : arrivals[Number(k) - 1];
+    say("count", { n: arrivals.length, firstAt: arrivals[0] ?? 0, lastAt: arrivals.at(-1) ?? 0, kthAt });
   }
-  if (command === "quit") void ua.stop().finally(() => process.exit(0));
+  if (verb === "reset") arrivals = [];
+  if (verb === "quit") void ua.stop().finally(() => process.exit(0));
 });
