@@ -26,8 +26,12 @@ export type TestBranch = {
   readonly logs: Record<string, unknown>[];
   /** Commits `count` records to `stream` in one transaction (as a fact's commit would). */
   write(stream: UpStream, count: number, data?: (n: number) => unknown): number[];
-  /** A relay on this branch's database (not started). */
-  relay(config: Partial<MqttSection> & { url: string }, tuning?: Partial<RelayTuning>): Relay;
+  /** A relay on this branch's database (not started); `random` fixes the backoff's jitter. */
+  relay(
+    config: Partial<MqttSection> & { url: string },
+    tuning?: Partial<RelayTuning>,
+    random?: () => number,
+  ): Relay;
   /** Closes the database and opens it again (a restart of the box). */
   reopen(): void;
   close(): void;
@@ -57,8 +61,9 @@ export function makeBranch(id = "b1", dir = makeTestDir(`relay-${id}`)): TestBra
         .transaction(() => outbox.add(stream, items, Date.now()))()
         .map((r) => r.seq);
     },
-    relay(config, tuning = {}) {
+    relay(config, tuning = {}, random = Math.random) {
       return createRelay({
+        random,
         db,
         branch: id,
         config: { username: "", password: "", ca: "", cert: "", key: "", ...config },

@@ -126,6 +126,32 @@ test("live records go first; the backlog drains as 1 envelope in 4, marked histo
   expect(h.duplicates(b.id, "calls")).toBe(0);
 });
 
+test("a successful HQ ack resets the reconnect backoff: a link that dies young after real progress retries soon", async () => {
+  const b = branch();
+  const h = await hq({ online: false });
+  const proxy = await startTcpProxy(broker.port);
+  cleanups.push(() => proxy.close());
+  // Full jitter at its ceiling (random = 1), and no connection lives long enough to count as healthy.
+  const tuning = { backoffBaseMs: 100, backoffCapMs: 10_000, healthyAfterMs: 600_000 };
+  const relay = started(b.relay({ url: `mqtt://127.0.0.1:${proxy.port}` }, tuning, () => 1));
+  const delays = () => b.logs.filter((l) => l.code === "SYNC.LINK_DOWN").map((l) => l.retryInMs);
+  // While HQ is offline nothing is acknowledged: each cut link waits twice as long.
+  for (let cuts = 1; cuts <= 3; cuts++) {
+    await eventually("connected", () => relay.status().state === "connected");
+    proxy.cutAll();
+    await eventually("link down", () => delays().length === cuts);
+  }
+  expect(delays()).toEqual([100, 200, 400]);
+  await eventually("connected", () => relay.status().state === "connected");
+  await h.setOnline(true);
+  b.write("calls", 5);
+  relay.wake();
+  await eventually("acknowledged", () => relay.status().streams.calls.ackedThrough === 5);
+  proxy.cutAll();
+  await eventually("link down", () => delays().length === 4);
+  expect(delays()[3]).toBe(100); // 800 without the reset
+});
+
 test("presence: retained birth with a growing epoch, the Last Will when the link dies, offline on stop", async () => {
   const b = branch();
   b.write("roster", 3);

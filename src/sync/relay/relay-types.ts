@@ -47,7 +47,7 @@ export type RelayTuning = {
   ackFlushMs: number;
   backoffBaseMs: number;
   backoffCapMs: number;
-  /** A connection that lived this long was healthy: the backoff starts over. */
+  /** A connection that lived this long was healthy: the backoff starts over (as on HQ's ack moving forward). */
   healthyAfterMs: number;
   keepaliveSec: number;
   connectTimeoutMs: number;

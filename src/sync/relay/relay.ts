@@ -191,8 +191,12 @@ export function createRelay(options: RelayOptions): Relay {
     if (!parsed.ok) return badAck(parsed.reason);
     const cursor = cursors?.get(parsed.value.stream);
     if (cursor === undefined) return;
+    const before = cursor.ackedThrough;
     if (!cursor.acknowledge(parsed.value.through, now()))
       return badAck(`through ${parsed.value.through} is beyond the last record`);
+    // HQ committed what this link carried: broker, HQ and the path between work. A link that
+    // dies young after that (a flapping broker) retries soon instead of after a grown backoff.
+    if (cursor.ackedThrough > before) backoff.reset();
     if (parsed.value.replay) {
       cursor.rewind(parsed.value.through + 1, now());
       log.info("HQ asked for a replay", { stream: cursor.stream, from: parsed.value.through + 1 });
