@@ -10,8 +10,8 @@ import { goal, mb, ms, percentiles, progress } from "../lib/stats.ts";
 
 /**
  * `npm run bench:startup`: the appliance benchmark of issue 5. The box and a bare Bun.serve
- * hello-world, both compiled here the same way (`--compile --minify --bytecode`, source map
- * embedded), in the same run:
+ * hello-world, both compiled here the same way (`--compile --minify --bytecode --splitting`, source
+ * maps embedded), in the same run:
  *   - exec -> first /healthz 200, over --runs starts, alternating the two so noise hits both;
  *   - RSS after --idle-seconds (default 60) of idling, both running at once;
  *   - binary size.
@@ -51,6 +51,7 @@ async function compile(entry: string, outfile: string): Promise<number> {
     minify: true,
     sourcemap: "linked",
     bytecode: true,
+    splitting: true,
     define: { BRANCHBOX_VERSION: JSON.stringify("bench"), BRANCHBOX_COMMIT: JSON.stringify("bench") },
     compile: {
       outfile,

@@ -1,4 +1,4 @@
-// The box compiled as scripts/build.ts does (minify, bytecode, embedded source map, no autoload),
+// The box compiled as scripts/build.ts does (minify, bytecode, splitting, embedded source maps, no autoload),
 // with another version baked in: a real second release for the upgrade tests. The version is the
 // same build-time define scripts/build.ts sets, so /healthz reports it as a release would.
 import { join } from "node:path";
@@ -12,6 +12,7 @@ export async function compileRelease(outfile: string, version: string): Promise<
     minify: true,
     sourcemap: "linked",
     bytecode: true,
+    splitting: true,
     define: { BRANCHBOX_VERSION: JSON.stringify(version), BRANCHBOX_COMMIT: JSON.stringify("test") },
     compile: {
       outfile,
