@@ -1,28 +1,32 @@
 import { z } from "zod";
+import { lazy } from "../lib/lazy.ts";
 import type { StaffRow, StaffStore } from "../store/staff-store.ts";
 
-const staffEntry = z.object({
-  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "letters, digits, . _ or - (e.g. anna)"),
-  name: z.string().trim().min(1).max(120),
-  role: z.enum(["reception", "manager", "senior_manager"]),
-  pin: z.string().regex(/^\d{4,8}$/, "4 to 8 digits"),
-  extension: z
-    .string()
-    .regex(/^[0-9*#+]{1,16}$/, "digits, e.g. 102")
-    .nullish()
-    .transform((v) => v ?? null),
-});
+/** The staff list, built on the first parse: `serve` never parses one (the demo seeds typed entries). */
+const staffFileSchema = lazy(() => {
+  const staffEntry = z.object({
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "letters, digits, . _ or - (e.g. anna)"),
+    name: z.string().trim().min(1).max(120),
+    role: z.enum(["reception", "manager", "senior_manager"]),
+    pin: z.string().regex(/^\d{4,8}$/, "4 to 8 digits"),
+    extension: z
+      .string()
+      .regex(/^[0-9*#+]{1,16}$/, "digits, e.g. 102")
+      .nullish()
+      .transform((v) => v ?? null),
+  });
 
-export const staffFileSchema = z.array(staffEntry).superRefine((list, ctx) => {
-  const seen = new Set<string>();
-  list.forEach((entry, i) => {
-    if (seen.has(entry.id))
-      ctx.addIssue({ code: "custom", path: [i, "id"], message: `"${entry.id}" appears twice` });
-    seen.add(entry.id);
+  return z.array(staffEntry).superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((entry, i) => {
+      if (seen.has(entry.id))
+        ctx.addIssue({ code: "custom", path: [i, "id"], message: `"${entry.id}" appears twice` });
+      seen.add(entry.id);
+    });
   });
 });
 
-export type StaffEntry = z.infer<typeof staffEntry>;
+export type StaffEntry = z.output<ReturnType<typeof staffFileSchema>>[number];
 
 export class StaffImportError extends Error {
   readonly code = "STAFF.INVALID";
@@ -30,7 +34,7 @@ export class StaffImportError extends Error {
 
 /** Validates the whole list first; nothing is written unless every entry is valid. */
 export function parseStaff(json: unknown): StaffEntry[] {
-  const result = staffFileSchema.safeParse(json);
+  const result = staffFileSchema().safeParse(json);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const [index, ...rest] = issue.path;

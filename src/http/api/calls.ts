@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { CallRecord } from "../../domain/call/call-types.ts";
+import { lazy } from "../../lib/lazy.ts";
 import type { HttpDeps } from "../deps.ts";
 import { errorBody } from "./errors.ts";
 
@@ -38,19 +39,22 @@ export function callJson(record: CallRecord) {
   };
 }
 
-const query = z.strictObject({
-  since: z.iso.datetime({ offset: true }).optional(),
-  until: z.iso.datetime({ offset: true }).optional(),
-  employee: z.string().min(1).max(64).optional(),
-  outcome: z.enum(["answered", "missed", "voicemail", "busy", "failed"]).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-});
+/** Built on the first `/api/v1/calls` (the kiosk does not use the API). */
+const query = lazy(() =>
+  z.strictObject({
+    since: z.iso.datetime({ offset: true }).optional(),
+    until: z.iso.datetime({ offset: true }).optional(),
+    employee: z.string().min(1).max(64).optional(),
+    outcome: z.enum(["answered", "missed", "voicemail", "busy", "failed"]).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  }),
+);
 
 /** `GET /api/v1/calls?since=<ISO>&until=&employee=&outcome=&limit=`: finished calls, newest first. */
 export function callsApi(deps: HttpDeps): Hono {
   const api = new Hono();
   api.get("/calls", (c) => {
-    const parsed = query.safeParse(c.req.query());
+    const parsed = query().safeParse(c.req.query());
     if (!parsed.success) {
       const problems = parsed.error.issues
         .map((i) => `${i.path.join(".") || "query"}: ${i.message}`)

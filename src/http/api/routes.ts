@@ -1,29 +1,44 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
+import { lazy } from "../../lib/lazy.ts";
 import type { RosterCommandInput } from "../../service/roster-port.ts";
 import type { HttpDeps } from "../deps.ts";
 import { callsApi } from "./calls.ts";
 import { errorBody, statusOf } from "./errors.ts";
 
-const id = z.string().min(1).max(64);
-const isoInstant = z
-  .string()
-  .max(40)
-  .regex(
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/,
-    "an ISO-8601 time with a zone, e.g. 2026-11-21T09:00:00+03:00",
-  );
+// Built on the first API call: the kiosk does not use the API.
+const isoInstant = lazy(() =>
+  z
+    .string()
+    .max(40)
+    .regex(
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/,
+      "an ISO-8601 time with a zone, e.g. 2026-11-21T09:00:00+03:00",
+    ),
+);
 
-const bodies = {
-  "check-in": z.strictObject({ employeeId: id, deskId: id, at: isoInstant.optional() }),
-  handover: z.strictObject({ employeeId: id, deskId: id, at: isoInstant.optional() }),
-  "check-out": z.strictObject({ employeeId: id, at: isoInstant.optional() }),
-  "break-start": z.strictObject({ employeeId: id, at: isoInstant.optional() }),
-  "break-end": z.strictObject({ employeeId: id, at: isoInstant.optional() }),
-} as const;
+const bodies = lazy(() => {
+  const id = z.string().min(1).max(64);
+  const at = isoInstant().optional();
+  return {
+    "check-in": z.strictObject({ employeeId: id, deskId: id, at }),
+    handover: z.strictObject({ employeeId: id, deskId: id, at }),
+    "check-out": z.strictObject({ employeeId: id, at }),
+    "break-start": z.strictObject({ employeeId: id, at }),
+    "break-end": z.strictObject({ employeeId: id, at }),
+  } as const;
+});
 
-type Kind = keyof typeof bodies;
+type Kind = keyof ReturnType<typeof bodies>;
+// A Record, so the compiler insists every kind gets its route (without building the bodies).
+const KINDS = Object.keys({
+  "check-in": true,
+  handover: true,
+  "check-out": true,
+  "break-start": true,
+  "break-end": true,
+} satisfies Record<Kind, true>) as Kind[];
 
 const describeIssues = (error: z.ZodError) =>
   error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
@@ -63,7 +78,7 @@ export function apiRoutes(deps: HttpDeps): Hono {
     }
     let at = deps.now();
     if (atText !== undefined) {
-      const parsed = isoInstant.safeParse(atText);
+      const parsed = isoInstant().safeParse(atText);
       const ms = parsed.success ? parseInstant(atText) : null;
       if (ms === null)
         return c.json(
@@ -82,7 +97,7 @@ export function apiRoutes(deps: HttpDeps): Hono {
     });
   });
 
-  for (const kind of Object.keys(bodies) as Kind[]) {
+  for (const kind of KINDS) {
     api.post(`/roster/${kind}`, async (c) => {
       let json: unknown;
       try {
@@ -90,7 +105,7 @@ export function apiRoutes(deps: HttpDeps): Hono {
       } catch {
         return c.json(errorBody("API.BAD_JSON", "the body is not valid JSON"), 400);
       }
-      const parsed = bodies[kind].safeParse(json);
+      const parsed = bodies()[kind].safeParse(json);
       if (!parsed.success) return c.json(errorBody("API.INVALID_BODY", describeIssues(parsed.error)), 400);
       const body = parsed.data;
       const at = body.at === undefined ? undefined : parseInstant(body.at);
