@@ -77,3 +77,24 @@ test("maxBytes counts UTF-8 bytes of the records; maxRecords caps the run; one o
   expect(build(outbox, 6, 100)).toBeNull();
   db.close();
 });
+
+test("sizes are read a page at a time: a run over several pages, capped by maxRecords, ended by a gap or by maxBytes in a later page", () => {
+  const { db, outbox } = outboxWith(Array.from({ length: 300 }, (_, i) => ({ n: i + 1 })));
+  const seqsOf = (after: number, maxBytes: number, maxRecords = 500) => {
+    const built = build(outbox, after, maxBytes, maxRecords);
+    const wire = JSON.parse(built?.payload.toString() ?? "");
+    expect(envelopeSchema.safeParse(wire).success).toBe(true);
+    return wire.records.map((r: { seq: number }) => r.seq);
+  };
+  expect(seqsOf(0, 1 << 20)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+  expect(seqsOf(0, 1 << 20, 150)).toHaveLength(150);
+  expect(seqsOf(10, 1 << 20, 130).at(-1)).toBe(140);
+  const size = (count: number) => build(outbox, 100, 1 << 20, count)?.payload.length ?? 0;
+  const oneRecord = size(2) - size(1); // ~60 bytes; one more digit in the seq further on
+  expect(seqsOf(0, oneRecord * 100).length).toBeGreaterThan(64); // ends within the second page
+  expect(seqsOf(0, oneRecord * 100).length).toBeLessThan(128);
+  db.run("DELETE FROM outbox WHERE stream = 'calls' AND seq = 140");
+  expect(seqsOf(0, 1 << 20).at(-1)).toBe(139);
+  expect(seqsOf(139, 1 << 20)[0]).toBe(141);
+  db.close();
+});

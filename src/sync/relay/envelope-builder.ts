@@ -1,6 +1,9 @@
 import type { OutboxStore } from "../../store/outbox-store.ts";
 import { PROTOCOL_VERSION, type UpStream } from "../protocol.ts";
 
+/** Record sizes read per query while an envelope fills. */
+const SIZES_PAGE = 64;
+
 export type EnvelopeHead = {
   readonly branch: string;
   readonly epoch: number;
@@ -30,36 +33,46 @@ export function buildEnvelope(
   maxRecords: number,
   maxBytes: number,
 ): BuiltEnvelope | null {
-  const sizes = outbox.recordSizes(head.stream, after, maxRecords);
-  const first = sizes[0];
-  if (first === undefined) return null;
+  let first: number | undefined;
+  let last = after;
   let count = 0;
   let bytes = 0; // the records and a comma after each
-  let last = first.seq - 1;
-  for (const record of sizes) {
-    if (record.seq !== last + 1) break;
-    if (count > 0 && bytes + record.bytes > maxBytes) break;
-    bytes += record.bytes + 1;
-    last = record.seq;
-    count++;
+  // Sizes a page at a time: ~200 records of ~1.2 KB fill 256 KiB, and reading all `maxRecords`
+  // sizes every time cost more than building the envelope.
+  for (let more = true; more && count < maxRecords; ) {
+    const want = Math.min(SIZES_PAGE, maxRecords - count);
+    const page = outbox.recordSizes(head.stream, last, want);
+    more = page.length === want;
+    for (const record of page) {
+      const fits = count === 0 || (record.seq === last + 1 && bytes + record.bytes <= maxBytes);
+      if (!fits) {
+        more = false;
+        break;
+      }
+      first ??= record.seq;
+      bytes += record.bytes + 1;
+      last = record.seq;
+      count++;
+    }
   }
+  if (first === undefined) return null;
   const open = `${JSON.stringify({
     v: PROTOCOL_VERSION,
     branch: head.branch,
     epoch: head.epoch,
     stream: head.stream,
-    seqFrom: first.seq,
+    seqFrom: first,
     seqTo: last,
     historical: head.historical,
   }).slice(0, -1)},"records":[`;
-  const json = outbox.recordsJson(head.stream, first.seq - 1, count, open, "]}");
+  const json = outbox.recordsJson(head.stream, first - 1, count, open, "]}");
   // The last record's comma is the room of "]"; "}" is one more.
   const expected = Buffer.byteLength(open) + bytes + 1;
   if (json.byteLength !== expected)
     throw new Error(`envelope size mismatch: got ${json.byteLength} bytes of ${expected}`);
   return {
     payload: Buffer.from(json.buffer, json.byteOffset, json.byteLength),
-    seqFrom: first.seq,
+    seqFrom: first,
     seqTo: last,
     count,
   };
