@@ -13,7 +13,8 @@ import { goal, mb, ms, percentiles, progress } from "../lib/stats.ts";
  * hello-world, both compiled here the same way (`--compile --minify --bytecode --splitting`, source
  * maps embedded), in the same run:
  *   - exec -> first /healthz 200, over --runs starts, alternating the two so noise hits both;
- *   - RSS after --idle-seconds (default 60) of idling, both running at once;
+ *   - RSS after --idle-seconds (default 60) of idling, both running at once, and again after one
+ *     load of the kiosk page (which Chromium does right after boot);
  *   - binary size.
  * The box runs `serve` with a plain config (no PBX, no HQ: what a box starts with before branch
  * IT fills in the rest) and with `--demo`, each on a database made by a first start (a restart,
@@ -116,6 +117,15 @@ function rss(pid: number): Rss {
   return { total: mbOf("VmRSS"), anon: mbOf("RssAnon"), file: mbOf("RssFile") };
 }
 
+/** GET / and every /assets/ file it links, as the kiosk's browser does after boot. */
+async function loadPage(port: number): Promise<void> {
+  const base = `http://127.0.0.1:${port}`;
+  const page = await (await fetch(`${base}/`)).text();
+  for (const [, asset] of page.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)) {
+    await (await fetch(`${base}${(asset as string).replaceAll("&amp;", "&")}`)).arrayBuffer();
+  }
+}
+
 try {
   progress("compiling the bare hello-world and the box the same way...");
   mkdirSync(join(dir, "bin"));
@@ -155,6 +165,11 @@ try {
   const idle = await Promise.all(subjects.map((s) => start(s)));
   await Bun.sleep(IDLE_SECONDS * 1000);
   const memory = idle.map(({ child }) => rss(child.pid));
+  // Chromium loads the kiosk right after boot: what the box holds once it has, beside the idle
+  // figure (the bare hello answers its "hello" to the same requests).
+  await Promise.all(idle.map(({ port }) => loadPage(port)));
+  await Bun.sleep(1000);
+  const afterPage = idle.map(({ child }) => rss(child.pid));
   await Promise.all(idle.map(({ child }) => stopChild(child)));
 
   const bare = percentiles(times.get("bare hello") ?? []);
@@ -178,6 +193,15 @@ try {
     lines.push(
       `    ${subject.name.padEnd(14)} ${mb(m.total)} (anon ${mb(m.anon)}, file ${mb(m.file)})` +
         (i === 0 ? "" : `   ${ratio.toFixed(2)}x bare  (goal <= 1.5x: ${goal(ratio <= 1.5)})`),
+    );
+  });
+  lines.push("  RSS 1 s after one kiosk page load (/ and the assets it links):");
+  subjects.forEach((subject, i) => {
+    const m = afterPage[i] as Rss;
+    const ratio = m.total / (afterPage[0] as Rss).total;
+    lines.push(
+      `    ${subject.name.padEnd(14)} ${mb(m.total)} (anon ${mb(m.anon)}, file ${mb(m.file)})` +
+        (i === 0 ? "" : `   ${ratio.toFixed(2)}x bare`),
     );
   });
   lines.push(
