@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import pkg from "../package.json" with { type: "json" };
 import { sha256File, verifiedRuntime } from "./build-runtimes.ts";
+import { compileExecutable } from "./compile-executable.ts";
 
 type Target = {
   /** Bun's compile target; `undefined` builds for the machine running the build. */
@@ -97,55 +98,18 @@ async function compile(name: string, target: Target, commit: string): Promise<st
   const executablePath =
     target.runtime === undefined ? undefined : await verifiedRuntime(target.runtime, RUNTIME_CACHE);
   const started = performance.now();
-  const result = await Bun.build({
-    entrypoints: [join(ROOT, ENTRY)],
-    target: "bun",
-    format: "esm",
-    minify: true,
-    // With `compile` the map is embedded in the executable (stack traces name src/ lines);
-    // dist/branchbox.map is a copy for whoever reads a trace, not needed at run time.
-    sourcemap: "linked",
-    // Precompiled bytecode: the box (and its kiosk) comes back faster after a power cut.
-    bytecode: true,
-    // What `serve` imports lazily (mqtt.js, sip.js, saxes, doctor, upgrade, hq) goes into chunks of
-    // its own inside the executable: a box that never loads them never reads their bytecode
-    // (about 1 MB less RSS). Their source maps are embedded too; see dropChunkMaps.
-    splitting: true,
-    define: {
-      BRANCHBOX_VERSION: JSON.stringify(pkg.version),
-      BRANCHBOX_COMMIT: JSON.stringify(commit),
-    },
-    compile: {
-      ...(target.compile === undefined ? {} : { target: target.compile }),
-      ...(executablePath === undefined ? {} : { executablePath }),
-      outfile,
-      autoloadDotenv: false,
-      autoloadBunfig: false,
-      autoloadTsconfig: false,
-      autoloadPackageJson: false,
-    },
-    throw: false,
+  await compileExecutable({
+    entry: join(ROOT, ENTRY),
+    outfile,
+    version: pkg.version,
+    commit,
+    target: target.compile,
+    executablePath,
   });
-  if (!result.success) {
-    for (const log of result.logs) console.error(log);
-    throw new Error(`build of ${name} failed`);
-  }
-  dropChunkMaps(result.outputs, outfile);
   const size = Bun.file(outfile).size;
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`build: ${target.outfile} (${name}, ${(size / 1024 / 1024).toFixed(1)} MiB) in ${seconds}s`);
   return outfile;
-}
-
-/**
- * With splitting, Bun writes each chunk's source map (`chunk-<hash>.js.map`) beside the
- * executable too. The executable embeds them all (a stack trace from a lazily loaded chunk names
- * src/ lines as well), and the release ships one map per executable: the loose ones are removed.
- */
-function dropChunkMaps(outputs: readonly Bun.BuildArtifact[], outfile: string): void {
-  for (const output of outputs) {
-    if (output.kind === "sourcemap" && output.path !== `${outfile}.map`) rmSync(output.path, { force: true });
-  }
 }
 
 /**

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Subprocess } from "bun";
+import { compileExecutable } from "../../compile-executable.ts";
 import { Children, killOnExit, ROOT, stopChild } from "../lib/children.ts";
 import { machine } from "../lib/host.ts";
 import { goal, mb, ms, percentiles, progress } from "../lib/stats.ts";
@@ -43,27 +44,9 @@ const HELLO = `Bun.serve({
 });
 `;
 
-/** Compiles `entry` as scripts/build.ts compiles the box. */
+/** Compiles `entry` as scripts/build.ts compiles the box; returns the executable's size. */
 async function compile(entry: string, outfile: string): Promise<number> {
-  const result = await Bun.build({
-    entrypoints: [entry],
-    target: "bun",
-    format: "esm",
-    minify: true,
-    sourcemap: "linked",
-    bytecode: true,
-    splitting: true,
-    define: { BRANCHBOX_VERSION: JSON.stringify("bench"), BRANCHBOX_COMMIT: JSON.stringify("bench") },
-    compile: {
-      outfile,
-      autoloadDotenv: false,
-      autoloadBunfig: false,
-      autoloadTsconfig: false,
-      autoloadPackageJson: false,
-    },
-    throw: false,
-  });
-  if (!result.success) throw new Error(`compile of ${entry} failed: ${result.logs.join("\n")}`);
+  await compileExecutable({ entry, outfile, version: "bench", commit: "bench" });
   return statSync(outfile).size;
 }
 
