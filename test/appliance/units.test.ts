@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureRelease, RELEASE, run, UNITS, unitSettings } from "../support/appliance.ts";
-import { makeTestDir } from "../support/process.ts";
+import { makeTestDir, REPO_ROOT } from "../support/process.ts";
 
 // These tests run real processes (builds, systemd tools, install.sh): on 2 busy cores a few
 // seconds each, well past bun test's 5 s default.
@@ -93,7 +93,13 @@ describe("branchbox.service", () => {
     expect(one("User")).toBe("branchbox");
     expect(one("StateDirectory")).toBe("branchbox");
     expect(one("ConfigurationDirectory")).toBe("branchbox");
-    expect(one("Environment")).toBe("BRANCHBOX_STORAGE_DIR=%S/branchbox");
+    // No BRANCHBOX_STORAGE_DIR override: the config's [storage] dir (the example's, which
+    // install.sh writes) is the state directory, so upgrade and doctor, reading the same config
+    // from a shell, find the same database.
+    expect(one("Environment")).toBeUndefined();
+    expect(readFileSync(join(REPO_ROOT, "firmware-config/branchbox.toml.example"), "utf8")).toMatch(
+      /^\[storage\]\n(#.*\n)*dir = "\/var\/lib\/branchbox"$/m,
+    );
     expect(one("ExecStart")).toBe("/usr/local/bin/branchbox serve --config /etc/branchbox/branchbox.toml");
   });
 
