@@ -7,7 +7,8 @@
 //
 // Ends with one line, `tests: N passed, N failed`, counting bun test's tests and the browser
 // test's checks; a step that fails without test counts (tsc, biome, build) counts as one failure.
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -20,13 +21,17 @@ type StepResult = { ok: boolean; counts?: Counts; why?: string };
 type Step = { id: string; name: string; run: () => Promise<StepResult> };
 
 /** Runs a command with inherited output; `tee` also collects stdout for parsing. */
-async function sh(cmd: string[], tee = false): Promise<{ code: number; stdout: string }> {
+async function sh(
+  cmd: string[],
+  tee = false,
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string }> {
   const proc = Bun.spawn(cmd, {
     cwd: ROOT,
     stdin: "ignore",
     stdout: tee ? "pipe" : "inherit",
     stderr: "inherit",
-    env: { ...process.env, FORCE_COLOR: "0" },
+    env: { ...process.env, FORCE_COLOR: "0", ...env },
   });
   let stdout = "";
   if (tee && proc.stdout) {
@@ -50,13 +55,11 @@ async function bunTest(): Promise<StepResult> {
   rmSync(report, { force: true });
   // bunfig.toml's `[test] timeout` is not a setting bun test reads (only --timeout is): without
   // the flag every test had bun's 5 s default.
-  const { code } = await sh([
-    BUN,
-    "test",
-    "--timeout=20000",
-    "--reporter=junit",
-    `--reporter-outfile=${report}`,
-  ]);
+  const { code } = await sh(
+    [BUN, "test", "--timeout=20000", "--reporter=junit", `--reporter-outfile=${report}`],
+    false,
+    { TMPDIR: RUN_TMP },
+  );
   let xml = "";
   try {
     xml = readFileSync(report, "utf8");
@@ -102,7 +105,7 @@ async function browserTest(): Promise<StepResult> {
       why: "could not bundle the browser test",
     };
   }
-  const { code, stdout } = await sh(["node", join(outdir, "kiosk.browser.mjs")], true);
+  const { code, stdout } = await sh(["node", join(outdir, "kiosk.browser.mjs")], true, { TMPDIR: RUN_TMP });
   const match = [...stdout.matchAll(/^kiosk checks: (\d+) passed, (\d+) failed$/gm)].at(-1);
   const counts: Counts = { passed: Number(match?.[1] ?? 0), failed: Number(match?.[2] ?? 0), skipped: 0 };
   if (code === 0 && match !== undefined && counts.failed === 0) return { ok: true, counts };
@@ -160,6 +163,16 @@ function selectSteps(argv: string[]): Step[] {
 
 const steps = selectSteps(Bun.argv.slice(2));
 
+/**
+ * The tests' temp folder for this run: bun test and the browser test get it as TMPDIR, so every
+ * folder a test, a broker, a lab or a box makes under tmpdir() lands in it, and a passing run
+ * removes it whole (tests that stop a process by PID do not all delete what it wrote). A failed
+ * run keeps it for a look. Traversable (0711): the sandbox and kiosk tests run programs as
+ * unprivileged users inside it. Not for set-up: apt's sandboxed user writes to TMPDIR.
+ */
+const RUN_TMP = mkdtempSync(join(tmpdir(), "branchbox-run-"));
+chmodSync(RUN_TMP, 0o711);
+
 mkdirSync(ARTIFACTS, { recursive: true });
 const total: Counts = { passed: 0, failed: 0, skipped: 0 };
 const timings: string[] = [];
@@ -193,6 +206,8 @@ for (const [i, step] of steps.entries()) {
 console.log(`\n=== timings (total ${((performance.now() - started) / 1000).toFixed(1)}s)`);
 for (const line of timings) console.log(`  ${line}`);
 console.log(failure === undefined ? "\ntest-all: every step passed" : `\ntest-all: FAILED — ${failure}`);
+if (failure === undefined && total.failed === 0) rmSync(RUN_TMP, { recursive: true, force: true });
+else console.log(`test-all: the tests' temp files are kept in ${RUN_TMP}`);
 const skipped = total.skipped > 0 ? `, ${total.skipped} skipped` : "";
 console.log(`tests: ${total.passed} passed, ${total.failed} failed${skipped}`);
 process.exit(failure === undefined && total.failed === 0 ? 0 : 1);
