@@ -1,12 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { attribute } from "../../src/domain/attribution/attribute.ts";
-import { CallAssembler } from "../../src/domain/call/call-assembler.ts";
-import type { AssembledCall } from "../../src/domain/call/call-types.ts";
 import type { PbxEvent } from "../../src/domain/call/pbx-event.ts";
 import { AmiTranslator } from "../../src/pbx/ami/ami-translate.ts";
 import { readTranscript } from "../support/ami-transcript.ts";
 import { SCENARIOS } from "./call-scenarios.ts";
-import { comparable, normalized, rosterOf, settingsOf } from "./scenario-branch.ts";
+import { assemble, comparable, normalized, rosterOf, settingsOf } from "./scenario-branch.ts";
 
 /** The AMI source's input per scenario: a transcript, and for a box starting mid-call a snapshot. */
 const INPUT: Record<string, { transcript: string; snapshot?: string }> = {
@@ -51,23 +49,6 @@ function amiEvents(input: { transcript: string; snapshot?: string }): PbxEvent[]
   }
   for (const frame of readTranscript(input.transcript).frames) events.push(...translator.translate(frame));
   return events;
-}
-
-/** The journal's dedupe by key, then the assembler; every refusal is a failure here. */
-function assemble(events: readonly PbxEvent[]) {
-  const assembler = new CallAssembler();
-  const seen = new Set<string>();
-  const finished: AssembledCall[] = [];
-  const rejected: string[] = [];
-  for (const event of events) {
-    if (seen.has(event.key)) continue;
-    seen.add(event.key);
-    const update = assembler.apply(event);
-    if (update.rejected !== null)
-      rejected.push(`${event.key}: ${update.rejected.code} ${update.rejected.message}`);
-    finished.push(...update.finished);
-  }
-  return { finished, rejected, live: assembler.live() };
 }
 
 describe("call scenarios through the AMI source", () => {

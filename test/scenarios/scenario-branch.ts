@@ -1,5 +1,7 @@
 import type { AttributionSettings } from "../../src/domain/attribution/attribute.ts";
+import { CallAssembler } from "../../src/domain/call/call-assembler.ts";
 import type {
+  AssembledCall,
   AttributionRule,
   CallDirection,
   CallOutcome,
@@ -7,6 +9,7 @@ import type {
   LegEnding,
   Pop,
 } from "../../src/domain/call/call-types.ts";
+import type { PbxEvent } from "../../src/domain/call/pbx-event.ts";
 import { FactLog } from "../../src/domain/roster/roster-fixtures.ts";
 import { RosterTimeline } from "../../src/domain/roster/roster-timeline.ts";
 import type { Desk, Instant, StaffMember } from "../../src/domain/roster/types.ts";
@@ -130,3 +133,20 @@ export const normalized = (expected: readonly ExpectedRecord[]): ExpectedRecord[
     legs: record.legs.map((leg) => ({ ...leg, transferredFrom: leg.transferredFrom ?? null })),
     splitPart: record.splitPart ?? false,
   }));
+
+/** The journal's dedupe by key, then the assembler; every refusal is a failure here. */
+export function assemble(events: readonly PbxEvent[]) {
+  const assembler = new CallAssembler();
+  const seen = new Set<string>();
+  const finished: AssembledCall[] = [];
+  const rejected: string[] = [];
+  for (const event of events) {
+    if (seen.has(event.key)) continue;
+    seen.add(event.key);
+    const update = assembler.apply(event);
+    if (update.rejected !== null)
+      rejected.push(`${event.key}: ${update.rejected.code} ${update.rejected.message}`);
+    finished.push(...update.finished);
+  }
+  return { finished, rejected, live: assembler.live() };
+}

@@ -1,12 +1,18 @@
 import { describe, expect, test } from "bun:test";
 import { attribute } from "../../src/domain/attribution/attribute.ts";
-import { CallAssembler } from "../../src/domain/call/call-assembler.ts";
-import type { AssembledCall } from "../../src/domain/call/call-types.ts";
 import type { PbxEvent } from "../../src/domain/call/pbx-event.ts";
 import type { Dialog, DialogState } from "../../src/pbx/sip/dialog-info.ts";
 import { SipTranslator } from "../../src/pbx/sip/sip-translate.ts";
 import { SCENARIOS } from "./call-scenarios.ts";
-import { comparable, day, type ExpectedRecord, normalized, rosterOf, settingsOf } from "./scenario-branch.ts";
+import {
+  assemble,
+  comparable,
+  day,
+  type ExpectedRecord,
+  normalized,
+  rosterOf,
+  settingsOf,
+} from "./scenario-branch.ts";
 
 /**
  * The shared call scenarios through the SIP source's translator. A scenario's SIP input is what
@@ -183,23 +189,6 @@ function sipEvents(steps: readonly Step[]): PbxEvent[] {
     events.push(...translator.notify(s.ext, info, at, "subscription"));
   }
   return events;
-}
-
-/** The journal's dedupe by key, then the assembler; every refusal is a failure here. */
-function assemble(events: readonly PbxEvent[]) {
-  const assembler = new CallAssembler();
-  const seen = new Set<string>();
-  const finished: AssembledCall[] = [];
-  const rejected: string[] = [];
-  for (const event of events) {
-    if (seen.has(event.key)) continue;
-    seen.add(event.key);
-    const update = assembler.apply(event);
-    if (update.rejected !== null)
-      rejected.push(`${event.key}: ${update.rejected.code} ${update.rejected.message}`);
-    finished.push(...update.finished);
-  }
-  return { finished, rejected, live: assembler.live() };
 }
 
 /** dialog-info has no dialled company number: a DID the scenario expects is not compared. */
