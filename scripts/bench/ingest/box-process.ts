@@ -1,7 +1,5 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { logTail, spawnListening } from "../lib/children.ts";
+import { startBenchBox } from "../lib/children.ts";
 
 /**
  * The box under test in its own process (scripts/bench/ingest/server.ts), as a PBX would meet it:
@@ -65,28 +63,18 @@ export interface BoxProcessOptions {
 }
 
 export async function startBoxProcess(options: BoxProcessOptions): Promise<BoxProcess> {
-  const storage = join(options.dir, "box");
-  mkdirSync(storage, { recursive: true });
-  const token = Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("hex");
-  const configPath = join(options.dir, "branchbox.toml");
-  writeFileSync(configPath, configToml(storage, token, options.amiPort));
-  const logPath = join(options.dir, "server.log");
-  const {
-    process: child,
-    url,
-    stop,
-  } = await spawnListening({
-    name: "the bench box",
-    argv: ["scripts/bench/ingest/server.ts", "--config", configPath],
-    logPath,
+  const box = await startBenchBox({
+    dir: options.dir,
+    server: "scripts/bench/ingest/server.ts",
+    config: (storage, token) => configToml(storage, token, options.amiPort),
     profileDir: options.profileDir,
     onStart: options.onStart,
   });
-  const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  const { url } = box;
   return {
-    process: child,
+    process: box.process,
     url,
-    token,
+    token: box.token,
     async status(counts = false) {
       const res = await fetch(`${url}bench/ingest${counts ? "?counts=1" : ""}`);
       return (await res.json()) as BoxStatus;
@@ -94,10 +82,9 @@ export async function startBoxProcess(options: BoxProcessOptions): Promise<BoxPr
     commits: async () =>
       (await fetch(`${url}bench/commits`)).json() as Promise<{ at: number; calls: string[] }[]>,
     renderTimes: async (n) => (await fetch(`${url}bench/render?n=${n}`)).json() as Promise<number[]>,
-    api: (path, body) =>
-      fetch(`${url}${path.slice(1)}`, { method: "POST", headers: auth, body: JSON.stringify(body) }),
-    stop,
-    logTail: (lines = 5) => logTail(logPath, lines),
+    api: box.post,
+    stop: box.stop,
+    logTail: box.logTail,
   };
 }
 

@@ -1,5 +1,5 @@
-import { closeSync, openSync, readFileSync, rmSync } from "node:fs";
-import { resolve } from "node:path";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 
 /**
@@ -273,3 +273,45 @@ export type ProcessUse = { user: number; system: number; written: number };
 
 /** USER_HZ: Linux reports process times in 1/100 s on every architecture Bun runs on. */
 const CLOCK_TICKS = 100;
+
+export interface BenchBox extends ListeningChild {
+  /** The box's admin token, fresh per run. */
+  readonly token: string;
+  /** A POST to the box's API with the admin token, e.g. `post("/api/v1/roster/check-in", {...})`. */
+  post(path: string, body: unknown): Promise<Response>;
+  logTail(lines?: number): string;
+}
+
+/**
+ * A box under benchmark in its own process: `server` (a script taking `--config`) with the config
+ * `config(storage, token)` writes, storage in `<dir>/box`, its log in `<dir>/server.log`.
+ */
+export async function startBenchBox(options: {
+  readonly dir: string;
+  readonly server: string;
+  readonly config: (storage: string, token: string) => string;
+  readonly profileDir?: string | undefined;
+  readonly onStart?: ((child: Subprocess) => void) | undefined;
+}): Promise<BenchBox> {
+  const storage = join(options.dir, "box");
+  mkdirSync(storage, { recursive: true });
+  const token = Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("hex");
+  const configPath = join(options.dir, "branchbox.toml");
+  writeFileSync(configPath, options.config(storage, token));
+  const logPath = join(options.dir, "server.log");
+  const box = await spawnListening({
+    name: "the bench box",
+    argv: [options.server, "--config", configPath],
+    logPath,
+    profileDir: options.profileDir,
+    onStart: options.onStart,
+  });
+  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  return {
+    ...box,
+    token,
+    post: (path, body) =>
+      fetch(`${box.url}${path.slice(1)}`, { method: "POST", headers, body: JSON.stringify(body) }),
+    logTail: (lines = 5) => logTail(logPath, lines),
+  };
+}

@@ -1,7 +1,5 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { logTail, spawnListening } from "../lib/children.ts";
+import { startBenchBox } from "../lib/children.ts";
 
 /**
  * The box under test in its own process (scripts/bench/sip/server.ts), as a branch would run it:
@@ -43,40 +41,27 @@ export async function startSipBox(options: {
   extensions: readonly string[];
   onStart: (child: Subprocess) => void;
 }): Promise<SipBox> {
-  const storage = join(options.dir, "box");
-  mkdirSync(storage, { recursive: true });
-  const token = Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("hex");
-  const configPath = join(options.dir, "branchbox.toml");
-  writeFileSync(
-    configPath,
-    [
-      `[branch]\nid = "bench"\nname = "Bench branch"\ntimezone = "Europe/Moscow"\n`,
-      `[http]\nlisten = "127.0.0.1:0"\nadmin_token = "${token}"\n`,
-      `[storage]\ndir = ${JSON.stringify(storage)}\n`,
-      `[calls]\nsenior_manager = "sergey"\n`,
-      `[pbx.sip]\nws_url = "${options.wsUrl}"\ndomain = "${options.domain}"\nextensions = ${JSON.stringify(options.extensions)}\n`,
-      `[[desks]]\nid = "front"\nname = "Front desk"\nextension = "101"\n`,
-    ].join("\n"),
-  );
-  const logPath = join(options.dir, "server.log");
-  const {
-    process: child,
-    url,
-    stop,
-  } = await spawnListening({
-    name: "the bench box",
-    argv: ["scripts/bench/sip/server.ts", "--config", configPath],
-    logPath,
+  const box = await startBenchBox({
+    dir: options.dir,
+    server: "scripts/bench/sip/server.ts",
+    config: (storage, token) =>
+      [
+        `[branch]\nid = "bench"\nname = "Bench branch"\ntimezone = "Europe/Moscow"\n`,
+        `[http]\nlisten = "127.0.0.1:0"\nadmin_token = "${token}"\n`,
+        `[storage]\ndir = ${JSON.stringify(storage)}\n`,
+        `[calls]\nsenior_manager = "sergey"\n`,
+        `[pbx.sip]\nws_url = "${options.wsUrl}"\ndomain = "${options.domain}"\nextensions = ${JSON.stringify(options.extensions)}\n`,
+        `[[desks]]\nid = "front"\nname = "Front desk"\nextension = "101"\n`,
+      ].join("\n"),
     onStart: options.onStart,
   });
-  const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  const { url } = box;
   return {
-    pid: child.pid,
+    pid: box.process.pid,
     commits: async () => (await fetch(`${url}bench/commits`)).json() as Promise<Commit[]>,
     status: async () => (await fetch(`${url}bench/sip`)).json() as Promise<SipStatus>,
-    api: (path, body) =>
-      fetch(`${url}${path.slice(1)}`, { method: "POST", headers: auth, body: JSON.stringify(body) }),
-    stop,
-    logTail: (lines = 5) => logTail(logPath, lines),
+    api: box.post,
+    stop: box.stop,
+    logTail: box.logTail,
   };
 }
