@@ -5,6 +5,7 @@
 // stopped, as a PBX keeps producing events while a box is away (the box then sees them only through
 // the resync snapshot the test supplies, plus the frames after the drop point).
 import { createServer, type Server, type Socket } from "node:net";
+import { mulberry32 } from "../../scripts/bench/lib/prng.ts";
 import { type AmiFrame, amiGet, createAmiParser, formatAmiFrame } from "../../src/pbx/ami/ami-parser.ts";
 
 export type Chunking =
@@ -266,18 +267,6 @@ function cumulativeEnds(frames: readonly string[]): number[] {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A small seeded generator, so a failing chunking can be replayed from its seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Poll until `check` holds (tests against a real socket have no event to await). */

@@ -1,6 +1,7 @@
 /**
- * mulberry32 (the same as the test peer's): small, fast, good enough to pick names, numbers,
- * shifts and query points; returns [0, 1). Same seed, same sequence, so a seed names a run's data.
+ * mulberry32: small, fast, good enough to pick names, numbers, shifts and query points (and the
+ * test AMI peer's random write chunking); returns [0, 1). Same seed, same sequence, so a seed
+ * names a run's data.
  */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
