@@ -28,6 +28,7 @@ export function metricsRoutes(deps: HttpDeps): Hono {
     const streams = sync === null ? [] : Object.entries(sync.streams);
     const inbound = deps.inbound();
     const down = Object.entries(inbound.streams);
+    const pins = deps.roster.pinStatus(deps.now());
     const body = [
       metric("branchbox_build_info", "gauge", "The running version.", [[{ version: deps.version }, 1]]),
       metric("branchbox_sync_enabled", "gauge", "1 when [mqtt] url is set.", [[{}, sync === null ? 0 : 1]]),
@@ -150,6 +151,27 @@ export function metricsRoutes(deps: HttpDeps): Hono {
       metric("branchbox_calls_recorded_total", "counter", "Call records written.", [
         [{}, pbx.pipeline.recorded],
       ]),
+      metric(
+        "branchbox_pin_locked",
+        "gauge",
+        "1 for each employee locked out of the kiosk now (too many wrong PINs).",
+        pins.locked.map((l) => [{ employee: l.employeeId }, 1]),
+      ),
+      metric(
+        "branchbox_pin_wrong_today",
+        "gauge",
+        "Wrong PINs today (the branch's day), per employee.",
+        pins.wrongToday.map((w) => [{ employee: w.employeeId }, w.count]),
+      ),
+      metric("branchbox_pin_wrong_total", "counter", "Wrong PINs judged since the box started.", [
+        [{}, pins.wrongSinceStart],
+      ]),
+      metric(
+        "branchbox_pin_refused_locked_total",
+        "counter",
+        "PINs refused unjudged because a lock held, since the box started.",
+        [[{}, pins.refusedLockedSinceStart]],
+      ),
     ];
     return c.text(`${body.join("\n")}\n`, 200, {
       "content-type": "text/plain; version=0.0.4; charset=utf-8",

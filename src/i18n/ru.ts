@@ -77,6 +77,10 @@ export const ru = {
   errBadTime: "Неверное время: оно не может быть в будущем или слишком давно.",
   errNotAManager: "Закрыть чужую смену может только менеджер.",
   errStorage: "Не удалось сохранить. Попробуйте ещё раз; если не выйдет — позвоните в IT.",
+  errDiskFull:
+    "Диск бокса заполнен: сейчас ничего не сохраняется и PIN не принимается. Позвоните в IT филиала.",
+  errStorageDown:
+    "Бокс не может записать данные: сейчас ничего не сохраняется и PIN не принимается. Позвоните в IT филиала.",
   notFound: "Такой страницы нет.",
   toHome: "На главный экран",
 
@@ -128,6 +132,11 @@ export const ru = {
   adminActor: "Кто внёс",
   adminRecordedAt: "Записано",
   adminAuditTitle: "Журнал аудита",
+  adminPinsTitle: "PIN-коды киоска",
+  adminPinsNoneLocked: "Сейчас никто не заблокирован.",
+  adminPinsLockedUntil: "Заблокирован до",
+  adminPinsWrongToday: "Неверных PIN сегодня",
+  adminPinsNoneWrong: "Сегодня неверных PIN не было.",
   adminNoAudit: "Записей нет.",
   adminAction: "Действие",
   adminDetail: "Подробности",

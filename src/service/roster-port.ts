@@ -24,6 +24,14 @@ export type PinResult =
   | { readonly ok: true; readonly value: EmployeeView }
   | { readonly ok: false; readonly error: PinError };
 
+/** Who is locked out of the kiosk now and who typed wrong PINs today (the branch's day). */
+export interface PinStatusView {
+  readonly locked: readonly { employeeId: string; name: string; until: Instant }[];
+  readonly wrongToday: readonly { employeeId: string; name: string; count: number }[];
+  readonly wrongSinceStart: number;
+  readonly refusedLockedSinceStart: number;
+}
+
 export interface HolderView {
   readonly employeeId: string;
   readonly name: string;
@@ -90,8 +98,13 @@ export interface AuditEntry {
 export interface RosterPort {
   board(now: Instant): BoardView;
   employees(now: Instant): readonly EmployeeView[];
-  /** Checks a PIN; five wrong tries lock the employee for five minutes (durable across restarts). */
+  /**
+   * Checks a PIN; five wrong tries lock the employee for five minutes (durable across restarts),
+   * however many arrive at once. Throws a storage error when the attempt cannot be recorded.
+   */
   verifyPin(employeeId: string, pin: string, now: Instant): Promise<PinResult>;
+  /** PIN locks in force and wrong PINs today, for /admin and /metrics. */
+  pinStatus(now: Instant): PinStatusView;
   /** Resolves once the fact is committed; rejects with a StorageError when the disk refuses it. */
   record(input: RosterCommandInput, now: Instant): Promise<Result<RosterFact, RecordErrorCode>>;
   ownerOf(extension: string, at: Instant): Owner;

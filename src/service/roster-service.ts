@@ -14,6 +14,7 @@ import type {
   EmployeeView,
   OnShiftView,
   PinResult,
+  PinStatusView,
   RecordErrorCode,
   RosterCommandInput,
   RosterPort,
@@ -51,6 +52,9 @@ export class RosterService implements RosterPort {
   private staff = new Map<string, StaffRow>();
   private dataVersion = -1;
   private readonly dataVersionQuery;
+  /** Wrong PINs judged and PINs refused unjudged by a lock, since the process started (/metrics). */
+  private pinWrong = 0;
+  private pinRefusedLocked = 0;
 
   constructor(
     private readonly db: Database,
@@ -111,37 +115,70 @@ export class RosterService implements RosterPort {
     return [...this.staff.values()].map((s) => this.view(s, onShift.get(s.id) ?? null));
   }
 
+  /**
+   * Claim, then judge: the attempt is counted (and, at the last one allowed, the lock set) in one
+   * transaction before the slow Argon2 check, so parallel guesses share one budget of
+   * `pin_max_attempts` and no failure can shorten a lock. A right PIN clears the count. When the
+   * claim cannot be written (a full disk), no PIN is judged at all: the storage error goes up and
+   * the lockout fails closed.
+   */
   async verifyPin(employeeId: string, pin: string, now: Instant): Promise<PinResult> {
     this.refreshStaff();
     const member = this.staff.get(employeeId);
     if (member === undefined) return fail("ROSTER.UNKNOWN_EMPLOYEE", `no employee with id "${employeeId}"`);
-    const { max, lockMs } = {
-      max: this.config.roster.pin_max_attempts,
-      lockMs: this.config.roster.pin_lock_minutes * MINUTE,
-    };
-    const before = this.facts.pinAttempts(employeeId);
-    if (before.lockedUntil > now) {
+    const max = this.config.roster.pin_max_attempts;
+    const lockMs = this.config.roster.pin_lock_minutes * MINUTE;
+    const claim = this.facts.claimPinAttempt(employeeId, now, max, lockMs);
+    if (claim.kind === "locked") {
+      this.pinRefusedLocked++;
       return {
         ok: false,
-        error: { code: "ROSTER.PIN_LOCKED", message: "too many wrong PINs", lockedUntil: before.lockedUntil },
+        error: { code: "ROSTER.PIN_LOCKED", message: "too many wrong PINs", lockedUntil: claim.lockedUntil },
       };
     }
     if (await Bun.password.verify(pin, member.pinHash)) {
-      if (before.failures > 0) this.facts.setPinAttempts(employeeId, { failures: 0, lockedUntil: 0 });
+      this.facts.clearPinAttempts(employeeId);
       return ok(this.view(member, this.onShift(now).find((s) => s.employeeId === employeeId) ?? null));
     }
-    // Re-read after the slow hash: another kiosk may have counted a failure meanwhile.
-    const failures = this.facts.pinAttempts(employeeId).failures + 1;
-    if (failures >= max) {
-      const lockedUntil = now + lockMs;
-      this.facts.setPinAttempts(employeeId, { failures: 0, lockedUntil });
-      this.log.warn("pin locked", { employeeId, until: new Date(lockedUntil).toISOString() });
-      return { ok: false, error: { code: "ROSTER.PIN_LOCKED", message: "too many wrong PINs", lockedUntil } };
+    this.pinWrong++;
+    try {
+      this.facts.countWrongPin(employeeId, branchDay(now, this.config.branch.timezone));
+    } catch (error) {
+      // The attempt is already counted against the lock; only the admin page's tally misses it.
+      this.log.error("cannot count a wrong PIN for today", { employeeId, error });
     }
-    this.facts.setPinAttempts(employeeId, { failures, lockedUntil: 0 });
+    if (claim.lockedUntil > 0) {
+      this.log.warn("pin locked", { employeeId, until: new Date(claim.lockedUntil).toISOString() });
+      return {
+        ok: false,
+        error: { code: "ROSTER.PIN_LOCKED", message: "too many wrong PINs", lockedUntil: claim.lockedUntil },
+      };
+    }
     return {
       ok: false,
-      error: { code: "ROSTER.PIN_WRONG", message: "wrong PIN", attemptsLeft: max - failures },
+      error: { code: "ROSTER.PIN_WRONG", message: "wrong PIN", attemptsLeft: max - claim.attempt },
+    };
+  }
+
+  pinStatus(now: Instant): PinStatusView {
+    this.refreshStaff();
+    const wrongToday = this.facts.wrongPinsOn(branchDay(now, this.config.branch.timezone));
+    const locked = this.facts
+      .pinLocks()
+      .filter((row) => row.lockedUntil > now)
+      .map((row) => ({
+        employeeId: row.employeeId,
+        name: this.nameOf(row.employeeId),
+        until: row.lockedUntil,
+      }));
+    const wrong = [...wrongToday]
+      .map(([employeeId, count]) => ({ employeeId, name: this.nameOf(employeeId), count }))
+      .sort((a, b) => b.count - a.count || a.employeeId.localeCompare(b.employeeId));
+    return {
+      locked,
+      wrongToday: wrong,
+      wrongSinceStart: this.pinWrong,
+      refusedLockedSinceStart: this.pinRefusedLocked,
     };
   }
 
@@ -179,6 +216,16 @@ export class RosterService implements RosterPort {
     for (const [i, { resolve }] of batch.entries())
       resolve(results[i] as Result<RosterFact, RecordErrorCode>);
     const facts = results.flatMap((r) => (r.ok ? [r.value] : []));
+    // Only now, after the commit: a line for a fact the disk refused would report what never was.
+    for (const fact of facts) {
+      this.log.info("roster fact", {
+        kind: fact.kind,
+        employeeId: fact.employeeId,
+        deskId: fact.deskId,
+        source: fact.source,
+        seq: fact.seq,
+      });
+    }
     if (facts.length > 0) for (const listener of this.listeners) listener(facts);
   }
 
@@ -213,13 +260,6 @@ export class RosterService implements RosterPort {
     // Headquarters hears of every fact: its outbox record is committed with it, or neither is.
     this.outbox.add("roster", [{ id: `fact-${fact.seq}`, type: "roster.fact", data: fact }], now);
     this.timeline.add(fact);
-    this.log.info("roster fact", {
-      kind: fact.kind,
-      employeeId: fact.employeeId,
-      deskId: fact.deskId,
-      source: fact.source,
-      seq: fact.seq,
-    });
     return ok(fact);
   }
 
@@ -267,4 +307,22 @@ export class RosterService implements RosterPort {
   private nameOf(employeeId: string): string {
     return this.staff.get(employeeId)?.name ?? employeeId;
   }
+}
+
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The branch's calendar date (YYYY-MM-DD) at an instant: "today" for the admin page's tallies. */
+function branchDay(at: Instant, timeZone: string): string {
+  let format = dayFormats.get(timeZone);
+  if (format === undefined) {
+    // en-CA writes dates as YYYY-MM-DD.
+    format = new Intl.DateTimeFormat("en-CA", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+    });
+    dayFormats.set(timeZone, format);
+  }
+  return format.format(at);
 }

@@ -161,6 +161,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX commands_open ON commands (state, received_at) WHERE state IN ('pending', 'running');
     `,
   },
+  {
+    version: 5,
+    name: "wrong PINs per employee and day",
+    sql: `
+      -- What /admin and /metrics report as "wrong PINs today" (the branch's day); the lock itself
+      -- lives in pin_attempts. Rows older than a month are pruned as new ones are written.
+      CREATE TABLE pin_wrong_days (
+        employee_id TEXT NOT NULL,
+        day TEXT NOT NULL,
+        wrong INTEGER NOT NULL,
+        PRIMARY KEY (employee_id, day)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 export function schemaVersion(db: Database): number {

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, expect, test } from "bun:test";
+import { createLogger } from "../../src/log/logger.ts";
 import { makeTestBox, type TestBox } from "../support/box.ts";
 
 let box: TestBox;
@@ -39,4 +40,37 @@ test("a full disk: a coded 507, no half-written fact, reads keep working, and wr
   box.clock.advance(1000);
   expect((await toggle(accepted % 2 === 0)).status).toBe(200);
   expect(factCount()).toBe(accepted + 1);
+});
+
+test("the log reports only facts that were stored: no 'roster fact' line for a batch the disk refused", async () => {
+  const lines: string[] = [];
+  const logged = await makeTestBox({ log: createLogger({ write: (line) => lines.push(line) }) });
+  try {
+    const pages = logged.db.query<{ page_count: number }, []>("PRAGMA page_count").get()?.page_count ?? 0;
+    logged.db.run(`PRAGMA max_page_count = ${pages}`);
+    const send = (path: string, body: unknown) =>
+      logged.api(path, { method: "POST", body: JSON.stringify(body) });
+    let refused = 0;
+    for (let i = 0; i < 2000 && refused < 20; i++) {
+      logged.clock.advance(1000);
+      // Several at once: one group commit, refused whole once the disk is full.
+      const batch = await Promise.all([
+        send("/api/v1/roster/check-in", { employeeId: "anna", deskId: "front" }),
+        send("/api/v1/roster/check-out", { employeeId: "anna" }),
+        send("/api/v1/roster/check-in", { employeeId: "olga", deskId: "front" }),
+        send("/api/v1/roster/check-out", { employeeId: "olga" }),
+      ]);
+      refused += batch.filter((r) => r.status === 507).length;
+    }
+    expect(refused).toBeGreaterThan(0);
+    const stored =
+      logged.db.query<{ n: number }, []>("SELECT count(*) AS n FROM roster_facts").get()?.n ?? -1;
+    const factLines = lines.filter((line) => JSON.parse(line).msg === "roster fact");
+    expect(factLines.length).toBe(stored);
+    const seqs = factLines.map((line) => JSON.parse(line).seq as number);
+    const onDisk = logged.db.query<{ seq: number }, []>("SELECT seq FROM roster_facts ORDER BY seq").all();
+    expect(seqs).toEqual(onDisk.map((r) => r.seq));
+  } finally {
+    await logged.close();
+  }
 });

@@ -29,9 +29,12 @@ export interface KioskBox extends TestBox {
  * `calls` replaces the box's CallsPort (a fake-calls.ts fake) in that app; `config` adds to the demo's.
  */
 export async function makeKioskBox(
-  options: { kiosk?: KioskOptions; calls?: CallsPort; config?: Partial<ConfigInput> } = {},
+  options: { kiosk?: KioskOptions; calls?: CallsPort; config?: Partial<ConfigInput>; dir?: string } = {},
 ): Promise<KioskBox> {
-  const box = await makeTestBox(options.config === undefined ? {} : { config: options.config });
+  const box = await makeTestBox({
+    ...(options.config === undefined ? {} : { config: options.config }),
+    ...(options.dir === undefined ? {} : { dir: options.dir }),
+  });
   const deps = options.calls === undefined ? box.deps : { ...box.deps, calls: options.calls };
   const web = webApp(deps, options.kiosk);
   const headers = (o: { hx?: boolean; cookie?: string }) => ({

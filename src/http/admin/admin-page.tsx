@@ -1,7 +1,7 @@
 import type { Owner, OwnerRule, RosterChange } from "../../domain/roster/types.ts";
 import type { Messages } from "../../i18n/index.ts";
 import type { PbxView } from "../../service/calls-port.ts";
-import type { AuditEntry } from "../../service/roster-port.ts";
+import type { AuditEntry, PinStatusView } from "../../service/roster-port.ts";
 import type { InboundStatus } from "../../sync/inbound/inbound-types.ts";
 import type { RelayStatus } from "../../sync/relay/index.ts";
 import { formatDateTime, formatTime } from "../kiosk/branch-time.ts";
@@ -22,6 +22,7 @@ export interface AdminPageProps {
   readonly owners: readonly Owner[];
   readonly changes: readonly RosterChange[];
   readonly audit: readonly AuditEntry[];
+  readonly pins: PinStatusView;
   readonly pbx: PbxView;
   readonly sync: SyncView | null;
   readonly inbound: InboundStatus;
@@ -120,6 +121,8 @@ export function AdminPage(props: AdminPageProps) {
         </table>
       </section>
 
+      <PinSection pins={props.pins} t={t} timezone={tz} />
+
       <section>
         <h2>{t.adminChangesTitle}</h2>
         {props.changes.length === 0 ? (
@@ -194,6 +197,57 @@ export function AdminPage(props: AdminPageProps) {
         {t.adminVersion(props.version)}
       </footer>
     </div>
+  );
+}
+
+/** Who is locked out of the kiosk now and who typed wrong PINs today: a guesser stands out. */
+function PinSection({ pins, t, timezone }: { pins: PinStatusView; t: Messages; timezone: string }) {
+  return (
+    <section data-testid="pins">
+      <h2>{t.adminPinsTitle}</h2>
+      {pins.locked.length === 0 ? (
+        <p class="muted" data-testid="pins-none-locked">
+          {t.adminPinsNoneLocked}
+        </p>
+      ) : (
+        <table class="dense" data-testid="pins-locked">
+          <thead>
+            <tr>
+              <th>{t.adminEmployee}</th>
+              <th>{t.adminPinsLockedUntil}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {pins.locked.map((l) => (
+              <tr data-testid={`pin-locked-${l.employeeId}`}>
+                <td>{l.name}</td>
+                <td class="num">{formatTime(l.until, timezone)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {pins.wrongToday.length === 0 ? (
+        <p class="muted">{t.adminPinsNoneWrong}</p>
+      ) : (
+        <table class="dense" data-testid="pins-wrong">
+          <thead>
+            <tr>
+              <th>{t.adminEmployee}</th>
+              <th>{t.adminPinsWrongToday}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {pins.wrongToday.map((w) => (
+              <tr data-testid={`pin-wrong-${w.employeeId}`}>
+                <td>{w.name}</td>
+                <td class="num">{w.count}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
   );
 }
 

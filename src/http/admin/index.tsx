@@ -46,6 +46,7 @@ export function adminRoutes(deps: HttpDeps): Hono {
           owners={roster.owners(now)}
           changes={roster.changesBetween(startOfDay(now, tz), now + 1)}
           audit={roster.audit(AUDIT_ROWS)}
+          pins={roster.pinStatus(now)}
           pbx={deps.pbx()}
           sync={syncView(deps)}
           inbound={deps.inbound()}

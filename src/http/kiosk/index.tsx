@@ -1,7 +1,9 @@
 import { type Context, Hono } from "hono";
 import { html } from "hono/html";
+import { HTTPException } from "hono/http-exception";
 import type { HtmlEscapedString } from "hono/utils/html";
 import type { RosterCommandInput } from "../../service/roster-port.ts";
+import { StorageError, toStorageError } from "../../store/db.ts";
 import { mountAssets } from "../assets.ts";
 import type { HttpDeps } from "../deps.ts";
 import { liveHtml } from "../sse.ts";
@@ -25,7 +27,7 @@ export interface KioskOptions {
 }
 
 type C = Context<LangEnv>;
-type Status = 200 | 400 | 401 | 403 | 404 | 409 | 423 | 429 | 500;
+type Status = 200 | 400 | 401 | 403 | 404 | 409 | 423 | 429 | 500 | 503 | 507;
 
 const ACTIONS: readonly KioskAction[] = [
   "check-in",
@@ -149,7 +151,15 @@ export function kioskRoutes(deps: HttpDeps, options: KioskOptions = {}): Hono {
       return pinPad(c, employeeId, t.pinRateLimited, 429);
     }
     if (!/^[0-9]{1,12}$/.test(pin)) return pinPad(c, employeeId, t.pinEmpty, 400);
-    const result = await roster.verifyPin(employeeId, pin, now);
+    let result: Awaited<ReturnType<typeof roster.verifyPin>>;
+    try {
+      result = await roster.verifyPin(employeeId, pin, now);
+    } catch (thrown) {
+      // The attempt could not be counted, so no PIN is judged (fail closed): say what to do.
+      const failure = storageFailure(thrown);
+      log.error("kiosk PIN not judged: the attempt cannot be recorded", { employeeId, code: failure.code });
+      return pinPad(c, employeeId, failure.text(t), failure.status);
+    }
     if (result.ok) {
       log.info("kiosk PIN accepted", { employeeId });
       return actions(c, employeeId);
@@ -231,7 +241,33 @@ export function kioskRoutes(deps: HttpDeps, options: KioskOptions = {}): Hono {
     return home(c, { kind: "ok", text: done });
   });
 
+  // A kiosk cannot show the API's JSON error body: a write the disk refused is a screen in words.
+  app.onError((thrown, c) => {
+    if (thrown instanceof HTTPException) return thrown.getResponse();
+    const failure = storageFailure(thrown);
+    log.error("kiosk request failed", {
+      method: c.req.method,
+      path: c.req.path,
+      code: failure.code,
+      error: thrown,
+    });
+    return home(c, { kind: "error", text: failure.text(c.get("t")) }, failure.status);
+  });
+
   return app as unknown as Hono;
+}
+
+/** What a receptionist is told when the box's storage refuses a write, and with which status. */
+function storageFailure(thrown: unknown): {
+  code: string;
+  status: Status;
+  text: (t: LangEnv["Variables"]["t"]) => string;
+} {
+  const error = toStorageError("the database", thrown);
+  if (!(error instanceof StorageError)) return { code: "INTERNAL", status: 500, text: (t) => t.errStorage };
+  if (error.code === "STORAGE.DISK_FULL")
+    return { code: error.code, status: 507, text: (t) => t.errDiskFull };
+  return { code: error.code, status: 503, text: (t) => t.errStorageDown };
 }
 
 function flashText(
