@@ -193,6 +193,44 @@ describe("bad input: a coded error and no change in the database", () => {
     });
   }
 
+  test("a date that does not exist is refused, not rolled over to a real one inside the window", async () => {
+    // On 2 December, Date.parse's roll-overs of these (1 December, 1 March…) would be accepted
+    // corrections with an audit entry; each must be a coded 400 and leave nothing behind.
+    box.clock.set("2026-12-02T12:00:00Z");
+    for (const at of [
+      "2026-11-31T10:00:00Z",
+      "2026-11-30T24:00:00Z",
+      "2026-12-01T10:00:00+24:00",
+      "2026-11-31T10:00:00+03:00",
+    ]) {
+      await expectError(
+        await post("/api/v1/roster/check-in", { employeeId: "anna", deskId: "front", at }),
+        400,
+        "ROSTER.BAD_TIME",
+      );
+      await expectError(
+        await box.api(`/api/v1/owner?extension=101&at=${encodeURIComponent(at)}`),
+        400,
+        "ROSTER.BAD_TIME",
+      );
+      await expectError(
+        await box.api(`/api/v1/calls?since=${encodeURIComponent(at)}`),
+        400,
+        "API.INVALID_QUERY",
+      );
+    }
+    expect(factCount()).toBe(0);
+    expect(box.roster.audit(10)).toHaveLength(0);
+    // The real day before it is still a correction the API takes.
+    const real = await post("/api/v1/roster/check-in", {
+      employeeId: "anna",
+      deskId: "front",
+      at: "2026-11-30T10:00:00Z",
+    });
+    expect(real.status).toBe(200);
+    expect(((await real.json()) as { at: string }).at).toBe("2026-11-30T10:00:00.000Z");
+  });
+
   test("a body over 16 KiB → 413 API.TOO_LARGE", async () => {
     await expectError(
       await post("/api/v1/roster/check-in", { employeeId: "a".repeat(20_000), deskId: "front" }),

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { CallRecord } from "../../domain/call/call-types.ts";
+import { parseIsoInstant } from "../../lib/iso-time.ts";
 import { lazy } from "../../lib/lazy.ts";
 import type { HttpDeps } from "../deps.ts";
 import { errorBody } from "./errors.ts";
@@ -39,11 +40,22 @@ export function callJson(record: CallRecord) {
   };
 }
 
+/** An ISO-8601 time with a zone that exists (not 2026-11-31), as epoch milliseconds. */
+const instant = () =>
+  z.string().transform((text, ctx) => {
+    const ms = parseIsoInstant(text);
+    if (ms === null) {
+      ctx.addIssue({ code: "custom", message: "expected an ISO-8601 time with a zone that exists" });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
 /** Built on the first `/api/v1/calls` (the kiosk does not use the API). */
 const query = lazy(() =>
   z.strictObject({
-    since: z.iso.datetime({ offset: true }).optional(),
-    until: z.iso.datetime({ offset: true }).optional(),
+    since: instant().optional(),
+    until: instant().optional(),
     employee: z.string().min(1).max(64).optional(),
     outcome: z.enum(["answered", "missed", "voicemail", "busy", "failed"]).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -64,8 +76,8 @@ export function callsApi(deps: HttpDeps): Hono {
     const q = parsed.data;
     const records = deps.calls.list({
       limit: q.limit,
-      ...(q.since === undefined ? {} : { since: Date.parse(q.since) }),
-      ...(q.until === undefined ? {} : { until: Date.parse(q.until) }),
+      ...(q.since === undefined ? {} : { since: q.since }),
+      ...(q.until === undefined ? {} : { until: q.until }),
       ...(q.employee === undefined ? {} : { employeeId: q.employee }),
       ...(q.outcome === undefined ? {} : { outcome: q.outcome }),
     });

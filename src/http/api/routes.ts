@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
+import { parseIsoInstant } from "../../lib/iso-time.ts";
 import { lazy } from "../../lib/lazy.ts";
 import type { RosterCommandInput } from "../../service/roster-port.ts";
 import type { HttpDeps } from "../deps.ts";
@@ -43,12 +44,6 @@ const KINDS = Object.keys({
 const describeIssues = (error: z.ZodError) =>
   error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
 
-/** Parses an ISO time into an instant; `null` for a time that does not exist (e.g. Feb 30). */
-function parseInstant(text: string): number | null {
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? null : ms;
-}
-
 /** `/api/v1`: JSON in, JSON out, every error `{error: {code, message}}` with a stable code. */
 export function apiRoutes(deps: HttpDeps): Hono {
   const api = new Hono();
@@ -79,7 +74,7 @@ export function apiRoutes(deps: HttpDeps): Hono {
     let at = deps.now();
     if (atText !== undefined) {
       const parsed = isoInstant().safeParse(atText);
-      const ms = parsed.success ? parseInstant(atText) : null;
+      const ms = parsed.success ? parseIsoInstant(atText) : null;
       if (ms === null)
         return c.json(
           errorBody("ROSTER.BAD_TIME", `at: expected an ISO-8601 time with a zone, got "${atText}"`),
@@ -108,7 +103,7 @@ export function apiRoutes(deps: HttpDeps): Hono {
       const parsed = bodies()[kind].safeParse(json);
       if (!parsed.success) return c.json(errorBody("API.INVALID_BODY", describeIssues(parsed.error)), 400);
       const body = parsed.data;
-      const at = body.at === undefined ? undefined : parseInstant(body.at);
+      const at = body.at === undefined ? undefined : parseIsoInstant(body.at);
       if (at === null)
         return c.json(errorBody("ROSTER.BAD_TIME", `at: "${body.at}" is not a real time`), 400);
       const input: RosterCommandInput = {
