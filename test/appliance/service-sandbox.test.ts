@@ -11,10 +11,11 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  realpathSync,
   rmSync,
   statSync,
 } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ensureRelease, RELEASE, run } from "../support/appliance.ts";
 import { makeTestDir, REPO_ROOT, type Running, startBranchbox } from "../support/process.ts";
 
@@ -29,11 +30,7 @@ let gid: number;
 beforeAll(() => {
   ensureRelease();
   dir = makeTestDir("service-sandbox");
-  // The installed tree must be outside /tmp, which the sandbox replaces with an empty one, and
-  // reachable by the service's user.
-  mkdirSync(join(REPO_ROOT, "test-artifacts"), { recursive: true });
-  root = mkdtempSync(join(REPO_ROOT, "test-artifacts/service-sandbox-"));
-  chmodSync(root, 0o755);
+  root = makeServiceRoot();
   const install = run([
     "bash",
     "firmware-config/install.sh",
@@ -47,9 +44,26 @@ beforeAll(() => {
   gid = Number(/^branchbox:x:(\d+):/m.exec(readFileSync(join(root, "etc/group"), "utf8"))?.[1]);
 }, 300_000);
 afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-  rmSync(root, { recursive: true, force: true });
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  if (root !== undefined) rmSync(root, { recursive: true, force: true });
 });
+
+/**
+ * A fresh folder to install into, under /var/lib: the service's user must reach the binary and
+ * config in it, and the sandbox must not hide it. Neither the checkout nor TMPDIR will do: under
+ * /tmp (or /var/tmp) the sandbox's private /tmp covers them, under a 0700 /root the user cannot
+ * get in.
+ */
+function makeServiceRoot(): string {
+  const made = realpathSync(mkdtempSync("/var/lib/branchbox-test-service-sandbox-"));
+  chmodSync(made, 0o755);
+  if (/^\/(var\/)?tmp\//.test(made)) throw new Error(`${made} is under a /tmp the sandbox replaces`);
+  for (let up = dirname(made); ; up = dirname(up)) {
+    if ((statSync(up).mode & 0o001) === 0)
+      throw new Error(`${up} is closed to other users: the service user cannot reach ${made}`);
+    if (up === "/") return made;
+  }
+}
 
 /** A state directory as systemd makes it for StateDirectory=branchbox: the user's, 0750. */
 function stateDir(name: string): string {
@@ -89,6 +103,11 @@ describe("branchbox as the unit runs it", () => {
     const elsewhere = join(root, "srv/branchbox");
     mkdirSync(elsewhere, { recursive: true });
     chmodSync(elsewhere, 0o777); // writable by anyone, were the file system not read-only
+    // And reachable: outside the sandbox the same user writes there, so only the sandbox stops it.
+    const probe = join(elsewhere, "probe");
+    const touch = run(["setpriv", `--reuid=${NOBODY}`, `--regid=${gid}`, "--clear-groups", "touch", probe]);
+    expect(touch.code, touch.stderr).toBe(0);
+    rmSync(probe);
     await expect(startConfined(join(root, "var/lib/branchbox-2"), elsewhere, "elsewhere")).rejects.toThrow(
       /STORAGE\.CANNOT_OPEN/,
     );
