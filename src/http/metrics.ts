@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { storageFaults } from "../store/storage-faults.ts";
 import type { HttpDeps } from "./deps.ts";
 
 type Sample = readonly [labels: Record<string, string>, value: number];
@@ -28,6 +29,7 @@ export function metricsRoutes(deps: HttpDeps): Hono {
     const streams = sync === null ? [] : Object.entries(sync.streams);
     const inbound = deps.inbound();
     const down = Object.entries(inbound.streams);
+    const storage = storageFaults.status();
     const pins = deps.roster.pinStatus(deps.now());
     const body = [
       metric("branchbox_build_info", "gauge", "The running version.", [[{ version: deps.version }, 1]]),
@@ -150,6 +152,15 @@ export function metricsRoutes(deps: HttpDeps): Hono {
       ),
       metric("branchbox_calls_recorded_total", "counter", "Call records written.", [
         [{}, pbx.pipeline.recorded],
+      ]),
+      metric(
+        "branchbox_storage_errors_total",
+        "counter",
+        "Writes the storage refused outside a request (full disk, I/O), retries included.",
+        [[{}, storage.errors]],
+      ),
+      metric("branchbox_storage_failing", "gauge", "1 while a refused write waits to be retried.", [
+        [{}, storage.failing.length > 0 ? 1 : 0],
       ]),
       metric(
         "branchbox_pin_locked",

@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import type { Config } from "../../config/schema.ts";
 import type { Logger } from "../../log/logger.ts";
+import type { StorageFaults } from "../../store/storage-faults.ts";
 import type { DownHandler } from "../inbound/inbound-types.ts";
 import type { UpStream } from "../protocol.ts";
 
@@ -18,6 +19,8 @@ export type RelayOptions = {
   /** For the backoff's jitter (tests pass a fixed one). */
   readonly random?: () => number;
   readonly tuning?: Partial<RelayTuning>;
+  /** Where a write that fails outside a request (an ack, the epoch) is logged and counted. */
+  readonly storageFaults?: StorageFaults;
   /**
    * HQ's down streams (staff, clients, settings, commands) go here, each message PUBACKed only
    * after `handle` returned (committed, or bad input). With it the relay keeps a persistent MQTT

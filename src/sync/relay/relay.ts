@@ -1,6 +1,7 @@
 import type { MqttClient } from "mqtt";
 import { createBackoff } from "../../lib/backoff.ts";
 import { outboxStore } from "../../store/outbox-store.ts";
+import { storageFaults } from "../../store/storage-faults.ts";
 import { connectMqtt } from "../mqtt-transport.ts";
 import { DOWN_STREAMS, type DownStream, topics, UP_STREAMS, type UpStream } from "../protocol.ts";
 import { AckCoalescer } from "./ack-coalescer.ts";
@@ -40,7 +41,8 @@ export function createRelay(options: RelayOptions): Relay {
   const tuning = { ...DEFAULT_TUNING, ...options.tuning };
   const log = options.log.child({ part: "sync", branch });
   const outbox = outboxStore(options.db);
-  const acks = new AckCoalescer(outbox, tuning.ackFlushMs);
+  const faults = options.storageFaults ?? storageFaults;
+  const acks = new AckCoalescer(outbox, tuning.ackFlushMs, log, faults);
   const backoff = createBackoff(
     { baseMs: tuning.backoffBaseMs, capMs: tuning.backoffCapMs },
     options.random ?? Math.random,
@@ -82,8 +84,19 @@ export function createRelay(options: RelayOptions): Relay {
     reconnectTimer = undefined;
     if (state === "stopped" || state === "disabled") return;
     const gen = ++generation;
-    epoch = outbox.nextEpoch();
     setState("connecting");
+    // Connect only under an epoch that is on disk: one used and then lost in a restart would be
+    // handed out again, and HQ would take the new connection's birth for a stale one.
+    try {
+      epoch = outbox.nextEpoch();
+    } catch (error) {
+      const storage = faults.failed("sync.epoch", error, log);
+      if (storage === null) throw error;
+      lastError = storage.message;
+      scheduleReconnect(gen);
+      return;
+    }
+    faults.worked("sync.epoch", log);
     let c: MqttClient;
     try {
       c = connectMqtt(config.url, {
@@ -312,7 +325,7 @@ export function createRelay(options: RelayOptions): Relay {
       reconnectTimer = undefined;
       cursors = undefined;
       client = undefined;
-      acks.flush();
+      acks.close();
       if (c === undefined) return;
       if (wasConnected) {
         // A clean disconnect does not fire the Last Will: say it ourselves, retained.

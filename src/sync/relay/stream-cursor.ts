@@ -34,8 +34,9 @@ export class StreamCursor {
     private readonly acks: AckCoalescer,
     now: number,
   ) {
+    // On a full disk the acks may not reach the outbox: start after what HQ acked all the same.
     acks.flush();
-    this.acked = outbox.ackedThrough(stream);
+    this.acked = acks.ackedThrough(stream);
     const last = this.lastSeq();
     this.known = last;
     this.liveFrom = last + 1;
