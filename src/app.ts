@@ -69,7 +69,7 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
   });
   calls.start();
   // A roster fact in the past (a manager's correction) may change who owned calls since then.
-  roster.subscribe((facts) => calls.reattributeSince(Math.min(...facts.map((f) => f.at))));
+  roster.subscribe((facts) => calls.rosterChanged(Math.min(...facts.map((f) => f.at))));
   const liveCalls = (source: string) =>
     calls.live().flatMap((call) => (call.source === source ? [call.id] : []));
   const sources = await pbxSources(config, options.log, now, liveCalls);

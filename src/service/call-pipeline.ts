@@ -12,6 +12,7 @@ import type { Logger } from "../log/logger.ts";
 import { type CallStore, callStore } from "../store/call-store.ts";
 import { type JournalStore, journalStore } from "../store/journal-store.ts";
 import { type OutboxStore, outboxStore } from "../store/outbox-store.ts";
+import { STORAGE_RETRY_MS, type StorageFaults, storageFaults } from "../store/storage-faults.ts";
 import type { CallCard, CallsPort } from "./calls-port.ts";
 
 const MINUTE = 60 * 1000;
@@ -32,6 +33,8 @@ export interface CallPipelineOptions {
   readonly commitWindowMs?: number;
   /** Journal events older than this are pruned at start (their calls are long recorded). */
   readonly retentionMs?: number;
+  /** Where a write that fails outside a delivery (pruning, re-attribution) is logged and counted. */
+  readonly storageFaults?: StorageFaults;
 }
 
 export interface PipelineStats {
@@ -59,10 +62,14 @@ export class CallPipeline implements CallsPort {
   private readonly journal: JournalStore;
   private readonly calls: CallStore;
   private readonly outbox: OutboxStore;
+  private readonly faults: StorageFaults;
   private assembler = new CallAssembler();
   private pending: Pending[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
   private pruneTimer: ReturnType<typeof setInterval> | null = null;
+  /** A re-attribution the storage refused: from when, and the timer that tries it again. */
+  private reattributeFrom: number | null = null;
+  private reattributeTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly listeners = new Set<
     (changed: readonly AssembledCall[], recorded: readonly CallRecord[]) => void
   >();
@@ -83,14 +90,15 @@ export class CallPipeline implements CallsPort {
     this.journal = journalStore(db);
     this.calls = callStore(db);
     this.outbox = outboxStore(db);
+    this.faults = options.storageFaults ?? storageFaults;
   }
 
   /** Prunes old journal events and replays the rest: live calls come back, missing records are written. */
   start(): void {
     const now = this.options.now();
-    const pruned = this.prune();
+    const pruned = this.pruneOrPostpone();
     // A box runs for months between restarts: keep the journal to its retention meanwhile too.
-    this.pruneTimer = setInterval(() => this.prune(), HOUR);
+    this.pruneTimer = setInterval(() => this.pruneOrPostpone(), HOUR);
     this.pruneTimer.unref?.();
     const events = this.journal.all();
     this.db.transaction(() => {
@@ -107,11 +115,25 @@ export class CallPipeline implements CallsPort {
   stop(): void {
     if (this.pruneTimer !== null) clearInterval(this.pruneTimer);
     this.pruneTimer = null;
+    clearTimeout(this.reattributeTimer);
+    this.reattributeTimer = undefined;
   }
 
   /** Forgets the journal's calls older than the retention; returns how many events went. */
   prune(): number {
     return this.journal.prune(this.options.now() - (this.options.retentionMs ?? 3 * DAY));
+  }
+
+  /** `prune()` at start and on its timer, where a full disk only postpones it to the next hour. */
+  private pruneOrPostpone(): number {
+    try {
+      const pruned = this.prune();
+      this.faults.worked("calls.prune", this.options.log);
+      return pruned;
+    } catch (error) {
+      if (this.faults.failed("calls.prune", error, this.options.log) === null) throw error;
+      return 0;
+    }
   }
 
   /** Resolves once the events are durable (and everything they finished is recorded). */
@@ -171,6 +193,28 @@ export class CallPipeline implements CallsPort {
   }
 
   /**
+   * Roster facts were committed (the roster's listener, after its commit: no caller to tell).
+   * `reattributeSince(from)`, and if the storage refuses it (a full disk), again every
+   * STORAGE_RETRY_MS from the earliest such fact until it is written; other errors go on up.
+   */
+  rosterChanged(from: number): void {
+    clearTimeout(this.reattributeTimer);
+    this.reattributeTimer = undefined;
+    const since = Math.min(from, this.reattributeFrom ?? from);
+    try {
+      this.reattributeSince(since);
+    } catch (error) {
+      if (this.faults.failed("calls.reattribute", error, this.options.log, { from: since }) === null)
+        throw error;
+      this.reattributeFrom = since;
+      this.reattributeTimer = setTimeout(() => this.rosterChanged(since), STORAGE_RETRY_MS);
+      return;
+    }
+    this.reattributeFrom = null;
+    this.faults.worked("calls.reattribute", this.options.log);
+  }
+
+  /**
    * A roster fact at `from` (a manager's late correction) may change who owned calls since then:
    * attribute them again and save what changed.
    */
@@ -217,10 +261,13 @@ export class CallPipeline implements CallsPort {
       })();
     } catch (error) {
       for (const p of batch) p.reject(error);
-      this.options.log.error("call events not committed; rebuilding from the journal", { error });
+      // The source retries (AMI resyncs, SIP is not answered 200): log a full disk once, count it.
+      if (this.faults.failed("calls.journal", error, this.options.log) === null)
+        this.options.log.error("call events not committed; rebuilding from the journal", { error });
       this.rebuild();
       return;
     }
+    this.faults.worked("calls.journal", this.options.log);
     for (const p of batch) p.resolve();
     this.notify([...changed.values()], recorded);
   }

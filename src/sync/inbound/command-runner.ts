@@ -2,8 +2,11 @@ import type { Database } from "bun:sqlite";
 import type { Logger } from "../../log/logger.ts";
 import type { CommandStore, StoredCommand } from "../../store/command-store.ts";
 import type { OutboxStore } from "../../store/outbox-store.ts";
+import { STORAGE_RETRY_MS, type StorageFaults, storageFaults } from "../../store/storage-faults.ts";
 import type { CommandPort, CommandResult } from "./command-port.ts";
 import type { CommandReply, CommandStatus } from "./down-records.ts";
+
+const SITE = "sync.commands";
 
 /** Puts the one reply to a command in the outbox (`up/replies`); call inside the deciding transaction. */
 export function writeReply(
@@ -25,10 +28,19 @@ export function writeReply(
  *   running (found at start: the box died while it ran) ─► failed, never run again
  *
  * Each move and its reply share one transaction, so HQ hears exactly one answer per command.
+ *
+ * It runs after the inbox's commit, outside any caller: a move that the storage refuses (a full
+ * disk) goes to `faults` and the run is tried again after STORAGE_RETRY_MS. A command that ran
+ * keeps its result in memory until `running → done | failed` is written, so it is answered for
+ * what happened and never run twice.
  */
 export class CommandRunner {
   private draining: Promise<void> | null = null;
   private again = false;
+  private stopped = false;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A command that ran and whose end could not be written yet. */
+  private unfinished: { readonly command: StoredCommand; readonly result: CommandResult } | null = null;
 
   constructor(
     private readonly db: Database,
@@ -38,6 +50,7 @@ export class CommandRunner {
     private readonly log: Logger,
     private readonly now: () => number,
     private readonly onReplies: () => void,
+    private readonly faults: StorageFaults = storageFaults,
   ) {}
 
   /** At start: a command left `running` may or may not have happened; it is answered `failed`. */
@@ -60,17 +73,29 @@ export class CommandRunner {
 
   /** New pending commands were committed: run them (again, if a run is under way). */
   kick(): void {
+    if (this.stopped) return;
     if (this.draining !== null) {
       this.again = true;
       return;
     }
-    this.draining = this.drain().finally(() => {
-      this.draining = null;
-      if (this.again) {
-        this.again = false;
-        this.kick();
-      }
-    });
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.draining = this.drain()
+      .catch((error: unknown) => this.storageFailed(error))
+      .finally(() => {
+        this.draining = null;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** No run starts after this (a retry waiting for room included); `idle()` waits for the current one. */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
   }
 
   async idle(): Promise<void> {
@@ -78,9 +103,13 @@ export class CommandRunner {
   }
 
   private async drain(): Promise<void> {
+    if (this.unfinished !== null) {
+      this.finish(this.unfinished.command, this.unfinished.result);
+      this.unfinished = null;
+    }
     for (;;) {
       const next = this.store.open("pending")[0];
-      if (next === undefined) return;
+      if (next === undefined) break;
       if (!this.begin(next)) continue;
       let result: CommandResult;
       try {
@@ -88,8 +117,19 @@ export class CommandRunner {
       } catch (error) {
         result = { ok: false, reason: String(error) };
       }
+      this.unfinished = { command: next, result };
       this.finish(next, result);
+      this.unfinished = null;
     }
+    this.faults.worked(SITE, this.log);
+  }
+
+  /** A storage error: counted, and the run tried again later. Anything else is a bug and goes on up. */
+  private storageFailed(error: unknown): void {
+    const commandId = this.unfinished?.command.commandId;
+    if (this.faults.failed(SITE, error, this.log, commandId === undefined ? {} : { commandId }) === null)
+      throw error;
+    if (!this.stopped) this.retryTimer = setTimeout(() => this.kick(), STORAGE_RETRY_MS);
   }
 
   /** pending → running, or → expired when it is too late: one commit either way. */

@@ -1,5 +1,6 @@
 import type { Database } from "bun:sqlite";
 import type { Logger } from "../../log/logger.ts";
+import type { StorageFaults } from "../../store/storage-faults.ts";
 import type { DownStream } from "../protocol.ts";
 import type { CommandPort } from "./command-port.ts";
 import type { DirectoryClient, HqSettings } from "./down-records.ts";
@@ -107,4 +108,6 @@ export type InboundOptions = {
   readonly onReplies?: () => void;
   /** Inbox rows and finished commands older than this are pruned (default 90 days). */
   readonly keepMs?: number;
+  /** Where a write that fails outside a message (pruning, running commands) is logged and counted. */
+  readonly storageFaults?: StorageFaults;
 };

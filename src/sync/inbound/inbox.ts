@@ -5,6 +5,7 @@ import { hqSettingsStore } from "../../store/hq-settings-store.ts";
 import { inboxStore } from "../../store/inbox-store.ts";
 import { outboxStore } from "../../store/outbox-store.ts";
 import { staffStore } from "../../store/staff-store.ts";
+import { storageFaults } from "../../store/storage-faults.ts";
 import { DOWN_STREAMS, type DownStream, type Envelope, envelopeSchema } from "../protocol.ts";
 import { type ApplyContext, applyRecord, checkRecord } from "./apply-records.ts";
 import { noCommands } from "./command-port.ts";
@@ -53,7 +54,8 @@ export function createInbound(options: InboundOptions): Inbound {
   const commands = commandStore(db);
   const outbox = outboxStore(db);
   const onReplies = options.onReplies ?? (() => {});
-  const runner = new CommandRunner(db, commands, outbox, port, log, now, onReplies);
+  const faults = options.storageFaults ?? storageFaults;
+  const runner = new CommandRunner(db, commands, outbox, port, log, now, onReplies, faults);
   const listeners = new Set<(change: InboundChange) => void>();
 
   const streams = new Map<DownStream, { applied: number; duplicates: number; gaps: number }>(
@@ -225,9 +227,17 @@ export function createInbound(options: InboundOptions): Inbound {
     for (const change of changes) for (const listener of listeners) listener(change);
   };
 
+  // Daily, on a timer: a full disk only postpones it to the next day (or the next start).
   const prune = () => {
     const before = now() - (options.keepMs ?? 90 * DAY_MS);
-    const rows = inbox.prune(before) + commands.prune(before);
+    let rows: number;
+    try {
+      rows = inbox.prune(before) + commands.prune(before);
+    } catch (error) {
+      if (faults.failed("sync.inbox-prune", error, log) === null) throw error;
+      return;
+    }
+    faults.worked("sync.inbox-prune", log);
     if (rows > 0) log.info("old inbox rows pruned", { rows });
   };
 
@@ -280,6 +290,7 @@ export function createInbound(options: InboundOptions): Inbound {
     },
     async stop() {
       clearInterval(pruneTimer);
+      runner.stop();
       await runner.idle();
     },
     subscribe(listener) {
