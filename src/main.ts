@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createBox, listen } from "./app.ts";
+import { installLastResort } from "./appliance/last-resort.ts";
 import { notifySystemd } from "./appliance/systemd.ts";
 import { UpgradeError } from "./appliance/upgrade-error.ts";
 import { ConfigError, loadConfig } from "./config/load.ts";
@@ -118,6 +119,7 @@ function demoToken(): string {
 
 async function serve(config: Config, demo: boolean): Promise<number> {
   const log = createLogger({ level: config.log.level, base: { branch: config.branch.id } });
+  installLastResort({ log });
   const box = await createBox(config, { log, ...(demo ? { seedStaff: DEMO_STAFF } : {}) });
   const server = listen(box);
   // A wildcard address is not one to type into a browser; the box itself is localhost.
