@@ -28,6 +28,28 @@ const extensionList = z.preprocess(
   z.array(extension).min(1, 'at least one extension, e.g. ["101"]').max(500),
 );
 
+/** Host names or addresses without port, as a kiosk reaches the box; "a,b" from an environment variable. */
+const hostList = z.preprocess(
+  (v) =>
+    typeof v === "string"
+      ? v
+          .split(",")
+          .map((h) => h.trim())
+          .filter((h) => h !== "")
+      : v,
+  z
+    .array(
+      z
+        .string()
+        .regex(
+          /^([A-Za-z0-9]([A-Za-z0-9-]{0,62}\.)*[A-Za-z0-9-]{1,63}\.?|\[?[0-9a-fA-F:.]+\]?)$/,
+          "a host name or address without port, e.g. box.branch.local",
+        )
+        .refine((host) => !/^[^:]*:[^:]*$/.test(host), "no port (the box answers for a name on any port)"),
+    )
+    .max(100),
+);
+
 const desk = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, "lower-case letters, digits, - or _ (e.g. front)"),
   name: z.string().min(1).max(80),
@@ -52,6 +74,11 @@ export const configSchema = z
     http: z.object({
       listen: listen.default("0.0.0.0:8080"),
       admin_token: z.string().min(16, "at least 16 characters (e.g. from `openssl rand -hex 24`)"),
+      /**
+       * Host names the box answers for besides localhost, the listen address and the machine's
+       * own name and addresses (a name kiosks use from DNS); any other Host is refused (421).
+       */
+      allowed_hosts: hostList.default([]),
     }),
     storage: z.object({ dir: z.string().min(1).default("/var/lib/branchbox") }).prefault({}),
     kiosk: z

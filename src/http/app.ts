@@ -7,6 +7,7 @@ import { errorBody, statusOf } from "./api/errors.ts";
 import { apiRoutes } from "./api/routes.ts";
 import { adminAuth } from "./auth.ts";
 import type { HttpDeps } from "./deps.ts";
+import { hostCheck } from "./host-check.ts";
 import { metricsRoutes } from "./metrics.ts";
 
 export interface PageRoutes {
@@ -18,8 +19,9 @@ export interface PageRoutes {
 
 /**
  * The box's whole HTTP surface. Security by default: a CSP that allows only the box's own
- * scripts and styles, CSRF (Origin) checks on every form post, the admin token on /admin and
- * /api, and no secret in any log line.
+ * scripts and styles, only the box's own host names (DNS rebinding, see host-check.ts), CSRF
+ * (Origin) checks on every form post, the admin token on /admin and /api, and no secret in any
+ * log line.
  */
 export function createHttpApp(deps: HttpDeps, pages: PageRoutes = {}): Hono {
   const app = new Hono();
@@ -38,6 +40,15 @@ export function createHttpApp(deps: HttpDeps, pages: PageRoutes = {}): Hono {
         frameAncestors: ["'none'"],
       },
       referrerPolicy: "no-referrer",
+    }),
+  );
+  // Before CSRF: a rebound name makes a hostile page same-origin, which CSRF would let through.
+  app.use(
+    hostCheck({
+      listen: deps.config.http.listen,
+      allowed: deps.config.http.allowed_hosts,
+      log: deps.log,
+      now: deps.now,
     }),
   );
   // The API is bearer-authenticated (a browser never sends it by itself); forms elsewhere are not.
