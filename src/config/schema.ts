@@ -79,6 +79,10 @@ export const configSchema = z
        * own name and addresses (a name kiosks use from DNS); any other Host is refused (421).
        */
       allowed_hosts: hostList.default([]),
+      /** Live screens (SSE streams) open at once, in all; one more is answered 503. */
+      sse_max_streams: z.coerce.number().int().min(1).max(100_000).default(256),
+      /** Live screens open at once from one client address; a kiosk page holds two. */
+      sse_max_streams_per_client: z.coerce.number().int().min(1).max(100_000).default(16),
     }),
     storage: z.object({ dir: z.string().min(1).default("/var/lib/branchbox") }).prefault({}),
     kiosk: z

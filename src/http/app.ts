@@ -9,6 +9,7 @@ import { adminAuth } from "./auth.ts";
 import type { HttpDeps } from "./deps.ts";
 import { hostCheck } from "./host-check.ts";
 import { metricsRoutes } from "./metrics.ts";
+import { createStreamLimit, limitStreams } from "./stream-limit.ts";
 
 export interface PageRoutes {
   /** The kiosk, mounted at "/". */
@@ -20,8 +21,8 @@ export interface PageRoutes {
 /**
  * The box's whole HTTP surface. Security by default: a CSP that allows only the box's own
  * scripts and styles, only the box's own host names (DNS rebinding, see host-check.ts), CSRF
- * (Origin) checks on every form post, the admin token on /admin and /api, and no secret in any
- * log line.
+ * (Origin) checks on every form post, the admin token on /admin and /api, live streams capped
+ * per client and in all, and no secret in any log line.
  */
 export function createHttpApp(deps: HttpDeps, pages: PageRoutes = {}): Hono {
   const app = new Hono();
@@ -50,6 +51,16 @@ export function createHttpApp(deps: HttpDeps, pages: PageRoutes = {}): Hono {
       log: deps.log,
       now: deps.now,
     }),
+  );
+  app.use(
+    limitStreams(
+      createStreamLimit({
+        maxStreams: deps.config.http.sse_max_streams,
+        maxPerClient: deps.config.http.sse_max_streams_per_client,
+        log: deps.log,
+        now: deps.now,
+      }),
+    ),
   );
   // The API is bearer-authenticated (a browser never sends it by itself); forms elsewhere are not.
   app.use(async (c, next) => (c.req.path.startsWith("/api/") ? next() : csrf()(c, next)));

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { Logger } from "../log/logger.ts";
+import { openStream, tooManyStreams } from "./stream-limit.ts";
 
 /** Bun closes a connection idle for 10 s; a comment line well inside that keeps it open. */
 export const HEARTBEAT_MS = 5_000;
@@ -41,8 +42,14 @@ export function anyOf(...sources: readonly Subscribe[]): Subscribe {
  * An SSE stream of re-rendered HTML for htmx's `hx-sse:connect`: every message is unnamed, so
  * htmx swaps it into the connecting element. Bursts of changes are coalesced into one render.
  * The subscription ends when the client goes away.
+ *
+ * Every SSE stream of the box is opened here, so that every one takes a slot under the caps of
+ * `[http] sse_max_streams*` (503 beyond them) and gives it back, with its subscription and its
+ * timer, when the client goes away or the stream ends.
  */
 export function liveHtml(c: Context, options: LiveHtmlOptions): Response {
+  const slot = openStream(c);
+  if (slot === null) return tooManyStreams(c);
   const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
   const minIntervalMs = options.minIntervalMs ?? 0;
   const refreshMs = options.refreshMs ?? Number.POSITIVE_INFINITY;
@@ -56,12 +63,14 @@ export function liveHtml(c: Context, options: LiveHtmlOptions): Response {
       dirty = true;
       wake?.();
     });
-    const unsubscribe = () => {
+    // Both on abort (the client went away) and at the end: whichever comes first frees the slot.
+    const finish = () => {
       if (subscribed) stop();
       subscribed = false;
+      slot.release();
     };
     stream.onAbort(() => {
-      unsubscribe();
+      finish();
       wake?.();
     });
     try {
@@ -94,7 +103,7 @@ export function liveHtml(c: Context, options: LiveHtmlOptions): Response {
     } catch (error) {
       options.log.debug("sse stream ended", { error: String(error) });
     } finally {
-      unsubscribe();
+      finish();
     }
   });
 }
