@@ -1,6 +1,6 @@
 // `npm run schemas`: writes docs/schemas/*.schema.json, the JSON Schemas of the sync protocol for
 // headquarters integrators, from the zod schemas the box and the HQ consumer validate with
-// (src/sync/protocol.ts, src/sync/records.ts). test/docs/schemas.test.ts regenerates them in
+// (src/contract/protocol.ts, src/contract/up-records.ts, src/contract/down-records.ts). test/docs/schemas.test.ts regenerates them in
 // memory and fails when the files on disk differ, so what integrators read is what the code checks.
 //
 // The text goes through Biome's formatter, so the files pass `biome ci` like every other file.
@@ -12,7 +12,7 @@ import {
   clientsResyncSchema,
   commandReplySchema,
   DOWN_RECORD_SCHEMAS,
-} from "../src/sync/inbound/down-records.ts";
+} from "../src/contract/down-records.ts";
 import {
   ackSchema,
   DOWN_STREAMS,
@@ -21,8 +21,8 @@ import {
   PROTOCOL_VERSION,
   presenceSchema,
   recordSchema,
-} from "../src/sync/protocol.ts";
-import { typedEnvelopeSchema, UP_RECORD_TYPES } from "../src/sync/records.ts";
+} from "../src/contract/protocol.ts";
+import { typedEnvelopeSchema, UP_RECORD_TYPES } from "../src/contract/up-records.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 export const SCHEMA_DIR = join(ROOT, "docs/schemas");

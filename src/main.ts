@@ -222,10 +222,10 @@ async function staffImport(config: Config, file: string): Promise<number> {
   return 0;
 }
 
-// ── branchbox hq: the headquarters consumer (src/sync/hq); it shares only [mqtt] with the box ──
+// ── branchbox hq: the headquarters consumer (src/hq); it shares only [mqtt] with the box ──
 async function runHqCommand(file: string | undefined): Promise<number> {
   if (file === undefined) throw new UsageError("usage: branchbox hq --config FILE");
-  const { loadHqConfig, startHq } = await import("./sync/hq/index.ts");
+  const { loadHqConfig, startHq } = await import("./hq/index.ts");
   const config = loadHqConfig({ file, env: process.env });
   const log = createLogger({ base: { component: "hq" } });
   const hq = startHq(config, log);

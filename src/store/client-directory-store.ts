@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import type { DirectoryClient } from "../sync/inbound/down-records.ts";
+import type { DirectoryClient } from "../contract/down-records.ts";
 
 /**
  * Headquarters' client directory: phone number (E.164) → client, with the directory's version.

@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import type { Command, CommandStatus } from "../sync/inbound/down-records.ts";
+import type { Command, CommandStatus } from "../contract/down-records.ts";
 
 export type CommandState = "pending" | "running" | CommandStatus;
 

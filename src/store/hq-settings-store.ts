@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import { type HqSettings, settingsUpdateSchema } from "../sync/inbound/down-records.ts";
+import { type HqSettings, settingsUpdateSchema } from "../contract/down-records.ts";
 
 /** Headquarters' attribution settings as last received; null until the first `settings.update`. */
 export interface HqSettingsStore {

@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import type { SyncRecord, UpStream } from "../sync/protocol.ts";
+import type { SyncRecord, UpStream } from "../contract/protocol.ts";
 
 /** One waiting record: its seq and the size of its JSON as `recordsJson` writes it, bytes. */
 export interface RecordSize {

@@ -3,13 +3,13 @@
 import { expect, test } from "bun:test";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { Applier } from "../../src/hq/applier.ts";
+import { hqHttpApp } from "../../src/hq/hq-http.ts";
+import { openHqDatabase } from "../../src/hq/hq-schema.ts";
+import { hqStore } from "../../src/hq/hq-store.ts";
 import { silentLogger } from "../../src/log/logger.ts";
-import { Applier } from "../../src/sync/hq/applier.ts";
-import { hqHttpApp } from "../../src/sync/hq/hq-http.ts";
-import { openHqDatabase } from "../../src/sync/hq/hq-schema.ts";
-import { hqStore } from "../../src/sync/hq/hq-store.ts";
+import { batches, tempDir } from "../hq/hq-fixtures.ts";
 import { REPO_ROOT } from "../support/process.ts";
-import { batches, tempDir } from "../sync/hq-fixtures.ts";
 
 const TOKEN = "hq-test-token-0123456789";
 

@@ -18,7 +18,7 @@ import {
 import { connect } from "node:net";
 import { join } from "node:path";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
-import { DOWN_STREAMS, topics } from "../../src/sync/protocol.ts";
+import { DOWN_STREAMS, topics } from "../../src/contract/protocol.ts";
 import { connectOptions } from "../../src/sync/relay/connect-options.ts";
 import { DEFAULT_TUNING, type MqttSection } from "../../src/sync/relay/relay-types.ts";
 import { MOSQUITTO } from "../support/mosquitto.ts";
@@ -293,7 +293,7 @@ function relayOptions(branch: string, epoch: number): IClientOptions {
   return connectOptions(config, branch, epoch, DEFAULT_TUNING, true);
 }
 
-/** How `branchbox hq` connects (src/sync/hq/hq-consumer.ts): its own client id, clean, a Will. */
+/** How `branchbox hq` connects (src/hq/hq-consumer.ts): its own client id, clean, a Will. */
 const hqOptions = (): IClientOptions => ({
   clientId: `branchbox-hq-${Math.random().toString(16).slice(2, 10)}`,
   clean: true,

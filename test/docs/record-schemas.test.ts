@@ -3,10 +3,10 @@
 // API takes and calls of several shapes; every outbox row, and every envelope the relay would
 // build from them, must pass the schemas the JSON Schemas are generated from.
 import { afterEach, expect, test } from "bun:test";
+import { envelopeSchema, recordSchema, type SyncRecord, UP_STREAMS } from "../../src/contract/protocol.ts";
+import { typedEnvelopeSchema, UP_RECORD_TYPES } from "../../src/contract/up-records.ts";
 import { CallScript } from "../../src/domain/call/call-fixtures.ts";
 import { outboxStore } from "../../src/store/outbox-store.ts";
-import { envelopeSchema, recordSchema, type SyncRecord, UP_STREAMS } from "../../src/sync/protocol.ts";
-import { typedEnvelopeSchema, UP_RECORD_TYPES } from "../../src/sync/records.ts";
 import { buildEnvelope } from "../../src/sync/relay/envelope-builder.ts";
 import { makeTestBox, type TestBox } from "../support/box.ts";
 

@@ -1,10 +1,10 @@
 // A branch for relay tests: a real SQLite outbox in a temp dir, a relay on it with short timers,
 // and the relay's log lines kept for assertions.
 import type { Database } from "bun:sqlite";
+import type { UpStream } from "../../src/contract/protocol.ts";
 import { createLogger } from "../../src/log/logger.ts";
 import { openDatabase } from "../../src/store/db.ts";
 import { type OutboxStore, outboxStore } from "../../src/store/outbox-store.ts";
-import type { UpStream } from "../../src/sync/protocol.ts";
 import { createRelay, type Relay, type RelayTuning } from "../../src/sync/relay/index.ts";
 import type { MqttSection } from "../../src/sync/relay/relay-types.ts";
 import { makeTestDir } from "./process.ts";

@@ -2,7 +2,7 @@
 // envelope against the protocol schema, applies records per (branch, stream) in seq order (a
 // gap is held until it fills), counts duplicates, and publishes HQ's cumulative ack — or not.
 import mqtt, { type MqttClient } from "mqtt";
-import { type Envelope, envelopeSchema, type SyncRecord, topics } from "../../src/sync/protocol.ts";
+import { type Envelope, envelopeSchema, type SyncRecord, topics } from "../../src/contract/protocol.ts";
 
 export type TestHqOptions = {
   /** "cumulative": ack after applying (default); "never": an HQ that receives and never acks. */

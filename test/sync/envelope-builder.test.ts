@@ -1,10 +1,10 @@
 import { afterEach, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
+import { envelopeSchema } from "../../src/contract/protocol.ts";
 import { openDatabase } from "../../src/store/db.ts";
 import { type OutboxStore, outboxStore } from "../../src/store/outbox-store.ts";
-import { envelopeSchema } from "../../src/sync/protocol.ts";
 import { buildEnvelope, type EnvelopeHead } from "../../src/sync/relay/envelope-builder.ts";
-import { tempDir } from "./hq-fixtures.ts";
+import { tempDir } from "../hq/hq-fixtures.ts";
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -5,10 +5,10 @@ import type { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { DownStream, Envelope } from "../../src/contract/protocol.ts";
 import { createLogger, type Logger } from "../../src/log/logger.ts";
 import { openDatabase } from "../../src/store/db.ts";
 import { type CommandPort, createInbound, type Inbound } from "../../src/sync/inbound/index.ts";
-import type { DownStream, Envelope } from "../../src/sync/protocol.ts";
 
 export const BRANCH = "demo";
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import mqtt from "mqtt";
-import { topics } from "../../src/sync/protocol.ts";
+import { topics } from "../../src/contract/protocol.ts";
 import { type Mosquitto, startMosquitto } from "../support/mosquitto.ts";
 import { makeBranch } from "../support/relay-fixture.ts";
 import { eventually } from "../support/test-hq.ts";

@@ -1,4 +1,4 @@
-import { callRecordDataSchema, rosterFactDataSchema } from "../../../src/sync/records.ts";
+import { callRecordDataSchema, rosterFactDataSchema } from "../../../src/contract/up-records.ts";
 import { mulberry32 } from "../lib/prng.ts";
 
 /**

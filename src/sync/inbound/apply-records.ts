@@ -1,13 +1,13 @@
+import { DOWN_RECORD_SCHEMAS, type DownRecord } from "../../contract/down-records.ts";
+import type { DownStream, SyncRecord } from "../../contract/protocol.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { ClientDirectoryStore } from "../../store/client-directory-store.ts";
 import type { CommandStore } from "../../store/command-store.ts";
 import type { HqSettingsStore } from "../../store/hq-settings-store.ts";
 import type { OutboxStore } from "../../store/outbox-store.ts";
 import type { StaffStore } from "../../store/staff-store.ts";
-import type { DownStream, SyncRecord } from "../protocol.ts";
 import type { CommandPort } from "./command-port.ts";
 import { writeReply } from "./command-runner.ts";
-import { DOWN_RECORD_SCHEMAS, type DownRecord } from "./down-records.ts";
 import type { InboundChange, RejectCode } from "./inbound-types.ts";
 
 export type RecordCheck = { ok: true; record: DownRecord } | { ok: false; code: RejectCode; reason: string };

@@ -1,4 +1,4 @@
-import type { Command } from "./down-records.ts";
+import type { Command } from "../../contract/down-records.ts";
 
 export type CommandResult = { ok: true } | { ok: false; reason: string };
 

@@ -1,9 +1,9 @@
 import type { Database } from "bun:sqlite";
+import type { DirectoryClient, HqSettings } from "../../contract/down-records.ts";
+import type { DownStream } from "../../contract/protocol.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { StorageFaults } from "../../store/storage-faults.ts";
-import type { DownStream } from "../protocol.ts";
 import type { CommandPort } from "./command-port.ts";
-import type { DirectoryClient, HqSettings } from "./down-records.ts";
 
 /** Every way a down message can be turned away; each is a log `code` and a counter. */
 export const REJECT_CODES = [

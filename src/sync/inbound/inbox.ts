@@ -1,3 +1,5 @@
+import type { DownRecord, HqSettings } from "../../contract/down-records.ts";
+import { DOWN_STREAMS, type DownStream, type Envelope, envelopeSchema } from "../../contract/protocol.ts";
 import { clientDirectoryStore } from "../../store/client-directory-store.ts";
 import { commandStore } from "../../store/command-store.ts";
 import { toStorageError } from "../../store/db.ts";
@@ -6,11 +8,9 @@ import { inboxStore } from "../../store/inbox-store.ts";
 import { outboxStore } from "../../store/outbox-store.ts";
 import { staffStore } from "../../store/staff-store.ts";
 import { storageFaults } from "../../store/storage-faults.ts";
-import { DOWN_STREAMS, type DownStream, type Envelope, envelopeSchema } from "../protocol.ts";
 import { type ApplyContext, applyRecord, checkRecord } from "./apply-records.ts";
 import { noCommands } from "./command-port.ts";
 import { CommandRunner } from "./command-runner.ts";
-import type { DownRecord, HqSettings } from "./down-records.ts";
 import {
   type DownOutcome,
   type DownStreamStatus,

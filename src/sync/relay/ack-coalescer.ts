@@ -1,7 +1,7 @@
+import type { UpStream } from "../../contract/protocol.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { OutboxStore } from "../../store/outbox-store.ts";
 import { STORAGE_RETRY_MS, type StorageFaults, storageFaults } from "../../store/storage-faults.ts";
-import type { UpStream } from "../protocol.ts";
 
 const SITE = "sync.acks";
 

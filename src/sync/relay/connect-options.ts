@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { IClientOptions } from "mqtt";
-import { topics } from "../protocol.ts";
+import { topics } from "../../contract/protocol.ts";
 import type { MqttSection, RelayTuning } from "./relay-types.ts";
 
 /**

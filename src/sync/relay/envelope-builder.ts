@@ -1,5 +1,5 @@
+import { PROTOCOL_VERSION, type UpStream } from "../../contract/protocol.ts";
 import type { OutboxStore } from "../../store/outbox-store.ts";
-import { PROTOCOL_VERSION, type UpStream } from "../protocol.ts";
 
 /** Record sizes read per query while an envelope fills. */
 const SIZES_PAGE = 64;

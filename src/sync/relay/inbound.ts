@@ -1,4 +1,10 @@
-import { type Ack, ackSchema, hqPresenceSchema, type Presence, presenceSchema } from "../protocol.ts";
+import {
+  type Ack,
+  ackSchema,
+  hqPresenceSchema,
+  type Presence,
+  presenceSchema,
+} from "../../contract/protocol.ts";
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 

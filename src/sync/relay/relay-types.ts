@@ -1,9 +1,9 @@
 import type { Database } from "bun:sqlite";
 import type { Config } from "../../config/schema.ts";
+import type { UpStream } from "../../contract/protocol.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { StorageFaults } from "../../store/storage-faults.ts";
 import type { DownHandler } from "../inbound/inbound-types.ts";
-import type { UpStream } from "../protocol.ts";
 
 export type MqttSection = Config["mqtt"];
 

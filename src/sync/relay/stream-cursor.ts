@@ -1,5 +1,5 @@
+import type { UpStream } from "../../contract/protocol.ts";
 import type { OutboxStore } from "../../store/outbox-store.ts";
-import type { UpStream } from "../protocol.ts";
 import type { AckCoalescer } from "./ack-coalescer.ts";
 import { type BuiltEnvelope, buildEnvelope, type EnvelopeHead } from "./envelope-builder.ts";
 import type { RelayTuning } from "./relay-types.ts";

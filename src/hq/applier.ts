@@ -1,7 +1,13 @@
-import type { Logger } from "../../log/logger.ts";
-import { toStorageError } from "../../store/db.ts";
-import { checkEnvelope } from "../envelope-check.ts";
-import { type Ack, type Envelope, PROTOCOL_VERSION, UP_STREAMS, type UpStream } from "../protocol.ts";
+import { checkEnvelope } from "../contract/envelope-check.ts";
+import {
+  type Ack,
+  type Envelope,
+  PROTOCOL_VERSION,
+  UP_STREAMS,
+  type UpStream,
+} from "../contract/protocol.ts";
+import type { Logger } from "../log/logger.ts";
+import { toStorageError } from "../store/db.ts";
 import type { ApplyResult, HqStore } from "./hq-store.ts";
 import { ReorderBuffer, type ReorderLimits, streamKey } from "./reorder-buffer.ts";
 

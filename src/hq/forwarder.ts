@@ -1,5 +1,5 @@
-import { jitteredDelay } from "../../lib/backoff.ts";
-import type { Logger } from "../../log/logger.ts";
+import { jitteredDelay } from "../lib/backoff.ts";
+import type { Logger } from "../log/logger.ts";
 import type { ForwardItem, HqStore } from "./hq-store.ts";
 
 export interface ForwarderOptions {

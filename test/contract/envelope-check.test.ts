@@ -3,8 +3,8 @@
 // trip (what arrives on the wire).
 import { expect, test } from "bun:test";
 import fc from "fast-check";
-import { checkEnvelope, isEnvelope, isRecord } from "../../src/sync/envelope-check.ts";
-import { envelopeSchema, recordSchema } from "../../src/sync/protocol.ts";
+import { checkEnvelope, isEnvelope, isRecord } from "../../src/contract/envelope-check.ts";
+import { envelopeSchema, recordSchema } from "../../src/contract/protocol.ts";
 
 const wire = (value: unknown): unknown => JSON.parse(JSON.stringify(value) ?? "null");
 

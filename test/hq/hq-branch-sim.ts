@@ -2,7 +2,7 @@
 // envelopes on `up/{stream}` at QoS 1 within a window, rows "deleted" only on HQ's cumulative
 // down/ack, unacknowledged ranges resent after a silence, and `replay: true` honoured at once.
 import mqtt, { type MqttClient } from "mqtt";
-import { ackSchema, topics } from "../../src/sync/protocol.ts";
+import { ackSchema, topics } from "../../src/contract/protocol.ts";
 import { envelope } from "./hq-fixtures.ts";
 
 export interface BranchSimOptions {

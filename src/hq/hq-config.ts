@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { type LoadOptions, loadConfigWith } from "../../config/load.ts";
-import { configSchema } from "../../config/schema.ts";
+import { type LoadOptions, loadConfigWith } from "../config/load.ts";
+import { configSchema } from "../config/schema.ts";
 
 const listen = z
   .string()

@@ -7,7 +7,7 @@ import { type Envelope, envelopeSchema } from "./protocol.ts";
  * record, a copy of every record object). Here zod checks the envelope's own fields, with
  * `records` only as an array of 1..10,000, and `isRecord` checks each record by hand; valid
  * input comes back as it is (no copy). Invalid input goes through `envelopeSchema` after all, so
- * the problem is worded by zod as before. test/sync/envelope-check.test.ts holds the two to the
+ * the problem is worded by zod as before. test/contract/envelope-check.test.ts holds the two to the
  * same verdict on generated input, valid and broken.
  */
 export function checkEnvelope(

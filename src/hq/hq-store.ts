@@ -1,5 +1,5 @@
 import type { Database, SQLQueryBindings, Statement } from "bun:sqlite";
-import type { Envelope, Presence, SyncRecord } from "../protocol.ts";
+import type { Envelope, Presence, SyncRecord } from "../contract/protocol.ts";
 
 const ROWS_PER_INSERT = 50;
 

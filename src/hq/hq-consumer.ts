@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import type { IClientOptions, MqttClient } from "mqtt";
-import { jitteredDelay } from "../../lib/backoff.ts";
-import type { Logger } from "../../log/logger.ts";
-import { connectMqtt } from "../mqtt-transport.ts";
-import { hqPresenceSchema, presenceSchema, topics } from "../protocol.ts";
+import { hqPresenceSchema, presenceSchema, topics } from "../contract/protocol.ts";
+import { jitteredDelay } from "../lib/backoff.ts";
+import type { Logger } from "../log/logger.ts";
+import { connectMqtt } from "../sync/mqtt-transport.ts";
 import { Applier, type UpMessage } from "./applier.ts";
 import type { HqConfig } from "./hq-config.ts";
 import type { HqStore } from "./hq-store.ts";

@@ -1,10 +1,10 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { Applier } from "../../src/sync/hq/applier.ts";
-import { HQ_DB_FILE, openHqDatabase } from "../../src/sync/hq/hq-schema.ts";
-import { hqStore } from "../../src/sync/hq/hq-store.ts";
-import { ReorderBuffer } from "../../src/sync/hq/reorder-buffer.ts";
+import { Applier } from "../../src/hq/applier.ts";
+import { HQ_DB_FILE, openHqDatabase } from "../../src/hq/hq-schema.ts";
+import { hqStore } from "../../src/hq/hq-store.ts";
+import { ReorderBuffer } from "../../src/hq/reorder-buffer.ts";
 import { batches, capturingLogger, envelope, type SentAck, tempDir } from "./hq-fixtures.ts";
 
 function setup(options: { dir?: string; reorderTimeoutMs?: number } = {}) {

@@ -1,4 +1,4 @@
-import type { Logger } from "../../log/logger.ts";
+import type { Logger } from "../log/logger.ts";
 import { startForwarder } from "./forwarder.ts";
 import type { HqConfig } from "./hq-config.ts";
 import { type HqConsumer, startHqConsumer } from "./hq-consumer.ts";

@@ -2,8 +2,8 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type Ack, type Envelope, PROTOCOL_VERSION } from "../../src/contract/protocol.ts";
 import { createLogger, type Logger } from "../../src/log/logger.ts";
-import { type Ack, type Envelope, PROTOCOL_VERSION } from "../../src/sync/protocol.ts";
 
 export function envelope(
   branch: string,

@@ -1,6 +1,6 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { z } from "zod";
-import { sameSecret } from "../../http/auth.ts";
+import { sameSecret } from "../http/auth.ts";
 import type { HqStore } from "./hq-store.ts";
 
 export interface HqStatus {

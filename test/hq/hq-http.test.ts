@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
+import { Applier } from "../../src/hq/applier.ts";
+import { startForwarder } from "../../src/hq/forwarder.ts";
+import { hqHttpApp } from "../../src/hq/hq-http.ts";
+import { openHqDatabase } from "../../src/hq/hq-schema.ts";
+import { hqStore } from "../../src/hq/hq-store.ts";
 import { silentLogger } from "../../src/log/logger.ts";
-import { Applier } from "../../src/sync/hq/applier.ts";
-import { startForwarder } from "../../src/sync/hq/forwarder.ts";
-import { hqHttpApp } from "../../src/sync/hq/hq-http.ts";
-import { openHqDatabase } from "../../src/sync/hq/hq-schema.ts";
-import { hqStore } from "../../src/sync/hq/hq-store.ts";
 import { batches, envelope, tempDir } from "./hq-fixtures.ts";
 
 const TOKEN = "hq-test-token-0123456789";

@@ -1,4 +1,4 @@
-import type { Envelope } from "../protocol.ts";
+import type { Envelope } from "../contract/protocol.ts";
 
 export interface ReorderLimits {
   /** Envelopes waiting per (branch, stream). */
