@@ -100,6 +100,39 @@ describe("configuration", () => {
     expect(err).not.toContain("short-secret");
   });
 
+  test("an unknown key stops serve and hq with exit 2, naming the key, its section and the nearest known key", () => {
+    // A misspelt fallback_employee used to be dropped in silence, switching R1.1 off.
+    const path = writeConfig("typo.toml", join(dir, "typo-data"), '\n[calls]\nfallback_employe = "anna"\n');
+    for (const args of [
+      ["serve", "--config", path],
+      ["migrate", "--config", path],
+    ]) {
+      const { code, err } = run(args);
+      expect(code).toBe(2);
+      expect(err).toContain(
+        "calls.fallback_employe: no such setting in [calls] (did you mean fallback_employee?)",
+      );
+    }
+    expect(existsSync(join(dir, "typo-data"))).toBe(false);
+    const env = run(["migrate", "--config", writeConfig("ok.toml", join(dir, "ok-data"))], {
+      BRANCHBOX_CALLS_FALLBACK_EMPLOYE: "anna",
+    });
+    expect(env.code).toBe(2);
+    expect(env.err).toContain(
+      "calls.fallback_employe (from BRANCHBOX_CALLS_FALLBACK_EMPLOYE): no such setting",
+    );
+
+    const hq = join(dir, "hq-typo.toml");
+    writeFileSync(
+      hq,
+      `[mqtt]\nurl = "mqtt://127.0.0.1:1"\n\n[hq]\ntoken = "hq-test-token-0123456789"\nforward_ur = "http://crm.local/"\n`,
+    );
+    const refused = run(["hq", "--config", hq]);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain("hq.forward_ur: no such setting in [hq] (did you mean forward_url?)");
+    expect(refused.err).not.toContain("    at ");
+  });
+
   test("no config file and no --demo: exit 2 saying what to pass", () => {
     const { code, err } = run(["serve", "--config", join(dir, "nope.toml")]);
     expect(code).toBe(2);

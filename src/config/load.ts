@@ -80,14 +80,16 @@ export function loadConfigWith<S extends z.ZodType>(
   }
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
-  throw new ConfigError(result.error.issues.map((issue) => describe(issue, raw, fromEnv)));
+  throw new ConfigError(result.error.issues.map((issue) => describe(issue, raw, fromEnv, schema)));
 }
 
 function describe(
   issue: z.core.$ZodIssue,
   raw: Record<string, unknown>,
   fromEnv: Map<string, string>,
+  schema: z.ZodType,
 ): string {
+  if (issue.code === "unrecognized_keys") return unknownKeys(issue.path, issue.keys, schema, fromEnv);
   const key = issue.path
     .map((p) => (typeof p === "number" ? `[${p}]` : String(p)))
     .join(".")
@@ -110,6 +112,93 @@ function expected(issue: z.core.$ZodIssue): string {
     return `one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
   if (issue.code === "unrecognized_keys") return `no unknown keys (${issue.keys.join(", ")})`;
   return issue.message;
+}
+
+/**
+ * A key the schema does not know is refused, never ignored: a misspelt `fallback_employe` would
+ * otherwise switch R1.1 off in silence. Names the section, the key, and the nearest known key.
+ */
+function unknownKeys(
+  path: readonly PropertyKey[],
+  keys: readonly string[],
+  schema: z.ZodType,
+  fromEnv: Map<string, string>,
+): string {
+  const section = path
+    .map((p) => (typeof p === "number" ? `[${p}]` : String(p)))
+    .join(".")
+    .replace(/\.\[/g, "[");
+  const known = knownKeys(schema, path);
+  const where = section === "" ? "the top level" : section.includes("[") ? section : `[${section}]`;
+  return keys
+    .map((key) => {
+      const near = nearest(key, known);
+      const hint = near === null ? "" : ` (did you mean ${near}?)`;
+      const name = section === "" ? key : `${section}.${key}`;
+      const env = fromEnv.has(name) ? ` (from ${fromEnv.get(name)})` : "";
+      return `${name}${env}: no such setting in ${where}${hint}; known: ${known.join(", ")}`;
+    })
+    .join("\n  ");
+}
+
+/** The keys of the object schema at `path`, looking through defaults, optionals, pipes and arrays. */
+function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let node: unknown = schema;
+  const unwrap = (n: unknown): unknown => {
+    for (let i = 0; i < 10; i++) {
+      const def = (n as { _zod?: { def?: Record<string, unknown> } })?._zod?.def;
+      if (def === undefined) return n;
+      if (def.type === "object") return n;
+      n = def.innerType ?? def.in ?? def.element ?? n;
+      if (def.innerType === undefined && def.in === undefined && def.element === undefined) return n;
+    }
+    return n;
+  };
+  for (const part of path) {
+    const object = unwrap(node) as { _zod?: { def?: Record<string, unknown> } };
+    const def = object?._zod?.def;
+    if (def?.type === "array") {
+      node = def.element;
+      continue;
+    }
+    const shape = def?.shape as Record<string, unknown> | undefined;
+    if (typeof part === "number") continue;
+    node = shape?.[String(part)];
+  }
+  const def = (unwrap(node) as { _zod?: { def?: { shape?: Record<string, unknown> } } })?._zod?.def;
+  return Object.keys(def?.shape ?? {}).sort();
+}
+
+/** The known key closest to a typo (edit distance at most a third of its length), or null. */
+function nearest(key: string, known: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = Math.max(1, Math.floor(key.length / 3)) + 1;
+  for (const candidate of known) {
+    const d = editDistance(key, candidate);
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let beforePrevious: number[] = [];
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+      // A swap of two neighbours (prot for port) is one slip, not two.
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        current[j] = Math.min(current[j] as number, (beforePrevious[j - 2] as number) + 1);
+    }
+    beforePrevious = previous;
+    previous = current;
+  }
+  return previous[b.length] as number;
 }
 
 function readFile(path: string): string {

@@ -50,7 +50,7 @@ const hostList = z.preprocess(
     .max(100),
 );
 
-const desk = z.object({
+const desk = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, "lower-case letters, digits, - or _ (e.g. front)"),
   name: z.string().min(1).max(80),
   extension,
@@ -61,8 +61,8 @@ const desk = z.object({
  * `BRANCHBOX_<SECTION>_<KEY>` environment variables override them (see load.ts).
  */
 export const configSchema = z
-  .object({
-    branch: z.object({
+  .strictObject({
+    branch: z.strictObject({
       id: z
         .string()
         .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "lower-case letters, digits, - or _ (e.g. msk-01)")
@@ -71,7 +71,7 @@ export const configSchema = z
       name: z.string().min(1).max(120),
       timezone: timezone.default("Europe/Moscow"),
     }),
-    http: z.object({
+    http: z.strictObject({
       listen: listen.default("0.0.0.0:8080"),
       admin_token: z.string().min(16, "at least 16 characters (e.g. from `openssl rand -hex 24`)"),
       /**
@@ -84,15 +84,15 @@ export const configSchema = z
       /** Live screens open at once from one client address; a kiosk page holds two. */
       sse_max_streams_per_client: z.coerce.number().int().min(1).max(100_000).default(16),
     }),
-    storage: z.object({ dir: z.string().min(1).default("/var/lib/branchbox") }).prefault({}),
+    storage: z.strictObject({ dir: z.string().min(1).default("/var/lib/branchbox") }).prefault({}),
     kiosk: z
-      .object({
+      .strictObject({
         language: z.enum(["ru", "en"]).default("ru"),
         idle_seconds: z.coerce.number().int().min(5).max(3600).default(30),
       })
       .prefault({}),
     roster: z
-      .object({
+      .strictObject({
         max_shift_hours: z.coerce.number().min(1).max(48).default(14),
         pin_max_attempts: z.coerce.number().int().min(1).max(20).default(5),
         pin_lock_minutes: z.coerce.number().min(1).max(1440).default(5),
@@ -100,7 +100,7 @@ export const configSchema = z
       .prefault({}),
     desks: z.array(desk).default([]),
     calls: z
-      .object({
+      .strictObject({
         /** R1.1: calls of extensions that map to nobody go to this employee; empty: off (default). */
         fallback_employee: z.string().default(""),
         /** R3.2, R3.7, R3.9: who gets calls answered on unmapped extensions, and missed-call tasks. */
@@ -112,7 +112,7 @@ export const configSchema = z
       })
       .prefault({}),
     mqtt: z
-      .object({
+      .strictObject({
         /** The headquarters broker, e.g. mqtts://mqtt.example.ru:8883; empty: sync is off. */
         url: z.string().default(""),
         username: z.string().default(""),
@@ -124,13 +124,13 @@ export const configSchema = z
       })
       .prefault({}),
     log: z
-      .object({
+      .strictObject({
         /** Lines below this level are not written (journald keeps what is). */
         level: z.enum(["debug", "info", "warn", "error"]).default("info"),
       })
       .prefault({}),
     upgrade: z
-      .object({
+      .strictObject({
         /**
          * Ed25519 public key (base64 of the 32 raw bytes, or a PEM "PUBLIC KEY"): when set,
          * `branchbox upgrade` also requires FILE.sig, a signature of the file by its private key.
@@ -142,10 +142,12 @@ export const configSchema = z
         health_timeout_seconds: z.coerce.number().int().min(1).max(600).default(30),
       })
       .prefault({}),
+    /** `branchbox hq`'s own section, when headquarters shares this file; the box does not read it. */
+    hq: z.unknown().optional(),
     pbx: z
-      .object({
+      .strictObject({
         ami: z
-          .object({
+          .strictObject({
             host: z.string().min(1),
             port: z.coerce.number().int().min(1).max(65535).default(5038),
             username: z.string().min(1),
@@ -154,7 +156,7 @@ export const configSchema = z
           .optional(),
         /** SIP dialog subscriptions (RFC 4235, "BLF") over WebSocket, for PBXs without AMI. */
         sip: z
-          .object({
+          .strictObject({
             ws_url: z.string().regex(/^wss?:\/\/[^\s/]+/, "a WebSocket URL, e.g. ws://pbx.local:8080"),
             extensions: extensionList,
             /** The extensions' SIP domain; empty: the WebSocket's host. */

@@ -13,9 +13,15 @@ const listen = z
  * `BRANCHBOX_HQ_*` overrides); a branch's sections in the same file are ignored.
  */
 export const hqConfigSchema = z
-  .object({
+  .strictObject({
+    // A branch's sections may share the file; they are the box's to check, not HQ's.
+    ...Object.fromEntries(
+      Object.keys(configSchema.shape)
+        .filter((section) => section !== "mqtt" && section !== "hq")
+        .map((section) => [section, z.unknown().optional()]),
+    ),
     mqtt: configSchema.shape.mqtt,
-    hq: z.object({
+    hq: z.strictObject({
       /** The HTTP API (branches, records, health). */
       listen: listen.default("127.0.0.1:8090"),
       /** Bearer token for the API. */
