@@ -1,6 +1,6 @@
-import { Hono, type MiddlewareHandler } from "hono";
+import { Hono } from "hono";
 import { z } from "zod";
-import { sameSecret } from "../http/auth.ts";
+import { tokenAuth } from "../lib/token-auth.ts";
 import type { HqStore } from "./hq-store.ts";
 
 export interface HqStatus {
@@ -15,18 +15,6 @@ const recordsQuery = z.object({
   after: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
-
-function bearer(token: string): MiddlewareHandler {
-  return async (c, next) => {
-    const header = c.req.header("authorization") ?? "";
-    const given = /^bearer (.+)$/i.exec(header)?.[1];
-    if (given !== undefined && sameSecret(given, token)) return next();
-    return c.json(
-      { error: { code: "AUTH.UNAUTHORIZED", message: "send Authorization: Bearer <hq.token>" } },
-      401,
-    );
-  };
-}
 
 /**
  * HQ's HTTP API. `/healthz` is open (status only, 503 while the broker is out of reach);
@@ -47,7 +35,7 @@ export function hqHttpApp(deps: { store: HqStore; token: string; status: () => H
       ok ? 200 : 503,
     );
   });
-  app.use("/api/*", bearer(deps.token));
+  app.use("/api/*", tokenAuth(deps.token, { setting: "hq.token" }));
   app.get("/api/v1/branches", (c) => {
     const status = deps.status();
     return c.json({

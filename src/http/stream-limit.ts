@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { Logger } from "../log/logger.ts";
-import { clientAddress } from "./kiosk/rate-limit.ts";
+import { clientAddress } from "./rate-limit.ts";
 
 export const TOO_MANY_STREAMS = "HTTP.TOO_MANY_STREAMS";
 

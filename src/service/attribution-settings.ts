@@ -1,7 +1,13 @@
 import type { Config } from "../config/schema.ts";
+import type { DirectoryClient, HqSettings } from "../contract/down-records.ts";
 import type { AttributionSettings } from "../domain/attribution/attribute.ts";
-import type { ClientDirectory, HqSettings } from "../sync/inbound/index.ts";
 import type { EmployeeView } from "./roster-port.ts";
+
+/** Headquarters' client directory as attribution and the call cards read it (sync keeps it). */
+export interface ClientDirectory {
+  /** The client of a number as the PBX gave it (E.164, or a Russian 8…/7… trunk form); null if unknown. */
+  byNumber(number: string | null): DirectoryClient | null;
+}
 
 /** What headquarters has sent down: its settings (null before the first) and its client directory. */
 export interface HqAttributionSource {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { dayRange, formatDate } from "../../src/http/kiosk/branch-time.ts";
-import { formatElapsed, formatPhone } from "../../src/http/kiosk/phone-format.ts";
+import { dayRange, formatDate } from "../../src/http/ui/branch-time.ts";
+import { formatElapsed, formatPhone } from "../../src/http/ui/phone-format.ts";
 
 describe("numbers and times on the cards", () => {
   test("Russian numbers are grouped as people say them; anything else is left as the PBX gave it", () => {

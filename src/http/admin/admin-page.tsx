@@ -4,7 +4,7 @@ import type { PbxView } from "../../service/calls-port.ts";
 import type { AuditEntry, PinStatusView } from "../../service/roster-port.ts";
 import type { InboundStatus } from "../../sync/inbound/inbound-types.ts";
 import type { RelayStatus } from "../../sync/relay/index.ts";
-import { formatDateTime, formatTime } from "../kiosk/branch-time.ts";
+import { formatDateTime, formatTime } from "../ui/branch-time.ts";
 
 /** A fact entered this long after it happened is shown with its recording time (a correction). */
 const LATE_ENTRY_MS = 60_000;

@@ -7,7 +7,7 @@ import type {
 } from "../../domain/call/call-types.ts";
 import type { PartyNumber } from "../../domain/call/pbx-event.ts";
 import type { Messages } from "../../i18n/index.ts";
-import { formatPhone } from "../kiosk/phone-format.ts";
+import { formatPhone } from "../ui/phone-format.ts";
 
 /** Words for a call record's codes, shared by the admin calls page and its CSV. */
 export function directionText(direction: CallDirection, t: Messages): string {

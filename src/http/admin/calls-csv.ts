@@ -1,6 +1,6 @@
 import type { CallRecord } from "../../domain/call/call-types.ts";
 import type { Messages } from "../../i18n/index.ts";
-import { formatDateTime } from "../kiosk/branch-time.ts";
+import { formatDateTime } from "../ui/branch-time.ts";
 import { directionText, legLines, outcomeText, talkSeconds, transferMarks } from "./call-text.ts";
 
 /** Excel reads UTF-8 (and so Cyrillic) only when the file starts with a byte-order mark. */

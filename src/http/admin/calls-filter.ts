@@ -1,7 +1,7 @@
 import type { CallOutcome } from "../../domain/call/call-types.ts";
 import type { Instant } from "../../domain/roster/types.ts";
 import type { CallQuery } from "../../store/call-store.ts";
-import { dayRange, formatDate } from "../kiosk/branch-time.ts";
+import { dayRange, formatDate } from "../ui/branch-time.ts";
 
 export const OUTCOMES: readonly CallOutcome[] = ["answered", "missed", "voicemail", "busy", "failed"];
 const isOutcome = (v: string): v is CallOutcome => (OUTCOMES as readonly string[]).includes(v);

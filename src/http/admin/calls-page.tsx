@@ -1,8 +1,8 @@
 import type { CallRecord } from "../../domain/call/call-types.ts";
 import type { Messages } from "../../i18n/index.ts";
 import type { EmployeeView } from "../../service/roster-port.ts";
-import { formatDateTime } from "../kiosk/branch-time.ts";
-import { formatElapsed } from "../kiosk/phone-format.ts";
+import { formatDateTime } from "../ui/branch-time.ts";
+import { formatElapsed } from "../ui/phone-format.ts";
 import {
   directionText,
   legLines,

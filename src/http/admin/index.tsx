@@ -1,9 +1,9 @@
 import { Hono } from "hono";
 import { html } from "hono/html";
 import type { HttpDeps } from "../deps.ts";
-import { startOfDay } from "../kiosk/branch-time.ts";
-import { type LangEnv, language } from "../kiosk/lang.ts";
-import { Layout } from "../kiosk/layout.tsx";
+import { startOfDay } from "../ui/branch-time.ts";
+import { type LangEnv, language } from "../ui/lang.ts";
+import { Layout } from "../ui/layout.tsx";
 import { AdminPage, type SyncView } from "./admin-page.tsx";
 import { callsCsv } from "./calls-csv.ts";
 import { callQuery, parseCallsFilter } from "./calls-filter.ts";

@@ -1,7 +1,7 @@
 import type { Child } from "hono/jsx";
 import type { Messages } from "../../i18n/index.ts";
 import type { DeskView, EmployeeView, OnShiftView } from "../../service/roster-port.ts";
-import { formatTime } from "./branch-time.ts";
+import { formatTime } from "../ui/branch-time.ts";
 
 /** The kiosk's actions; `close-shift` is a manager's check-out of someone else. */
 export type KioskAction = "check-in" | "check-out" | "break-start" | "break-end" | "handover" | "close-shift";

@@ -1,7 +1,7 @@
 import type { Lang, Messages } from "../../i18n/index.ts";
 import type { CallCard } from "../../service/calls-port.ts";
 import type { BoardView, EmployeeView } from "../../service/roster-port.ts";
-import { formatTime } from "./branch-time.ts";
+import { formatTime } from "../ui/branch-time.ts";
 import { CallCards } from "./call-cards.tsx";
 
 /**

@@ -1,8 +1,8 @@
 import type { Instant } from "../../domain/roster/types.ts";
 import type { Messages } from "../../i18n/index.ts";
 import type { CallCard } from "../../service/calls-port.ts";
-import { formatTime } from "./branch-time.ts";
-import { formatElapsed, formatPhone } from "./phone-format.ts";
+import { formatTime } from "../ui/branch-time.ts";
+import { formatElapsed, formatPhone } from "../ui/phone-format.ts";
 
 export interface CallCardsProps {
   readonly cards: readonly CallCard[];

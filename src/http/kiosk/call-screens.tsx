@@ -2,11 +2,11 @@ import type { Context, Hono } from "hono";
 import { html } from "hono/html";
 import type { HttpDeps } from "../deps.ts";
 import { anyOf, liveHtml } from "../sse.ts";
+import type { LangEnv } from "../ui/lang.ts";
+import { Layout } from "../ui/layout.tsx";
 import { CallCards } from "./call-cards.tsx";
 import { type DeskHolder, deskCards, kioskCards } from "./card-audience.ts";
 import { DeskContent, DeskScreen, UnknownDesk } from "./desk-screen.tsx";
-import type { LangEnv } from "./lang.ts";
-import { Layout } from "./layout.tsx";
 
 /** A burst of call events (a ring group, a transfer) becomes one card message per this window. */
 export const CARDS_MIN_INTERVAL_MS = 5;

@@ -6,17 +6,17 @@ import type { RosterCommandInput } from "../../service/roster-port.ts";
 import { StorageError, toStorageError } from "../../store/db.ts";
 import { mountAssets } from "../assets.ts";
 import type { HttpDeps } from "../deps.ts";
+import { clientAddress, createRateLimiter } from "../rate-limit.ts";
 import { liveHtml } from "../sse.ts";
+import { timeToday } from "../ui/branch-time.ts";
+import { isPartial, type LangEnv, language } from "../ui/lang.ts";
+import { Layout } from "../ui/layout.tsx";
 import { ActionScreen, type ActionScreenProps, type KioskAction } from "./action-screen.tsx";
 import { BoardContent, Home, type HomeProps } from "./board.tsx";
-import { timeToday } from "./branch-time.ts";
 import { mountCallScreens } from "./call-screens.tsx";
 import { isManagerRole, kioskCards } from "./card-audience.ts";
 import { recordErrorStatus, recordErrorText } from "./error-text.ts";
-import { isPartial, type LangEnv, language } from "./lang.ts";
-import { Layout } from "./layout.tsx";
 import { PinPad } from "./pin-pad.tsx";
-import { clientAddress, createRateLimiter } from "./rate-limit.ts";
 import { createTicketer } from "./ticket.ts";
 
 export interface KioskOptions {

@@ -2,6 +2,7 @@ import type { Database } from "bun:sqlite";
 import type { DirectoryClient, HqSettings } from "../../contract/down-records.ts";
 import type { DownStream } from "../../contract/protocol.ts";
 import type { Logger } from "../../log/logger.ts";
+import type { ClientDirectory } from "../../service/attribution-settings.ts";
 import type { StorageFaults } from "../../store/storage-faults.ts";
 import type { CommandPort } from "./command-port.ts";
 
@@ -75,11 +76,7 @@ export type InboundStatus = {
   readonly settings: HqSettings | null;
 };
 
-/** Headquarters' client directory as attribution and the call cards read it. */
-export interface ClientDirectory {
-  /** The client of a number as the PBX gave it (E.164, or a Russian 8…/7… trunk form); null if unknown. */
-  byNumber(number: string | null): DirectoryClient | null;
-}
+export type { ClientDirectory } from "../../service/attribution-settings.ts";
 
 export type InboundChange = "staff" | "clients" | "settings" | "commands";
 

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { Instant } from "../../domain/roster/types.ts";
+import type { Instant } from "../domain/roster/types.ts";
 
 /**
  * A fixed-window counter per client: enough to stop someone cycling through PINs of every
