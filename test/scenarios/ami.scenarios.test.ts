@@ -1,10 +1,7 @@
-import { describe, expect, test } from "bun:test";
-import { attribute } from "../../src/domain/attribution/attribute.ts";
 import type { PbxEvent } from "../../src/domain/call/pbx-event.ts";
 import { AmiTranslator } from "../../src/pbx/ami/ami-translate.ts";
 import { readTranscript } from "../support/ami-transcript.ts";
-import { SCENARIOS } from "./call-scenarios.ts";
-import { assemble, comparable, normalized, rosterOf, settingsOf } from "./scenario-branch.ts";
+import { runCallScenarios } from "./run-call-scenarios.ts";
 
 /** The AMI source's input per scenario: a transcript, and for a box starting mid-call a snapshot. */
 const INPUT: Record<string, { transcript: string; snapshot?: string }> = {
@@ -51,20 +48,7 @@ function amiEvents(input: { transcript: string; snapshot?: string }): PbxEvent[]
   return events;
 }
 
-describe("call scenarios through the AMI source", () => {
-  test("every scenario has an AMI input", () => {
-    expect(SCENARIOS.map((s) => s.name).filter((name) => INPUT[name] === undefined)).toEqual([]);
-  });
-
-  for (const scenario of SCENARIOS) {
-    test(`${scenario.rules.join(" ")}: ${scenario.name} — ${scenario.what}`, () => {
-      const input = INPUT[scenario.name];
-      if (input === undefined) throw new Error(`no AMI input for ${scenario.name}`);
-      const { finished, rejected, live } = assemble(amiEvents(input));
-      expect(rejected).toEqual([]);
-      expect(live).toEqual([]);
-      const records = finished.flatMap((call) => attribute(call, rosterOf(scenario), settingsOf(scenario)));
-      expect(comparable(records, scenario.expected)).toEqual(normalized(scenario.expected));
-    });
-  }
+runCallScenarios("AMI", (scenario) => {
+  const input = INPUT[scenario.name];
+  return input === undefined ? undefined : amiEvents(input);
 });

@@ -1,18 +1,8 @@
-import { describe, expect, test } from "bun:test";
-import { attribute } from "../../src/domain/attribution/attribute.ts";
 import type { PbxEvent } from "../../src/domain/call/pbx-event.ts";
 import type { Dialog, DialogState } from "../../src/pbx/sip/dialog-info.ts";
 import { SipTranslator } from "../../src/pbx/sip/sip-translate.ts";
-import { SCENARIOS } from "./call-scenarios.ts";
-import {
-  assemble,
-  comparable,
-  day,
-  type ExpectedRecord,
-  normalized,
-  rosterOf,
-  settingsOf,
-} from "./scenario-branch.ts";
+import { runCallScenarios } from "./run-call-scenarios.ts";
+import { day, type ExpectedRecord } from "./scenario-branch.ts";
 
 /**
  * The shared call scenarios through the SIP source's translator. A scenario's SIP input is what
@@ -195,24 +185,11 @@ function sipEvents(steps: readonly Step[]): PbxEvent[] {
 const withoutDid = (expected: readonly ExpectedRecord[]): ExpectedRecord[] =>
   expected.map(({ did, ...record }) => (did === null ? { ...record, did } : record));
 
-describe("call scenarios through the SIP source", () => {
-  test("every scenario has a SIP input or a reason dialog-info cannot express it", () => {
-    const missing = SCENARIOS.map((s) => s.name).filter(
-      (name) => INPUT[name] === undefined && NOT_EXPRESSIBLE[name] === undefined,
-    );
-    expect(missing).toEqual([]);
-  });
-
-  for (const scenario of SCENARIOS) {
+runCallScenarios(
+  "SIP",
+  (scenario) => {
     const input = INPUT[scenario.name];
-    if (input === undefined) continue;
-    test(`${scenario.rules.join(" ")}: ${scenario.name} — ${scenario.what}`, () => {
-      const { finished, rejected, live } = assemble(sipEvents(input));
-      expect(rejected).toEqual([]);
-      expect(live).toEqual([]);
-      const records = finished.flatMap((call) => attribute(call, rosterOf(scenario), settingsOf(scenario)));
-      const expected = withoutDid(scenario.expected);
-      expect(comparable(records, expected)).toEqual(normalized(expected));
-    });
-  }
-});
+    return input === undefined ? undefined : sipEvents(input);
+  },
+  { notExpressible: NOT_EXPRESSIBLE, expected: withoutDid },
+);
