@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { attribute } from "../../src/domain/attribution/attribute.ts";
 import type { PbxEvent } from "../../src/domain/call/pbx-event.ts";
-import { type CallScenario, SCENARIOS } from "./call-scenarios.ts";
+import { SCENARIOS } from "./call-scenarios.ts";
 import {
   assemble,
+  type CallScenario,
   comparable,
   type ExpectedRecord,
   normalized,
