@@ -8,9 +8,10 @@ import { UpgradeError } from "./appliance/upgrade-error.ts";
 import { ConfigError, loadConfig } from "./config/load.ts";
 import type { Config } from "./config/schema.ts";
 import { DEMO_CONFIG, DEMO_STAFF } from "./demo.ts";
+import { StorageError, withStorageErrors } from "./lib/storage-error.ts";
 import { createLogger } from "./log/logger.ts";
 import { importStaff, parseStaff, StaffImportError } from "./service/staff-import.ts";
-import { migrateSafely, openDatabase, probeDatabase, StorageError, withStorageErrors } from "./store/db.ts";
+import { migrateSafely, openDatabase, probeDatabase } from "./store/db.ts";
 import { staffStore } from "./store/staff-store.ts";
 import { COMMIT, VERSION } from "./version.ts";
 

@@ -6,8 +6,8 @@ import {
   UP_STREAMS,
   type UpStream,
 } from "../contract/protocol.ts";
+import { toStorageError } from "../lib/storage-error.ts";
 import type { Logger } from "../log/logger.ts";
-import { toStorageError } from "../store/db.ts";
 import type { ApplyResult, HqStore } from "./hq-store.ts";
 import { ReorderBuffer, type ReorderLimits, streamKey } from "./reorder-buffer.ts";
 

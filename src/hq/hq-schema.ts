@@ -1,7 +1,7 @@
 import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { withStorageErrors } from "../store/db.ts";
+import { withStorageErrors } from "../lib/storage-error.ts";
 
 export const HQ_DB_FILE = "hq.db";
 

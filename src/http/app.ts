@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
-import { StorageError, toStorageError } from "../store/db.ts";
+import { StorageError, toStorageError } from "../lib/storage-error.ts";
 import { errorBody, statusOf } from "./api/errors.ts";
 import { apiRoutes } from "./api/routes.ts";
 import { adminAuth } from "./auth.ts";

@@ -3,6 +3,8 @@ import type { PbxSourceStatus } from "../domain/call/pbx-event.ts";
 import type { Instant } from "../domain/roster/types.ts";
 import type { CallQuery } from "../store/call-store.ts";
 
+export type { CallQuery };
+
 /**
  * A call card on the branch's screens:
  * - `waiting`: not answered yet (queued or ringing): a red card on every screen (R0.1);

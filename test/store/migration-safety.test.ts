@@ -3,14 +3,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  backups,
-  DB_FILE,
-  KEEP_BACKUPS,
-  migrateSafely,
-  openDatabase,
-  StorageError,
-} from "../../src/store/db.ts";
+import { StorageError } from "../../src/lib/storage-error.ts";
+import { backups, DB_FILE, KEEP_BACKUPS, migrateSafely, openDatabase } from "../../src/store/db.ts";
 import { MIGRATIONS, schemaVersion } from "../../src/store/migrations.ts";
 
 const MAIN = join(import.meta.dir, "..", "..", "src", "main.ts");

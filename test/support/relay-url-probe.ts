@@ -1,7 +1,7 @@
 // One MQTT connection and a clean end, through connectMqtt ("ours") or mqtt.js's own
 // connectAsync ("stock"): the test of the deprecation warning reads this process's stderr.
 import mqtt from "mqtt";
-import { connectMqttAsync } from "../../src/sync/mqtt-transport.ts";
+import { connectMqttAsync } from "../../src/lib/mqtt-transport.ts";
 
 const [how, url] = process.argv.slice(2);
 if ((how !== "ours" && how !== "stock") || url === undefined) {

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MqttClient } from "mqtt";
-import { connectMqtt, connectMqttAsync, parseBrokerUrl } from "../../src/sync/mqtt-transport.ts";
+import { connectMqtt, connectMqttAsync, parseBrokerUrl } from "../../src/lib/mqtt-transport.ts";
 import { type Mosquitto, startMosquitto } from "../support/mosquitto.ts";
 import { makeTestDir, REPO_ROOT } from "../support/process.ts";
 import { makeTestPki } from "../support/tls-certs.ts";

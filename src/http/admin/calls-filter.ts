@@ -1,6 +1,6 @@
 import type { CallOutcome } from "../../domain/call/call-types.ts";
 import type { Instant } from "../../domain/roster/types.ts";
-import type { CallQuery } from "../../store/call-store.ts";
+import type { CallQuery } from "../../service/calls-port.ts";
 import { dayRange, formatDate } from "../ui/branch-time.ts";
 
 export const OUTCOMES: readonly CallOutcome[] = ["answered", "missed", "voicemail", "busy", "failed"];

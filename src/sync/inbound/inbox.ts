@@ -1,8 +1,8 @@
 import type { DownRecord, HqSettings } from "../../contract/down-records.ts";
 import { DOWN_STREAMS, type DownStream, type Envelope, envelopeSchema } from "../../contract/protocol.ts";
+import { toStorageError } from "../../lib/storage-error.ts";
 import { clientDirectoryStore } from "../../store/client-directory-store.ts";
 import { commandStore } from "../../store/command-store.ts";
-import { toStorageError } from "../../store/db.ts";
 import { hqSettingsStore } from "../../store/hq-settings-store.ts";
 import { inboxStore } from "../../store/inbox-store.ts";
 import { outboxStore } from "../../store/outbox-store.ts";

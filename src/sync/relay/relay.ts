@@ -1,9 +1,9 @@
 import type { MqttClient } from "mqtt";
 import { DOWN_STREAMS, type DownStream, topics, UP_STREAMS, type UpStream } from "../../contract/protocol.ts";
 import { createBackoff } from "../../lib/backoff.ts";
+import { connectMqtt } from "../../lib/mqtt-transport.ts";
 import { outboxStore } from "../../store/outbox-store.ts";
 import { storageFaults } from "../../store/storage-faults.ts";
-import { connectMqtt } from "../mqtt-transport.ts";
 import { AckCoalescer } from "./ack-coalescer.ts";
 import { connectOptions, safeUrl } from "./connect-options.ts";
 import { parseAck, parseHqOnline, parsePresence } from "./inbound.ts";
