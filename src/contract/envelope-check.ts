@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { describeIssues } from "../lib/zod-issues.ts";
 import { type Envelope, envelopeSchema } from "./protocol.ts";
 
 /**
@@ -18,7 +19,7 @@ export function checkEnvelope(
   if (parsed.success) return { ok: true, envelope: parsed.data }; // the two disagree: zod decides
   return {
     ok: false,
-    problem: parsed.error.issues.map((i) => `${i.path.join(".") || "envelope"}: ${i.message}`).join("; "),
+    problem: describeIssues(parsed.error.issues, "envelope"),
   };
 }
 

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { tokenAuth } from "../lib/token-auth.ts";
+import { describeIssues } from "../lib/zod-issues.ts";
 import type { HqStore } from "./hq-store.ts";
 
 export interface HqStatus {
@@ -46,8 +47,10 @@ export function hqHttpApp(deps: { store: HqStore; token: string; status: () => H
   app.get("/api/v1/records", (c) => {
     const query = recordsQuery.safeParse(c.req.query());
     if (!query.success) {
-      const problems = query.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
-      return c.json({ error: { code: "HQ.BAD_QUERY", message: problems.join("; ") } }, 400);
+      return c.json(
+        { error: { code: "HQ.BAD_QUERY", message: describeIssues(query.error.issues, "query") } },
+        400,
+      );
     }
     const { branch, stream, after, limit } = query.data;
     const records = deps.store.records(branch, stream, after, limit);

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { CallRecord } from "../../domain/call/call-types.ts";
 import { parseIsoInstant } from "../../lib/iso-time.ts";
 import { lazy } from "../../lib/lazy.ts";
+import { describeIssues } from "../../lib/zod-issues.ts";
 import type { HttpDeps } from "../deps.ts";
 import { errorBody } from "./errors.ts";
 
@@ -68,10 +69,7 @@ export function callsApi(deps: HttpDeps): Hono {
   api.get("/calls", (c) => {
     const parsed = query().safeParse(c.req.query());
     if (!parsed.success) {
-      const problems = parsed.error.issues
-        .map((i) => `${i.path.join(".") || "query"}: ${i.message}`)
-        .join("; ");
-      return c.json(errorBody("API.INVALID_QUERY", problems), 400);
+      return c.json(errorBody("API.INVALID_QUERY", describeIssues(parsed.error.issues, "query")), 400);
     }
     const q = parsed.data;
     const records = deps.calls.list({

@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { parseIsoInstant } from "../../lib/iso-time.ts";
 import { lazy } from "../../lib/lazy.ts";
+import { describeIssues } from "../../lib/zod-issues.ts";
 import type { RosterCommandInput } from "../../service/roster-port.ts";
 import type { HttpDeps } from "../deps.ts";
 import { callsApi } from "./calls.ts";
@@ -40,9 +41,6 @@ const KINDS = Object.keys({
   "break-start": true,
   "break-end": true,
 } satisfies Record<Kind, true>) as Kind[];
-
-const describeIssues = (error: z.ZodError) =>
-  error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
 
 /** `/api/v1`: JSON in, JSON out, every error `{error: {code, message}}` with a stable code. */
 export function apiRoutes(deps: HttpDeps): Hono {
@@ -101,7 +99,8 @@ export function apiRoutes(deps: HttpDeps): Hono {
         return c.json(errorBody("API.BAD_JSON", "the body is not valid JSON"), 400);
       }
       const parsed = bodies()[kind].safeParse(json);
-      if (!parsed.success) return c.json(errorBody("API.INVALID_BODY", describeIssues(parsed.error)), 400);
+      if (!parsed.success)
+        return c.json(errorBody("API.INVALID_BODY", describeIssues(parsed.error.issues, "body")), 400);
       const body = parsed.data;
       const at = body.at === undefined ? undefined : parseIsoInstant(body.at);
       if (at === null)

@@ -1,5 +1,6 @@
 import { DOWN_RECORD_SCHEMAS, type DownRecord } from "../../contract/down-records.ts";
 import type { DownStream, SyncRecord } from "../../contract/protocol.ts";
+import { describeIssues } from "../../lib/zod-issues.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { ClientDirectoryStore } from "../../store/client-directory-store.ts";
 import type { CommandStore } from "../../store/command-store.ts";
@@ -47,9 +48,7 @@ export function checkRecord(stream: DownStream, record: SyncRecord): RecordCheck
     return {
       ok: false,
       code: "SYNC.DOWN_BAD_RECORD",
-      reason: `${where} (${record.type}): ${(parsed.error?.issues ?? [])
-        .map((i) => `${i.path.map(String).join(".") || "data"}: ${i.message}`)
-        .join("; ")}`,
+      reason: `${where} (${record.type}): ${describeIssues(parsed.error?.issues ?? [], "data")}`,
     };
   return { ok: true, record: { type: record.type, data: parsed.data } as DownRecord };
 }

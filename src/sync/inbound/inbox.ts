@@ -1,6 +1,7 @@
 import type { DownRecord, HqSettings } from "../../contract/down-records.ts";
 import { DOWN_STREAMS, type DownStream, type Envelope, envelopeSchema } from "../../contract/protocol.ts";
 import { toStorageError } from "../../lib/storage-error.ts";
+import { describeIssues } from "../../lib/zod-issues.ts";
 import { clientDirectoryStore } from "../../store/client-directory-store.ts";
 import { commandStore } from "../../store/command-store.ts";
 import { hqSettingsStore } from "../../store/hq-settings-store.ts";
@@ -101,10 +102,7 @@ export function createInbound(options: InboundOptions): Inbound {
     }
     const result = envelopeSchema.safeParse(json);
     if (!result.success) {
-      const reason = result.error.issues
-        .slice(0, 5)
-        .map((i) => `${i.path.map(String).join(".") || "envelope"}: ${i.message}`)
-        .join("; ");
+      const reason = describeIssues(result.error.issues, "envelope", 5);
       return { ok: false, outcome: reject(stream, "SYNC.DOWN_BAD_SCHEMA", reason) };
     }
     const envelope = result.data;

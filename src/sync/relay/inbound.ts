@@ -5,6 +5,7 @@ import {
   type Presence,
   presenceSchema,
 } from "../../contract/protocol.ts";
+import { describeIssues } from "../../lib/zod-issues.ts";
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -23,7 +24,7 @@ export function parseAck(payload: Buffer): Parsed<Ack> {
   const result = ackSchema.safeParse(json.value);
   return result.success
     ? { ok: true, value: result.data }
-    : { ok: false, reason: result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
+    : { ok: false, reason: describeIssues(result.error.issues, "") };
 }
 
 /**
