@@ -307,3 +307,20 @@ describe("architecture: the arrows between the parts of src/", () => {
     ]);
   });
 });
+
+describe("docs/architecture.md draws the same table", () => {
+  test("each part's row names exactly the parts LAYERS lets it import", () => {
+    const doc = readFileSync(resolve(import.meta.dir, "../docs/architecture.md"), "utf8");
+    const rows = new Map<string, string[]>();
+    for (const line of doc.split("\n")) {
+      const cells = line.split("|").map((c) => c.trim());
+      const part = /^`([a-z0-9/]+)\/`$/.exec(cells[1] ?? "")?.[1];
+      if (part === undefined || cells.length < 5) continue;
+      rows.set(part, [...(cells[3] ?? "").matchAll(/`([a-z0-9/]+)`/g)].map((m) => m[1] as string).sort());
+    }
+    const table = Object.fromEntries(
+      Object.entries(LAYERS).map(([part, allowed]) => [part, [...allowed].sort()]),
+    );
+    expect(Object.fromEntries(rows)).toEqual(table);
+  });
+});
