@@ -237,7 +237,8 @@ test("[pbx.sip] in a box: the call is recorded; admin page and /metrics show eac
     await desk.answer();
     await client.waitFor("CALL_ESTABLISHED");
     await client.hangup();
-    await until("a call recorded", () => (box.calls.status().recorded >= 1 ? true : undefined), 8000);
+    // A condition, not a speed: a busy machine (CI beside other work) once took longer than 8 s.
+    await until("a call recorded", () => (box.calls.status().recorded >= 1 ? true : undefined), 30_000);
     const html = await (await box.api("/admin?lang=en")).text();
     expect(html).toContain(`data-testid="pbx-subscription-${name}-101"`);
     expect(html).toContain("101: watched");
@@ -249,7 +250,7 @@ test("[pbx.sip] in a box: the call is recorded; admin page and /metrics show eac
   } finally {
     await box.close();
   }
-}, 20_000);
+}, 60_000);
 
 test("doctor's probe: Kamailio's WebSocket answers OPTIONS in SIP", async () => {
   const result = await probeSipWebSocket(lab.wsUrl);
