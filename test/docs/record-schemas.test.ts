@@ -5,9 +5,9 @@
 import { afterEach, expect, test } from "bun:test";
 import { envelopeSchema, recordSchema, type SyncRecord, UP_STREAMS } from "../../src/contract/protocol.ts";
 import { typedEnvelopeSchema, UP_RECORD_TYPES } from "../../src/contract/up-records.ts";
-import { CallScript } from "../../src/domain/call/call-fixtures.ts";
 import { outboxStore } from "../../src/store/outbox-store.ts";
 import { buildEnvelope } from "../../src/sync/relay/envelope-builder.ts";
+import { CallScript } from "../fixtures/domain/call-fixtures.ts";
 import { makeTestBox, type TestBox } from "../support/box.ts";
 
 const T = (hhmmss: string) => Date.parse(`2026-11-21T${hhmmss}+03:00`);

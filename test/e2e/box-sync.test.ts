@@ -2,7 +2,7 @@
 // test-played HQ. A kiosk check-in and a finished call each arrive as records; HQ's ack empties
 // the outbox; a re-attribution sends the changed call record again under the same id.
 import { afterEach, expect, test } from "bun:test";
-import { CallScript } from "../../src/domain/call/call-fixtures.ts";
+import { CallScript } from "../fixtures/domain/call-fixtures.ts";
 import { makeTestBox, type TestBox } from "../support/box.ts";
 import { type Mosquitto, startMosquitto } from "../support/mosquitto.ts";
 import { eventually, startTestHq, type TestHq } from "../support/test-hq.ts";

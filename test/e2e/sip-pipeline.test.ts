@@ -6,8 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { startDialogPublisher } from "../../scripts/lab/dialog-publisher.ts";
 import { watchDialogs } from "../../scripts/lab/dialog-watch.ts";
 import type { CallRecord, LegState } from "../../src/domain/call/call-types.ts";
-import { FactLog } from "../../src/domain/roster/roster-fixtures.ts";
 import type { StaffEntry } from "../../src/service/staff-import.ts";
+import { FactLog } from "../fixtures/domain/roster-fixtures.ts";
 import { SCENARIOS } from "../scenarios/call-scenarios.ts";
 import {
   type CallScenario,

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { CallScript } from "../../src/domain/call/call-fixtures.ts";
 import type { PbxEvent } from "../../src/domain/call/pbx-event.ts";
 import { ru } from "../../src/i18n/ru.ts";
+import { CallScript } from "../fixtures/domain/call-fixtures.ts";
 import { TEST_TOKEN } from "../support/box.ts";
 import { type KioskBox, makeKioskBox, testIdText, webApp } from "../support/kiosk-client.ts";
 

@@ -10,9 +10,9 @@ import type {
   Pop,
 } from "../../src/domain/call/call-types.ts";
 import type { PbxEvent } from "../../src/domain/call/pbx-event.ts";
-import { FactLog } from "../../src/domain/roster/roster-fixtures.ts";
 import { RosterTimeline } from "../../src/domain/roster/roster-timeline.ts";
 import type { Desk, Instant, StaffMember } from "../../src/domain/roster/types.ts";
+import { FactLog } from "../fixtures/domain/roster-fixtures.ts";
 
 /**
  * The branch the call scenarios (call-scenarios.ts) happen in, the shape of their expected records,

@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from "bun:test";
-import { CallScript } from "../../src/domain/call/call-fixtures.ts";
 import type { PbxEvent } from "../../src/domain/call/pbx-event.ts";
+import { CallScript } from "../fixtures/domain/call-fixtures.ts";
 import { makeTestBox, type TestBox } from "../support/box.ts";
 
 // The box's clock and the PBX's clock: 2026-11-21, Moscow time.

@@ -6,7 +6,7 @@ import { afterEach, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CallScript, CLIENT } from "../../src/domain/call/call-fixtures.ts";
+import { CallScript, CLIENT } from "../fixtures/domain/call-fixtures.ts";
 import { makeTestBox, type TestBox } from "../support/box.ts";
 import { type KioskBox, makeKioskBox } from "../support/kiosk-client.ts";
 import { type Mosquitto, startMosquitto } from "../support/mosquitto.ts";

@@ -1,6 +1,13 @@
 import { describe, expect, test } from "bun:test";
-import { CallScript, CLIENT, DID, sec } from "../call/call-fixtures.ts";
-import { assembled, branchRoster, FRONT, MAX, NOBODY, settings } from "./attribution-fixtures.ts";
+import {
+  assembled,
+  branchRoster,
+  FRONT,
+  MAX,
+  NOBODY,
+  settings,
+} from "../../../test/fixtures/domain/attribution-fixtures.ts";
+import { CallScript, CLIENT, DID, sec } from "../../../test/fixtures/domain/call-fixtures.ts";
 import { liveCard } from "./live-card.ts";
 
 const c = new CallScript("K1");

@@ -1,8 +1,15 @@
 import { describe, expect, test } from "bun:test";
-import { CallScript, CLIENT, sec } from "../call/call-fixtures.ts";
-import { at, FactLog } from "../roster/roster-fixtures.ts";
+import {
+  assembled,
+  branchRoster,
+  FRONT,
+  MAX,
+  NOBODY,
+  settings,
+} from "../../../test/fixtures/domain/attribution-fixtures.ts";
+import { CallScript, CLIENT, sec } from "../../../test/fixtures/domain/call-fixtures.ts";
+import { at, FactLog } from "../../../test/fixtures/domain/roster-fixtures.ts";
 import { attribute } from "./attribute.ts";
-import { assembled, branchRoster, FRONT, MAX, NOBODY, settings } from "./attribution-fixtures.ts";
 
 const c = new CallScript("P1");
 const pairs = (pops: readonly { employeeId: string; rule: string }[] | undefined) =>

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { CallScript, CLIENT, DID, feed, sec } from "./call-fixtures.ts";
+import { CallScript, CLIENT, DID, feed, sec } from "../../../test/fixtures/domain/call-fixtures.ts";
 
 describe("call assembler: calls with one handset", () => {
   test("an inbound call answered at the front desk is one finished call, outcome answered", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { CallScript, CLIENT, feed, sec } from "../../../test/fixtures/domain/call-fixtures.ts";
 import { CallAssembler } from "./call-assembler.ts";
-import { CallScript, CLIENT, feed, sec } from "./call-fixtures.ts";
 import type { PbxEvent } from "./pbx-event.ts";
 
 const c = new CallScript("R1");

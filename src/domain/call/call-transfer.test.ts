@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { CallScript, feed, sec } from "./call-fixtures.ts";
+import { CallScript, feed, sec } from "../../../test/fixtures/domain/call-fixtures.ts";
 
 const client = new CallScript("MAIN");
 const consult = new CallScript("CONSULT");

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { sec } from "./call-fixtures.ts";
+import { sec } from "../../../test/fixtures/domain/call-fixtures.ts";
 import type { AssembledLeg, LegState } from "./call-types.ts";
 import { type LegMove, legTransition, newLeg } from "./leg-state.ts";
 

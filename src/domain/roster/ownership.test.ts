@@ -1,5 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { at, desk, FactLog, MAX_SHIFT_MS, manager, reception } from "./roster-fixtures.ts";
+import {
+  at,
+  desk,
+  FactLog,
+  MAX_SHIFT_MS,
+  manager,
+  reception,
+} from "../../../test/fixtures/domain/roster-fixtures.ts";
 import { RosterTimeline } from "./roster-timeline.ts";
 import type { StaffMember } from "./types.ts";
 

@@ -10,7 +10,7 @@ import {
   manager,
   reception,
   shuffled,
-} from "./roster-fixtures.ts";
+} from "../../../test/fixtures/domain/roster-fixtures.ts";
 import { type RosterCommand, RosterTimeline } from "./roster-timeline.ts";
 import type { Instant, RosterFact } from "./types.ts";
 
