@@ -9,6 +9,7 @@ import { probeSipWebSocket } from "./pbx/sip/sip-probe.ts";
 import { backups, DB_FILE } from "./store/db.ts";
 import { MIGRATIONS } from "./store/migrations.ts";
 import { probeBroker } from "./sync/broker-probe.ts";
+import { reportRunningBoxLink } from "./sync/running-box-link.ts";
 
 type Status = "OK" | "WARN" | "FAIL";
 interface Check {
@@ -50,13 +51,14 @@ export async function runDoctor(configPath: string | undefined, demo: boolean): 
     });
   }
   if (config !== null) {
+    const box = await runningBox(config.http.listen);
     checks.push(
       checkDatabase(config.storage.dir),
       checkDisk(config.storage.dir),
       await checkClock(),
-      await checkPort(config.http.listen),
+      await checkPort(config.http.listen, box),
     );
-    checks.push(...(await checkPbx(config)), await checkBroker(config));
+    checks.push(...(await checkPbx(config)), await checkBroker(config, box));
   }
   for (const c of checks) {
     console.log(`${c.status.padEnd(5)} ${c.name.padEnd(9)} ${c.detail}${c.fix ? `\n      -> ${c.fix}` : ""}`);
@@ -177,21 +179,36 @@ async function checkClock(): Promise<Check> {
   };
 }
 
-async function checkPort(listen: string): Promise<Check> {
+/** A branchbox answering /healthz on `http.listen` (a wildcard address is asked on loopback). */
+interface RunningBox {
+  readonly baseUrl: string;
+  readonly version: string;
+}
+
+function listenParts(listen: string): { host: string; port: number } {
   const cut = listen.lastIndexOf(":");
-  const host = listen.slice(0, cut).replace(/^\[|\]$/g, "");
-  const port = Number(listen.slice(cut + 1));
-  const probeHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+  return { host: listen.slice(0, cut).replace(/^\[|\]$/g, ""), port: Number(listen.slice(cut + 1)) };
+}
+
+async function runningBox(listen: string): Promise<RunningBox | null> {
+  const { host, port } = listenParts(listen);
+  const probeHost =
+    host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  const baseUrl = `http://${probeHost}:${port}`;
   try {
-    const response = await fetch(`http://${probeHost}:${port}/healthz`, {
-      signal: AbortSignal.timeout(1500),
-    });
+    const response = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(1500) });
     const body = (await response.json()) as { status?: string; version?: string };
-    if (body.status === "ok")
-      return { name: "kiosk", status: "OK", detail: `branchbox ${body.version} is serving on ${listen}` };
+    if (body.status === "ok") return { baseUrl, version: String(body.version) };
   } catch {
-    // nothing answering /healthz: see whether the port is free.
+    // nothing answering /healthz.
   }
+  return null;
+}
+
+async function checkPort(listen: string, box: RunningBox | null): Promise<Check> {
+  if (box !== null)
+    return { name: "kiosk", status: "OK", detail: `branchbox ${box.version} is serving on ${listen}` };
+  const { host, port } = listenParts(listen);
   try {
     const server = Bun.listen({ hostname: host, port, socket: { data() {} } });
     server.stop(true);
@@ -240,7 +257,13 @@ function fromProbe(name: string, result: { ok: boolean; detail: string; fix?: st
       };
 }
 
-async function checkBroker(config: Config): Promise<Check> {
+/**
+ * With the service running, the broker link as its relay reports it, and no connection of our
+ * own: on a broker that binds the client id to the box's credentials (firmware-config/mosquitto)
+ * ours would take the link from the relay. Without it, a probe that leaves the box's session and
+ * what is queued in it as they were (src/sync/broker-probe.ts).
+ */
+async function checkBroker(config: Config, box: RunningBox | null): Promise<Check> {
   if (config.mqtt.url === "") {
     return {
       name: "hq",
@@ -249,13 +272,7 @@ async function checkBroker(config: Config): Promise<Check> {
       fix: "set [mqtt] url (see the example config)",
     };
   }
-  const result = await probeBroker(config.mqtt, config.branch.id);
-  return result.ok
-    ? { name: "hq", status: "OK", detail: result.detail }
-    : {
-        name: "hq",
-        status: "FAIL",
-        detail: result.detail,
-        ...(result.fix === undefined ? {} : { fix: result.fix }),
-      };
+  if (box !== null)
+    return { name: "hq", ...(await reportRunningBoxLink(box.baseUrl, config.http.admin_token)) };
+  return fromProbe("hq", await probeBroker(config.mqtt, config.branch.id));
 }
