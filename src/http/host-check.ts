@@ -2,6 +2,7 @@ import { hostname, networkInterfaces } from "node:os";
 import type { MiddlewareHandler } from "hono";
 import type { Logger } from "../log/logger.ts";
 import { errorBody } from "./api/errors.ts";
+import { statusOf } from "./error-catalogue.ts";
 
 /**
  * Why the box looks at `Host` at all: DNS rebinding. A page on evil.example, once loaded in a
@@ -12,9 +13,6 @@ import { errorBody } from "./api/errors.ts";
  * only to names that are its own.
  */
 export const BAD_HOST = "HTTP.BAD_HOST";
-
-/** 421 Misdirected Request (RFC 9110 §15.5.20): this server does not answer for that authority. */
-const BAD_HOST_STATUS = 421;
 
 /** How often, at most, a request for an unknown host makes the box re-read its own names. */
 export const MACHINE_REFRESH_MS = 10_000;
@@ -71,8 +69,8 @@ export function hostCheck(options: HostCheckOptions): MiddlewareHandler {
       });
     }
     const message = "this box does not answer for that host name; see [http] allowed_hosts";
-    if (c.req.path.startsWith("/api/")) return c.json(errorBody(BAD_HOST, message), BAD_HOST_STATUS);
-    return c.text(`${BAD_HOST}: ${message}`, BAD_HOST_STATUS);
+    if (c.req.path.startsWith("/api/")) return c.json(errorBody(BAD_HOST, message), statusOf(BAD_HOST));
+    return c.text(`${BAD_HOST}: ${message}`, statusOf(BAD_HOST));
   };
 }
 

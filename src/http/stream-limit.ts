@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { Logger } from "../log/logger.ts";
+import { statusOf } from "./error-catalogue.ts";
 import { clientAddress } from "./rate-limit.ts";
 
 export const TOO_MANY_STREAMS = "HTTP.TOO_MANY_STREAMS";
@@ -113,5 +114,8 @@ export function tooManyStreams(c: Context): Response {
   c.header("Cache-Control", "no-store");
   // A refused client keeps no connection (and no server memory) until Bun's idle timeout.
   c.header("Connection", "close");
-  return c.text(`${TOO_MANY_STREAMS}: too many live screens are open on this box; try again shortly`, 503);
+  return c.text(
+    `${TOO_MANY_STREAMS}: too many live screens are open on this box; try again shortly`,
+    statusOf(TOO_MANY_STREAMS),
+  );
 }

@@ -12,6 +12,7 @@ import type {
 
 export type PinErrorCode = "ROSTER.UNKNOWN_EMPLOYEE" | "ROSTER.PIN_WRONG" | "ROSTER.PIN_LOCKED";
 export type RecordErrorCode = RosterErrorCode | "ROSTER.BAD_TIME" | "ROSTER.NOT_A_MANAGER";
+export type RecordError = DomainError<RecordErrorCode>;
 
 export interface PinError extends DomainError<PinErrorCode> {
   /** For ROSTER.PIN_WRONG: tries left before the lock. */
@@ -20,9 +21,7 @@ export interface PinError extends DomainError<PinErrorCode> {
   readonly lockedUntil?: Instant;
 }
 
-export type PinResult =
-  | { readonly ok: true; readonly value: EmployeeView }
-  | { readonly ok: false; readonly error: PinError };
+export type PinResult = Result<EmployeeView, PinError>;
 
 /** Who is locked out of the kiosk now and who typed wrong PINs today (the branch's day). */
 export interface PinStatusView {
@@ -106,7 +105,7 @@ export interface RosterPort {
   /** PIN locks in force and wrong PINs today, for /admin and /metrics. */
   pinStatus(now: Instant): PinStatusView;
   /** Resolves once the fact is committed; rejects with a StorageError when the disk refuses it. */
-  record(input: RosterCommandInput, now: Instant): Promise<Result<RosterFact, RecordErrorCode>>;
+  record(input: RosterCommandInput, now: Instant): Promise<Result<RosterFact, RecordError>>;
   ownerOf(extension: string, at: Instant): Owner;
   /** Owners now of every extension the box knows (desk extensions and dedicated ones), for R0.4. */
   owners(now: Instant): readonly Owner[];

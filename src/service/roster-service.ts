@@ -15,7 +15,7 @@ import type {
   OnShiftView,
   PinResult,
   PinStatusView,
-  RecordErrorCode,
+  RecordError,
   RosterCommandInput,
   RosterPort,
 } from "./roster-port.ts";
@@ -31,7 +31,7 @@ const CORRECTION_AFTER_MS = MINUTE;
 interface PendingCommand {
   readonly input: RosterCommandInput;
   readonly now: Instant;
-  readonly resolve: (result: Result<RosterFact, RecordErrorCode>) => void;
+  readonly resolve: (result: Result<RosterFact, RecordError>) => void;
   readonly reject: (error: unknown) => void;
 }
 
@@ -188,7 +188,7 @@ export class RosterService implements RosterPort {
    * commit. If the commit fails (a full disk), nothing of the batch is kept: the timeline is
    * rebuilt from what is on disk and every caller gets the storage error.
    */
-  record(input: RosterCommandInput, now: Instant): Promise<Result<RosterFact, RecordErrorCode>> {
+  record(input: RosterCommandInput, now: Instant): Promise<Result<RosterFact, RecordError>> {
     return new Promise((resolve, reject) => {
       this.pending.push({ input, now, resolve, reject });
       if (this.pending.length === 1) setImmediate(() => this.flush());
@@ -198,7 +198,7 @@ export class RosterService implements RosterPort {
   private flush(): void {
     const batch = this.pending;
     this.pending = [];
-    const results: Result<RosterFact, RecordErrorCode>[] = [];
+    const results: Result<RosterFact, RecordError>[] = [];
     try {
       this.refreshStaff();
       this.db.transaction(() => {
@@ -213,8 +213,7 @@ export class RosterService implements RosterPort {
       }
       return;
     }
-    for (const [i, { resolve }] of batch.entries())
-      resolve(results[i] as Result<RosterFact, RecordErrorCode>);
+    for (const [i, { resolve }] of batch.entries()) resolve(results[i] as Result<RosterFact, RecordError>);
     const facts = results.flatMap((r) => (r.ok ? [r.value] : []));
     // Only now, after the commit: a line for a fact the disk refused would report what never was.
     for (const fact of facts) {
@@ -230,7 +229,7 @@ export class RosterService implements RosterPort {
   }
 
   /** Checks one command against the roster as it stood at its time, then appends and folds it. */
-  private apply(input: RosterCommandInput, now: Instant): Result<RosterFact, RecordErrorCode> {
+  private apply(input: RosterCommandInput, now: Instant): Result<RosterFact, RecordError> {
     const at = input.at ?? now;
     if (!Number.isFinite(at) || at > now + MAX_FUTURE_MS) {
       return fail("ROSTER.BAD_TIME", "the time is in the future; send the time it happened, or none for now");

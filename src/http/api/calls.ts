@@ -5,7 +5,7 @@ import { parseIsoInstant } from "../../lib/iso-time.ts";
 import { lazy } from "../../lib/lazy.ts";
 import { describeIssues } from "../../lib/zod-issues.ts";
 import type { HttpDeps } from "../deps.ts";
-import { errorBody } from "./errors.ts";
+import { apiError } from "./errors.ts";
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
@@ -69,7 +69,7 @@ export function callsApi(deps: HttpDeps): Hono {
   api.get("/calls", (c) => {
     const parsed = query().safeParse(c.req.query());
     if (!parsed.success) {
-      return c.json(errorBody("API.INVALID_QUERY", describeIssues(parsed.error.issues, "query")), 400);
+      return apiError(c, "API.INVALID_QUERY", describeIssues(parsed.error.issues, "query"));
     }
     const q = parsed.data;
     const records = deps.calls.list({

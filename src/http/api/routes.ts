@@ -7,7 +7,7 @@ import { describeIssues } from "../../lib/zod-issues.ts";
 import type { RosterCommandInput } from "../../service/roster-port.ts";
 import type { HttpDeps } from "../deps.ts";
 import { callsApi } from "./calls.ts";
-import { errorBody, statusOf } from "./errors.ts";
+import { apiError } from "./errors.ts";
 
 // Built on the first API call: the kiosk does not use the API.
 const isoInstant = lazy(() =>
@@ -48,7 +48,7 @@ export function apiRoutes(deps: HttpDeps): Hono {
   api.use(
     bodyLimit({
       maxSize: 16 * 1024,
-      onError: (c) => c.json(errorBody("API.TOO_LARGE", "the body is over 16 KiB"), 413),
+      onError: (c) => apiError(c, "API.TOO_LARGE", "the body is over 16 KiB"),
     }),
   );
 
@@ -67,17 +67,14 @@ export function apiRoutes(deps: HttpDeps): Hono {
     const extension = c.req.query("extension");
     const atText = c.req.query("at");
     if (extension === undefined || !/^[0-9*#+]{1,16}$/.test(extension)) {
-      return c.json(errorBody("API.INVALID_QUERY", "extension: required, digits (e.g. ?extension=101)"), 400);
+      return apiError(c, "API.INVALID_QUERY", "extension: required, digits (e.g. ?extension=101)");
     }
     let at = deps.now();
     if (atText !== undefined) {
       const parsed = isoInstant().safeParse(atText);
       const ms = parsed.success ? parseIsoInstant(atText) : null;
       if (ms === null)
-        return c.json(
-          errorBody("ROSTER.BAD_TIME", `at: expected an ISO-8601 time with a zone, got "${atText}"`),
-          400,
-        );
+        return apiError(c, "ROSTER.BAD_TIME", `at: expected an ISO-8601 time with a zone, got "${atText}"`);
       at = ms;
     }
     const owner = deps.roster.ownerOf(extension, at);
@@ -96,15 +93,14 @@ export function apiRoutes(deps: HttpDeps): Hono {
       try {
         json = await c.req.json();
       } catch {
-        return c.json(errorBody("API.BAD_JSON", "the body is not valid JSON"), 400);
+        return apiError(c, "API.BAD_JSON", "the body is not valid JSON");
       }
       const parsed = bodies()[kind].safeParse(json);
       if (!parsed.success)
-        return c.json(errorBody("API.INVALID_BODY", describeIssues(parsed.error.issues, "body")), 400);
+        return apiError(c, "API.INVALID_BODY", describeIssues(parsed.error.issues, "body"));
       const body = parsed.data;
       const at = body.at === undefined ? undefined : parseIsoInstant(body.at);
-      if (at === null)
-        return c.json(errorBody("ROSTER.BAD_TIME", `at: "${body.at}" is not a real time`), 400);
+      if (at === null) return apiError(c, "ROSTER.BAD_TIME", `at: "${body.at}" is not a real time`);
       const input: RosterCommandInput = {
         kind,
         employeeId: body.employeeId,
@@ -113,8 +109,7 @@ export function apiRoutes(deps: HttpDeps): Hono {
         ...(at === undefined ? {} : { at }),
       };
       const result = await deps.roster.record(input, deps.now());
-      if (!result.ok)
-        return c.json(errorBody(result.error.code, result.error.message), statusOf(result.error.code));
+      if (!result.ok) return apiError(c, result.error.code, result.error.message);
       const fact = result.value;
       return c.json({
         seq: fact.seq,
@@ -129,8 +124,6 @@ export function apiRoutes(deps: HttpDeps): Hono {
   api.route("/", callsApi(deps));
 
   // A sub-app's notFound is not consulted once mounted: a catch-all route answers instead.
-  api.all("*", (c) =>
-    c.json(errorBody("API.NOT_FOUND", `no such endpoint: ${c.req.method} ${c.req.path}`), 404),
-  );
+  api.all("*", (c) => apiError(c, "API.NOT_FOUND", `no such endpoint: ${c.req.method} ${c.req.path}`));
   return api;
 }

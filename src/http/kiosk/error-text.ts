@@ -1,49 +1,15 @@
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ErrorCode } from "../../domain/error-codes.ts";
 import type { Messages } from "../../i18n/index.ts";
-import type { RecordErrorCode } from "../../service/roster-port.ts";
+import { kioskOf } from "../error-catalogue.ts";
 
-/** What a receptionist reads for each coded roster error: what happened and what to do next. */
-export function recordErrorText(code: RecordErrorCode | string, t: Messages): string {
-  switch (code as RecordErrorCode) {
-    case "ROSTER.UNKNOWN_EMPLOYEE":
-      return t.errUnknownEmployee;
-    case "ROSTER.UNKNOWN_DESK":
-      return t.errUnknownDesk;
-    case "ROSTER.ALREADY_ON_SHIFT":
-      return t.errAlreadyOnShift;
-    case "ROSTER.NOT_ON_SHIFT":
-      return t.errNotOnShift;
-    case "ROSTER.ALREADY_ON_BREAK":
-      return t.errAlreadyOnBreak;
-    case "ROSTER.NOT_ON_BREAK":
-      return t.errNotOnBreak;
-    case "ROSTER.ALREADY_HOLDS_PHONE":
-      return t.errAlreadyHoldsPhone;
-    case "ROSTER.BAD_TIME":
-      return t.errBadTime;
-    case "ROSTER.NOT_A_MANAGER":
-      return t.errNotAManager;
-    default:
-      return t.errStorage;
-  }
-}
-
-/** The HTTP status for a coded roster error, chosen here at the edge. */
-export function recordErrorStatus(code: RecordErrorCode | string): 400 | 403 | 404 | 409 | 500 {
-  switch (code as RecordErrorCode) {
-    case "ROSTER.UNKNOWN_EMPLOYEE":
-    case "ROSTER.UNKNOWN_DESK":
-      return 404;
-    case "ROSTER.NOT_A_MANAGER":
-      return 403;
-    case "ROSTER.BAD_TIME":
-      return 400;
-    case "ROSTER.ALREADY_ON_SHIFT":
-    case "ROSTER.NOT_ON_SHIFT":
-    case "ROSTER.ALREADY_ON_BREAK":
-    case "ROSTER.NOT_ON_BREAK":
-    case "ROSTER.ALREADY_HOLDS_PHONE":
-      return 409;
-    default:
-      return 500;
-  }
+/**
+ * What a receptionist reads for a coded error (what happened and what to do next) and the status
+ * of the screen that says it, both from the error catalogue.
+ */
+export function kioskError(code: ErrorCode, t: Messages): { text: string; status: ContentfulStatusCode } {
+  const { text, status } = kioskOf(code);
+  // A catalogue key that names no sentence, or a sentence with parameters, fails to compile here.
+  const sentence: string = t[text];
+  return { text: sentence, status };
 }

@@ -2,10 +2,13 @@ import { type Context, Hono } from "hono";
 import { html } from "hono/html";
 import { HTTPException } from "hono/http-exception";
 import type { HtmlEscapedString } from "hono/utils/html";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ErrorCode } from "../../domain/error-codes.ts";
 import { StorageError, toStorageError } from "../../lib/storage-error.ts";
 import type { RosterCommandInput } from "../../service/roster-port.ts";
 import { mountAssets } from "../assets.ts";
 import type { HttpDeps } from "../deps.ts";
+import { statusOf } from "../error-catalogue.ts";
 import { clientAddress, createRateLimiter } from "../rate-limit.ts";
 import { liveHtml } from "../sse.ts";
 import { timeToday } from "../ui/branch-time.ts";
@@ -15,7 +18,7 @@ import { ActionScreen, type ActionScreenProps, type KioskAction } from "./action
 import { BoardContent, Home, type HomeProps } from "./board.tsx";
 import { mountCallScreens } from "./call-screens.tsx";
 import { isManagerRole, kioskCards } from "./card-audience.ts";
-import { recordErrorStatus, recordErrorText } from "./error-text.ts";
+import { kioskError } from "./error-text.ts";
 import { PinPad } from "./pin-pad.tsx";
 import { createTicketer } from "./ticket.ts";
 
@@ -27,7 +30,7 @@ export interface KioskOptions {
 }
 
 type C = Context<LangEnv>;
-type Status = 200 | 400 | 401 | 403 | 404 | 409 | 423 | 429 | 500 | 503 | 507;
+type Status = ContentfulStatusCode;
 
 const ACTIONS: readonly KioskAction[] = [
   "check-in",
@@ -102,7 +105,7 @@ export function kioskRoutes(deps: HttpDeps, options: KioskOptions = {}): Hono {
   const actions = (c: C, employeeId: string, error?: string, status: Status = 200) => {
     const now = deps.now();
     const me = roster.employees(now).find((e) => e.id === employeeId);
-    if (me === undefined) return home(c, { kind: "error", text: c.get("t").errUnknownEmployee }, 404);
+    if (me === undefined) return refusedHome(c, "ROSTER.UNKNOWN_EMPLOYEE");
     const board = roster.board(now);
     const props: ActionScreenProps = {
       t: c.get("t"),
@@ -115,6 +118,18 @@ export function kioskRoutes(deps: HttpDeps, options: KioskOptions = {}): Hono {
       error,
     };
     return screen(c, <ActionScreen {...props} />, status);
+  };
+
+  /** The home board with the kiosk's sentence for a coded refusal. */
+  const refusedHome = (c: C, code: ErrorCode) => {
+    const { text, status } = kioskError(code, c.get("t"));
+    return home(c, { kind: "error", text }, status);
+  };
+
+  /** The action screen again, with the kiosk's sentence for a coded refusal. */
+  const refusedAction = (c: C, employeeId: string, code: ErrorCode) => {
+    const { text, status } = kioskError(code, c.get("t"));
+    return actions(c, employeeId, text, status);
   };
 
   app.get("/", (c) => home(c));
@@ -134,7 +149,11 @@ export function kioskRoutes(deps: HttpDeps, options: KioskOptions = {}): Hono {
   app.get("/pin/:employeeId", (c) => {
     const employeeId = c.req.param("employeeId");
     if (!roster.employees(deps.now()).some((e) => e.id === employeeId)) {
-      return home(c, { kind: "error", text: c.get("t").pinUnknownEmployee }, 404);
+      return home(
+        c,
+        { kind: "error", text: c.get("t").pinUnknownEmployee },
+        statusOf("ROSTER.UNKNOWN_EMPLOYEE"),
+      );
     }
     return pinPad(c, employeeId);
   });
@@ -156,9 +175,10 @@ export function kioskRoutes(deps: HttpDeps, options: KioskOptions = {}): Hono {
       result = await roster.verifyPin(employeeId, pin, now);
     } catch (thrown) {
       // The attempt could not be counted, so no PIN is judged (fail closed): say what to do.
-      const failure = storageFailure(thrown);
-      log.error("kiosk PIN not judged: the attempt cannot be recorded", { employeeId, code: failure.code });
-      return pinPad(c, employeeId, failure.text(t), failure.status);
+      const code = failureCode(thrown);
+      log.error("kiosk PIN not judged: the attempt cannot be recorded", { employeeId, code });
+      const failure = kioskError(code, t);
+      return pinPad(c, employeeId, failure.text, failure.status);
     }
     if (result.ok) {
       log.info("kiosk PIN accepted", { employeeId });
@@ -168,16 +188,16 @@ export function kioskRoutes(deps: HttpDeps, options: KioskOptions = {}): Hono {
     log.info("kiosk PIN refused", { employeeId, code: error.code });
     switch (error.code) {
       case "ROSTER.UNKNOWN_EMPLOYEE":
-        return home(c, { kind: "error", text: t.pinUnknownEmployee }, 404);
+        return home(c, { kind: "error", text: t.pinUnknownEmployee }, statusOf(error.code));
       case "ROSTER.PIN_LOCKED": {
         const left = error.lockedUntil === undefined ? 0 : error.lockedUntil - now;
         const minutes = left > 0 ? Math.ceil(left / 60_000) : config.roster.pin_lock_minutes;
-        return pinPad(c, employeeId, t.pinLocked(minutes), 423);
+        return pinPad(c, employeeId, t.pinLocked(minutes), statusOf(error.code));
       }
       default:
         return (error.attemptsLeft ?? 1) > 0
-          ? pinPad(c, employeeId, t.pinWrong(error.attemptsLeft ?? 1), 401)
-          : pinPad(c, employeeId, t.pinLocked(config.roster.pin_lock_minutes), 423);
+          ? pinPad(c, employeeId, t.pinWrong(error.attemptsLeft ?? 1), statusOf(error.code))
+          : pinPad(c, employeeId, t.pinLocked(config.roster.pin_lock_minutes), statusOf("ROSTER.PIN_LOCKED"));
     }
   });
 
@@ -194,23 +214,23 @@ export function kioskRoutes(deps: HttpDeps, options: KioskOptions = {}): Hono {
     if (!isAction(kind)) return actions(c, employeeId, t.badRequest, 400);
     const employees = roster.employees(now);
     const me = employees.find((e) => e.id === employeeId);
-    if (me === undefined) return home(c, { kind: "error", text: t.errUnknownEmployee }, 404);
+    if (me === undefined) return refusedHome(c, "ROSTER.UNKNOWN_EMPLOYEE");
     const deskId = form("deskId") || null;
     const deskName = roster.board(now).desks.find((d) => d.id === deskId)?.name ?? deskId ?? "";
 
     let input: RosterCommandInput;
     let done: string;
     if (kind === "close-shift") {
-      if (!isManagerRole(me.role)) return actions(c, employeeId, t.errNotAManager, 403);
+      if (!isManagerRole(me.role)) return refusedAction(c, employeeId, "ROSTER.NOT_A_MANAGER");
       const target = employees.find((e) => e.id === form("targetId"));
-      if (target?.onShift == null) return actions(c, employeeId, t.errNotOnShift, 409);
+      if (target?.onShift == null) return refusedAction(c, employeeId, "ROSTER.NOT_ON_SHIFT");
       let at: number | undefined;
       const endedAt = form("endedAt");
       if (endedAt !== "") {
         const parsed = timeToday(endedAt, now, tz);
         if (parsed === null) return actions(c, employeeId, t.badEndedAt, 400);
         if (parsed < target.onShift.since) return actions(c, employeeId, t.endedBeforeStart, 400);
-        if (parsed > now) return actions(c, employeeId, t.errBadTime, 400);
+        if (parsed > now) return refusedAction(c, employeeId, "ROSTER.BAD_TIME");
         at = parsed;
       }
       input = {
@@ -230,12 +250,7 @@ export function kioskRoutes(deps: HttpDeps, options: KioskOptions = {}): Hono {
     const result = await roster.record(input, now);
     if (!result.ok) {
       log.info("kiosk action refused", { employeeId, kind, code: result.error.code });
-      return actions(
-        c,
-        employeeId,
-        recordErrorText(result.error.code, t),
-        recordErrorStatus(result.error.code),
-      );
+      return refusedAction(c, employeeId, result.error.code);
     }
     log.info("kiosk action recorded", { employeeId, kind, target: input.employeeId });
     return home(c, { kind: "ok", text: done });
@@ -244,30 +259,18 @@ export function kioskRoutes(deps: HttpDeps, options: KioskOptions = {}): Hono {
   // A kiosk cannot show the API's JSON error body: a write the disk refused is a screen in words.
   app.onError((thrown, c) => {
     if (thrown instanceof HTTPException) return thrown.getResponse();
-    const failure = storageFailure(thrown);
-    log.error("kiosk request failed", {
-      method: c.req.method,
-      path: c.req.path,
-      code: failure.code,
-      error: thrown,
-    });
-    return home(c, { kind: "error", text: failure.text(c.get("t")) }, failure.status);
+    const code = failureCode(thrown);
+    log.error("kiosk request failed", { method: c.req.method, path: c.req.path, code, error: thrown });
+    return refusedHome(c, code);
   });
 
   return app as unknown as Hono;
 }
 
-/** What a receptionist is told when the box's storage refuses a write, and with which status. */
-function storageFailure(thrown: unknown): {
-  code: string;
-  status: Status;
-  text: (t: LangEnv["Variables"]["t"]) => string;
-} {
+/** The code of a thrown failure: the storage's when the disk refused a write, else INTERNAL. */
+function failureCode(thrown: unknown): ErrorCode {
   const error = toStorageError("the database", thrown);
-  if (!(error instanceof StorageError)) return { code: "INTERNAL", status: 500, text: (t) => t.errStorage };
-  if (error.code === "STORAGE.DISK_FULL")
-    return { code: error.code, status: 507, text: (t) => t.errDiskFull };
-  return { code: error.code, status: 503, text: (t) => t.errStorageDown };
+  return error instanceof StorageError ? error.code : "INTERNAL";
 }
 
 function flashText(

@@ -1,3 +1,4 @@
+import type { Result } from "../../domain/errors.ts";
 import { type AmiFrame, amiGet, formatAmiFrame } from "./ami-parser.ts";
 
 /**
@@ -32,7 +33,7 @@ export interface AmiListResult {
   readonly complete: AmiFrame | null;
 }
 
-export type ActionOutcome<T> = { ok: true; value: T } | { ok: false; error: AmiError };
+export type ActionOutcome<T> = Result<T, AmiError>;
 
 interface Pending {
   readonly list: boolean;

@@ -1,4 +1,5 @@
 import { SaxesParser, type SaxesTagNS } from "saxes";
+import { type DomainError, fail, type Result } from "../../domain/errors.ts";
 
 /**
  * RFC 4235 `application/dialog-info+xml`: the state of one watched entity's dialogs, as a SIP
@@ -59,14 +60,9 @@ export type DialogInfoErrorCode =
   | "PBX.SIP_BODY_NOT_DIALOG_INFO"
   | "PBX.SIP_BODY_INVALID";
 
-export interface DialogInfoError {
-  readonly code: DialogInfoErrorCode;
-  readonly message: string;
-}
+export type DialogInfoError = DomainError<DialogInfoErrorCode>;
 
-export type DialogInfoResult =
-  | { readonly ok: true; readonly value: DialogInfo }
-  | { readonly ok: false; readonly error: DialogInfoError };
+export type DialogInfoResult = Result<DialogInfo, DialogInfoError>;
 
 export interface DialogInfoLimits {
   readonly maxChars: number;
@@ -125,11 +121,6 @@ export function parseDialogInfo(
     return fail("PBX.SIP_BODY_MALFORMED", (error as Error).message.split("\n")[0] ?? "not XML");
   }
 }
-
-const fail = (code: DialogInfoErrorCode, message: string): DialogInfoResult => ({
-  ok: false,
-  error: { code, message },
-});
 
 /** One pass over the body: the elements of the dialog-info namespace at their expected places. */
 function walk(body: string, limits: DialogInfoLimits): DialogInfo {

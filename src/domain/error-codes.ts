@@ -1,0 +1,474 @@
+/**
+ * Every stable error code of the box and of headquarters, what it means and what the person who
+ * meets it should do. A code is the contract: it goes into logs, JSON answers and the CLI's
+ * messages, and never changes meaning. The HTTP status and the kiosk wording of a code are the
+ * edge's (src/http/error-catalogue.ts); docs/errors.md is generated from both
+ * (`npm run errors`), and test/docs/errors.test.ts fails when a code used in src/ is missing here.
+ */
+
+/** The areas a code's prefix names, and what each covers. */
+export const ERROR_AREAS = {
+  API: "The box's JSON API (`/api/v1`) refused a request before it reached the roster.",
+  AUTH: "A request to the admin pages, the API, `/metrics` or headquarters' API without the right token.",
+  BOX: "The box itself: a failure nobody expected.",
+  CALL: "The call assembler refused a PBX event; the event changed nothing and was counted (`/metrics`, `/admin`) and logged.",
+  CONFIG: "The configuration file or a `BRANCHBOX_*` variable; the box does not start.",
+  HQ: "Headquarters' consumer (`branchbox hq`); logged at headquarters.",
+  HTTP: "The web server refused a request before any page or API route saw it.",
+  PBX: "A PBX adapter (AMI, SIP) refused what the PBX sent or could not reach it; logged.",
+  ROSTER: "The roster refused a shift action (kiosk, API) or a PIN.",
+  STAFF: "`branchbox staff import` refused the staff list.",
+  STORAGE: "The box's database (SQLite under `storage.dir`) or its disk.",
+  SYNC: "The branch's link to headquarters (MQTT), seen from the branch; logged.",
+  UPGRADE: "`branchbox upgrade` stopped; before the swap nothing on the box was changed.",
+} as const;
+
+export type ErrorArea = keyof typeof ERROR_AREAS;
+
+export interface ErrorCodeInfo {
+  /** What happened, in the words of the person who meets it. */
+  readonly meaning: string;
+  /** What the receptionist, branch IT or headquarters should do about it. */
+  readonly action: string;
+}
+
+/** Codes are `AREA.NAME`; `INTERNAL`, the API's catch-all since v1, is kept as it is on the wire. */
+type CodeShape = `${ErrorArea}.${string}` | "INTERNAL";
+
+export const ERROR_CODES = {
+  "API.BAD_JSON": {
+    meaning: "The request body is not valid JSON.",
+    action: "Fix the integration: send a JSON body with `Content-Type: application/json`.",
+  },
+  "API.INVALID_BODY": {
+    meaning: "The JSON body lacks a field or has one of the wrong type; the message names each.",
+    action: "Fix the fields the message names (README's HTTP section lists each endpoint's body).",
+  },
+  "API.INVALID_QUERY": {
+    meaning: "A query parameter is missing or not valid; the message names it.",
+    action: "Fix the parameter the message names.",
+  },
+  "API.NOT_FOUND": {
+    meaning: "No API endpoint at that method and path.",
+    action: "Check the path and method against README's HTTP section.",
+  },
+  "API.TOO_LARGE": {
+    meaning: "The request body is over 16 KiB.",
+    action: "Send one action per request; no API body needs more.",
+  },
+  "AUTH.UNAUTHORIZED": {
+    meaning: "No bearer token, or the wrong one (or the wrong basic-auth password on /admin).",
+    action:
+      "Send `Authorization: Bearer <token>` with `http.admin_token` (the box) or `hq.token` (headquarters).",
+  },
+  "BOX.UNCAUGHT": {
+    meaning:
+      "An exception or promise rejection nobody handled: a bug. The box stops so that it starts again from what is on disk.",
+    action:
+      "Nothing to do at once (systemd restarts it). Send the log line with its stack to the developers.",
+  },
+  INTERNAL: {
+    meaning: "A request failed in a way the box did not expect; nothing was recorded.",
+    action: "Try again. If it keeps failing, send the box's log around that time to the developers.",
+  },
+  "CALL.AFTER_END": {
+    meaning: "An event for a call that already ended: a late or repeated event from the PBX.",
+    action: "Nothing, if rare. Many of them: check the PBX adapter's settings and send a capture.",
+  },
+  "CALL.DUPLICATE_START": {
+    meaning: "A second start for a call that already had one: the PBX sent it twice.",
+    action: "Nothing, if rare. Many of them: send a capture of the PBX's events to the developers.",
+  },
+  "CALL.ILLEGAL_TRANSITION": {
+    meaning:
+      "A phone's leg cannot move there from where it is (ringing after answered, anything after it ended): a duplicate or out-of-order event.",
+    action: "Nothing, if rare. Many of them: send a capture of the PBX's events to the developers.",
+  },
+  "CALL.MISSING_FIELD": {
+    meaning: "The event lacks what its kind needs (a leg id, a transfer's details).",
+    action: "Send a capture of the PBX's events to the developers: the adapter mistranslated one.",
+  },
+  "CALL.UNKNOWN_KIND": {
+    meaning: "An event kind this version does not know (a journal written by a newer box).",
+    action: "Run the newer version again, or accept that those events are skipped.",
+  },
+  "CALL.UNKNOWN_LEG": {
+    meaning: "The event names a phone's leg the call never had and carries no extension to create it from.",
+    action: "Nothing, if rare. Many of them: send a capture of the PBX's events to the developers.",
+  },
+  "CONFIG.INVALID": {
+    meaning: "The configuration is not valid: each problem names its key, the value and what was expected.",
+    action: "Fix each key named (or the `BRANCHBOX_*` variable) and start again; exit status 2.",
+  },
+  "HQ.ACK_FAILED": {
+    meaning: "An ack to a branch could not be published.",
+    action: "Nothing: acks are cumulative, and the branch sends again. Many of them: check the broker.",
+  },
+  "HQ.BAD_ENVELOPE": {
+    meaning:
+      "A branch sent an envelope that fails the protocol's schema or does not match its topic; it was dropped.",
+    action: "Check that branch's version; the log names the branch, the stream and the problem.",
+  },
+  "HQ.BAD_PRESENCE": {
+    meaning: "A branch's presence message (its state topic) is not valid; it was ignored.",
+    action: "Check that branch's version, and that nothing else publishes on its state topic.",
+  },
+  "HQ.BAD_QUERY": {
+    meaning: "A query to headquarters' records API is not valid; the message names each parameter.",
+    action: "Fix the parameters the message names.",
+  },
+  "HQ.COMMIT_FAILED": {
+    meaning:
+      "Headquarters' database refused a commit; nothing was acknowledged, so the branch sends it again.",
+    action: "Check the disk holding hq.db (full, read-only, failing).",
+  },
+  "HQ.FORWARD_FAILED": {
+    meaning: "Forwarding records to the configured endpoint failed; they are retried with a backoff.",
+    action: "Check the endpoint and the network; the log says why and when the next try is.",
+  },
+  "HQ.HANDLER_FAILED": {
+    meaning: "Handling a message or the reorder tick failed: a bug or a failing disk.",
+    action: "Check the disk holding hq.db; otherwise send the log line to the developers.",
+  },
+  "HQ.MQTT_DISCONNECTED": {
+    meaning: "Headquarters lost the broker; it reconnects by itself.",
+    action: "Nothing, if brief. If it repeats: check the broker and the network to it.",
+  },
+  "HQ.MQTT_ERROR": {
+    meaning: "The MQTT client reported an error (refused login, TLS, network).",
+    action: "Check `[mqtt]` url, credentials and certificates in headquarters' configuration.",
+  },
+  "HQ.REORDER_OVERFLOW": {
+    meaning:
+      "Too many envelopes waited for a missing one; the oldest waiting was dropped (the branch sends it again).",
+    action: "Nothing, if rare. Often: look for a branch whose link loses messages.",
+  },
+  "HQ.REPLAY_REQUESTED": {
+    meaning: "A gap in a branch's stream was not filled in time; the branch was asked to send again from it.",
+    action: "Nothing: the branch replays. Often: look at that branch's link.",
+  },
+  "HQ.STALE_PRESENCE": {
+    meaning: "A presence older than one already seen (an old connection's Last Will); ignored.",
+    action: "Nothing.",
+  },
+  "HQ.SUBSCRIBE_FAILED": {
+    meaning: "The broker refused headquarters' subscriptions: no branch's records arrive.",
+    action: "Check the broker's access rules for headquarters' user.",
+  },
+  "HTTP.BAD_HOST": {
+    meaning: "A request for a host name the box does not answer for (the guard against DNS rebinding).",
+    action: "If a kiosk uses that name, add it to `[http] allowed_hosts`.",
+  },
+  "HTTP.NOT_FOUND": {
+    meaning: "Headquarters' API has no such route.",
+    action: "Check the path: `/healthz`, `/api/v1/branches`, `/api/v1/records`.",
+  },
+  "HTTP.TOO_MANY_STREAMS": {
+    meaning: "Too many live screens (SSE) are open, from this client or in all; the screen retries.",
+    action:
+      "Close stale kiosk tabs; if the branch really has that many screens, raise `[http] sse_max_streams` and `sse_max_streams_per_client`.",
+  },
+  "PBX.AMI_ACTION_TIMEOUT": {
+    meaning: "Asterisk did not answer an AMI action in time; the link is dropped and made again.",
+    action: "Check that Asterisk is responsive and the network to it; `branchbox doctor` tests AMI.",
+  },
+  "PBX.AMI_LINK_DOWN": {
+    meaning: "The AMI link went down while actions were waiting; they fail and the link is made again.",
+    action: "Nothing, if brief. If it repeats: check Asterisk and the network; run `branchbox doctor`.",
+  },
+  "PBX.AMI_LIST_TOO_LONG": {
+    meaning: "An AMI list answer (channels) had more items than the box accepts; the action failed.",
+    action: "Send the log line to the developers with the size of the PBX.",
+  },
+  "PBX.AMI_NOT_CONNECTED": {
+    meaning: "An AMI action was asked for while the link is not up.",
+    action: "Check `[pbx.ami]` settings and Asterisk's manager.conf; `branchbox doctor` tests AMI.",
+  },
+  "PBX.CONTROL_FAILED": {
+    meaning:
+      "The PBX refused an action the box asked for (click-to-call, hang-up, transfer) or reported it failed.",
+    action: "Read the reason in the command's reply: busy, no such channel, not permitted on the PBX.",
+  },
+  "PBX.CONTROL_TIMEOUT": {
+    meaning: "The PBX did not confirm an action by its deadline; it may still have happened.",
+    action: "Check the call before sending the command again.",
+  },
+  "PBX.CONTROL_UNAVAILABLE": {
+    meaning: "No link to the PBX, or the call or leg is not known to it; nothing was sent.",
+    action: "Check the PBX link (`/admin`, `branchbox doctor`), and that the call is still up.",
+  },
+  "PBX.CONTROL_UNSUPPORTED": {
+    meaning: "This PBX adapter cannot do the action asked for; nothing was sent.",
+    action: "Do not send that kind of action to this branch's PBX.",
+  },
+  "PBX.EVENT_INVALID": {
+    meaning: "A PBX adapter produced an event without source, key, call id or a finite time; refused.",
+    action: "Send the log line and a capture of the PBX's events to the developers.",
+  },
+  "PBX.SIP_BODY_DOCTYPE": {
+    meaning: "A dialog-info NOTIFY carried a DOCTYPE, which is never allowed; refused.",
+    action: "Check what sends NOTIFYs to the box: a PBX does not do that.",
+  },
+  "PBX.SIP_BODY_INVALID": {
+    meaning: "A dialog-info NOTIFY is XML of the right kind with wrong values (state, version, dialog).",
+    action: "Send the log line and the PBX's make and version to the developers.",
+  },
+  "PBX.SIP_BODY_MALFORMED": {
+    meaning: "A dialog-info NOTIFY is not well-formed XML; refused.",
+    action: "Send the log line and the PBX's make and version to the developers.",
+  },
+  "PBX.SIP_BODY_NOT_DIALOG_INFO": {
+    meaning: "A NOTIFY body is XML but not RFC 4235 dialog-info; refused.",
+    action: "Check the PBX's BLF / dialog event settings for the watched extensions.",
+  },
+  "PBX.SIP_BODY_TOO_COMPLEX": {
+    meaning: "A dialog-info NOTIFY is deeper, longer or has more dialogs than the box accepts; refused.",
+    action: "Check what sends NOTIFYs to the box; a desk phone's is far below the limits.",
+  },
+  "PBX.SIP_BODY_TOO_LARGE": {
+    meaning: "A dialog-info NOTIFY is over the size limit (64 KiB); refused unread.",
+    action: "Check what sends NOTIFYs to the box; a desk phone's is under 2 KB.",
+  },
+  "ROSTER.ALREADY_HOLDS_PHONE": {
+    meaning: "A handover to the employee who already holds that desk's phone.",
+    action: "Nothing to change: the phone is already theirs.",
+  },
+  "ROSTER.ALREADY_ON_BREAK": {
+    meaning: "A break start for an employee who is already on a break.",
+    action: "Nothing to change; end the break when it ends.",
+  },
+  "ROSTER.ALREADY_ON_SHIFT": {
+    meaning: "A check-in at the desk where the employee is already on shift.",
+    action: "Nothing to change.",
+  },
+  "ROSTER.BAD_TIME": {
+    meaning: "The time given is not a real time, is in the future, or is more than 31 days in the past.",
+    action: "Send the time it happened (ISO-8601 with a zone), or none for now.",
+  },
+  "ROSTER.NOT_A_MANAGER": {
+    meaning: "Someone without a manager role tried to close another employee's shift.",
+    action: "Ask a manager to do it.",
+  },
+  "ROSTER.NOT_ON_BREAK": {
+    meaning: "A break end for an employee who is not on a break.",
+    action: "Nothing to change.",
+  },
+  "ROSTER.NOT_ON_SHIFT": {
+    meaning: "An action that needs a shift (check-out, break, handover) for an employee not on shift.",
+    action: "Check in first.",
+  },
+  "ROSTER.PIN_LOCKED": {
+    meaning: "`[roster] pin_max_attempts` wrong PINs: the employee is locked out of the kiosk for a while.",
+    action: "Wait the minutes the kiosk shows (`[roster] pin_lock_minutes`); /admin lists who is locked.",
+  },
+  "ROSTER.PIN_WRONG": {
+    meaning: "A wrong PIN; the kiosk says how many tries are left before the lock.",
+    action: "Type the PIN again; a forgotten PIN is set anew through the staff list.",
+  },
+  "ROSTER.UNKNOWN_DESK": {
+    meaning: "No desk with that id.",
+    action: "Pick a desk from the list (`GET /api/v1/desks`).",
+  },
+  "ROSTER.UNKNOWN_EMPLOYEE": {
+    meaning: "No employee with that id on the staff list.",
+    action: "Check the staff list (`branchbox staff import`, or headquarters' staff updates).",
+  },
+  "STAFF.INVALID": {
+    meaning: "The staff list is not valid; each problem names its entry and field. Nothing was written.",
+    action: "Fix each entry named and import again; exit status 2.",
+  },
+  "STORAGE.CANNOT_OPEN": {
+    meaning: "The database cannot be opened: the folder is missing or not writable.",
+    action: "Check that `storage.dir` exists and that the box's user may write there.",
+  },
+  "STORAGE.CORRUPT": {
+    meaning: "The database file is damaged.",
+    action: "Restore it from a backup; `branchbox doctor` checks it.",
+  },
+  "STORAGE.DISK_FULL": {
+    meaning: "The disk holding the database is full: nothing new is saved, nothing saved is lost.",
+    action: "Free space on that disk; the box takes writes again by itself.",
+  },
+  "STORAGE.FAILED": {
+    meaning:
+      "Headquarters' store failed in a way none of the other STORAGE codes names; the message says how.",
+    action: "Read the message; check the disk and the database headquarters writes to.",
+  },
+  "STORAGE.IO": {
+    meaning: "The disk failed while the database was written.",
+    action: "Check the disk (dmesg, SMART); replace it if it keeps failing.",
+  },
+  "STORAGE.READ_ONLY": {
+    meaning: "The disk or the folder is read-only: nothing can be saved.",
+    action: "Check `storage.dir`, its permissions, and whether the file system was remounted read-only.",
+  },
+  "STORAGE.RECOVERED": {
+    meaning: "The database takes writes again after failing (not an error: the end of one).",
+    action: "Nothing.",
+  },
+  "STORAGE.SCHEMA_TOO_NEW": {
+    meaning:
+      "The database was written by a newer branchbox; this one leaves it untouched and does not start.",
+    action: "Run the newer version again, or roll back with the pre-upgrade copy the message names.",
+  },
+  "SYNC.ACK_TIMEOUT": {
+    meaning: "Headquarters did not acknowledge a stream in time; the box sends again from the last ack.",
+    action: "Nothing, if rare. Often: check headquarters' consumer and its disk.",
+  },
+  "SYNC.BAD_ACK": {
+    meaning: "An ack from headquarters is not valid or acknowledges more than was sent; ignored.",
+    action: "Check that headquarters' version matches the branches'.",
+  },
+  "SYNC.BAD_HQ_STATE": {
+    meaning: "Headquarters' presence message is not readable; headquarters counts as offline.",
+    action: "Check that only headquarters publishes on `branchbox/v1/hq/state`.",
+  },
+  "SYNC.BIRTH_FAILED": {
+    meaning: "The broker did not accept the box's birth (presence) message.",
+    action: "Check the broker's access rules for this branch's state topic.",
+  },
+  "SYNC.CLIENTS_DELTA_IGNORED": {
+    meaning:
+      "A client-directory change does not follow the version the box has; ignored until the next full list (the box asks for one).",
+    action: "Nothing: headquarters answers with the full list.",
+  },
+  "SYNC.COMMAND_DUPLICATE": {
+    meaning: "A command from headquarters the box has seen before; not run again.",
+    action: "Nothing.",
+  },
+  "SYNC.COMMAND_EXPIRED": {
+    meaning: "A command from headquarters expired before it could run; answered `expired`.",
+    action: "Send it again with a later expiry if it is still wanted.",
+  },
+  "SYNC.COMMAND_FAILED": {
+    meaning: "A command from headquarters ran and failed; the reply says why.",
+    action: "Read the reason in the reply or the log.",
+  },
+  "SYNC.COMMAND_INTERRUPTED": {
+    meaning: "The box stopped while a command ran; answered `failed`, not run again.",
+    action: "Check what the command did, then send it again if needed.",
+  },
+  "SYNC.COMMAND_UNSUPPORTED": {
+    meaning: "A command of a kind this box cannot run; answered `unsupported`.",
+    action: "Upgrade the box, or do not send that kind to it.",
+  },
+  "SYNC.CONNECT_FAILED": {
+    meaning: "The box could not start a connection to headquarters' broker; it retries with a backoff.",
+    action: "Check `[mqtt]` url, credentials and certificates; `branchbox doctor` tests the broker.",
+  },
+  "SYNC.DOWN_BAD_JSON": {
+    meaning: "A message from headquarters is not JSON; refused.",
+    action: "Check headquarters' version and what publishes on the branch's down topics.",
+  },
+  "SYNC.DOWN_BAD_RECORD": {
+    meaning: "A record from headquarters has an unknown type or fails its schema; the message is refused.",
+    action: "Check that headquarters' version matches the branches'; docs/schemas has each record.",
+  },
+  "SYNC.DOWN_BAD_SCHEMA": {
+    meaning: "A message from headquarters fails the envelope's schema; refused.",
+    action: "Check that headquarters' version matches the branches'.",
+  },
+  "SYNC.DOWN_DUPLICATE": {
+    meaning: "Records from headquarters the box already has (a redelivery); dropped.",
+    action: "Nothing.",
+  },
+  "SYNC.DOWN_GAP": {
+    meaning: "A stream from headquarters skipped sequence numbers; what arrived is applied.",
+    action: "Check headquarters' outbox for that branch if it repeats.",
+  },
+  "SYNC.DOWN_STORE_FAILED": {
+    meaning:
+      "The box could not commit a message from headquarters; not acknowledged, so the broker delivers it again.",
+    action: "Check the box's disk (see STORAGE.*).",
+  },
+  "SYNC.DOWN_WRONG_BRANCH": {
+    meaning: "A message from headquarters names another branch; refused.",
+    action: "Check headquarters' routing and the broker's access rules.",
+  },
+  "SYNC.DOWN_WRONG_STREAM": {
+    meaning: "A message from headquarters names another stream than its topic's; refused.",
+    action: "Check headquarters' version.",
+  },
+  "SYNC.LINK_DOWN": {
+    meaning: "The link to headquarters' broker is down; records wait on disk and the box reconnects.",
+    action: "Nothing, if brief. If it lasts: check the network and the broker; `branchbox doctor`.",
+  },
+  "SYNC.PUBLISH_REFUSED": {
+    meaning: "The broker refused an envelope; it is sent again.",
+    action: "Check the broker's access rules for this branch's up topics.",
+  },
+  "SYNC.STAFF_CLEAR_PIN": {
+    meaning: "A staff record from headquarters carries a PIN in clear instead of its hash; refused.",
+    action: "Fix headquarters: send Argon2id PIN hashes only.",
+  },
+  "SYNC.STALE_WILL": {
+    meaning: "An old connection's Last Will replaced the box's presence; the box says it is online again.",
+    action: "Nothing.",
+  },
+  "SYNC.SUBSCRIBE_REFUSED": {
+    meaning: "The broker refused the box's subscriptions: nothing from headquarters arrives.",
+    action: "Check the broker's access rules for this branch's down topics.",
+  },
+  "UPGRADE.BAD_CHECKSUM": {
+    meaning: "`--sha256` is not 64 hex digits.",
+    action: "Copy the SHA-256 from the release notes again.",
+  },
+  "UPGRADE.BAD_PUBLIC_KEY": {
+    meaning: "`[upgrade] public_key` is not an Ed25519 public key.",
+    action: "Set it to the base64 of the 32 raw bytes, or a PEM PUBLIC KEY.",
+  },
+  "UPGRADE.BAD_SIGNATURE": {
+    meaning: "FILE.sig is not a valid signature of the release by the configured key.",
+    action: "Do not install it: get the release and its .sig again from the official place.",
+  },
+  "UPGRADE.BAD_SOURCE": {
+    meaning: "The release path or URL names no file.",
+    action: "Give the path or URL of the release file itself.",
+  },
+  "UPGRADE.BUSY": {
+    meaning: "Another upgrade is running (its lock file is beside the binary).",
+    action: "Wait for it; remove the lock file only if no upgrade runs.",
+  },
+  "UPGRADE.CHECKSUM_MISMATCH": {
+    meaning: "The release's SHA-256 differs from the expected one: damaged or not the release.",
+    action: "Download it again; do not install it.",
+  },
+  "UPGRADE.DOWNLOAD_FAILED": {
+    meaning: "The release, SHA256SUMS or the signature could not be downloaded.",
+    action: "Check the URL and the network; the message names the HTTP status or the error.",
+  },
+  "UPGRADE.IO": {
+    meaning: "A file beside the binary could not be written (lock, staged copy).",
+    action: "Run it as root (`sudo branchbox upgrade …`) and check the disk's free space.",
+  },
+  "UPGRADE.NEW_BINARY_BROKEN": {
+    meaning: "The new binary does not run here (`version` failed): wrong architecture or not branchbox.",
+    action: "Get the release built for this machine's architecture.",
+  },
+  "UPGRADE.NO_BINARY": {
+    meaning: "No installed binary where expected, or (`--previous`) no previous one kept.",
+    action: "Check the binary's path; a first install is not an upgrade.",
+  },
+  "UPGRADE.NO_CHECKSUM": {
+    meaning: "No SHA256SUMS beside the release, or it does not list the file.",
+    action: "Pass `--sha256 HEX` from the release notes.",
+  },
+  "UPGRADE.NO_SIGNATURE": {
+    meaning: "`[upgrade] public_key` is set but there is no FILE.sig beside the release.",
+    action: "Put the release's .sig beside it.",
+  },
+  "UPGRADE.ROLLBACK_FAILED": {
+    meaning: "The new version was not healthy and the old one is not healthy after the roll-back either.",
+    action: "Run `branchbox doctor` and read `journalctl -u branchbox`; the box needs hands now.",
+  },
+  "UPGRADE.ROLLED_BACK": {
+    meaning: "The new version did not report healthy in time; the old version is back and serving.",
+    action: "Read why in the message and the journal before trying that version again.",
+  },
+} satisfies Record<CodeShape, ErrorCodeInfo>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The area a code belongs to; the catch-all `INTERNAL` counts as the box's. */
+export const areaOf = (code: ErrorCode): ErrorArea =>
+  code === "INTERNAL" ? "BOX" : (code.slice(0, code.indexOf(".")) as ErrorArea);
