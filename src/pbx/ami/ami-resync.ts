@@ -1,8 +1,8 @@
 import type { PbxEvent } from "../../domain/call/pbx-event.ts";
 import type { Instant } from "../../domain/roster/types.ts";
+import type { AmiCallEvents } from "./ami-call-events.ts";
 import { type ChannelState, isRungLeg } from "./ami-channels.ts";
 import { type AmiFrame, durationOf, field, intField } from "./ami-fields.ts";
-import type { AmiTranslator } from "./ami-translate.ts";
 
 /**
  * The PBX's view after a (re)connect, from the CoreShowChannel frames taken at `at`. Never a fact
@@ -16,16 +16,12 @@ import type { AmiTranslator } from "./ami-translate.ts";
  *   its leg ends (cause as far as known) and its call with its last channel, at `at`.
  * Keys are those of the live events, so the journal keeps whichever came first.
  */
-export function resyncEvents(
-  translator: AmiTranslator,
-  frames: readonly AmiFrame[],
-  at: Instant,
-): PbxEvent[] {
-  const table = translator.table;
+export function resyncEvents(calls: AmiCallEvents, frames: readonly AmiFrame[], at: Instant): PbxEvent[] {
+  const table = calls.table;
   const live = new Set(frames.map((f) => field(f, "Uniqueid")).filter((id): id is string => id !== null));
   const events: PbxEvent[] = [];
   for (const channel of table.liveChannels()) {
-    if (!live.has(channel.uniqueid)) events.push(...translator.hangup(channel, at, null));
+    if (!live.has(channel.uniqueid)) events.push(...calls.hangup(channel, at, null));
   }
   const seen: { channel: ChannelState; frame: AmiFrame }[] = [];
   for (const frame of frames) {
@@ -43,44 +39,36 @@ export function resyncEvents(
     if (!first || channel.kind === "local") continue;
     call.complete = true;
     const connected = field(frame, "ConnectedLineNum");
-    const start = translator.callStart(channel, field(frame, "CallerIDNum"), null, channel.createdAt);
+    const start = calls.callStart(channel, field(frame, "CallerIDNum"), null, channel.createdAt);
     call.start =
       channel.kind === "handset"
         ? { ...start, to: { number: connected, extension: table.isExtension(connected) ? connected : null } }
         : { ...start, did: null };
     events.push(call.start);
   }
-  for (const { channel, frame } of seen) events.push(...channelFacts(translator, channel, frame));
+  for (const { channel, frame } of seen) events.push(...channelFacts(calls, channel, frame));
   return events;
 }
 
-function channelFacts(translator: AmiTranslator, channel: ChannelState, frame: AmiFrame): PbxEvent[] {
+function channelFacts(calls: AmiCallEvents, channel: ChannelState, frame: AmiFrame): PbxEvent[] {
   const app = field(frame, "Application");
   const since = channel.createdAt;
   if (app === "Queue") {
-    return translator.queued(channel, (field(frame, "ApplicationData") ?? "").split(",")[0] ?? null, since);
+    return calls.queued(channel, (field(frame, "ApplicationData") ?? "").split(",")[0] ?? null, since);
   }
-  const call = translator.table.call(channel.callId);
+  const call = calls.table.call(channel.callId);
   if (app === "VoiceMail" && call !== undefined && !call.voicemailSent) {
-    call.voicemailSent = true;
     channel.inVoicemail = true;
-    const mailbox = (field(frame, "ApplicationData") ?? "").split(/[@,&]/)[0] ?? "";
-    const extension = translator.table.isExtension(mailbox) ? mailbox : null;
-    return [
-      translator.event("voicemail", `${call.id}:voicemail`, call.id, since, {
-        extension,
-        leftMessage: false,
-      }),
-    ];
+    return calls.voicemail(call, field(frame, "ApplicationData"), since);
   }
   if (isRungLeg(channel)) {
-    if (channel.state === 5) return translator.ringing(channel, since);
-    if (channel.state === 6) return translator.answered(channel, since);
+    if (channel.state === 5) return calls.ringing(channel, since);
+    if (channel.state === 6) return calls.answered(channel, since);
     return [];
   }
   const bridged = field(frame, "BridgeId") !== null;
   if (channel.kind === "handset" && channel.origin && channel.state === 6 && bridged) {
-    return translator.answered(channel, since);
+    return calls.answered(channel, since);
   }
   return [];
 }

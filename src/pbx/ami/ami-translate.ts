@@ -1,14 +1,15 @@
-import type { PbxEvent, PbxEventKind } from "../../domain/call/pbx-event.ts";
+import type { PbxEvent } from "../../domain/call/pbx-event.ts";
 import type { Instant } from "../../domain/roster/types.ts";
+import { PbxEventFactory } from "../pbx-events.ts";
+import { AmiCallEvents } from "./ami-call-events.ts";
 import {
   type AmiTranslatorOptions,
-  type CallState,
   type ChannelState,
   ChannelTable,
   isRungLeg,
   translatorDefaults,
 } from "./ami-channels.ts";
-import { type AmiFrame, field, intField, legEndCause, parseChannelName, timestampOf } from "./ami-fields.ts";
+import { type AmiFrame, field, intField, parseChannelName, timestampOf } from "./ami-fields.ts";
 import { resyncEvents } from "./ami-resync.ts";
 import { attendedTransfer, blindTransfer } from "./ami-transfer.ts";
 
@@ -21,20 +22,6 @@ export interface TranslatorStats {
   readonly translated: number;
   /** Frames of a kind the translator acts on that lacked the fields it needs. */
   readonly malformed: number;
-}
-
-/** What a translator's helpers need to build events: kept apart so that resync can share it. */
-export interface EventMaker {
-  readonly source: string;
-  readonly table: ChannelTable;
-  event(kind: PbxEventKind, key: string, callId: string, at: Instant, extra?: Partial<PbxEvent>): PbxEvent;
-  legEvent(
-    kind: "ringing" | "answered" | "leg-ended",
-    channel: ChannelState,
-    at: Instant,
-    extra?: Partial<PbxEvent>,
-  ): PbxEvent;
-  hangup(channel: ChannelState, at: Instant, cause: number | null): PbxEvent[];
 }
 
 /**
@@ -59,9 +46,10 @@ export interface EventMaker {
  * - the last channel of a call gone → `call-end`.
  * Keys name the fact (`${legId}:answered`), so a replay or a resync repeats keys, never facts.
  */
-export class AmiTranslator implements EventMaker {
+export class AmiTranslator {
   readonly source: string;
   readonly table: ChannelTable;
+  private readonly calls: AmiCallEvents;
   private lastAt: Instant = 0;
   private counts = { frames: 0, translated: 0, malformed: 0 };
 
@@ -69,6 +57,7 @@ export class AmiTranslator implements EventMaker {
     const config = translatorDefaults(options);
     this.source = config.source;
     this.table = new ChannelTable(config);
+    this.calls = new AmiCallEvents(this.table, new PbxEventFactory(this.source));
   }
 
   stats(): TranslatorStats {
@@ -97,53 +86,7 @@ export class AmiTranslator implements EventMaker {
    */
   resync(channels: readonly AmiFrame[], at: Instant): PbxEvent[] {
     this.lastAt = Math.max(this.lastAt, at);
-    return resyncEvents(this, channels, at);
-  }
-
-  event(
-    kind: PbxEventKind,
-    key: string,
-    callId: string,
-    at: Instant,
-    extra: Partial<PbxEvent> = {},
-  ): PbxEvent {
-    return { source: this.source, key, kind, callId, legId: null, extension: null, at, ...extra };
-  }
-
-  legEvent(
-    kind: "ringing" | "answered" | "leg-ended",
-    channel: ChannelState,
-    at: Instant,
-    extra: Partial<PbxEvent> = {},
-  ) {
-    const suffix = kind === "leg-ended" ? "ended" : kind;
-    return this.event(kind, `${channel.uniqueid}:${suffix}`, channel.callId, at, {
-      legId: channel.uniqueid,
-      extension: channel.extension,
-      ...extra,
-    });
-  }
-
-  /** A channel is gone: its leg ends, and the call with its last channel. */
-  hangup(channel: ChannelState, at: Instant, cause: number | null): PbxEvent[] {
-    const events: PbxEvent[] = [];
-    if (channel.kind === "handset") {
-      const facts = {
-        cause,
-        dialStatus: channel.dialStatus,
-        answered: channel.answeredSent,
-        ringNoAnswer: channel.ringNoAnswer,
-      };
-      events.push(this.legEvent("leg-ended", channel, at, { cause: legEndCause(facts) }));
-    }
-    const over = this.table.remove(channel);
-    if (over !== null) events.push(this.callEnd(over, at));
-    return events;
-  }
-
-  private callEnd(call: CallState, at: Instant): PbxEvent {
-    const recording = call.recordingUrl === null ? {} : { recordingUrl: call.recordingUrl };
-    return this.event("call-end", `${call.id}:end`, call.id, at, recording);
+    return resyncEvents(this.calls, channels, at);
   }
 
   /** null: the frame lacked what its kind needs. */
@@ -159,20 +102,22 @@ export class AmiTranslator implements EventMaker {
         return this.dialEnd(frame, at);
       case "Hangup":
         return this.withChannel(frame, "", at, (channel) =>
-          this.hangup(channel, at, intField(frame, "Cause")),
+          this.calls.hangup(channel, at, intField(frame, "Cause")),
         );
       case "Newexten":
         return this.withChannel(frame, "", at, (channel) => this.newExten(channel, frame, at));
       case "VarSet":
         return this.varSet(frame, at);
       case "QueueCallerJoin":
-        return this.withChannel(frame, "", at, (channel) => this.queued(channel, field(frame, "Queue"), at));
+        return this.withChannel(frame, "", at, (channel) =>
+          this.calls.queued(channel, field(frame, "Queue"), at),
+        );
       case "AgentRingNoAnswer":
         return this.ringNoAnswer(frame);
       case "BlindTransfer":
-        return blindTransfer(this, frame, at);
+        return blindTransfer(this.calls, frame, at);
       case "AttendedTransfer":
-        return attendedTransfer(this, frame, at);
+        return attendedTransfer(this.calls, frame, at);
       case "Rename":
         return this.rename(frame);
       default:
@@ -198,51 +143,16 @@ export class AmiTranslator implements EventMaker {
     if (!channel.origin || channel.kind === "local") return [];
     const call = this.table.callFor(channel.callId);
     call.complete = true;
-    call.start = this.callStart(channel, field(frame, "CallerIDNum"), field(frame, "Exten"), at);
+    call.start = this.calls.callStart(channel, field(frame, "CallerIDNum"), field(frame, "Exten"), at);
     return [call.start];
-  }
-
-  /** The first channel of a call: a trunk brings an inbound call, a handset places one. */
-  callStart(channel: ChannelState, callerId: string | null, exten: string | null, at: Instant): PbxEvent {
-    const dialled = exten === "s" ? null : exten;
-    const key = `${channel.callId}:start`;
-    if (channel.kind === "handset") {
-      const to = { number: dialled, extension: this.table.isExtension(dialled) ? dialled : null };
-      const from = { number: callerId ?? channel.extension, extension: channel.extension };
-      return this.event("call-start", key, channel.callId, at, {
-        legId: channel.uniqueid,
-        extension: channel.extension,
-        from,
-        to,
-        did: null,
-      });
-    }
-    const from = { number: callerId, extension: null };
-    return this.event("call-start", key, channel.callId, at, {
-      from,
-      to: { number: dialled, extension: null },
-      did: dialled,
-    });
   }
 
   private newState(channel: ChannelState, frame: AmiFrame, at: Instant): PbxEvent[] {
     channel.state = intField(frame, "ChannelState") ?? channel.state;
     if (!isRungLeg(channel)) return [];
-    if (channel.state === 5) return this.ringing(channel, at);
-    if (channel.state === 6) return this.answered(channel, at);
+    if (channel.state === 5) return this.calls.ringing(channel, at);
+    if (channel.state === 6) return this.calls.answered(channel, at);
     return [];
-  }
-
-  ringing(channel: ChannelState, at: Instant): PbxEvent[] {
-    if (channel.ringingSent || channel.answeredSent) return [];
-    channel.ringingSent = true;
-    return [this.legEvent("ringing", channel, at)];
-  }
-
-  answered(channel: ChannelState, at: Instant): PbxEvent[] {
-    if (channel.answeredSent) return [];
-    channel.answeredSent = true;
-    return [this.legEvent("answered", channel, at)];
   }
 
   private dialBegin(frame: AmiFrame, at: Instant): PbxEvent[] | null {
@@ -251,7 +161,7 @@ export class AmiTranslator implements EventMaker {
     const caller = this.table.ensure(frame, "", at);
     const local = caller === null ? null : parseChannelName(caller.name)?.localPair;
     if (local) dest.dialledByLocal = local;
-    return isRungLeg(dest) ? this.ringing(dest, at) : [];
+    return isRungLeg(dest) ? this.calls.ringing(dest, at) : [];
   }
 
   private dialEnd(frame: AmiFrame, at: Instant): PbxEvent[] | null {
@@ -260,10 +170,10 @@ export class AmiTranslator implements EventMaker {
     if (dest === null || status === null) return null;
     dest.dialStatus = status;
     if (status !== "ANSWER") return [];
-    const events = isRungLeg(dest) ? this.answered(dest, at) : [];
+    const events = isRungLeg(dest) ? this.calls.answered(dest, at) : [];
     const caller = this.table.ensure(frame, "", at);
     // The far end answered a call a handset placed: the placing leg is talking now.
-    if (caller?.origin && caller.kind === "handset") events.push(...this.answered(caller, at));
+    if (caller?.origin && caller.kind === "handset") events.push(...this.calls.answered(caller, at));
     return events;
   }
 
@@ -273,11 +183,7 @@ export class AmiTranslator implements EventMaker {
     channel.inVoicemail = app === "VoiceMail";
     const call = this.table.call(channel.callId);
     if (app !== "VoiceMail" || call === undefined || call.voicemailSent) return [];
-    call.voicemailSent = true;
-    // VoiceMail(102@default,u) or VoiceMail(102&103,u): the first mailbox is whose it is.
-    const mailbox = (field(frame, "AppData") ?? "").split(/[@,&]/)[0] ?? "";
-    const extension = this.table.isExtension(mailbox) ? mailbox : null;
-    return [this.event("voicemail", `${call.id}:voicemail`, call.id, at, { extension, leftMessage: false })];
+    return this.calls.voicemail(call, field(frame, "AppData"), at);
   }
 
   private varSet(frame: AmiFrame, at: Instant): PbxEvent[] | null {
@@ -291,12 +197,7 @@ export class AmiTranslator implements EventMaker {
     const kept =
       (variable === "VM_MESSAGEFILE" && value !== null) || (variable === "VMSTATUS" && value === "SUCCESS");
     if (!kept || !call.voicemailSent || call.messageSent) return [];
-    call.messageSent = true;
-    return [this.event("voicemail", `${call.id}:voicemail-message`, call.id, at, { leftMessage: true })];
-  }
-
-  queued(channel: ChannelState, queue: string | null, at: Instant): PbxEvent[] {
-    return [this.event("queued", `${channel.callId}:queued:${queue ?? ""}`, channel.callId, at)];
+    return this.calls.voicemailMessage(call, at);
   }
 
   /** The queue gave up on a member: its handset (dialled by the member's Local ;2) rang out. */

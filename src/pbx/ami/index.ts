@@ -1,5 +1,6 @@
 import type { PbxEvent, PbxEventSource, PbxSourceStatus } from "../../domain/call/pbx-event.ts";
 import type { Logger } from "../../log/logger.ts";
+import { staleCallEnds } from "../stale-calls.ts";
 import { type AmiClient, createAmiClient } from "./ami-client.ts";
 import type { AmiClientOptions } from "./ami-client-options.ts";
 import { AmiTranslator } from "./ami-translate.ts";
@@ -65,18 +66,7 @@ export function createAmiSource(options: AmiSourceOptions): PbxEventSource {
     const events = translator.resync(channels, at);
     const present = new Set(events.map((e) => e.callId));
     for (const channel of channels) if (channel.Linkedid !== undefined) present.add(channel.Linkedid);
-    for (const callId of options.liveCalls?.(name) ?? []) {
-      if (present.has(callId)) continue;
-      events.push({
-        source: name,
-        key: `${callId}:end`,
-        kind: "call-end",
-        callId,
-        legId: null,
-        extension: null,
-        at,
-      });
-    }
+    events.push(...staleCallEnds(name, options.liveCalls?.(name) ?? [], present, at));
     return events;
   }
 

@@ -6,6 +6,7 @@ import type {
   SubscriptionStatus,
 } from "../../domain/call/pbx-event.ts";
 import { type Backoff, createBackoff } from "../../lib/backoff.ts";
+import { staleCallEnds } from "../stale-calls.ts";
 import { parseDialogInfo } from "./dialog-info.ts";
 import { SIP_SOURCE_DEFAULTS, type SipSourceOptions } from "./sip-options.ts";
 import { pingServer, sipLogConnector, subscribeDialog } from "./sip-subscription.ts";
@@ -171,19 +172,7 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
     void delivered
       .then(() => {
         const live = new Set(translator.liveCalls());
-        const gone = o.liveCalls(name).filter((callId) => !live.has(callId));
-        const at = o.now();
-        return handOver(
-          gone.map((callId) => ({
-            source: name,
-            key: `${callId}:end`,
-            kind: "call-end" as const,
-            callId,
-            legId: null,
-            extension: null,
-            at,
-          })),
-        );
+        return handOver(staleCallEnds(name, o.liveCalls(name), live, o.now()));
       })
       .catch((error: unknown) => {
         log.error("ended calls not stored; resubscribing to resync", { error });

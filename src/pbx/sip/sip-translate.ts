@@ -1,5 +1,6 @@
-import type { LegEndCause, PbxEvent, PbxEventKind } from "../../domain/call/pbx-event.ts";
+import type { LegEndCause, PbxEvent } from "../../domain/call/pbx-event.ts";
 import type { Instant } from "../../domain/roster/types.ts";
+import { PbxEventFactory } from "../pbx-events.ts";
 import { type Dialog, type DialogInfo, type DialogState, stateRank } from "./dialog-info.ts";
 import { identityUser, partyOf } from "./sip-party.ts";
 
@@ -78,6 +79,7 @@ interface Call {
  */
 export class SipTranslator {
   readonly source: string;
+  private readonly make: PbxEventFactory;
   private readonly watched: ReadonlySet<string>;
   private readonly remember: number;
   /** `${extension}|${sipCallId}` → leg (ended legs stay until a full state no longer lists them). */
@@ -92,6 +94,7 @@ export class SipTranslator {
 
   constructor(options: SipTranslatorOptions) {
     this.source = options.source;
+    this.make = new PbxEventFactory(options.source);
     this.watched = new Set(options.extensions);
     this.remember = options.rememberEnded ?? 10_000;
   }
@@ -210,12 +213,12 @@ export class SipTranslator {
     const from = partyOf(caller, isExtension);
     const to = partyOf(callee, isExtension);
     if (from.extension === null) {
-      return this.event("call-start", `${call.id}:start`, call.id, at, { from, to, did: null });
+      return this.make.callStart(call.id, at, { from, to, did: null });
     }
     // Placed by a watched extension: its leg is the call's first; its own dialog reports on it, and
     // a full state of that extension ends it if it never does.
     const placer = this.addLeg(call, sipCallId, from.extension, callee, true, true);
-    return this.event("call-start", `${call.id}:start`, call.id, at, {
+    return this.make.callStart(call.id, at, {
       legId: placer.legId,
       extension: placer.extension,
       from,
@@ -242,16 +245,12 @@ export class SipTranslator {
       const consult = this.consultation(leg.extension, callee, call.id);
       const consultCallId = consult?.callId ?? null;
       if (consult !== null) this.joinConsultation(consult, call, sipCallId);
-      const event = this.event("transfer", `${call.id}:transfer:${leg.legId}`, call.id, at, {
-        legId: leg.legId,
-        extension: leg.extension,
-        transfer: {
-          kind: consult === null ? "blind" : "attended",
-          fromLegId: leg.legId,
-          toExtension: callee,
-          consultCallId,
-          toLegId: consult?.legId ?? null,
-        },
+      const event = this.make.transfer(leg, at, {
+        kind: consult === null ? "blind" : "attended",
+        fromLegId: leg.legId,
+        toExtension: callee,
+        consultCallId,
+        toLegId: consult?.legId ?? null,
       });
       return { callId: call.id, event };
     }
@@ -295,10 +294,10 @@ export class SipTranslator {
     }
     leg.rank = rank;
     if (!leg.counted) return [];
-    if (state === "early" && !leg.placing) return [this.legEvent("ringing", leg, at)];
+    if (state === "early" && !leg.placing) return [this.make.leg("ringing", leg, at)];
     if (state === "confirmed") {
       leg.answered = true;
-      return [this.legEvent("answered", leg, at)];
+      return [this.make.leg("answered", leg, at)];
     }
     if (state === "terminated") return this.endLeg(leg, stateEvent, at);
     return [];
@@ -308,13 +307,13 @@ export class SipTranslator {
     leg.ended = true;
     leg.rank = stateRank("terminated");
     if (!leg.counted) return [];
-    const events = [this.legEvent("leg-ended", leg, at, { cause: causeOf(stateEvent, leg.answered) })];
+    const events = [this.make.leg("leg-ended", leg, at, { cause: causeOf(stateEvent, leg.answered) })];
     const call = this.calls.get(leg.callId);
     call?.live.delete(leg.legId);
     if (call !== undefined && call.live.size === 0) {
       this.calls.delete(call.id);
       this.forget(call.id);
-      events.push(this.event("call-end", `${call.id}:end`, call.id, at));
+      events.push(this.make.callEnd(call.id, at));
     }
     return events;
   }
@@ -333,30 +332,6 @@ export class SipTranslator {
     }
     for (const id of ids) this.ended.add(id);
     while (this.ended.size > this.remember) this.ended.delete(this.ended.values().next().value as string);
-  }
-
-  private legEvent(
-    kind: "ringing" | "answered" | "leg-ended",
-    leg: Leg,
-    at: Instant,
-    extra: Partial<PbxEvent> = {},
-  ) {
-    const suffix = kind === "leg-ended" ? "ended" : kind;
-    return this.event(kind, `${leg.legId}:${suffix}`, leg.callId, at, {
-      legId: leg.legId,
-      extension: leg.extension,
-      ...extra,
-    });
-  }
-
-  private event(
-    kind: PbxEventKind,
-    key: string,
-    callId: string,
-    at: Instant,
-    extra: Partial<PbxEvent> = {},
-  ): PbxEvent {
-    return { source: this.source, key, kind, callId, legId: null, extension: null, at, ...extra };
   }
 }
 
