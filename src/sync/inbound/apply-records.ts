@@ -2,12 +2,12 @@ import { DOWN_RECORD_SCHEMAS, type DownRecord } from "../../contract/down-record
 import type { DownStream, SyncRecord } from "../../contract/protocol.ts";
 import { describeIssues } from "../../lib/zod-issues.ts";
 import type { Logger } from "../../log/logger.ts";
+import type { CommandPort } from "../../service/command-port.ts";
 import type { ClientDirectoryStore } from "../../store/client-directory-store.ts";
 import type { CommandStore } from "../../store/command-store.ts";
 import type { HqSettingsStore } from "../../store/hq-settings-store.ts";
 import type { OutboxStore } from "../../store/outbox-store.ts";
 import type { StaffStore } from "../../store/staff-store.ts";
-import type { CommandPort } from "./command-port.ts";
 import { writeReply } from "./command-runner.ts";
 import type { InboundChange, RejectCode } from "./inbound-types.ts";
 

@@ -1,10 +1,10 @@
 import type { Database } from "bun:sqlite";
 import type { CommandReply, CommandStatus } from "../../contract/down-records.ts";
 import type { Logger } from "../../log/logger.ts";
+import type { CommandPort, CommandResult } from "../../service/command-port.ts";
 import type { CommandStore, StoredCommand } from "../../store/command-store.ts";
 import type { OutboxStore } from "../../store/outbox-store.ts";
 import { STORAGE_RETRY_MS, type StorageFaults, storageFaults } from "../../store/storage-faults.ts";
-import type { CommandPort, CommandResult } from "./command-port.ts";
 
 const SITE = "sync.commands";
 

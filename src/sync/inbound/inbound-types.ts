@@ -3,8 +3,8 @@ import type { DirectoryClient, HqSettings } from "../../contract/down-records.ts
 import type { DownStream } from "../../contract/protocol.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { ClientDirectory } from "../../service/attribution-settings.ts";
+import type { CommandPort } from "../../service/command-port.ts";
 import type { StorageFaults } from "../../store/storage-faults.ts";
-import type { CommandPort } from "./command-port.ts";
 
 /** Every way a down message can be turned away; each is a log `code` and a counter. */
 export const REJECT_CODES = [

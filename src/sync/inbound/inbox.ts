@@ -2,6 +2,7 @@ import type { DownRecord, HqSettings } from "../../contract/down-records.ts";
 import { DOWN_STREAMS, type DownStream, type Envelope, envelopeSchema } from "../../contract/protocol.ts";
 import { toStorageError } from "../../lib/storage-error.ts";
 import { describeIssues } from "../../lib/zod-issues.ts";
+import { noCommands } from "../../service/command-port.ts";
 import { clientDirectoryStore } from "../../store/client-directory-store.ts";
 import { commandStore } from "../../store/command-store.ts";
 import { hqSettingsStore } from "../../store/hq-settings-store.ts";
@@ -10,7 +11,6 @@ import { outboxStore } from "../../store/outbox-store.ts";
 import { staffStore } from "../../store/staff-store.ts";
 import { storageFaults } from "../../store/storage-faults.ts";
 import { type ApplyContext, applyRecord, checkRecord } from "./apply-records.ts";
-import { noCommands } from "./command-port.ts";
 import { CommandRunner } from "./command-runner.ts";
 import {
   type DownOutcome,

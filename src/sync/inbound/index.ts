@@ -1,5 +1,5 @@
 export * from "../../contract/down-records.ts";
-export { type CommandPort, type CommandResult, noCommands } from "./command-port.ts";
+export { type CommandPort, type CommandResult, noCommands } from "../../service/command-port.ts";
 export type {
   ClientDirectory,
   DownHandler,

@@ -1,9 +1,10 @@
-import type { Command } from "../../contract/down-records.ts";
+import type { Command } from "../contract/down-records.ts";
 
 export type CommandResult = { ok: true } | { ok: false; reason: string };
 
 /**
- * Where headquarters' commands are carried out (a PBX control port will implement click-to-call).
+ * Where headquarters' commands are carried out: sync delivers them (inbox, dedupe, expiry, the one
+ * reply), the service behind this port executes them (click-to-call on a PbxControl).
  * ALWAYS: `supports` answers synchronously and does not change while the box runs; `run` is called
  * at most once per commandId, only for a supported kind, only before `expiresAt`, and never inside
  * a database transaction. A `run` that throws counts as `failed`. NEVER: retries by itself — a
