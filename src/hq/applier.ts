@@ -6,10 +6,9 @@ import {
   UP_STREAMS,
   type UpStream,
 } from "../contract/protocol.ts";
-import { toStorageError } from "../lib/storage-error.ts";
 import type { Logger } from "../log/logger.ts";
-import type { ApplyResult, HqStore } from "./hq-store.ts";
 import { ReorderBuffer, type ReorderLimits, streamKey } from "./reorder-buffer.ts";
+import type { ApplyResult, HqStore } from "./store/hq-store-port.ts";
 
 export interface ApplierCounters {
   envelopes: number;
@@ -49,6 +48,10 @@ export interface ApplierOptions {
  * waits in a bounded buffer; `tick()` (called every few ms while something waits) retries it
  * against the database — another consumer sharing the subscription may have filled the gap —
  * and past the reorder timeout asks the branch to replay from hwm + 1.
+ *
+ * `receive`, `receiveAll` and `tick` run one at a time, in the order they were called, whatever
+ * the store's latency: the reorder buffer and the acks see the commits in the order they were
+ * made, as if the store answered at once.
  */
 export class Applier {
   readonly counters: ApplierCounters = {
@@ -63,6 +66,7 @@ export class Applier {
   };
   private readonly buffer: ReorderBuffer;
   private readonly now: () => number;
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: ApplierOptions) {
     this.buffer = new ReorderBuffer(options.limits ?? { perStream: 512, records: 200_000 });
@@ -70,8 +74,8 @@ export class Applier {
   }
 
   /** One message from `branchbox/v1/{topicBranch}/up/{topicStream}`. */
-  receive(topicBranch: string, topicStream: string, payload: unknown): void {
-    this.receiveAll([{ topicBranch, topicStream, payload }]);
+  receive(topicBranch: string, topicStream: string, payload: unknown): Promise<void> {
+    return this.receiveAll([{ topicBranch, topicStream, payload }]);
   }
 
   /**
@@ -79,11 +83,15 @@ export class Applier {
    * then acked: per (branch, stream) the cumulative ack of the highest mark the commit reached.
    * An envelope ahead of a gap waits in the reorder buffer as with `receive`.
    */
-  receiveAll(messages: readonly UpMessage[]): void {
+  receiveAll(messages: readonly UpMessage[]): Promise<void> {
+    return this.inTurn(() => this.receiveNow(messages));
+  }
+
+  private async receiveNow(messages: readonly UpMessage[]): Promise<void> {
     const envelopes = messages.flatMap((m) => this.validate(m));
     if (envelopes.length === 0) return;
     this.counters.envelopes += envelopes.length;
-    const results = this.applyAll(envelopes);
+    const results = await this.applyAll(envelopes);
     if (results === undefined) return;
     const ready = new Set<string>();
     envelopes.forEach((envelope, i) => {
@@ -103,7 +111,14 @@ export class Applier {
         });
       }
     });
-    for (const key of ready) this.drain(key);
+    for (const key of ready) await this.drain(key);
+  }
+
+  /** Runs `job` after every job called before it has settled. */
+  private inTurn(job: () => Promise<void>): Promise<void> {
+    const run = this.turn.then(job);
+    this.turn = run.catch(() => {});
+    return run;
   }
 
   private validate({ topicBranch, topicStream, payload }: UpMessage): Envelope[] {
@@ -127,10 +142,14 @@ export class Applier {
   }
 
   /** Retries what waits; asks for a replay where a gap outlived the reorder timeout. */
-  tick(): void {
+  tick(): Promise<void> {
+    return this.inTurn(() => this.tickNow());
+  }
+
+  private async tickNow(): Promise<void> {
     const now = this.now();
     for (const key of this.buffer.keys()) {
-      const through = this.drain(key);
+      const through = await this.drain(key);
       const since = this.buffer.waitedSince(key);
       const head = this.buffer.peek(key);
       if (since === undefined || head === undefined || through === undefined) continue;
@@ -153,15 +172,20 @@ export class Applier {
     }
   }
 
+  /** Resolves once every call made so far has finished. */
+  settled(): Promise<void> {
+    return this.inTurn(async () => {});
+  }
+
   get waiting(): { streams: number; records: number } {
     return this.buffer.size;
   }
 
   /** Applies waiting envelopes of `key` while they fit; returns the hwm where it stopped. */
-  private drain(key: string): number | undefined {
+  private async drain(key: string): Promise<number | undefined> {
     let through: number | undefined;
     for (let head = this.buffer.peek(key); head !== undefined; head = this.buffer.peek(key)) {
-      const result = this.applyAll([head])?.[0];
+      const result = (await this.applyAll([head]))?.[0];
       if (result === undefined) return undefined;
       through = result.through;
       if (result.kind === "gap") break;
@@ -174,13 +198,12 @@ export class Applier {
    * One transaction; after its commit, the acks. undefined: the commit failed (nothing applied,
    * nothing acked: the branch resends).
    */
-  private applyAll(envelopes: readonly Envelope[]): ApplyResult[] | undefined {
+  private async applyAll(envelopes: readonly Envelope[]): Promise<ApplyResult[] | undefined> {
     let results: ApplyResult[];
     try {
-      results = this.options.store.applyAll(envelopes, this.now);
+      results = await this.options.store.apply(envelopes, this.now);
     } catch (error) {
       this.counters.commitFailures++;
-      const reason = toStorageError("hq.db", error);
       for (const envelope of envelopes)
         this.options.log.error("commit failed: envelope not acknowledged (the branch resends it)", {
           code: "HQ.COMMIT_FAILED",
@@ -188,7 +211,7 @@ export class Applier {
           stream: envelope.stream,
           seqFrom: envelope.seqFrom,
           seqTo: envelope.seqTo,
-          error: reason instanceof Error ? reason : String(reason),
+          error: error instanceof Error ? error : String(error),
         });
       return undefined;
     }

@@ -1,6 +1,6 @@
 import { jitteredDelay } from "../lib/backoff.ts";
 import type { Logger } from "../log/logger.ts";
-import type { ForwardItem, HqStore } from "./hq-store.ts";
+import type { ForwardItem, HqStore } from "./store/hq-store-port.ts";
 
 export interface ForwarderOptions {
   readonly store: HqStore;
@@ -67,7 +67,7 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
       });
       await response.body?.cancel();
       if (response.ok) {
-        store.forwarded(item.queueId);
+        await store.forwarded(item.queueId);
         sent++;
         return;
       }
@@ -77,7 +77,7 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
     }
     failures++;
     const delay = Math.max(backoff.baseMs / 4, jitteredDelay(item.attempts, backoff));
-    store.forwardFailed(item.queueId, now() + delay, problem);
+    await store.forwardFailed(item.queueId, now() + delay, problem);
     log.warn("forward failed; will retry", {
       code: "HQ.FORWARD_FAILED",
       branch: item.branch,
@@ -92,7 +92,7 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
   async function round(): Promise<void> {
     let items: ForwardItem[] = [];
     try {
-      items = store.claimForward(now(), LEASE_MS, 64);
+      items = await store.claimForward(now(), LEASE_MS, 64);
       // One row per stream: the streams go in parallel, each stays in order.
       await Promise.all(items.map(post));
     } catch (error) {

@@ -6,7 +6,7 @@ import { connectMqtt } from "../lib/mqtt-transport.ts";
 import type { Logger } from "../log/logger.ts";
 import { Applier, type UpMessage } from "./applier.ts";
 import type { HqConfig } from "./hq-config.ts";
-import type { HqStore } from "./hq-store.ts";
+import type { HqStore } from "./store/hq-store-port.ts";
 
 const UP = /^branchbox\/v1\/([^/]+)\/up\/([^/]+)$/;
 const STATE = /^branchbox\/v1\/([^/]+)\/state$/;
@@ -83,6 +83,7 @@ export function startHqConsumer(options: HqConsumerOptions): HqConsumer {
   };
 
   let stopping = false;
+  let presenceTurn: Promise<void> = Promise.resolve();
   let attempt = 0;
   let reconnects = 0;
   let retry: ReturnType<typeof setTimeout> | undefined;
@@ -119,14 +120,14 @@ export function startHqConsumer(options: HqConsumerOptions): HqConsumer {
   // per envelope; the broker keeps up to max_inflight_messages envelopes coming meanwhile.
   let batch: { message: UpMessage; messageId: number | undefined; stream: unknown }[] = [];
   let batchTimer: ReturnType<typeof setTimeout> | undefined;
-  const commitBatch = () => {
+  const commitBatch = async () => {
     clearTimeout(batchTimer);
     batchTimer = undefined;
     const taken = batch;
     batch = [];
     if (taken.length === 0) return;
     try {
-      applier.receiveAll(taken.map((b) => b.message));
+      await applier.receiveAll(taken.map((b) => b.message));
     } catch (error) {
       log.error("message handling failed", { code: "HQ.HANDLER_FAILED", error });
     }
@@ -151,7 +152,7 @@ export function startHqConsumer(options: HqConsumerOptions): HqConsumer {
         messageId: packet.messageId,
         stream: client.stream,
       });
-      if (batch.length >= GROUP_COMMIT_MAX) commitBatch();
+      if (batch.length >= GROUP_COMMIT_MAX) void commitBatch();
       else batchTimer ??= setTimeout(commitBatch, GROUP_COMMIT_MS);
       done(SKIP_PUBACK);
       return;
@@ -168,7 +169,11 @@ export function startHqConsumer(options: HqConsumerOptions): HqConsumer {
     const text = payload.toString();
     const up = UP.exec(topic);
     if (up !== null) {
-      applier.receive(up[1] as string, up[2] as string, parseJson(text));
+      void applier
+        .receive(up[1] as string, up[2] as string, parseJson(text))
+        .catch((error: unknown) =>
+          log.error("message handling failed", { code: "HQ.HANDLER_FAILED", topic, error }),
+        );
       return;
     }
     if (text === "") return; // a retained message being cleared
@@ -186,17 +191,30 @@ export function startHqConsumer(options: HqConsumerOptions): HqConsumer {
       log.warn("bad presence message", { code: "HQ.BAD_PRESENCE", branch });
       return;
     }
-    if (store.presence(branch, presence.data, now()) === "stale")
-      log.info("stale presence ignored", { code: "HQ.STALE_PRESENCE", branch, epoch: presence.data.epoch });
+    const { epoch } = presence.data;
+    // One after another, as they came: a birth and the Will of the same epoch must not swap.
+    presenceTurn = presenceTurn
+      .then(() => store.presence(branch, presence.data, now()))
+      .then(
+        (result) => {
+          if (result === "stale")
+            log.info("stale presence ignored", { code: "HQ.STALE_PRESENCE", branch, epoch });
+        },
+        (error: unknown) => log.error("message handling failed", { code: "HQ.HANDLER_FAILED", topic, error }),
+      );
   }
 
   const pollMs = Math.min(100, Math.max(10, Math.floor(config.hq.reorder_timeout_ms / 20)));
+  let ticking = false;
   const ticker = setInterval(() => {
-    try {
-      applier.tick();
-    } catch (error) {
-      log.error("reorder tick failed", { code: "HQ.HANDLER_FAILED", error });
-    }
+    if (ticking) return;
+    ticking = true;
+    applier
+      .tick()
+      .catch((error: unknown) => log.error("reorder tick failed", { code: "HQ.HANDLER_FAILED", error }))
+      .finally(() => {
+        ticking = false;
+      });
   }, pollMs);
 
   return {
@@ -208,7 +226,9 @@ export function startHqConsumer(options: HqConsumerOptions): HqConsumer {
     async stop() {
       stopping = true;
       clearInterval(ticker);
-      commitBatch();
+      await commitBatch();
+      await applier.settled();
+      await presenceTurn;
       if (retry !== undefined) clearTimeout(retry);
       if (client.connected) {
         await new Promise<void>((resolve) =>

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { tokenAuth } from "../lib/token-auth.ts";
 import { describeIssues } from "../lib/zod-issues.ts";
-import type { HqStore } from "./hq-store.ts";
+import type { HqStore } from "./store/hq-store-port.ts";
 
 export interface HqStatus {
   readonly mqtt: "connected" | "disconnected";
@@ -28,23 +28,23 @@ const recordsQuery = z.object({
  */
 export function hqHttpApp(deps: { store: HqStore; token: string; status: () => HqStatus }): Hono {
   const app = new Hono();
-  app.get("/healthz", (c) => {
+  app.get("/healthz", async (c) => {
     const status = deps.status();
     const ok = status.mqtt === "connected";
     return c.json(
-      { status: ok ? "ok" : "degraded", mqtt: status.mqtt, forwardQueue: deps.store.forwardDepth() },
+      { status: ok ? "ok" : "degraded", mqtt: status.mqtt, forwardQueue: await deps.store.forwardDepth() },
       ok ? 200 : 503,
     );
   });
   app.use("/api/*", tokenAuth(deps.token, { setting: "hq.token" }));
-  app.get("/api/v1/branches", (c) => {
+  app.get("/api/v1/branches", async (c) => {
     const status = deps.status();
     return c.json({
-      branches: deps.store.branches(),
+      branches: await deps.store.branches(),
       consumer: { mqtt: status.mqtt, ...status.counters, waiting: status.waiting },
     });
   });
-  app.get("/api/v1/records", (c) => {
+  app.get("/api/v1/records", async (c) => {
     const query = recordsQuery.safeParse(c.req.query());
     if (!query.success) {
       return c.json(
@@ -53,7 +53,7 @@ export function hqHttpApp(deps: { store: HqStore; token: string; status: () => H
       );
     }
     const { branch, stream, after, limit } = query.data;
-    const records = deps.store.records(branch, stream, after, limit);
+    const records = await deps.store.records(branch, stream, after, limit);
     return c.json({
       branch,
       stream,

@@ -3,8 +3,7 @@ import { startForwarder } from "./forwarder.ts";
 import type { HqConfig } from "./hq-config.ts";
 import { type HqConsumer, startHqConsumer } from "./hq-consumer.ts";
 import { hqHttpApp } from "./hq-http.ts";
-import { openHqDatabase } from "./hq-schema.ts";
-import { hqStore } from "./hq-store.ts";
+import { openSqliteHqStore } from "./store/sqlite/index.ts";
 
 export { type HqConfig, hqConfigSchema, loadHqConfig } from "./hq-config.ts";
 
@@ -14,14 +13,16 @@ export interface Hq {
   close(): Promise<void>;
 }
 
-/** `branchbox hq`: the store, the consumer, the forwarder (when configured) and the HTTP API. */
+/**
+ * `branchbox hq`: the store (SQLite, `{hq.storage_dir}/hq.db`), the consumer, the forwarder (when
+ * configured) and the HTTP API.
+ */
 export function startHq(
   config: HqConfig,
   log: Logger,
   options: { consumer?: Partial<Parameters<typeof startHqConsumer>[0]> } = {},
 ): Hq {
-  const db = openHqDatabase(config.hq.storage_dir);
-  const store = hqStore(db, { forward: config.hq.forward_url !== "" });
+  const store = openSqliteHqStore(config.hq.storage_dir, { forward: config.hq.forward_url !== "" });
   const consumer = startHqConsumer({ config, store, log, ...options.consumer });
   const forwarder =
     config.hq.forward_url === ""
@@ -54,7 +55,7 @@ export function startHq(
       server.stop();
       await consumer.stop();
       await forwarder?.stop();
-      db.close();
+      await store.close();
     },
   };
 }

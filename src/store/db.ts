@@ -10,7 +10,8 @@ import {
   statSync,
 } from "node:fs";
 import { join } from "node:path";
-import { MIGRATIONS, migrate, schemaVersion } from "./migrations.ts";
+import { migrate, schemaVersion } from "../lib/sqlite-migrate.ts";
+import { MIGRATIONS } from "./migrations.ts";
 
 export class StorageError extends Error {
   constructor(

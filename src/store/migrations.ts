@@ -1,10 +1,6 @@
-import type { Database } from "bun:sqlite";
+import type { Migration } from "../lib/sqlite-migrate.ts";
 
-export interface Migration {
-  readonly version: number;
-  readonly name: string;
-  readonly sql: string;
-}
+export { type Migration, schemaVersion } from "../lib/sqlite-migrate.ts";
 
 /** Append only: a released migration is never edited; a change is a new one. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -176,30 +172,3 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
 ];
-
-export function schemaVersion(db: Database): number {
-  db.run(
-    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
-  );
-  const row = db.query<{ v: number | null }, []>("SELECT max(version) AS v FROM schema_migrations").get();
-  return row?.v ?? 0;
-}
-
-/** Applies every pending migration, each in its own transaction; returns the versions applied. */
-export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
-  const current = schemaVersion(db);
-  const applied: number[] = [];
-  for (const migration of migrations) {
-    if (migration.version <= current) continue;
-    db.transaction(() => {
-      db.run(migration.sql);
-      db.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [
-        migration.version,
-        migration.name,
-        Date.now(),
-      ]);
-    })();
-    applied.push(migration.version);
-  }
-  return applied;
-}

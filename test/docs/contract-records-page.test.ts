@@ -5,8 +5,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Applier } from "../../src/hq/applier.ts";
 import { hqHttpApp } from "../../src/hq/hq-http.ts";
-import { openHqDatabase } from "../../src/hq/hq-schema.ts";
-import { hqStore } from "../../src/hq/hq-store.ts";
+import { openSqliteHqStore } from "../../src/hq/store/sqlite/index.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { batches, tempDir } from "../hq/hq-fixtures.ts";
 import { REPO_ROOT } from "../support/process.ts";
@@ -20,10 +19,9 @@ test("the contract states the records page maximum, and HQ serves that many and 
   const max = Number(stated);
 
   const dir = tempDir("contract-page");
-  const db = openHqDatabase(dir);
-  const store = hqStore(db, { forward: false });
+  const store = openSqliteHqStore(dir, { forward: false });
   const applier = new Applier({ store, log: silentLogger, reorderTimeoutMs: 2000, sendAck: () => {} });
-  for (const e of batches("msk-01", "calls", max + 5, 500)) applier.receive("msk-01", "calls", e);
+  for (const e of batches("msk-01", "calls", max + 5, 500)) await applier.receive("msk-01", "calls", e);
   const app = hqHttpApp({
     store,
     token: TOKEN,
@@ -44,7 +42,7 @@ test("the contract states the records page maximum, and HQ serves that many and 
     expect(over.status).toBe(400);
     expect(await over.json()).toMatchObject({ error: { code: "HQ.BAD_QUERY" } });
   } finally {
-    db.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -1,9 +1,8 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Applier } from "../../src/hq/applier.ts";
 import { startForwarder } from "../../src/hq/forwarder.ts";
 import { hqHttpApp } from "../../src/hq/hq-http.ts";
-import { openHqDatabase } from "../../src/hq/hq-schema.ts";
-import { hqStore } from "../../src/hq/hq-store.ts";
+import { openSqliteHqStore } from "../../src/hq/store/sqlite/index.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { batches, envelope, tempDir } from "./hq-fixtures.ts";
 
@@ -11,16 +10,19 @@ const TOKEN = "hq-test-token-0123456789";
 const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
 
 function storeWith(forward = false) {
-  const store = hqStore(openHqDatabase(tempDir("hq-http")), { forward });
+  const store = openSqliteHqStore(tempDir("hq-http"), { forward });
   const applier = new Applier({ store, log: silentLogger, reorderTimeoutMs: 2000, sendAck: () => {} });
   return { store, applier };
 }
 
 describe("HQ HTTP API", () => {
   const { store, applier } = storeWith();
-  for (const e of batches("msk-01", "calls", 250, 40)) applier.receive("msk-01", "calls", e);
-  applier.receive("spb-02", "roster", envelope("spb-02", "roster", 1, 3));
-  store.presence("msk-01", { online: true, epoch: 3, version: "0.2.0", backlog: 17 }, 5_000);
+  beforeAll(async () => {
+    for (const e of batches("msk-01", "calls", 250, 40)) await applier.receive("msk-01", "calls", e);
+    await applier.receive("spb-02", "roster", envelope("spb-02", "roster", 1, 3));
+    await store.presence("msk-01", { online: true, epoch: 3, version: "0.2.0", backlog: 17 }, 5_000);
+  });
+  afterAll(() => store.close());
   const app = hqHttpApp({
     store,
     token: TOKEN,
@@ -123,11 +125,11 @@ describe("HQ forwarding to the CRM", () => {
       idleMs: 10,
     });
     try {
-      for (const e of batches("b1", "calls", 60, 7)) applier.receive("b1", "calls", e);
-      for (const e of batches("b1", "roster", 20, 5)) applier.receive("b1", "roster", e);
+      for (const e of batches("b1", "calls", 60, 7)) await applier.receive("b1", "calls", e);
+      for (const e of batches("b1", "roster", 20, 5)) await applier.receive("b1", "roster", e);
       const deadline = Date.now() + 10_000;
-      while (store.forwardDepth() > 0 && Date.now() < deadline) await Bun.sleep(20);
-      expect(store.forwardDepth()).toBe(0);
+      while ((await store.forwardDepth()) > 0 && Date.now() < deadline) await Bun.sleep(20);
+      expect(await store.forwardDepth()).toBe(0);
       const callsKeys = accepted.filter((k) => k.startsWith("b1:calls:"));
       const rosterKeys = accepted.filter((k) => k.startsWith("b1:roster:"));
       expect(callsKeys).toEqual(Array.from({ length: 60 }, (_, i) => `b1:calls:${i + 1}`));

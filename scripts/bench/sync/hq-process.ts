@@ -1,7 +1,7 @@
 import { Database } from "bun:sqlite";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { HQ_DB_FILE } from "../../../src/hq/hq-schema.ts";
+import { HQ_DB_FILE } from "../../../src/hq/store/sqlite/index.ts";
 import { freePort } from "../../../test/support/process.ts";
 import type { Child, Children } from "../lib/children.ts";
 

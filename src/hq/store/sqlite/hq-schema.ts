@@ -1,12 +1,13 @@
 import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { withStorageErrors } from "../lib/storage-error.ts";
+import { type Migration, migrate } from "../../../lib/sqlite-migrate.ts";
+import { withStorageErrors } from "../../../lib/storage-error.ts";
 
 export const HQ_DB_FILE = "hq.db";
 
 /**
- * The headquarters store: one SQLite file, `{hq.storage_dir}/hq.db`, synchronous=FULL, with a
+ * The SQLite adapter's storage: one file, `{hq.storage_dir}/hq.db`, synchronous=FULL, with a
  * rollback journal (TRUNCATE) and 8 KiB pages. Several consumers on one host may share it; every
  * write is one `BEGIN IMMEDIATE` transaction, so they take turns and each reads the high-water
  * mark inside its own transaction.
@@ -39,10 +40,10 @@ export const HQ_DB_FILE = "hq.db";
  *                applies them; a row goes only after the endpoint answered 2xx
  *   branch, stream, seq   points at `records`; UNIQUE, so a record is queued once
  *   attempts, next_at, last_error   retry state (exponential backoff with jitter)
- * schema_migrations      applied migrations of this file
+ * schema_migrations      applied migrations of this file (src/lib/sqlite-migrate.ts, as the box's)
  * ```
  */
-const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+const HQ_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: "records, streams, branches, forward queue",
@@ -104,7 +105,7 @@ export function openHqDatabase(dir: string): Database {
     db.run(`PRAGMA page_size = ${PAGE_SIZE}`); // takes effect on a new, empty file only
     leaveWal(db);
     db.run("PRAGMA synchronous = FULL");
-    migrateHq(db);
+    migrate(db, HQ_MIGRATIONS);
     return db;
   });
 }
@@ -123,24 +124,4 @@ function leaveWal(db: Database): void {
   } catch (error) {
     if (!/locked|busy/i.test(String(error))) throw error;
   }
-}
-
-function migrateHq(db: Database): void {
-  db.run(
-    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
-  );
-  // IMMEDIATE: two consumers starting at once must not both apply the same migration.
-  db.transaction(() => {
-    const current =
-      db.query<{ v: number | null }, []>("SELECT max(version) AS v FROM schema_migrations").get()?.v ?? 0;
-    for (const m of MIGRATIONS) {
-      if (m.version <= current) continue;
-      db.run(m.sql);
-      db.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [
-        m.version,
-        m.name,
-        Date.now(),
-      ]);
-    }
-  }).immediate();
 }

@@ -1,84 +1,17 @@
 import type { Database, SQLQueryBindings, Statement } from "bun:sqlite";
-import type { Envelope, Presence, SyncRecord } from "../contract/protocol.ts";
+import type { Envelope, Presence, SyncRecord } from "../../../contract/protocol.ts";
+import { StorageError, toStorageError } from "../../../lib/storage-error.ts";
+import type {
+  ApplyResult,
+  BranchView,
+  ForwardItem,
+  HqStore,
+  HqStoreOptions,
+  StoredRecord,
+  StoreFailure,
+} from "../hq-store-port.ts";
 
 const ROWS_PER_INSERT = 50;
-
-/** What one envelope did to the store. `through` is the high-water mark after the transaction. */
-export type ApplyResult =
-  | {
-      readonly kind: "applied";
-      readonly through: number;
-      readonly applied: number;
-      readonly duplicates: number;
-    }
-  | { readonly kind: "duplicate"; readonly through: number; readonly duplicates: number }
-  /** seqFrom > hwm + 1: nothing written; the envelope waits for the missing seqs. */
-  | { readonly kind: "gap"; readonly through: number };
-
-export interface StoredRecord {
-  readonly seq: number;
-  readonly id: string;
-  readonly ts: number;
-  readonly type: string;
-  readonly data: unknown;
-  readonly epoch: number;
-  readonly historical: boolean;
-  readonly appliedAt: number;
-}
-
-export interface StreamView {
-  readonly through: number;
-  readonly duplicates: number;
-  readonly lastRecordTs: number | null;
-  readonly lastAppliedAt: number | null;
-}
-
-export interface BranchView {
-  readonly branch: string;
-  /** null: HQ has records of this branch but never saw its presence. */
-  readonly online: boolean | null;
-  readonly epoch: number | null;
-  readonly version: string | null;
-  readonly backlog: number | null;
-  readonly stateAt: number | null;
-  readonly lastRecordTs: number | null;
-  readonly streams: Record<string, StreamView>;
-}
-
-export interface ForwardItem {
-  readonly queueId: number;
-  readonly branch: string;
-  readonly stream: string;
-  readonly attempts: number;
-  readonly record: StoredRecord;
-}
-
-/**
- * The HQ store (schema: hq-schema.ts). ALWAYS: `apply` reads the high-water mark inside its own
- * IMMEDIATE transaction, never from memory, because another consumer sharing the file may have
- * moved it; a record is written only if its seq is hwm + 1, hwm + 2, …; the forward queue row is
- * written in the same commit. A failed commit throws and leaves nothing behind.
- */
-export interface HqStore {
-  /** `now` is read inside the transaction, once it holds the write lock: applied_at is commit order. */
-  apply(envelope: Envelope, now: () => number): ApplyResult;
-  /**
-   * Group commit: the envelopes in ONE IMMEDIATE transaction (one fsync), each applied as `apply`
-   * would, in the order given, each reading the high-water mark the previous ones left. All or
-   * nothing: a failed commit throws and none of them is applied.
-   */
-  applyAll(envelopes: readonly Envelope[], now: () => number): ApplyResult[];
-  hwm(branch: string, stream: string): number;
-  /** "stale": an older epoch than the one HQ already has (e.g. a late Last Will); not stored. */
-  presence(branch: string, presence: Presence, now: number): "stored" | "stale";
-  branches(): BranchView[];
-  records(branch: string, stream: string, after: number, limit: number): StoredRecord[];
-  /** Heads of the forward queue (the oldest row of each stream) that are due, leased for `leaseMs`. */
-  claimForward(now: number, leaseMs: number, limit: number): ForwardItem[];
-  forwarded(queueId: number): void;
-  forwardFailed(queueId: number, nextAt: number, error: string): void;
-  forwardDepth(): number;
-}
 
 type RecordRow = {
   seq: number;
@@ -102,7 +35,13 @@ const toRecord = (r: RecordRow): StoredRecord => ({
   appliedAt: r.applied_at,
 });
 
-export function hqStore(db: Database, options: { forward: boolean }): HqStore {
+/**
+ * The HQ store on one SQLite connection (the file: hq-schema.ts). Every write is one IMMEDIATE
+ * transaction, so consumers sharing the file take turns and each reads the high-water mark under
+ * the write lock. bun:sqlite is synchronous: each method does its work when called and returns a
+ * settled promise. Closing the store closes `db`.
+ */
+export function sqliteHqStore(db: Database, options: HqStoreOptions): HqStore {
   const hwmQuery = db.query<{ hwm: number }, [string, string]>(
     "SELECT hwm FROM streams WHERE branch = ? AND stream = ?",
   );
@@ -238,56 +177,86 @@ export function hqStore(db: Database, options: { forward: boolean }): HqStore {
   );
   const depth = db.query<{ n: number }, []>("SELECT count(*) AS n FROM forward_queue");
 
-  return {
-    apply: (envelope, now) => applyTx.immediate([envelope], now)[0] as ApplyResult,
-    applyAll: (envelopes, now) => applyTx.immediate(envelopes, now),
-    hwm: hwmOf,
-    presence: (branch, p, now) => presenceTx.immediate(branch, p, now),
-    branches() {
-      const views = new Map<string, BranchView>();
-      const view = (branch: string) => {
-        let v = views.get(branch);
-        if (v === undefined) {
-          v = {
-            branch,
-            online: null,
-            epoch: null,
-            version: null,
-            backlog: null,
-            stateAt: null,
-            lastRecordTs: null,
-            streams: {},
-          };
-          views.set(branch, v);
-        }
-        return v;
-      };
-      for (const b of branchRows.all()) {
-        Object.assign(view(b.branch), {
-          online: b.online === 1,
-          epoch: b.epoch,
-          version: b.version,
-          backlog: b.backlog,
-          stateAt: b.state_at,
-        });
-      }
-      for (const s of streamRows.all()) {
-        const v = view(s.branch);
-        v.streams[s.stream] = {
-          through: s.hwm,
-          duplicates: s.duplicates,
-          lastRecordTs: s.last_record_ts,
-          lastAppliedAt: s.last_applied_at,
+  const branches = (): BranchView[] => {
+    const views = new Map<string, BranchView>();
+    const view = (branch: string) => {
+      let v = views.get(branch);
+      if (v === undefined) {
+        v = {
+          branch,
+          online: null,
+          epoch: null,
+          version: null,
+          backlog: null,
+          stateAt: null,
+          lastRecordTs: null,
+          streams: {},
         };
-        if (s.last_record_ts !== null && (v.lastRecordTs ?? 0) < s.last_record_ts)
-          Object.assign(v, { lastRecordTs: s.last_record_ts });
+        views.set(branch, v);
       }
-      return [...views.values()].sort((a, b) => a.branch.localeCompare(b.branch));
-    },
-    records: (branch, stream, after, limit) => recordsQuery.all(branch, stream, after, limit).map(toRecord),
-    claimForward: (now, leaseMs, limit) => claimTx.immediate(now, leaseMs, limit),
-    forwarded: (queueId) => void done.run(queueId),
-    forwardFailed: (queueId, nextAt, error) => void failed.run(nextAt, error.slice(0, 500), queueId),
-    forwardDepth: () => depth.get()?.n ?? 0,
+      return v;
+    };
+    for (const b of branchRows.all()) {
+      Object.assign(view(b.branch), {
+        online: b.online === 1,
+        epoch: b.epoch,
+        version: b.version,
+        backlog: b.backlog,
+        stateAt: b.state_at,
+      });
+    }
+    for (const s of streamRows.all()) {
+      const v = view(s.branch);
+      v.streams[s.stream] = {
+        through: s.hwm,
+        duplicates: s.duplicates,
+        lastRecordTs: s.last_record_ts,
+        lastAppliedAt: s.last_applied_at,
+      };
+      if (s.last_record_ts !== null && (v.lastRecordTs ?? 0) < s.last_record_ts)
+        Object.assign(v, { lastRecordTs: s.last_record_ts });
+    }
+    return [...views.values()].sort((a, b) => a.branch.localeCompare(b.branch));
   };
+
+  // The work is done synchronously inside the call; what it threw becomes a coded rejection.
+  const settle = <A extends unknown[], R>(work: (...args: A) => R) => {
+    return (...args: A): Promise<R> => {
+      try {
+        return Promise.resolve(work(...args));
+      } catch (error) {
+        return Promise.reject(storeFailure(db.filename, error));
+      }
+    };
+  };
+
+  return {
+    apply: settle((envelopes: readonly Envelope[], now: () => number) => applyTx.immediate(envelopes, now)),
+    hwm: settle(hwmOf),
+    presence: settle((branch: string, p: Presence, now: number) => presenceTx.immediate(branch, p, now)),
+    branches: settle(branches),
+    records: settle((branch: string, stream: string, after: number, limit: number) =>
+      recordsQuery.all(branch, stream, after, limit).map(toRecord),
+    ),
+    claimForward: settle((now: number, leaseMs: number, limit: number) =>
+      claimTx.immediate(now, leaseMs, limit),
+    ),
+    forwarded: settle((queueId: number) => void done.run(queueId)),
+    forwardFailed: settle(
+      (queueId: number, nextAt: number, error: string) =>
+        void failed.run(nextAt, error.slice(0, 500), queueId),
+    ),
+    forwardDepth: settle(() => depth.get()?.n ?? 0),
+    close: settle(() => db.close()),
+  };
+}
+
+/** SQLite's and the file system's errors as the port's coded failure. */
+function storeFailure(path: string, error: unknown): StoreFailure {
+  const coded = toStorageError(path, error);
+  if (coded instanceof StorageError) return coded;
+  const failure = new Error(`the HQ store at ${path} failed: ${String((error as Error)?.message ?? error)}`, {
+    cause: error,
+  });
+  return Object.assign(failure, { code: "STORAGE.FAILED" as const });
 }

@@ -1,0 +1,11 @@
+import type { HqStore, HqStoreOptions } from "../hq-store-port.ts";
+import { openHqDatabase } from "./hq-schema.ts";
+import { sqliteHqStore } from "./sqlite-hq-store.ts";
+
+export { HQ_DB_FILE, openHqDatabase } from "./hq-schema.ts";
+export { sqliteHqStore } from "./sqlite-hq-store.ts";
+
+/** The SQLite adapter of the HQ store: `{dir}/hq.db`, created and migrated if needed. */
+export function openSqliteHqStore(dir: string, options: HqStoreOptions): HqStore {
+  return sqliteHqStore(openHqDatabase(dir), options);
+}
