@@ -7,7 +7,8 @@ import { createHttpApp } from "./http/app.ts";
 import type { HttpDeps } from "./http/deps.ts";
 import { kioskRoutes } from "./http/kiosk/index.tsx";
 import type { Logger } from "./log/logger.ts";
-import { createAmiSource } from "./pbx/ami/index.ts";
+import type { PbxAdapter, PbxDeps } from "./pbx/pbx-module.ts";
+import { configuredPbx, PBX_REGISTRY, type PbxRegistry } from "./pbx/registry.ts";
 import { attributionSettings } from "./service/attribution-settings.ts";
 import { CallPipeline } from "./service/call-pipeline.ts";
 import { RosterService } from "./service/roster-service.ts";
@@ -39,6 +40,8 @@ export interface BoxOptions {
   readonly now?: () => number;
   /** Staff to import when the database has none yet (the --demo branch). */
   readonly seedStaff?: readonly StaffEntry[];
+  /** The PBX sources the box can build (tests add one of their own); default: all of src/pbx. */
+  readonly pbx?: PbxRegistry;
 }
 
 /** The composition root: one database, one roster, one HTTP app, wired once. */
@@ -72,7 +75,12 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
   roster.subscribe((facts) => calls.rosterChanged(Math.min(...facts.map((f) => f.at))));
   const liveCalls = (source: string) =>
     calls.live().flatMap((call) => (call.source === source ? [call.id] : []));
-  const sources = await pbxSources(config, options.log, now, liveCalls);
+  const adapters = await pbxAdapters(config, options.pbx ?? PBX_REGISTRY, {
+    log: options.log.child({ part: "pbx" }),
+    now,
+    liveCalls,
+  });
+  const sources = adapters.map(({ adapter }) => adapter.source);
   for (const source of sources) source.start((events) => calls.deliver(events));
   const pbx = () => ({
     sources: sources.map((source) => ({ name: source.name, status: source.status() })),
@@ -113,6 +121,8 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     version: VERSION,
   };
   const app = createHttpApp(deps, { kiosk: kioskRoutes(deps), admin: adminRoutes(deps) });
+  for (const { key, adapter } of adapters)
+    if (adapter.routes !== undefined) app.route(`/pbx/${key}`, adapter.routes);
   return {
     config,
     db,
@@ -133,35 +143,19 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
   };
 }
 
-/** The PBX event sources the config names (none: the box still keeps the roster). */
-async function pbxSources(
+/**
+ * The PBX adapters the config names, in registry order (none: the box still keeps the roster). An
+ * adapter's code is loaded only when its section is there: sip.js stays out of a box without SIP.
+ */
+async function pbxAdapters(
   config: Config,
-  log: Logger,
-  now: () => number,
-  liveCalls: (source: string) => readonly string[],
-): Promise<PbxEventSource[]> {
-  const sources: PbxEventSource[] = [];
-  const { ami, sip } = config.pbx;
-  if (ami !== undefined)
-    sources.push(createAmiSource({ ...ami, log: log.child({ part: "pbx" }), now, liveCalls }));
-  if (sip !== undefined) {
-    // sip.js is loaded only by boxes that watch SIP: the others start faster and smaller without it.
-    const { createSipSource } = await import("./pbx/sip/index.ts");
-    sources.push(
-      createSipSource({
-        wsUrl: sip.ws_url,
-        extensions: sip.extensions,
-        ...(sip.domain === "" ? {} : { domain: sip.domain }),
-        username: sip.username,
-        ...(sip.password === "" ? {} : { password: sip.password }),
-        register: sip.register,
-        log: log.child({ part: "pbx" }),
-        now,
-        liveCalls,
-      }),
-    );
-  }
-  return sources;
+  registry: PbxRegistry,
+  deps: PbxDeps,
+): Promise<{ key: string; adapter: PbxAdapter }[]> {
+  const adapters: { key: string; adapter: PbxAdapter }[] = [];
+  for (const { key, entry, section } of configuredPbx(config.pbx, registry))
+    adapters.push({ key, adapter: (await entry.load()).create(section, deps) });
+  return adapters;
 }
 
 /** Listens on `http.listen`; Bun's idle timeout stays at its 10 s, the SSE stream beats under it. */

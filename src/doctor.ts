@@ -4,8 +4,8 @@ import { dirname, join, resolve } from "node:path";
 import { loadConfig } from "./config/load.ts";
 import type { Config } from "./config/schema.ts";
 import { DEMO_CONFIG } from "./demo.ts";
-import { probeAmi } from "./pbx/ami/ami-probe.ts";
-import { probeSipWebSocket } from "./pbx/sip/sip-probe.ts";
+import { alternatives } from "./i18n/list.ts";
+import { configuredPbx, PBX_REGISTRY, type PbxRegistry } from "./pbx/registry.ts";
 import { backups, DB_FILE } from "./store/db.ts";
 import { MIGRATIONS } from "./store/migrations.ts";
 import { probeBroker } from "./sync/broker-probe.ts";
@@ -228,21 +228,23 @@ async function checkPort(listen: string, box: RunningBox | null): Promise<Check>
   }
 }
 
-async function checkPbx(config: Config): Promise<Check[]> {
-  const { ami, sip } = config.pbx;
-  if (ami === undefined && sip === undefined) {
+/** One line per PBX source the config names, from its own probe (none: a warning). */
+export async function checkPbx(config: Config, registry: PbxRegistry = PBX_REGISTRY): Promise<Check[]> {
+  const configured = configuredPbx(config.pbx, registry);
+  if (configured.length === 0) {
+    const sections = Object.keys(registry).map((key) => `[pbx.${key}]`);
     return [
       {
         name: "pbx",
         status: "WARN",
         detail: "no PBX configured: the roster works, calls are not seen",
-        fix: "add a [pbx.ami] or [pbx.sip] section (see the example config)",
+        fix: `add a ${alternatives(sections, "or")} section (see the example config)`,
       },
     ];
   }
   const checks: Check[] = [];
-  if (ami !== undefined) checks.push(fromProbe("pbx", await probeAmi(ami)));
-  if (sip !== undefined) checks.push(fromProbe("sip", await probeSipWebSocket(sip.ws_url)));
+  for (const { entry, section } of configured)
+    checks.push(fromProbe(entry.check, await (await entry.load()).probe(section)));
   return checks;
 }
 

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { PBX_SECTIONS, type PbxSections, pbxSectionNames } from "./pbx-sections.ts";
 import { type Config, configSchema } from "./schema.ts";
 
 export class ConfigError extends Error {
@@ -10,8 +11,11 @@ export class ConfigError extends Error {
 
 const ENV_PREFIX = "BRANCHBOX_";
 
-/** Sections whose keys an environment variable may override (`[[desks]]` is a list: file only). */
-const SECTIONS = [
+/**
+ * Sections whose keys an environment variable may override (`[[desks]]` is a list: file only):
+ * the box's own, then one per PBX source ("pbx.ami", "pbx.sip").
+ */
+export const boxSections = (pbx: PbxSections = PBX_SECTIONS): string[] => [
   "branch",
   "http",
   "storage",
@@ -21,9 +25,8 @@ const SECTIONS = [
   "mqtt",
   "log",
   "upgrade",
-  "pbx.ami",
-  "pbx.sip",
-] as const;
+  ...pbxSectionNames(pbx),
+];
 
 export interface LoadOptions {
   file?: string | undefined;
@@ -38,7 +41,7 @@ export interface LoadOptions {
  * what was expected; where a value came from the environment, the variable is named too.
  */
 export function loadConfig(options: LoadOptions): Config {
-  return loadConfigWith(configSchema, SECTIONS, options);
+  return loadConfigWith(configSchema, boxSections(), options);
 }
 
 /**

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { extension, flag } from "./fields.ts";
+import { PBX_SECTIONS, type PbxSections, pbxShape } from "./pbx-sections.ts";
 
 const listen = z
   .string()
@@ -13,20 +15,6 @@ const timezone = z.string().refine((tz) => {
     return false;
   }
 }, "an IANA time zone such as Europe/Moscow");
-
-const extension = z.string().regex(/^[0-9*#+]{1,16}$/, "digits, e.g. 101");
-
-/** A list from TOML, or "101,102" from an environment variable. */
-const extensionList = z.preprocess(
-  (v) =>
-    typeof v === "string"
-      ? v
-          .split(",")
-          .map((e) => e.trim())
-          .filter((e) => e !== "")
-      : v,
-  z.array(extension).min(1, 'at least one extension, e.g. ["101"]').max(500),
-);
 
 /** Host names or addresses without port, as a kiosk reaches the box; "a,b" from an environment variable. */
 const hostList = z.preprocess(
@@ -60,136 +48,117 @@ const desk = z.strictObject({
  * The whole configuration, one schema with every default in it. A TOML file supplies values and
  * `BRANCHBOX_<SECTION>_<KEY>` environment variables override them (see load.ts).
  */
-export const configSchema = z
-  .strictObject({
-    branch: z.strictObject({
-      id: z
-        .string()
-        .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "lower-case letters, digits, - or _ (e.g. msk-01)")
-        // `branchbox/v1/hq/state` is headquarters' presence: a branch called "hq" would speak for it.
-        .refine((id) => id !== "hq", 'any id but "hq", which the sync protocol reserves for headquarters'),
-      name: z.string().min(1).max(120),
-      timezone: timezone.default("Europe/Moscow"),
-    }),
-    http: z.strictObject({
-      listen: listen.default("0.0.0.0:8080"),
-      admin_token: z.string().min(16, "at least 16 characters (e.g. from `openssl rand -hex 24`)"),
-      /**
-       * Host names the box answers for besides localhost, the listen address and the machine's
-       * own name and addresses (a name kiosks use from DNS); any other Host is refused (421).
-       */
-      allowed_hosts: hostList.default([]),
-      /** Live screens (SSE streams) open at once, in all; one more is answered 503. */
-      sse_max_streams: z.coerce.number().int().min(1).max(100_000).default(256),
-      /** Live screens open at once from one client address; a kiosk page holds two. */
-      sse_max_streams_per_client: z.coerce.number().int().min(1).max(100_000).default(16),
-    }),
-    storage: z.strictObject({ dir: z.string().min(1).default("/var/lib/branchbox") }).prefault({}),
-    kiosk: z
-      .strictObject({
-        language: z.enum(["ru", "en"]).default("ru"),
-        idle_seconds: z.coerce.number().int().min(5).max(3600).default(30),
-      })
-      .prefault({}),
-    roster: z
-      .strictObject({
-        max_shift_hours: z.coerce.number().min(1).max(48).default(14),
-        pin_max_attempts: z.coerce.number().int().min(1).max(20).default(5),
-        pin_lock_minutes: z.coerce.number().min(1).max(1440).default(5),
-      })
-      .prefault({}),
-    desks: z.array(desk).default([]),
-    calls: z
-      .strictObject({
-        /** R1.1: calls of extensions that map to nobody go to this employee; empty: off (default). */
-        fallback_employee: z.string().default(""),
-        /** R3.2, R3.7, R3.9: who gets calls answered on unmapped extensions, and missed-call tasks. */
-        senior_manager: z.string().default(""),
-        /** R1.2: when on, a missed group call on an unmapped extension goes to the client's responsible. */
-        assign_responsible_for_missed_group_calls: z
-          .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
-          .default(false),
-      })
-      .prefault({}),
-    mqtt: z
-      .strictObject({
-        /** The headquarters broker, e.g. mqtts://mqtt.example.ru:8883; empty: sync is off. */
-        url: z.string().default(""),
-        username: z.string().default(""),
-        password: z.string().default(""),
-        /** PEM files for TLS: the broker's CA, this branch's client certificate and key. */
-        ca: z.string().default(""),
-        cert: z.string().default(""),
-        key: z.string().default(""),
-      })
-      .prefault({}),
-    log: z
-      .strictObject({
-        /** Lines below this level are not written (journald keeps what is). */
-        level: z.enum(["debug", "info", "warn", "error"]).default("info"),
-      })
-      .prefault({}),
-    upgrade: z
-      .strictObject({
+export const configSchema = boxConfigSchema(PBX_SECTIONS);
+
+/** The box's schema with these PBX sections (a test adds a source of its own). */
+export function boxConfigSchema<S extends PbxSections>(sections: S) {
+  const pbx = z.strictObject(pbxShape(sections));
+  return z
+    .strictObject({
+      branch: z.strictObject({
+        id: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "lower-case letters, digits, - or _ (e.g. msk-01)")
+          // `branchbox/v1/hq/state` is headquarters' presence: a branch called "hq" would speak for it.
+          .refine((id) => id !== "hq", 'any id but "hq", which the sync protocol reserves for headquarters'),
+        name: z.string().min(1).max(120),
+        timezone: timezone.default("Europe/Moscow"),
+      }),
+      http: z.strictObject({
+        listen: listen.default("0.0.0.0:8080"),
+        admin_token: z.string().min(16, "at least 16 characters (e.g. from `openssl rand -hex 24`)"),
         /**
-         * Ed25519 public key (base64 of the 32 raw bytes, or a PEM "PUBLIC KEY"): when set,
-         * `branchbox upgrade` also requires FILE.sig, a signature of the file by its private key.
+         * Host names the box answers for besides localhost, the listen address and the machine's
+         * own name and addresses (a name kiosks use from DNS); any other Host is refused (421).
          */
-        public_key: z.string().default(""),
-        /** How the service is restarted; {action} is restart, stop or start. No shell. */
-        service_command: z.string().min(1).default("systemctl {action} branchbox"),
-        /** How long the new binary has to answer /healthz with its version before it is rolled back. */
-        health_timeout_seconds: z.coerce.number().int().min(1).max(600).default(30),
-      })
-      .prefault({}),
-    /** `branchbox hq`'s own section, when headquarters shares this file; the box does not read it. */
-    hq: z.unknown().optional(),
-    pbx: z
-      .strictObject({
-        ami: z
-          .strictObject({
-            host: z.string().min(1),
-            port: z.coerce.number().int().min(1).max(65535).default(5038),
-            username: z.string().min(1),
-            secret: z.string().min(1),
-          })
-          .optional(),
-        /** SIP dialog subscriptions (RFC 4235, "BLF") over WebSocket, for PBXs without AMI. */
-        sip: z
-          .strictObject({
-            ws_url: z.string().regex(/^wss?:\/\/[^\s/]+/, "a WebSocket URL, e.g. ws://pbx.local:8080"),
-            extensions: extensionList,
-            /** The extensions' SIP domain; empty: the WebSocket's host. */
-            domain: z.string().default(""),
-            username: z.string().default("branchbox"),
-            password: z.string().default(""),
-            register: z
-              .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
-              .default(false),
-          })
-          .optional(),
-      })
-      .prefault({}),
-  })
-  .superRefine((config, ctx) => {
-    const seen = new Map<string, string>();
-    config.desks.forEach((d, i) => {
-      for (const [kind, value] of [
-        ["id", d.id],
-        ["extension", d.extension],
-      ] as const) {
-        const key = `${kind}:${value}`;
-        if (seen.has(key)) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["desks", i, kind],
-            message: `unique; ${seen.get(key)} has it too`,
-          });
+        allowed_hosts: hostList.default([]),
+        /** Live screens (SSE streams) open at once, in all; one more is answered 503. */
+        sse_max_streams: z.coerce.number().int().min(1).max(100_000).default(256),
+        /** Live screens open at once from one client address; a kiosk page holds two. */
+        sse_max_streams_per_client: z.coerce.number().int().min(1).max(100_000).default(16),
+      }),
+      storage: z.strictObject({ dir: z.string().min(1).default("/var/lib/branchbox") }).prefault({}),
+      kiosk: z
+        .strictObject({
+          language: z.enum(["ru", "en"]).default("ru"),
+          idle_seconds: z.coerce.number().int().min(5).max(3600).default(30),
+        })
+        .prefault({}),
+      roster: z
+        .strictObject({
+          max_shift_hours: z.coerce.number().min(1).max(48).default(14),
+          pin_max_attempts: z.coerce.number().int().min(1).max(20).default(5),
+          pin_lock_minutes: z.coerce.number().min(1).max(1440).default(5),
+        })
+        .prefault({}),
+      desks: z.array(desk).default([]),
+      calls: z
+        .strictObject({
+          /** R1.1: calls of extensions that map to nobody go to this employee; empty: off (default). */
+          fallback_employee: z.string().default(""),
+          /** R3.2, R3.7, R3.9: who gets calls answered on unmapped extensions, and missed-call tasks. */
+          senior_manager: z.string().default(""),
+          /** R1.2: when on, a missed group call on an unmapped extension goes to the client's responsible. */
+          assign_responsible_for_missed_group_calls: flag.default(false),
+        })
+        .prefault({}),
+      mqtt: z
+        .strictObject({
+          /** The headquarters broker, e.g. mqtts://mqtt.example.ru:8883; empty: sync is off. */
+          url: z.string().default(""),
+          username: z.string().default(""),
+          password: z.string().default(""),
+          /** PEM files for TLS: the broker's CA, this branch's client certificate and key. */
+          ca: z.string().default(""),
+          cert: z.string().default(""),
+          key: z.string().default(""),
+        })
+        .prefault({}),
+      log: z
+        .strictObject({
+          /** Lines below this level are not written (journald keeps what is). */
+          level: z.enum(["debug", "info", "warn", "error"]).default("info"),
+        })
+        .prefault({}),
+      upgrade: z
+        .strictObject({
+          /**
+           * Ed25519 public key (base64 of the 32 raw bytes, or a PEM "PUBLIC KEY"): when set,
+           * `branchbox upgrade` also requires FILE.sig, a signature of the file by its private key.
+           */
+          public_key: z.string().default(""),
+          /** How the service is restarted; {action} is restart, stop or start. No shell. */
+          service_command: z.string().min(1).default("systemctl {action} branchbox"),
+          /** How long the new binary has to answer /healthz with its version before it is rolled back. */
+          health_timeout_seconds: z.coerce.number().int().min(1).max(600).default(30),
+        })
+        .prefault({}),
+      /** `branchbox hq`'s own section, when headquarters shares this file; the box does not read it. */
+      hq: z.unknown().optional(),
+      /** One optional section per PBX source (pbx-sections.ts): `[pbx.ami]`, `[pbx.sip]`. */
+      // Every section is optional, so {} is a valid table; the compiler cannot see it through S.
+      pbx: pbx.prefault({} as z.input<typeof pbx>),
+    })
+    .superRefine((config, ctx) => {
+      const seen = new Map<string, string>();
+      config.desks.forEach((d, i) => {
+        for (const [kind, value] of [
+          ["id", d.id],
+          ["extension", d.extension],
+        ] as const) {
+          const key = `${kind}:${value}`;
+          if (seen.has(key)) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["desks", i, kind],
+              message: `unique; ${seen.get(key)} has it too`,
+            });
+          }
+          seen.set(key, `desks[${i}]`);
         }
-        seen.set(key, `desks[${i}]`);
-      }
+      });
     });
-  });
+}
 
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

@@ -1,4 +1,5 @@
 import { describeWhy } from "../domain/roster/roster-timeline.ts";
+import { alternatives } from "./list.ts";
 import type { Messages } from "./ru.ts";
 
 /** English; typed by the Russian messages, so a key missing here is a compile error. */
@@ -216,8 +217,11 @@ export const en: Messages = {
     `client directory: version ${version}, ${count} numbers${stale ? ", waiting for a full snapshot" : ""}`,
   adminDownRejected: "Rejected",
   adminPbxTitle: "PBX",
-  adminPbxNone:
-    "No PBX connected: shifts work, calls are not seen. Add a [pbx.ami] or [pbx.sip] section to the config.",
+  adminPbxNone: (sections) =>
+    `No PBX connected: shifts work, calls are not seen. Add a ${alternatives(
+      sections.map((s) => `[${s}]`),
+      "or",
+    )} section to the config.`,
   adminPbxSource: "Source",
   adminPbxState: "Link",
   adminPbxEvents: "Events",

@@ -1,4 +1,5 @@
 import type { OwnerWhy } from "../domain/roster/types.ts";
+import { alternatives } from "./list.ts";
 
 /**
  * Russian, the default language of the kiosk and the admin page. `en.ts` must carry every key
@@ -230,8 +231,11 @@ export const ru = {
     `справочник клиентов: версия ${version}, ${count} номеров${stale ? ", ждёт полной выгрузки" : ""}`,
   adminDownRejected: "Отклонено",
   adminPbxTitle: "АТС",
-  adminPbxNone:
-    "АТС не подключена: смены работают, звонки не видны. Добавьте раздел [pbx.ami] или [pbx.sip] в конфигурацию.",
+  adminPbxNone: (sections: readonly string[]): string =>
+    `АТС не подключена: смены работают, звонки не видны. Добавьте раздел ${alternatives(
+      sections.map((s) => `[${s}]`),
+      "или",
+    )} в конфигурацию.`,
   adminPbxSource: "Источник",
   adminPbxState: "Связь",
   adminPbxEvents: "Событий",

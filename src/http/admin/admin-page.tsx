@@ -1,3 +1,4 @@
+import { pbxSectionNames } from "../../config/pbx-sections.ts";
 import type { Owner, OwnerRule, RosterChange } from "../../domain/roster/types.ts";
 import type { Messages } from "../../i18n/index.ts";
 import type { PbxView } from "../../service/calls-port.ts";
@@ -258,7 +259,7 @@ function PbxSection({ pbx, t, timezone }: { pbx: PbxView; t: Messages; timezone:
       <h2>{t.adminPbxTitle}</h2>
       {pbx.sources.length === 0 ? (
         <p class="muted" data-testid="pbx-none">
-          {t.adminPbxNone}
+          {t.adminPbxNone(pbxSectionNames())}
         </p>
       ) : (
         <table class="dense">

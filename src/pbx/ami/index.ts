@@ -1,8 +1,11 @@
+import type { AmiConfig } from "../../config/pbx-sections.ts";
 import type { PbxEvent, PbxEventSource, PbxSourceStatus } from "../../domain/call/pbx-event.ts";
 import type { Logger } from "../../log/logger.ts";
+import type { PbxAdapter, PbxModule } from "../pbx-module.ts";
 import { staleCallEnds } from "../stale-calls.ts";
 import { type AmiClient, createAmiClient } from "./ami-client.ts";
 import type { AmiClientOptions } from "./ami-client-options.ts";
+import { probeAmi } from "./ami-probe.ts";
 import { AmiTranslator } from "./ami-translate.ts";
 
 export interface AmiSourceOptions {
@@ -23,6 +26,21 @@ export interface AmiSourceOptions {
   >;
 }
 
+/**
+ * The source and the AMI link it owns. A controller (call control) sends its actions on `client`
+ * and shares the login, the keepalive and the reconnects; it never starts or stops the client:
+ * the source's `start()` and `stop()` do.
+ */
+export interface AmiAdapter extends PbxAdapter {
+  readonly client: AmiClient;
+}
+
+/** `[pbx.ami]` for the registry. */
+export const amiPbx: PbxModule<AmiConfig, AmiAdapter> = {
+  create: (section, deps) => createAmiAdapter({ ...section, ...deps }),
+  probe: (section) => probeAmi(section),
+};
+
 /** How long to wait before reconnecting after events could not be made durable (a full disk). */
 const RESYNC_AFTER_FAILURE_MS = 5000;
 
@@ -31,8 +49,9 @@ const RESYNC_AFTER_FAILURE_MS = 5000;
  * CoreShowChannels after every login), the translator turns frames into PbxEvents, and every
  * batch goes to `deliver` in wire order. If a batch cannot be made durable, the link is dropped
  * and opened again later: the resync then reports what the PBX shows, and nothing is invented.
+ * Returns the source with the client it owns (see AmiAdapter).
  */
-export function createAmiSource(options: AmiSourceOptions): PbxEventSource {
+export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
   const now = options.now ?? Date.now;
   const name = `ami:${options.host}:${options.port}`;
   const log = options.log.child({ source: name });
@@ -80,7 +99,7 @@ export function createAmiSource(options: AmiSourceOptions): PbxEventSource {
     }, RESYNC_AFTER_FAILURE_MS);
   }
 
-  return {
+  const source: PbxEventSource = {
     name,
     start(onEvents) {
       deliver = onEvents;
@@ -95,4 +114,5 @@ export function createAmiSource(options: AmiSourceOptions): PbxEventSource {
       return { ...s, badFrames: s.badFrames + translator.stats().malformed };
     },
   };
+  return { source, client };
 }

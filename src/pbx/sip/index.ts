@@ -1,4 +1,5 @@
 import { Registerer, type Subscriber, UserAgent } from "sip.js";
+import type { SipConfig } from "../../config/pbx-sections.ts";
 import type {
   PbxEvent,
   PbxEventSource,
@@ -6,9 +7,11 @@ import type {
   SubscriptionStatus,
 } from "../../domain/call/pbx-event.ts";
 import { type Backoff, createBackoff } from "../../lib/backoff.ts";
+import type { PbxModule } from "../pbx-module.ts";
 import { staleCallEnds } from "../stale-calls.ts";
 import { parseDialogInfo } from "./dialog-info.ts";
 import { SIP_SOURCE_DEFAULTS, type SipSourceOptions } from "./sip-options.ts";
+import { probeSipWebSocket } from "./sip-probe.ts";
 import { pingServer, sipLogConnector, subscribeDialog } from "./sip-subscription.ts";
 import { SipTranslator } from "./sip-translate.ts";
 
@@ -24,6 +27,22 @@ interface Link {
 }
 
 type Deliver = (events: readonly PbxEvent[]) => Promise<void>;
+
+/** `[pbx.sip]` for the registry; an empty domain or password in the file means "none". */
+export const sipPbx: PbxModule<SipConfig> = {
+  create: (section, deps) => ({
+    source: createSipSource({
+      wsUrl: section.ws_url,
+      extensions: section.extensions,
+      ...(section.domain === "" ? {} : { domain: section.domain }),
+      username: section.username,
+      ...(section.password === "" ? {} : { password: section.password }),
+      register: section.register,
+      ...deps,
+    }),
+  }),
+  probe: (section) => probeSipWebSocket(section.ws_url),
+};
 
 /**
  * A SIP server's dialog event package (RFC 4235, "BLF") as a PbxEventSource, on sip.js over

@@ -1,0 +1,20 @@
+import { z } from "zod";
+
+/** Value schemas shared by the box's own sections and the PBX sources' (pbx-sections.ts). */
+
+export const extension = z.string().regex(/^[0-9*#+]{1,16}$/, "digits, e.g. 101");
+
+/** A list from TOML, or "101,102" from an environment variable. */
+export const extensionList = z.preprocess(
+  (v) =>
+    typeof v === "string"
+      ? v
+          .split(",")
+          .map((e) => e.trim())
+          .filter((e) => e !== "")
+      : v,
+  z.array(extension).min(1, 'at least one extension, e.g. ["101"]').max(500),
+);
+
+/** A TOML boolean, or "true"/"false" from an environment variable. */
+export const flag = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);

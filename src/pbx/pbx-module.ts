@@ -1,0 +1,39 @@
+import type { Hono } from "hono";
+import type { PbxEventSource } from "../domain/call/pbx-event.ts";
+import type { Logger } from "../log/logger.ts";
+
+/**
+ * What a PBX source's folder (`src/pbx/<key>/index.ts`) gives the registry; `A` says what else
+ * its adapter owns (AMI: the client, for a controller to share).
+ */
+export interface PbxModule<Section, A extends PbxAdapter = PbxAdapter> {
+  /** Builds the adapter from its config section; starts nothing (the composition root does). */
+  create(section: Section, deps: PbxDeps): A;
+  /** `branchbox doctor`'s short visit: reach the PBX, prove the settings, leave. */
+  probe(section: Section): Promise<PbxProbeResult>;
+}
+
+export interface PbxDeps {
+  readonly log: Logger;
+  readonly now: () => number;
+  /** The calls of a source the box holds live (replayed from the journal), for the resync. */
+  readonly liveCalls: (source: string) => readonly string[];
+}
+
+export interface PbxAdapter {
+  readonly source: PbxEventSource;
+  /**
+   * What the source receives over HTTP (phones' Action URLs, webhooks), mounted at `/pbx/<key>`
+   * behind the box's Host and CSRF checks but not the admin token: the routes authenticate their
+   * own callers. Absent for a source that connects out (AMI, SIP).
+   */
+  readonly routes?: Hono;
+}
+
+export interface PbxProbeResult {
+  readonly ok: boolean;
+  /** What was found (never a secret). */
+  readonly detail: string;
+  /** What to do, when not ok. */
+  readonly fix?: string;
+}
