@@ -3,13 +3,25 @@ import type { CallCard, CallsPort } from "../../src/service/calls-port.ts";
 import type { CallQuery } from "../../src/store/call-store.ts";
 
 /**
- * A CallsPort holding the cards and records a test puts in it. `list` filters like the call store
- * (started in [since, until), owner or any leg's employee, outcome, newest first, limit); changing
- * the cards calls every subscriber, as a commit of the real pipeline does.
+ * A CallsPort holding the cards, records and live calls a test puts in it. `list` filters like the
+ * call store (started in [since, until), owner or any leg's employee, outcome, newest first, limit);
+ * changing the cards calls every subscriber, as a commit of the real pipeline does. The suite in
+ * test/service/calls-port.suite.ts runs against it and against the pipeline.
  */
 export interface FakeCalls extends CallsPort {
   setCards(cards: readonly CallCard[]): void;
   setRecords(records: readonly CallRecord[]): void;
+  /**
+   * A commit: replaces what it gives (the cards, the records, the live calls), then calls every
+   * subscriber once with the live calls it changed and the records it wrote.
+   */
+  commit(update: {
+    readonly cards?: readonly CallCard[];
+    readonly records?: readonly CallRecord[];
+    readonly live?: readonly AssembledCall[];
+    readonly changed?: readonly AssembledCall[];
+    readonly recorded?: readonly CallRecord[];
+  }): void;
   /** Subscribers now. */
   readonly subscribers: number;
   readonly queries: readonly CallQuery[];
@@ -20,11 +32,19 @@ export function fakeCalls(
 ): FakeCalls {
   let cards = [...(init.cards ?? [])];
   let records = [...(init.records ?? [])];
+  let live: AssembledCall[] = [];
   const listeners = new Set<(changed: readonly AssembledCall[], recorded: readonly CallRecord[]) => void>();
   const queries: CallQuery[] = [];
+  const commit: FakeCalls["commit"] = (update) => {
+    if (update.cards !== undefined) cards = [...update.cards];
+    if (update.records !== undefined) records = [...update.records];
+    if (update.live !== undefined) live = [...update.live];
+    for (const listener of listeners) listener(update.changed ?? [], update.recorded ?? []);
+  };
   return {
     list(query) {
       queries.push(query);
+      // Ties by id byte by byte, as SQLite's BINARY collation sorts them (not by locale).
       return records
         .filter((r) => query.since === undefined || r.startedAt >= query.since)
         .filter((r) => query.until === undefined || r.startedAt < query.until)
@@ -35,19 +55,17 @@ export function fakeCalls(
             r.legs.some((l) => l.employeeId === query.employeeId),
         )
         .filter((r) => query.outcome === undefined || r.outcome === query.outcome)
-        .sort((a, b) => b.startedAt - a.startedAt || a.id.localeCompare(b.id))
+        .sort((a, b) => b.startedAt - a.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
         .slice(0, query.limit);
     },
-    live: () => [],
+    live: () => live,
     cards: () => cards,
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    setCards(next) {
-      cards = [...next];
-      for (const listener of listeners) listener([], []);
-    },
+    setCards: (next) => commit({ cards: next }),
+    commit,
     setRecords(next) {
       records = [...next];
     },
