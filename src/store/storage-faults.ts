@@ -1,5 +1,5 @@
-import type { Logger } from "../log/logger.ts";
 import { StorageError, toStorageError } from "../lib/storage-error.ts";
+import type { Logger } from "../log/logger.ts";
 
 /** How long a part waits before it tries a failed write again. */
 export const STORAGE_RETRY_MS = 1000;

@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import type { DirectoryClient, HqSettings } from "../../contract/down-records.ts";
+import type { HqSettings } from "../../contract/down-records.ts";
 import type { DownStream } from "../../contract/protocol.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { ClientDirectory } from "../../service/attribution-settings.ts";
