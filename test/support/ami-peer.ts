@@ -51,6 +51,8 @@ export interface AmiPeer {
   readonly rawReceived: () => string;
   /** Connections accepted so far. */
   readonly connections: () => number;
+  /** Connections open now. */
+  readonly open: () => number;
   /** Transcript frames sent so far (the replay position). */
   readonly position: () => number;
   readonly frameCount: number;
@@ -241,6 +243,7 @@ export async function startAmiPeer(options: AmiPeerOptions): Promise<AmiPeer> {
     received,
     rawReceived: () => raw,
     connections: () => connections,
+    open: () => sockets.size,
     position: () => position,
     frameCount: frames.length,
     ignoreActions,

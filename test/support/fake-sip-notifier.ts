@@ -15,6 +15,14 @@ export interface FakeNotifier {
   dropConnections(): void;
   /** While frozen, nothing is answered and sockets stay open: a server gone quiet behind them. */
   freeze(frozen: boolean): void;
+  /** While offline, every WebSocket is closed and every new one refused (503): a server that is down. */
+  offline(down: boolean): void;
+  /** Every WebSocket upgrade asked for: when (performance.now()), and whether it was refused (offline). */
+  readonly attempts: readonly { readonly at: number; readonly refused: boolean }[];
+  /** WebSocket connections accepted so far. */
+  readonly connections: number;
+  /** WebSocket connections open now. */
+  readonly open: number;
   readonly subscribes: number;
   /** SUBSCRIBEs for extensions in `refuse` answered 404, so far. */
   readonly refusals: number;
@@ -41,7 +49,17 @@ function parse(text: string): { start: string; headers: Map<string, string> } {
   return { start, headers };
 }
 
-export function startFakeNotifier(options: { refuse?: readonly string[] } = {}): FakeNotifier {
+export interface FakeNotifierOptions {
+  /** SUBSCRIBEs for these extensions are answered 404. */
+  readonly refuse?: readonly string[];
+  /**
+   * Called once a new subscription is accepted, as a server then sends its first NOTIFY (the full
+   * state, RFC 6665 §4.2.1): the hook may send it with `notify`.
+   */
+  readonly onSubscribe?: (extension: string) => void;
+}
+
+export function startFakeNotifier(options: FakeNotifierOptions = {}): FakeNotifier {
   const refuse = new Set(options.refuse ?? []);
   let refusals = 0;
   const subscriptions = new Map<string, Subscription>();
@@ -49,17 +67,25 @@ export function startFakeNotifier(options: { refuse?: readonly string[] } = {}):
   const sockets = new Set<Bun.ServerWebSocket<unknown>>();
   let subscribes = 0;
   let frozen = false;
+  let down = false;
+  let connections = 0;
+  const attempts: { at: number; refused: boolean }[] = [];
   let tags = 0;
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
     fetch(req, srv) {
+      attempts.push({ at: performance.now(), refused: down });
+      if (down) return new Response("down", { status: 503 });
       return srv.upgrade(req, { headers: { "Sec-WebSocket-Protocol": "sip" } })
         ? undefined
         : new Response("no", { status: 400 });
     },
     websocket: {
-      open: (ws) => void sockets.add(ws),
+      open: (ws) => {
+        connections++;
+        sockets.add(ws);
+      },
       close: (ws) => void sockets.delete(ws),
       message(ws, data) {
         if (frozen) return;
@@ -103,6 +129,7 @@ export function startFakeNotifier(options: { refuse?: readonly string[] } = {}):
             contact,
             cseq: 0,
           });
+          options.onSubscribe?.(extension);
         }
       },
     },
@@ -122,6 +149,13 @@ export function startFakeNotifier(options: { refuse?: readonly string[] } = {}):
     get refusals() {
       return refusals;
     },
+    get connections() {
+      return connections;
+    },
+    get open() {
+      return sockets.size;
+    },
+    attempts,
     subscribed: (extension, timeoutMs = 5000) =>
       wait(`SUBSCRIBE for ${extension}`, () => subscriptions.has(extension), timeoutMs),
     async notify(extension, body, timeoutMs = 5000) {
@@ -145,6 +179,12 @@ export function startFakeNotifier(options: { refuse?: readonly string[] } = {}):
     freeze(on) {
       frozen = on;
       subscriptions.clear();
+    },
+    offline(on) {
+      down = on;
+      if (!on) return;
+      subscriptions.clear();
+      for (const ws of sockets) ws.close();
     },
     dropConnections() {
       subscriptions.clear();
