@@ -6,6 +6,7 @@ import { adminRoutes } from "./http/admin/index.tsx";
 import { createHttpApp } from "./http/app.ts";
 import type { HttpDeps } from "./http/deps.ts";
 import { kioskRoutes } from "./http/kiosk/index.tsx";
+import { parseListen } from "./lib/listen-address.ts";
 import type { Logger } from "./log/logger.ts";
 import type { PbxAdapter, PbxDeps } from "./pbx/pbx-module.ts";
 import { configuredPbx, PBX_REGISTRY, type PbxRegistry } from "./pbx/registry.ts";
@@ -160,9 +161,5 @@ async function pbxAdapters(
 
 /** Listens on `http.listen`; Bun's idle timeout stays at its 10 s, the SSE stream beats under it. */
 export function listen(box: Box): ReturnType<typeof Bun.serve> {
-  const listenOn = box.config.http.listen;
-  const cut = listenOn.lastIndexOf(":");
-  const hostname = listenOn.slice(0, cut).replace(/^\[|\]$/g, "");
-  const port = Number(listenOn.slice(cut + 1));
-  return Bun.serve({ hostname, port, fetch: box.app.fetch });
+  return Bun.serve({ ...parseListen(box.config.http.listen), fetch: box.app.fetch });
 }

@@ -5,6 +5,7 @@ import { loadConfig } from "./config/load.ts";
 import type { Config } from "./config/schema.ts";
 import { DEMO_CONFIG } from "./demo.ts";
 import { alternatives } from "./i18n/list.ts";
+import { localUrl, parseListen } from "./lib/listen-address.ts";
 import { configuredPbx, PBX_REGISTRY, type PbxRegistry } from "./pbx/registry.ts";
 import { backups, DB_FILE } from "./store/db.ts";
 import { MIGRATIONS } from "./store/migrations.ts";
@@ -185,16 +186,8 @@ interface RunningBox {
   readonly version: string;
 }
 
-function listenParts(listen: string): { host: string; port: number } {
-  const cut = listen.lastIndexOf(":");
-  return { host: listen.slice(0, cut).replace(/^\[|\]$/g, ""), port: Number(listen.slice(cut + 1)) };
-}
-
 async function runningBox(listen: string): Promise<RunningBox | null> {
-  const { host, port } = listenParts(listen);
-  const probeHost =
-    host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
-  const baseUrl = `http://${probeHost}:${port}`;
+  const baseUrl = localUrl(listen);
   try {
     const response = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(1500) });
     const body = (await response.json()) as { status?: string; version?: string };
@@ -208,9 +201,9 @@ async function runningBox(listen: string): Promise<RunningBox | null> {
 async function checkPort(listen: string, box: RunningBox | null): Promise<Check> {
   if (box !== null)
     return { name: "kiosk", status: "OK", detail: `branchbox ${box.version} is serving on ${listen}` };
-  const { host, port } = listenParts(listen);
+  const { hostname, port } = parseListen(listen);
   try {
-    const server = Bun.listen({ hostname: host, port, socket: { data() {} } });
+    const server = Bun.listen({ hostname, port, socket: { data() {} } });
     server.stop(true);
     return {
       name: "kiosk",

@@ -1,3 +1,4 @@
+import { localUrl } from "../lib/listen-address.ts";
 import type { Logger } from "../log/logger.ts";
 
 export type ServiceAction = "restart" | "stop" | "start";
@@ -58,10 +59,7 @@ function startService(
 
 /** The URL of the box's /healthz from `http.listen` (a wildcard address is asked on loopback). */
 export function healthUrl(listen: string): string {
-  const cut = listen.lastIndexOf(":");
-  const host = listen.slice(0, cut);
-  const probe = host === "0.0.0.0" ? "127.0.0.1" : host === "[::]" ? "[::1]" : host;
-  return `http://${probe}:${listen.slice(cut + 1)}/healthz`;
+  return localUrl(listen, "/healthz");
 }
 
 /**

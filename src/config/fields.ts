@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LISTEN_PATTERN, parseListen } from "../lib/listen-address.ts";
 
 /** Value schemas shared by the box's own sections and the PBX sources' (pbx-sections.ts). */
 
@@ -15,6 +16,13 @@ export const extensionList = z.preprocess(
       : v,
   z.array(extension).min(1, 'at least one extension, e.g. ["101"]').max(500),
 );
+
+/** `host:port` to listen on (see src/lib/listen-address.ts). */
+export const listen = (example: string) =>
+  z
+    .string()
+    .regex(LISTEN_PATTERN, `host:port, e.g. ${example}`)
+    .refine((v) => parseListen(v).port <= 65535, "a port from 0 to 65535");
 
 /** A TOML boolean, or "true"/"false" from an environment variable. */
 export const flag = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);

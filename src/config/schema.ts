@@ -1,11 +1,6 @@
 import { z } from "zod";
-import { extension, flag } from "./fields.ts";
+import { extension, flag, listen } from "./fields.ts";
 import { PBX_SECTIONS, type PbxSections, pbxShape } from "./pbx-sections.ts";
-
-const listen = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "host:port, e.g. 0.0.0.0:8080")
-  .refine((v) => Number(v.slice(v.lastIndexOf(":") + 1)) <= 65535, "a port from 0 to 65535");
 
 const timezone = z.string().refine((tz) => {
   try {
@@ -65,7 +60,7 @@ export function boxConfigSchema<S extends PbxSections>(sections: S) {
         timezone: timezone.default("Europe/Moscow"),
       }),
       http: z.strictObject({
-        listen: listen.default("0.0.0.0:8080"),
+        listen: listen("0.0.0.0:8080").default("0.0.0.0:8080"),
         admin_token: z.string().min(16, "at least 16 characters (e.g. from `openssl rand -hex 24`)"),
         /**
          * Host names the box answers for besides localhost, the listen address and the machine's

@@ -1,11 +1,7 @@
 import { z } from "zod";
+import { listen } from "../config/fields.ts";
 import { type LoadOptions, loadConfigWith } from "../config/load.ts";
 import { configSchema } from "../config/schema.ts";
-
-const listen = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "host:port, e.g. 127.0.0.1:8090")
-  .refine((v) => Number(v.slice(v.lastIndexOf(":") + 1)) <= 65535, "a port from 0 to 65535");
 
 /**
  * `branchbox hq`'s configuration: the branch's `[mqtt]` section (the same keys, the same schema)
@@ -23,7 +19,7 @@ export const hqConfigSchema = z
     mqtt: configSchema.shape.mqtt,
     hq: z.strictObject({
       /** The HTTP API (branches, records, health). */
-      listen: listen.default("127.0.0.1:8090"),
+      listen: listen("127.0.0.1:8090").default("127.0.0.1:8090"),
       /** Bearer token for the API. */
       token: z.string().min(16, "at least 16 characters (e.g. from `openssl rand -hex 24`)"),
       /** Holds hq.db; several consumers on one host share it. */

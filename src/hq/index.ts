@@ -1,3 +1,4 @@
+import { parseListen } from "../lib/listen-address.ts";
 import type { Logger } from "../log/logger.ts";
 import { startForwarder } from "./forwarder.ts";
 import type { HqConfig } from "./hq-config.ts";
@@ -42,12 +43,7 @@ export function startHq(
       waiting: consumer.applier.waiting,
     }),
   });
-  const at = config.hq.listen.lastIndexOf(":");
-  const server = Bun.serve({
-    hostname: config.hq.listen.slice(0, at).replace(/^\[|\]$/g, ""),
-    port: Number(config.hq.listen.slice(at + 1)),
-    fetch: app.fetch,
-  });
+  const server = Bun.serve({ ...parseListen(config.hq.listen), fetch: app.fetch });
   return {
     url: server.url,
     consumer,
