@@ -55,18 +55,41 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
   const now = options.now ?? Date.now;
   const name = `ami:${options.host}:${options.port}`;
   const log = options.log.child({ source: name });
-  const translator = new AmiTranslator({ source: name });
+  let translator = new AmiTranslator({ source: name });
   let deliver: ((events: readonly PbxEvent[]) => Promise<void>) | null = null;
   let restarting = false;
   let stopped = false;
+  /** Events waiting while a batch is being made durable; delivered together once it is. */
+  let waiting: PbxEvent[] = [];
+  let delivering = false;
+  /** A batch was refused: nothing more is delivered until the link is made again and resynced. */
+  let refused = false;
 
+  // One batch in flight at a time: a later batch never becomes durable before an earlier one,
+  // so a refused batch cannot leave the journal with a call's ringing but not its start. What
+  // arrives meanwhile waits and goes as one batch (one commit), so a burst still costs few commits.
   const push = (events: readonly PbxEvent[]) => {
-    if (events.length === 0 || deliver === null) return;
-    deliver(events).catch((error: unknown) => {
-      log.error("pbx events not stored; reconnecting to resync", { error });
-      void restart();
-    });
+    if (events.length === 0 || deliver === null || refused) return;
+    waiting.push(...events);
+    if (!delivering) void drain();
   };
+
+  async function drain(): Promise<void> {
+    delivering = true;
+    while (waiting.length > 0 && !refused && deliver !== null) {
+      const batch = waiting;
+      waiting = [];
+      try {
+        await deliver(batch);
+      } catch (error) {
+        log.error("pbx events not stored; reconnecting to resync", { error, events: batch.length });
+        refused = true;
+        waiting = [];
+        void restart();
+      }
+    }
+    delivering = false;
+  }
 
   const client: AmiClient = createAmiClient({
     host: options.host,
@@ -93,8 +116,12 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
     if (restarting || stopped) return;
     restarting = true;
     await client.stop();
+    // The old translator believes it reported what the disk refused; a fresh one reports every
+    // live call again from the resync, under the same keys (the journal dedupes what it has).
+    translator = new AmiTranslator({ source: name });
     setTimeout(() => {
       restarting = false;
+      refused = false;
       if (!stopped) client.start();
     }, RESYNC_AFTER_FAILURE_MS);
   }
