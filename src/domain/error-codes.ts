@@ -15,6 +15,7 @@ export const ERROR_AREAS = {
   CONFIG: "The configuration file or a `BRANCHBOX_*` variable; the box does not start.",
   HQ: "Headquarters' consumer (`branchbox hq`); logged at headquarters.",
   HTTP: "The web server refused a request before any page or API route saw it.",
+  LINK: "The state machine of a link to a peer (AMI, SIP, the HQ broker, from the box or from headquarters).",
   PBX: "A PBX adapter (AMI, SIP) refused what the PBX sent or could not reach it; logged.",
   ROSTER: "The roster refused a shift action (kiosk, API) or a PIN.",
   STAFF: "`branchbox staff import` refused the staff list.",
@@ -167,6 +168,11 @@ export const ERROR_CODES = {
     meaning: "Too many live screens (SSE) are open, from this client or in all; the screen retries.",
     action:
       "Close stale kiosk tabs; if the branch really has that many screens, raise `[http] sse_max_streams` and `sse_max_streams_per_client`.",
+  },
+  "LINK.ILLEGAL_TRANSITION": {
+    meaning:
+      "A link was asked for a move its state machine does not allow (such as `up` while backing off): a bug. Unhandled, it stops the program with `BOX.UNCAUGHT` and systemd starts it again.",
+    action: "Send the log line with its stack to the developers.",
   },
   "PBX.AMI_ACTION_TIMEOUT": {
     meaning: "Asterisk did not answer an AMI action in time; the link is dropped and made again.",

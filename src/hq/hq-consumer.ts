@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import type { IClientOptions, MqttClient } from "mqtt";
 import { hqPresenceSchema, presenceSchema, topics } from "../contract/protocol.ts";
-import { jitteredDelay } from "../lib/backoff.ts";
+import { DEFAULT_BACKOFF } from "../lib/backoff.ts";
+import { createLinkMachine } from "../lib/link-state.ts";
 import { connectMqtt } from "../lib/mqtt-transport.ts";
 import type { Logger } from "../log/logger.ts";
 import { Applier, type UpMessage } from "./applier.ts";
@@ -46,11 +47,15 @@ export interface HqConsumerOptions {
  * offline, and any consumer still alive puts `{online:true}` back at once. Offline stays only when
  * the last one is gone. (The retained message has no room for a consumer id; a branch may see a
  * moment of "offline", which only pauses its backlog drain.)
+ *
+ * The connection is driven by the shared link state machine (src/lib/link-state.ts): a lost one is
+ * opened again after a full-jitter backoff, which starts from its base again on every CONNACK
+ * (mqtt.js's own fixed reconnect period is off, so that consumers do not come back in lockstep).
  */
 export function startHqConsumer(options: HqConsumerOptions): HqConsumer {
   const { config, store, log } = options;
   const now = options.now ?? Date.now;
-  const backoff = options.backoff ?? { baseMs: 500, capMs: 30_000 };
+  const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const applier = new Applier({
     store,
     log,
@@ -82,17 +87,21 @@ export function startHqConsumer(options: HqConsumerOptions): HqConsumer {
     ...(config.mqtt.key !== "" ? { key: file(config.mqtt.key) } : {}),
   };
 
-  let stopping = false;
   let presenceTurn: Promise<void> = Promise.resolve();
-  let attempt = 0;
   let reconnects = 0;
-  let retry: ReturnType<typeof setTimeout> | undefined;
-  const client: MqttClient = connectMqtt(config.mqtt.url, connectOptions);
+  // One mqtt.js client for every connection, opened by the link (manualConnect): reconnect() opens
+  // its next stream, on a client never connected its first.
+  const client: MqttClient = connectMqtt(config.mqtt.url, { ...connectOptions, manualConnect: true });
+  const link = createLinkMachine({ backoff, connect: () => client.reconnect() });
+  link.onChange(({ from, to }) => {
+    if (from === "backing-off" && to === "connecting") reconnects++;
+  });
 
   const sayOnline = () => client.publish(topics.hqState, online(true), { qos: 1, retain: true });
 
   client.on("connect", () => {
-    attempt = 0;
+    if (!link.up()) return;
+    link.healthy();
     log.info("connected to the broker", { clientId });
     client.subscribe([topics.hqSubscription, "branchbox/v1/+/state"], { qos: 1 }, (error) => {
       if (error) log.error("subscribe failed", { code: "HQ.SUBSCRIBE_FAILED", error });
@@ -100,15 +109,10 @@ export function startHqConsumer(options: HqConsumerOptions): HqConsumer {
     });
   });
   client.on("close", () => {
-    if (stopping || retry !== undefined) return;
-    const delay = jitteredDelay(attempt++, backoff);
+    // Closed by stop(), or a second word of a stream already closed.
+    if (link.state !== "connecting" && link.state !== "connected") return;
+    const delay = link.down("closed");
     log.warn("broker connection closed; reconnecting", { code: "HQ.MQTT_DISCONNECTED", delayMs: delay });
-    retry = setTimeout(() => {
-      retry = undefined;
-      if (stopping) return;
-      reconnects++;
-      client.reconnect();
-    }, delay);
   });
   client.on("error", (error) => log.warn("broker error", { code: "HQ.MQTT_ERROR", error }));
 
@@ -180,7 +184,7 @@ export function startHqConsumer(options: HqConsumerOptions): HqConsumer {
     if (topic === topics.hqState) {
       const hq = hqPresenceSchema.safeParse(parseJson(text));
       // Another consumer's Last Will (or clean stop): while this one lives, HQ is online.
-      if (hq.success && !hq.data.online && !stopping && client.connected) sayOnline();
+      if (hq.success && !hq.data.online && link.state !== "stopping" && client.connected) sayOnline();
       return;
     }
     const state = STATE.exec(topic);
@@ -217,32 +221,32 @@ export function startHqConsumer(options: HqConsumerOptions): HqConsumer {
       });
   }, pollMs);
 
+  link.start();
   return {
     applier,
     connected: () => client.connected,
     get reconnects() {
       return reconnects;
     },
-    async stop() {
-      stopping = true;
-      clearInterval(ticker);
-      await commitBatch();
-      await applier.settled();
-      await presenceTurn;
-      if (retry !== undefined) clearTimeout(retry);
-      if (client.connected) {
-        await new Promise<void>((resolve) =>
-          client.publish(topics.hqState, online(false), { qos: 1, retain: true }, () => resolve()),
-        );
-      }
-      // mqtt.js's end() waits for every QoS 1 message in flight, and after a reconnect one it
-      // replays from its store may never be acknowledged: wait a little, then close regardless
-      // (the Will says the same as the message above).
-      const deadline = Date.now() + 1000;
-      while (Object.keys(client.outgoing).length > 0 && client.connected && Date.now() < deadline)
-        await Bun.sleep(20);
-      await client.endAsync(Object.keys(client.outgoing).length > 0);
-    },
+    stop: () =>
+      link.stop(async () => {
+        clearInterval(ticker);
+        await commitBatch();
+        await applier.settled();
+        await presenceTurn;
+        if (client.connected) {
+          await new Promise<void>((resolve) =>
+            client.publish(topics.hqState, online(false), { qos: 1, retain: true }, () => resolve()),
+          );
+        }
+        // mqtt.js's end() waits for every QoS 1 message in flight, and after a reconnect one it
+        // replays from its store may never be acknowledged: wait a little, then close regardless
+        // (the Will says the same as the message above).
+        const deadline = Date.now() + 1000;
+        while (Object.keys(client.outgoing).length > 0 && client.connected && Date.now() < deadline)
+          await Bun.sleep(20);
+        await client.endAsync(Object.keys(client.outgoing).length > 0);
+      }),
   };
 }
 

@@ -57,6 +57,7 @@ const EDGE = {
   "HTTP.BAD_HOST": { status: 421 },
   "HTTP.NOT_FOUND": { status: 404 },
   "HTTP.TOO_MANY_STREAMS": { status: 503 },
+  "LINK.ILLEGAL_TRANSITION": { status: null },
   "PBX.AMI_ACTION_TIMEOUT": { status: null },
   "PBX.AMI_LINK_DOWN": { status: null },
   "PBX.AMI_LIST_TOO_LONG": { status: null },

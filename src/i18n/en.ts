@@ -199,7 +199,7 @@ export const en: Messages = {
       ? hqOnline
         ? "connected"
         : "broker connected, headquarters not answering — records wait"
-      : state === "backoff"
+      : state === "backing-off"
         ? "broker unreachable, retrying"
         : state === "connecting"
           ? "connecting"

@@ -212,7 +212,7 @@ export const ru = {
       ? hqOnline
         ? "на связи"
         : "брокер на связи, центральный офис не отвечает — записи ждут"
-      : state === "backoff"
+      : state === "backing-off"
         ? "нет связи с брокером, повтор"
         : state === "connecting"
           ? "подключение"

@@ -1,5 +1,5 @@
 import { createConnection, type Socket } from "node:net";
-import { createBackoff } from "../../lib/backoff.ts";
+import { createLinkMachine } from "../../lib/link-state.ts";
 import {
   type ActionOutcome,
   type ActionTable,
@@ -17,7 +17,7 @@ import { type AmiFrame, amiGet, createAmiParser } from "./ami-parser.ts";
 
 export type { AmiClient, AmiClientOptions, AmiClientStatus } from "./ami-client-options.ts";
 
-interface Link {
+interface Connection {
   readonly socket: Socket;
   readonly actions: ActionTable;
   readonly timers: Set<ReturnType<typeof setTimeout>>;
@@ -29,7 +29,8 @@ interface Link {
 
 /**
  * The AMI link: TCP, banner, Login, a `CoreShowChannels` snapshot after every (re)login, then the
- * event stream; keepalive Pings; reconnects with full-jitter backoff until stopped.
+ * event stream; keepalive Pings; reconnects with full-jitter backoff until stopped, on the shared
+ * link state machine (src/lib/link-state.ts). Its status shows the machine's states, but:
  *
  * ```
  *            start()                 banner + Login ok
@@ -40,8 +41,10 @@ interface Link {
  *   ▼             └──────►  backing-off ◄─────────────────────┘
  *  auth-failed ── retry timer ──┘        any state ── stop() ──► stopped
  * ```
- * While a failure streak lasts the state stays `backing-off` or `auth-failed` across attempts
- * (only the detail says "connecting"), so the log gets one line per state change, not per retry.
+ * - a refused Login backs off as `auth-failed`;
+ * - while a failure streak lasts the state stays `backing-off` or `auth-failed` across attempts
+ *   (only the detail says "connecting"), so the log gets one line per state change, not per retry;
+ * - while stopping (Logoff, close) the status stays as it was until the socket closed.
  *
  * Ordering: events that arrive while the snapshot is being read are held back and delivered after
  * `onResync`, so the owner always sees the snapshot first, then every later event in wire order.
@@ -51,12 +54,9 @@ export function createAmiClient(options: AmiClientOptions): AmiClient {
   const o = { ...AMI_CLIENT_DEFAULTS, ...options };
   const log = o.log.child({ component: "ami", host: o.host, port: o.port });
   const parser = createAmiParser({ limits: o.limits });
-  const backoff = createBackoff(o.backoff, o.random);
   let actionSeq = 0;
   const nextId = () => `bb-${++actionSeq}`;
-  let link: Link | null = null;
-  let stopped = true;
-  let retryTimer: ReturnType<typeof setTimeout> | null = null;
+  let current: Connection | null = null;
   let status: AmiClientStatus = {
     state: "stopped",
     since: o.now(),
@@ -95,7 +95,7 @@ export function createAmiClient(options: AmiClientOptions): AmiClient {
     guard("onFrame", () => o.onFrame(frame));
   };
 
-  const later = (l: Link, ms: number, fn: () => void) => {
+  const later = (l: Connection, ms: number, fn: () => void) => {
     const t = setTimeout(() => {
       l.timers.delete(t);
       fn();
@@ -103,8 +103,8 @@ export function createAmiClient(options: AmiClientOptions): AmiClient {
     l.timers.add(t);
   };
 
-  /** The link is gone, for whatever reason: schedule the next attempt unless stopped. */
-  const linkDown = (l: Link, reason: string, authFailed = false) => {
+  /** The connection is gone, for whatever reason: the link backs off unless stopping. */
+  const linkDown = (l: Connection, reason: string, refused = false) => {
     if (l.down) return;
     l.down = true;
     for (const t of l.timers) clearTimeout(t);
@@ -112,25 +112,13 @@ export function createAmiClient(options: AmiClientOptions): AmiClient {
     l.socket.destroy();
     parser.end();
     status = { ...status, badFrames: parser.badFrames };
-    if (link === l) link = null;
-    if (stopped) return;
-    if (l.loggedInAt !== null && o.now() - l.loggedInAt >= o.healthyAfterMs) backoff.reset();
-    const delay = backoff.next();
-    const state = authFailed ? "auth-failed" : "backing-off";
-    setStatus({
-      state,
-      detail: `${reason}; retry in ${delay} ms`,
-      attempt: backoff.attempt,
-      retryInMs: delay,
-    });
-    retryTimer = setTimeout(() => {
-      retryTimer = null;
-      connect();
-    }, delay);
+    if (current === l) current = null;
+    if (l.loggedInAt !== null && o.now() - l.loggedInAt >= o.healthyAfterMs) link.healthy();
+    link.down({ reason, refused });
   };
 
   const request = (
-    l: Link,
+    l: Connection,
     action: Record<string, string>,
     list: boolean,
     timeoutMs: number,
@@ -140,7 +128,7 @@ export function createAmiClient(options: AmiClientOptions): AmiClient {
     else l.actions.request(action, { list, timeoutMs }, done);
   };
 
-  const ping = (l: Link) => {
+  const ping = (l: Connection) => {
     request(l, { Action: "Ping" }, false, o.pingTimeoutMs, (outcome) => {
       if (!outcome.ok) {
         if (outcome.error.code === "PBX.AMI_ACTION_TIMEOUT") linkDown(l, outcome.error.message);
@@ -150,7 +138,7 @@ export function createAmiClient(options: AmiClientOptions): AmiClient {
     });
   };
 
-  const resync = (l: Link) => {
+  const resync = (l: Connection) => {
     l.resyncing = true;
     request(l, { Action: "CoreShowChannels" }, true, o.actionTimeoutMs, (outcome) => {
       if (!outcome.ok) {
@@ -174,7 +162,7 @@ export function createAmiClient(options: AmiClientOptions): AmiClient {
     });
   };
 
-  const onFrame = (l: Link, frame: AmiFrame) => {
+  const onFrame = (l: Connection, frame: AmiFrame) => {
     if (l.actions.route(frame)) return;
     if (amiGet(frame, "Response") !== undefined) {
       log.debug("AMI answer to no action in flight", { actionId: amiGet(frame, "ActionID") });
@@ -186,7 +174,7 @@ export function createAmiClient(options: AmiClientOptions): AmiClient {
     else linkDown(l, `more than ${o.maxHeldFrames} events during resync`);
   };
 
-  const login = (l: Link) => {
+  const login = (l: Connection) => {
     const action = { Action: "Login", Username: o.username, Secret: o.secret, Events: o.events };
     request(l, action, false, o.connectTimeoutMs, (outcome) => {
       if (!outcome.ok) return linkDown(l, `login: ${outcome.error.message}`);
@@ -198,21 +186,20 @@ export function createAmiClient(options: AmiClientOptions): AmiClient {
       for (const t of l.timers) clearTimeout(t);
       l.timers.clear();
       l.loggedInAt = o.now();
-      setStatus({ state: "connected", detail: "logged in", retryInMs: null });
+      link.up();
       resync(l);
       later(l, o.pingIntervalMs, () => ping(l));
     });
   };
 
   const connect = () => {
-    if (stopped) return;
     parser.reset();
     const socket = createConnection({ host: o.host, port: o.port });
     socket.setNoDelay(true);
     const write = (text: string) => {
       if (!socket.destroyed) socket.write(text);
     };
-    const l: Link = {
+    const l: Connection = {
       socket,
       actions: createActionTable(write, nextId),
       timers: new Set(),
@@ -221,13 +208,7 @@ export function createAmiClient(options: AmiClientOptions): AmiClient {
       held: [],
       down: false,
     };
-    link = l;
-    const streak = status.state === "backing-off" || status.state === "auth-failed";
-    setStatus({
-      ...(streak ? {} : { state: "connecting" as const }),
-      detail: `connecting to ${o.host}:${o.port}`,
-      retryInMs: null,
-    });
+    current = l;
     later(l, o.connectTimeoutMs, () => linkDown(l, `no banner and login within ${o.connectTimeoutMs} ms`));
     let bannerSeen = false;
     socket.on("data", (chunk: Buffer) => {
@@ -248,11 +229,35 @@ export function createAmiClient(options: AmiClientOptions): AmiClient {
     socket.on("close", () => linkDown(l, "closed by the peer"));
   };
 
-  const liveLink = (): Link => {
-    if (link === null || link.down || link.loggedInAt === null) {
+  const link = createLinkMachine<{ reason: string; refused: boolean }>({
+    backoff: o.backoff,
+    random: o.random,
+    connect,
+  });
+  link.onChange((change) => {
+    if (change.to === "connecting")
+      setStatus({
+        ...(change.from === "backing-off" ? {} : { state: "connecting" as const }),
+        detail: `connecting to ${o.host}:${o.port}`,
+        retryInMs: null,
+      });
+    else if (change.to === "connected")
+      setStatus({ state: "connected", detail: "logged in", retryInMs: null });
+    else if (change.to === "backing-off")
+      setStatus({
+        state: change.why.refused ? "auth-failed" : "backing-off",
+        detail: `${change.why.reason}; retry in ${change.retryInMs} ms`,
+        attempt: change.attempt,
+        retryInMs: change.retryInMs,
+      });
+    else if (change.to === "stopped") setStatus({ state: "stopped", detail: "stopped", retryInMs: null });
+  });
+
+  const liveLink = (): Connection => {
+    if (current === null || current.down || current.loggedInAt === null) {
       throw new AmiError("PBX.AMI_NOT_CONNECTED", `AMI is ${status.state}`);
     }
-    return link;
+    return current;
   };
 
   const sendOn = (action: Readonly<Record<string, string>>, list: boolean) =>
@@ -263,18 +268,11 @@ export function createAmiClient(options: AmiClientOptions): AmiClient {
     });
 
   return {
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      backoff.reset();
-      connect();
-    },
-    async stop() {
-      stopped = true;
-      if (retryTimer !== null) clearTimeout(retryTimer);
-      retryTimer = null;
-      const l = link;
-      if (l !== null && !l.down) {
+    start: () => link.start(),
+    stop: () =>
+      link.stop(async () => {
+        const l = current;
+        if (l === null || l.down) return;
         const closed = new Promise<void>((resolve) => l.socket.once("close", () => resolve()));
         if (l.loggedInAt !== null) {
           // Logoff lets Asterisk log a clean "disconnected" instead of a dropped session.
@@ -288,9 +286,7 @@ export function createAmiClient(options: AmiClientOptions): AmiClient {
         await closed;
         clearTimeout(timer);
         linkDown(l, "stopped");
-      }
-      setStatus({ state: "stopped", detail: "stopped", retryInMs: null });
-    },
+      }),
     status: () => status,
     send: async (action) => (await sendOn(action, false)).response,
     sendList: (action) => sendOn(action, true),

@@ -7,6 +7,7 @@ import type {
   SubscriptionStatus,
 } from "../../domain/call/pbx-event.ts";
 import { type Backoff, createBackoff } from "../../lib/backoff.ts";
+import { createLinkMachine } from "../../lib/link-state.ts";
 import type { PbxModule } from "../pbx-module.ts";
 import { staleCallEnds } from "../stale-calls.ts";
 import { parseDialogInfo } from "./dialog-info.ts";
@@ -17,7 +18,7 @@ import { SipTranslator } from "./sip-translate.ts";
 
 export type { SipSourceOptions } from "./sip-options.ts";
 
-interface Link {
+interface Connection {
   readonly ua: UserAgent;
   readonly subscribers: Map<string, Subscriber>;
   readonly timers: Set<ReturnType<typeof setTimeout>>;
@@ -57,6 +58,8 @@ export const sipPbx: PbxModule<SipConfig> = {
  *                        ▼  │                                  ▼
  *                     backing-off ◄────────────────────────────┘      any state ── stop() ──► stopped
  * ```
+ * The shared link state machine (src/lib/link-state.ts) drives it; the status shows a retry's
+ * `connecting` as `backing-off` while the failure streak lasts, and stays as it was while stopping.
  * sip.js does not reconnect by itself: every failure drops the whole link and a new UserAgent
  * subscribes again after a full-jitter backoff. The first NOTIFY of every subscription is the
  * extension's full state, which resyncs the translator (a leg it held live and the server no
@@ -77,7 +80,6 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
   const domain = o.domain ?? url.hostname;
   const name = `sip:${url.host}`;
   const log = o.log.child({ source: name });
-  const backoff = createBackoff(o.backoff, o.random);
   /** Each extension's own retries: one the server keeps refusing must not slow the link's. */
   const retries = new Map<string, Backoff>();
   const retriesOf = (extension: string): Backoff => {
@@ -92,9 +94,7 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
   let deliver: Deliver | null = null;
   /** Settles once every delivery handed over so far has settled. */
   let delivered: Promise<unknown> = Promise.resolve();
-  let link: Link | null = null;
-  let stopped = true;
-  let retryTimer: ReturnType<typeof setTimeout> | null = null;
+  let current: Connection | null = null;
   const counts = { eventsReceived: 0, badFrames: 0 };
   let state: Pick<PbxSourceStatus, "state" | "since" | "detail"> = {
     state: "stopped",
@@ -131,7 +131,7 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
     return run;
   };
 
-  const later = (l: Link, ms: number, fn: () => void) => {
+  const later = (l: Connection, ms: number, fn: () => void) => {
     const timer = setTimeout(() => {
       l.timers.delete(timer);
       fn();
@@ -139,7 +139,7 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
     l.timers.add(timer);
   };
 
-  const linkDown = (l: Link, reason: string) => {
+  const linkDown = (l: Connection, reason: string) => {
     if (l.down) return;
     l.down = true;
     for (const timer of l.timers) clearTimeout(timer);
@@ -148,18 +148,12 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
       for (const subscriber of l.subscribers.values()) void subscriber.dispose().catch(() => {});
       void l.ua.stop().catch(() => {});
     }, 0);
-    if (link === l) link = null;
+    if (current === l) current = null;
     for (const target of o.extensions) setSubscription(target, "retrying", reason);
-    if (stopped) return;
-    const delay = backoff.next();
-    setState("backing-off", `${reason}; retry in ${delay} ms`);
-    retryTimer = setTimeout(() => {
-      retryTimer = null;
-      connect();
-    }, delay);
+    link.down(reason);
   };
 
-  const onNotify = (l: Link, extension: string, body: string, subscription: string): Promise<void> => {
+  const onNotify = (l: Connection, extension: string, body: string, subscription: string): Promise<void> => {
     // A NOTIFY still in flight on a link being dropped: the next link's full states tell it again.
     if (l.down) return Promise.reject(new Error("link is down"));
     counts.eventsReceived++;
@@ -183,11 +177,11 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
   };
 
   /** Every extension answered on this link: end the calls the box holds live that none shows. */
-  const settle = (l: Link, extension: string) => {
+  const settle = (l: Connection, extension: string) => {
     if (l.settled.has(extension)) return;
     l.settled.add(extension);
     if (l.settled.size < o.extensions.length) return;
-    backoff.reset();
+    link.healthy();
     void delivered
       .then(() => {
         const live = new Set(translator.liveCalls());
@@ -200,13 +194,13 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
       });
   };
 
-  const subscribe = (l: Link, extension: string) => {
+  const subscribe = (l: Connection, extension: string) => {
     if (l.down) return;
     setSubscription(extension, "subscribing", "SUBSCRIBE sent");
     const subscriber = subscribeDialog(l.ua, `sip:${extension}@${domain}`, o.expiresSec, {
       onNotify: (body, subscription) => onNotify(l, extension, body, subscription),
       onEnded: (reason) => {
-        if (l.down || stopped) return;
+        if (l.down || link.state !== "connected") return;
         l.subscribers.delete(extension);
         settle(l, extension);
         const delay = Math.max(1000, retriesOf(extension).next());
@@ -218,7 +212,7 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
     l.subscribers.set(extension, subscriber);
   };
 
-  const ping = (l: Link) => {
+  const ping = (l: Connection) => {
     void pingServer(l.ua, domain, o.pingTimeoutMs).then((alive) => {
       if (l.down) return;
       if (alive) later(l, o.pingIntervalMs, () => ping(l));
@@ -227,7 +221,6 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
   };
 
   const connect = () => {
-    if (stopped) return;
     const ua = new UserAgent({
       uri: UserAgent.makeURI(`sip:${o.username}@${domain}`),
       transportOptions: { server: o.wsUrl, connectionTimeout: Math.ceil(o.connectTimeoutMs / 1000) },
@@ -239,15 +232,12 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
       logConnector: sipLogConnector(log),
       userAgentString: "branchbox",
     });
-    const l: Link = { ua, subscribers: new Map(), timers: new Set(), settled: new Set(), down: false };
-    link = l;
+    const l: Connection = { ua, subscribers: new Map(), timers: new Set(), settled: new Set(), down: false };
+    current = l;
     ua.delegate = { onDisconnect: (error) => linkDown(l, error?.message ?? "WebSocket closed") };
-    const streak = state.state === "backing-off";
-    setState(streak ? "backing-off" : "connecting", `connecting to ${o.wsUrl}`);
     ua.start()
       .then(async () => {
-        if (l.down) return;
-        setState("connected", `WebSocket up; watching ${o.extensions.join(", ")}`);
+        if (l.down || !link.up()) return;
         if (o.register) await new Registerer(ua, { expires: o.expiresSec }).register();
         for (const extension of o.extensions) subscribe(l, extension);
         later(l, o.pingIntervalMs, () => ping(l));
@@ -255,30 +245,37 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
       .catch((error: unknown) => linkDown(l, `connect: ${(error as Error).message}`));
   };
 
+  const link = createLinkMachine({ backoff: o.backoff, random: o.random, connect });
+  link.onChange((change) => {
+    if (change.to === "connecting")
+      setState(change.from === "backing-off" ? "backing-off" : "connecting", `connecting to ${o.wsUrl}`);
+    else if (change.to === "connected")
+      setState("connected", `WebSocket up; watching ${o.extensions.join(", ")}`);
+    else if (change.to === "backing-off")
+      setState("backing-off", `${change.why}; retry in ${change.retryInMs} ms`);
+    else if (change.to === "stopped") setState("stopped", "stopped");
+  });
+
   return {
     name,
     start(onEvents) {
-      if (!stopped) return;
-      deliver = onEvents;
-      stopped = false;
-      backoff.reset();
-      connect();
+      if (link.state === "stopped") deliver = onEvents;
+      link.start();
     },
-    async stop() {
-      stopped = true;
-      if (retryTimer !== null) clearTimeout(retryTimer);
-      retryTimer = null;
-      const l = link;
-      if (l !== null && !l.down) {
-        // Un-SUBSCRIBE politely, but never wait long for a server that is gone.
-        const unsubscribed = Promise.all([...l.subscribers.values()].map((s) => s.dispose().catch(() => {})));
-        await Promise.race([unsubscribed, Bun.sleep(1000)]);
-        linkDown(l, "stopped");
-      }
-      await delivered;
-      for (const target of o.extensions) setSubscription(target, "stopped", "stopped");
-      setState("stopped", "stopped");
-    },
+    stop: () =>
+      link.stop(async () => {
+        const l = current;
+        if (l !== null && !l.down) {
+          // Un-SUBSCRIBE politely, but never wait long for a server that is gone.
+          const unsubscribed = Promise.all(
+            [...l.subscribers.values()].map((s) => s.dispose().catch(() => {})),
+          );
+          await Promise.race([unsubscribed, Bun.sleep(1000)]);
+          linkDown(l, "stopped");
+        }
+        await delivered;
+        for (const target of o.extensions) setSubscription(target, "stopped", "stopped");
+      }),
     status(): PbxSourceStatus {
       return { ...state, ...counts, subscriptions: o.extensions.flatMap((t) => subscriptions.get(t) ?? []) };
     },

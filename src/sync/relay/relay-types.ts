@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import type { Config } from "../../config/schema.ts";
 import type { UpStream } from "../../contract/protocol.ts";
+import type { LinkState } from "../../lib/link-state.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { StorageFaults } from "../../store/storage-faults.ts";
 import type { DownHandler } from "../inbound/inbound-types.ts";
@@ -82,7 +83,8 @@ export const DEFAULT_TUNING: RelayTuning = {
   gcEveryBytes: 8 * 1024 * 1024,
 };
 
-export type RelayState = "disabled" | "stopped" | "connecting" | "connected" | "backoff";
+/** The link's state (src/lib/link-state.ts; `stopping` shows as `stopped`), or `disabled` with no url. */
+export type RelayState = "disabled" | Exclude<LinkState, "stopping">;
 
 export type StreamStatus = {
   /** Records in the outbox (sent or not) that HQ has not acknowledged. */

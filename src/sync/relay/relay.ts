@@ -1,6 +1,6 @@
 import type { MqttClient } from "mqtt";
 import { DOWN_STREAMS, type DownStream, topics, UP_STREAMS, type UpStream } from "../../contract/protocol.ts";
-import { createBackoff } from "../../lib/backoff.ts";
+import { createLinkMachine, type LinkState } from "../../lib/link-state.ts";
 import { connectMqtt } from "../../lib/mqtt-transport.ts";
 import { outboxStore } from "../../store/outbox-store.ts";
 import { storageFaults } from "../../store/storage-faults.ts";
@@ -18,10 +18,11 @@ import {
 import { StreamCursor } from "./stream-cursor.ts";
 
 /**
- * One MQTT connection at a time, each with its own epoch:
+ * One MQTT connection at a time, each with its own epoch, on the shared link state machine
+ * (src/lib/link-state.ts); its status shows `stopping` as `stopped`:
  *
- *   stopped ─start()─► connecting ─CONNACK─► connected ─close─► backoff ─timer─► connecting …
- *   (empty url: disabled)      └──error/close──► backoff
+ *   stopped ─start()─► connecting ─CONNACK─► connected ─close─► backing-off ─timer─► connecting …
+ *   (empty url: disabled)      └──error/close──► backing-off
  *
  * In `connected`: subscribe to our ack topic and the HQ state (and, with `inbound`, our down
  * streams), publish the retained birth, then pump envelopes per stream while HQ is online, window
@@ -43,10 +44,6 @@ export function createRelay(options: RelayOptions): Relay {
   const outbox = outboxStore(options.db);
   const faults = options.storageFaults ?? storageFaults;
   const acks = new AckCoalescer(outbox, tuning.ackFlushMs, log, faults);
-  const backoff = createBackoff(
-    { baseMs: tuning.backoffBaseMs, capMs: tuning.backoffCapMs },
-    options.random ?? Math.random,
-  );
   const ackTopic = topics.ack(branch);
   const inbound = options.inbound;
   const downTopics = new Map<string, DownStream>(DOWN_STREAMS.map((s) => [topics.down(branch, s), s]));
@@ -58,7 +55,6 @@ export function createRelay(options: RelayOptions): Relay {
     ...(inbound === undefined ? [] : downTopics.keys()),
   ];
 
-  let state: RelayState = config.url === "" ? "disabled" : "stopped";
   let since = now();
   let client: MqttClient | undefined;
   let generation = 0;
@@ -70,21 +66,12 @@ export function createRelay(options: RelayOptions): Relay {
   let badAcks = 0;
   let envelopesSent = 0;
   let lastError: string | null = null;
-  let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   let pollTimer: ReturnType<typeof setInterval> | undefined;
   let pumpQueued = false;
   let builtSinceGc = 0;
 
-  const setState = (next: RelayState) => {
-    if (next !== state) since = now();
-    state = next;
-  };
-
   const connect = () => {
-    reconnectTimer = undefined;
-    if (state === "stopped" || state === "disabled") return;
     const gen = ++generation;
-    setState("connecting");
     // Connect only under an epoch that is on disk: one used and then lost in a restart would be
     // handed out again, and HQ would take the new connection's birth for a stale one.
     try {
@@ -118,29 +105,27 @@ export function createRelay(options: RelayOptions): Relay {
     c.on("close", () => scheduleReconnect(gen));
   };
 
+  /** This connection is gone (stop() moved `generation` on: then nothing is left to do). */
   const scheduleReconnect = (gen: number) => {
-    if (gen !== generation || reconnectTimer !== undefined) return;
-    const wasConnected = state === "connected";
+    if (gen !== generation || link.state === "backing-off") return;
+    const wasConnected = link.state === "connected";
     cursors = undefined;
     hqOnline = false;
     acks.flush();
     client?.removeAllListeners("connect");
     client?.end(true);
     client = undefined;
-    if (state === "stopped" || state === "disabled") return;
-    if (wasConnected && now() - connectedAt >= tuning.healthyAfterMs) backoff.reset();
-    const delay = backoff.next();
-    setState("backoff");
+    if (wasConnected && now() - connectedAt >= tuning.healthyAfterMs) link.healthy();
     reconnects++;
+    const delay = link.down(lastError);
     log.warn("HQ broker link down", { code: "SYNC.LINK_DOWN", epoch, retryInMs: delay, error: lastError });
-    reconnectTimer = setTimeout(connect, delay);
   };
 
   const onConnect = (c: MqttClient, gen: number) => {
     connectedAt = now();
     hqOnline = false;
     cursors = new Map(UP_STREAMS.map((s) => [s, new StreamCursor(s, outbox, acks, connectedAt)]));
-    setState("connected");
+    link.up();
     const backlog = [...cursors.values()].reduce((n, cursor) => n + cursor.backlog, 0);
     log.info("HQ broker link up", { url: safeUrl(config.url), epoch, backlog });
     c.subscribe(subscriptions, { qos: 1 }, (error, granted) => {
@@ -171,7 +156,7 @@ export function createRelay(options: RelayOptions): Relay {
       // retained state: while this link lives, "offline" there is wrong, so say "online" again.
       const said = parsePresence(payload);
       if (
-        state === "connected" &&
+        link.state === "connected" &&
         client !== undefined &&
         (said === null || !said.online || said.epoch < epoch)
       ) {
@@ -209,7 +194,7 @@ export function createRelay(options: RelayOptions): Relay {
       return badAck(`through ${parsed.value.through} is beyond the last record`);
     // HQ committed what this link carried: broker, HQ and the path between work. A link that
     // dies young after that (a flapping broker) retries soon instead of after a grown backoff.
-    if (cursor.ackedThrough > before) backoff.reset();
+    if (cursor.ackedThrough > before) link.healthy();
     if (parsed.value.replay) {
       cursor.rewind(parsed.value.through + 1, now());
       log.info("HQ asked for a replay", { stream: cursor.stream, from: parsed.value.through + 1 });
@@ -233,7 +218,7 @@ export function createRelay(options: RelayOptions): Relay {
 
   const pump = () => {
     const c = client;
-    if (state !== "connected" || !hqOnline || cursors === undefined || c === undefined) return;
+    if (link.state !== "connected" || !hqOnline || cursors === undefined || c === undefined) return;
     const gen = generation;
     const t = now();
     for (const cursor of cursors.values()) {
@@ -271,7 +256,7 @@ export function createRelay(options: RelayOptions): Relay {
   };
 
   const poll = () => {
-    if (state === "connected" && hqOnline) {
+    if (link.state === "connected" && hqOnline) {
       const t = now();
       for (const cursor of cursors?.values() ?? []) {
         if (cursor.outstanding && cursor.inflight === 0 && t - cursor.lastProgressAt > tuning.ackTimeoutMs) {
@@ -307,44 +292,51 @@ export function createRelay(options: RelayOptions): Relay {
     };
   };
 
+  const link = createLinkMachine<string | null>({
+    backoff: { baseMs: tuning.backoffBaseMs, capMs: tuning.backoffCapMs },
+    random: options.random ?? Math.random,
+    connect,
+  });
+  const shown = (s: LinkState): RelayState =>
+    config.url === "" ? "disabled" : s === "stopping" ? "stopped" : s;
+  link.onChange(({ from, to }) => {
+    if (shown(from) !== shown(to)) since = now();
+  });
+
   return {
     start() {
-      if (state !== "stopped") return;
-      setState("connecting");
+      if (config.url === "" || link.state !== "stopped") return;
       pollTimer = setInterval(poll, tuning.pollMs);
-      connect();
+      link.start();
     },
-    async stop() {
-      if (state === "disabled" || state === "stopped") return;
-      const c = client;
-      const wasConnected = state === "connected";
-      setState("stopped");
-      generation++;
-      clearInterval(pollTimer);
-      clearTimeout(reconnectTimer);
-      reconnectTimer = undefined;
-      cursors = undefined;
-      client = undefined;
-      acks.close();
-      if (c === undefined) return;
-      if (wasConnected) {
-        // A clean disconnect does not fire the Last Will: say it ourselves, retained.
-        const offline = JSON.stringify({ online: false, epoch });
+    stop: () =>
+      link.stop(async (from) => {
+        const c = client;
+        const wasConnected = from === "connected";
+        generation++;
+        clearInterval(pollTimer);
+        cursors = undefined;
+        client = undefined;
+        acks.close();
+        if (c === undefined) return;
+        if (wasConnected) {
+          // A clean disconnect does not fire the Last Will: say it ourselves, retained.
+          const offline = JSON.stringify({ online: false, epoch });
+          await Promise.race([
+            c.publishAsync(topics.state(branch), offline, { qos: 1, retain: true }).catch(() => undefined),
+            new Promise((r) => setTimeout(r, 2000)),
+          ]);
+        }
         await Promise.race([
-          c.publishAsync(topics.state(branch), offline, { qos: 1, retain: true }).catch(() => undefined),
+          c.endAsync(!wasConnected).catch(() => undefined),
           new Promise((r) => setTimeout(r, 2000)),
         ]);
-      }
-      await Promise.race([
-        c.endAsync(!wasConnected).catch(() => undefined),
-        new Promise((r) => setTimeout(r, 2000)),
-      ]);
-      c.end(true);
-      log.info("HQ relay stopped", { epoch });
-    },
+        c.end(true);
+        log.info("HQ relay stopped", { epoch });
+      }),
     status(): RelayStatus {
       return {
-        state,
+        state: shown(link.state),
         since,
         epoch,
         hqOnline,
