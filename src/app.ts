@@ -80,6 +80,7 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     log: options.log.child({ part: "pbx" }),
     now,
     liveCalls,
+    knownExtensions: () => roster.knownExtensions(),
   });
   const sources = adapters.map(({ adapter }) => adapter.source);
   for (const source of sources) source.start((events) => calls.deliver(events));

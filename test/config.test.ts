@@ -134,3 +134,71 @@ describe("[pbx.sip]", () => {
     );
   });
 });
+
+describe("[pbx.ami] handsets (issue 12)", () => {
+  const BASE = '[branch]\nid="b"\nname="B"\n[http]\nadmin_token="0123456789abcdef"\n';
+  const AMI = '[pbx.ami]\nhost = "pbx"\nusername = "branchbox"\nsecret = "s3cret"\n';
+
+  test("the example's commented section, uncommented, is valid: no handset settings, profile auto", () => {
+    const example = readFileSync(EXAMPLE, "utf8");
+    const section = example.slice(
+      example.indexOf("# [pbx.ami]"),
+      example.indexOf("# Or, for a PBX without AMI"),
+    );
+    // Its settings are the `# key = value` lines; the rest is prose.
+    const settings = section
+      .split("\n")
+      .filter((line) => /^# [a-z_]+ = /.test(line))
+      .map((line) => line.slice(2).replace(/ {2,}#.*$/, ""));
+    expect(settings.map((line) => line.split(" = ")[0])).toEqual([
+      "host",
+      "port",
+      "username",
+      "secret",
+      "handsets",
+      "handset_pattern",
+      "trunk_contexts",
+      "profile",
+    ]);
+    const config = loadConfig({ fileText: `${BASE}[pbx.ami]\n${settings.join("\n")}\n` });
+    expect(config.pbx.ami).toMatchObject({
+      handsets: [],
+      handset_pattern: "",
+      trunk_contexts: [],
+      profile: "auto",
+    });
+  });
+
+  test("environment variables set device names and trunk contexts as comma-separated lists", () => {
+    const config = loadConfig({
+      fileText: `${BASE}${AMI}`,
+      env: {
+        BRANCHBOX_PBX_AMI_HANDSETS: "reception-a, 150010001",
+        BRANCHBOX_PBX_AMI_TRUNK_CONTEXTS: "from-pstn,osvpi_trunk",
+        BRANCHBOX_PBX_AMI_PROFILE: "known",
+        BRANCHBOX_PBX_AMI_HANDSET_PATTERN: "^2\\d\\d$",
+      },
+    });
+    expect(config.pbx.ami).toMatchObject({
+      handsets: ["reception-a", "150010001"],
+      trunk_contexts: ["from-pstn", "osvpi_trunk"],
+      profile: "known",
+      handset_pattern: "^2\\d\\d$",
+    });
+  });
+
+  test("a bad pattern, profile or device name is named; an unknown key is refused", () => {
+    try {
+      loadConfig({
+        fileText: `${BASE}${AMI}handset_pattern = "(("\nprofile = "asterisk"\nhandsets = ["a b"]\n`,
+      });
+      throw new Error("expected a ConfigError");
+    } catch (error) {
+      const problems = (error as ConfigError).problems.join("\n");
+      expect(problems).toContain('pbx.ami.handset_pattern = "((": expected a regular expression');
+      expect(problems).toContain("pbx.ami.profile");
+      expect(problems).toContain('pbx.ami.handsets[0] = "a b": expected device names');
+    }
+    expect(() => loadConfig({ fileText: `${BASE}${AMI}extensions = ["101"]\n` })).toThrow(/extensions/);
+  });
+});

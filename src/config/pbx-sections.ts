@@ -1,6 +1,29 @@
 import { z } from "zod";
 import { extensionList, flag } from "./fields.ts";
 
+/** A list from TOML, or "a,b" from an environment variable, each entry matching `pattern`. */
+function nameList(pattern: RegExp, expected: string) {
+  return z.preprocess(
+    (v) =>
+      typeof v === "string"
+        ? v
+            .split(",")
+            .map((e) => e.trim())
+            .filter((e) => e !== "")
+        : v,
+    z.array(z.string().regex(pattern, expected)).max(500),
+  );
+}
+
+const compiles = (pattern: string): boolean => {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /**
  * The config section of every PBX source, by key: `[pbx.<key>]` in the TOML file and
  * `BRANCHBOX_PBX_<KEY>_<SETTING>` in the environment. src/pbx/registry.ts pairs each with its
@@ -15,6 +38,24 @@ export const PBX_SECTIONS = {
     port: z.coerce.number().int().min(1).max(65535).default(5038),
     username: z.string().min(1),
     secret: z.string().min(1),
+    /**
+     * Device names that are handsets besides the desks' and staff's extensions (`reception-a`,
+     * `150010001`): a channel on one is a leg whatever its context.
+     */
+    handsets: nameList(
+      /^[A-Za-z0-9_.+*#-]{1,64}$/,
+      'device names, e.g. ["reception-a", "150010001"]',
+    ).default([]),
+    /** A regular expression: endpoints (or presented caller ids) that match are handsets. Empty: none. */
+    handset_pattern: z.string().default("").refine(compiles, "a regular expression, e.g. ^2\\d\\d$"),
+    /**
+     * How handsets are told when the box is not told: `auto` (FreePBX's conventions while no desk,
+     * staff member or handset names an extension, then only the known ones), `freepbx` (always also
+     * FreePBX's conventions), `known` (only the known ones).
+     */
+    profile: z.enum(["auto", "freepbx", "known"]).default("auto"),
+    /** Dialplan contexts of trunk channels: a channel created in one is never a handset. */
+    trunk_contexts: nameList(/^[A-Za-z0-9_.-]{1,80}$/, 'context names, e.g. ["from-pstn"]').default([]),
   }),
   /** SIP dialog subscriptions (RFC 4235, "BLF") over WebSocket, for PBXs without AMI. */
   sip: z.strictObject({

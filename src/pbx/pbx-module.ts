@@ -18,6 +18,8 @@ export interface PbxDeps {
   readonly now: () => number;
   /** The calls of a source the box holds live (replayed from the journal), for the resync. */
   readonly liveCalls: (source: string) => readonly string[];
+  /** The branch's extensions as the roster knows them now (desks' and staff's). */
+  readonly knownExtensions: () => ReadonlySet<string>;
 }
 
 export interface PbxAdapter {

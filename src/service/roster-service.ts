@@ -50,6 +50,8 @@ export class RosterService implements RosterPort {
   private pending: PendingCommand[] = [];
   private readonly listeners = new Set<(facts: readonly RosterFact[]) => void>();
   private staff = new Map<string, StaffRow>();
+  /** Desks' and staff's extensions; rebuilt after a staff reload. */
+  private extensions: ReadonlySet<string> | null = null;
   private dataVersion = -1;
   private readonly dataVersionQuery;
   /** Wrong PINs judged and PINs refused unjudged by a lock, since the process started (/metrics). */
@@ -82,6 +84,7 @@ export class RosterService implements RosterPort {
   reloadStaff(): void {
     const rows = this.staffRows.list();
     this.staff = new Map(rows.map((r) => [r.id, r]));
+    this.extensions = null;
     this.timeline.setStaff(rows);
   }
 
@@ -91,6 +94,19 @@ export class RosterService implements RosterPort {
     if (version === this.dataVersion) return;
     this.dataVersion = version;
     this.reloadStaff();
+  }
+
+  /**
+   * Every extension the branch knows: its desks' and its staff's (whoever is on shift). A PBX
+   * source takes a channel on one of them for a handset, whatever its name looks like (issue 12).
+   */
+  knownExtensions(): ReadonlySet<string> {
+    this.refreshStaff();
+    this.extensions ??= new Set([
+      ...this.config.desks.map((desk) => desk.extension),
+      ...[...this.staff.values()].flatMap((member) => (member.extension === null ? [] : [member.extension])),
+    ]);
+    return this.extensions;
   }
 
   board(now: Instant): BoardView {

@@ -14,7 +14,7 @@ import type { PbxEventSource } from "../../src/domain/call/pbx-event.ts";
 import { en } from "../../src/i18n/en.ts";
 import { ru } from "../../src/i18n/ru.ts";
 import { silentLogger } from "../../src/log/logger.ts";
-import type { PbxModule } from "../../src/pbx/pbx-module.ts";
+import type { PbxDeps, PbxModule } from "../../src/pbx/pbx-module.ts";
 import { PBX_REGISTRY, type PbxRegistry, pbxEntry } from "../../src/pbx/registry.ts";
 
 const BASE = { ...DEMO_CONFIG, http: { admin_token: "registry-test-token-0123" } };
@@ -42,6 +42,10 @@ describe("the PBX registry", () => {
       port: 5038,
       username: "branchbox",
       secret: "s3cret",
+      handsets: [],
+      handset_pattern: "",
+      profile: "auto",
+      trunk_contexts: [],
     });
   });
 
@@ -72,8 +76,10 @@ describe("a source added as one section and one registry line", () => {
   const sections = { ...PBX_SECTIONS, fake: fakeSection };
   const started: string[] = [];
   const loaded: string[] = [];
+  let given: PbxDeps | null = null;
   const fakeModule: PbxModule<z.output<typeof fakeSection>> = {
-    create: (section) => {
+    create: (section, deps) => {
+      given = deps;
       const source: PbxEventSource = {
         name: `fake:${section.url}`,
         start: () => started.push(section.url),
@@ -148,6 +154,30 @@ describe("a source added as one section and one registry line", () => {
         expect(started).toEqual(["fake://pbx"]);
         const response = await box.app.request("/pbx/fake/ping");
         expect(await response.text()).toBe("pong from fake://pbx");
+      } finally {
+        await box.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("the composition root tells a source the branch's extensions: its desks' and its staff's (issue 12)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "branchbox-registry-"));
+    given = null;
+    try {
+      const config = load({ BRANCHBOX_PBX_FAKE_URL: "fake://pbx" }, { ...BASE, storage: { dir } });
+      const box = await createBox(config, {
+        log: silentLogger,
+        pbx: registry,
+        seedStaff: [
+          { id: "s", name: "S", role: "manager", pin: "9999", extension: "150010002" },
+          { id: "r", name: "R", role: "reception", pin: "1111", extension: null },
+        ],
+      });
+      try {
+        const known = (given as PbxDeps | null)?.knownExtensions();
+        expect([...(known ?? [])].sort()).toEqual(["101", "150010002"]);
       } finally {
         await box.close();
       }

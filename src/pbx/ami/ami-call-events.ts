@@ -4,6 +4,13 @@ import type { LegRef, PbxEventFactory } from "../pbx-events.ts";
 import type { CallState, ChannelState, ChannelTable } from "./ami-channels.ts";
 import { legEndCause } from "./ami-fields.ts";
 
+interface PendingStart {
+  readonly channel: ChannelState;
+  callerId: string | null;
+  readonly exten: string | null;
+  readonly at: Instant;
+}
+
 /** A handset channel as a leg: its Uniqueid names it. */
 const legOf = (channel: ChannelState): LegRef => ({
   legId: channel.uniqueid,
@@ -17,16 +24,29 @@ const legOf = (channel: ChannelState): LegRef => ({
  * reports it first.
  */
 export class AmiCallEvents {
+  /** Calls placed by a handset whose `call-start` waits for what the dialplan and the dial show. */
+  private readonly pending = new Map<string, PendingStart>();
+
   constructor(
     readonly table: ChannelTable,
     private readonly make: PbxEventFactory,
   ) {}
 
-  /** The first channel of a call: a trunk brings an inbound call, a handset places one. */
-  callStart(channel: ChannelState, callerId: string | null, exten: string | null, at: Instant): PbxEvent {
+  /**
+   * The first channel of a call: a trunk brings an inbound call, a handset places one. `rung`: a
+   * branch handset the call rang (then the call is internal whatever number was dialled).
+   */
+  callStart(
+    channel: ChannelState,
+    callerId: string | null,
+    exten: string | null,
+    at: Instant,
+    rung: string | null = null,
+  ): PbxEvent {
     const dialled = exten === "s" ? null : exten;
     if (channel.kind === "handset") {
-      const to = { number: dialled, extension: this.table.isExtension(dialled) ? dialled : null };
+      const internal = rung !== null || this.table.isExtension(dialled);
+      const to = { number: dialled ?? rung, extension: internal ? (dialled ?? rung) : null };
       const from = { number: callerId ?? channel.extension, extension: channel.extension };
       return this.make.callStart(channel.callId, at, {
         legId: channel.uniqueid,
@@ -41,6 +61,46 @@ export class AmiCallEvents {
       from,
       to: { number: dialled, extension: null },
       did: dialled,
+    });
+  }
+
+  /**
+   * A handset placed a call. Its start is reported with the call's first other fact, because what
+   * it says is not known yet at Newchannel: the number it presents (platforms set the caller id in
+   * the dialplan: `SIP/150010001` presents 201), and whether it calls a branch handset (the dialled
+   * 202 is no extension the box knows when the phones are known by device name).
+   */
+  defer(channel: ChannelState, callerId: string | null, exten: string | null, at: Instant): void {
+    this.pending.set(channel.callId, { channel, callerId, exten, at });
+  }
+
+  /** The placing handset's caller id changed (NewCallerid, or the one it dials with). */
+  presents(channel: ChannelState, callerId: string | null): void {
+    const waiting = this.pending.get(channel.callId);
+    if (waiting !== undefined && waiting.channel === channel && callerId !== null)
+      waiting.callerId = callerId;
+  }
+
+  /** The waiting start of `callId`, if any (a resync, or a fact of the call about to be reported). */
+  flushStart(callId: string, rung: string | null = null): PbxEvent[] {
+    const waiting = this.pending.get(callId);
+    if (waiting === undefined) return [];
+    this.pending.delete(callId);
+    const start = this.callStart(waiting.channel, waiting.callerId, waiting.exten, waiting.at, rung);
+    const call = this.table.call(callId);
+    if (call !== undefined) call.start = start;
+    return [start];
+  }
+
+  /** `events` with each waiting start reported before its call's first fact. */
+  withStarts(events: readonly PbxEvent[]): PbxEvent[] {
+    if (this.pending.size === 0) return [...events];
+    return events.flatMap((event) => {
+      const waiting = this.pending.get(event.callId);
+      if (waiting === undefined) return [event];
+      const rung =
+        event.kind === "ringing" && event.legId !== waiting.channel.uniqueid ? event.extension : null;
+      return [...this.flushStart(event.callId, rung), event];
     });
   }
 

@@ -2,39 +2,52 @@ import type { PbxEvent } from "../../domain/call/pbx-event.ts";
 import type { Instant } from "../../domain/roster/types.ts";
 import { type AmiFrame, field, parseChannelName } from "./ami-fields.ts";
 
-/** Which channels are the branch's handsets. Defaults fit a FreePBX box (see `translatorDefaults`). */
+/**
+ * How a channel's endpoint is judged a handset when the box is not told (`[pbx.ami] profile`):
+ * - `known`: only what the box knows is a handset: the branch's extensions (desks, staff,
+ *   `[pbx.ami] handsets`), `handset_pattern`, and a phone presenting one of them as caller id;
+ * - `freepbx`: the known ones, plus FreePBX's conventions (an endpoint of 2–6 digits; a phone in
+ *   `from-internal…` presenting such a number; `from-pstn…` is a trunk);
+ * - `auto` (default): `freepbx` while the box knows no extension at all (a box before its desks and
+ *   staff are set up behaves as it always did), `known` as soon as it knows one.
+ */
+export type HandsetProfile = "auto" | "freepbx" | "known";
+
+/** Which channels are the branch's handsets. */
 export interface AmiTranslatorOptions {
   /** The source name on every event, e.g. `ami:pbx.branch.local`. */
   readonly source: string;
-  /** Endpoint names (or caller ids) that are branch extensions. */
+  /**
+   * The branch's extensions as the box knows them now (desks', staff's, `[pbx.ami] handsets`):
+   * asked when a channel first appears, so a roster change applies to the next call.
+   */
+  readonly knownExtensions?: () => ReadonlySet<string>;
+  /** Endpoint names (or caller ids) that are handsets whatever the roster says. */
+  readonly handsetPattern?: RegExp | null;
+  readonly profile?: HandsetProfile;
+  /** The `freepbx` profile's guess of an extension. */
   readonly extensionPattern?: RegExp;
   /** Channel technologies of handsets. */
   readonly handsetTechnologies?: readonly string[];
   /** Contexts of trunk endpoints: a channel created in one is never a handset, whatever its name. */
   readonly trunkContexts?: readonly string[];
-  /**
-   * Contexts of handset endpoints: a channel created in one whose endpoint name is not an
-   * extension (`PJSIP/reception-a-…`) is the extension of its caller id.
-   */
-  readonly internalContexts?: readonly string[];
 }
+
+/** FreePBX's inbound-route contexts: its trunks' channels are created there. */
+const FREEPBX_TRUNK_CONTEXTS = ["from-pstn", "from-trunk", "from-pstn-e164-us", "from-pstn-toheader"];
+/** FreePBX's phone contexts: a phone there with a non-extension name is the extension it presents. */
+const FREEPBX_INTERNAL_CONTEXTS = ["from-internal", "from-internal-xfer", "from-internal-noxfer"];
+const NO_EXTENSIONS: ReadonlySet<string> = new Set();
 
 export function translatorDefaults(options: AmiTranslatorOptions): Required<AmiTranslatorOptions> {
   return {
     source: options.source,
+    knownExtensions: options.knownExtensions ?? (() => NO_EXTENSIONS),
+    handsetPattern: options.handsetPattern ?? null,
+    profile: options.profile ?? "auto",
     extensionPattern: options.extensionPattern ?? /^\d{2,6}$/,
     handsetTechnologies: options.handsetTechnologies ?? ["PJSIP", "SIP", "IAX2"],
-    trunkContexts: options.trunkContexts ?? [
-      "from-pstn",
-      "from-trunk",
-      "from-pstn-e164-us",
-      "from-pstn-toheader",
-    ],
-    internalContexts: options.internalContexts ?? [
-      "from-internal",
-      "from-internal-xfer",
-      "from-internal-noxfer",
-    ],
+    trunkContexts: options.trunkContexts ?? [],
   };
 }
 
@@ -180,21 +193,41 @@ export class ChannelTable {
     this.calls.delete(consultId);
   }
 
+  /** Whether `value` names a branch extension (known, or guessed under the FreePBX profile). */
   isExtension(value: string | null): value is string {
-    return value !== null && this.options.extensionPattern.test(value);
+    if (value === null) return false;
+    return this.isKnown(value) || (this.guessing() && this.options.extensionPattern.test(value));
+  }
+
+  private isKnown(value: string | null): value is string {
+    if (value === null) return false;
+    return this.options.knownExtensions().has(value) || this.options.handsetPattern?.test(value) === true;
+  }
+
+  /** Whether FreePBX's conventions apply now (see HandsetProfile). */
+  private guessing(): boolean {
+    const { profile, handsetPattern } = this.options;
+    if (profile !== "auto") return profile === "freepbx";
+    return handsetPattern === null && this.options.knownExtensions().size === 0;
   }
 
   private classify(name: string, context: string | null, callerId: string | null) {
     const parsed = parseChannelName(name);
     if (parsed === null) return { kind: "other" as const, extension: null };
     if (parsed.tech === "Local") return { kind: "local" as const, extension: null };
-    const trunk = context !== null && this.options.trunkContexts.includes(context);
+    const guessing = this.guessing();
+    const trunk =
+      context !== null &&
+      (this.options.trunkContexts.includes(context) ||
+        (guessing && FREEPBX_TRUNK_CONTEXTS.includes(context)));
     if (!this.options.handsetTechnologies.includes(parsed.tech) || trunk) {
       return { kind: "trunk" as const, extension: null };
     }
     if (this.isExtension(parsed.endpoint)) return { kind: "handset" as const, extension: parsed.endpoint };
-    const internal = context !== null && this.options.internalContexts.includes(context);
-    if (internal && this.isExtension(callerId)) return { kind: "handset" as const, extension: callerId };
+    // A phone whose device name is no extension (`SIP/reception-a-…`) is the extension it presents.
+    const internal = context !== null && FREEPBX_INTERNAL_CONTEXTS.includes(context);
+    if (this.isKnown(callerId) || (guessing && internal && this.isExtension(callerId)))
+      return { kind: "handset" as const, extension: callerId };
     return { kind: "trunk" as const, extension: null };
   }
 }

@@ -34,6 +34,7 @@ export function resyncEvents(calls: AmiCallEvents, frames: readonly AmiFrame[], 
   // Calls first (their starts), then what each channel shows, in the calls' order.
   for (const { channel, frame } of seen) {
     const call = table.callFor(channel.callId);
+    events.push(...calls.flushStart(call.id));
     if (call.start !== null) continue;
     const first = channel.origin || channel.uniqueid === channel.callId;
     if (!first || channel.kind === "local") continue;

@@ -70,11 +70,12 @@ export class AmiTranslator {
     this.counts.frames++;
     const at = timestampOf(frame) ?? receivedAt ?? this.lastAt;
     this.lastAt = Math.max(this.lastAt, at);
-    const events = this.dispatch(name, frame, at);
-    if (events === null) {
+    const dispatched = this.dispatch(name, frame, at);
+    if (dispatched === null) {
       this.counts.malformed++;
       return [];
     }
+    const events = this.calls.withStarts(dispatched);
     if (events.length > 0) this.counts.translated++;
     return events;
   }
@@ -86,7 +87,7 @@ export class AmiTranslator {
    */
   resync(channels: readonly AmiFrame[], at: Instant): PbxEvent[] {
     this.lastAt = Math.max(this.lastAt, at);
-    return resyncEvents(this.calls, channels, at);
+    return this.calls.withStarts(resyncEvents(this.calls, channels, at));
   }
 
   /** null: the frame lacked what its kind needs. */
@@ -94,6 +95,11 @@ export class AmiTranslator {
     switch (name) {
       case "Newchannel":
         return this.newChannel(frame, at);
+      case "NewCallerid":
+        return this.withChannel(frame, "", at, (channel) => {
+          this.calls.presents(channel, field(frame, "CallerIDNum"));
+          return [];
+        });
       case "Newstate":
         return this.withChannel(frame, "", at, (channel) => this.newState(channel, frame, at));
       case "DialBegin":
@@ -143,6 +149,10 @@ export class AmiTranslator {
     if (!channel.origin || channel.kind === "local") return [];
     const call = this.table.callFor(channel.callId);
     call.complete = true;
+    if (channel.kind === "handset") {
+      this.calls.defer(channel, field(frame, "CallerIDNum"), field(frame, "Exten"), at);
+      return [];
+    }
     call.start = this.calls.callStart(channel, field(frame, "CallerIDNum"), field(frame, "Exten"), at);
     return [call.start];
   }
@@ -159,6 +169,7 @@ export class AmiTranslator {
     const dest = this.table.ensure(frame, "Dest", at);
     if (dest === null) return null;
     const caller = this.table.ensure(frame, "", at);
+    if (caller !== null) this.calls.presents(caller, field(frame, "CallerIDNum"));
     const local = caller === null ? null : parseChannelName(caller.name)?.localPair;
     if (local) dest.dialledByLocal = local;
     return isRungLeg(dest) ? this.calls.ringing(dest, at) : [];

@@ -3,6 +3,7 @@ import type { PbxEvent, PbxEventSource, PbxSourceStatus } from "../../domain/cal
 import type { Logger } from "../../log/logger.ts";
 import type { PbxAdapter, PbxModule } from "../pbx-module.ts";
 import { staleCallEnds } from "../stale-calls.ts";
+import type { HandsetProfile } from "./ami-channels.ts";
 import { type AmiClient, createAmiClient } from "./ami-client.ts";
 import type { AmiClientOptions } from "./ami-client-options.ts";
 import { probeAmi } from "./ami-probe.ts";
@@ -13,6 +14,13 @@ export interface AmiSourceOptions {
   readonly port: number;
   readonly username: string;
   readonly secret: string;
+  /** `[pbx.ami]`'s handset settings (see src/config/pbx-sections.ts); absent: none, profile auto. */
+  readonly handsets?: readonly string[];
+  readonly handset_pattern?: string;
+  readonly profile?: HandsetProfile;
+  readonly trunk_contexts?: readonly string[];
+  /** The branch's extensions as the roster knows them now (desks' and staff's). */
+  readonly knownExtensions?: () => ReadonlySet<string>;
   readonly log: Logger;
   readonly now?: () => number;
   /**
@@ -41,6 +49,23 @@ export const amiPbx: PbxModule<AmiConfig, AmiAdapter> = {
   probe: (section) => probeAmi(section),
 };
 
+/** The roster's extensions and `[pbx.ami] handsets` together, rebuilt only when the roster's set changes. */
+function knownExtensions(options: AmiSourceOptions): () => ReadonlySet<string> {
+  const listed = options.handsets ?? [];
+  const none: ReadonlySet<string> = new Set();
+  const roster = options.knownExtensions ?? (() => none);
+  let from: ReadonlySet<string> | null = null;
+  let both: ReadonlySet<string> = new Set(listed);
+  return () => {
+    const now = roster();
+    if (now !== from) {
+      from = now;
+      both = listed.length === 0 ? now : new Set([...now, ...listed]);
+    }
+    return both;
+  };
+}
+
 /** How long to wait before reconnecting after events could not be made durable (a full disk). */
 const RESYNC_AFTER_FAILURE_MS = 5000;
 
@@ -55,7 +80,15 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
   const now = options.now ?? Date.now;
   const name = `ami:${options.host}:${options.port}`;
   const log = options.log.child({ source: name });
-  let translator = new AmiTranslator({ source: name });
+  const newTranslator = () =>
+    new AmiTranslator({
+      source: name,
+      knownExtensions: knownExtensions(options),
+      handsetPattern: options.handset_pattern ? new RegExp(options.handset_pattern) : null,
+      profile: options.profile ?? "auto",
+      trunkContexts: options.trunk_contexts ?? [],
+    });
+  let translator = newTranslator();
   let deliver: ((events: readonly PbxEvent[]) => Promise<void>) | null = null;
   let restarting = false;
   let stopped = false;
@@ -118,7 +151,7 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
     await client.stop();
     // The old translator believes it reported what the disk refused; a fresh one reports every
     // live call again from the resync, under the same keys (the journal dedupes what it has).
-    translator = new AmiTranslator({ source: name });
+    translator = newTranslator();
     setTimeout(() => {
       restarting = false;
       refused = false;

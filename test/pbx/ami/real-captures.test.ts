@@ -1,0 +1,71 @@
+import { describe, expect, test } from "bun:test";
+import {
+  captureDifferences,
+  expectedCapture,
+  replayCapture,
+  summarize,
+} from "../../support/real-captures.ts";
+
+/**
+ * Real third-party captures (test/fixtures/ami/real/, provenance in README.md there) replayed as a
+ * branch would, its phones known by device name (issue 12: handsets are known, not guessed), and
+ * compared with expected.json: every call, no phantom, no Local channel or trunk as a leg.
+ * `npm run corpus:ami` shows the captures that are still wrong and why.
+ */
+function proves(file: string, name: string): void {
+  test(`${file}: ${name}`, () => {
+    const capture = expectedCapture(file);
+    const replay = replayCapture(capture);
+    expect(captureDifferences(capture, replay)).toEqual([]);
+    expect(replay.calls.map(summarize).map(({ direction, outcome }) => ({ direction, outcome }))).toEqual(
+      capture.calls.map(({ direction, outcome }) => ({ direction, outcome })),
+    );
+  });
+}
+
+describe("real AMI captures by others, with the branch's handsets known", () => {
+  proves(
+    "vg-internal-answered.ami",
+    "VoIPGRID chan_sip device 150010001 presenting 201 is a handset: the internal call 201 → 202 is answered by 150010002",
+  );
+  proves(
+    "vg-internal-rejected.ami",
+    "the called phone rejecting (486) makes the internal call busy, its leg busy, nobody answering",
+  );
+  proves(
+    "vg-internal-caller-cancels.ami",
+    "the caller hanging up while 202 rings is one missed internal call, the rung leg cancelled",
+  );
+  proves(
+    "vg-ringgroup-answered.ami",
+    "a ring group reached through Local channels is answered by 150010002; 150010003 (cause 26) is cancelled, not missed",
+  );
+  proves(
+    "vg-ringgroup-all-decline.ami",
+    "a ring group whose every phone declines is one busy call with both legs busy",
+  );
+  proves(
+    "vg-blind-xfer-by-callee.ami",
+    "a blind transfer by the callee: 150010002 transferred, 150010003 completed, one internal call",
+  );
+  proves(
+    "vg-blind-xfer-to-ringgroup.ami",
+    "an inbound trunk call blind-transferred to a ring group: the phone that did not answer is cancelled, not missed",
+  );
+  proves(
+    "vg-blind-xfer-target-rejects.ami",
+    "a blind transfer the target rejects leaves the call answered and the target's leg busy",
+  );
+  proves(
+    "vg-queue-answered.ami",
+    "a queue whose members are Local/ID… channels is answered by 150010002; the busy member is no missed call",
+  );
+  proves(
+    "vg-queue-abandoned.ami",
+    "the caller abandoning a queue is one missed inbound call; app_queue's duplicate DialEnd changes nothing",
+  );
+  proves(
+    "vg-forward-302.ami",
+    "a phone forwarding (302) to 202 gives one inbound call answered by 150010002; the forwarding phone did not miss it",
+  );
+});
