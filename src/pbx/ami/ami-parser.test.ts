@@ -116,6 +116,19 @@ describe("AMI parser", () => {
     expect(amiGet(frame ?? {}, "Linkedid")).toBeUndefined();
   });
 
+  test("two events glued with no blank line between them are two frames (goami2's recording, issue 12)", () => {
+    const p = createAmiParser({ expectBanner: false });
+    const frames = p.push(
+      "Event: Newexten\r\nChannel: SIP/okon-3d\r\nEvent: DialEnd\r\nDialStatus: ANSWER\r\n\r\nEvent: Newstate\r\n\r\n",
+    );
+    expect(plain(frames)).toEqual([
+      { Event: "Newexten", Channel: "SIP/okon-3d" },
+      { Event: "DialEnd", DialStatus: "ANSWER" },
+      { Event: "Newstate" },
+    ]);
+    expect(p.badFrames).toBe(0);
+  });
+
   test("keys that name Object.prototype members are plain keys", () => {
     const p = createAmiParser({ expectBanner: false });
     const [frame] = p.push("__proto__: x\r\nconstructor: y\r\ntoString: z\r\n\r\n");

@@ -116,6 +116,9 @@ export function createAmiParser(options: AmiParserOptions = {}): AmiParser {
       markBad();
       return;
     }
+    // Real streams glue two events with no blank line between them (issue 12, goami2's recording):
+    // an Event line in a frame that already has one starts the next frame.
+    if (key === "Event" && frame !== null && frame.Event !== undefined) endFrame(out);
     headers++;
     frameLength += line.length;
     if (headers > limits.maxHeaders || frameLength > limits.maxFrameLength) {

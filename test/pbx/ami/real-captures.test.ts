@@ -68,4 +68,8 @@ describe("real AMI captures by others, with the branch's handsets known", () => 
     "vg-forward-302.ami",
     "a phone forwarding (302) to 202 gives one inbound call answered by 150010002; the forwarding phone did not miss it",
   );
+  proves(
+    "goami2-chansip-outbound-chanvars.ami",
+    "tenant device 9170-12 places an outbound call answered by the far end, though its DialEnd came glued to a Newexten",
+  );
 });
