@@ -1,6 +1,7 @@
 import type { PbxEvent } from "../../domain/call/pbx-event.ts";
 import type { Instant } from "../../domain/roster/types.ts";
 import type { AmiCallEvents } from "./ami-call-events.ts";
+import type { ChannelState } from "./ami-channels.ts";
 import { type AmiFrame, field } from "./ami-fields.ts";
 
 /**
@@ -34,8 +35,8 @@ export function attendedTransfer(calls: AmiCallEvents, frame: AmiFrame, at: Inst
   const second = calls.table.ensure(frame, "SecondTransferer", at);
   if (orig === null || second === null) return null;
   if (orig.kind !== "handset") return [];
-  const target = calls.table.ensure(frame, "TransferTarget", at);
   const consultId = second.callId === orig.callId ? null : second.callId;
+  const target = calls.table.ensure(frame, "TransferTarget", at) ?? consulted(calls, consultId, second);
   const event = calls.transfer(orig, at, {
     kind: "attended",
     fromLegId: orig.uniqueid,
@@ -45,4 +46,23 @@ export function attendedTransfer(calls: AmiCallEvents, frame: AmiFrame, at: Inst
   });
   if (consultId !== null) calls.table.absorb(consultId, orig.callId);
   return [event];
+}
+
+/**
+ * The colleague, for an AttendedTransfer without TransferTarget fields (Asterisk 13 before they
+ * were added, as VoIPGRID's recordings show): the one handset that answered the consultation, or
+ * for a "blonde" transfer (completed while it still rings) the one handset it rings.
+ */
+function consulted(
+  calls: AmiCallEvents,
+  consultId: string | null,
+  second: ChannelState,
+): ChannelState | null {
+  if (consultId === null) return null;
+  const rung = calls.table
+    .liveChannels()
+    .filter((c) => c.callId === consultId && c !== second && c.kind === "handset" && !c.origin);
+  const answered = rung.filter((c) => c.answeredSent);
+  const pool = answered.length > 0 ? answered : rung;
+  return pool.length === 1 ? (pool[0] ?? null) : null;
 }

@@ -57,6 +57,18 @@ describe("real AMI captures by others, with the branch's handsets known", () => 
     "a blind transfer the target rejects leaves the call answered and the target's leg busy",
   );
   proves(
+    "vg-attended-xfer-by-callee.ami",
+    "an attended transfer by the callee with no TransferTarget fields: the consultation is absorbed, 150010003 who answered it completes the call",
+  );
+  proves(
+    "vg-attended-xfer-by-caller.ami",
+    "an attended transfer by the caller: 150010001 transferred, 150010002 and the consulted 150010003 complete one call",
+  );
+  proves(
+    "vg-blonde-xfer-inbound.ami",
+    "a blonde transfer (completed while 202 still rings): 150010002 answers the caller; the consultation's NOANSWER makes no call",
+  );
+  proves(
     "vg-queue-answered.ami",
     "a queue whose members are Local/ID… channels is answered by 150010002; the busy member is no missed call",
   );
