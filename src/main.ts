@@ -29,6 +29,12 @@ usage:
                                              check, swap in and restart a new release; roll back
                                              if it does not come up healthy
   branchbox hq --config FILE                 run a headquarters consumer ([mqtt] and [hq] sections)
+  branchbox replay FILE [--config FILE] [--staff FILE] [--roster FILE] [--json]
+                                             replay an AMI capture or an Asterisk console log
+                                             (manager debug) and print the calls the box makes of
+                                             it; staff from --staff, else the box's database
+                                             (read-only); --roster: JSON roster facts, else nobody
+                                             is on shift; writes no database
   branchbox version                          print version and commit
 
 The config file defaults to ${DEFAULT_CONFIG}; BRANCHBOX_<SECTION>_<KEY> variables override it.
@@ -47,6 +53,9 @@ async function main(argv: string[]): Promise<number> {
       sha256: { type: "string" },
       binary: { type: "string" },
       rollback: { type: "boolean" },
+      staff: { type: "string" },
+      roster: { type: "string" },
+      json: { type: "boolean" },
     },
     allowPositionals: true,
     strict: true,
@@ -79,6 +88,14 @@ async function main(argv: string[]): Promise<number> {
     }
     case "hq":
       return runHqCommand(values.config);
+    case "replay": {
+      const [file] = rest;
+      if (file === undefined)
+        throw new UsageError(
+          "usage: branchbox replay FILE [--config FILE] [--staff FILE] [--roster FILE] [--json]",
+        );
+      return runReplay(file, values);
+    }
     case "upgrade": {
       const [source] = rest;
       if ((source === undefined) === (values.rollback !== true))
@@ -219,6 +236,36 @@ async function staffImport(config: Config, file: string): Promise<number> {
     console.log(`staff imported: ${added} added, ${updated} updated`);
   } finally {
     db.close();
+  }
+  return 0;
+}
+
+/** `branchbox replay`: loaded on demand, like doctor; prints the calls, or their JSON and the counts on stderr. */
+async function runReplay(
+  file: string,
+  values: { config?: string; staff?: string; roster?: string; json?: boolean },
+): Promise<number> {
+  const { replay, ReplayInputError } = await import("./replay.ts");
+  const { replaySummary, replayTable } = await import("./replay-report.ts");
+  let result: Awaited<ReturnType<typeof replay>>;
+  try {
+    result = await replay({
+      file,
+      configFile: values.config,
+      staffFile: values.staff,
+      rosterFile: values.roster,
+      env: process.env,
+    });
+  } catch (error) {
+    if (error instanceof ReplayInputError) throw new UsageError(error.message);
+    throw error;
+  }
+  if (values.json === true) {
+    const { callJson } = await import("./http/api/calls.ts");
+    console.log(JSON.stringify(result.records.map(callJson), null, 2));
+    console.error(replaySummary(result));
+  } else {
+    console.log(replayTable(result));
   }
   return 0;
 }
