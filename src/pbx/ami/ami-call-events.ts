@@ -81,6 +81,20 @@ export class AmiCallEvents {
       waiting.callerId = callerId;
   }
 
+  /**
+   * `channel` placed a call of its own that is still unreported, and `callId` now dials it: the
+   * phone picked that call up (Pickup, `*8`, an INVITE with Replaces, which Asterisk shows as
+   * the ringing call dialling the picking channel). Its own call is no call; it is a leg of
+   * `callId`. Returns whether that is what happened.
+   */
+  pickedUp(channel: ChannelState, callId: string): boolean {
+    const waiting = this.pending.get(channel.callId);
+    if (channel.callId === callId || waiting?.channel !== channel) return false;
+    this.pending.delete(channel.callId);
+    this.table.move(channel, callId);
+    return true;
+  }
+
   /** The waiting start of `callId`, if any (a resync, or a fact of the call about to be reported). */
   flushStart(callId: string, rung: string | null = null): PbxEvent[] {
     const waiting = this.pending.get(callId);

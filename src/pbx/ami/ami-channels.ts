@@ -62,8 +62,11 @@ export interface ChannelState {
   readonly kind: ChannelKind;
   /** The branch extension, for a handset. */
   readonly extension: string | null;
-  /** The first channel of its call (Uniqueid = Linkedid): the caller, or the extension placing it. */
-  readonly origin: boolean;
+  /**
+   * The first channel of its call (Uniqueid = Linkedid): the caller, or the extension placing it.
+   * Cleared when the call it placed turns out to be a pickup of another call (see `move`).
+   */
+  origin: boolean;
   /** When it appeared (a resync estimates it from the channel's Duration). */
   readonly createdAt: Instant;
   state: number;
@@ -177,6 +180,19 @@ export class ChannelTable {
     this.calls.delete(call.id);
     for (const [from, to] of this.aliases) if (to === call.id) this.aliases.delete(from);
     return call;
+  }
+
+  /**
+   * A phone that picked up a call ringing elsewhere: its own call (nothing of it reported yet) is
+   * given up, and the channel is a rung leg of the picked-up call from now on.
+   */
+  move(channel: ChannelState, callId: string): void {
+    const own = this.calls.get(channel.callId);
+    own?.channels.delete(channel.uniqueid);
+    if (own !== undefined && own.channels.size === 0) this.calls.delete(own.id);
+    channel.callId = callId;
+    channel.origin = false;
+    this.callFor(callId).channels.add(channel.uniqueid);
   }
 
   /** An attended transfer joined `consultId` into `mainId`: its channels belong to the main call now. */

@@ -169,7 +169,10 @@ export class AmiTranslator {
     const dest = this.table.ensure(frame, "Dest", at);
     if (dest === null) return null;
     const caller = this.table.ensure(frame, "", at);
-    if (caller !== null) this.calls.presents(caller, field(frame, "CallerIDNum"));
+    if (caller !== null) {
+      this.calls.presents(caller, field(frame, "CallerIDNum"));
+      this.calls.pickedUp(dest, caller.callId);
+    }
     const local = caller === null ? null : parseChannelName(caller.name)?.localPair;
     if (local) dest.dialledByLocal = local;
     return isRungLeg(dest) ? this.calls.ringing(dest, at) : [];

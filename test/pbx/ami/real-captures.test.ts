@@ -81,6 +81,14 @@ describe("real AMI captures by others, with the branch's handsets known", () => 
     "a phone forwarding (302) to 202 gives one inbound call answered by 150010002; the forwarding phone did not miss it",
   );
   proves(
+    "vg-pickup-sip-replaces.ami",
+    "150010003 picking up (INVITE with Replaces) the call ringing on 150010002: one call answered by 150010003, no second call",
+  );
+  proves(
+    "vg-pickup-star8.ami",
+    "150010003 dialling *8 to pick up the call ringing on 150010002: one call answered by it, no call to *8, 150010002 not missed",
+  );
+  proves(
     "goami2-chansip-outbound-chanvars.ami",
     "tenant device 9170-12 places an outbound call answered by the far end, though its DialEnd came glued to a Newexten",
   );
