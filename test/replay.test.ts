@@ -10,7 +10,7 @@ import { comparable, type ExpectedRecord, normalized, STAFF } from "./scenarios/
 const ROOT = join(import.meta.dir, "..");
 const MAIN = join(ROOT, "src", "main.ts");
 const TRANSCRIPT = join(ROOT, "test/fixtures/ami/inbound-front-desk-answered.ami");
-const CONSOLE_LOG = join(ROOT, "test/fixtures/ami/real/console/callme-queue-call.txt");
+const CONSOLE_LOG = join(ROOT, "test/fixtures/ami/console/inbound-front-desk-answered.console.txt");
 let dir: string;
 
 /** Runs the CLI as support would, with only the environment given (no inherited BRANCHBOX_*). */
@@ -120,32 +120,17 @@ describe("branchbox replay: an AMI transcript", () => {
   });
 });
 
-describe("branchbox replay: a real Asterisk console log", () => {
-  test("the queue call of callme-queue-call.txt: one inbound call, answered by 777, repeats dropped", () => {
-    const staff = writeJson("callme-staff.json", [
-      { id: "evgeny", name: "Евгений", role: "manager", extension: "777" },
-    ]);
-    const { code, out, err } = run(["replay", CONSOLE_LOG, "--staff", staff, "--json"]);
+describe("branchbox replay: an Asterisk console log (manager debug)", () => {
+  test("R0.3: the console's events give the transcript's calls, each event repeated for a second session read once", () => {
+    const config = writeConfig("console.toml", join(dir, "no-box"));
+    const staff = writeJson("staff.json", STAFF);
+    const args = ["replay", CONSOLE_LOG, "--config", config, "--staff", staff, "--roster", usualMorning()];
+    const { code, out, err } = run([...args, "--json"]);
     expect(code).toBe(0);
-    const expected: ExpectedRecord[] = [
-      {
-        direction: "inbound",
-        outcome: "answered",
-        from: "123",
-        did: "888999",
-        legs: [{ extension: "777", employeeId: "evgeny", rule: "dedicated", ending: "completed" }],
-        owner: { employeeId: "evgeny", rule: "dedicated" },
-        pops: [{ employeeId: "evgeny", rule: "R3.1" }],
-      },
-    ];
+    const expected = expectedOf("inbound-front-desk-answered");
     expect(comparable(asRecords(out), expected)).toEqual(normalized(expected));
     expect(err).toContain("read: Asterisk console log (manager debug)");
-    expect(err).toContain("repeated for another session 16");
-    expect(err).toContain("event frames: 205 (malformed 0); 205 without a Timestamp header");
-
-    const table = run(["replay", CONSOLE_LOG, "--staff", staff]);
-    expect(table.code).toBe(0);
-    expect(table.out).toMatch(/\n2017-12-26 16:43:47 +123 +888999 +answered +Евгений \(evgeny\) ext 777 +1 /);
+    expect(err).toContain("repeated for another session 12");
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readAmiCapture } from "./ami-capture.ts";
 
-/** Hand-written samples in the shapes real captures have (see test/fixtures/ami/real/console/README.md). */
+/** Hand-written samples in the shapes real captures have (the console shape as test/fixtures/ami/console/README.md describes it). */
 const plain = (frames: readonly Record<string, string>[]) => frames.map((f) => ({ ...f }));
 
 describe("AMI capture: AMI text", () => {
