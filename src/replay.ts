@@ -8,7 +8,7 @@ import { DEMO_CONFIG, DEMO_STAFF } from "./demo.ts";
 import type { AssembledCall, CallRecord } from "./domain/call/call-types.ts";
 import type { PbxEvent } from "./domain/call/pbx-event.ts";
 import { RosterTimeline } from "./domain/roster/roster-timeline.ts";
-import type { RosterFact, StaffMember } from "./domain/roster/types.ts";
+import { ROSTER_FACT_KINDS, type RosterFact, type StaffMember } from "./domain/roster/types.ts";
 import { parseIsoInstant } from "./lib/iso-time.ts";
 import { migrate } from "./lib/sqlite-migrate.ts";
 import { describeIssues } from "./lib/zod-issues.ts";
@@ -246,15 +246,7 @@ function readBoxStaff(path: string): StaffMember[] {
 
 const rosterFileSchema = z.array(
   z.strictObject({
-    kind: z.enum([
-      "check-in",
-      "check-out",
-      "handover",
-      "break-start",
-      "break-end",
-      "closed-elsewhere",
-      "crm-login",
-    ]),
+    kind: z.enum(ROSTER_FACT_KINDS),
     employeeId: z.string().min(1),
     deskId: z.string().min(1).nullish(),
     at: z.string(),

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { CallRecord } from "../domain/call/call-types.ts";
-import type { RosterFact } from "../domain/roster/types.ts";
+import { ROSTER_FACT_KINDS, type RosterFact } from "../domain/roster/types.ts";
 import { envelopeSchema, recordSchema, type UpStream } from "./protocol.ts";
 
 /**
@@ -96,15 +96,7 @@ export const rosterFactDataSchema = z
       .int()
       .min(1)
       .meta({ description: "The branch's order of recording (the record id is `fact-{seq}`)." }),
-    kind: z.enum([
-      "check-in",
-      "check-out",
-      "handover",
-      "break-start",
-      "break-end",
-      "closed-elsewhere",
-      "crm-login",
-    ]),
+    kind: z.enum(ROSTER_FACT_KINDS),
     employeeId: z.string(),
     deskId: z.string().nullable().meta({ description: "Set for check-in and handover." }),
     at: instant.meta({ description: "When it happened; a correction may be hours in the past." }),

@@ -27,14 +27,18 @@ export interface Desk {
  * - `closed-elsewhere`: headquarters reports a check-in at another branch; the shift here ends.
  * - `crm-login`: recorded for the support screen (R0.4); it never changes ownership (R0.3a).
  */
-export type RosterFactKind =
-  | "check-in"
-  | "check-out"
-  | "handover"
-  | "break-start"
-  | "break-end"
-  | "closed-elsewhere"
-  | "crm-login";
+/** Every kind of roster fact, for the schemas that check one on the wire or in a file. */
+export const ROSTER_FACT_KINDS = [
+  "check-in",
+  "check-out",
+  "handover",
+  "break-start",
+  "break-end",
+  "closed-elsewhere",
+  "crm-login",
+] as const;
+
+export type RosterFactKind = (typeof ROSTER_FACT_KINDS)[number];
 
 /** Who put the fact on record. `manager` marks a correction or a forgotten shift closed by a manager. */
 export type FactSource = "kiosk" | "api" | "manager" | "hq";
