@@ -49,9 +49,9 @@ export const PBX_SECTIONS = {
     /** A regular expression: endpoints (or presented caller ids) that match are handsets. Empty: none. */
     handset_pattern: z.string().default("").refine(compiles, "a regular expression, e.g. ^2\\d\\d$"),
     /**
-     * How handsets are told when the box is not told: `auto` (FreePBX's conventions while no desk,
-     * staff member or handset names an extension, then only the known ones), `freepbx` (always also
-     * FreePBX's conventions), `known` (only the known ones).
+     * FreePBX's conventions (2–6 digit names are phones, `from-pstn…` is a trunk): `auto` applies
+     * them everywhere while no desk, staff member or handset names an extension, then only in
+     * FreePBX's own phone contexts; `freepbx` everywhere; `known` never.
      */
     profile: z.enum(["auto", "freepbx", "known"]).default("auto"),
     /** Dialplan contexts of trunk channels: a channel created in one is never a handset. */

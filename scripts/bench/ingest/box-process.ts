@@ -98,10 +98,7 @@ function configToml(storage: string, token: string, amiPort: number): string {
     `[storage]\ndir = ${JSON.stringify(storage)}\n`,
     // Sergey (manager, ext 102) sees missed calls (R3.3) and answers on unmapped handsets (R3.2).
     `[calls]\nsenior_manager = "sergey"\n`,
-    // The stream is FreePBX's model with phones nobody owns (104–106): FreePBX's conventions, as
-    // the expectations' bare translator applies them (issue 12: the default guesses only while
-    // the box knows no extension, and the demo staff name some).
-    `[pbx.ami]\nhost = "127.0.0.1"\nport = ${amiPort}\nusername = "${AMI_CREDENTIALS.username}"\nsecret = "${AMI_CREDENTIALS.secret}"\nprofile = "freepbx"\n`,
+    `[pbx.ami]\nhost = "127.0.0.1"\nport = ${amiPort}\nusername = "${AMI_CREDENTIALS.username}"\nsecret = "${AMI_CREDENTIALS.secret}"\n`,
     ...desks,
   ].join("\n");
 }

@@ -3,13 +3,15 @@ import type { Instant } from "../../domain/roster/types.ts";
 import { type AmiFrame, field, parseChannelName } from "./ami-fields.ts";
 
 /**
- * How a channel's endpoint is judged a handset when the box is not told (`[pbx.ami] profile`):
- * - `known`: only what the box knows is a handset: the branch's extensions (desks, staff,
- *   `[pbx.ami] handsets`), `handset_pattern`, and a phone presenting one of them as caller id;
- * - `freepbx`: the known ones, plus FreePBX's conventions (an endpoint of 2–6 digits; a phone in
- *   `from-internal…` presenting such a number; `from-pstn…` is a trunk);
- * - `auto` (default): `freepbx` while the box knows no extension at all (a box before its desks and
- *   staff are set up behaves as it always did), `known` as soon as it knows one.
+ * How a channel's endpoint is judged a handset beyond what the box knows. Always a handset: an
+ * endpoint that is a branch extension (desks', staff's, `[pbx.ami] handsets`, `handset_pattern`),
+ * and a phone presenting one of them as caller id. FreePBX's conventions are an endpoint of 2–6
+ * digits, or a phone in `from-internal…` presenting such a number; `from-pstn…` is a trunk.
+ * - `known`: nothing else;
+ * - `freepbx`: FreePBX's conventions in every context;
+ * - `auto` (default): FreePBX's conventions in every context while the box knows no extension at
+ *   all (as before issue 12), else only for channels in FreePBX's own phone contexts: a FreePBX
+ *   branch keeps the phones nobody owns, another PBX's short trunk names are not taken for phones.
  */
 export type HandsetProfile = "auto" | "freepbx" | "known";
 
@@ -231,18 +233,22 @@ export class ChannelTable {
     const parsed = parseChannelName(name);
     if (parsed === null) return { kind: "other" as const, extension: null };
     if (parsed.tech === "Local") return { kind: "local" as const, extension: null };
-    const guessing = this.guessing();
+    const { profile, extensionPattern, trunkContexts, handsetTechnologies } = this.options;
     const trunk =
       context !== null &&
-      (this.options.trunkContexts.includes(context) ||
-        (guessing && FREEPBX_TRUNK_CONTEXTS.includes(context)));
-    if (!this.options.handsetTechnologies.includes(parsed.tech) || trunk) {
+      (trunkContexts.includes(context) || (profile !== "known" && FREEPBX_TRUNK_CONTEXTS.includes(context)));
+    if (!handsetTechnologies.includes(parsed.tech) || trunk)
       return { kind: "trunk" as const, extension: null };
-    }
-    if (this.isExtension(parsed.endpoint)) return { kind: "handset" as const, extension: parsed.endpoint };
+    if (this.isKnown(parsed.endpoint)) return { kind: "handset" as const, extension: parsed.endpoint };
     // A phone whose device name is no extension (`SIP/reception-a-…`) is the extension it presents.
+    if (this.isKnown(callerId)) return { kind: "handset" as const, extension: callerId };
+    // FreePBX's conventions: everywhere when guessing, else (auto) only where FreePBX's own phone
+    // contexts show the PBX is one, so a FreePBX branch keeps the phones nobody owns.
     const internal = context !== null && FREEPBX_INTERNAL_CONTEXTS.includes(context);
-    if (this.isKnown(callerId) || (guessing && internal && this.isExtension(callerId)))
+    const guess = this.guessing() || (profile === "auto" && internal);
+    if (guess && extensionPattern.test(parsed.endpoint))
+      return { kind: "handset" as const, extension: parsed.endpoint };
+    if (guess && internal && callerId !== null && extensionPattern.test(callerId))
       return { kind: "handset" as const, extension: callerId };
     return { kind: "trunk" as const, extension: null };
   }

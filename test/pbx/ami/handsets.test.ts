@@ -39,10 +39,12 @@ describe("handsets are known, not guessed", () => {
     );
   });
 
-  test("auto profile: FreePBX's guess holds only while the box knows no extension", () => {
-    expect(classify({}, "PJSIP/106-00000001", "from-internal")).toEqual(handset("106"));
-    expect(classify(known("101"), "PJSIP/106-00000001", "from-internal")).toEqual(TRUNK);
-    expect(classify({ handsetPattern: /^2\d\d$/ }, "PJSIP/106-00000001", "from-internal")).toEqual(TRUNK);
+  test("auto profile: FreePBX's guess in every context while the box knows no extension, then only in FreePBX's phone contexts", () => {
+    expect(classify({}, "PJSIP/106-00000001", "default")).toEqual(handset("106"));
+    expect(classify(known("101"), "PJSIP/106-00000001", "from-internal")).toEqual(handset("106"));
+    expect(classify(known("101"), "SIP/5551-00000001", "default")).toEqual(TRUNK);
+    expect(classify({ handsetPattern: /^2\d\d$/ }, "PJSIP/106-00000001", "default")).toEqual(TRUNK);
+    expect(classify(known("101"), "PJSIP/101-00000001", "from-pstn")).toEqual(TRUNK);
   });
 
   test("freepbx profile: the known extensions and FreePBX's guess; its trunk contexts are trunks", () => {
@@ -52,8 +54,11 @@ describe("handsets are known, not guessed", () => {
     expect(classify(freepbx, "PJSIP/106-00000001", "from-pstn")).toEqual(TRUNK);
   });
 
-  test("known profile with nothing known: no channel is a handset", () => {
+  test("known profile: only the known are handsets, FreePBX's contexts mean nothing", () => {
     expect(classify({ profile: "known" }, "PJSIP/101-00000001", "from-internal", "101")).toEqual(TRUNK);
+    expect(classify({ profile: "known", ...known("101") }, "PJSIP/101-00000001", "from-pstn")).toEqual(
+      handset("101"),
+    );
   });
 
   test("handset_pattern makes matching endpoints and presented caller ids handsets", () => {
