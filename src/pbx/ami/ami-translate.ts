@@ -33,7 +33,11 @@ export interface TranslatorStats {
  * - a call is its first channel's Linkedid; later events are joined by Uniqueid, not by the
  *   Linkedid they carry (Asterisk rewrites Linkedids when bridges join);
  * - the first channel opens the call (`call-start`): a trunk is an inbound caller (its Exten is the
- *   DID), a handset places an outbound or internal call and is the call's first leg;
+ *   DID), a handset places an outbound or internal call and is the call's first leg. A handset's
+ *   start is reported just before the call's first other fact, with the caller id the dialplan
+ *   gave it by then, and as internal if that fact is another handset ringing; a phone whose own
+ *   call is still unreported when the ringing call dials it picked that call up (a leg of it);
+ * - which channels are handsets: see HandsetProfile (ami-channels.ts);
  * - every other handset channel is a leg: DialBegin or Newstate 5 → `ringing`, Newstate 6 →
  *   `answered`, Hangup → `leg-ended` with the cause; the placing leg is `answered` when its Dial
  *   reports ANSWER;
