@@ -95,6 +95,18 @@ export class AmiCallEvents {
     return true;
   }
 
+  /**
+   * AMI 1.x has no Linkedid: `channel`, first seen as a call of its own, is dialled by (or is the
+   * other half of a Local pair with) `into`, so its call, never reported, joins `into`'s call.
+   */
+  join(channel: ChannelState, into: ChannelState): void {
+    const own = this.table.call(channel.callId);
+    if (!channel.unlinked || channel.callId === into.callId || own === undefined || own.start !== null)
+      return;
+    this.pending.delete(own.id);
+    this.table.absorb(own.id, into.callId);
+  }
+
   /** The waiting start of `callId`, if any (a resync, or a fact of the call about to be reported). */
   flushStart(callId: string, rung: string | null = null): PbxEvent[] {
     const waiting = this.pending.get(callId);

@@ -69,6 +69,11 @@ export interface ChannelState {
    * Cleared when the call it placed turns out to be a pickup of another call (see `move`).
    */
   origin: boolean;
+  /**
+   * Its first event carried no Linkedid (Asterisk 11's AMI 1.x): it is its own call until a Dial
+   * or a LocalBridge shows which call it belongs to.
+   */
+  readonly unlinked: boolean;
   /** When it appeared (a resync estimates it from the channel's Duration). */
   readonly createdAt: Instant;
   state: number;
@@ -124,7 +129,8 @@ export class ChannelTable {
     if (uniqueid === null || name === null) return null;
     const known = this.channels.get(uniqueid);
     if (known !== undefined) return known;
-    const linkedid = field(frame, `${prefix}Linkedid`) ?? uniqueid;
+    const given = field(frame, `${prefix}Linkedid`);
+    const linkedid = given ?? uniqueid;
     const callId = this.aliases.get(linkedid) ?? linkedid;
     const { kind, extension } = this.classify(
       name,
@@ -138,6 +144,7 @@ export class ChannelTable {
       kind,
       extension,
       origin: uniqueid === linkedid,
+      unlinked: given === null,
       createdAt: at,
       state: Number(field(frame, `${prefix}ChannelState`) ?? "0"),
       ringingSent: false,

@@ -108,6 +108,10 @@ export class AmiTranslator {
         return this.withChannel(frame, "", at, (channel) => this.newState(channel, frame, at));
       case "DialBegin":
         return this.dialBegin(frame, at);
+      case "Dial":
+        return this.oldDial(frame, at);
+      case "LocalBridge":
+        return this.localBridge(frame);
       case "DialEnd":
         return this.dialEnd(frame, at);
       case "Hangup":
@@ -153,7 +157,7 @@ export class AmiTranslator {
     if (!channel.origin || channel.kind === "local") return [];
     const call = this.table.callFor(channel.callId);
     call.complete = true;
-    if (channel.kind === "handset") {
+    if (channel.kind === "handset" || channel.unlinked) {
       this.calls.defer(channel, field(frame, "CallerIDNum"), field(frame, "Exten"), at);
       return [];
     }
@@ -174,12 +178,35 @@ export class AmiTranslator {
     if (dest === null) return null;
     const caller = this.table.ensure(frame, "", at);
     if (caller !== null) {
+      this.calls.join(dest, caller);
       this.calls.presents(caller, field(frame, "CallerIDNum"));
       this.calls.pickedUp(dest, caller.callId);
     }
     const local = caller === null ? null : parseChannelName(caller.name)?.localPair;
     if (local) dest.dialledByLocal = local;
     return isRungLeg(dest) ? this.calls.ringing(dest, at) : [];
+  }
+
+  /** Asterisk 11's `Dial` (AMI 1.x): `SubEvent: Begin` names the destination, `End` only the caller. */
+  private oldDial(frame: AmiFrame, at: Instant): PbxEvent[] | null {
+    const uniqueid = field(frame, "UniqueID");
+    if (uniqueid === null) return null;
+    if (field(frame, "SubEvent") === "Begin") {
+      const destination = { DestChannel: frame.Destination ?? "", DestUniqueid: frame.DestUniqueID ?? "" };
+      return this.dialBegin({ ...frame, Uniqueid: uniqueid, ...destination }, at);
+    }
+    const caller = this.table.get(uniqueid);
+    if (field(frame, "DialStatus") !== "ANSWER" || caller === undefined) return [];
+    // The far end answered a call a handset placed: the placing leg is talking now.
+    return caller.origin && caller.kind === "handset" ? this.calls.answered(caller, at) : [];
+  }
+
+  /** A Local pair's halves (AMI 1.x: Uniqueid1/2; AMI 2: LocalOne/LocalTwo) are one call. */
+  private localBridge(frame: AmiFrame): PbxEvent[] {
+    const one = this.table.get(field(frame, "Uniqueid1") ?? field(frame, "LocalOneUniqueid"));
+    const two = this.table.get(field(frame, "Uniqueid2") ?? field(frame, "LocalTwoUniqueid"));
+    if (one !== undefined && two !== undefined) this.calls.join(two, one);
+    return [];
   }
 
   private dialEnd(frame: AmiFrame, at: Instant): PbxEvent[] | null {

@@ -89,6 +89,10 @@ describe("real AMI captures by others, with the branch's handsets known", () => 
     "150010003 dialling *8 to pick up the call ringing on 150010002: one call answered by it, no call to *8, 150010002 not missed",
   );
   proves(
+    "vg11-outbound-trunk.ami",
+    "Asterisk 11 (AMI 1.x, no Linkedid): the handset, its Local pair and the trunk it dials are one outbound call, answered, no phantom inbound call from the trunk",
+  );
+  proves(
     "goami2-chansip-outbound-chanvars.ami",
     "tenant device 9170-12 places an outbound call answered by the far end, though its DialEnd came glued to a Newexten",
   );
