@@ -104,6 +104,11 @@ export class AmiCallEvents {
     if (!channel.unlinked || channel.callId === into.callId || own === undefined || own.start !== null)
       return;
     this.pending.delete(own.id);
+    // None of its channels is the first of the call it joins: a handset among them is a rung leg.
+    for (const uniqueid of own.channels) {
+      const joined = this.table.get(uniqueid);
+      if (joined !== undefined) joined.origin = false;
+    }
     this.table.absorb(own.id, into.callId);
   }
 

@@ -112,6 +112,8 @@ export class AmiTranslator {
         return this.oldDial(frame, at);
       case "LocalBridge":
         return this.localBridge(frame);
+      case "AgentCalled":
+        return this.agentCalled(frame);
       case "DialEnd":
         return this.dialEnd(frame, at);
       case "Hangup":
@@ -206,6 +208,15 @@ export class AmiTranslator {
     const one = this.table.get(field(frame, "Uniqueid1") ?? field(frame, "LocalOneUniqueid"));
     const two = this.table.get(field(frame, "Uniqueid2") ?? field(frame, "LocalTwoUniqueid"));
     if (one !== undefined && two !== undefined) this.calls.join(two, one);
+    return [];
+  }
+
+  /** A queue rings a member (AMI 1.x names it by channel only): the member's channel is the caller's call. */
+  private agentCalled(frame: AmiFrame): PbxEvent[] {
+    const caller = this.table.get(field(frame, "Uniqueid"));
+    const name = field(frame, "DestinationChannel");
+    const member = this.table.liveChannels().find((channel) => channel.name === name);
+    if (caller !== undefined && member !== undefined) this.calls.join(member, caller);
     return [];
   }
 

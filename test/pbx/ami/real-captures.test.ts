@@ -93,6 +93,10 @@ describe("real AMI captures by others, with the branch's handsets known", () => 
     "Asterisk 11 (AMI 1.x, no Linkedid): the handset, its Local pair and the trunk it dials are one outbound call, answered, no phantom inbound call from the trunk",
   );
   proves(
+    "vg11-queue-answered.ami",
+    "Asterisk 11 queue: the member named by AgentCalled as a Local channel is joined to the caller's call, which 150010001 answers, not the Local member",
+  );
+  proves(
     "goami2-chansip-outbound-chanvars.ami",
     "tenant device 9170-12 places an outbound call answered by the far end, though its DialEnd came glued to a Newexten",
   );
