@@ -1,4 +1,4 @@
-import type { PbxEvent, TransferInfo } from "../../domain/call/pbx-event.ts";
+import type { LegEndCause, PbxEvent, TransferInfo } from "../../domain/call/pbx-event.ts";
 import type { Instant } from "../../domain/roster/types.ts";
 import type { LegRef, PbxEventFactory } from "../pbx-events.ts";
 import type { CallState, ChannelState, ChannelTable } from "./ami-channels.ts";
@@ -13,7 +13,7 @@ interface PendingStart {
 
 /** A handset channel as a leg: its Uniqueid names it. */
 const legOf = (channel: ChannelState): LegRef => ({
-  legId: channel.uniqueid,
+  legId: channel.legId,
   callId: channel.callId,
   extension: channel.extension,
 });
@@ -49,7 +49,7 @@ export class AmiCallEvents {
       const to = { number: dialled ?? rung, extension: internal ? (dialled ?? rung) : null };
       const from = { number: callerId ?? channel.extension, extension: channel.extension };
       return this.make.callStart(channel.callId, at, {
-        legId: channel.uniqueid,
+        legId: channel.legId,
         extension: channel.extension,
         from,
         to,
@@ -129,8 +129,7 @@ export class AmiCallEvents {
     return events.flatMap((event) => {
       const waiting = this.pending.get(event.callId);
       if (waiting === undefined) return [event];
-      const rung =
-        event.kind === "ringing" && event.legId !== waiting.channel.uniqueid ? event.extension : null;
+      const rung = event.kind === "ringing" && event.legId !== waiting.channel.legId ? event.extension : null;
       return [...this.flushStart(event.callId, rung), event];
     });
   }
@@ -170,6 +169,11 @@ export class AmiCallEvents {
 
   transfer(from: ChannelState, at: Instant, transfer: TransferInfo): PbxEvent {
     return this.make.transfer(legOf(from), at, transfer);
+  }
+
+  /** A leg ends while its channel lives on (a Masquerade gives the channel another phone). */
+  legEnded(channel: ChannelState, at: Instant, cause: LegEndCause): PbxEvent[] {
+    return [this.make.leg("leg-ended", legOf(channel), at, { cause })];
   }
 
   /** A channel is gone: its leg ends, and the call with its last channel. */

@@ -61,9 +61,12 @@ export interface ChannelState {
   /** The call it belongs to: its Linkedid when it appeared, or the call that absorbed that one. */
   callId: string;
   name: string;
-  readonly kind: ChannelKind;
+  /** Changed only by a Masquerade (AMI 1.x): the channel then carries another device. */
+  kind: ChannelKind;
   /** The branch extension, for a handset. */
-  readonly extension: string | null;
+  extension: string | null;
+  /** The leg it is: its Uniqueid, unless a Masquerade gave it another channel's leg. */
+  legId: string;
   /**
    * The first channel of its call (Uniqueid = Linkedid): the caller, or the extension placing it.
    * Cleared when the call it placed turns out to be a pickup of another call (see `move`).
@@ -122,6 +125,11 @@ export class ChannelTable {
     return [...this.channels.values()];
   }
 
+  /** The live channel named `name` (AMI 1.x events that name channels only). */
+  byName(name: string | null): ChannelState | undefined {
+    return name === null ? undefined : this.liveChannels().find((channel) => channel.name === name);
+  }
+
   /** The channel described by the block with `prefix` (`Dest`, `Transferer`…), registered if new. */
   ensure(frame: AmiFrame, prefix: string, at: Instant): ChannelState | null {
     const uniqueid = field(frame, `${prefix}Uniqueid`);
@@ -143,6 +151,7 @@ export class ChannelTable {
       name,
       kind,
       extension,
+      legId: uniqueid,
       origin: uniqueid === linkedid,
       unlinked: given === null,
       createdAt: at,

@@ -17,7 +17,7 @@ export function blindTransfer(calls: AmiCallEvents, frame: AmiFrame, at: Instant
   return [
     calls.transfer(transferer, at, {
       kind: "blind",
-      fromLegId: transferer.uniqueid,
+      fromLegId: transferer.legId,
       toExtension: field(frame, "Extension"),
       consultCallId: null,
       toLegId: null,
@@ -39,10 +39,10 @@ export function attendedTransfer(calls: AmiCallEvents, frame: AmiFrame, at: Inst
   const target = calls.table.ensure(frame, "TransferTarget", at) ?? consulted(calls, consultId, second);
   const event = calls.transfer(orig, at, {
     kind: "attended",
-    fromLegId: orig.uniqueid,
+    fromLegId: orig.legId,
     toExtension: target?.extension ?? null,
     consultCallId: consultId,
-    toLegId: target?.kind === "handset" ? target.uniqueid : null,
+    toLegId: target?.kind === "handset" ? target.legId : null,
   });
   if (consultId !== null) calls.table.absorb(consultId, orig.callId);
   return [event];

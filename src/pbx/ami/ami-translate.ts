@@ -114,6 +114,8 @@ export class AmiTranslator {
         return this.localBridge(frame);
       case "AgentCalled":
         return this.agentCalled(frame);
+      case "Masquerade":
+        return this.masquerade(frame, at);
       case "DialEnd":
         return this.dialEnd(frame, at);
       case "Hangup":
@@ -218,6 +220,39 @@ export class AmiTranslator {
     const member = this.table.liveChannels().find((channel) => channel.name === name);
     if (caller !== undefined && member !== undefined) this.calls.join(member, caller);
     return [];
+  }
+
+  /**
+   * Asterisk 11 (AMI 1.x) moves a phone into another channel's place: the Original channel (its
+   * Uniqueid, its place in the call) carries the Clone's phone from now on, and the Clone, renamed
+   * `<ZOMBIE>`, only hangs up. Two cases matter: a pickup (the Clone is a phone whose own call is
+   * still unreported, the Original a handset ringing on another call: that leg ends answered
+   * elsewhere and the picking phone's leg takes the place), and a Local half replaced by the phone
+   * it reached (the leg moves to the Original).
+   */
+  private masquerade(frame: AmiFrame, at: Instant): PbxEvent[] {
+    const original = this.table.byName(field(frame, "Original"));
+    const clone = this.table.byName(field(frame, "Clone"));
+    if (original === undefined || clone === undefined || clone.kind !== "handset") return [];
+    const events: PbxEvent[] = [];
+    if (original.kind === "handset" && isRungLeg(original) && !original.answeredSent) {
+      if (!this.calls.pickedUp(clone, original.callId)) return [];
+      events.push(...this.calls.legEnded(original, at, "answered-elsewhere"));
+      original.ringingSent = false;
+      original.answeredSent = false;
+    } else if (original.kind === "local") {
+      original.ringingSent = clone.ringingSent;
+      original.answeredSent = clone.answeredSent;
+    } else {
+      return [];
+    }
+    original.kind = "handset";
+    original.extension = clone.extension;
+    original.legId = clone.legId;
+    original.origin = false;
+    clone.kind = "other";
+    if (field(frame, "CloneState") === "Up") events.push(...this.calls.answered(original, at));
+    return events;
   }
 
   private dialEnd(frame: AmiFrame, at: Instant): PbxEvent[] | null {

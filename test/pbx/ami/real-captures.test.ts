@@ -97,6 +97,10 @@ describe("real AMI captures by others, with the branch's handsets known", () => 
     "Asterisk 11 queue: the member named by AgentCalled as a Local channel is joined to the caller's call, which 150010001 answers, not the Local member",
   );
   proves(
+    "vg11-pickup-masquerade.ami",
+    "Asterisk 11 pickup by Masquerade and Renames: 123450003 answers the call, 123450002 is cancelled, though Uniqueid …1221.109 ends up named after the picking phone",
+  );
+  proves(
     "goami2-chansip-outbound-chanvars.ami",
     "tenant device 9170-12 places an outbound call answered by the far end, though its DialEnd came glued to a Newexten",
   );
