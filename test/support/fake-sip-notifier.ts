@@ -24,6 +24,8 @@ export interface FakeNotifier {
   /** WebSocket connections open now. */
   readonly open: number;
   readonly subscribes: number;
+  /** OPTIONS pings answered so far (a frozen notifier answers none). */
+  readonly optionsAnswered: number;
   /** SUBSCRIBEs for extensions in `refuse` answered 404, so far. */
   readonly refusals: number;
   stop(): void;
@@ -67,6 +69,7 @@ export function startFakeNotifier(options: FakeNotifierOptions = {}): FakeNotifi
   const sockets = new Set<Bun.ServerWebSocket<unknown>>();
   let subscribes = 0;
   let frozen = false;
+  let optionsAnswered = 0;
   let down = false;
   let connections = 0;
   const attempts: { at: number; refused: boolean }[] = [];
@@ -98,6 +101,7 @@ export function startFakeNotifier(options: FakeNotifierOptions = {}): FakeNotifi
         }
         const method = start.split(" ")[0];
         if (method !== "SUBSCRIBE") {
+          if (method === "OPTIONS") optionsAnswered++;
           ws.send(
             `SIP/2.0 200 OK\r\nVia: ${h("via")}\r\nFrom: ${h("from")}\r\nTo: ${h("to")}\r\nCall-ID: ${h("call-id")}\r\nCSeq: ${h("cseq")}\r\nContent-Length: 0\r\n\r\n`,
           );
@@ -145,6 +149,9 @@ export function startFakeNotifier(options: FakeNotifierOptions = {}): FakeNotifi
     wsUrl: `ws://127.0.0.1:${server.port}`,
     get subscribes() {
       return subscribes;
+    },
+    get optionsAnswered() {
+      return optionsAnswered;
     },
     get refusals() {
       return refusals;

@@ -32,6 +32,7 @@ function startSource(
     backoff?: { baseMs: number; capMs: number };
     random?: () => number;
     pingIntervalMs?: number;
+    pingTimeoutMs?: number;
   } = {},
 ) {
   notifier = startFakeNotifier({ refuse: more.refuse ?? [] });
@@ -43,9 +44,20 @@ function startSource(
     log: createLogger({ level: "debug", write: (line: string) => void lines.push(line) }),
     backoff: more.backoff ?? { baseMs: 50, capMs: 200 },
     ...(more.random === undefined ? {} : { random: more.random }),
-    ...(more.pingIntervalMs === undefined ? {} : { pingIntervalMs: more.pingIntervalMs, pingTimeoutMs: 300 }),
+    ...(more.pingIntervalMs === undefined
+      ? {}
+      : { pingIntervalMs: more.pingIntervalMs, pingTimeoutMs: more.pingTimeoutMs ?? 300 }),
   });
   source.start(deliver);
+}
+
+/** Polls `condition` until it holds; fails naming `what` after 15 s. */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not within 15 s: ${what}`);
+    await Bun.sleep(20);
+  }
 }
 
 afterEach(async () => {
@@ -152,18 +164,21 @@ test("an extension the server keeps refusing retries on its own, shown as such, 
 }, 15_000);
 
 test("a server gone quiet behind an open socket: the OPTIONS ping drops the link, the source comes back when it answers", async () => {
-  startSource(async () => {}, { pingIntervalMs: 200 });
+  // A ping timeout a loaded machine cannot miss by accident; each step waits for its condition.
+  startSource(async () => {}, { pingIntervalMs: 200, pingTimeoutMs: 2000 });
   await notifier.subscribed("101");
   expect(await notifier.notify("101", doc(1, "early"))).toBe(200);
-  await Bun.sleep(600); // pings answered: still connected
+  const answered = notifier.optionsAnswered;
+  await until(() => notifier.optionsAnswered >= answered + 3, "three OPTIONS pings answered");
   expect(source.status().state).toBe("connected");
+  const linkDown = () => lines.filter((l) => l.includes('"SIP link down"'));
+  expect(linkDown()).toEqual([]);
   notifier.freeze(true);
-  const deadline = Date.now() + 2000;
-  while (source.status().state === "connected" && Date.now() < deadline) await Bun.sleep(20);
-  expect(source.status().state).toBe("backing-off");
-  expect(source.status().detail).toContain("no answer to OPTIONS in 300 ms");
+  await until(() => linkDown().length > 0, "the link dropped for the unanswered ping");
+  expect(linkDown()[0]).toContain("no answer to OPTIONS in 2000 ms");
+  expect(source.status().state).not.toBe("connected");
   notifier.freeze(false);
-  await notifier.subscribed("101", 3000);
+  await notifier.subscribed("101", 15_000);
   expect(await notifier.notify("101", doc(1, "confirmed"))).toBe(200);
   expect(source.status().state).toBe("connected");
 });
