@@ -50,11 +50,17 @@ export function replaySummary(result: ReplayResult): string {
   const lines = [
     `read: ${result.format === "console" ? "Asterisk console log (manager debug)" : "AMI text"}`,
     `frames: ${c.frames} (bad ${c.badFrames}${result.format === "console" ? `, repeated for another session ${c.repeated}` : ""})`,
-    `event frames: ${c.eventFrames} (malformed ${c.malformed})${c.untimed > 0 ? `; ${c.untimed} without a Timestamp header: timed by their channel's creation, so durations are not real (set timestampevents = yes in manager.conf)` : ""}`,
+    `event frames: ${c.eventFrames} (malformed ${c.malformed}, sent twice ${c.sentTwice})${c.untimed > 0 ? `; ${c.untimed} without a Timestamp header: timed by their channel's creation, so durations are not real (set timestampevents = yes in manager.conf)` : ""}`,
     `events: ${c.events} (already reported ${c.duplicates}, refused ${c.refused})`,
-    `calls: ${c.calls}${c.orphans === null ? "" : `, orphans: ${c.orphans}`}, still going on: ${result.live.length}`,
+    `calls: ${c.calls}, orphans: ${c.orphans}${orphanKinds(c.orphansByKind)}, still going on: ${result.live.length}`,
   ];
   return [...lines, ...result.warnings].join("\n");
+}
+
+/** ` (Hangup 3, Newstate 1)`: which events named a call the capture never showed begin. */
+function orphanKinds(byKind: Readonly<Record<string, number>>): string {
+  const kinds = Object.entries(byKind).map(([kind, n]) => `${kind} ${n}`);
+  return kinds.length === 0 ? "" : ` (${kinds.join(", ")})`;
 }
 
 function answeredBy(record: CallRecord, who: (id: string | null) => string): string {

@@ -57,8 +57,11 @@ export interface ReplayCounts {
   /** Events the pipeline or the assembler refused. */
   readonly refused: number;
   readonly calls: number;
-  /** Events for calls the translator never saw begin, when the translator counts them. */
-  readonly orphans: number | null;
+  /** Events for calls the translator never saw begin (dropped, no call made of them), per kind. */
+  readonly orphans: number;
+  readonly orphansByKind: Readonly<Record<string, number>>;
+  /** Event frames whose SequenceNumber the capture had already delivered (sent twice), dropped. */
+  readonly sentTwice: number;
 }
 
 export interface ReplayResult {
@@ -147,7 +150,9 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
       duplicates: status.duplicates,
       refused: status.rejected,
       calls: records.length,
-      orphans: "orphans" in stats && typeof stats.orphans === "number" ? stats.orphans : null,
+      orphans: stats.orphans,
+      orphansByKind: stats.orphansByKind,
+      sentTwice: stats.duplicates,
     },
     warnings,
   };

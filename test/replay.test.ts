@@ -72,7 +72,7 @@ describe("branchbox replay: an AMI transcript", () => {
     const expected = expectedOf("inbound-front-desk-answered");
     expect(comparable(asRecords(json.out), expected)).toEqual(normalized(expected));
     expect(json.err).toContain("frames: 71 (bad 0)");
-    expect(json.err).toContain("calls: 1, still going on: 0");
+    expect(json.err).toContain("calls: 1, orphans: 0, still going on: 0");
 
     const table = run(args);
     expect(table.code).toBe(0);

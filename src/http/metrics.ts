@@ -128,6 +128,22 @@ export function metricsRoutes(deps: HttpDeps): Hono {
         pbx.sources.map(({ name, status }) => [{ source: name }, status.badFrames]),
       ),
       metric(
+        "branchbox_pbx_orphan_events_total",
+        "counter",
+        "PBX events about a call the source never saw begin (nor a resync show), dropped: no call made of them.",
+        pbx.sources.flatMap(({ name, status }) =>
+          Object.entries(status.orphans ?? {}).map(([kind, n]) => [{ source: name, event: kind }, n]),
+        ),
+      ),
+      metric(
+        "branchbox_pbx_duplicate_frames_total",
+        "counter",
+        "PBX events sent twice on one link (AMI: a repeated SequenceNumber), dropped.",
+        pbx.sources.flatMap(({ name, status }) =>
+          status.duplicateFrames === undefined ? [] : [[{ source: name }, status.duplicateFrames]],
+        ),
+      ),
+      metric(
         "branchbox_pbx_subscription_active",
         "gauge",
         "1 while a PBX subscription (SIP: one per watched extension) is active.",

@@ -239,6 +239,8 @@ export const en: Messages = {
   adminPbxPipeline: (received: number, duplicates: number, rejected: number, recorded: number): string =>
     `Since start: ${received} events received, ${duplicates} duplicates, ${rejected} rejected, ${recorded} calls recorded.`,
   adminPbxLastRejection: "Last rejected",
+  adminPbxDropped: (source: string, orphans: number, kinds: string, sentTwice: number): string =>
+    `${source}: dropped ${orphans} events about calls never seen beginning${kinds === "" ? "" : ` (${kinds})`} and ${sentTwice} sent twice by the PBX. No call was made of them.`,
   ownerWhy: describeWhy,
   kindCheckIn: "shift start",
   kindCheckOut: "shift end",

@@ -253,6 +253,8 @@ export const ru = {
   adminPbxPipeline: (received: number, duplicates: number, rejected: number, recorded: number): string =>
     `С запуска: получено событий ${received}, повторов ${duplicates}, отклонено ${rejected}, записано звонков ${recorded}.`,
   adminPbxLastRejection: "Последнее отклонённое",
+  adminPbxDropped: (source: string, orphans: number, kinds: string, sentTwice: number): string =>
+    `${source}: отброшено событий о звонках, начала которых не было видно: ${orphans}${kinds === "" ? "" : ` (${kinds})`}; присланных АТС дважды: ${sentTwice}. Звонков из них не создано.`,
   ownerWhy: (ext: string, why: OwnerWhy): string => {
     switch (why.kind) {
       case "desk-holder":

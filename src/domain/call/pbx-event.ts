@@ -116,6 +116,13 @@ export interface PbxSourceStatus {
   readonly detail: string;
   readonly eventsReceived: number;
   readonly badFrames: number;
+  /**
+   * Events about a call the source never saw begin (nor a resync show), dropped unreported, per
+   * event kind (AMI: `Hangup`…). Absent: the source does not count them.
+   */
+  readonly orphans?: Readonly<Record<string, number>>;
+  /** Events the PBX sent twice on one link (AMI: a repeated SequenceNumber), dropped. */
+  readonly duplicateFrames?: number;
   /** A source that keeps several subscriptions (SIP: one per watched extension) says how each is. */
   readonly subscriptions?: readonly SubscriptionStatus[];
 }

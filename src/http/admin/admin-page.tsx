@@ -252,6 +252,9 @@ function PinSection({ pins, t, timezone }: { pins: PinStatusView; t: Messages; t
   );
 }
 
+const orphanTotal = (byKind: Readonly<Record<string, number>> | undefined): number =>
+  Object.values(byKind ?? {}).reduce((sum, n) => sum + n, 0);
+
 function PbxSection({ pbx, t, timezone }: { pbx: PbxView; t: Messages; timezone: string }) {
   const p = pbx.pipeline;
   return (
@@ -304,6 +307,22 @@ function PbxSection({ pbx, t, timezone }: { pbx: PbxView; t: Messages; timezone:
         {t.adminPbxPipeline(p.received, p.duplicates, p.rejected, p.recorded)}
         {p.lastRejection === null ? "" : ` ${t.adminPbxLastRejection}: ${p.lastRejection}`}
       </p>
+      {pbx.sources.flatMap(({ name, status }) =>
+        status.orphans === undefined && status.duplicateFrames === undefined
+          ? []
+          : [
+              <p class="muted" data-testid={`pbx-dropped-${name}`}>
+                {t.adminPbxDropped(
+                  name,
+                  orphanTotal(status.orphans),
+                  Object.entries(status.orphans ?? {})
+                    .map(([kind, n]) => `${kind} ${n}`)
+                    .join(", "),
+                  status.duplicateFrames ?? 0,
+                )}
+              </p>,
+            ],
+      )}
     </section>
   );
 }

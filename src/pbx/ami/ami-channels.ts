@@ -130,6 +130,25 @@ export class ChannelTable {
     return name === null ? undefined : this.liveChannels().find((channel) => channel.name === name);
   }
 
+  /**
+   * Whether the block with `prefix` names a channel of nothing the translator knows: a channel it
+   * never saw appear (no Newchannel, no resync) of a call it does not hold. Such an event (a
+   * Hangup of a call that began before the box listened, the same Hangup sent again) is an orphan.
+   */
+  isOrphan(frame: AmiFrame, prefix: string): boolean {
+    const uniqueid = field(frame, `${prefix}Uniqueid`);
+    // A block without its Uniqueid and Channel is malformed, which `ensure` reports.
+    if (uniqueid === null || field(frame, `${prefix}Channel`) === null || this.channels.has(uniqueid))
+      return false;
+    const linkedid = field(frame, `${prefix}Linkedid`) ?? uniqueid;
+    return !this.calls.has(this.aliases.get(linkedid) ?? linkedid);
+  }
+
+  /** How many channels and calls are held (for tests and the soak benchmark: bounded by live calls). */
+  sizes(): { readonly channels: number; readonly calls: number; readonly aliases: number } {
+    return { channels: this.channels.size, calls: this.calls.size, aliases: this.aliases.size };
+  }
+
   /** The channel described by the block with `prefix` (`Dest`, `Transferer`…), registered if new. */
   ensure(frame: AmiFrame, prefix: string, at: Instant): ChannelState | null {
     const uniqueid = field(frame, `${prefix}Uniqueid`);

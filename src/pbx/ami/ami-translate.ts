@@ -11,6 +11,7 @@ import {
 } from "./ami-channels.ts";
 import { type AmiFrame, field, intField, parseChannelName, timestampOf } from "./ami-fields.ts";
 import { resyncEvents } from "./ami-resync.ts";
+import { SequenceWindow } from "./ami-sequence.ts";
 import { attendedTransfer, blindTransfer } from "./ami-transfer.ts";
 
 export type { AmiTranslatorOptions } from "./ami-channels.ts";
@@ -22,7 +23,32 @@ export interface TranslatorStats {
   readonly translated: number;
   /** Frames of a kind the translator acts on that lacked the fields it needs. */
   readonly malformed: number;
+  /**
+   * Events about a channel the translator never saw appear (no Newchannel, no resync) of a call it
+   * does not hold, dropped: they create no call. In all, and per event kind.
+   */
+  readonly orphans: number;
+  readonly orphansByKind: Readonly<Record<string, number>>;
+  /** Events whose SequenceNumber this link had delivered already (sent twice), dropped. */
+  readonly duplicates: number;
 }
+
+/**
+ * The channel blocks (header prefixes) of the event kinds that would register a channel: when the
+ * first names nothing the translator knows, the event is an orphan. A Dial names two channels,
+ * and either unknown makes it one (Asterisk announces both with Newchannel first).
+ */
+const CHANNEL_BLOCKS: Readonly<Record<string, readonly string[]>> = {
+  NewCallerid: [""],
+  Newstate: [""],
+  Hangup: [""],
+  Newexten: [""],
+  QueueCallerJoin: [""],
+  DialBegin: ["", "Dest"],
+  DialEnd: ["", "Dest"],
+  BlindTransfer: ["Transferer"],
+  AttendedTransfer: ["OrigTransferer"],
+};
 
 /**
  * Asterisk manager events → normalized PbxEvents (pure: no I/O, no clock; time is the frame's
@@ -49,13 +75,19 @@ export interface TranslatorStats {
  *   joined into the main call from then on;
  * - the last channel of a call gone → `call-end`.
  * Keys name the fact (`${legId}:answered`), so a replay or a resync repeats keys, never facts.
+ *
+ * It never invents a call: an event about a channel it never saw appear, of a call it does not
+ * hold (an orphan), is counted and dropped; nothing of it is kept. An event whose SequenceNumber
+ * the link delivered already is counted and dropped (see SequenceWindow).
  */
 export class AmiTranslator {
   readonly source: string;
   readonly table: ChannelTable;
   private readonly calls: AmiCallEvents;
   private lastAt: Instant = 0;
-  private counts = { frames: 0, translated: 0, malformed: 0 };
+  private counts = { frames: 0, translated: 0, malformed: 0, orphans: 0, duplicates: 0 };
+  private readonly orphansByKind: Record<string, number> = {};
+  private readonly sequence = new SequenceWindow();
 
   constructor(options: AmiTranslatorOptions) {
     const config = translatorDefaults(options);
@@ -65,13 +97,28 @@ export class AmiTranslator {
   }
 
   stats(): TranslatorStats {
-    return { ...this.counts };
+    return { ...this.counts, orphansByKind: { ...this.orphansByKind } };
+  }
+
+  /** A new AMI link (a login): its SequenceNumbers start afresh. */
+  newLink(): void {
+    this.sequence.reset();
   }
 
   translate(frame: AmiFrame, receivedAt?: Instant): PbxEvent[] {
     const name = field(frame, "Event");
     if (name === null) return [];
     this.counts.frames++;
+    if (name === "FullyBooted") this.newLink();
+    if (this.sequence.repeated(frame.SequenceNumber)) {
+      this.counts.duplicates++;
+      return [];
+    }
+    if (this.isOrphan(name, frame)) {
+      this.counts.orphans++;
+      this.orphansByKind[name] = (this.orphansByKind[name] ?? 0) + 1;
+      return [];
+    }
     const at = timestampOf(frame) ?? receivedAt ?? this.lastAt;
     this.lastAt = Math.max(this.lastAt, at);
     const dispatched = this.dispatch(name, frame, at);
@@ -90,8 +137,25 @@ export class AmiTranslator {
    * every channel and call the translator believed live that the PBX no longer has.
    */
   resync(channels: readonly AmiFrame[], at: Instant): PbxEvent[] {
+    this.newLink();
     this.lastAt = Math.max(this.lastAt, at);
     return this.calls.withStarts(resyncEvents(this.calls, channels, at));
+  }
+
+  private isOrphan(name: string, frame: AmiFrame): boolean {
+    if (name === "Dial") {
+      // AMI 1.x: only `SubEvent: Begin` registers channels (the caller's and the destination's).
+      if (field(frame, "SubEvent") !== "Begin") return false;
+      const blocks = [
+        { Uniqueid: frame.UniqueID ?? "", Channel: frame.Channel ?? "" },
+        { Uniqueid: frame.DestUniqueID ?? "", Channel: frame.Destination ?? "" },
+      ];
+      return blocks.some((block) => this.table.isOrphan(block, ""));
+    }
+    const blocks = CHANNEL_BLOCKS[name];
+    // A DialEnd without its status is malformed whatever it names.
+    if (name === "DialEnd" && field(frame, "DialStatus") === null) return false;
+    return blocks?.some((prefix) => this.table.isOrphan(frame, prefix)) === true;
   }
 
   /** null: the frame lacked what its kind needs. */

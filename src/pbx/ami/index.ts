@@ -89,6 +89,9 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
       trunkContexts: options.trunk_contexts ?? [],
     });
   let translator = newTranslator();
+  let linkState = "stopped";
+  /** What translators replaced by a restart had counted (the status counts since the source began). */
+  const before = { malformed: 0, duplicates: 0, orphans: {} as Record<string, number> };
   let deliver: ((events: readonly PbxEvent[]) => Promise<void>) | null = null;
   let restarting = false;
   let stopped = false;
@@ -133,6 +136,11 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
     now,
     ...options.client,
     onFrame: (frame) => push(translator.translate(frame, now())),
+    // A new login is a new link: Asterisk may have restarted and numbered its events afresh.
+    onState: (status) => {
+      if (status.state === "connected" && linkState !== "connected") translator.newLink();
+      linkState = status.state;
+    },
     onResync: (channels) => push(resync(channels, now())),
   });
 
@@ -151,6 +159,11 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
     await client.stop();
     // The old translator believes it reported what the disk refused; a fresh one reports every
     // live call again from the resync, under the same keys (the journal dedupes what it has).
+    const stats = translator.stats();
+    before.malformed += stats.malformed;
+    before.duplicates += stats.duplicates;
+    for (const [kind, n] of Object.entries(stats.orphansByKind))
+      before.orphans[kind] = (before.orphans[kind] ?? 0) + n;
     translator = newTranslator();
     setTimeout(() => {
       restarting = false;
@@ -171,7 +184,15 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
     },
     status(): PbxSourceStatus {
       const s = client.status();
-      return { ...s, badFrames: s.badFrames + translator.stats().malformed };
+      const stats = translator.stats();
+      const orphans = { ...before.orphans };
+      for (const [kind, n] of Object.entries(stats.orphansByKind)) orphans[kind] = (orphans[kind] ?? 0) + n;
+      return {
+        ...s,
+        badFrames: s.badFrames + before.malformed + stats.malformed,
+        orphans,
+        duplicateFrames: before.duplicates + stats.duplicates,
+      };
     },
   };
   return { source, client };
