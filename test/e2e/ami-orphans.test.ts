@@ -81,3 +81,33 @@ test("2,000 orphan Hangups and a call sent twice: one call record, no phantom, n
   );
   expect(metrics).toContain(`branchbox_pbx_duplicate_frames_total{source="${source.name}"} 10`);
 }, 60_000);
+
+test("Asterisk restarts while the link is down: the new login numbers its events from 1 again, and none is taken for a repeat", async () => {
+  const read = (name: string) => transcriptFrames(readFileSync(join(TRANSCRIPTS, `${name}.ami`), "utf8"));
+  const first = read("inbound-front-desk-answered").map(
+    (f, i) => `${f.trimEnd()}\nSequenceNumber: ${5000 + i}`,
+  );
+  const second = read("two-inbound-interleaved").map((f, i) => `${f.trimEnd()}\nSequenceNumber: ${i + 1}`);
+  for (const fullyBooted of [true, false]) {
+    peer = await startAmiPeer({
+      ...AMI,
+      transcript: `${[...first, ...second].join("\n\n")}\n\n`,
+      // Frame by frame, so the first link's resync is answered before its frames end and it drops.
+      chunking: { mode: "frames", delayMs: 1 },
+      dropAfterFrames: first.length,
+      fullyBooted,
+    });
+    box = await makeTestBox({
+      clock: fakeClock("2024-11-21T12:00:00+03:00"),
+      config: { pbx: { ami: { host: "127.0.0.1", port: peer.port, ...AMI } } },
+    });
+    const b = box;
+    await eventually("the three calls recorded", () => b.calls.list({ limit: 10 }).length === 3);
+    expect(peer.connections()).toBeGreaterThanOrEqual(2);
+    expect(b.sources[0]?.status().duplicateFrames).toBe(0);
+    await b.close();
+    await peer.close();
+  }
+  box = undefined;
+  peer = undefined;
+}, 60_000);
