@@ -75,6 +75,10 @@ test("2,000 orphan Hangups and a call sent twice: one call record, no phantom, n
   expect(admin).toContain(
     `${source.name}: отброшено событий о звонках, начала которых не было видно: ${ORPHANS} (Hangup ${ORPHANS}); присланных АТС дважды: 10.`,
   );
+  const english = await (await box.api("/admin", { headers: { cookie: "bb_lang=en" } })).text();
+  expect(english).toContain(
+    `${source.name}: dropped ${ORPHANS} events about calls never seen beginning (Hangup ${ORPHANS}) and 10 sent twice by the PBX.`,
+  );
   const metrics = await (await box.api("/metrics")).text();
   expect(metrics).toContain(
     `branchbox_pbx_orphan_events_total{source="${source.name}",event="Hangup"} ${ORPHANS}`,
