@@ -5,22 +5,14 @@
 // the branches and headquarters consumers are added with that dynsec.sh, as an operator would.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type ChildProcess, spawn } from "node:child_process";
-import {
-  closeSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from "node:fs";
+import { closeSync, copyFileSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { DOWN_STREAMS, topics } from "../../src/contract/protocol.ts";
 import { connectOptions } from "../../src/sync/relay/connect-options.ts";
 import { DEFAULT_TUNING, type MqttSection } from "../../src/sync/relay/relay-types.ts";
+import { pluginPath, runDynsec } from "../support/example-broker.ts";
 import { MOSQUITTO } from "../support/mosquitto.ts";
 import { freePort, makeTestDir, REPO_ROOT } from "../support/process.ts";
 import { makeTestPki, type TestPki } from "../support/tls-certs.ts";
@@ -40,16 +32,6 @@ const ADAPTED = new Set([
   "plugin_opt_config_file",
   "log_dest",
 ]);
-
-/** Debian's plugin for this machine's architecture (the example names x86-64's). */
-function pluginPath(): string {
-  if (existsSync(SHIPPED_PLUGIN)) return SHIPPED_PLUGIN;
-  for (const triplet of readdirSync("/usr/lib")) {
-    const candidate = join("/usr/lib", triplet, "mosquitto_dynamic_security.so");
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error("no mosquitto_dynamic_security.so under /usr/lib/*/ (Debian's mosquitto package)");
-}
 
 function adaptedConfig(dir: string, port: number, pki: TestPki): string {
   const paths: Record<string, string> = {
@@ -98,22 +80,8 @@ const brokerLog = () => {
   }
 };
 
-/** The shipped dynsec.sh, reaching the test broker through mosquitto_ctrl's options file. */
-async function dynsec(...args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(join(EXAMPLE, "dynsec.sh"), args, {
-    env: { ...process.env, XDG_CONFIG_HOME: join(dir, "xdg") },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
-  return { code, output };
-}
+/** The shipped dynsec.sh against this file's broker. */
+const dynsec = (...args: string[]) => runDynsec(dir, args);
 
 beforeAll(async () => {
   dir = makeTestDir("mosquitto-example");

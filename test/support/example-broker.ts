@@ -179,7 +179,7 @@ function adaptedConfig(dir: string, port: number, pki: TestPki): string {
 }
 
 /** Debian's plugin for this machine's architecture (the example names x86-64's). */
-function pluginPath(): string {
+export function pluginPath(): string {
   for (const triplet of readdirSync("/usr/lib")) {
     const candidate = join("/usr/lib", triplet, "mosquitto_dynamic_security.so");
     if (existsSync(candidate)) return candidate;
@@ -187,7 +187,11 @@ function pluginPath(): string {
   throw new Error("no mosquitto_dynamic_security.so under /usr/lib/*/ (Debian's mosquitto package)");
 }
 
-function runDynsec(dir: string, args: readonly string[]): Promise<{ code: number | null; output: string }> {
+/** The shipped dynsec.sh, reaching a test broker in `dir` through mosquitto_ctrl's options file. */
+export function runDynsec(
+  dir: string,
+  args: readonly string[],
+): Promise<{ code: number | null; output: string }> {
   const child = spawn(join(EXAMPLE_DIR, "dynsec.sh"), args, {
     env: { ...process.env, XDG_CONFIG_HOME: join(dir, "xdg") },
     stdio: ["ignore", "pipe", "pipe"],
