@@ -7,7 +7,7 @@ import { legEndCause } from "./ami-fields.ts";
 interface PendingStart {
   readonly channel: ChannelState;
   callerId: string | null;
-  readonly exten: string | null;
+  exten: string | null;
   readonly at: Instant;
 }
 
@@ -79,6 +79,15 @@ export class AmiCallEvents {
     const waiting = this.pending.get(channel.callId);
     if (waiting !== undefined && waiting.channel === channel && callerId !== null)
       waiting.callerId = callerId;
+  }
+
+  /**
+   * The placing handset dials `exten` through a Local channel (`Dial(Local/202@default)`): that is
+   * the number it called, when its own Newchannel did not say (an abridged stream, an Originate).
+   */
+  dials(channel: ChannelState, exten: string): void {
+    const waiting = this.pending.get(channel.callId);
+    if (waiting !== undefined && waiting.channel === channel && waiting.exten === null) waiting.exten = exten;
   }
 
   /**

@@ -69,6 +69,13 @@ describe("AMI parser", () => {
     expect(p.badFrames).toBe(2);
   });
 
+  test("an elision line (`...`, as documentation abridges frames) is skipped and its frame kept", () => {
+    const p = createAmiParser({ expectBanner: false });
+    const frames = p.push("Event: A\r\nUniqueid: 1\r\n...\r\nEvent: B\r\n…\r\nMore: x\r\n\r\n");
+    expect(plain(frames)).toEqual([{ Event: "A", Uniqueid: "1" }, { Event: "B", More: "x" }]);
+    expect(p.badFrames).toBe(0);
+  });
+
   test("a key with a space or an empty key is garbage; a bare `Key:` is an empty value", () => {
     const p = createAmiParser({ expectBanner: false });
     const frames = p.push("Bad key: x\r\n\r\n: x\r\n\r\nEvent: C\r\nAccountCode:\r\nExten: \r\n\r\n");

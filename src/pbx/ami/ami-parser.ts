@@ -10,7 +10,8 @@
  * - memory stays bounded: a partial line over `maxLineLength`, a frame over `maxFrameLength`
  *   characters or over `maxHeaders` lines is discarded up to the next blank line, not buffered;
  * - every dropped frame (a line that is not "Key: Value", a limit exceeded, a frame cut by `end`)
- *   counts once in `badFrames`, and parsing resumes with the next frame.
+ *   counts once in `badFrames`, and parsing resumes with the next frame; an elision line (`...`)
+ *   is the exception: it is skipped and its frame kept (see isElision).
  *
  * Frame shape: a null-prototype record, keys exactly as sent. AMI repeats some keys
  * (`ChanVariable`, `Variable` in Originate/Setvar-style frames); the values of a repeated key are
@@ -101,7 +102,7 @@ export function createAmiParser(options: AmiParserOptions = {}): AmiParser {
       endFrame(out);
       return;
     }
-    if (bad) return;
+    if (bad || isElision(line)) return;
     const colon = line.indexOf(":");
     const key = colon > 0 ? line.slice(0, colon) : "";
     const isHeader = KEY.test(key);
@@ -194,6 +195,13 @@ export function createAmiParser(options: AmiParserOptions = {}): AmiParser {
     },
   };
 }
+
+/**
+ * `...` (or `…`) on a line of its own: documentation and pasted support tickets abridge frames so.
+ * Asterisk never sends it; it stands for headers left out, so it is skipped and the frame keeps
+ * what was written.
+ */
+const isElision = (line: string): boolean => /^\s*(\.\.\.|…)\s*$/.test(line);
 
 /** Length of the line ending at `nl`, without its LF or CR, without building it. */
 function lineLength(rest: string, text: string, start: number, nl: number): number {

@@ -36,7 +36,9 @@ export interface TranslatorStats {
 /**
  * The channel blocks (header prefixes) of the event kinds that would register a channel: when the
  * first names nothing the translator knows, the event is an orphan. A Dial names two channels,
- * and either unknown makes it one (Asterisk announces both with Newchannel first).
+ * and either unknown makes it one (Asterisk announces both with Newchannel first) — except a
+ * destination that carries no Linkedid (an abridged or old stream): it belongs to whatever call
+ * its caller does, so the caller alone decides.
  */
 const CHANNEL_BLOCKS: Readonly<Record<string, readonly string[]>> = {
   NewCallerid: [""],
@@ -155,7 +157,13 @@ export class AmiTranslator {
     const blocks = CHANNEL_BLOCKS[name];
     // A DialEnd without its status is malformed whatever it names.
     if (name === "DialEnd" && field(frame, "DialStatus") === null) return false;
-    return blocks?.some((prefix) => this.table.isOrphan(frame, prefix)) === true;
+    return (
+      blocks?.some(
+        (prefix) =>
+          this.table.isOrphan(frame, prefix) &&
+          !(prefix === "Dest" && field(frame, "DestLinkedid") === null && this.table.get(field(frame, "Uniqueid"))),
+      ) === true
+    );
   }
 
   /** null: the frame lacked what its kind needs. */
@@ -249,6 +257,8 @@ export class AmiTranslator {
       this.calls.join(dest, caller);
       this.calls.presents(caller, field(frame, "CallerIDNum"));
       this.calls.pickedUp(dest, caller.callId);
+      const local = dest.kind === "local" ? parseChannelName(dest.name)?.endpoint.split("@")[0] : undefined;
+      if (local) this.calls.dials(caller, local);
     }
     const local = caller === null ? null : parseChannelName(caller.name)?.localPair;
     if (local) dest.dialledByLocal = local;

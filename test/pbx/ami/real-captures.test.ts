@@ -104,4 +104,8 @@ describe("real AMI captures by others, with the branch's handsets known", () => 
     "goami2-chansip-outbound-chanvars.ami",
     "tenant device 9170-12 places an outbound call answered by the far end, though its DialEnd came glued to a Newexten",
   );
+  proves(
+    "doc-ami2-local-optimization.ami",
+    "a Local pair optimised away (LocalBridge, LocalOptimizationBegin/End) between gonzo and kermit: one internal call to kermit answered by PJSIP/kermit, no Local channel as a party, the abridged `...` lines skipped",
+  );
 });
