@@ -72,7 +72,10 @@ describe("AMI parser", () => {
   test("an elision line (`...`, as documentation abridges frames) is skipped and its frame kept", () => {
     const p = createAmiParser({ expectBanner: false });
     const frames = p.push("Event: A\r\nUniqueid: 1\r\n...\r\nEvent: B\r\n…\r\nMore: x\r\n\r\n");
-    expect(plain(frames)).toEqual([{ Event: "A", Uniqueid: "1" }, { Event: "B", More: "x" }]);
+    expect(plain(frames)).toEqual([
+      { Event: "A", Uniqueid: "1" },
+      { Event: "B", More: "x" },
+    ]);
     expect(p.badFrames).toBe(0);
   });
 

@@ -161,7 +161,11 @@ export class AmiTranslator {
       blocks?.some(
         (prefix) =>
           this.table.isOrphan(frame, prefix) &&
-          !(prefix === "Dest" && field(frame, "DestLinkedid") === null && this.table.get(field(frame, "Uniqueid"))),
+          !(
+            prefix === "Dest" &&
+            field(frame, "DestLinkedid") === null &&
+            this.table.get(field(frame, "Uniqueid"))
+          ),
       ) === true
     );
   }
