@@ -48,6 +48,7 @@ interface Connection {
  *
  * Ordering: events that arrive while the snapshot is being read are held back and delivered after
  * `onResync`, so the owner always sees the snapshot first, then every later event in wire order.
+ * If the link goes down before the snapshot came, the held events are delivered then, in order.
  * `onFrame` and `onResync` are synchronous; an owner that persists asynchronously queues in order.
  */
 export function createAmiClient(options: AmiClientOptions): AmiClient {
@@ -109,6 +110,11 @@ export function createAmiClient(options: AmiClientOptions): AmiClient {
     l.down = true;
     for (const t of l.timers) clearTimeout(t);
     l.actions.failAll(new AmiError("PBX.AMI_LINK_DOWN", reason));
+    // Events that came while the snapshot was read are real, and in wire order: the snapshot
+    // will not come on this link, so they go now rather than be lost (the next login resyncs).
+    const held = l.held;
+    l.held = [];
+    for (const frame of held) deliver(frame);
     l.socket.destroy();
     parser.end();
     status = { ...status, badFrames: parser.badFrames };

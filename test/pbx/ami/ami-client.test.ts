@@ -260,6 +260,38 @@ describe("AMI client against a scripted peer", () => {
     expect(list.complete).toMatchObject({ Event: "CoreShowChannelsComplete", ListItems: "0" });
   });
 
+  test("events held while CoreShowChannels is read are delivered, in order, when the link closes before its answer", async () => {
+    // A PBX that starts streaming, then dies before it answers the snapshot: the events it sent are
+    // real and must not be lost with the connection.
+    const server = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        open: (socket) => void socket.write("Asterisk Call Manager/9.0.0\r\n"),
+        data(socket, chunk) {
+          const text = chunk.toString();
+          const id = /ActionID: (\S+)/.exec(text)?.[1] ?? "";
+          if (text.includes("Action: Login"))
+            socket.write(`Response: Success\r\nActionID: ${id}\r\nMessage: Authentication accepted\r\n\r\n`);
+          if (text.includes("Action: CoreShowChannels")) {
+            socket.write(`Response: Success\r\nActionID: ${id}\r\nEventList: start\r\n\r\n`);
+            for (const seq of [1, 2, 3]) socket.write(`Event: Newexten\r\nSeq: ${seq}\r\n\r\n`);
+            socket.end();
+          }
+        },
+      },
+    });
+    try {
+      const { c, seqs, resyncs } = client(server.port);
+      c.start();
+      await waitUntil(() => seqs().length === 3, 5_000, "the held events");
+      expect(seqs()).toEqual([1, 2, 3]);
+      expect(resyncs()).toEqual([]);
+    } finally {
+      server.stop(true);
+    }
+  });
+
   test("an owner callback that throws does not break the link", async () => {
     const p = await peer();
     let calls = 0;
