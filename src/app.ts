@@ -12,6 +12,7 @@ import type { PbxAdapter, PbxDeps } from "./pbx/pbx-module.ts";
 import { configuredPbx, PBX_REGISTRY, type PbxRegistry } from "./pbx/registry.ts";
 import { attributionSettings } from "./service/attribution-settings.ts";
 import { CallPipeline } from "./service/call-pipeline.ts";
+import { PbxGaps } from "./service/pbx-gaps.ts";
 import { RosterService } from "./service/roster-service.ts";
 import { importStaff, type StaffEntry } from "./service/staff-import.ts";
 import { openDatabase } from "./store/db.ts";
@@ -76,17 +77,25 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
   roster.subscribe((facts) => calls.rosterChanged(Math.min(...facts.map((f) => f.at))));
   const liveCalls = (source: string) =>
     calls.live().flatMap((call) => (call.source === source ? [call.id] : []));
+  // Nothing lost while the box was down: each link's gaps, read back from the PBX's records.
+  const gaps = new PbxGaps(db, { log: options.log.child({ part: "pbx" }), now });
   const adapters = await pbxAdapters(config, options.pbx ?? PBX_REGISTRY, {
     log: options.log.child({ part: "pbx" }),
     now,
     liveCalls,
     knownExtensions: () => roster.knownExtensions(),
+    linkUp: (source, at, history) => gaps.linkUp(source, at, history),
   });
   const sources = adapters.map(({ adapter }) => adapter.source);
   for (const source of sources) source.start((events) => calls.deliver(events));
+  gaps.start(
+    () => sources,
+    (events) => calls.deliver(events),
+  );
   const pbx = () => ({
     sources: sources.map((source) => ({ name: source.name, status: source.status() })),
     pipeline: calls.status(),
+    gaps: gaps.recent(),
   });
   // mqtt.js is loaded only by boxes that talk to headquarters (~15 MB of RSS otherwise idle).
   const sync =
@@ -136,6 +145,7 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     app,
     deps,
     close: async () => {
+      gaps.stop(sources);
       await Promise.all(sources.map((source) => source.stop()));
       await sync?.stop();
       await inbound.stop();

@@ -82,6 +82,19 @@ export const callRecordDataSchema = z
       description:
         "R1.3: the id of the call this part was split off from (a transfer between mapped and unmapped).",
     }),
+    recovered: z
+      .strictObject({
+        via: z.enum(["cel", "cdr"]).meta({
+          description:
+            "The PBX's record it was read from: CEL (every channel event) or CDR (one summary per call).",
+        }),
+        at: instant.meta({ description: "When the box read it back; the delay is at - endedAt." }),
+      })
+      .nullable()
+      .meta({
+        description:
+          "Null for a call the box saw live; set for a call read back from the PBX's own records after a gap in the link (the box was down or cut off).",
+      }),
   })
   .meta({
     title: "call.record data",

@@ -239,6 +239,24 @@ export const en: Messages = {
   adminPbxPipeline: (received: number, duplicates: number, rejected: number, recorded: number): string =>
     `Since start: ${received} events received, ${duplicates} duplicates, ${rejected} rejected, ${recorded} calls recorded.`,
   adminPbxLastRejection: "Last rejected",
+  adminGapsTitle: "Gaps in the PBX link",
+  adminGapsNone: "No gaps: the box saw every call.",
+  adminGapLost: "link lost",
+  adminGapBack: "back",
+  adminGapLength: "length",
+  adminGapResult: "calls in the gap",
+  adminGapText: (state: string, calls: number, via: string | null, detail: string | null): string => {
+    switch (state) {
+      case "recovered":
+        return `read back from the PBX's ${via === "cdr" ? "CDR (less detail)" : "CEL"}: ${calls} calls`;
+      case "unread":
+        return `not read (${detail ?? "no answer"}); the box will try again. Check access to the PBX's call log.`;
+      case "no-history":
+        return "calls in this window may be missing: this PBX link keeps no call log";
+      default:
+        return "reading…";
+    }
+  },
   adminPbxDropped: (source: string, orphans: number, kinds: string, sentTwice: number): string =>
     `${source}: dropped ${orphans} events about calls never seen beginning${kinds === "" ? "" : ` (${kinds})`} and ${sentTwice} sent twice by the PBX. No call was made of them.`,
   ownerWhy: describeWhy,

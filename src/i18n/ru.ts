@@ -253,6 +253,24 @@ export const ru = {
   adminPbxPipeline: (received: number, duplicates: number, rejected: number, recorded: number): string =>
     `С запуска: получено событий ${received}, повторов ${duplicates}, отклонено ${rejected}, записано звонков ${recorded}.`,
   adminPbxLastRejection: "Последнее отклонённое",
+  adminGapsTitle: "Перерывы в связи с АТС",
+  adminGapsNone: "Перерывов не было: бокс видел все звонки.",
+  adminGapLost: "связь потеряна",
+  adminGapBack: "восстановлена",
+  adminGapLength: "длительность",
+  adminGapResult: "что с звонками за это время",
+  adminGapText: (state: string, calls: number, via: string | null, detail: string | null): string => {
+    switch (state) {
+      case "recovered":
+        return `прочитано из ${via === "cdr" ? "CDR (меньше подробностей)" : "CEL"} АТС: звонков ${calls}`;
+      case "unread":
+        return `не прочитано (${detail ?? "нет ответа"}); бокс попробует ещё раз. Проверьте доступ к журналу АТС.`;
+      case "no-history":
+        return "звонки за это время могли потеряться: у этого подключения к АТС нет журнала звонков";
+      default:
+        return "читается…";
+    }
+  },
   adminPbxDropped: (source: string, orphans: number, kinds: string, sentTwice: number): string =>
     `${source}: отброшено событий о звонках, начала которых не было видно: ${orphans}${kinds === "" ? "" : ` (${kinds})`}; присланных АТС дважды: ${sentTwice}. Звонков из них не создано.`,
   ownerWhy: (ext: string, why: OwnerWhy): string => {

@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
-import type { PbxEventSource } from "../domain/call/pbx-event.ts";
+import type { PbxEvent, PbxEventSource } from "../domain/call/pbx-event.ts";
+import type { PbxHistory } from "../domain/call/pbx-history.ts";
 import type { Logger } from "../log/logger.ts";
 
 /**
@@ -20,6 +21,13 @@ export interface PbxDeps {
   readonly liveCalls: (source: string) => readonly string[];
   /** The branch's extensions as the roster knows them now (desks' and staff's). */
   readonly knownExtensions: () => ReadonlySet<string>;
+  /**
+   * The source's link came up at `at` (at start, after every reconnect): the composition root
+   * records the gap since it was last up and reads it back from `history` (the PBX's own records,
+   * null when the source has none). The source delivers what it returns before anything else of
+   * the new link. Never rejects. Absent: no gaps are kept (tests, `replay`).
+   */
+  readonly linkUp?: (source: string, at: number, history: PbxHistory | null) => Promise<readonly PbxEvent[]>;
 }
 
 export interface PbxAdapter {

@@ -2,6 +2,9 @@ import type { AssembledCall, CallDirection, CallRecord } from "../domain/call/ca
 import type { PbxSourceStatus } from "../domain/call/pbx-event.ts";
 import type { Instant } from "../domain/roster/types.ts";
 import type { CallQuery } from "../store/call-store.ts";
+import type { PbxGap } from "../store/pbx-gap-store.ts";
+
+export type { PbxGap } from "../store/pbx-gap-store.ts";
 
 export type { CallQuery };
 
@@ -40,6 +43,8 @@ export interface PbxView {
     readonly recorded: number;
     readonly lastRejection: string | null;
   };
+  /** The newest gaps in the PBX links (issue 13); absent where none are kept. */
+  readonly gaps?: readonly PbxGap[];
 }
 
 /** What the API, the admin page and the call cards may ask of the calls. */

@@ -100,12 +100,23 @@ export function callStore(db: Database): CallStore {
           `SELECT record FROM calls ${filter} ORDER BY started_at DESC, id LIMIT $limit`,
         )
         .all(params)
-        .map((r) => JSON.parse(r.record) as CallRecord);
+        .map((r) => readRecord(r.record));
     },
-    endedSince: (t) => selectEndedSince.all(t).map((r) => JSON.parse(r.assembled) as AssembledCall),
+    endedSince: (t) => selectEndedSince.all(t).map((r) => readAssembled(r.assembled)),
     get(id) {
       const row = selectRecord.get(id);
-      return row === null ? null : (JSON.parse(row.record) as CallRecord);
+      return row === null ? null : readRecord(row.record);
     },
   };
+}
+
+// Rows written before a field existed lack it: fill in what a call seen live has.
+function readRecord(json: string): CallRecord {
+  const record = JSON.parse(json) as CallRecord;
+  return record.recovered === undefined ? { ...record, recovered: null } : record;
+}
+
+function readAssembled(json: string): AssembledCall {
+  const call = JSON.parse(json) as AssembledCall;
+  return call.recovered === undefined ? { ...call, recovered: null } : call;
 }

@@ -171,4 +171,34 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 6,
+    name: "PBX link watermarks and the gaps read back from the PBX's records",
+    sql: `
+      -- The last instant each PBX source's link was known up, stamped every few seconds while it
+      -- is: a crash or a power cut gives no warning, so this is where the next gap begins.
+      CREATE TABLE pbx_links (
+        source TEXT PRIMARY KEY,
+        up_at INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+
+      -- Each time a link came back after being down: the window the box did not see live, and
+      -- what reading it back from the PBX's own records (CEL, CDR) gave.
+      CREATE TABLE pbx_gaps (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        source TEXT NOT NULL,
+        lost_at INTEGER NOT NULL,
+        back_at INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('reading', 'recovered', 'unread', 'no-history')),
+        via TEXT CHECK (via IN ('cel', 'cdr')),
+        calls INTEGER NOT NULL DEFAULT 0,
+        events INTEGER NOT NULL DEFAULT 0,
+        skipped INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        detail TEXT,
+        read_at INTEGER
+      ) STRICT;
+      CREATE INDEX pbx_gaps_recent ON pbx_gaps (back_at);
+    `,
+  },
 ];

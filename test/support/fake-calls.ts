@@ -133,6 +133,7 @@ export function record(id: string, startedIso: string, fields: Partial<CallRecor
     pops: [{ employeeId: "anna", reason: "answered", rule: "R3.1" }],
     recordingUrl: null,
     partOf: null,
+    recovered: null,
     ...fields,
   };
 }

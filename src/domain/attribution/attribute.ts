@@ -48,6 +48,7 @@ export function attribute(
       pops: popsOf(call, part, outcome, settings),
       recordingUrl: call.recordingUrl,
       partOf: first ? null : call.id,
+      recovered: call.recovered,
     };
   });
 }

@@ -1,5 +1,5 @@
 import type { Instant, OwnerRule } from "../roster/types.ts";
-import type { LegEndCause, PartyNumber } from "./pbx-event.ts";
+import type { LegEndCause, PartyNumber, Recovery } from "./pbx-event.ts";
 
 /**
  * A leg's life. One guard (`legTransition` in leg-state.ts) allows only these moves:
@@ -64,6 +64,8 @@ export interface AssembledCall {
   recordingUrl: string | null;
   /** Calls this one absorbed (attended-transfer consultations). */
   absorbed: string[];
+  /** Read late from the PBX's records after a gap in the link: how and when (null: seen live). */
+  recovered: Recovery | null;
 }
 
 export type PopReason = "answered" | "answered-unmapped" | "missed";
@@ -118,4 +120,9 @@ export interface CallRecord {
    * become separate calls; `partOf` names the call a split-off part came from.
    */
   readonly partOf: string | null;
+  /**
+   * The box did not see this call live: it was read back from the PBX's records (CEL or CDR) after
+   * a gap in the link, at `at`; the delay is `at - endedAt`. Null: seen live.
+   */
+  readonly recovered: Recovery | null;
 }

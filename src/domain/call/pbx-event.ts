@@ -85,6 +85,19 @@ export interface PbxEvent {
   readonly leftMessage?: boolean;
   /** A recording the PBX made of the call, when it says so (R2.5). */
   readonly recordingUrl?: string | null;
+  /**
+   * The fact was read late from the PBX's own records (its call log), not seen live: after a gap
+   * in the link (issue 13). A call whose `call-start` carries it is a recovered call.
+   */
+  readonly recovered?: Recovery;
+}
+
+/** How a fact the box did not see live was read back, and when. */
+export interface Recovery {
+  /** The PBX's record it came from: Asterisk's CEL (every channel event) or CDR (a summary per call). */
+  readonly via: "cel" | "cdr";
+  /** When the box read it (the box's clock). */
+  readonly at: Instant;
 }
 
 /**

@@ -47,6 +47,7 @@ export function openCall(id: string, event: PbxEvent): Tracked {
     legs: [],
     recordingUrl: null,
     absorbed: [],
+    recovered: null,
   };
   const tracked: Tracked = {
     call,
@@ -70,6 +71,7 @@ export function learnParties(tracked: Tracked, event: PbxEvent): void {
   if (event.from !== undefined) call.from = event.from;
   if (event.to !== undefined) call.to = event.to;
   if (event.did !== undefined) call.did = event.did;
+  if (event.kind === "call-start" && event.recovered !== undefined) call.recovered = event.recovered;
   call.direction = directionOf(call.from, call.to);
   call.startedAt = Math.min(call.startedAt, event.at);
   const placer = call.from.extension;

@@ -1,7 +1,7 @@
 import { pbxSectionNames } from "../../config/pbx-sections.ts";
 import type { Owner, OwnerRule, RosterChange } from "../../domain/roster/types.ts";
 import type { Messages } from "../../i18n/index.ts";
-import type { PbxView } from "../../service/calls-port.ts";
+import type { PbxGap, PbxView } from "../../service/calls-port.ts";
 import type { AuditEntry, PinStatusView } from "../../service/roster-port.ts";
 import type { InboundStatus } from "../../sync/inbound/inbound-types.ts";
 import type { RelayStatus } from "../../sync/relay/index.ts";
@@ -323,7 +323,54 @@ function PbxSection({ pbx, t, timezone }: { pbx: PbxView; t: Messages; timezone:
               </p>,
             ],
       )}
+      {pbx.gaps === undefined || pbx.sources.length === 0 ? null : (
+        <GapList gaps={pbx.gaps} t={t} timezone={timezone} />
+      )}
     </section>
+  );
+}
+
+/** "0:00:42", "27:05:00": a gap may last a weekend, so hours are not capped. */
+function gapLength(ms: number): string {
+  const total = Math.max(0, Math.round(ms / 1000));
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${Math.floor(total / 3600)}:${pad(Math.floor((total % 3600) / 60))}:${pad(total % 60)}`;
+}
+
+/** Issue 13: each time a PBX link was down, and what reading the PBX's records back gave. */
+function GapList({ gaps, t, timezone }: { gaps: readonly PbxGap[]; t: Messages; timezone: string }) {
+  return (
+    <div data-testid="pbx-gaps">
+      <h3>{t.adminGapsTitle}</h3>
+      {gaps.length === 0 ? (
+        <p class="muted">{t.adminGapsNone}</p>
+      ) : (
+        <table class="dense">
+          <thead>
+            <tr>
+              <th>{t.adminPbxSource}</th>
+              <th>{t.adminGapLost}</th>
+              <th>{t.adminGapBack}</th>
+              <th>{t.adminGapLength}</th>
+              <th>{t.adminGapResult}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {gaps.map((gap) => (
+              <tr data-testid={`pbx-gap-${gap.id}`}>
+                <td>{gap.source}</td>
+                <td class="num">{formatDateTime(gap.lostAt, timezone)}</td>
+                <td class="num">{formatDateTime(gap.backAt, timezone)}</td>
+                <td class="num">{gapLength(gap.backAt - gap.lostAt)}</td>
+                <td class={gap.state === "recovered" ? "ok" : "warn"}>
+                  {t.adminGapText(gap.state, gap.calls, gap.via, gap.detail)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
   );
 }
 

@@ -1,5 +1,6 @@
 import type { AmiConfig } from "../../config/pbx-sections.ts";
 import type { PbxEvent, PbxEventSource, PbxSourceStatus } from "../../domain/call/pbx-event.ts";
+import type { PbxHistory } from "../../domain/call/pbx-history.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { PbxAdapter, PbxModule } from "../pbx-module.ts";
 import { staleCallEnds } from "../stale-calls.ts";
@@ -28,6 +29,10 @@ export interface AmiSourceOptions {
    * A resync ends those the PBX no longer has, which a fresh translator cannot know of.
    */
   readonly liveCalls?: (source: string) => readonly string[];
+  /** See PbxDeps.linkUp: called at every login with `history`; its events go before the resync's. */
+  readonly linkUp?: (source: string, at: number, history: PbxHistory | null) => Promise<readonly PbxEvent[]>;
+  /** The PBX's own records (CEL, CDR) to read a gap back from; absent: none. */
+  readonly history?: PbxHistory | null;
   /** Test knobs passed to the client (ping interval, backoff, random). */
   readonly client?: Partial<
     Pick<AmiClientOptions, "pingIntervalMs" | "pingTimeoutMs" | "backoff" | "random" | "healthyAfterMs">
@@ -100,14 +105,44 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
   let delivering = false;
   /** A batch was refused: nothing more is delivered until the link is made again and resynced. */
   let refused = false;
+  /**
+   * While a gap is read back from the PBX's records (after a login), what the link gives waits
+   * behind it in order: the recovered events first, then the resync's, then the live stream's.
+   */
+  let segments: { events: PbxEvent[]; ready: boolean }[] = [];
+
+  const push = (events: readonly PbxEvent[]) => {
+    if (events.length === 0 || deliver === null || refused) return;
+    const last = segments.at(-1);
+    if (last !== undefined) last.events.push(...events);
+    else send(events);
+  };
 
   // One batch in flight at a time: a later batch never becomes durable before an earlier one,
   // so a refused batch cannot leave the journal with a call's ringing but not its start. What
   // arrives meanwhile waits and goes as one batch (one commit), so a burst still costs few commits.
-  const push = (events: readonly PbxEvent[]) => {
-    if (events.length === 0 || deliver === null || refused) return;
+  const send = (events: readonly PbxEvent[]) => {
     waiting.push(...events);
     if (!delivering) void drain();
+  };
+
+  const release = () => {
+    while (segments[0]?.ready === true) {
+      const segment = segments.shift();
+      if (segment !== undefined && segment.events.length > 0 && !refused) send(segment.events);
+    }
+  };
+
+  /** The link is up and resynced at `at`: the gap before it is read back first (see PbxGaps). */
+  const linkUp = (events: readonly PbxEvent[], at: number) => {
+    if (options.linkUp === undefined || deliver === null || refused) return push(events);
+    const gap = { events: [] as PbxEvent[], ready: false };
+    segments.push(gap, { events: [...events], ready: true });
+    void options.linkUp(name, at, options.history ?? null).then((recovered) => {
+      gap.events = [...recovered];
+      gap.ready = true;
+      release();
+    });
   };
 
   async function drain(): Promise<void> {
@@ -121,6 +156,7 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
         log.error("pbx events not stored; reconnecting to resync", { error, events: batch.length });
         refused = true;
         waiting = [];
+        segments = [];
         void restart();
       }
     }
@@ -141,7 +177,10 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
       if (status.state === "connected" && linkState !== "connected") translator.newLink();
       linkState = status.state;
     },
-    onResync: (channels) => push(resync(channels, now())),
+    onResync: (channels) => {
+      const at = now();
+      linkUp(resync(channels, at), at);
+    },
   });
 
   /** The translator's view of the snapshot, plus the end of every call the box holds live that the PBX no longer has. */

@@ -249,9 +249,11 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
   link.onChange((change) => {
     if (change.to === "connecting")
       setState(change.from === "backing-off" ? "backing-off" : "connecting", `connecting to ${o.wsUrl}`);
-    else if (change.to === "connected")
+    else if (change.to === "connected") {
       setState("connected", `WebSocket up; watching ${o.extensions.join(", ")}`);
-    else if (change.to === "backing-off")
+      // No history to read back: the gap is recorded and shown as "calls may be missing".
+      void o.linkUp?.(name, o.now(), null);
+    } else if (change.to === "backing-off")
       setState("backing-off", `${change.why}; retry in ${change.retryInMs} ms`);
     else if (change.to === "stopped") setState("stopped", "stopped");
   });

@@ -20,6 +20,8 @@ export interface SipSourceOptions {
   readonly now?: () => number;
   /** The calls of this source the box believes live (after a restart: replayed from the journal). */
   readonly liveCalls?: (source: string) => readonly string[];
+  /** The link came up (see PbxDeps.linkUp): dialog subscriptions keep no history, so only the gap is kept. */
+  readonly linkUp?: (source: string, at: number, history: null) => Promise<unknown>;
   /** Subscription length asked for; sip.js refreshes it before it runs out. */
   readonly expiresSec?: number;
   /** WebSocket connect and first answer. */
