@@ -159,6 +159,8 @@ describe("[pbx.ami] handsets (issue 12)", () => {
       "handset_pattern",
       "trunk_contexts",
       "profile",
+      "capture_dir",
+      "capture_max_mb",
     ]);
     const config = loadConfig({ fileText: `${BASE}[pbx.ami]\n${settings.join("\n")}\n` });
     expect(config.pbx.ami).toMatchObject({
@@ -166,6 +168,8 @@ describe("[pbx.ami] handsets (issue 12)", () => {
       handset_pattern: "",
       trunk_contexts: [],
       profile: "auto",
+      capture_dir: "",
+      capture_max_mb: 64,
     });
   });
 
@@ -200,5 +204,45 @@ describe("[pbx.ami] handsets (issue 12)", () => {
       expect(problems).toContain('pbx.ami.handsets[0] = "a b": expected device names');
     }
     expect(() => loadConfig({ fileText: `${BASE}${AMI}extensions = ["101"]\n` })).toThrow(/extensions/);
+  });
+});
+
+describe("[pbx.ami] capture_dir: raw capture for support (issue 12)", () => {
+  const BASE = '[branch]\nid="b"\nname="B"\n[http]\nadmin_token="0123456789abcdef"\n';
+  const AMI = '[pbx.ami]\nhost = "pbx"\nusername = "branchbox"\nsecret = "s3cret"\n';
+  const problemsOf = (text: string, env: Record<string, string> = {}): string => {
+    try {
+      loadConfig({ fileText: `${BASE}${AMI}${text}`, env });
+    } catch (error) {
+      return (error as ConfigError).problems.join("\n");
+    }
+    throw new Error("expected a ConfigError");
+  };
+
+  test("off by default; a folder and a size in MB turn it on, from the file or the environment", () => {
+    expect(loadConfig({ fileText: `${BASE}${AMI}` }).pbx.ami).toMatchObject({
+      capture_dir: "",
+      capture_max_mb: 64,
+    });
+    const fromFile = loadConfig({
+      fileText: `${BASE}${AMI}capture_dir = "/var/lib/branchbox/capture"\ncapture_max_mb = 16\n`,
+    });
+    expect(fromFile.pbx.ami).toMatchObject({ capture_dir: "/var/lib/branchbox/capture", capture_max_mb: 16 });
+    const fromEnv = loadConfig({
+      fileText: `${BASE}${AMI}`,
+      env: { BRANCHBOX_PBX_AMI_CAPTURE_DIR: "/srv/capture", BRANCHBOX_PBX_AMI_CAPTURE_MAX_MB: "128" },
+    });
+    expect(fromEnv.pbx.ami).toMatchObject({ capture_dir: "/srv/capture", capture_max_mb: 128 });
+  });
+
+  test("a relative folder, a size out of 1-1024 MB or not a number, and a misspelt key are refused by name", () => {
+    expect(problemsOf('capture_dir = "capture"\n')).toContain(
+      'pbx.ami.capture_dir = "capture": expected an absolute path',
+    );
+    expect(problemsOf("capture_max_mb = 0\n")).toMatch(/pbx\.ami\.capture_max_mb = 0: .*1/);
+    expect(problemsOf("capture_max_mb = 5000\n")).toMatch(/pbx\.ami\.capture_max_mb = 5000: .*1024/);
+    expect(problemsOf("capture_max_mb = 1.5\n")).toContain("pbx.ami.capture_max_mb = 1.5");
+    expect(problemsOf("", { BRANCHBOX_PBX_AMI_CAPTURE_MAX_MB: "lots" })).toContain("pbx.ami.capture_max_mb");
+    expect(problemsOf('capture_dirs = "/srv/capture"\n')).toContain("did you mean capture_dir?");
   });
 });

@@ -56,6 +56,20 @@ export const PBX_SECTIONS = {
     profile: z.enum(["auto", "freepbx", "known"]).default("auto"),
     /** Dialplan contexts of trunk channels: a channel created in one is never a handset. */
     trunk_contexts: nameList(/^[A-Za-z0-9_.-]{1,80}$/, 'context names, e.g. ["from-pstn"]').default([]),
+    /**
+     * Raw capture for support: a directory (absolute) where the box keeps what Asterisk sent, as
+     * AMI text `branchbox replay` reads, in rotating `ami-<time>.ami` files; the actions the box
+     * sent are `;;` comment lines, the Login's Secret never written. Empty: off.
+     */
+    capture_dir: z
+      .string()
+      .default("")
+      .refine(
+        (v) => v === "" || v.startsWith("/"),
+        'an absolute path, e.g. "/var/lib/branchbox/capture", or "" (off)',
+      ),
+    /** The most the capture files may hold together, in MB: the oldest file goes first. */
+    capture_max_mb: z.coerce.number().int().min(1).max(1024).default(64),
   }),
   /** SIP dialog subscriptions (RFC 4235, "BLF") over WebSocket, for PBXs without AMI. */
   sip: z.strictObject({

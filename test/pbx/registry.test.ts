@@ -46,6 +46,8 @@ describe("the PBX registry", () => {
       handset_pattern: "",
       profile: "auto",
       trunk_contexts: [],
+      capture_dir: "",
+      capture_max_mb: 64,
     });
   });
 
