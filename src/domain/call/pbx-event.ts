@@ -138,6 +138,20 @@ export interface PbxSourceStatus {
   readonly duplicateFrames?: number;
   /** A source that keeps several subscriptions (SIP: one per watched extension) says how each is. */
   readonly subscriptions?: readonly SubscriptionStatus[];
+  /** A source that keeps a raw capture for support (AMI: `[pbx.ami] capture_dir`) says how it goes. */
+  readonly capture?: CaptureStatus;
+}
+
+export interface CaptureStatus {
+  /** False once a write failed: the capture stopped (the source goes on); `reason` says why. */
+  readonly on: boolean;
+  readonly dir: string;
+  /** What the capture files may hold together, at most. */
+  readonly maxBytes: number;
+  /** What they hold now. */
+  readonly keptBytes: number;
+  readonly files: number;
+  readonly reason: string | null;
 }
 
 export interface SubscriptionStatus {

@@ -31,6 +31,23 @@ export interface AmiClientOptions {
   readonly limits?: Partial<AmiParserLimits>;
   /** Events held back during a resync, at most; beyond it the link is dropped and resynced again. */
   readonly maxHeldFrames?: number;
+  /** Sees the wire as it passes (the raw capture for support); absent: nothing does. */
+  readonly tap?: AmiWireTap;
+}
+
+/**
+ * The AMI wire as it passes, both ways, for a capture. Called synchronously on the link's path:
+ * an implementation only copies, and never throws.
+ */
+export interface AmiWireTap {
+  /** A new connection: what is received next is its bytes, banner first. */
+  opened(): void;
+  /** Bytes from the PBX, exactly as read from the socket (split anywhere). */
+  received(chunk: Uint8Array): void;
+  /** An action the box wrote, as AMI text (the Login with its Secret among them). */
+  sent(text: string): void;
+  /** The connection is gone, and why. */
+  closed(reason: string): void;
 }
 
 type Defaulted =

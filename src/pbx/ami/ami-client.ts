@@ -108,6 +108,7 @@ export function createAmiClient(options: AmiClientOptions): AmiClient {
   const linkDown = (l: Connection, reason: string, refused = false) => {
     if (l.down) return;
     l.down = true;
+    o.tap?.closed(reason);
     for (const t of l.timers) clearTimeout(t);
     l.actions.failAll(new AmiError("PBX.AMI_LINK_DOWN", reason));
     // Events that came while the snapshot was read are real, and in wire order: the snapshot
@@ -200,10 +201,13 @@ export function createAmiClient(options: AmiClientOptions): AmiClient {
 
   const connect = () => {
     parser.reset();
+    o.tap?.opened();
     const socket = createConnection({ host: o.host, port: o.port });
     socket.setNoDelay(true);
     const write = (text: string) => {
-      if (!socket.destroyed) socket.write(text);
+      if (socket.destroyed) return;
+      o.tap?.sent(text);
+      socket.write(text);
     };
     const l: Connection = {
       socket,
@@ -219,6 +223,7 @@ export function createAmiClient(options: AmiClientOptions): AmiClient {
     let bannerSeen = false;
     socket.on("data", (chunk: Buffer) => {
       if (l.down) return;
+      o.tap?.received(chunk);
       const frames = parser.push(chunk);
       status = { ...status, badFrames: parser.badFrames };
       if (!bannerSeen && parser.banner !== null) {

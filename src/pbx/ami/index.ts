@@ -4,6 +4,7 @@ import type { PbxHistory } from "../../domain/call/pbx-history.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { PbxAdapter, PbxModule } from "../pbx-module.ts";
 import { staleCallEnds } from "../stale-calls.ts";
+import { AmiCaptureFiles } from "./ami-capture-files.ts";
 import type { HandsetProfile } from "./ami-channels.ts";
 import { type AmiClient, createAmiClient } from "./ami-client.ts";
 import type { AmiClientOptions } from "./ami-client-options.ts";
@@ -20,6 +21,9 @@ export interface AmiSourceOptions {
   readonly handset_pattern?: string;
   readonly profile?: HandsetProfile;
   readonly trunk_contexts?: readonly string[];
+  /** `[pbx.ami]`'s raw capture for support: a directory ("" or absent: off) and its cap in MB. */
+  readonly capture_dir?: string;
+  readonly capture_max_mb?: number;
   /** The branch's extensions as the roster knows them now (desks' and staff's). */
   readonly knownExtensions?: () => ReadonlySet<string>;
   readonly log: Logger;
@@ -94,6 +98,15 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
       trunkContexts: options.trunk_contexts ?? [],
     });
   let translator = newTranslator();
+  const capture = options.capture_dir
+    ? new AmiCaptureFiles({
+        dir: options.capture_dir,
+        maxBytes: (options.capture_max_mb ?? 64) * 1024 * 1024,
+        source: name,
+        log,
+        now,
+      })
+    : null;
   let linkState = "stopped";
   /** What translators replaced by a restart had counted (the status counts since the source began). */
   const before = { malformed: 0, duplicates: 0, orphans: {} as Record<string, number> };
@@ -181,6 +194,7 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
       const at = now();
       linkUp(resync(channels, at), at);
     },
+    ...(capture === null ? {} : { tap: capture }),
   });
 
   /** The translator's view of the snapshot, plus the end of every call the box holds live that the PBX no longer has. */
@@ -215,11 +229,13 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
     name,
     start(onEvents) {
       deliver = onEvents;
+      void capture?.start();
       client.start();
     },
     async stop() {
       stopped = true;
       await client.stop();
+      await capture?.close();
     },
     status(): PbxSourceStatus {
       const s = client.status();
@@ -231,6 +247,7 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
         badFrames: s.badFrames + before.malformed + stats.malformed,
         orphans,
         duplicateFrames: before.duplicates + stats.duplicates,
+        ...(capture === null ? {} : { capture: capture.status() }),
       };
     },
   };
