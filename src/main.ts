@@ -30,8 +30,9 @@ usage:
                                              if it does not come up healthy
   branchbox hq --config FILE                 run a headquarters consumer ([mqtt] and [hq] sections)
   branchbox replay FILE [--config FILE] [--staff FILE] [--roster FILE] [--json]
-                                             replay an AMI capture or an Asterisk console log
-                                             (manager debug) and print the calls the box makes of
+                                             replay an AMI capture (a file, or the box's
+                                             [pbx.ami] capture_dir folder) or an Asterisk console
+                                             log (manager debug) and print the calls the box makes of
                                              it; staff from --staff, else the box's database
                                              (read-only); --roster: JSON roster facts, else nobody
                                              is on shift; writes no database

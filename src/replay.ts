@@ -1,5 +1,5 @@
 import { constants, Database } from "bun:sqlite";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { loadConfig } from "./config/load.ts";
@@ -14,8 +14,10 @@ import { migrate } from "./lib/sqlite-migrate.ts";
 import { describeIssues } from "./lib/zod-issues.ts";
 import { createLogger } from "./log/logger.ts";
 import { type CaptureFormat, readAmiCapture } from "./pbx/ami/ami-capture.ts";
-import { amiGet } from "./pbx/ami/ami-parser.ts";
+import { timestampOf } from "./pbx/ami/ami-fields.ts";
+import { type AmiFrame, amiGet } from "./pbx/ami/ami-parser.ts";
 import { AmiTranslator } from "./pbx/ami/ami-translate.ts";
+import { staleCallEnds } from "./pbx/stale-calls.ts";
 import { attributionSettings } from "./service/attribution-settings.ts";
 import { CallPipeline } from "./service/call-pipeline.ts";
 import { parseStaffProfiles } from "./service/staff-import.ts";
@@ -87,7 +89,7 @@ const HOUR = 3_600_000;
 const BATCH = 500;
 
 export async function replay(options: ReplayOptions): Promise<ReplayResult> {
-  const capture = readAmiCapture(readText(options.file, "capture"));
+  const capture = readAmiCapture(readCapture(options.file));
   const config = replayConfig(options);
   const { staff, from: staffFrom } = replayStaff(options, config);
   const facts = options.rosterFile === undefined ? [] : readRoster(options.rosterFile, staff, config);
@@ -114,15 +116,37 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   let untimed = 0;
   let events = 0;
   let batch: PbxEvent[] = [];
-  for (const [i, frame] of capture.frames.entries()) {
-    const fallback = amiGet(frame, "Event") !== undefined && amiGet(frame, "Timestamp") === undefined;
-    if (fallback) untimed++;
-    const out = translator.translate(frame, fallback ? (channelCreatedAt(frame) ?? undefined) : undefined);
-    events += out.length;
-    batch.push(...out);
-    if ((i + 1) % BATCH === 0) {
-      await pipeline.deliver(batch);
-      batch = [];
+  let snapshot: AmiFrame[] = [];
+  let lastTime = 0;
+  let done = 0;
+  for (const { from, order } of boxOrder(capture.frames, capture.links)) {
+    // A new login, as the box's source sees it (createAmiAdapter's onState).
+    if (capture.links.includes(from)) translator.newLink();
+    for (const i of order) {
+      const frame = capture.frames[i] as AmiFrame;
+      const event = amiGet(frame, "Event");
+      const time = timestampOf(frame);
+      if (time !== null) lastTime = Math.max(lastTime, time);
+      let out: PbxEvent[];
+      if (event === "CoreShowChannel" && isBoxAction(frame)) {
+        snapshot.push(frame);
+        out = [];
+      } else if (event === "CoreShowChannelsComplete" && isBoxAction(frame)) {
+        await pipeline.deliver(batch);
+        batch = [];
+        out = resyncAsTheBox(translator, pipeline.live(), snapshot, lastTime || now);
+        snapshot = [];
+      } else {
+        const fallback = event !== undefined && amiGet(frame, "Timestamp") === undefined;
+        if (fallback) untimed++;
+        out = translator.translate(frame, fallback ? (channelCreatedAt(frame) ?? undefined) : undefined);
+      }
+      events += out.length;
+      batch.push(...out);
+      if (++done % BATCH === 0) {
+        await pipeline.deliver(batch);
+        batch = [];
+      }
     }
   }
   await pipeline.deliver(batch);
@@ -178,6 +202,84 @@ function boxTranslator(config: Config, staff: readonly StaffMember[]): AmiTransl
     profile: ami?.profile ?? "auto",
     trunkContexts: ami?.trunk_contexts ?? [],
   });
+}
+
+/** An answer to an action of the box's own AMI client (its ActionIDs are `bb-1`, `bb-2`…). */
+const isBoxAction = (frame: AmiFrame): boolean => /^bb-\d+$/.test(amiGet(frame, "ActionID") ?? "");
+
+/**
+ * The frames' indices in the order the box handled them, link by link (`from`: the link's first
+ * frame). After a login the box's client asks
+ * CoreShowChannels and holds the events that arrive meanwhile until the answer is complete
+ * (src/pbx/ami/ami-client.ts): in a capture of the box's own link those events come before the
+ * answer's end, and are taken after it, as the box took them. Each link (from `links`) on its own.
+ */
+function boxOrder(
+  frames: readonly AmiFrame[],
+  links: readonly number[],
+): { from: number; order: number[] }[] {
+  const out: { from: number; order: number[] }[] = [];
+  const bounds = [...new Set([0, ...links, frames.length])].sort((a, b) => a - b);
+  for (let b = 0; b + 1 < bounds.length; b++) {
+    const from = bounds[b] as number;
+    const to = bounds[b + 1] as number;
+    let complete = -1;
+    for (let i = from; i < to && complete < 0; i++) {
+      const frame = frames[i] as AmiFrame;
+      if (amiGet(frame, "Event") === "CoreShowChannelsComplete" && isBoxAction(frame)) complete = i;
+    }
+    const held: number[] = [];
+    const order: number[] = [];
+    for (let i = from; i < to; i++) {
+      const frame = frames[i] as AmiFrame;
+      const answer = amiGet(frame, "Event") === undefined || isBoxAction(frame);
+      if (i < complete && !answer) held.push(i);
+      else order.push(i);
+      if (i === complete) order.push(...held);
+    }
+    out.push({ from, order });
+  }
+  return out;
+}
+
+/**
+ * The box's resync (createAmiAdapter's `resync` in src/pbx/ami/index.ts) from a capture's
+ * CoreShowChannels answer, at the capture's latest time: the box took it at its own clock.
+ */
+function resyncAsTheBox(
+  translator: AmiTranslator,
+  live: readonly AssembledCall[],
+  channels: readonly AmiFrame[],
+  at: number,
+): PbxEvent[] {
+  const events = translator.resync(channels, at);
+  const present = new Set(events.map((e) => e.callId));
+  for (const channel of channels) {
+    const linkedid = amiGet(channel, "Linkedid");
+    if (linkedid !== undefined) present.add(linkedid);
+  }
+  const held = live.flatMap((call) => (call.source === translator.source ? [call.id] : []));
+  events.push(...staleCallEnds(translator.source, held, present, at));
+  return events;
+}
+
+/**
+ * A capture file, or a box's `[pbx.ami] capture_dir`: its `.ami` files in name order (the order
+ * they were written), one after the other.
+ */
+function readCapture(path: string): string {
+  let names: string[] | null = null;
+  try {
+    if (statSync(path).isDirectory())
+      names = readdirSync(path)
+        .filter((name) => name.endsWith(".ami"))
+        .sort();
+  } catch {
+    // Not there: readText says so.
+  }
+  if (names === null) return readText(path, "capture");
+  if (names.length === 0) throw new ReplayInputError(`${path}: no .ami capture files in this folder`);
+  return names.map((name) => readText(join(path, name), "capture")).join("\n");
 }
 
 function readText(file: string, what: string): string {

@@ -33,6 +33,36 @@ describe("AMI capture: AMI text", () => {
     expect(capture.badFrames).toBe(0);
   });
 
+  test("a banner where a frame starts opens a new link: its Login answer is read, not lost as a bad frame", () => {
+    const capture = readAmiCapture(
+      [
+        ";; link 1 opened",
+        "Asterisk Call Manager/9.0.0",
+        "Response: Success",
+        "",
+        "Event: Hangup",
+        "SequenceNumber: 9",
+        "",
+        ";; link 1 closed",
+        ";; link 2 opened",
+        "Asterisk Call Manager/11.0.0",
+        "Response: Success",
+        "",
+        "Event: Newchannel",
+        "SequenceNumber: 1",
+        "",
+      ].join("\r\n"),
+    );
+    expect(plain(capture.frames)).toEqual([
+      { Response: "Success" },
+      { Event: "Hangup", SequenceNumber: "9" },
+      { Response: "Success" },
+      { Event: "Newchannel", SequenceNumber: "1" },
+    ]);
+    expect(capture.links).toEqual([0, 2]);
+    expect(capture.badFrames).toBe(0);
+  });
+
   test("a line that is not `Key: Value` costs its frame only, counted", () => {
     const capture = readAmiCapture("Event: A\nnot a header\n\nEvent: B\n\n");
     expect(plain(capture.frames)).toEqual([{ Event: "B" }]);

@@ -5,8 +5,12 @@ import { type AmiFrame, createAmiParser } from "./ami-parser.ts";
  * shapes are recognised:
  *
  * - `ami`: the AMI wire as text (a `telnet`/`nc` session, a proxy's dump, the repository's `.ami`
- *   transcripts): an optional banner, `Key: Value` frames ended by a blank line, CRLF or LF. Lines
- *   starting with `;;` are comments (the transcripts carry their provenance that way).
+ *   transcripts, the box's own `[pbx.ami] capture_dir` files): an optional banner, `Key: Value`
+ *   frames ended by a blank line, CRLF or LF. Lines starting with `;;` are comments (the
+ *   transcripts carry their provenance that way, the capture files what the box sent). A banner
+ *   where a frame could start (`Asterisk Call Manager/…`) opens a new link: its frames are
+ *   parsed afresh and `links` says where it began, so captures of several links, one after the
+ *   other, read as the box read them.
  * - `console`: Asterisk's console or log file with `manager set debug on`. Asterisk prints every
  *   event it considers for a manager session as `<-- Examining AMI event: -->` (Asterisk 20+:
  *   `<-- Examining AMI event (12345): -->`; at debug level without manager debug:
@@ -29,12 +33,15 @@ export interface AmiCapture {
   readonly badFrames: number;
   /** Console only: events printed again for another manager session, dropped. */
   readonly repeated: number;
+  /** AMI text: the index in `frames` where each link after a banner begins (a new login). */
+  readonly links: readonly number[];
 }
 
 const MARKER = /Examining AMI (event|action)\b[^:\n]*:/;
 /** `[Aug 29 19:13:56] `, `[2025-11-16 22:51:47.012] `: the console's per-line timestamp. */
 const LINE_TIME = /^\[[^\]]{8,40}\] ?/;
 const COMMENT = ";;";
+const BANNER = /^Asterisk Call Manager\//;
 
 export function readAmiCapture(text: string): AmiCapture {
   const lines = text.split("\n").map((line) => (line.endsWith("\r") ? line.slice(0, -1) : line));
@@ -42,11 +49,29 @@ export function readAmiCapture(text: string): AmiCapture {
 }
 
 function readWire(lines: readonly string[]): AmiCapture {
-  const parser = createAmiParser();
-  const wire = lines.filter((line) => !line.startsWith(COMMENT)).join("\r\n");
-  const frames = [...parser.push(`${wire}\r\n\r\n`)];
-  parser.end();
-  return { format: "ami", frames, badFrames: parser.badFrames, repeated: 0 };
+  const frames: AmiFrame[] = [];
+  const links: number[] = [];
+  let badFrames = 0;
+  let link: string[] = [];
+  const parse = () => {
+    const parser = createAmiParser();
+    frames.push(...parser.push(`${link.join("\r\n")}\r\n\r\n`));
+    parser.end();
+    badFrames += parser.badFrames;
+    link = [];
+  };
+  let frameStart = true;
+  for (const line of lines) {
+    if (line.startsWith(COMMENT)) continue;
+    if (frameStart && BANNER.test(line)) {
+      parse();
+      links.push(frames.length);
+    }
+    link.push(line);
+    frameStart = line.trim() === "";
+  }
+  parse();
+  return { format: "ami", frames, badFrames, repeated: 0, links };
 }
 
 function readConsole(lines: readonly string[]): AmiCapture {
@@ -88,5 +113,5 @@ function readConsole(lines: readonly string[]): AmiCapture {
   }
   close();
   parser.end();
-  return { format: "console", frames, badFrames: parser.badFrames, repeated };
+  return { format: "console", frames, badFrames: parser.badFrames, repeated, links: [] };
 }
