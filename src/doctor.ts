@@ -4,6 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { loadConfig } from "./config/load.ts";
 import type { Config } from "./config/schema.ts";
 import { DEMO_CONFIG } from "./demo.ts";
+import { checkCapture } from "./doctor-capture.ts";
 import { alternatives } from "./i18n/list.ts";
 import { localUrl, parseListen } from "./lib/listen-address.ts";
 import { configuredPbx, PBX_REGISTRY, type PbxRegistry } from "./pbx/registry.ts";
@@ -60,6 +61,11 @@ export async function runDoctor(configPath: string | undefined, demo: boolean): 
       await checkPort(config.http.listen, box),
     );
     checks.push(...(await checkPbx(config)), await checkBroker(config, box));
+    const capture = await checkCapture(
+      config.pbx.ami,
+      box === null ? null : { baseUrl: box.baseUrl, adminToken: config.http.admin_token },
+    );
+    if (capture !== null) checks.push(capture);
   }
   for (const c of checks) {
     console.log(`${c.status.padEnd(5)} ${c.name.padEnd(9)} ${c.detail}${c.fix ? `\n      -> ${c.fix}` : ""}`);

@@ -178,6 +178,12 @@ export const ERROR_CODES = {
     meaning: "Asterisk did not answer an AMI action in time; the link is dropped and made again.",
     action: "Check that Asterisk is responsive and the network to it; `branchbox doctor` tests AMI.",
   },
+  "PBX.AMI_CAPTURE_FAILED": {
+    meaning:
+      "The raw AMI capture for support (`[pbx.ami] capture_dir`) could not write (a full disk, a path that is not a folder, no permission, a disk that does not keep up) and stopped; the AMI link and the calls go on. Logged once; `/admin`, `/metrics` and `branchbox doctor` say why.",
+    action:
+      'Free the disk or fix the folder (or set `capture_dir = ""` to turn capture off), then restart branchbox to capture again.',
+  },
   "PBX.AMI_LINK_DOWN": {
     meaning: "The AMI link went down while actions were waiting; they fail and the link is made again.",
     action: "Nothing, if brief. If it repeats: check Asterisk and the network; run `branchbox doctor`.",

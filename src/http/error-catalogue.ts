@@ -59,6 +59,7 @@ const EDGE = {
   "HTTP.TOO_MANY_STREAMS": { status: 503 },
   "LINK.ILLEGAL_TRANSITION": { status: null },
   "PBX.AMI_ACTION_TIMEOUT": { status: null },
+  "PBX.AMI_CAPTURE_FAILED": { status: null },
   "PBX.AMI_LINK_DOWN": { status: null },
   "PBX.AMI_LIST_TOO_LONG": { status: null },
   "PBX.AMI_NOT_CONNECTED": { status: null },

@@ -144,6 +144,29 @@ export function metricsRoutes(deps: HttpDeps): Hono {
         ),
       ),
       metric(
+        "branchbox_pbx_capture_on",
+        "gauge",
+        "1 while the raw capture for support ([pbx.ami] capture_dir) writes; 0 once it stopped, with the reason.",
+        pbx.sources.flatMap(({ name, status }) =>
+          status.capture === undefined
+            ? []
+            : [
+                [
+                  { source: name, dir: status.capture.dir, reason: status.capture.reason ?? "" },
+                  status.capture.on ? 1 : 0,
+                ],
+              ],
+        ),
+      ),
+      metric(
+        "branchbox_pbx_capture_bytes",
+        "gauge",
+        "What the raw capture files hold now.",
+        pbx.sources.flatMap(({ name, status }) =>
+          status.capture === undefined ? [] : [[{ source: name }, status.capture.keptBytes]],
+        ),
+      ),
+      metric(
         "branchbox_pbx_subscription_active",
         "gauge",
         "1 while a PBX subscription (SIP: one per watched extension) is active.",

@@ -1,6 +1,10 @@
+import type { CaptureStatus } from "../domain/call/pbx-event.ts";
 import { describeWhy } from "../domain/roster/roster-timeline.ts";
 import { alternatives } from "./list.ts";
 import type { Messages } from "./ru.ts";
+
+/** Bytes as megabytes with one decimal. */
+const mb = (bytes: number): string => (bytes / 1048576).toFixed(1);
 
 /** English; typed by the Russian messages, so a key missing here is a compile error. */
 export const en: Messages = {
@@ -259,6 +263,10 @@ export const en: Messages = {
   },
   adminPbxDropped: (source: string, orphans: number, kinds: string, sentTwice: number): string =>
     `${source}: dropped ${orphans} events about calls never seen beginning${kinds === "" ? "" : ` (${kinds})`} and ${sentTwice} sent twice by the PBX. No call was made of them.`,
+  adminPbxCapture: (source: string, capture: CaptureStatus): string =>
+    capture.on
+      ? `${source}: raw PBX capture for support is on: ${capture.dir}, keeping ${mb(capture.keptBytes)} of ${mb(capture.maxBytes)} MB (${capture.files} files), the oldest removed first.`
+      : `${source}: raw PBX capture stopped: ${capture.reason ?? "no reason given"}. The PBX link goes on; capture starts again after a restart.`,
   ownerWhy: describeWhy,
   kindCheckIn: "shift start",
   kindCheckOut: "shift end",

@@ -1,5 +1,9 @@
+import type { CaptureStatus } from "../domain/call/pbx-event.ts";
 import type { OwnerWhy } from "../domain/roster/types.ts";
 import { alternatives } from "./list.ts";
+
+/** Bytes as megabytes with one decimal. */
+const mb = (bytes: number): string => (bytes / 1048576).toFixed(1).replace(".", ",");
 
 /**
  * Russian, the default language of the kiosk and the admin page. `en.ts` must carry every key
@@ -273,6 +277,10 @@ export const ru = {
   },
   adminPbxDropped: (source: string, orphans: number, kinds: string, sentTwice: number): string =>
     `${source}: отброшено событий о звонках, начала которых не было видно: ${orphans}${kinds === "" ? "" : ` (${kinds})`}; присланных АТС дважды: ${sentTwice}. Звонков из них не создано.`,
+  adminPbxCapture: (source: string, capture: CaptureStatus): string =>
+    capture.on
+      ? `${source}: запись обмена с АТС для поддержки включена: ${capture.dir}, хранится ${mb(capture.keptBytes)} из ${mb(capture.maxBytes)} МБ (файлов: ${capture.files}), старые удаляются.`
+      : `${source}: запись обмена с АТС остановлена: ${capture.reason ?? "причина неизвестна"}. Связь с АТС работает; запись снова начнётся после перезапуска.`,
   ownerWhy: (ext: string, why: OwnerWhy): string => {
     switch (why.kind) {
       case "desk-holder":

@@ -323,6 +323,15 @@ function PbxSection({ pbx, t, timezone }: { pbx: PbxView; t: Messages; timezone:
               </p>,
             ],
       )}
+      {pbx.sources.flatMap(({ name, status }) =>
+        status.capture === undefined
+          ? []
+          : [
+              <p class={status.capture.on ? "muted" : "warn"} data-testid={`pbx-capture-${name}`}>
+                {t.adminPbxCapture(name, status.capture)}
+              </p>,
+            ],
+      )}
       {pbx.gaps === undefined || pbx.sources.length === 0 ? null : (
         <GapList gaps={pbx.gaps} t={t} timezone={timezone} />
       )}
