@@ -17,6 +17,7 @@ import { RosterService } from "./service/roster-service.ts";
 import { importStaff, type StaffEntry } from "./service/staff-import.ts";
 import { openDatabase } from "./store/db.ts";
 import { staffStore } from "./store/staff-store.ts";
+import { unplacedStore } from "./store/unplaced-store.ts";
 import type { Inbound } from "./sync/inbound/inbound-types.ts";
 import { createInbound } from "./sync/inbound/index.ts";
 import type { Relay } from "./sync/relay/index.ts";
@@ -85,6 +86,7 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     liveCalls,
     knownExtensions: () => roster.knownExtensions(),
     linkUp: (source, at, history) => gaps.linkUp(source, at, history),
+    unplacedStore: unplacedStore(db),
   });
   const sources = adapters.map(({ adapter }) => adapter.source);
   for (const source of sources) source.start((events) => calls.deliver(events));

@@ -5,8 +5,10 @@ import { loadConfig } from "./config/load.ts";
 import type { Config } from "./config/schema.ts";
 import { DEMO_CONFIG } from "./demo.ts";
 import { checkCapture } from "./doctor-capture.ts";
+import { checkPbxCounters, checkUnplaced, endpointLines, knownExtensions } from "./doctor-pbx.ts";
 import { alternatives } from "./i18n/list.ts";
 import { localUrl, parseListen } from "./lib/listen-address.ts";
+import type { PbxProbeResult } from "./pbx/pbx-module.ts";
 import { configuredPbx, PBX_REGISTRY, type PbxRegistry } from "./pbx/registry.ts";
 import { backups, DB_FILE } from "./store/db.ts";
 import { MIGRATIONS } from "./store/migrations.ts";
@@ -60,7 +62,14 @@ export async function runDoctor(configPath: string | undefined, demo: boolean): 
       await checkClock(),
       await checkPort(config.http.listen, box),
     );
-    checks.push(...(await checkPbx(config)), await checkBroker(config, box));
+    const known = knownExtensions(config);
+    checks.push(...(await checkPbx(config, PBX_REGISTRY, known)));
+    if (config.pbx.ami !== undefined)
+      checks.push(
+        checkUnplaced(config, known),
+        await checkPbxCounters(box?.baseUrl ?? null, config.http.admin_token),
+      );
+    checks.push(await checkBroker(config, box));
     const capture = await checkCapture(
       config.pbx.ami,
       box === null ? null : { baseUrl: box.baseUrl, adminToken: config.http.admin_token },
@@ -228,7 +237,11 @@ async function checkPort(listen: string, box: RunningBox | null): Promise<Check>
 }
 
 /** One line per PBX source the config names, from its own probe (none: a warning). */
-export async function checkPbx(config: Config, registry: PbxRegistry = PBX_REGISTRY): Promise<Check[]> {
+export async function checkPbx(
+  config: Config,
+  registry: PbxRegistry = PBX_REGISTRY,
+  known: ReadonlySet<string> = new Set(),
+): Promise<Check[]> {
   const configured = configuredPbx(config.pbx, registry);
   if (configured.length === 0) {
     const sections = Object.keys(registry).map((key) => `[pbx.${key}]`);
@@ -243,13 +256,17 @@ export async function checkPbx(config: Config, registry: PbxRegistry = PBX_REGIS
   }
   const checks: Check[] = [];
   for (const { entry, section } of configured)
-    checks.push(fromProbe(entry.check, await (await entry.load()).probe(section)));
+    checks.push(fromProbe(entry.check, await (await entry.load()).probe(section, known)));
   return checks;
 }
 
-function fromProbe(name: string, result: { ok: boolean; detail: string; fix?: string }): Check {
+function fromProbe(name: string, result: PbxProbeResult): Check {
   return result.ok
-    ? { name, status: "OK", detail: result.detail }
+    ? {
+        name,
+        status: "OK",
+        detail: `${result.detail}${result.endpoints === undefined ? "" : endpointLines(result.endpoints)}`,
+      }
     : {
         name,
         status: "FAIL",

@@ -167,6 +167,22 @@ export function metricsRoutes(deps: HttpDeps): Hono {
         ),
       ),
       metric(
+        "branchbox_pbx_unplaced_endpoints",
+        "gauge",
+        "Endpoints whose channels the PBX source saw but could not place (no desk, employee or handsets entry names them); /admin lists them.",
+        pbx.sources.flatMap(({ name, status }) =>
+          status.unplaced === undefined ? [] : [[{ source: name }, status.unplaced.length]],
+        ),
+      ),
+      metric(
+        "branchbox_pbx_endpoints",
+        "gauge",
+        "The PBX's own endpoints as read at the last login, by how the box judges them (mapped, guessed, trunk, unmapped).",
+        pbx.sources.flatMap(({ name, status }) =>
+          Object.entries(status.endpoints?.counts ?? {}).map(([kind, n]) => [{ source: name, kind }, n]),
+        ),
+      ),
+      metric(
         "branchbox_pbx_subscription_active",
         "gauge",
         "1 while a PBX subscription (SIP: one per watched extension) is active.",

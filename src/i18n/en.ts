@@ -267,6 +267,34 @@ export const en: Messages = {
     capture.on
       ? `${source}: raw PBX capture for support is on: ${capture.dir}, keeping ${mb(capture.keptBytes)} of ${mb(capture.maxBytes)} MB (${capture.files} files), the oldest removed first.`
       : `${source}: raw PBX capture stopped: ${capture.reason ?? "no reason given"}. The PBX link goes on; capture starts again after a restart.`,
+  adminPbxUnplacedTitle: "Channels the box could not place",
+  adminPbxUnplacedNone: "Every channel the box saw is placed as a phone or a trunk.",
+  adminPbxUnplaced: (endpoint: string): string =>
+    `${endpoint}: not a known extension: add it to a desk or an employee, or to \`[pbx.ami] handsets\``,
+  adminPbxUnplacedSeen: (
+    seen: number,
+    last: string,
+    context: string | null,
+    callerId: string | null,
+  ): string =>
+    `${seen} channel(s), last ${last}${context === null ? "" : `, context ${context}`}${callerId === null ? "" : `, caller id ${callerId}`}`,
+  adminPbxUnplacedTrunk: (context: string): string =>
+    `If it is a trunk, add its context \`${context}\` to \`[pbx.ami] trunk_contexts\`.`,
+  adminPbxEndpointsTitle: "The PBX's endpoints (its own list)",
+  adminPbxEndpointsNone: "Not read yet: the list is asked for after the AMI login.",
+  adminPbxEndpointsQuery: (action: string, outcome: string, detail: string): string =>
+    `${action}: ${({ listed: `${detail} endpoint(s)`, absent: `not on this PBX (${detail})`, denied: `the AMI user may not ask: it needs the system class (${detail})`, failed: `not read: ${detail}` } as Record<string, string>)[outcome] ?? outcome}`,
+  adminPbxEndpointsCounts: (mapped: number, guessed: number, trunk: number, unmapped: number): string =>
+    `${mapped} mapped, ${guessed} by FreePBX's conventions, ${trunk} look like trunks, ${unmapped} not mapped`,
+  adminPbxEndpointKind: (kind: string, why: string | null, mappedTo: string | null): string =>
+    ({
+      mapped: `mapped: ${mappedTo ?? "a known extension"}`,
+      guessed: "taken for a phone by FreePBX's conventions (profile)",
+      trunk: `looks like a trunk (${why ?? ""})`,
+      unmapped: "not mapped: its calls will not show as an employee's",
+    })[kind] ?? kind,
+  adminPbxMappedHandsets: "[pbx.ami] handsets",
+  adminPbxMappedDesk: (name: string): string => `desk "${name}"`,
   ownerWhy: describeWhy,
   kindCheckIn: "shift start",
   kindCheckOut: "shift end",

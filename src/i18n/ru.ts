@@ -281,6 +281,34 @@ export const ru = {
     capture.on
       ? `${source}: запись обмена с АТС для поддержки включена: ${capture.dir}, хранится ${mb(capture.keptBytes)} из ${mb(capture.maxBytes)} МБ (файлов: ${capture.files}), старые удаляются.`
       : `${source}: запись обмена с АТС остановлена: ${capture.reason ?? "причина неизвестна"}. Связь с АТС работает; запись снова начнётся после перезапуска.`,
+  adminPbxUnplacedTitle: "Каналы, которые не удалось отнести к телефону",
+  adminPbxUnplacedNone: "Все каналы, которые видел бокс, отнесены к телефонам или транкам.",
+  adminPbxUnplaced: (endpoint: string): string =>
+    `${endpoint}: неизвестный внутренний номер: добавьте его к месту или сотруднику либо в \`[pbx.ami] handsets\``,
+  adminPbxUnplacedSeen: (
+    seen: number,
+    last: string,
+    context: string | null,
+    callerId: string | null,
+  ): string =>
+    `каналов: ${seen}, последний ${last}${context === null ? "" : `, контекст ${context}`}${callerId === null ? "" : `, номер ${callerId}`}`,
+  adminPbxUnplacedTrunk: (context: string): string =>
+    `Если это транк, добавьте его контекст \`${context}\` в \`[pbx.ami] trunk_contexts\`.`,
+  adminPbxEndpointsTitle: "Абоненты АТС (её собственный список)",
+  adminPbxEndpointsNone: "Список ещё не прочитан: его спрашивают после входа в AMI.",
+  adminPbxEndpointsQuery: (action: string, outcome: string, detail: string): string =>
+    `${action}: ${({ listed: `абонентов ${detail}`, absent: `нет на этой АТС (${detail})`, denied: `пользователю AMI не разрешено: нужен класс system (${detail})`, failed: `не прочитан: ${detail}` } as Record<string, string>)[outcome] ?? outcome}`,
+  adminPbxEndpointsCounts: (mapped: number, guessed: number, trunk: number, unmapped: number): string =>
+    `сопоставлено ${mapped}, по правилам FreePBX ${guessed}, похожи на транки ${trunk}, не сопоставлено ${unmapped}`,
+  adminPbxEndpointKind: (kind: string, why: string | null, mappedTo: string | null): string =>
+    ({
+      mapped: `сопоставлен: ${mappedTo ?? "известный номер"}`,
+      guessed: "считается телефоном по правилам FreePBX (profile)",
+      trunk: `похож на транк (${why ?? ""})`,
+      unmapped: "не сопоставлен: его звонки не будут видны как звонки сотрудника",
+    })[kind] ?? kind,
+  adminPbxMappedHandsets: "[pbx.ami] handsets",
+  adminPbxMappedDesk: (name: string): string => `место «${name}»`,
   ownerWhy: (ext: string, why: OwnerWhy): string => {
     switch (why.kind) {
       case "desk-holder":

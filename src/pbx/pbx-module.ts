@@ -1,4 +1,5 @@
 import type { Hono } from "hono";
+import type { PbxEndpointList, UnplacedEndpointStore } from "../domain/call/pbx-endpoints.ts";
 import type { PbxEvent, PbxEventSource } from "../domain/call/pbx-event.ts";
 import type { PbxHistory } from "../domain/call/pbx-history.ts";
 import type { Logger } from "../log/logger.ts";
@@ -10,8 +11,11 @@ import type { Logger } from "../log/logger.ts";
 export interface PbxModule<Section, A extends PbxAdapter = PbxAdapter> {
   /** Builds the adapter from its config section; starts nothing (the composition root does). */
   create(section: Section, deps: PbxDeps): A;
-  /** `branchbox doctor`'s short visit: reach the PBX, prove the settings, leave. */
-  probe(section: Section): Promise<PbxProbeResult>;
+  /**
+   * `branchbox doctor`'s short visit: reach the PBX, prove the settings, leave. `known`: the
+   * branch's extensions as doctor reads them (desks', staff's), to judge the PBX's endpoints.
+   */
+  probe(section: Section, known?: ReadonlySet<string>): Promise<PbxProbeResult>;
 }
 
 export interface PbxDeps {
@@ -28,6 +32,8 @@ export interface PbxDeps {
    * the new link. Never rejects. Absent: no gaps are kept (tests, `replay`).
    */
   readonly linkUp?: (source: string, at: number, history: PbxHistory | null) => Promise<readonly PbxEvent[]>;
+  /** Where a source keeps the endpoints it could not place across restarts. */
+  readonly unplacedStore?: UnplacedEndpointStore;
 }
 
 export interface PbxAdapter {
@@ -46,4 +52,6 @@ export interface PbxProbeResult {
   readonly detail: string;
   /** What to do, when not ok. */
   readonly fix?: string;
+  /** The PBX's own endpoint list, judged, when the source can read one. */
+  readonly endpoints?: PbxEndpointList;
 }

@@ -201,4 +201,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX pbx_gaps_recent ON pbx_gaps (back_at);
     `,
   },
+  {
+    version: 7,
+    name: "PBX endpoints the box could not place",
+    sql: `
+      -- Written by the PBX source off the event path (on change, throttled), read back at start and
+      -- by \`branchbox doctor\`. At most 100 rows per source: the most recently seen.
+      CREATE TABLE pbx_unplaced (
+        source TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        context TEXT,
+        caller_id TEXT,
+        seen INTEGER NOT NULL,
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        PRIMARY KEY (source, endpoint)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];

@@ -36,6 +36,12 @@ export interface AmiPeerOptions {
   readonly fullyBooted?: boolean;
   /** Bind this port (default 0: the OS picks a free one). */
   readonly port?: number;
+  /**
+   * How other actions are answered, by action name (any case): the frames to send, each with the
+   * action's ActionID (e.g. a real recording's answer to PJSIPShowEndpoints, or an Error). An
+   * action not named here gets Asterisk's "Invalid/unknown command" Error.
+   */
+  readonly answers?: Readonly<Record<string, readonly AmiFrame[]>>;
 }
 
 export interface ReceivedAction {
@@ -188,8 +194,20 @@ export async function startAmiPeer(options: AmiPeerOptions): Promise<AmiPeer> {
         send(socket, withId({ Response: "Goodbye", Message: "Thanks for all the fish." }));
         socket.end();
         return;
-      default:
-        send(socket, withId({ Response: "Error", Message: "Invalid/unknown command" }));
+      default: {
+        const answer = Object.entries(options.answers ?? {}).find(
+          ([name]) => name.toLowerCase() === action.toLowerCase(),
+        )?.[1];
+        if (answer !== undefined) for (const f of answer) send(socket, withId({ ...f }));
+        else
+          send(
+            socket,
+            withId({
+              Response: "Error",
+              Message: `Invalid/unknown command: ${action}. Use Action: ListCommands to show available commands.`,
+            }),
+          );
+      }
     }
   };
 

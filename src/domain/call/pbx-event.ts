@@ -1,4 +1,5 @@
 import type { Instant } from "../roster/types.ts";
+import type { PbxEndpointList, UnplacedEndpoint } from "./pbx-endpoints.ts";
 
 /**
  * One normalized event from any PBX source (Asterisk AMI, SIP dialog subscriptions, a cloud PBX's
@@ -136,6 +137,10 @@ export interface PbxSourceStatus {
   readonly orphans?: Readonly<Record<string, number>>;
   /** Events the PBX sent twice on one link (AMI: a repeated SequenceNumber), dropped. */
   readonly duplicateFrames?: number;
+  /** Endpoints whose channels the source saw but could not place, most recent first (bounded). */
+  readonly unplaced?: readonly UnplacedEndpoint[];
+  /** The PBX's own endpoint list as read at the last login; null until read. Absent: not asked. */
+  readonly endpoints?: PbxEndpointList | null;
   /** A source that keeps several subscriptions (SIP: one per watched extension) says how each is. */
   readonly subscriptions?: readonly SubscriptionStatus[];
   /** A source that keeps a raw capture for support (AMI: `[pbx.ami] capture_dir`) says how it goes. */

@@ -6,6 +6,7 @@ import type { AuditEntry, PinStatusView } from "../../service/roster-port.ts";
 import type { InboundStatus } from "../../sync/inbound/inbound-types.ts";
 import type { RelayStatus } from "../../sync/relay/index.ts";
 import { formatDateTime, formatTime } from "../ui/branch-time.ts";
+import { type MappedTo, PbxInventory } from "./pbx-inventory.tsx";
 
 /** A fact entered this long after it happened is shown with its recording time (a correction). */
 const LATE_ENTRY_MS = 60_000;
@@ -29,6 +30,8 @@ export interface AdminPageProps {
   readonly inbound: InboundStatus;
   readonly nameOf: (employeeId: string | null) => string | null;
   readonly deskNameOf: (deskId: string | null) => string | null;
+  /** Who holds an extension (desks, employees, `[pbx.ami] handsets`), for the PBX's endpoint list. */
+  readonly mappedTo?: MappedTo;
 }
 
 const ruleText = (rule: OwnerRule, t: Messages) =>
@@ -88,7 +91,7 @@ export function AdminPage(props: AdminPageProps) {
       </nav>
       <SyncSection sync={props.sync} t={t} timezone={tz} />
       <DownSection inbound={props.inbound} t={t} />
-      <PbxSection pbx={props.pbx} t={t} timezone={tz} />
+      <PbxSection pbx={props.pbx} t={t} timezone={tz} mappedTo={props.mappedTo ?? (() => null)} />
       <section>
         <h1>{t.adminTitle}</h1>
         <p class="muted">{t.adminOwnersHint}</p>
@@ -255,7 +258,17 @@ function PinSection({ pins, t, timezone }: { pins: PinStatusView; t: Messages; t
 const orphanTotal = (byKind: Readonly<Record<string, number>> | undefined): number =>
   Object.values(byKind ?? {}).reduce((sum, n) => sum + n, 0);
 
-function PbxSection({ pbx, t, timezone }: { pbx: PbxView; t: Messages; timezone: string }) {
+function PbxSection({
+  pbx,
+  t,
+  timezone,
+  mappedTo,
+}: {
+  pbx: PbxView;
+  t: Messages;
+  timezone: string;
+  mappedTo: MappedTo;
+}) {
   const p = pbx.pipeline;
   return (
     <section data-testid="pbx">
@@ -335,6 +348,9 @@ function PbxSection({ pbx, t, timezone }: { pbx: PbxView; t: Messages; timezone:
       {pbx.gaps === undefined || pbx.sources.length === 0 ? null : (
         <GapList gaps={pbx.gaps} t={t} timezone={timezone} />
       )}
+      {pbx.sources.map(({ name, status }) => (
+        <PbxInventory name={name} status={status} t={t} timezone={timezone} mappedTo={mappedTo} />
+      ))}
     </section>
   );
 }

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { html } from "hono/html";
+import type { Messages } from "../../i18n/index.ts";
 import type { HttpDeps } from "../deps.ts";
 import { startOfDay } from "../ui/branch-time.ts";
 import { type LangEnv, language } from "../ui/lang.ts";
@@ -52,12 +53,25 @@ export function adminRoutes(deps: HttpDeps): Hono {
           inbound={deps.inbound()}
           nameOf={(id) => (id === null ? null : (names.get(id) ?? id))}
           deskNameOf={(id) => (id === null ? null : (desks.get(id) ?? id))}
+          mappedTo={mappedTo(now, t)}
         />
       </Layout>
     );
     c.header("Cache-Control", "no-store");
     return c.html(html`<!DOCTYPE html>${page}`);
   });
+
+  /** Who holds an extension: its desks, its employees, `[pbx.ami] handsets`. */
+  const mappedTo =
+    (now: number, t: Messages) =>
+    (extension: string): string | null => {
+      const holders = [
+        ...config.desks.filter((d) => d.extension === extension).map((d) => t.adminPbxMappedDesk(d.name)),
+        ...roster.employees(now).flatMap((e) => (e.extension === extension ? [e.name] : [])),
+        ...(config.pbx.ami?.handsets.includes(extension) ? [t.adminPbxMappedHandsets] : []),
+      ];
+      return holders.length === 0 ? null : holders.join(", ");
+    };
 
   const nameLookup = (now: number) => {
     const names = new Map(roster.employees(now).map((e) => [e.id, e.name]));

@@ -1,6 +1,8 @@
+import type { UnplacedEndpoint } from "../../domain/call/pbx-endpoints.ts";
 import type { PbxEvent } from "../../domain/call/pbx-event.ts";
 import type { Instant } from "../../domain/roster/types.ts";
 import { type AmiFrame, field, parseChannelName } from "./ami-fields.ts";
+import type { UnplacedEndpoints } from "./ami-unplaced.ts";
 
 /**
  * How a channel's endpoint is judged a handset beyond what the box knows. Always a handset: an
@@ -33,6 +35,8 @@ export interface AmiTranslatorOptions {
   readonly handsetTechnologies?: readonly string[];
   /** Contexts of trunk endpoints: a channel created in one is never a handset, whatever its name. */
   readonly trunkContexts?: readonly string[];
+  /** Where channels that could not be placed are remembered, for branch IT (null: nowhere). */
+  readonly unplaced?: UnplacedEndpoints | null;
 }
 
 /** FreePBX's inbound-route contexts: its trunks' channels are created there. */
@@ -50,10 +54,14 @@ export function translatorDefaults(options: AmiTranslatorOptions): Required<AmiT
     extensionPattern: options.extensionPattern ?? /^\d{2,6}$/,
     handsetTechnologies: options.handsetTechnologies ?? ["PJSIP", "SIP", "IAX2"],
     trunkContexts: options.trunkContexts ?? [],
+    unplaced: options.unplaced ?? null,
   };
 }
 
 export type ChannelKind = "handset" | "trunk" | "local" | "other";
+
+/** `PJSIP/reception-a-00000012` → `PJSIP/reception-a`: the device, whichever call it is on. */
+export const endpointOf = (name: string): string => name.replace(/-[0-9a-fA-F]+$/, "");
 
 /** One Asterisk channel as the translator tracks it, from its first event to its Hangup. */
 export interface ChannelState {
@@ -159,11 +167,10 @@ export class ChannelTable {
     const given = field(frame, `${prefix}Linkedid`);
     const linkedid = given ?? uniqueid;
     const callId = this.aliases.get(linkedid) ?? linkedid;
-    const { kind, extension } = this.classify(
-      name,
-      field(frame, `${prefix}Context`),
-      field(frame, `${prefix}CallerIDNum`),
-    );
+    const context = field(frame, `${prefix}Context`);
+    const callerId = field(frame, `${prefix}CallerIDNum`);
+    const { kind, extension, unplaced } = this.classify(name, context, callerId);
+    if (unplaced) this.options.unplaced?.seen(endpointOf(name), context, callerId, at);
     const channel: ChannelState = {
       uniqueid,
       callId,
@@ -264,7 +271,26 @@ export class ChannelTable {
     return handsetPattern === null && this.options.knownExtensions().size === 0;
   }
 
-  private classify(name: string, context: string | null, callerId: string | null) {
+  /** Whether a remembered unplaced endpoint is still one now (the roster or the config may have changed). */
+  stillUnplaced(entry: UnplacedEndpoint): boolean {
+    return this.classify(`${entry.endpoint}-0`, entry.context, entry.callerId).unplaced === true;
+  }
+
+  /** An endpoint of the PBX's list (no context, no caller id): known, taken by FreePBX's conventions, or neither. */
+  placement(endpoint: string): "mapped" | "guessed" | null {
+    if (this.isKnown(endpoint)) return "mapped";
+    return this.guessing() && this.options.extensionPattern.test(endpoint) ? "guessed" : null;
+  }
+
+  /**
+   * `unplaced`: a phone technology, no trunk context, and nothing names it an extension: a trunk
+   * by default (never a party), which may as well be a phone nobody mapped (see UnplacedEndpoints).
+   */
+  private classify(
+    name: string,
+    context: string | null,
+    callerId: string | null,
+  ): { kind: ChannelKind; extension: string | null; unplaced?: true } {
     const parsed = parseChannelName(name);
     if (parsed === null) return { kind: "other" as const, extension: null };
     if (parsed.tech === "Local") return { kind: "local" as const, extension: null };
@@ -285,6 +311,6 @@ export class ChannelTable {
       return { kind: "handset" as const, extension: parsed.endpoint };
     if (guess && internal && callerId !== null && extensionPattern.test(callerId))
       return { kind: "handset" as const, extension: callerId };
-    return { kind: "trunk" as const, extension: null };
+    return { kind: "trunk" as const, extension: null, unplaced: true };
   }
 }

@@ -1,3 +1,6 @@
+import type { PbxEndpointList } from "../../domain/call/pbx-endpoints.ts";
+import { ENDPOINT_ACTIONS, type EndpointAnswer, type Placement, readEndpointLists } from "./ami-endpoints.ts";
+import type { AmiFrame } from "./ami-fields.ts";
 import { amiGet, createAmiParser } from "./ami-parser.ts";
 
 export interface AmiProbeResult {
@@ -6,32 +9,63 @@ export interface AmiProbeResult {
   readonly detail: string;
   /** What to do, when not ok. */
   readonly fix?: string;
+  /** The PBX's endpoint lists, read after the login (absent when the login failed). */
+  readonly endpoints?: PbxEndpointList;
+}
+
+/** One list action in flight: its answer so far. */
+interface Listing {
+  readonly action: string;
+  response: AmiFrame | null;
+  readonly items: AmiFrame[];
+  answer: EndpointAnswer | null;
 }
 
 /**
  * One short visit to the AMI port, as `branchbox doctor` does it: connect, read the banner,
- * log in with the configured user, log off. Says which step failed and what to check.
+ * log in with the configured user, ask the endpoint lists (PJSIPShowEndpoints, SIPpeers: judged
+ * with `placement`), log off. Says which step failed and what to check; a refused or missing list
+ * is part of the answer, not a failure.
  */
 export async function probeAmi(
   target: { host: string; port: number; username: string; secret: string },
+  placement: Placement = () => null,
   timeoutMs = 3000,
 ): Promise<AmiProbeResult> {
   const where = `${target.host}:${target.port}`;
   const parser = createAmiParser();
   let step = "connect";
+  let loggedIn = "";
+  const listings = new Map<string, Listing>(
+    ENDPOINT_ACTIONS.map((action, i) => [
+      `doctor-list-${i}`,
+      { action, response: null, items: [], answer: null },
+    ]),
+  );
   let resolveResult: (result: AmiProbeResult) => void = () => {};
   const result = new Promise<AmiProbeResult>((resolve) => {
     resolveResult = resolve;
   });
-  const timer = setTimeout(
-    () =>
+  const timer = setTimeout(() => {
+    if (loggedIn === "") {
       resolveResult({
         ok: false,
         detail: `${where}: no answer in ${timeoutMs} ms at step "${step}"`,
         fix: "check the host, the port (5038), and that the PBX's firewall lets this box in",
-      }),
-    timeoutMs,
-  );
+      });
+      return;
+    }
+    // Logged in: a list that did not come in time is that list's failure, not the login's.
+    const answers = [...listings.values()].map((l) => ({
+      action: l.action,
+      answer: l.answer ?? { ok: false as const, error: { message: `no answer within ${timeoutMs} ms` } },
+    }));
+    resolveResult({
+      ok: true,
+      detail: loggedIn,
+      endpoints: readEndpointLists(answers, placement, Date.now()),
+    });
+  }, timeoutMs);
   try {
     const socket = await Bun.connect({
       hostname: target.host,
@@ -54,18 +88,38 @@ export async function probeAmi(
             );
           }
           for (const frame of frames) {
-            if (amiGet(frame, "ActionID") !== "doctor-1") continue;
-            const success = amiGet(frame, "Response") === "Success";
+            const id = amiGet(frame, "ActionID");
+            const listing = id === undefined ? undefined : listings.get(id);
+            if (listing !== undefined && listing.answer === null) {
+              collect(listing, frame);
+              if ([...listings.values()].every((l) => l.answer !== null)) {
+                sock.write("Action: Logoff\r\nActionID: doctor-2\r\n\r\n");
+                const answers = [...listings.values()].map((l) => ({
+                  action: l.action,
+                  answer: l.answer as EndpointAnswer,
+                }));
+                resolveResult({
+                  ok: true,
+                  detail: loggedIn,
+                  endpoints: readEndpointLists(answers, placement, Date.now()),
+                });
+              }
+              continue;
+            }
+            if (id !== "doctor-1") continue;
+            if (amiGet(frame, "Response") === "Success") {
+              loggedIn = `${where}: ${parser.banner}, logged in as ${target.username}`;
+              step = "endpoint lists";
+              for (const [actionId, l] of listings)
+                sock.write(`Action: ${l.action}\r\nActionID: ${actionId}\r\n\r\n`);
+              continue;
+            }
             sock.write("Action: Logoff\r\nActionID: doctor-2\r\n\r\n");
-            resolveResult(
-              success
-                ? { ok: true, detail: `${where}: ${parser.banner}, logged in as ${target.username}` }
-                : {
-                    ok: false,
-                    detail: `${where}: login refused for ${target.username} (${amiGet(frame, "Message") ?? "no reason given"})`,
-                    fix: "check username and secret in [pbx.ami] against manager.conf, and its permit/deny lines",
-                  },
-            );
+            resolveResult({
+              ok: false,
+              detail: `${where}: login refused for ${target.username} (${amiGet(frame, "Message") ?? "no reason given"})`,
+              fix: "check username and secret in [pbx.ami] against manager.conf, and its permit/deny lines",
+            });
           }
         },
         close() {
@@ -95,5 +149,27 @@ export async function probeAmi(
     };
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** A frame of a list action's answer: the Response, an item, or the closing `…Complete` event. */
+function collect(listing: Listing, frame: AmiFrame): void {
+  if (listing.response === null) {
+    if (amiGet(frame, "Response") === undefined) return;
+    listing.response = frame;
+    if (amiGet(frame, "Response")?.toLowerCase() !== "success")
+      listing.answer = { ok: true, value: { response: frame, items: [], complete: null } };
+    return;
+  }
+  if (
+    amiGet(frame, "EventList")?.toLowerCase() === "complete" ||
+    amiGet(frame, "Event")?.endsWith("Complete")
+  ) {
+    listing.answer = {
+      ok: true,
+      value: { response: listing.response, items: listing.items, complete: frame },
+    };
+  } else if (listing.items.length < 100_000) {
+    listing.items.push(frame);
   }
 }

@@ -1,13 +1,15 @@
 import type { AmiConfig } from "../../config/pbx-sections.ts";
+import type { UnplacedEndpointStore } from "../../domain/call/pbx-endpoints.ts";
 import type { PbxEvent, PbxEventSource, PbxSourceStatus } from "../../domain/call/pbx-event.ts";
 import type { PbxHistory } from "../../domain/call/pbx-history.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { PbxAdapter, PbxModule } from "../pbx-module.ts";
 import { staleCallEnds } from "../stale-calls.ts";
 import { AmiCaptureFiles } from "./ami-capture-files.ts";
-import type { HandsetProfile } from "./ami-channels.ts";
+import { ChannelTable, type HandsetProfile, translatorDefaults } from "./ami-channels.ts";
 import { type AmiClient, createAmiClient } from "./ami-client.ts";
 import type { AmiClientOptions } from "./ami-client-options.ts";
+import { AmiInventory } from "./ami-inventory.ts";
 import { probeAmi } from "./ami-probe.ts";
 import { AmiTranslator } from "./ami-translate.ts";
 
@@ -37,6 +39,10 @@ export interface AmiSourceOptions {
   readonly linkUp?: (source: string, at: number, history: PbxHistory | null) => Promise<readonly PbxEvent[]>;
   /** The PBX's own records (CEL, CDR) to read a gap back from; absent: none. */
   readonly history?: PbxHistory | null;
+  /** Where unplaced endpoints survive a restart (the box's database); absent: memory only. */
+  readonly unplacedStore?: UnplacedEndpointStore;
+  /** How long a change to them waits before it is written (default 10 s). */
+  readonly unplacedSaveAfterMs?: number;
   /** Test knobs passed to the client (ping interval, backoff, random). */
   readonly client?: Partial<
     Pick<AmiClientOptions, "pingIntervalMs" | "pingTimeoutMs" | "backoff" | "random" | "healthyAfterMs">
@@ -55,7 +61,7 @@ export interface AmiAdapter extends PbxAdapter {
 /** `[pbx.ami]` for the registry. */
 export const amiPbx: PbxModule<AmiConfig, AmiAdapter> = {
   create: (section, deps) => createAmiAdapter({ ...section, ...deps }),
-  probe: (section) => probeAmi(section),
+  probe: (section, known) => probeAmi(section, placementFor(section, known)),
 };
 
 /** The roster's extensions and `[pbx.ami] handsets` together, rebuilt only when the roster's set changes. */
@@ -75,6 +81,21 @@ function knownExtensions(options: AmiSourceOptions): () => ReadonlySet<string> {
   };
 }
 
+/** How the box would take the PBX's endpoint names, with the branch's extensions as `known`. */
+function placementFor(section: AmiConfig, known: ReadonlySet<string> = new Set()) {
+  const all = new Set([...known, ...section.handsets]);
+  const table = new ChannelTable(
+    translatorDefaults({
+      source: "doctor",
+      knownExtensions: () => all,
+      handsetPattern: section.handset_pattern ? new RegExp(section.handset_pattern) : null,
+      profile: section.profile,
+      trunkContexts: section.trunk_contexts,
+    }),
+  );
+  return (name: string) => table.placement(name);
+}
+
 /** How long to wait before reconnecting after events could not be made durable (a full disk). */
 const RESYNC_AFTER_FAILURE_MS = 5000;
 
@@ -89,6 +110,15 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
   const now = options.now ?? Date.now;
   const name = `ami:${options.host}:${options.port}`;
   const log = options.log.child({ source: name });
+  // Outlives translators (a restart after a refused batch): what branch IT is shown stays.
+  const inventory: AmiInventory = new AmiInventory({
+    source: name,
+    store: options.unplacedStore ?? null,
+    stillUnplaced: (entry) => translator.table.stillUnplaced(entry),
+    log,
+    now,
+    ...(options.unplacedSaveAfterMs === undefined ? {} : { saveAfterMs: options.unplacedSaveAfterMs }),
+  });
   const newTranslator = () =>
     new AmiTranslator({
       source: name,
@@ -96,6 +126,7 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
       handsetPattern: options.handset_pattern ? new RegExp(options.handset_pattern) : null,
       profile: options.profile ?? "auto",
       trunkContexts: options.trunk_contexts ?? [],
+      unplaced: inventory.unplaced,
     });
   let translator = newTranslator();
   const capture = options.capture_dir
@@ -184,15 +215,24 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
     log,
     now,
     ...options.client,
-    onFrame: (frame) => push(translator.translate(frame, now())),
+    onFrame: (frame) => {
+      push(translator.translate(frame, now()));
+      inventory.changed();
+    },
     // A new login is a new link: Asterisk may have restarted and numbered its events afresh.
     onState: (status) => {
-      if (status.state === "connected" && linkState !== "connected") translator.newLink();
+      if (status.state === "connected" && linkState !== "connected") {
+        translator.newLink();
+        // Once the login's CoreShowChannels is on the wire: Asterisk answers a session's actions
+        // in order, so the endpoint lists come after the snapshot and never hold it up.
+        queueMicrotask(() => void inventory.readEndpoints(client, (n) => translator.table.placement(n)));
+      }
       linkState = status.state;
     },
     onResync: (channels) => {
       const at = now();
       linkUp(resync(channels, at), at);
+      inventory.changed();
     },
     ...(capture === null ? {} : { tap: capture }),
   });
@@ -236,6 +276,7 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
       stopped = true;
       await client.stop();
       await capture?.close();
+      inventory.stop();
     },
     status(): PbxSourceStatus {
       const s = client.status();
@@ -248,6 +289,8 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
         orphans,
         duplicateFrames: before.duplicates + stats.duplicates,
         ...(capture === null ? {} : { capture: capture.status() }),
+        unplaced: inventory.list(),
+        endpoints: inventory.endpointList(),
       };
     },
   };
