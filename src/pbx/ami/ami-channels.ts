@@ -52,7 +52,7 @@ export function translatorDefaults(options: AmiTranslatorOptions): Required<AmiT
     handsetPattern: options.handsetPattern ?? null,
     profile: options.profile ?? "auto",
     extensionPattern: options.extensionPattern ?? /^\d{2,6}$/,
-    handsetTechnologies: options.handsetTechnologies ?? ["PJSIP", "SIP", "IAX2"],
+    handsetTechnologies: options.handsetTechnologies ?? ["PJSIP", "SIP", "IAX2", "SCCP"],
     trunkContexts: options.trunkContexts ?? [],
     unplaced: options.unplaced ?? null,
   };
@@ -298,9 +298,10 @@ export class ChannelTable {
     const trunk =
       context !== null &&
       (trunkContexts.includes(context) || (profile !== "known" && FREEPBX_TRUNK_CONTEXTS.includes(context)));
-    if (!handsetTechnologies.includes(parsed.tech) || trunk)
-      return { kind: "trunk" as const, extension: null };
+    if (trunk) return { kind: "trunk" as const, extension: null };
+    // A device the box knows is a phone whatever its technology (SCCP, DAHDI, a platform's own).
     if (this.isKnown(parsed.endpoint)) return { kind: "handset" as const, extension: parsed.endpoint };
+    if (!handsetTechnologies.includes(parsed.tech)) return { kind: "trunk" as const, extension: null };
     // A phone whose device name is no extension (`SIP/reception-a-…`) is the extension it presents.
     if (this.isKnown(callerId)) return { kind: "handset" as const, extension: callerId };
     // FreePBX's conventions: everywhere when guessing, else (auto) only where FreePBX's own phone
