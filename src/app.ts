@@ -96,7 +96,7 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
   );
   const pbx = () => ({
     sources: sources.map((source) => ({ name: source.name, status: source.status() })),
-    pipeline: calls.status(),
+    pipeline: { ...calls.status(), tables: calls.tables() },
     gaps: gaps.recent(),
   });
   // mqtt.js is loaded only by boxes that talk to headquarters (~15 MB of RSS otherwise idle).

@@ -193,6 +193,17 @@ export function metricsRoutes(deps: HttpDeps): Hono {
           ]),
         ),
       ),
+      metric(
+        "branchbox_memory_table_entries",
+        "gauge",
+        "Entries held in memory per call table (bounded by live calls or a cap), per part: the call pipeline or a PBX source.",
+        [
+          ...Object.entries(pbx.pipeline.tables).map(([table, n]): Sample => [{ part: "calls", table }, n]),
+          ...pbx.sources.flatMap(({ name, status }) =>
+            Object.entries(status.tables ?? {}).map(([table, n]): Sample => [{ part: name, table }, n]),
+          ),
+        ],
+      ),
       metric("branchbox_calls_events_received_total", "counter", "PBX events delivered to the journal.", [
         [{}, pbx.pipeline.received],
       ]),

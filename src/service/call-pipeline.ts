@@ -184,6 +184,22 @@ export class CallPipeline implements CallsPort {
     return { ...this.stats };
   }
 
+  /**
+   * Entries of every table the pipeline keeps in memory (the assembler's, the missed cards', the
+   * batches waiting for their commit): each bounded by the live calls or a cap, never by the
+   * calls of the box's life. For /metrics and the soak benchmark.
+   */
+  tables(): Readonly<Record<string, number>> {
+    const assembler = this.assembler.sizes();
+    return {
+      assembler_live: assembler.live,
+      assembler_absorbed: assembler.absorbed,
+      assembler_finished: assembler.finished,
+      recent_missed: this.recentMissed.length,
+      commit_batches: this.pending.length,
+    };
+  }
+
   /** Called after each commit with the live calls that changed and the records written. */
   subscribe(
     listener: (changed: readonly AssembledCall[], recorded: readonly CallRecord[]) => void,

@@ -42,6 +42,8 @@ export interface PbxView {
     readonly rejected: number;
     readonly recorded: number;
     readonly lastRejection: string | null;
+    /** Entries of each table the pipeline keeps in memory (see CallPipeline.tables). */
+    readonly tables: Readonly<Record<string, number>>;
   };
   /** The newest gaps in the PBX links (issue 13); absent where none are kept. */
   readonly gaps?: readonly PbxGap[];

@@ -79,6 +79,11 @@ export class CallAssembler {
     return done === undefined ? null : snapshot(done);
   }
 
+  /** Entries held per table: live calls, absorbed ids, finished calls remembered (bounded). */
+  sizes(): { readonly live: number; readonly absorbed: number; readonly finished: number } {
+    return { live: this.calls.size, absorbed: this.absorbedInto.size, finished: this.done.size };
+  }
+
   /** Refused events so far, in all and by code. */
   rejections(): {
     readonly total: number;

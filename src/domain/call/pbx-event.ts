@@ -141,6 +141,11 @@ export interface PbxSourceStatus {
   readonly unplaced?: readonly UnplacedEndpoint[];
   /** The PBX's own endpoint list as read at the last login; null until read. Absent: not asked. */
   readonly endpoints?: PbxEndpointList | null;
+  /**
+   * Entries of each table the source keeps in memory about calls (AMI: channels, calls, aliases,
+   * pending starts…), each bounded by the live calls: for /metrics and the soak benchmark.
+   */
+  readonly tables?: Readonly<Record<string, number>>;
   /** A source that keeps several subscriptions (SIP: one per watched extension) says how each is. */
   readonly subscriptions?: readonly SubscriptionStatus[];
   /** A source that keeps a raw capture for support (AMI: `[pbx.ami] capture_dir`) says how it goes. */

@@ -32,6 +32,11 @@ export class AmiCallEvents {
     private readonly make: PbxEventFactory,
   ) {}
 
+  /** Calls whose start waits (a table bounded by the live calls). */
+  pendingStarts(): number {
+    return this.pending.size;
+  }
+
   /**
    * The first channel of a call: a trunk brings an inbound call, a handset places one. `rung`: a
    * branch handset the call rang (then the call is internal whatever number was dialled).

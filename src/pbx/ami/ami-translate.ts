@@ -102,6 +102,11 @@ export class AmiTranslator {
     return { ...this.counts, orphansByKind: { ...this.orphansByKind } };
   }
 
+  /** Entries of the translator's tables (bounded by the live channels and calls). */
+  sizes(): Readonly<Record<string, number>> {
+    return { ...this.table.sizes(), pending_starts: this.calls.pendingStarts() };
+  }
+
   /** A new AMI link (a login): its SequenceNumbers start afresh. */
   newLink(): void {
     this.sequence.reset();

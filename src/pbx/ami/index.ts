@@ -291,6 +291,7 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
         ...(capture === null ? {} : { capture: capture.status() }),
         unplaced: inventory.list(),
         endpoints: inventory.endpointList(),
+        tables: { ...translator.sizes(), waiting: waiting.length },
       };
     },
   };
