@@ -8,7 +8,7 @@ import { fakeClock, makeTestBox, type TestBox } from "../support/box.ts";
 import { endpointOf, expectedCaptures, REAL_CAPTURES } from "../support/real-captures.ts";
 
 const AMI = { username: "branchbox", secret: "peer-secret-42" };
-const FILES = ["vg-queue-answered.ami", "vg-attended-xfer-by-caller.ami"];
+const FILES = ["vg-queue-answered.ami", "vg-attended-xfer-by-caller.ami", "vg11-queue-answered.ami"];
 
 let box: TestBox | undefined;
 let peer: AmiPeer | undefined;
@@ -29,7 +29,7 @@ function tables(metrics: string): Map<string, number> {
   return out;
 }
 
-test("/metrics shows every per-call table; after two real calls over a socket the live ones are empty and the assembler remembers the finished calls", async () => {
+test("/metrics shows every per-call table; after three real calls over a socket the live ones are empty and the assembler remembers the finished calls", async () => {
   const handsets = [...new Set(expectedCaptures().flatMap((c) => c.handsets.map(endpointOf)))];
   const transcript = FILES.map((file) => readFileSync(join(REAL_CAPTURES, file), "utf8")).join("\r\n");
   peer = await startAmiPeer({ ...AMI, transcript });
@@ -40,7 +40,7 @@ test("/metrics shows every per-call table; after two real calls over a socket th
     },
   });
   const deadline = Date.now() + 10_000;
-  while (peer.position() < peer.frameCount || box.calls.list({ limit: 10 }).length < 2) {
+  while (peer.position() < peer.frameCount || box.calls.list({ limit: 10 }).length < 3) {
     if (Date.now() > deadline) throw new Error(`frames ${peer.position()}/${peer.frameCount}`);
     await Bun.sleep(20);
   }
@@ -50,7 +50,7 @@ test("/metrics shows every per-call table; after two real calls over a socket th
     "calls|assembler_live": 0,
     "calls|assembler_absorbed": 0,
     // The attended transfer's consultation is a call id of its own, remembered with the main call.
-    "calls|assembler_finished": 3,
+    "calls|assembler_finished": 4,
     "calls|recent_missed": 0,
     "calls|commit_batches": 0,
     "ami|channels": 0,

@@ -244,6 +244,9 @@ export class ChannelTable {
     const consult = this.calls.get(consultId);
     const main = this.callFor(mainId);
     this.aliases.set(consultId, mainId);
+    // AMI 1.x joins in chains (a Local half into its pair, the pair into the caller's call): what
+    // pointed at the absorbed call points at the main one, and goes when the main call ends.
+    for (const [from, to] of this.aliases) if (to === consultId) this.aliases.set(from, mainId);
     if (consult === undefined) return;
     for (const uniqueid of consult.channels) {
       const channel = this.channels.get(uniqueid);
