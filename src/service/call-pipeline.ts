@@ -152,9 +152,7 @@ export class CallPipeline implements CallsPort {
 
   /** The cards of the live calls and of the missed calls of the last half hour; none for nobody (R1.4). */
   cards(now: number): CallCard[] {
-    this.recentMissed = this.recentMissed.filter(
-      (call) => (call.endedAt ?? call.startedAt) > now - MISSED_CARD_MS,
-    );
+    this.forgetOldMissed(now);
     const settings = this.options.settings();
     const cards: CallCard[] = [];
     for (const call of [...this.assembler.live(), ...this.recentMissed]) {
@@ -329,9 +327,19 @@ export class CallPipeline implements CallsPort {
     }
     const recorded = update.finished.flatMap((call) => this.calls.save(call, this.attribute(call), now));
     this.toHeadquarters(recorded, now);
+    // Pruned here too, not only when a screen asks for cards: a box nobody looks at runs for months.
+    this.forgetOldMissed(now);
     for (const call of update.finished) if (call.outcome !== "answered") this.recentMissed.push(call);
     this.stats.recorded += recorded.length;
     return { changed: update.changed, recorded };
+  }
+
+  /** Missed calls whose card is down by `now` are no longer kept. */
+  private forgetOldMissed(now: number): void {
+    if (this.recentMissed.length === 0) return;
+    this.recentMissed = this.recentMissed.filter(
+      (call) => (call.endedAt ?? call.startedAt) > now - MISSED_CARD_MS,
+    );
   }
 
   /** New and changed records go to headquarters in the transaction that saved them (HQ upserts by id). */

@@ -1,7 +1,7 @@
 import { afterEach, expect, test } from "bun:test";
 import type { PbxEvent } from "../../src/domain/call/pbx-event.ts";
 import { CallScript } from "../fixtures/domain/call-fixtures.ts";
-import { makeTestBox, type TestBox } from "../support/box.ts";
+import { fakeClock, makeTestBox, type TestBox } from "../support/box.ts";
 
 // The box's clock and the PBX's clock: 2026-11-21, Moscow time.
 const T = (hhmmss: string) => Date.parse(`2026-11-21T${hhmmss}+03:00`);
@@ -165,4 +165,24 @@ test("a caller known to headquarters' directory shows with their name on the car
   expect(box.calls.cards(T("10:00:03"))).toMatchObject([
     { callId: "c7", number: "+79161234567", clientName: "ООО Ромашка" },
   ]);
+});
+
+test("R3.3: a box whose screens nobody opens keeps only the missed calls whose card is still up (half an hour), not every missed call of its life", async () => {
+  box = await makeTestBox({ clock: fakeClock("2026-11-21T09:00:00+03:00") });
+  const started = box.clock.now();
+  for (let i = 0; i < 200; i++) {
+    const t = started + i * 10 * 60_000;
+    box.clock.set(new Date(t + 60_000).toISOString());
+    const call = new CallScript(`missed-${i}`);
+    await box.calls.deliver([
+      call.inbound(t),
+      call.ring(`missed-${i}-leg`, "101", t + 1000),
+      call.end(`missed-${i}-leg`, "101", "no-answer", t + 30_000),
+      call.hangup(t + 30_000),
+    ]);
+  }
+  expect(box.calls.status().recorded).toBe(200);
+  // Every 10 minutes a missed call, its card up for 30: the last three are all that is kept.
+  expect(box.calls.tables().recent_missed).toBe(3);
+  expect(box.calls.cards(box.clock.now()).filter((card) => card.state === "missed")).toHaveLength(3);
 });
