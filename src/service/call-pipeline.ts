@@ -193,6 +193,7 @@ export class CallPipeline implements CallsPort {
       assembler_live: assembler.live,
       assembler_absorbed: assembler.absorbed,
       assembler_finished: assembler.finished,
+      assembler_recent: assembler.recent,
       recent_missed: this.recentMissed.length,
       commit_batches: this.pending.length,
     };

@@ -51,6 +51,7 @@ test("/metrics shows every per-call table; after three real calls over a socket 
     "calls|assembler_absorbed": 0,
     // The attended transfer's consultation is a call id of its own, remembered with the main call.
     "calls|assembler_finished": 4,
+    "calls|assembler_recent": 3,
     "calls|recent_missed": 0,
     "calls|commit_batches": 0,
     "ami|channels": 0,

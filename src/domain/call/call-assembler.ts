@@ -18,8 +18,10 @@ export interface AssemblerUpdate {
 }
 
 export interface CallAssemblerOptions {
-  /** How many finished calls are remembered, to refuse their late events and answer `get`. */
+  /** How many finished calls' ids are remembered, to refuse their late events (default 10,000). */
   readonly rememberFinished?: number;
+  /** How many of the latest finished calls are kept whole, for `get` (default 100, at most `rememberFinished`). */
+  readonly keepFinishedCalls?: number;
 }
 
 type Step =
@@ -48,13 +50,20 @@ const NOTHING: AssemblerUpdate = { changed: [], finished: [], absorbed: [], reje
 export class CallAssembler {
   private readonly calls = new Map<string, Tracked>();
   private readonly absorbedInto = new Map<string, string>();
-  /** Finished calls by id (and by the ids they absorbed), oldest first, bounded. */
-  private readonly done = new Map<string, AssembledCall>();
+  /**
+   * Finished call ids (and the ids they absorbed) → the finished call's id, oldest first, bounded:
+   * only ids, so that a box remembers many calls' ids for little memory (whole calls weigh KBs).
+   */
+  private readonly done = new Map<string, string>();
+  /** The latest finished calls themselves, by id, oldest first, bounded. */
+  private readonly recent = new Map<string, AssembledCall>();
   private readonly counts = new Map<CallErrorCode, number>();
   private readonly rememberFinished: number;
+  private readonly keepFinishedCalls: number;
 
   constructor(options: CallAssemblerOptions = {}) {
     this.rememberFinished = options.rememberFinished ?? 10_000;
+    this.keepFinishedCalls = Math.min(this.rememberFinished, options.keepFinishedCalls ?? 100);
   }
 
   apply(event: PbxEvent): AssemblerUpdate {
@@ -75,13 +84,23 @@ export class CallAssembler {
   get(callId: string): AssembledCall | null {
     const live = this.calls.get(this.absorbedInto.get(callId) ?? callId);
     if (live !== undefined) return snapshot(live.call);
-    const done = this.done.get(callId);
+    const done = this.recent.get(this.done.get(callId) ?? "");
     return done === undefined ? null : snapshot(done);
   }
 
-  /** Entries held per table: live calls, absorbed ids, finished calls remembered (bounded). */
-  sizes(): { readonly live: number; readonly absorbed: number; readonly finished: number } {
-    return { live: this.calls.size, absorbed: this.absorbedInto.size, finished: this.done.size };
+  /** Entries held per table: live calls, absorbed ids, finished ids and whole finished calls (bounded). */
+  sizes(): {
+    readonly live: number;
+    readonly absorbed: number;
+    readonly finished: number;
+    readonly recent: number;
+  } {
+    return {
+      live: this.calls.size,
+      absorbed: this.absorbedInto.size,
+      finished: this.done.size,
+      recent: this.recent.size,
+    };
   }
 
   /** Refused events so far, in all and by code. */
@@ -99,7 +118,7 @@ export class CallAssembler {
     const id = this.absorbedInto.get(event.callId) ?? event.callId;
     const done = this.done.get(id);
     // An absorbed consultation's own end, before or after the main call's end, is no news.
-    if (event.kind === "call-end" && (id !== event.callId || (done !== undefined && done.id !== id)))
+    if (event.kind === "call-end" && (id !== event.callId || (done !== undefined && done !== id)))
       return NOTHING;
     if (done !== undefined) {
       return refused(callError("CALL.AFTER_END", `call ${event.callId}: ${event.kind} after call-end`));
@@ -299,7 +318,12 @@ export class CallAssembler {
     const final = snapshot(call);
     for (const id of [call.id, ...call.absorbed]) {
       this.absorbedInto.delete(id);
-      this.done.set(id, final);
+      this.done.set(id, call.id);
+    }
+    this.recent.set(call.id, final);
+    for (const id of this.recent.keys()) {
+      if (this.recent.size <= this.keepFinishedCalls) break;
+      this.recent.delete(id);
     }
     for (const id of this.done.keys()) {
       if (this.done.size <= this.rememberFinished) break;

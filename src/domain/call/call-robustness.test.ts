@@ -149,4 +149,18 @@ describe("call assembler: deterministic and safe to hand out", () => {
     }
     expect([assembler.get("A"), assembler.get("B")?.id, assembler.get("C")?.id]).toEqual([null, "B", "C"]);
   });
+
+  test("a box that runs for months keeps only the ids of its finished calls (to refuse their late events), and the latest 100 whole", () => {
+    const assembler = new CallAssembler();
+    for (let i = 0; i < 300; i++) {
+      const s = new CallScript(`M${i}`);
+      feed([s.inbound(sec(i)), s.ring(`M${i}-L`, "101", sec(i)), s.hangup(sec(i + 1))], assembler);
+    }
+    expect(assembler.sizes()).toEqual({ live: 0, absorbed: 0, finished: 300, recent: 100 });
+    expect([assembler.get("M0"), assembler.get("M299")?.outcome]).toEqual([null, "missed"]);
+    const first = new CallScript("M0");
+    const { rejected } = feed([first.answer("M0-L", "101", sec(400)), first.hangup(sec(401))], assembler);
+    expect(rejected).toEqual(["CALL.AFTER_END", "CALL.AFTER_END"]);
+    expect(assembler.live()).toEqual([]);
+  });
 });
