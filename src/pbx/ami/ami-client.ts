@@ -80,7 +80,7 @@ export function createAmiClient(options: AmiClientOptions): AmiClient {
         log.warn("AMI login refused", { ...fields, username: o.username });
       else log.warn("AMI link down", fields);
     }
-    guard("onState", () => o.onState?.(status));
+    guard("onState", () => o.onState?.(statusNow()));
   };
 
   const guard = (what: string, fn: () => void) => {
@@ -91,8 +91,12 @@ export function createAmiClient(options: AmiClientOptions): AmiClient {
     }
   };
 
+  /** Counted apart from `status`: a copy of the status per frame costs the hot path for nothing. */
+  let eventsReceived = 0;
+  const statusNow = () => ({ ...status, eventsReceived, badFrames: parser.badFrames });
+
   const deliver = (frame: AmiFrame) => {
-    status = { ...status, eventsReceived: status.eventsReceived + 1 };
+    eventsReceived++;
     guard("onFrame", () => o.onFrame(frame));
   };
 
@@ -225,7 +229,6 @@ export function createAmiClient(options: AmiClientOptions): AmiClient {
       if (l.down) return;
       o.tap?.received(chunk);
       const frames = parser.push(chunk);
-      status = { ...status, badFrames: parser.badFrames };
       if (!bannerSeen && parser.banner !== null) {
         bannerSeen = true;
         status = { ...status, banner: parser.banner };
@@ -298,7 +301,7 @@ export function createAmiClient(options: AmiClientOptions): AmiClient {
         clearTimeout(timer);
         linkDown(l, "stopped");
       }),
-    status: () => status,
+    status: statusNow,
     send: async (action) => (await sendOn(action, false)).response,
     sendList: (action) => sendOn(action, true),
   };
