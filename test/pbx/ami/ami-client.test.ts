@@ -263,13 +263,19 @@ describe("AMI client against a scripted peer", () => {
   test("events held while CoreShowChannels is read are delivered, in order, when the link closes before its answer", async () => {
     // A PBX that starts streaming, then dies before it answers the snapshot: the events it sent are
     // real and must not be lost with the connection.
+    let wire = "";
     const server = Bun.listen({
       hostname: "127.0.0.1",
       port: 0,
       socket: {
         open: (socket) => void socket.write("Asterisk Call Manager/9.0.0\r\n"),
         data(socket, chunk) {
-          const text = chunk.toString();
+          // Whole actions only: under load one action may come in two reads.
+          wire += chunk.toString();
+          const end = wire.lastIndexOf("\r\n\r\n");
+          if (end === -1) return;
+          const text = wire.slice(0, end);
+          wire = wire.slice(end + 4);
           const id = /ActionID: (\S+)/.exec(text)?.[1] ?? "";
           if (text.includes("Action: Login"))
             socket.write(`Response: Success\r\nActionID: ${id}\r\nMessage: Authentication accepted\r\n\r\n`);
