@@ -77,47 +77,38 @@ export function translateCel(
     }
     if (known === undefined) continue;
     const origin = origins.get(row.linkedid);
+    /** What the call's first channel's Dial did with this channel (AMI's DialBegin / DialEnd). */
+    const dial = (event: "DialBegin" | "DialEnd", status?: string) => {
+      if (origin === undefined) return;
+      send({
+        Event: event,
+        Channel: origin,
+        Uniqueid: row.linkedid,
+        Linkedid: row.linkedid,
+        DestChannel: row.channame,
+        DestUniqueid: row.uniqueid,
+        DestLinkedid: row.linkedid,
+        ...(status === undefined ? {} : { DialStatus: status }),
+        Timestamp: base.Timestamp,
+      });
+    };
     if (known.linkedid !== row.linkedid) {
       // A phone that began as a call of its own now belongs to another call: it picked it up.
       known.linkedid = row.linkedid;
-      if (origin !== undefined)
-        send({
-          Event: "DialBegin",
-          Channel: origin,
-          Uniqueid: row.linkedid,
-          Linkedid: row.linkedid,
-          DestChannel: row.channame,
-          DestUniqueid: row.uniqueid,
-          DestLinkedid: row.linkedid,
-          Timestamp: base.Timestamp,
-        });
+      dial("DialBegin");
     }
-    const dialEnd = (status: string) =>
-      origin === undefined
-        ? undefined
-        : send({
-            Event: "DialEnd",
-            Channel: origin,
-            Uniqueid: row.linkedid,
-            Linkedid: row.linkedid,
-            DestChannel: row.channame,
-            DestUniqueid: row.uniqueid,
-            DestLinkedid: row.linkedid,
-            DialStatus: status,
-            Timestamp: base.Timestamp,
-          });
     switch (row.eventtype) {
       case "ANSWER":
         send({ Event: "Newstate", ...base, ChannelState: "6" });
         if (row.uniqueid !== row.linkedid && !row.channame.startsWith("Local/") && !known.answered)
-          dialEnd("ANSWER");
+          dial("DialEnd", "ANSWER");
         known.answered = true;
         break;
       case "HANGUP": {
         const { cause, dialstatus } = hangupExtra(row.extra);
         const status = dialstatus ?? (SILENT_CAUSES.has(cause) ? originStatus.get(row.linkedid) : undefined);
         if (row.uniqueid !== row.linkedid && !known.answered && status !== undefined && status !== "ANSWER")
-          dialEnd(status);
+          dial("DialEnd", status);
         send({ Event: "Hangup", ...base, ...(cause === null ? {} : { Cause: String(cause) }) });
         channels.delete(row.uniqueid);
         break;
