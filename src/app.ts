@@ -85,6 +85,7 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     now,
     liveCalls,
     knownExtensions: () => roster.knownExtensions(),
+    timeZone: config.branch.timezone,
     linkUp: (source, at, history) => gaps.linkUp(source, at, history),
     unplacedStore: unplacedStore(db),
   });

@@ -26,3 +26,13 @@ export const listen = (example: string) =>
 
 /** A TOML boolean, or "true"/"false" from an environment variable. */
 export const flag = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
+
+/** Whether `tz` names an IANA time zone this runtime knows ("Europe/Moscow"). */
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

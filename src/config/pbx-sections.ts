@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { extensionList, flag } from "./fields.ts";
+import { extensionList, flag, isTimeZone } from "./fields.ts";
 
 /** A list from TOML, or "a,b" from an environment variable, each entry matching `pattern`. */
 function nameList(pattern: RegExp, expected: string) {
@@ -70,6 +70,25 @@ export const PBX_SECTIONS = {
       ),
     /** The most the capture files may hold together, in MB: the oldest file goes first. */
     capture_max_mb: z.coerce.number().int().min(1).max(1024).default(64),
+    /**
+     * Asterisk's CEL as a `cel_custom` CSV file (the sample mapping's 20 columns), read after every
+     * gap in the link to recover the calls the box did not see (issue 13). "": none.
+     */
+    cel_csv: z
+      .string()
+      .default("")
+      .refine(
+        (v) => v === "" || v.startsWith("/"),
+        'an absolute path, e.g. "/var/log/asterisk/cel-custom/Master.csv", or "" (none)',
+      ),
+    /** The PBX's time zone, for the times in its call records; "": the branch's ([branch] timezone). */
+    timezone: z
+      .string()
+      .default("")
+      .refine(
+        (tz) => tz === "" || isTimeZone(tz),
+        'an IANA time zone, e.g. "Europe/Moscow", or "" (the branch\'s)',
+      ),
   }),
   /** SIP dialog subscriptions (RFC 4235, "BLF") over WebSocket, for PBXs without AMI. */
   sip: z.strictObject({

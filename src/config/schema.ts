@@ -1,15 +1,8 @@
 import { z } from "zod";
-import { extension, flag, listen } from "./fields.ts";
+import { extension, flag, isTimeZone, listen } from "./fields.ts";
 import { PBX_SECTIONS, type PbxSections, pbxShape } from "./pbx-sections.ts";
 
-const timezone = z.string().refine((tz) => {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}, "an IANA time zone such as Europe/Moscow");
+const timezone = z.string().refine(isTimeZone, "an IANA time zone such as Europe/Moscow");
 
 /** Host names or addresses without port, as a kiosk reaches the box; "a,b" from an environment variable. */
 const hostList = z.preprocess(

@@ -25,6 +25,8 @@ export interface PbxDeps {
   readonly liveCalls: (source: string) => readonly string[];
   /** The branch's extensions as the roster knows them now (desks' and staff's). */
   readonly knownExtensions: () => ReadonlySet<string>;
+  /** The branch's time zone ([branch] timezone): a PBX's records are in it unless its section says. */
+  readonly timeZone?: string;
   /**
    * The source's link came up at `at` (at start, after every reconnect): the composition root
    * records the gap since it was last up and reads it back from `history` (the PBX's own records,

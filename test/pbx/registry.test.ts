@@ -48,6 +48,8 @@ describe("the PBX registry", () => {
       trunk_contexts: [],
       capture_dir: "",
       capture_max_mb: 64,
+      cel_csv: "",
+      timezone: "",
     });
   });
 

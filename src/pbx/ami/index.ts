@@ -12,6 +12,7 @@ import type { AmiClientOptions } from "./ami-client-options.ts";
 import { AmiInventory } from "./ami-inventory.ts";
 import { probeAmi } from "./ami-probe.ts";
 import { AmiTranslator } from "./ami-translate.ts";
+import { celCsvHistory } from "./cel-csv.ts";
 
 export interface AmiSourceOptions {
   readonly host: string;
@@ -26,6 +27,12 @@ export interface AmiSourceOptions {
   /** `[pbx.ami]`'s raw capture for support: a directory ("" or absent: off) and its cap in MB. */
   readonly capture_dir?: string;
   readonly capture_max_mb?: number;
+  /** `[pbx.ami] cel_csv`: the PBX's CEL as a CSV file, read back after a gap; "" or absent: none. */
+  readonly cel_csv?: string;
+  /** `[pbx.ami] timezone`: the zone of the PBX's record times; "" or absent: `timeZone`. */
+  readonly timezone?: string;
+  /** The branch's time zone (PbxDeps). */
+  readonly timeZone?: string;
   /** The branch's extensions as the roster knows them now (desks' and staff's). */
   readonly knownExtensions?: () => ReadonlySet<string>;
   readonly log: Logger;
@@ -119,15 +126,20 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
     now,
     ...(options.unplacedSaveAfterMs === undefined ? {} : { saveAfterMs: options.unplacedSaveAfterMs }),
   });
-  const newTranslator = () =>
-    new AmiTranslator({
-      source: name,
-      knownExtensions: knownExtensions(options),
-      handsetPattern: options.handset_pattern ? new RegExp(options.handset_pattern) : null,
-      profile: options.profile ?? "auto",
-      trunkContexts: options.trunk_contexts ?? [],
-      unplaced: inventory.unplaced,
-    });
+  const placement = {
+    source: name,
+    knownExtensions: knownExtensions(options),
+    handsetPattern: options.handset_pattern ? new RegExp(options.handset_pattern) : null,
+    profile: options.profile ?? "auto",
+    trunkContexts: options.trunk_contexts ?? [],
+  };
+  const newTranslator = () => new AmiTranslator({ ...placement, unplaced: inventory.unplaced });
+  // The PBX's own record of its calls, to read a gap back from (issue 13): placed by the same rules.
+  const history =
+    options.history ??
+    (options.cel_csv
+      ? celCsvHistory(options.cel_csv, options.timezone || options.timeZone || "UTC", placement)
+      : null);
   let translator = newTranslator();
   const capture = options.capture_dir
     ? new AmiCaptureFiles({
@@ -182,7 +194,7 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
     if (options.linkUp === undefined || deliver === null || refused) return push(events);
     const gap = { events: [] as PbxEvent[], ready: false };
     segments.push(gap, { events: [...events], ready: true });
-    void options.linkUp(name, at, options.history ?? null).then((recovered) => {
+    void options.linkUp(name, at, history).then((recovered) => {
       gap.events = [...recovered];
       gap.ready = true;
       release();
