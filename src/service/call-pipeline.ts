@@ -335,11 +335,15 @@ export class CallPipeline implements CallsPort {
     return { changed: update.changed, recorded };
   }
 
-  /** Missed calls whose card is down by `now` are no longer kept. */
+  /**
+   * Missed calls whose card is down by `now` are no longer kept. A card is up for half an hour from
+   * the call's end, or from when the box read it back after a gap (issue 13): a call missed while
+   * the box was down still reaches the managers (R3.3).
+   */
   private forgetOldMissed(now: number): void {
     if (this.recentMissed.length === 0) return;
     this.recentMissed = this.recentMissed.filter(
-      (call) => (call.endedAt ?? call.startedAt) > now - MISSED_CARD_MS,
+      (call) => Math.max(call.endedAt ?? call.startedAt, call.recovered?.at ?? 0) > now - MISSED_CARD_MS,
     );
   }
 

@@ -186,3 +186,22 @@ test("R3.3: a box whose screens nobody opens keeps only the missed calls whose c
   expect(box.calls.tables().recent_missed).toBe(3);
   expect(box.calls.cards(box.clock.now()).filter((card) => card.state === "missed")).toHaveLength(3);
 });
+
+test("R3.3, issue 13: a missed call read back from the PBX's records two hours late gets its managers' card for half an hour from then, marked recovered", async () => {
+  box = await makeTestBox({ clock: fakeClock("2026-11-21T12:00:00+03:00") });
+  const t = T("10:00:00");
+  const call = new CallScript("gap-1");
+  const recovered = { via: "cel" as const, at: T("12:00:00") };
+  await box.calls.deliver(
+    [
+      call.inbound(t),
+      call.ring("gap-1-leg", "101", t + 1000),
+      call.end("gap-1-leg", "101", "no-answer", t + 30_000),
+      call.hangup(t + 30_000),
+    ].map((event) => ({ ...event, recovered })),
+  );
+  expect(box.calls.list({ limit: 10 })).toMatchObject([{ id: "gap-1", outcome: "missed", recovered }]);
+  const missed = (at: number) => box?.calls.cards(at).filter((card) => card.state === "missed") ?? [];
+  expect(missed(T("12:29:00")).map((card) => card.callId)).toEqual(["gap-1"]);
+  expect(missed(T("12:31:00"))).toEqual([]);
+});
