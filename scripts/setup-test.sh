@@ -11,7 +11,8 @@
 # bytecode made on this machine, must start and serve under qemu-aarch64), shellcheck,
 # file (the ELF architecture of each release build) and cloud-init (`cloud-init schema`
 # validates the provisioning user-data; on a machine without a NoCloud data source it does
-# nothing at boot).
+# nothing at boot). MariaDB's server and client cores (no service, no init scripts): the CEL
+# reader's tests start their own mariadbd on a loopback port in a temp folder (test/support/mariadb.ts).
 # Idempotent: when everything is present it touches nothing and needs no network.
 set -euo pipefail
 
@@ -32,6 +33,8 @@ declare -A wanted=(
   [shellcheck]=/usr/bin/shellcheck
   [file]=/usr/bin/file
   [cloud-init]=/usr/bin/cloud-init
+  [mariadb-server-core]=/usr/sbin/mariadbd
+  [mariadb-client-core]=/usr/bin/my_print_defaults
 )
 
 present() {

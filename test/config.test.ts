@@ -161,6 +161,9 @@ describe("[pbx.ami] handsets (issue 12)", () => {
       "profile",
       "capture_dir",
       "capture_max_mb",
+      "cel_url",
+      "cel_csv",
+      "timezone",
     ]);
     const config = loadConfig({ fileText: `${BASE}[pbx.ami]\n${settings.join("\n")}\n` });
     expect(config.pbx.ami).toMatchObject({
@@ -244,5 +247,45 @@ describe("[pbx.ami] capture_dir: raw capture for support (issue 12)", () => {
     expect(problemsOf("capture_max_mb = 1.5\n")).toContain("pbx.ami.capture_max_mb = 1.5");
     expect(problemsOf("", { BRANCHBOX_PBX_AMI_CAPTURE_MAX_MB: "lots" })).toContain("pbx.ami.capture_max_mb");
     expect(problemsOf('capture_dirs = "/srv/capture"\n')).toContain("did you mean capture_dir?");
+  });
+});
+
+describe("[pbx.ami] the PBX's CEL, read back after a gap (issue 13)", () => {
+  const BASE = '[branch]\nid="b"\nname="B"\n[http]\nadmin_token="0123456789abcdef"\n';
+  const AMI = '[pbx.ami]\nhost = "pbx"\nusername = "branchbox"\nsecret = "s3cret"\n';
+  const problemsOf = (text: string): string => {
+    try {
+      loadConfig({ fileText: `${BASE}${AMI}${text}` });
+    } catch (error) {
+      return (error as ConfigError).problems.join("\n");
+    }
+    throw new Error("expected a ConfigError");
+  };
+
+  test("none by default; a database URL, or a CSV file, and the PBX's zone, from the file or the environment", () => {
+    expect(loadConfig({ fileText: `${BASE}${AMI}` }).pbx.ami).toMatchObject({
+      cel_url: "",
+      cel_csv: "",
+      timezone: "",
+    });
+    const url = "mysql://cel:secret@127.0.0.1/asteriskcdrdb";
+    expect(
+      loadConfig({ fileText: `${BASE}${AMI}cel_url = "${url}"\ntimezone = "Asia/Yekaterinburg"\n` }).pbx.ami,
+    ).toMatchObject({ cel_url: url, timezone: "Asia/Yekaterinburg" });
+    const fromEnv = loadConfig({
+      fileText: `${BASE}${AMI}`,
+      env: { BRANCHBOX_PBX_AMI_CEL_CSV: "/var/log/asterisk/cel-custom/Master.csv" },
+    });
+    expect(fromEnv.pbx.ami?.cel_csv).toBe("/var/log/asterisk/cel-custom/Master.csv");
+  });
+
+  test("a URL of another kind or without its database, a relative file, an unknown zone and both sources at once are refused by name", () => {
+    expect(problemsOf('cel_url = "http://pbx/cel"\n')).toContain("pbx.ami.cel_url");
+    expect(problemsOf('cel_url = "mysql://cel@pbx"\n')).toContain("pbx.ami.cel_url");
+    expect(problemsOf('cel_csv = "Master.csv"\n')).toContain("pbx.ami.cel_csv");
+    expect(problemsOf('timezone = "Moscow"\n')).toContain("pbx.ami.timezone");
+    expect(
+      problemsOf('cel_url = "mysql://cel@pbx/asteriskcdrdb"\ncel_csv = "/var/log/Master.csv"\n'),
+    ).toContain("keep one");
   });
 });

@@ -33,63 +33,79 @@ const compiles = (pattern: string): boolean => {
  */
 export const PBX_SECTIONS = {
   /** The Asterisk manager interface the box logs in to. */
-  ami: z.strictObject({
-    host: z.string().min(1),
-    port: z.coerce.number().int().min(1).max(65535).default(5038),
-    username: z.string().min(1),
-    secret: z.string().min(1),
-    /**
-     * Device names that are handsets besides the desks' and staff's extensions (`reception-a`,
-     * `150010001`): a channel on one is a leg whatever its context.
-     */
-    handsets: nameList(
-      /^[A-Za-z0-9_.+*#-]{1,64}$/,
-      'device names, e.g. ["reception-a", "150010001"]',
-    ).default([]),
-    /** A regular expression: endpoints (or presented caller ids) that match are handsets. Empty: none. */
-    handset_pattern: z.string().default("").refine(compiles, "a regular expression, e.g. ^2\\d\\d$"),
-    /**
-     * FreePBX's conventions (2–6 digit names are phones, `from-pstn…` is a trunk): `auto` applies
-     * them everywhere while no desk, staff member or handset names an extension, then only in
-     * FreePBX's own phone contexts; `freepbx` everywhere; `known` never.
-     */
-    profile: z.enum(["auto", "freepbx", "known"]).default("auto"),
-    /** Dialplan contexts of trunk channels: a channel created in one is never a handset. */
-    trunk_contexts: nameList(/^[A-Za-z0-9_.-]{1,80}$/, 'context names, e.g. ["from-pstn"]').default([]),
-    /**
-     * Raw capture for support: a directory (absolute) where the box keeps what Asterisk sent, as
-     * AMI text `branchbox replay` reads, in rotating `ami-<time>.ami` files; the actions the box
-     * sent are `;;` comment lines, the Login's Secret never written. Empty: off.
-     */
-    capture_dir: z
-      .string()
-      .default("")
-      .refine(
-        (v) => v === "" || v.startsWith("/"),
-        'an absolute path, e.g. "/var/lib/branchbox/capture", or "" (off)',
-      ),
-    /** The most the capture files may hold together, in MB: the oldest file goes first. */
-    capture_max_mb: z.coerce.number().int().min(1).max(1024).default(64),
-    /**
-     * Asterisk's CEL as a `cel_custom` CSV file (the sample mapping's 20 columns), read after every
-     * gap in the link to recover the calls the box did not see (issue 13). "": none.
-     */
-    cel_csv: z
-      .string()
-      .default("")
-      .refine(
-        (v) => v === "" || v.startsWith("/"),
-        'an absolute path, e.g. "/var/log/asterisk/cel-custom/Master.csv", or "" (none)',
-      ),
-    /** The PBX's time zone, for the times in its call records; "": the branch's ([branch] timezone). */
-    timezone: z
-      .string()
-      .default("")
-      .refine(
-        (tz) => tz === "" || isTimeZone(tz),
-        'an IANA time zone, e.g. "Europe/Moscow", or "" (the branch\'s)',
-      ),
-  }),
+  ami: z
+    .strictObject({
+      host: z.string().min(1),
+      port: z.coerce.number().int().min(1).max(65535).default(5038),
+      username: z.string().min(1),
+      secret: z.string().min(1),
+      /**
+       * Device names that are handsets besides the desks' and staff's extensions (`reception-a`,
+       * `150010001`): a channel on one is a leg whatever its context.
+       */
+      handsets: nameList(
+        /^[A-Za-z0-9_.+*#-]{1,64}$/,
+        'device names, e.g. ["reception-a", "150010001"]',
+      ).default([]),
+      /** A regular expression: endpoints (or presented caller ids) that match are handsets. Empty: none. */
+      handset_pattern: z.string().default("").refine(compiles, "a regular expression, e.g. ^2\\d\\d$"),
+      /**
+       * FreePBX's conventions (2–6 digit names are phones, `from-pstn…` is a trunk): `auto` applies
+       * them everywhere while no desk, staff member or handset names an extension, then only in
+       * FreePBX's own phone contexts; `freepbx` everywhere; `known` never.
+       */
+      profile: z.enum(["auto", "freepbx", "known"]).default("auto"),
+      /** Dialplan contexts of trunk channels: a channel created in one is never a handset. */
+      trunk_contexts: nameList(/^[A-Za-z0-9_.-]{1,80}$/, 'context names, e.g. ["from-pstn"]').default([]),
+      /**
+       * Raw capture for support: a directory (absolute) where the box keeps what Asterisk sent, as
+       * AMI text `branchbox replay` reads, in rotating `ami-<time>.ami` files; the actions the box
+       * sent are `;;` comment lines, the Login's Secret never written. Empty: off.
+       */
+      capture_dir: z
+        .string()
+        .default("")
+        .refine(
+          (v) => v === "" || v.startsWith("/"),
+          'an absolute path, e.g. "/var/lib/branchbox/capture", or "" (off)',
+        ),
+      /** The most the capture files may hold together, in MB: the oldest file goes first. */
+      capture_max_mb: z.coerce.number().int().min(1).max(1024).default(64),
+      /**
+       * Asterisk's CEL as a `cel_custom` CSV file (the sample mapping's 20 columns), read after every
+       * gap in the link to recover the calls the box did not see (issue 13). "": none.
+       */
+      cel_csv: z
+        .string()
+        .default("")
+        .refine(
+          (v) => v === "" || v.startsWith("/"),
+          'an absolute path, e.g. "/var/log/asterisk/cel-custom/Master.csv", or "" (none)',
+        ),
+      /**
+       * Asterisk's CEL table (FreePBX: `mysql://user:secret@pbx/asteriskcdrdb`; cel_pgsql:
+       * `postgres://…`), read like `cel_csv` with a user that may only SELECT from `cel`. "": none.
+       */
+      cel_url: z
+        .string()
+        .default("")
+        .refine(
+          (v) => v === "" || /^(mysql|postgres|postgresql):\/\/[^\s/]+\/\S+$/.test(v),
+          'a database URL with the database, e.g. "mysql://cel:secret@pbx.local/asteriskcdrdb", or "" (none)',
+        ),
+      /** The PBX's time zone, for the times in its call records; "": the branch's ([branch] timezone). */
+      timezone: z
+        .string()
+        .default("")
+        .refine(
+          (tz) => tz === "" || isTimeZone(tz),
+          'an IANA time zone, e.g. "Europe/Moscow", or "" (the branch\'s)',
+        ),
+    })
+    .refine((ami) => ami.cel_url === "" || ami.cel_csv === "", {
+      message: "cel_url and cel_csv both name the PBX's CEL: keep one",
+      path: ["cel_csv"],
+    }),
   /** SIP dialog subscriptions (RFC 4235, "BLF") over WebSocket, for PBXs without AMI. */
   sip: z.strictObject({
     ws_url: z.string().regex(/^wss?:\/\/[^\s/]+/, "a WebSocket URL, e.g. ws://pbx.local:8080"),

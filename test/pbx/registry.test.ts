@@ -49,6 +49,7 @@ describe("the PBX registry", () => {
       capture_dir: "",
       capture_max_mb: 64,
       cel_csv: "",
+      cel_url: "",
       timezone: "",
     });
   });

@@ -22,37 +22,44 @@ export function expectedCel(): ExpectedCelCapture[] {
 }
 
 /** Wazo's `psql` output: a header of column names, a rule (or a blank line), rows; cells stripped. */
-export function psqlRows(text: string, timeZone: string): CelRow[] {
+export function psqlCells(text: string): Record<string, string>[] {
   const lines = text.split("\n").filter((line) => line.includes("|"));
   const header = (lines.shift() ?? "").split("|").map((cell) => cell.trim());
   return lines
     .filter((line) => !/^[\s\-+]+$/.test(line))
     .map((line) => {
       const cells = line.split("|").map((cell) => cell.trim());
-      const get = (name: string) => cells[header.indexOf(name)] ?? "";
-      const id = Number(get("id"));
-      return {
-        eventtype: get("eventtype"),
-        eventtime: celTime(get("eventtime"), timeZone) ?? Number.NaN,
-        cidName: get("cid_name"),
-        cidNum: get("cid_num"),
-        cidDnid: get("cid_dnid"),
-        exten: get("exten"),
-        context: get("context"),
-        channame: get("channame"),
-        appname: get("appname"),
-        appdata: get("appdata"),
-        uniqueid: get("uniqueid"),
-        linkedid: get("linkedid"),
-        peer: get("peer"),
-        extra: get("extra"),
-        id: get("id") === "" || !Number.isInteger(id) ? null : id,
-      };
+      return Object.fromEntries(header.map((name, i) => [name, cells[i] ?? ""]));
     });
 }
 
+/** The same rows as CelRows, local times read in `timeZone`. */
+export function psqlRows(text: string, timeZone: string): CelRow[] {
+  return psqlCells(text).map((cells) => {
+    const get = (name: string) => cells[name] ?? "";
+    const id = Number(get("id"));
+    return {
+      eventtype: get("eventtype"),
+      eventtime: celTime(get("eventtime"), timeZone) ?? Number.NaN,
+      cidName: get("cid_name"),
+      cidNum: get("cid_num"),
+      cidDnid: get("cid_dnid"),
+      exten: get("exten"),
+      context: get("context"),
+      channame: get("channame"),
+      appname: get("appname"),
+      appdata: get("appdata"),
+      uniqueid: get("uniqueid"),
+      linkedid: get("linkedid"),
+      peer: get("peer"),
+      extra: get("extra"),
+      id: get("id") === "" || !Number.isInteger(id) ? null : id,
+    };
+  });
+}
+
 /** The authors' PBX: local times without an offset are Quebec's (README, "Time zones"). */
-const WAZO_ZONE = "America/Montreal";
+export const WAZO_ZONE = "America/Montreal";
 
 export function replayCel(capture: ExpectedCelCapture): Replay & { readonly rows: readonly CelRow[] } {
   const rows = psqlRows(

@@ -13,6 +13,7 @@ import { AmiInventory } from "./ami-inventory.ts";
 import { probeAmi } from "./ami-probe.ts";
 import { AmiTranslator } from "./ami-translate.ts";
 import { celCsvHistory } from "./cel-csv.ts";
+import { celSqlHistory } from "./cel-sql.ts";
 
 export interface AmiSourceOptions {
   readonly host: string;
@@ -29,6 +30,8 @@ export interface AmiSourceOptions {
   readonly capture_max_mb?: number;
   /** `[pbx.ami] cel_csv`: the PBX's CEL as a CSV file, read back after a gap; "" or absent: none. */
   readonly cel_csv?: string;
+  /** `[pbx.ami] cel_url`: the PBX's CEL table (MySQL/MariaDB, PostgreSQL); "" or absent: none. */
+  readonly cel_url?: string;
   /** `[pbx.ami] timezone`: the zone of the PBX's record times; "" or absent: `timeZone`. */
   readonly timezone?: string;
   /** The branch's time zone (PbxDeps). */
@@ -135,11 +138,14 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
   };
   const newTranslator = () => new AmiTranslator({ ...placement, unplaced: inventory.unplaced });
   // The PBX's own record of its calls, to read a gap back from (issue 13): placed by the same rules.
+  const pbxZone = options.timezone || options.timeZone || "UTC";
   const history =
     options.history ??
-    (options.cel_csv
-      ? celCsvHistory(options.cel_csv, options.timezone || options.timeZone || "UTC", placement)
-      : null);
+    (options.cel_url
+      ? celSqlHistory(options.cel_url, pbxZone, placement)
+      : options.cel_csv
+        ? celCsvHistory(options.cel_csv, pbxZone, placement)
+        : null);
   let translator = newTranslator();
   const capture = options.capture_dir
     ? new AmiCaptureFiles({

@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { SQL } from "bun";
+import { celTime } from "../../../src/pbx/ami/cel-rows.ts";
+import { celSqlHistory } from "../../../src/pbx/ami/cel-sql.ts";
+import { assemble } from "../../scenarios/scenario-branch.ts";
+import { type MariaDb, startMariaDb } from "../../support/mariadb.ts";
+import { endpointOf } from "../../support/real-captures.ts";
+import { celDifferences, expectedCel, psqlCells, REAL_CEL, WAZO_ZONE } from "../../support/real-cel.ts";
+
+/**
+ * Issue 13, `[pbx.ami] cel_url`: a real MariaDB holding FreePBX's `cel` table (its CREATE TABLE,
+ * test/fixtures/cel/real/freepbx-schema.sql) filled with real CEL rows (Wazo's, in the PBX's local
+ * time as cel_odbc writes them), read by a user that may only SELECT from it.
+ */
+const SECRET = "cel-Reader-Secret-9";
+const FILES = [
+  "wazo-internal-answered.psql",
+  "wazo-internal-busy-forward-answered.psql",
+  "wazo-inbound-did-answered.psql",
+  "wazo-outbound-answered.psql",
+];
+
+let db: MariaDb;
+let readerUrl = "";
+
+beforeAll(async () => {
+  db = await startMariaDb();
+  const root = new SQL(db.url(), { max: 1 });
+  await root.unsafe("CREATE DATABASE asteriskcdrdb");
+  const schema = readFileSync(join(REAL_CEL, "freepbx-schema.sql"), "utf8");
+  const start = schema.indexOf("CREATE TABLE IF NOT EXISTS `asteriskcdrdb`.`cel`");
+  await root.unsafe(schema.slice(start, schema.indexOf(");", start) + 2));
+  await root.unsafe(`CREATE USER 'cel'@'127.0.0.1' IDENTIFIED BY '${SECRET}'`);
+  await root.unsafe("GRANT SELECT ON asteriskcdrdb.cel TO 'cel'@'127.0.0.1'");
+  for (const file of FILES) {
+    for (const row of psqlCells(readFileSync(join(REAL_CEL, file), "utf8"))) {
+      const value = (name: string) => row[name] ?? "";
+      await root.unsafe(
+        `INSERT INTO asteriskcdrdb.cel (eventtype, eventtime, cid_name, cid_num, cid_ani, cid_rdnis, cid_dnid, exten,
+          context, channame, src, dst, channel, dstchannel, appname, appdata, amaflags, accountcode, uniqueid, linkedid,
+          peer, userdeftype, extra) VALUES (?, ?, ?, ?, '', '', ?, ?, ?, ?, '', '', '', '', ?, ?, 3, '', ?, ?, ?, '', ?)`,
+        [
+          value("eventtype"),
+          value("eventtime"),
+          value("cid_name"),
+          value("cid_num"),
+          value("cid_dnid"),
+          value("exten"),
+          value("context"),
+          value("channame"),
+          value("appname"),
+          value("appdata"),
+          value("uniqueid"),
+          value("linkedid"),
+          value("peer"),
+          value("extra"),
+        ],
+      );
+    }
+  }
+  await root.close();
+  readerUrl = `mysql://cel:${SECRET}@127.0.0.1:${db.port}/asteriskcdrdb`;
+}, 90_000);
+
+afterAll(async () => {
+  await db?.stop();
+});
+
+describe("CEL in FreePBX's MariaDB table, read by a SELECT-only user", () => {
+  for (const file of FILES) {
+    test(`${file}: the calls of its hour read back whole and right, in the PBX's local time`, async () => {
+      const capture = expectedCel().find((c) => c.file === file);
+      if (capture === undefined) throw new Error(`${file} is not in expected.json`);
+      const times = psqlCells(readFileSync(join(REAL_CEL, file), "utf8")).map((row) => row.eventtime ?? "");
+      // The window holds only the middle of the call: its first and last rows come with it.
+      const first = celTime(times[0] ?? "", WAZO_ZONE) ?? 0;
+      const history = celSqlHistory(readerUrl, WAZO_ZONE, {
+        source: "ami:pbx",
+        knownExtensions: () => new Set(capture.handsets.map(endpointOf)),
+      });
+      const read = await history.read({ from: first + 1_000, to: first + 2_000 }, 7);
+      const { finished, rejected, live } = assemble(read.events);
+      expect(
+        celDifferences(capture, { events: read.events, calls: [...finished, ...live], rejected }),
+      ).toEqual([]);
+      expect(read.via).toBe("cel");
+      expect(read.events.every((e) => e.recovered?.at === 7)).toBe(true);
+    });
+  }
+
+  test("a wrong password is refused with a message that names neither it nor the URL's secret; describe() hides it too", async () => {
+    const wrong = `mysql://cel:not-${SECRET}@127.0.0.1:${db.port}/asteriskcdrdb`;
+    const history = celSqlHistory(wrong, WAZO_ZONE, { source: "ami:pbx" });
+    expect(history.describe).not.toContain(SECRET);
+    const error = await history.read({ from: 0, to: 1 }, 0).then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect(String(error?.message)).not.toContain(SECRET);
+  });
+
+  test("a window with no rows reads no call", async () => {
+    const history = celSqlHistory(readerUrl, WAZO_ZONE, { source: "ami:pbx" });
+    const read = await history.read(
+      { from: Date.parse("2030-01-01T00:00:00Z"), to: Date.parse("2030-01-02T00:00:00Z") },
+      0,
+    );
+    expect(read.calls).toBe(0);
+    expect(read.events).toEqual([]);
+  });
+});
