@@ -83,15 +83,16 @@ export const PBX_SECTIONS = {
           'an absolute path, e.g. "/var/log/asterisk/cel-custom/Master.csv", or "" (none)',
         ),
       /**
-       * Asterisk's CEL table (FreePBX: `mysql://user:secret@pbx/asteriskcdrdb`; cel_pgsql:
-       * `postgres://…`), read like `cel_csv` with a user that may only SELECT from `cel`. "": none.
+       * Asterisk's CEL table in MySQL/MariaDB (FreePBX: `mysql://user:secret@pbx/asteriskcdrdb`),
+       * read like `cel_csv` with a user that may only SELECT from `cel`. "": none. (cel_pgsql's
+       * PostgreSQL comes once the tests run a real PostgreSQL.)
        */
       cel_url: z
         .string()
         .default("")
         .refine(
-          (v) => v === "" || /^(mysql|postgres|postgresql):\/\/[^\s/]+\/\S+$/.test(v),
-          'a database URL with the database, e.g. "mysql://cel:secret@pbx.local/asteriskcdrdb", or "" (none)',
+          (v) => v === "" || /^mysql:\/\/[^\s/]+\/\S+$/.test(v),
+          'a MySQL/MariaDB URL with the database, e.g. "mysql://cel:secret@pbx.local/asteriskcdrdb", or "" (none)',
         ),
       /** The PBX's time zone, for the times in its call records; "": the branch's ([branch] timezone). */
       timezone: z

@@ -43,19 +43,15 @@ interface SqlRow {
 }
 
 /**
- * `[pbx.ami] cel_url`: Asterisk's CEL table (`cel`, as FreePBX creates it in `asteriskcdrdb`, or
- * cel_pgsql's) through Bun's SQL client, MySQL/MariaDB or PostgreSQL. One query reads every row of
- * the calls with a row in the window (the window compared in the PBX's wall clock, as cel_odbc and
- * cel_pgsql write it); the box needs SELECT on that table only. A connection per read, closed after.
+ * `[pbx.ami] cel_url`: Asterisk's CEL table (`cel`, as FreePBX creates it in `asteriskcdrdb`)
+ * through Bun's SQL client, MySQL/MariaDB. One query reads every row of the calls with a row in the
+ * window (the window compared in the PBX's wall clock, as cel_odbc writes it); the box needs SELECT
+ * on that table only. A connection per read, closed after.
  */
 export function celSqlHistory(url: string, timeZone: string, translator: AmiTranslatorOptions): PbxHistory {
-  const postgres = /^postgres(ql)?:/.test(url);
-  const time = postgres
-    ? `to_char(eventtime, 'YYYY-MM-DD HH24:MI:SS.US')`
-    : `DATE_FORMAT(eventtime, '%Y-%m-%d %H:%i:%s.%f')`;
-  const text = `SELECT id, eventtype, ${time} AS eventtime, cid_name, cid_num, cid_dnid, exten, context,
-      channame, appname, appdata, uniqueid, linkedid, peer, extra
-    FROM cel WHERE linkedid IN (SELECT DISTINCT linkedid FROM cel WHERE eventtime BETWEEN ${postgres ? "$1 AND $2" : "? AND ?"})
+  const text = `SELECT id, eventtype, DATE_FORMAT(eventtime, '%Y-%m-%d %H:%i:%s.%f') AS eventtime, cid_name,
+      cid_num, cid_dnid, exten, context, channame, appname, appdata, uniqueid, linkedid, peer, extra
+    FROM cel WHERE linkedid IN (SELECT DISTINCT linkedid FROM cel WHERE eventtime BETWEEN ? AND ?)
     ORDER BY id`;
   return {
     describe: `CEL in ${withoutSecret(url)}`,
