@@ -8,6 +8,7 @@ import { checkCapture } from "./doctor-capture.ts";
 import { checkPbxCounters, checkUnplaced, endpointLines, knownExtensions } from "./doctor-pbx.ts";
 import { alternatives } from "./i18n/list.ts";
 import { localUrl, parseListen } from "./lib/listen-address.ts";
+import { probeCelCsv, probeCelSql } from "./pbx/ami/cel-probe.ts";
 import type { PbxProbeResult } from "./pbx/pbx-module.ts";
 import { configuredPbx, PBX_REGISTRY, type PbxRegistry } from "./pbx/registry.ts";
 import { backups, DB_FILE } from "./store/db.ts";
@@ -69,6 +70,7 @@ export async function runDoctor(configPath: string | undefined, demo: boolean): 
         checkUnplaced(config, known),
         await checkPbxCounters(box?.baseUrl ?? null, config.http.admin_token),
       );
+    checks.push(...(await checkCel(config)));
     checks.push(await checkBroker(config, box));
     const capture = await checkCapture(
       config.pbx.ami,
@@ -82,6 +84,16 @@ export async function runDoctor(configPath: string | undefined, demo: boolean): 
   const failed = checks.filter((c) => c.status === "FAIL").length;
   console.log(failed === 0 ? "doctor: all checks passed" : `doctor: ${failed} check(s) failed`);
   return failed === 0 ? 0 : 1;
+}
+
+/** Issue 13: the PBX's CEL the box reads its gaps back from, when `[pbx.ami]` names one. */
+async function checkCel(config: Config): Promise<Check[]> {
+  const ami = config.pbx.ami;
+  if (ami === undefined || (ami.cel_url === "" && ami.cel_csv === "")) return [];
+  const zone = ami.timezone || config.branch.timezone;
+  const results =
+    ami.cel_url !== "" ? await probeCelSql(ami.cel_url, zone) : await probeCelCsv(ami.cel_csv, zone);
+  return results.map((result) => ({ name: "cel", ...result }));
 }
 
 function checkDatabase(dir: string): Check {

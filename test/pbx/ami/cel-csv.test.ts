@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { celCsvHistory, celCsvRow, csvFields } from "../../../src/pbx/ami/cel-csv.ts";
+import { probeCelCsv } from "../../../src/pbx/ami/cel-probe.ts";
 import { makeTestDir } from "../../support/process.ts";
 import { REAL_CEL } from "../../support/real-cel.ts";
 
@@ -63,6 +64,31 @@ describe("CEL as a cel_custom CSV file", () => {
     await expect(
       celCsvHistory(`${dir}/missing.csv`, "UTC", { source: "ami:test" }).read({ from: 0, to: 1 }, 0),
     ).rejects.toThrow("no such file");
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("doctor: the file there and readable with its newest row; missing, not the sample layout, or in the box's future said with what to do", async () => {
+    const real = await probeCelCsv(
+      join(REAL_CEL, "asttest-celmaster1.csv"),
+      "UTC",
+      Date.parse("2026-12-07T12:00:00Z"),
+    );
+    expect(real).toEqual([
+      {
+        status: "OK",
+        detail: `CEL CSV ${join(REAL_CEL, "asttest-celmaster1.csv")}: readable; newest row 2012-04-24 23:30 (UTC)`,
+      },
+    ]);
+    expect(await probeCelCsv("/nonexistent/Master.csv", "UTC")).toMatchObject([{ status: "FAIL" }]);
+    const dir = makeTestDir("celprobe");
+    await Bun.write(`${dir}/odd.csv`, "a,b,c\n");
+    expect(await probeCelCsv(`${dir}/odd.csv`, "UTC")).toMatchObject([{ status: "FAIL" }]);
+    const future = await probeCelCsv(
+      join(REAL_CEL, "asttest-celmaster1.csv"),
+      "UTC",
+      Date.parse("2012-01-01T00:00:00Z"),
+    );
+    expect(future).toMatchObject([{ status: "WARN" }]);
     rmSync(dir, { recursive: true, force: true });
   });
 });

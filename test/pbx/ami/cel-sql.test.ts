@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SQL } from "bun";
+import { probeCelSql } from "../../../src/pbx/ami/cel-probe.ts";
 import { celTime } from "../../../src/pbx/ami/cel-rows.ts";
 import { celSqlHistory } from "../../../src/pbx/ami/cel-sql.ts";
 import { assemble } from "../../scenarios/scenario-branch.ts";
@@ -110,5 +111,39 @@ describe("CEL in FreePBX's MariaDB table, read by a SELECT-only user", () => {
     );
     expect(read.calls).toBe(0);
     expect(read.events).toEqual([]);
+  });
+});
+
+describe("doctor's look at the CEL table", () => {
+  test("a SELECT-only reader: OK, the newest row, the database's clock against the box's in the PBX's zone", async () => {
+    const results = await probeCelSql(readerUrl, Intl.DateTimeFormat().resolvedOptions().timeZone);
+    expect(results.map((r) => r.status)).toEqual(["OK"]);
+    expect(results[0]?.detail).toMatch(/newest row 2015-06-18 14:12:16; its clock [+-][0-2] s from the box's/);
+    expect(results[0]?.detail).not.toContain(SECRET);
+  });
+
+  test("the PBX's zone set wrong shows as a clock hours off; a user that may write is told it only needs SELECT", async () => {
+    const local = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const far = local === "Pacific/Kiritimati" ? "Pacific/Pago_Pago" : "Pacific/Kiritimati";
+    expect((await probeCelSql(readerUrl, far)).map((r) => r.status)).toEqual(["OK", "WARN"]);
+    const root = new SQL(db.url(), { max: 1 });
+    await root.unsafe("CREATE USER 'owner'@'127.0.0.1' IDENTIFIED BY 'owner-pw'");
+    await root.unsafe("GRANT ALL ON asteriskcdrdb.* TO 'owner'@'127.0.0.1'");
+    await root.close();
+    const owner = await probeCelSql(`mysql://owner:owner-pw@127.0.0.1:${db.port}/asteriskcdrdb`, local);
+    expect(owner.map((r) => r.status)).toEqual(["OK", "WARN"]);
+    expect(owner[1]?.fix).toContain("SELECT");
+  });
+
+  test("no CEL table, or a wrong password: FAIL with what to do, the secret nowhere", async () => {
+    const root = new SQL(db.url(), { max: 1 });
+    await root.unsafe("CREATE DATABASE empty_cdr");
+    await root.close();
+    const missing = await probeCelSql(db.url("empty_cdr"), "UTC");
+    expect(missing).toMatchObject([{ status: "FAIL" }]);
+    expect(missing[0]?.fix).toContain("CEL");
+    const wrong = await probeCelSql(`mysql://cel:no-${SECRET}@127.0.0.1:${db.port}/asteriskcdrdb`, "UTC");
+    expect(wrong).toMatchObject([{ status: "FAIL" }]);
+    expect(JSON.stringify(wrong)).not.toContain(SECRET);
   });
 });
