@@ -90,6 +90,8 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     unplacedStore: unplacedStore(db),
   });
   const sources = adapters.map(({ adapter }) => adapter.source);
+  for (const { adapter } of adapters)
+    if (adapter.history) gaps.register(adapter.source.name, adapter.history);
   for (const source of sources) source.start((events) => calls.deliver(events));
   gaps.start(
     () => sources,
@@ -129,6 +131,7 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     calls,
     pbx,
     sync: () => sync?.status() ?? null,
+    backfill: (window) => gaps.backfill(window),
     inbound: () => inbound.status(),
     log: options.log,
     now,

@@ -36,6 +36,10 @@ usage:
                                              it; staff from --staff, else the box's database
                                              (read-only); --roster: JSON roster facts, else nobody
                                              is on shift; writes no database
+  branchbox backfill --from DAY|TIME --to DAY|TIME [--config FILE]
+                                             ask the running box to read a period back from the
+                                             PBX's call records ([pbx.ami] cel_url or cel_csv):
+                                             days are the branch's (2026-12-01), --to inclusive
   branchbox version                          print version and commit
 
 The config file defaults to ${DEFAULT_CONFIG}; BRANCHBOX_<SECTION>_<KEY> variables override it.
@@ -57,6 +61,8 @@ async function main(argv: string[]): Promise<number> {
       staff: { type: "string" },
       roster: { type: "string" },
       json: { type: "boolean" },
+      from: { type: "string" },
+      to: { type: "string" },
     },
     allowPositionals: true,
     strict: true,
@@ -104,6 +110,11 @@ async function main(argv: string[]): Promise<number> {
           "usage: branchbox upgrade FILE|URL [--sha256 HEX], or branchbox upgrade --rollback",
         );
       return runUpgrade(config(), source, values.sha256, values.binary);
+    }
+    case "backfill": {
+      if (values.from === undefined || values.to === undefined)
+        throw new UsageError("usage: branchbox backfill --from DAY|TIME --to DAY|TIME [--config FILE]");
+      return (await import("./backfill.ts")).runBackfill(config(), values.from, values.to);
     }
     case "doctor":
       // The commands below load what `serve` does not need (mqtt.js for the broker checks) on demand.

@@ -217,6 +217,11 @@ export const ERROR_CODES = {
     meaning: "A PBX adapter produced an event without source, key, call id or a finite time; refused.",
     action: "Send the log line and a capture of the PBX's events to the developers.",
   },
+  "PBX.NO_HISTORY": {
+    meaning:
+      "`branchbox backfill` (or its API, `POST /api/v1/pbx/backfill`) was asked to read the PBX's records, but no PBX source keeps any.",
+    action: "Set `[pbx.ami] cel_url` or `cel_csv` to Asterisk's CEL, restart branchbox, and run it again.",
+  },
   "PBX.SIP_BODY_DOCTYPE": {
     meaning: "A dialog-info NOTIFY carried a DOCTYPE, which is never allowed; refused.",
     action: "Check what sends NOTIFYs to the box: a PBX does not do that.",

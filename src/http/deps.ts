@@ -1,6 +1,6 @@
 import type { Config } from "../config/schema.ts";
 import type { Logger } from "../log/logger.ts";
-import type { CallsPort, PbxView } from "../service/calls-port.ts";
+import type { CallsPort, PbxGap, PbxView } from "../service/calls-port.ts";
 import type { RosterPort } from "../service/roster-port.ts";
 import type { InboundStatus } from "../sync/inbound/inbound-types.ts";
 import type { RelayStatus } from "../sync/relay/index.ts";
@@ -12,6 +12,11 @@ export interface HttpDeps {
   readonly calls: CallsPort;
   /** The PBX links and the call pipeline's counters. */
   readonly pbx: () => PbxView;
+  /**
+   * Reads a period back from the PBX's records (`branchbox backfill`); one listed gap per source
+   * that keeps a history, none when no source does. Absent in tests that do not need it.
+   */
+  readonly backfill?: (window: { from: number; to: number }) => Promise<readonly PbxGap[]>;
   /** The link to headquarters; null when sync is off ([mqtt] url empty). */
   readonly sync: () => RelayStatus | null;
   /** What headquarters sent down: per stream, rejections, the client directory, commands. */

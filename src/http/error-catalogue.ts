@@ -68,6 +68,7 @@ const EDGE = {
   "PBX.CONTROL_UNAVAILABLE": { status: null },
   "PBX.CONTROL_UNSUPPORTED": { status: null },
   "PBX.EVENT_INVALID": { status: null },
+  "PBX.NO_HISTORY": { status: 409 },
   "PBX.SIP_BODY_DOCTYPE": { status: null },
   "PBX.SIP_BODY_INVALID": { status: null },
   "PBX.SIP_BODY_MALFORMED": { status: null },

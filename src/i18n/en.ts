@@ -245,6 +245,7 @@ export const en: Messages = {
   adminPbxLastRejection: "Last rejected",
   adminGapsTitle: "Gaps in the PBX link",
   adminGapsNone: "No gaps: the box saw every call.",
+  adminGapBackfill: "backfill asked for",
   adminGapLost: "link lost",
   adminGapBack: "back",
   adminGapLength: "length",

@@ -259,6 +259,7 @@ export const ru = {
   adminPbxLastRejection: "Последнее отклонённое",
   adminGapsTitle: "Перерывы в связи с АТС",
   adminGapsNone: "Перерывов не было: бокс видел все звонки.",
+  adminGapBackfill: "дозагрузка по запросу",
   adminGapLost: "связь потеряна",
   adminGapBack: "восстановлена",
   adminGapLength: "длительность",

@@ -46,6 +46,8 @@ export interface PbxAdapter {
    * own callers. Absent for a source that connects out (AMI, SIP).
    */
   readonly routes?: Hono;
+  /** The PBX's own record of its calls (CEL), when its section names one: gaps and backfills read it. */
+  readonly history?: PbxHistory | null;
 }
 
 export interface PbxProbeResult {

@@ -1,6 +1,6 @@
 import type { Database } from "bun:sqlite";
 import type { PbxEvent, PbxSourceStatus } from "../domain/call/pbx-event.ts";
-import type { HistoryRead, PbxHistory } from "../domain/call/pbx-history.ts";
+import type { HistoryRead, HistoryWindow, PbxHistory } from "../domain/call/pbx-history.ts";
 import type { Instant } from "../domain/roster/types.ts";
 import type { Logger } from "../log/logger.ts";
 import { type PbxGap, type PbxGapStore, pbxGapStore } from "../store/pbx-gap-store.ts";
@@ -122,7 +122,36 @@ export class PbxGaps {
       );
       return [];
     }
-    return this.read(gap, source, lostAt, at, history);
+    return this.read(
+      gap,
+      source,
+      { from: lostAt - this.o.marginMs, to: at + this.o.marginMs },
+      history,
+      "gap",
+    );
+  }
+
+  /** `source` keeps a history (its adapter's): gaps it leaves are read back, a backfill reads it. */
+  register(source: string, history: PbxHistory): void {
+    this.histories.set(source, history);
+  }
+
+  /**
+   * `branchbox backfill`: reads `window` back from every source's history and delivers what it
+   * gives (the journal drops what the box already has), listed like a gap. For a branch that
+   * installs the box mid-month. Empty when no source keeps a history.
+   */
+  async backfill(window: HistoryWindow): Promise<PbxGap[]> {
+    const deliver = this.deliver;
+    const done: PbxGap[] = [];
+    for (const [source, history] of this.histories) {
+      const gap = this.store.open(source, window.from, window.to);
+      const events = await this.read(gap, source, window, history, "backfill");
+      if (events.length > 0 && deliver !== null) await deliver(events);
+      const listed = this.store.recent(50).find((g) => g.id === gap);
+      if (listed !== undefined) done.push(listed);
+    }
+    return done;
   }
 
   /** The newest gaps first, for /admin. */
@@ -133,18 +162,17 @@ export class PbxGaps {
   private async read(
     gap: number,
     source: string,
-    lostAt: Instant,
-    backAt: Instant,
+    window: HistoryWindow,
     history: PbxHistory,
+    what: "gap" | "backfill",
   ): Promise<readonly PbxEvent[]> {
-    const window = { from: lostAt - this.o.marginMs, to: backAt + this.o.marginMs };
     let result: HistoryRead;
     try {
       result = await withTimeout(history.read(window, this.o.now()), this.o.readTimeoutMs);
     } catch (error) {
       const detail = `${history.describe}: ${error instanceof Error ? error.message : String(error)}`;
       this.settle(gap, { state: "unread", detail, readAt: this.o.now() });
-      this.o.log.error("PBX history not read: the gap stays unread and is tried again later", {
+      this.o.log.error(`PBX history not read: the ${what} stays unread and is tried again later`, {
         source,
         detail,
       });
@@ -156,17 +184,17 @@ export class PbxGaps {
       calls: result.calls,
       events: result.events.length,
       skipped: result.skipped,
-      detail: history.describe,
+      detail: what === "backfill" ? `backfill: ${history.describe}` : history.describe,
       readAt: this.o.now(),
     });
-    this.o.log.info("PBX gap read back", {
+    this.o.log.info(`PBX ${what} read back`, {
       source,
       via: result.via,
       calls: result.calls,
       events: result.events.length,
       skipped: result.skipped,
-      lostAt: new Date(lostAt).toISOString(),
-      backAt: new Date(backAt).toISOString(),
+      from: new Date(window.from).toISOString(),
+      to: new Date(window.to).toISOString(),
     });
     return result.events;
   }
@@ -184,7 +212,8 @@ export class PbxGaps {
     for (const gap of gaps) {
       const history = this.histories.get(gap.source);
       if (history === undefined || gap.attempts >= this.o.maxAttempts) continue;
-      const events = await this.read(gap.id, gap.source, gap.lostAt, gap.backAt, history);
+      const window = { from: gap.lostAt - this.o.marginMs, to: gap.backAt + this.o.marginMs };
+      const events = await this.read(gap.id, gap.source, window, history, "gap");
       if (events.length > 0)
         await deliver(events).catch((error) => this.o.log.error("recovered events not stored", { error }));
     }

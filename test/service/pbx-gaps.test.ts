@@ -200,4 +200,28 @@ describe("PBX link gaps (issue 13)", () => {
     expect(await gaps.linkUp(SOURCE, clock.now, cel)).toEqual([]);
     expect(gaps.recent()).toMatchObject([{ state: "unread", detail: "CEL in a test: no answer in 30 ms" }]);
   });
+
+  test("a backfill reads exactly the period asked (no margin) from every source that keeps a history, delivers it and lists it", async () => {
+    const { gaps } = setup();
+    const cel = history(async () => ({
+      events: [recoveredEnd("b1", T0 + 5_000)],
+      calls: 1,
+      via: "cel",
+      skipped: 0,
+    }));
+    const delivered: PbxEvent[] = [];
+    gaps.start(
+      () => [],
+      async (events) => void delivered.push(...events),
+    );
+    expect(await gaps.backfill({ from: T0, to: T0 + 86_400_000 })).toEqual([]);
+    gaps.register(SOURCE, cel);
+    const listed = await gaps.backfill({ from: T0, to: T0 + 86_400_000 });
+    gaps.stop([]);
+    expect(cel.asked).toEqual([{ from: T0, to: T0 + 86_400_000 }]);
+    expect(delivered.map((e) => e.key)).toEqual(["b1:end"]);
+    expect(listed).toMatchObject([
+      { source: SOURCE, state: "recovered", calls: 1, detail: "backfill: CEL in a test" },
+    ]);
+  });
 });

@@ -388,6 +388,7 @@ function GapList({ gaps, t, timezone }: { gaps: readonly PbxGap[]; t: Messages; 
                 <td class="num">{formatDateTime(gap.backAt, timezone)}</td>
                 <td class="num">{gapLength(gap.backAt - gap.lostAt)}</td>
                 <td class={gap.state === "recovered" ? "ok" : "warn"}>
+                  {gap.detail?.startsWith("backfill") ? `${t.adminGapBackfill}: ` : ""}
                   {t.adminGapText(gap.state, gap.calls, gap.via, gap.detail)}
                 </td>
               </tr>

@@ -33,6 +33,9 @@ const bodies = lazy(() => {
 });
 
 type Kind = keyof ReturnType<typeof bodies>;
+
+/** Two months: a branch that installs the box mid-month reads the month back, not a year. */
+const MAX_BACKFILL_MS = 62 * 24 * 3600 * 1000;
 // A Record, so the compiler insists every kind gets its route (without building the bodies).
 const KINDS = Object.keys({
   "check-in": true,
@@ -122,6 +125,39 @@ export function apiRoutes(deps: HttpDeps): Hono {
   }
 
   api.route("/", callsApi(deps));
+
+  // Issue 13: `branchbox backfill` reads a period back from the PBX's records.
+  api.post("/pbx/backfill", async (c) => {
+    let json: unknown;
+    try {
+      json = await c.req.json();
+    } catch {
+      return apiError(c, "API.BAD_JSON", "the body is not valid JSON");
+    }
+    const parsed = z.strictObject({ from: isoInstant(), to: isoInstant() }).safeParse(json);
+    if (!parsed.success) return apiError(c, "API.INVALID_BODY", describeIssues(parsed.error.issues, "body"));
+    const from = parseIsoInstant(parsed.data.from);
+    const to = parseIsoInstant(parsed.data.to);
+    if (from === null || to === null || from >= to || to - from > MAX_BACKFILL_MS)
+      return apiError(c, "API.INVALID_BODY", "body: from before to, at most 62 days apart, both real times");
+    const gaps = (await deps.backfill?.({ from, to })) ?? [];
+    if (gaps.length === 0)
+      return apiError(
+        c,
+        "PBX.NO_HISTORY",
+        "no PBX source keeps a history to read: set [pbx.ami] cel_url or cel_csv",
+      );
+    return c.json({
+      gaps: gaps.map((g) => ({
+        source: g.source,
+        state: g.state,
+        calls: g.calls,
+        events: g.events,
+        skipped: g.skipped,
+        detail: g.detail,
+      })),
+    });
+  });
 
   // A sub-app's notFound is not consulted once mounted: a catch-all route answers instead.
   api.all("*", (c) => apiError(c, "API.NOT_FOUND", `no such endpoint: ${c.req.method} ${c.req.path}`));

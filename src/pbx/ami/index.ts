@@ -313,5 +313,5 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
       };
     },
   };
-  return { source, client };
+  return { source, client, history };
 }

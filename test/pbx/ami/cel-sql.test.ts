@@ -118,7 +118,9 @@ describe("doctor's look at the CEL table", () => {
   test("a SELECT-only reader: OK, the newest row, the database's clock against the box's in the PBX's zone", async () => {
     const results = await probeCelSql(readerUrl, Intl.DateTimeFormat().resolvedOptions().timeZone);
     expect(results.map((r) => r.status)).toEqual(["OK"]);
-    expect(results[0]?.detail).toMatch(/newest row 2015-06-18 14:12:16; its clock [+-][0-2] s from the box's/);
+    expect(results[0]?.detail).toMatch(
+      /newest row 2015-06-18 14:12:16; its clock [+-][0-2] s from the box's/,
+    );
     expect(results[0]?.detail).not.toContain(SECRET);
   });
 
