@@ -38,6 +38,8 @@ export function callJson(record: CallRecord) {
     owner: record.owner,
     pops: record.pops,
     recordingUrl: record.recordingUrl,
+    /** Read back from the PBX's records after a gap (issue 13): how, and when; null: seen live. */
+    recovered: record.recovered === null ? null : { via: record.recovered.via, at: iso(record.recovered.at) },
   };
 }
 
