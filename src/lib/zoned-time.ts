@@ -44,11 +44,22 @@ export function wallClock(at: Instant, timeZone: string): WallClock {
   };
 }
 
+/** Zones change their offset at a quarter hour at the finest: one answer per zone and quarter. */
+const QUARTER_MS = 15 * 60 * 1000;
+const offsets = new Map<string, number>();
+
 /** Offset of the zone from UTC at `at`, in milliseconds (Moscow: +3 h). */
 export function offsetAt(at: Instant, timeZone: string): number {
-  const w = wallClock(at, timeZone);
-  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
-  return asUtc - (at - (at % 1000));
+  const quarter = Math.floor(at / QUARTER_MS) * QUARTER_MS;
+  const key = `${timeZone} ${quarter}`;
+  const known = offsets.get(key);
+  if (known !== undefined) return known;
+  const w = wallClock(quarter, timeZone);
+  const offset = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - quarter;
+  // Bounded: a month of a PBX's records in one zone is about 3,000 quarters.
+  if (offsets.size >= 10_000) offsets.clear();
+  offsets.set(key, offset);
+  return offset;
 }
 
 /**
