@@ -36,6 +36,9 @@ export interface SoakStatus {
   readonly pipeline: { received: number; duplicates: number; rejected: number; recorded: number };
   readonly tables: Readonly<Record<string, number>>;
   readonly heapMb: number;
+  /** What the JS engine holds for its heap (used or not) and outside it (strings' buffers…). */
+  readonly heapCapacityMb: number;
+  readonly extraMb: number;
   readonly rows: Readonly<Record<string, number>>;
 }
 

@@ -99,8 +99,9 @@ try {
     totals.expectedEvents += day.copies.reduce((n, t) => n + t.events, 0);
     totals.problems.push(...(await checkDay(soak, day)));
     samples.push(await sample(soak, idle, d, totals.calls, totals.frames));
+    const engine = await soak.status();
     progress(
-      `day ${d + 1}/${days}: ${totals.calls.toLocaleString("en-US")} calls, rss ${samples.at(-1)?.rss.toFixed(1)} MB (idle ${samples.at(-1)?.idleRss.toFixed(1)} MB)`,
+      `day ${d + 1}/${days}: ${totals.calls.toLocaleString("en-US")} calls, rss ${samples.at(-1)?.rss.toFixed(1)} MB (idle ${samples.at(-1)?.idleRss.toFixed(1)} MB); JS heap ${engine.heapMb.toFixed(1)} of ${engine.heapCapacityMb.toFixed(1)} MB held, ${engine.extraMb.toFixed(1)} MB outside it`,
     );
   }
   const last = await soak.status();

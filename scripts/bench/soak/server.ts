@@ -54,6 +54,8 @@ box.app.get("/bench/soak", (c) => {
     pipeline: box.calls.status(),
     tables: { ...source?.tables, ...box.calls.tables() },
     heapMb: heap.heapSize / 2 ** 20,
+    heapCapacityMb: heap.heapCapacity / 2 ** 20,
+    extraMb: heap.extraMemorySize / 2 ** 20,
     rows: {
       journal: count("SELECT count(*) AS n FROM pbx_journal"),
       outbox: count("SELECT count(*) AS n FROM outbox"),
