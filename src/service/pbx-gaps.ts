@@ -178,6 +178,12 @@ export class PbxGaps {
       });
       return [];
     }
+    // A CDR names no destination channel: its legs would not meet the live stream's under the same
+    // keys, so only the calls the box never saw are taken from it.
+    if (result.via === "cdr") {
+      const events = result.events.filter((event) => !this.store.knowsCall(event.source, event.callId));
+      result = { ...result, events, calls: new Set(events.map((event) => event.callId)).size };
+    }
     this.settle(gap, {
       state: "recovered",
       via: result.via,

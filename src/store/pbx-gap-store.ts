@@ -45,6 +45,8 @@ export interface PbxGapStore {
   recent(limit: number): PbxGap[];
   /** Gaps left unread (a history that refused or timed out), oldest first, to try again. */
   unread(limit: number): PbxGap[];
+  /** Whether the box has seen call `callId` of `source` (its start is journaled, or it is recorded). */
+  knowsCall(source: string, callId: string): boolean;
 }
 
 interface GapRow {
@@ -100,7 +102,12 @@ export function pbxGapStore(db: Database): PbxGapStore {
   const selectUnread = db.query<GapRow, [number]>(
     "SELECT * FROM pbx_gaps WHERE state IN ('unread', 'reading') ORDER BY back_at, id LIMIT ?",
   );
+  const journaled = db.query<{ n: number }, [string, string]>(
+    "SELECT 1 AS n FROM pbx_journal WHERE source = ? AND key = ?",
+  );
+  const recorded = db.query<{ n: number }, [string]>("SELECT 1 AS n FROM calls WHERE id = ?");
   return {
+    knowsCall: (source, callId) => journaled.get(source, `${callId}:start`) !== null || recorded.get(callId) !== null,
     lastUp: (source) => selectUp.get(source)?.up_at ?? null,
     markUp: (source, at) => void upsertUp.run(source, at),
     open(source, lostAt, backAt) {

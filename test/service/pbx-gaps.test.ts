@@ -224,4 +224,26 @@ describe("PBX link gaps (issue 13)", () => {
       { source: SOURCE, state: "recovered", calls: 1, detail: "backfill: CEL in a test" },
     ]);
   });
+
+  test("a CDR (where CEL is off) gives only the calls the box never saw: its legs would not meet the live stream's keys", async () => {
+    const { gaps, clock, db } = setup();
+    db.query(
+      "INSERT INTO pbx_journal (source, key, call_id, event, received_at) VALUES (?, ?, ?, '{}', ?)",
+    ).run(SOURCE, "seen:start", "seen", T0);
+    const viaCdr = (callId: string): PbxEvent => ({
+      ...recoveredEnd(callId, T0 + 1_000),
+      recovered: { via: "cdr", at: T0 },
+    });
+    const cdr = history(async () => ({
+      events: [viaCdr("seen"), viaCdr("unseen")],
+      calls: 2,
+      via: "cdr",
+      skipped: 0,
+    }));
+    await gaps.linkUp(SOURCE, T0, cdr);
+    clock.now = T0 + 600_000;
+    const events = await gaps.linkUp(SOURCE, clock.now, cdr);
+    expect(events.map((e) => e.callId)).toEqual(["unseen"]);
+    expect(gaps.recent()[0]).toMatchObject({ state: "recovered", via: "cdr", calls: 1 });
+  });
 });

@@ -3,6 +3,7 @@ import type { HistoryRead, HistoryWindow, PbxHistory } from "../../domain/call/p
 import type { Instant } from "../../domain/roster/types.ts";
 import { wallClock } from "../../lib/zoned-time.ts";
 import type { AmiTranslatorOptions } from "./ami-channels.ts";
+import { type CdrRow, translateCdr } from "./cdr-translate.ts";
 import { type CelRow, celTime } from "./cel-rows.ts";
 import { translateCel } from "./cel-translate.ts";
 
@@ -57,12 +58,26 @@ export function celSqlHistory(url: string, timeZone: string, translator: AmiTran
     describe: `CEL in ${withoutSecret(url)}`,
     async read(window: HistoryWindow, at: Instant): Promise<HistoryRead> {
       const sql = new SQL(url, { max: 1, connectionTimeout: 10, idleTimeout: 5 });
-      let found: SqlRow[];
+      let found: SqlRow[] = [];
+      let celError: Error | null = null;
       try {
-        found = (await sql.unsafe(text, [
-          wall(window.from, timeZone),
-          wall(window.to, timeZone),
-        ])) as SqlRow[];
+        try {
+          found = (await sql.unsafe(text, [
+            wall(window.from, timeZone),
+            wall(window.to, timeZone),
+          ])) as SqlRow[];
+        } catch (error) {
+          celError = error instanceof Error ? error : new Error(String(error));
+        }
+        // CEL off (no table, or nothing logged in the window): the CDR fills in, with less detail.
+        if (celError !== null || found.length === 0) {
+          const cdr = await readCdr(sql, window, timeZone).catch(() => null);
+          if (cdr !== null && cdr.length > 0) {
+            const read = translateCdr(cdr, { ...translator, recovered: { via: "cdr", at } });
+            return { events: read.events, calls: read.calls, via: "cdr", skipped: read.skipped };
+          }
+        }
+        if (celError !== null) throw celError;
       } catch (error) {
         // The driver's message names the host and the user, never the password; keep it short.
         throw new Error(
@@ -102,4 +117,46 @@ export function celSqlHistory(url: string, timeZone: string, translator: AmiTran
       return { events: read.events, calls: read.calls, via: "cel", skipped: unreadable + read.skipped };
     },
   };
+}
+
+/** A call the CDR shows is at most this long: rows that began this much before the window are read too. */
+const LONGEST_CALL_MS = 4 * 3600 * 1000;
+
+/**
+ * The CDR rows of the calls that overlap `window` (FreePBX's `cdr`; `linkedid` is used where the
+ * table has it). Null fields read as "".
+ */
+async function readCdr(sql: SQL, window: HistoryWindow, timeZone: string): Promise<CdrRow[]> {
+  const found = (await sql.unsafe(
+    "SELECT DATE_FORMAT(calldate, '%Y-%m-%d %H:%i:%s') AS start_at, cdr.* FROM cdr WHERE calldate BETWEEN ? AND ? ORDER BY calldate",
+    [wall(window.from - LONGEST_CALL_MS, timeZone), wall(window.to, timeZone)],
+  )) as Record<string, unknown>[];
+  const text = (row: Record<string, unknown>, name: string) => (row[name] == null ? "" : String(row[name]));
+  const rows: CdrRow[] = found.map((row) => ({
+    start: celTime(text(row, "start_at"), timeZone) ?? Number.NaN,
+    src: text(row, "src"),
+    dst: text(row, "dst"),
+    dcontext: text(row, "dcontext"),
+    channel: text(row, "channel"),
+    dstchannel: text(row, "dstchannel"),
+    duration: Number(row.duration ?? 0),
+    billsec: Number(row.billsec ?? 0),
+    disposition: text(row, "disposition"),
+    uniqueid: text(row, "uniqueid"),
+    linkedid: text(row, "linkedid") || null,
+  }));
+  // Whole calls that touch the window: a call's end is its latest row's start + duration.
+  const ends = new Map<string, { start: number; end: number }>();
+  for (const row of rows) {
+    const id = row.linkedid || row.uniqueid;
+    const span = ends.get(id) ?? { start: row.start, end: row.start };
+    ends.set(id, {
+      start: Math.min(span.start, row.start),
+      end: Math.max(span.end, row.start + row.duration * 1000),
+    });
+  }
+  return rows.filter((row) => {
+    const span = ends.get(row.linkedid || row.uniqueid);
+    return span !== undefined && span.end >= window.from && span.start <= window.to;
+  });
 }

@@ -10,6 +10,8 @@ import { type MariaDb, startMariaDb } from "../../support/mariadb.ts";
 import { endpointOf } from "../../support/real-captures.ts";
 import { celDifferences, expectedCel, psqlCells, REAL_CEL, WAZO_ZONE } from "../../support/real-cel.ts";
 
+const REAL_CDR = join(REAL_CEL, "../../cdr/real");
+
 /**
  * Issue 13, `[pbx.ami] cel_url`: a real MariaDB holding FreePBX's `cel` table (its CREATE TABLE,
  * test/fixtures/cel/real/freepbx-schema.sql) filled with real CEL rows (Wazo's, in the PBX's local
@@ -147,5 +149,135 @@ describe("doctor's look at the CEL table", () => {
     const wrong = await probeCelSql(`mysql://cel:no-${SECRET}@127.0.0.1:${db.port}/asteriskcdrdb`, "UTC");
     expect(wrong).toMatchObject([{ status: "FAIL" }]);
     expect(JSON.stringify(wrong)).not.toContain(SECRET);
+  });
+});
+
+describe("CDR where CEL is off (FreePBX's cdr table, no cel table)", () => {
+  const cdrUrl = () => `mysql://root@127.0.0.1:${db.port}/cdronly`;
+  const insert = (values: readonly (string | number)[]) =>
+    `INSERT INTO cdronly.cdr (calldate, clid, src, dst, dcontext, channel, dstchannel, lastapp, lastdata, duration, billsec, disposition, amaflags, accountcode, uniqueid, userfield)
+     VALUES (${values.map((v) => (typeof v === "number" ? String(v) : `'${v.replace(/'/g, "''")}'`)).join(", ")})`;
+
+  beforeAll(async () => {
+    const root = new SQL(db.url(), { max: 1 });
+    await root.unsafe("CREATE DATABASE cdronly");
+    const schema = readFileSync(join(REAL_CEL, "freepbx-schema.sql"), "utf8");
+    const start = schema.indexOf("CREATE TABLE cdr (");
+    await root.unsafe(
+      schema
+        .slice(start, schema.indexOf(");", start) + 2)
+        .replace("CREATE TABLE cdr", "CREATE TABLE cdronly.cdr"),
+    );
+    // The Asterisk testsuite's real CDRs (test/fixtures/cdr/real/asttest-master.csv), as FreePBX's table holds them.
+    for (const line of readFileSync(join(REAL_CDR, "asttest-master.csv"), "utf8").trim().split("\n")) {
+      const f = line.split(",").map((v) => v.replace(/^"|"$/g, ""));
+      await root.unsafe(
+        insert([
+          f[9] ?? "",
+          f[4] ?? "",
+          f[1] ?? "",
+          f[2] ?? "",
+          f[3] ?? "",
+          f[5] ?? "",
+          f[6] ?? "",
+          f[7] ?? "",
+          f[8] ?? "",
+          Number(f[12]),
+          Number(f[13]),
+          f[14] ?? "",
+          3,
+          "",
+          f[16] ?? "",
+          "",
+        ]),
+      );
+    }
+    // Hand-written (no real ring-group CDR was found, see the corpus README): FreePBX's two rows of
+    // one inbound call, 101 answering after 10 s and talking 40 s, 102 not answering.
+    await root.unsafe(
+      insert([
+        "2031-03-14 09:00:00",
+        "+74951234567",
+        "+74951234567",
+        "4957000000",
+        "from-pstn",
+        "PJSIP/trunk-00000001",
+        "PJSIP/101-00000002",
+        "Dial",
+        "PJSIP/101&PJSIP/102",
+        50,
+        40,
+        "ANSWERED",
+        3,
+        "",
+        "1962000000.1",
+        "",
+      ]),
+    );
+    await root.unsafe(
+      insert([
+        "2031-03-14 09:00:00",
+        "+74951234567",
+        "+74951234567",
+        "4957000000",
+        "from-pstn",
+        "PJSIP/trunk-00000001",
+        "PJSIP/102-00000003",
+        "Dial",
+        "PJSIP/101&PJSIP/102",
+        10,
+        0,
+        "NO ANSWER",
+        3,
+        "",
+        "1962000000.1",
+        "",
+      ]),
+    );
+    await root.close();
+  });
+
+  test("the testsuite's real CDRs: two calls read back, marked via cdr, with their start and end", async () => {
+    const history = celSqlHistory(cdrUrl(), "UTC", {
+      source: "ami:pbx",
+      knownExtensions: () => new Set(["dsp"]),
+    });
+    const read = await history.read(
+      { from: Date.parse("2010-04-02T00:00:00Z"), to: Date.parse("2010-04-02T01:00:00Z") },
+      5,
+    );
+    expect(read).toMatchObject({ via: "cdr", calls: 2, skipped: 0 });
+    const { finished } = assemble(read.events);
+    expect(finished.map((c) => [c.id, c.startedAt, c.endedAt, c.to.number, c.recovered?.via])).toEqual([
+      ["1270167992.0", Date.parse("2010-04-02T00:26:32Z"), Date.parse("2010-04-02T00:26:39Z"), "1", "cdr"],
+      ["1270168442.0", Date.parse("2010-04-02T00:34:02Z"), Date.parse("2010-04-02T00:34:09Z"), "1", "cdr"],
+    ]);
+  });
+
+  test("a ring group's rows (hand-written): one inbound call, answered on 101 after 10 s; 102, which stopped ringing then, answered elsewhere, not missed", async () => {
+    const history = celSqlHistory(cdrUrl(), "UTC", {
+      source: "ami:pbx",
+      knownExtensions: () => new Set(["101", "102"]),
+    });
+    const read = await history.read(
+      { from: Date.parse("2031-03-14T09:00:30Z"), to: Date.parse("2031-03-14T09:00:31Z") },
+      5,
+    );
+    const { finished, rejected } = assemble(read.events);
+    expect(rejected).toEqual([]);
+    expect(finished).toHaveLength(1);
+    const call = finished[0];
+    expect(call).toMatchObject({
+      direction: "inbound",
+      did: "4957000000",
+      from: { number: "+74951234567" },
+      recovered: { via: "cdr" },
+    });
+    expect(call?.answeredAt).toBe(Date.parse("2031-03-14T09:00:10Z"));
+    expect(call?.endedAt).toBe(Date.parse("2031-03-14T09:00:50Z"));
+    expect(call?.legs.map((l) => [l.extension, l.ending])).toEqual([
+      ["101", "completed"],
+      ["102", "cancelled"],
+    ]);
   });
 });
