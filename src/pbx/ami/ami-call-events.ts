@@ -39,7 +39,8 @@ export class AmiCallEvents {
 
   /**
    * The first channel of a call: a trunk brings an inbound call, a handset places one. `rung`: a
-   * branch handset the call rang (then the call is internal whatever number was dialled).
+   * branch handset the call rang (then the call is internal whatever number was dialled);
+   * `queued`: the call went into one of the PBX's queues (a branch number, so internal too).
    */
   callStart(
     channel: ChannelState,
@@ -47,10 +48,11 @@ export class AmiCallEvents {
     exten: string | null,
     at: Instant,
     rung: string | null = null,
+    queued = false,
   ): PbxEvent {
     const dialled = exten === "s" ? null : exten;
     if (channel.kind === "handset") {
-      const internal = rung !== null || this.table.isExtension(dialled);
+      const internal = rung !== null || queued || this.table.isExtension(dialled);
       const to = { number: dialled ?? rung, extension: internal ? (dialled ?? rung) : null };
       const from = { number: callerId ?? channel.extension, extension: channel.extension };
       return this.make.callStart(channel.callId, at, {
@@ -127,11 +129,11 @@ export class AmiCallEvents {
   }
 
   /** The waiting start of `callId`, if any (a resync, or a fact of the call about to be reported). */
-  flushStart(callId: string, rung: string | null = null): PbxEvent[] {
+  flushStart(callId: string, rung: string | null = null, queued = false): PbxEvent[] {
     const waiting = this.pending.get(callId);
     if (waiting === undefined) return [];
     this.pending.delete(callId);
-    const start = this.callStart(waiting.channel, waiting.callerId, waiting.exten, waiting.at, rung);
+    const start = this.callStart(waiting.channel, waiting.callerId, waiting.exten, waiting.at, rung, queued);
     const call = this.table.call(callId);
     if (call !== undefined) call.start = start;
     return [start];
@@ -144,7 +146,7 @@ export class AmiCallEvents {
       const waiting = this.pending.get(event.callId);
       if (waiting === undefined) return [event];
       const rung = event.kind === "ringing" && event.legId !== waiting.channel.legId ? event.extension : null;
-      return [...this.flushStart(event.callId, rung), event];
+      return [...this.flushStart(event.callId, rung, event.kind === "queued"), event];
     });
   }
 

@@ -53,6 +53,38 @@ export function translateCel(
   const origins = new Map<string, string>();
   const events: PbxEvent[] = [];
   const send = (frame: AmiFrame) => events.push(...translator.translate(frame));
+  /**
+   * A channel of one call bridged with a phone whose own call never got further (its start still
+   * waits: it dialled a pickup code such as `*8` or `*88001`): the phone picked this call up and
+   * is talking in it from now. Asterisk logs the phone under its own linkedid until much later.
+   */
+  const pickupByBridge = (row: CelRow, linkedid: string) => {
+    const peer = [...channels.entries()].find(([, channel]) => channel.name === row.peer);
+    const origin = origins.get(linkedid);
+    if (peer === undefined || origin === undefined || peer[1].linkedid === linkedid) return;
+    const [uniqueid, channel] = peer;
+    const dest = { DestChannel: channel.name, DestUniqueid: uniqueid, DestLinkedid: linkedid };
+    const at = timestamp(row.eventtime);
+    send({
+      Event: "DialBegin",
+      Channel: origin,
+      Uniqueid: linkedid,
+      Linkedid: linkedid,
+      ...dest,
+      Timestamp: at,
+    });
+    if (translator.table.get(uniqueid)?.callId !== linkedid) return;
+    channel.linkedid = linkedid;
+    channel.answered = true;
+    send({
+      Event: "Newstate",
+      Channel: channel.name,
+      Uniqueid: uniqueid,
+      Linkedid: linkedid,
+      ChannelState: "6",
+      Timestamp: at,
+    });
+  };
   for (const row of ordered) {
     const base = {
       Channel: row.channame,
@@ -98,6 +130,9 @@ export function translateCel(
       dial("DialBegin");
     }
     switch (row.eventtype) {
+      case "BRIDGE_ENTER":
+        pickupByBridge(row, known.linkedid);
+        break;
       case "ANSWER":
         send({ Event: "Newstate", ...base, ChannelState: "6" });
         if (row.uniqueid !== row.linkedid && !row.channame.startsWith("Local/") && !known.answered)

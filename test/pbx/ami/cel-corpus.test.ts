@@ -39,6 +39,10 @@ describe("real CEL recordings by others, with the branch's handsets known", () =
     "wazo-group-answered-local-abridged.psql",
     "a ring group through Local pairs optimised away: answered by 9jqihz0h, no Local channel as a leg",
   );
+  proves(
+    "wazo-queue-interception-pickup.psql",
+    "a phone dialling *88001 picks up a queue call ringing on an agent (bridged with the caller while still logged under its own linkedid): one internal call answered by the interceptor, the agent answered elsewhere",
+  );
 });
 
 describe("CEL rows as the backends write them", () => {

@@ -62,6 +62,27 @@ describe("AMI transcripts → PbxEvents", () => {
     expect(events.filter((e) => e.kind === "call-end")).toHaveLength(1);
   });
 
+  test("a branch phone calling into one of the PBX's queues places an internal call (the queue number is the branch's), not an outbound one", () => {
+    const t = new AmiTranslator({ source: "ami:pbx.test", knownExtensions: () => new Set(["101", "102"]) });
+    const phone = { Channel: "PJSIP/101-00000001", Uniqueid: "1.1", Linkedid: "1.1" };
+    const events = [
+      {
+        Event: "Newchannel",
+        ...phone,
+        ChannelState: "4",
+        CallerIDNum: "101",
+        Exten: "600",
+        Context: "internal",
+        Timestamp: "1700000000.000",
+      },
+      { Event: "QueueCallerJoin", ...phone, Queue: "support", Timestamp: "1700000001.000" },
+    ].flatMap((frame) => t.translate(frame));
+    expect(events.map((e) => [e.kind, e.to?.number, e.to?.extension])).toEqual([
+      ["call-start", "600", "600"],
+      ["queued", undefined, undefined],
+    ]);
+  });
+
   test("R0.1: queue: queued, then the members' handsets (not their Local channels) as legs", () => {
     const events = run("queue-answered.ami");
     expect(events.map(describeEvent)).toEqual([
