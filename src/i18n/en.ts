@@ -250,10 +250,16 @@ export const en: Messages = {
   adminGapBack: "back",
   adminGapLength: "length",
   adminGapResult: "calls in the gap",
-  adminGapText: (state: string, calls: number, via: string | null, detail: string | null): string => {
+  adminGapText: (
+    state: string,
+    calls: number,
+    via: string | null,
+    detail: string | null,
+    skipped = 0,
+  ): string => {
     switch (state) {
       case "recovered":
-        return `read back from the PBX's ${via === "cdr" ? "CDR (less detail)" : "CEL"}: ${calls} calls`;
+        return `read back from the PBX's ${via === "cdr" ? "CDR (less detail)" : "CEL"}: ${calls} calls${skipped > 0 ? `; ${skipped} rows could not be read` : ""}`;
       case "unread":
         return `not read (${detail ?? "no answer"}); the box will try again. Check access to the PBX's call log.`;
       case "no-history":

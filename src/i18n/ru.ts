@@ -264,10 +264,16 @@ export const ru = {
   adminGapBack: "восстановлена",
   adminGapLength: "длительность",
   adminGapResult: "что с звонками за это время",
-  adminGapText: (state: string, calls: number, via: string | null, detail: string | null): string => {
+  adminGapText: (
+    state: string,
+    calls: number,
+    via: string | null,
+    detail: string | null,
+    skipped = 0,
+  ): string => {
     switch (state) {
       case "recovered":
-        return `прочитано из ${via === "cdr" ? "CDR (меньше подробностей)" : "CEL"} АТС: звонков ${calls}`;
+        return `прочитано из ${via === "cdr" ? "CDR (меньше подробностей)" : "CEL"} АТС: звонков ${calls}${skipped > 0 ? `; не удалось прочитать строк: ${skipped}` : ""}`;
       case "unread":
         return `не прочитано (${detail ?? "нет ответа"}); бокс попробует ещё раз. Проверьте доступ к журналу АТС.`;
       case "no-history":

@@ -107,7 +107,8 @@ export function pbxGapStore(db: Database): PbxGapStore {
   );
   const recorded = db.query<{ n: number }, [string]>("SELECT 1 AS n FROM calls WHERE id = ?");
   return {
-    knowsCall: (source, callId) => journaled.get(source, `${callId}:start`) !== null || recorded.get(callId) !== null,
+    knowsCall: (source, callId) =>
+      journaled.get(source, `${callId}:start`) !== null || recorded.get(callId) !== null,
     lastUp: (source) => selectUp.get(source)?.up_at ?? null,
     markUp: (source, at) => void upsertUp.run(source, at),
     open(source, lostAt, backAt) {

@@ -389,7 +389,7 @@ function GapList({ gaps, t, timezone }: { gaps: readonly PbxGap[]; t: Messages; 
                 <td class="num">{gapLength(gap.backAt - gap.lostAt)}</td>
                 <td class={gap.state === "recovered" ? "ok" : "warn"}>
                   {gap.detail?.startsWith("backfill") ? `${t.adminGapBackfill}: ` : ""}
-                  {t.adminGapText(gap.state, gap.calls, gap.via, gap.detail)}
+                  {t.adminGapText(gap.state, gap.calls, gap.via, gap.detail, gap.skipped)}
                 </td>
               </tr>
             ))}
