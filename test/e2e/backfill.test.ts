@@ -66,7 +66,9 @@ test("POST /api/v1/pbx/backfill reads the day's calls back from CEL, marked reco
   expect((await post(b, day)).status).toBe(200);
   expect(b.calls.list({ limit: 200 })).toHaveLength(records.length);
   const html = await (await b.api("/admin?lang=en")).text();
-  expect(html).toMatch(/backfill asked for: read back from the PBX&#39;s CEL: \d+ calls; 1 rows could not be read/);
+  expect(html).toMatch(
+    /backfill asked for: read back from the PBX&#39;s CEL: \d+ calls; 1 rows could not be read/,
+  );
 });
 
 test("backfill without a PBX history is refused with PBX.NO_HISTORY (409); a period backwards or too long with API.INVALID_BODY", async () => {
