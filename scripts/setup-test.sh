@@ -12,7 +12,8 @@
 # file (the ELF architecture of each release build) and cloud-init (`cloud-init schema`
 # validates the provisioning user-data; on a machine without a NoCloud data source it does
 # nothing at boot). MariaDB's server and client cores (no service, no init scripts): the CEL
-# reader's tests start their own mariadbd on a loopback port in a temp folder (test/support/mariadb.ts).
+# reader's tests start their own mariadbd on a loopback port in a temp folder (test/support/mariadb.ts);
+# PostgreSQL's server (its packaged cluster is not used: the tests initdb their own, as nobody).
 # Idempotent: when everything is present it touches nothing and needs no network.
 set -euo pipefail
 
@@ -35,6 +36,7 @@ declare -A wanted=(
   [cloud-init]=/usr/bin/cloud-init
   [mariadb-server-core]=/usr/sbin/mariadbd
   [mariadb-client-core]=/usr/bin/my_print_defaults
+  [postgresql-15]=/usr/lib/postgresql/15/bin/postgres
 )
 
 present() {

@@ -268,6 +268,9 @@ describe("[pbx.ami] the PBX's CEL, read back after a gap (issue 13)", () => {
       cel_csv: "",
       timezone: "",
     });
+    expect(
+      loadConfig({ fileText: `${BASE}${AMI}cel_url = "postgres://cel@pbx/asterisk"\n` }).pbx.ami?.cel_url,
+    ).toBe("postgres://cel@pbx/asterisk");
     const url = "mysql://cel:secret@127.0.0.1/asteriskcdrdb";
     expect(
       loadConfig({ fileText: `${BASE}${AMI}cel_url = "${url}"\ntimezone = "Asia/Yekaterinburg"\n` }).pbx.ami,
@@ -281,8 +284,8 @@ describe("[pbx.ami] the PBX's CEL, read back after a gap (issue 13)", () => {
 
   test("a URL of another kind or without its database, a relative file, an unknown zone and both sources at once are refused by name", () => {
     expect(problemsOf('cel_url = "http://pbx/cel"\n')).toContain("pbx.ami.cel_url");
-    expect(problemsOf('cel_url = "postgres://cel@pbx/asterisk"\n')).toContain("pbx.ami.cel_url");
     expect(problemsOf('cel_url = "mysql://cel@pbx"\n')).toContain("pbx.ami.cel_url");
+    expect(problemsOf('cel_url = "postgres://cel@pbx"\n')).toContain("pbx.ami.cel_url");
     expect(problemsOf('cel_csv = "Master.csv"\n')).toContain("pbx.ami.cel_csv");
     expect(problemsOf('timezone = "Moscow"\n')).toContain("pbx.ami.timezone");
     expect(

@@ -83,16 +83,16 @@ export const PBX_SECTIONS = {
           'an absolute path, e.g. "/var/log/asterisk/cel-custom/Master.csv", or "" (none)',
         ),
       /**
-       * Asterisk's CEL table in MySQL/MariaDB (FreePBX: `mysql://user:secret@pbx/asteriskcdrdb`),
-       * read like `cel_csv` with a user that may only SELECT from `cel`. "": none. (cel_pgsql's
-       * PostgreSQL comes once the tests run a real PostgreSQL.)
+       * Asterisk's CEL table: FreePBX's in MySQL/MariaDB (`mysql://user:secret@pbx/asteriskcdrdb`)
+       * or cel_pgsql's (`postgres://user:secret@pbx/asterisk`), read like `cel_csv` with a user
+       * that may only SELECT from `cel`. "": none.
        */
       cel_url: z
         .string()
         .default("")
         .refine(
-          (v) => v === "" || /^mysql:\/\/[^\s/]+\/\S+$/.test(v),
-          'a MySQL/MariaDB URL with the database, e.g. "mysql://cel:secret@pbx.local/asteriskcdrdb", or "" (none)',
+          (v) => v === "" || /^(mysql|postgres|postgresql):\/\/[^\s/]+\/\S+$/.test(v),
+          'a MySQL/MariaDB or PostgreSQL URL with the database, e.g. "mysql://cel:secret@pbx.local/asteriskcdrdb", or "" (none)',
         ),
       /** The PBX's time zone, for the times in its call records; "": the branch's ([branch] timezone). */
       timezone: z

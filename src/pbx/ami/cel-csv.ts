@@ -111,8 +111,9 @@ async function* lines(path: string): AsyncGenerator<string> {
 
 /**
  * `[pbx.ami] cel_csv`: the CEL rows of a `cel_custom` CSV file (the sample layout above), read in
- * two passes: which calls (linkedids) have a row in the window, then every row of those calls, so a
- * call that began before the gap or ended after it is read whole. Times without an offset are the
+ * three passes: which calls (linkedids) have a row in the window, which channels were ever in them,
+ * then every row of those calls and channels, so a call that began before the gap or ended after
+ * it is read whole, a pickup's phone too. Times without an offset are the
  * PBX's wall clock in `timeZone`.
  */
 export function celCsvHistory(path: string, timeZone: string, translator: AmiTranslatorOptions): PbxHistory {
@@ -126,13 +127,20 @@ export function celCsvHistory(path: string, timeZone: string, translator: AmiTra
         if (row !== null && row.eventtime >= window.from && row.eventtime <= window.to)
           calls.add(row.linkedid);
       }
+      // Every channel that ever was in one of those calls: a phone that picked a call up is logged
+      // under its own linkedid until it is bridged into the call.
+      const channels = new Set<string>();
+      for await (const line of lines(path)) {
+        const row = celCsvRow(line, timeZone);
+        if (row !== null && calls.has(row.linkedid)) channels.add(row.uniqueid);
+      }
       const rows: CelRow[] = [];
       let skipped = 0;
       for await (const line of lines(path)) {
         if (line.trim() === "") continue;
         const row = celCsvRow(line, timeZone);
         if (row === null) skipped++;
-        else if (calls.has(row.linkedid)) rows.push(row);
+        else if (calls.has(row.linkedid) || channels.has(row.uniqueid)) rows.push(row);
       }
       const read = translateCel(rows, { ...translator, recovered: { via: "cel", at } });
       return { events: read.events, calls: read.calls, via: "cel", skipped: skipped + read.skipped };

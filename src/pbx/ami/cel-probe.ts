@@ -27,14 +27,20 @@ export async function probeCelSql(
 ): Promise<CelProbeResult[]> {
   const where = `CEL in ${withoutSecret(url)}`;
   const sql = new SQL(url, { max: 1, connectionTimeout: 5, idleTimeout: 2 });
+  const postgres = /^postgres(ql)?:/.test(url);
   try {
-    const [clock] = (await sql.unsafe("SELECT DATE_FORMAT(NOW(), '%Y-%m-%d %H:%i:%s') AS now")) as {
-      now: string;
-    }[];
+    // The database's own wall clock, in the zone it runs in (where cel_odbc/cel_pgsql write times).
+    const [clock] = (await sql.unsafe(
+      postgres
+        ? "SELECT localtimestamp(0)::text AS now"
+        : "SELECT DATE_FORMAT(NOW(), '%Y-%m-%d %H:%i:%s') AS now",
+    )) as { now: string }[];
     let newest: string | null;
     try {
       const rows = (await sql.unsafe(
-        "SELECT DATE_FORMAT(eventtime, '%Y-%m-%d %H:%i:%s') AS t FROM cel ORDER BY id DESC LIMIT 1",
+        postgres
+          ? "SELECT eventtime::text AS t FROM cel ORDER BY id DESC LIMIT 1"
+          : "SELECT DATE_FORMAT(eventtime, '%Y-%m-%d %H:%i:%s') AS t FROM cel ORDER BY id DESC LIMIT 1",
       )) as { t: string }[];
       newest = rows[0]?.t ?? null;
     } catch (error) {
@@ -46,10 +52,7 @@ export async function probeCelSql(
         },
       ];
     }
-    const grants = ((await sql.unsafe("SHOW GRANTS FOR CURRENT_USER()")) as Record<string, string>[]).map(
-      (row) => Object.values(row)[0] ?? "",
-    );
-    const more = grants.some((g) => /GRANT (ALL|.*\b(INSERT|UPDATE|DELETE|DROP|ALTER)\b)/i.test(g));
+    const more = postgres ? await pgMayWrite(sql) : await mysqlMayWrite(sql);
     const dbNow = celTime(clock?.now ?? "", timeZone);
     const skew = dbNow === null ? null : dbNow - Math.floor(now / 1000) * 1000;
     const results: CelProbeResult[] = [
@@ -133,4 +136,18 @@ export async function probeCelCsv(
         : {}),
     },
   ];
+}
+
+async function mysqlMayWrite(sql: SQL): Promise<boolean> {
+  const grants = ((await sql.unsafe("SHOW GRANTS FOR CURRENT_USER()")) as Record<string, string>[]).map(
+    (row) => Object.values(row)[0] ?? "",
+  );
+  return grants.some((g) => /GRANT (ALL|.*\b(INSERT|UPDATE|DELETE|DROP|ALTER)\b)/i.test(g));
+}
+
+async function pgMayWrite(sql: SQL): Promise<boolean> {
+  const [row] = (await sql.unsafe(
+    "SELECT has_table_privilege('cel', 'INSERT') OR has_table_privilege('cel', 'UPDATE') OR has_table_privilege('cel', 'DELETE') AS more",
+  )) as { more: boolean }[];
+  return row?.more === true;
 }

@@ -18,42 +18,62 @@ export function withoutSecret(url: string): string {
   }
 }
 
-/** An instant as the PBX's wall clock, `2031-03-14 09:05:07`, for comparing with a DATETIME column. */
-function wall(at: Instant, timeZone: string): string {
+/**
+ * An instant as the PBX's wall clock with its offset, `2031-03-14 09:05:07+03:00`: MySQL's DATETIME
+ * and PostgreSQL's `timestamp` read the wall clock (PostgreSQL ignores the offset there), a
+ * `timestamptz` column reads the instant itself.
+ */
+function wall(at: Instant, timeZone: string, withOffset: boolean): string {
   const w = wallClock(at, timeZone);
   const p = (n: number) => String(n).padStart(2, "0");
-  return `${w.year}-${p(w.month)}-${p(w.day)} ${p(w.hour)}:${p(w.minute)}:${p(w.second)}`;
+  const text = `${w.year}-${p(w.month)}-${p(w.day)} ${p(w.hour)}:${p(w.minute)}:${p(w.second)}`;
+  if (!withOffset) return text;
+  const minutes = Math.round(
+    (Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - (at - (at % 1000))) / 60_000,
+  );
+  return `${text}${minutes < 0 ? "-" : "+"}${p(Math.floor(Math.abs(minutes) / 60))}:${p(Math.abs(minutes) % 60)}`;
 }
 
-interface SqlRow {
-  readonly id: number | string | null;
-  readonly eventtype: string;
-  readonly eventtime: string;
-  readonly cid_name: string | null;
-  readonly cid_num: string | null;
-  readonly cid_dnid: string | null;
-  readonly exten: string | null;
-  readonly context: string | null;
-  readonly channame: string | null;
-  readonly appname: string | null;
-  readonly appdata: string | null;
-  readonly uniqueid: string | null;
-  readonly linkedid: string | null;
-  readonly peer: string | null;
-  readonly extra: string | null;
+/** How each engine writes a time as text (with its offset where the column keeps one) and its parameters. */
+interface Dialect {
+  readonly time: (column: string) => string;
+  readonly between: string;
+  readonly offsets: boolean;
 }
+
+const DIALECTS: Readonly<Record<"mysql" | "postgres", Dialect>> = {
+  mysql: { time: (c) => `DATE_FORMAT(${c}, '%Y-%m-%d %H:%i:%s.%f')`, between: "? AND ?", offsets: false },
+  // `::text` keeps a timestamptz's offset (in the session's zone) and a timestamp's wall clock.
+  postgres: { time: (c) => `${c}::text`, between: "$1 AND $2", offsets: true },
+};
+
+export const dialectOf = (url: string): Dialect =>
+  /^postgres(ql)?:/.test(url) ? DIALECTS.postgres : DIALECTS.mysql;
+
+type SqlRow = Readonly<Record<string, unknown>>;
+const text = (row: SqlRow, name: string): string => (row[name] == null ? "" : String(row[name]));
 
 /**
- * `[pbx.ami] cel_url`: Asterisk's CEL table (`cel`, as FreePBX creates it in `asteriskcdrdb`)
- * through Bun's SQL client, MySQL/MariaDB. One query reads every row of the calls with a row in the
- * window (the window compared in the PBX's wall clock, as cel_odbc writes it); the box needs SELECT
- * on that table only. A connection per read, closed after.
+ * `[pbx.ami] cel_url`: Asterisk's CEL table (`cel`: FreePBX's in `asteriskcdrdb` on MySQL/MariaDB,
+ * or cel_pgsql's on PostgreSQL) through Bun's SQL client. One query reads every row of the calls
+ * with a row in the window (compared in the PBX's wall clock, as cel_odbc and cel_pgsql write it);
+ * columns are read by name, so a table without one (the documentation's has no `extra`) still
+ * reads. The box needs SELECT on that table only. A connection per read, closed after.
  */
 export function celSqlHistory(url: string, timeZone: string, translator: AmiTranslatorOptions): PbxHistory {
-  const text = `SELECT id, eventtype, DATE_FORMAT(eventtime, '%Y-%m-%d %H:%i:%s.%f') AS eventtime, cid_name,
-      cid_num, cid_dnid, exten, context, channame, appname, appdata, uniqueid, linkedid, peer, extra
-    FROM cel WHERE linkedid IN (SELECT DISTINCT linkedid FROM cel WHERE eventtime BETWEEN ? AND ?)
+  const dialect = dialectOf(url);
+  // The calls with a row in the window, and every channel that ever was in one of them: a phone
+  // that picked a call up is logged under its own linkedid until it is bridged into the call.
+  const query = `WITH calls AS (SELECT DISTINCT linkedid FROM cel WHERE eventtime BETWEEN ${dialect.between}),
+      channels AS (SELECT DISTINCT uniqueid FROM cel WHERE linkedid IN (SELECT linkedid FROM calls))
+    SELECT ${dialect.time("eventtime")} AS eventtime_text, cel.* FROM cel
+    WHERE linkedid IN (SELECT linkedid FROM calls) OR uniqueid IN (SELECT uniqueid FROM channels)
     ORDER BY id`;
+  // Whole seconds, the window widened to them (FreePBX's DATETIME keeps no fraction).
+  const bounds = (window: HistoryWindow) => [
+    wall(window.from, timeZone, dialect.offsets),
+    wall(window.to + 999, timeZone, dialect.offsets),
+  ];
   return {
     describe: `CEL in ${withoutSecret(url)}`,
     async read(window: HistoryWindow, at: Instant): Promise<HistoryRead> {
@@ -62,16 +82,13 @@ export function celSqlHistory(url: string, timeZone: string, translator: AmiTran
       let celError: Error | null = null;
       try {
         try {
-          found = (await sql.unsafe(text, [
-            wall(window.from, timeZone),
-            wall(window.to, timeZone),
-          ])) as SqlRow[];
+          found = (await sql.unsafe(query, bounds(window))) as SqlRow[];
         } catch (error) {
           celError = error instanceof Error ? error : new Error(String(error));
         }
         // CEL off (no table, or nothing logged in the window): the CDR fills in, with less detail.
         if (celError !== null || found.length === 0) {
-          const cdr = await readCdr(sql, window, timeZone).catch(() => null);
+          const cdr = await readCdr(sql, dialect, window, timeZone).catch(() => null);
           if (cdr !== null && cdr.length > 0) {
             const read = translateCdr(cdr, { ...translator, recovered: { via: "cdr", at } });
             return { events: read.events, calls: read.calls, via: "cdr", skipped: read.skipped };
@@ -89,27 +106,27 @@ export function celSqlHistory(url: string, timeZone: string, translator: AmiTran
       const rows: CelRow[] = [];
       let unreadable = 0;
       for (const row of found) {
-        const eventtime = celTime(String(row.eventtime ?? ""), timeZone);
+        const eventtime = celTime(text(row, "eventtime_text"), timeZone);
         if (eventtime === null) {
           unreadable++;
           continue;
         }
         const id = Number(row.id);
         rows.push({
-          eventtype: row.eventtype ?? "",
+          eventtype: text(row, "eventtype"),
           eventtime,
-          cidName: row.cid_name ?? "",
-          cidNum: row.cid_num ?? "",
-          cidDnid: row.cid_dnid ?? "",
-          exten: row.exten ?? "",
-          context: row.context ?? "",
-          channame: row.channame ?? "",
-          appname: row.appname ?? "",
-          appdata: row.appdata ?? "",
-          uniqueid: row.uniqueid ?? "",
-          linkedid: row.linkedid ?? "",
-          peer: row.peer ?? "",
-          extra: row.extra ?? "",
+          cidName: text(row, "cid_name"),
+          cidNum: text(row, "cid_num"),
+          cidDnid: text(row, "cid_dnid"),
+          exten: text(row, "exten"),
+          context: text(row, "context"),
+          channame: text(row, "channame"),
+          appname: text(row, "appname"),
+          appdata: text(row, "appdata"),
+          uniqueid: text(row, "uniqueid"),
+          linkedid: text(row, "linkedid"),
+          peer: text(row, "peer"),
+          extra: text(row, "extra"),
           id: Number.isInteger(id) ? id : null,
         });
       }
@@ -126,12 +143,19 @@ const LONGEST_CALL_MS = 4 * 3600 * 1000;
  * The CDR rows of the calls that overlap `window` (FreePBX's `cdr`; `linkedid` is used where the
  * table has it). Null fields read as "".
  */
-async function readCdr(sql: SQL, window: HistoryWindow, timeZone: string): Promise<CdrRow[]> {
+async function readCdr(
+  sql: SQL,
+  dialect: Dialect,
+  window: HistoryWindow,
+  timeZone: string,
+): Promise<CdrRow[]> {
   const found = (await sql.unsafe(
-    "SELECT DATE_FORMAT(calldate, '%Y-%m-%d %H:%i:%s') AS start_at, cdr.* FROM cdr WHERE calldate BETWEEN ? AND ? ORDER BY calldate",
-    [wall(window.from - LONGEST_CALL_MS, timeZone), wall(window.to, timeZone)],
-  )) as Record<string, unknown>[];
-  const text = (row: Record<string, unknown>, name: string) => (row[name] == null ? "" : String(row[name]));
+    `SELECT ${dialect.time("calldate")} AS start_at, cdr.* FROM cdr WHERE calldate BETWEEN ${dialect.between} ORDER BY calldate`,
+    [
+      wall(window.from - LONGEST_CALL_MS, timeZone, dialect.offsets),
+      wall(window.to + 999, timeZone, dialect.offsets),
+    ],
+  )) as SqlRow[];
   const rows: CdrRow[] = found.map((row) => ({
     start: celTime(text(row, "start_at"), timeZone) ?? Number.NaN,
     src: text(row, "src"),
