@@ -110,7 +110,7 @@ try {
   const bareStart = performance.now();
   const bare = new SQL(url, { max: 1 });
   const got = await bare.unsafe(
-    "SELECT * FROM cel WHERE linkedid IN (SELECT DISTINCT linkedid FROM cel WHERE eventtime BETWEEN ? AND ?) ORDER BY id",
+    "WITH calls AS (SELECT DISTINCT linkedid FROM cel WHERE eventtime BETWEEN ? AND ?), channels AS (SELECT DISTINCT uniqueid FROM cel WHERE linkedid IN (SELECT linkedid FROM calls)) SELECT * FROM cel WHERE linkedid IN (SELECT linkedid FROM calls) OR uniqueid IN (SELECT uniqueid FROM channels) ORDER BY id",
     [utc(window.from), utc(window.to)],
   );
   await bare.close();
