@@ -1,6 +1,6 @@
 import type { CaptureStatus } from "../domain/call/pbx-event.ts";
 import { describeWhy } from "../domain/roster/roster-timeline.ts";
-import { alternatives } from "./list.ts";
+import { alternatives, lateText } from "./list.ts";
 import type { Messages } from "./ru.ts";
 
 /** Bytes as megabytes with one decimal. */
@@ -244,6 +244,8 @@ export const en: Messages = {
     `Since start: ${received} events received, ${duplicates} duplicates, ${rejected} rejected, ${recorded} calls recorded.`,
   adminPbxLastRejection: "Last rejected",
   adminGapsTitle: "Gaps in the PBX link",
+  callRecovered: (via: string, lateMs: number): string =>
+    `read back from the PBX's ${via === "cdr" ? "CDR" : "CEL"} ${lateText(lateMs, "min", "h")} late: the box was not linked`,
   adminGapsNone: "No gaps: the box saw every call.",
   adminGapBackfill: "backfill asked for",
   adminGapLost: "link lost",

@@ -1,6 +1,6 @@
 import type { CaptureStatus } from "../domain/call/pbx-event.ts";
 import type { OwnerWhy } from "../domain/roster/types.ts";
-import { alternatives } from "./list.ts";
+import { alternatives, lateText } from "./list.ts";
 
 /** Bytes as megabytes with one decimal. */
 const mb = (bytes: number): string => (bytes / 1048576).toFixed(1).replace(".", ",");
@@ -258,6 +258,9 @@ export const ru = {
     `С запуска: получено событий ${received}, повторов ${duplicates}, отклонено ${rejected}, записано звонков ${recorded}.`,
   adminPbxLastRejection: "Последнее отклонённое",
   adminGapsTitle: "Перерывы в связи с АТС",
+  /** A call the box did not see live, read back from the PBX's records `lateMs` after it ended. */
+  callRecovered: (via: string, lateMs: number): string =>
+    `прочитан из ${via === "cdr" ? "CDR" : "CEL"} АТС позже на ${lateText(lateMs, "мин", "ч")}: бокса не было на связи`,
   adminGapsNone: "Перерывов не было: бокс видел все звонки.",
   adminGapBackfill: "дозагрузка по запросу",
   adminGapLost: "связь потеряна",

@@ -65,6 +65,10 @@ test("POST /api/v1/pbx/backfill reads the day's calls back from CEL, marked reco
   expect(b.calls.live()).toEqual([]);
   expect((await post(b, day)).status).toBe(200);
   expect(b.calls.list({ limit: 200 })).toHaveLength(records.length);
+  const calls = await (await b.api("/admin/calls?lang=en&day=2024-11-21")).text();
+  expect(calls).toMatch(/read back from the PBX&#39;s CEL \d+ h \d\d min late: the box was not linked/);
+  const ru = await (await b.api("/admin/calls?lang=ru&day=2024-11-21")).text();
+  expect(ru).toContain("прочитан из CEL АТС позже на");
   const html = await (await b.api("/admin?lang=en")).text();
   expect(html).toMatch(
     /backfill asked for: read back from the PBX&#39;s CEL: \d+ calls; 1 rows could not be read/,

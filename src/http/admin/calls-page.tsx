@@ -120,7 +120,17 @@ function CallsTable({ t, timezone, records, nameOf }: CallsPageProps) {
               <td>{directionText(r.direction, t)}</td>
               <td class="num">{partyText(r.from, t)}</td>
               <td class="num">{partyText(r.to, t)}</td>
-              <td class={`outcome ${r.outcome}`}>{outcomeText(r.outcome, t)}</td>
+              <td class={`outcome ${r.outcome}`}>
+                {outcomeText(r.outcome, t)}
+                {r.recovered === null ? null : (
+                  <div class="muted" data-testid={`call-${r.id}-recovered`}>
+                    {t.callRecovered(
+                      r.recovered.via,
+                      Math.max(0, r.recovered.at - (r.endedAt ?? r.startedAt)),
+                    )}
+                  </div>
+                )}
+              </td>
               <td class="num">{talk === null ? "" : formatElapsed(talk * 1000)}</td>
               <td data-testid={`call-${r.id}-owner`}>{nameOf(r.owner.employeeId) ?? t.adminNobody}</td>
               <td>
