@@ -30,8 +30,8 @@ export const en: Messages = {
   back: "Back",
   cancel: "Cancel",
   pinWrong: (left) => `Wrong PIN. ${left === 1 ? "1 try left" : `${left} tries left`}.`,
-  pinLocked: (minutes) =>
-    `Too many wrong PINs. Wait ${minutes} ${minutes === 1 ? "minute" : "minutes"} or ask a manager.`,
+  pinLocked: (minutes, until) =>
+    `Too many wrong PINs. The PIN works again at ${until} (in ${minutes} ${minutes === 1 ? "minute" : "minutes"}), or a manager can lift the lock now.`,
   pinUnknownEmployee: "This employee is not on the list. Go back and tap your name.",
   pinEmpty: "Type your PIN with the digits and tap OK.",
   pinRateLimited: "Too many tries from this screen. Wait a minute and try again.",
@@ -127,6 +127,7 @@ export const en: Messages = {
   adminPinsTitle: "Kiosk PINs",
   adminPinsNoneLocked: "Nobody is locked out now.",
   adminPinsLockedUntil: "Locked until",
+  adminPinsUnlock: "Unlock",
   adminPinsWrongToday: "Wrong PINs today",
   adminPinsNoneWrong: "No wrong PINs today.",
   adminNoAudit: "No entries.",

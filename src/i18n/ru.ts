@@ -35,8 +35,8 @@ export const ru = {
   cancel: "Отмена",
   pinWrong: (left: number) =>
     `Неверный PIN. ${left === 1 ? "Осталась 1 попытка" : `Осталось попыток: ${left}`}.`,
-  pinLocked: (minutes: number) =>
-    `Слишком много неверных попыток. Подождите ${minutes} ${minutesRu(minutes)} или попросите менеджера.`,
+  pinLocked: (minutes: number, until: string) =>
+    `Слишком много неверных попыток. PIN снова заработает в ${until} (через ${minutes} ${minutesRu(minutes)}), или менеджер может снять блокировку сейчас.`,
   pinUnknownEmployee: "Такого сотрудника нет в списке. Вернитесь назад и выберите своё имя.",
   pinEmpty: "Введите PIN цифрами и нажмите OK.",
   pinRateLimited: "Слишком много попыток с этого экрана. Подождите минуту и попробуйте снова.",
@@ -140,6 +140,7 @@ export const ru = {
   adminPinsTitle: "PIN-коды киоска",
   adminPinsNoneLocked: "Сейчас никто не заблокирован.",
   adminPinsLockedUntil: "Заблокирован до",
+  adminPinsUnlock: "Снять блокировку",
   adminPinsWrongToday: "Неверных PIN сегодня",
   adminPinsNoneWrong: "Сегодня неверных PIN не было.",
   adminNoAudit: "Записей нет.",

@@ -104,6 +104,16 @@ export interface RosterPort {
   verifyPin(employeeId: string, pin: string, now: Instant): Promise<PinResult>;
   /** PIN locks in force and wrong PINs today, for /admin and /metrics. */
   pinStatus(now: Instant): PinStatusView;
+  /**
+   * Lifts `employeeId`'s PIN lock (issue 14): by a manager on the kiosk (`actorId`, after their own
+   * PIN) or by branch IT on /admin or the API (`actorId` null). Audited either way. Throws a storage
+   * error when it cannot be written.
+   */
+  unlockPin(
+    employeeId: string,
+    actor: { readonly actorId: string | null; readonly via: "kiosk" | "admin" | "api" },
+    now: Instant,
+  ): Result<{ readonly wasLocked: boolean }, RecordError>;
   /** Resolves once the fact is committed; rejects with a StorageError when the disk refuses it. */
   record(input: RosterCommandInput, now: Instant): Promise<Result<RosterFact, RecordError>>;
   ownerOf(extension: string, at: Instant): Owner;

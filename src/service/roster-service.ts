@@ -176,6 +176,26 @@ export class RosterService implements RosterPort {
     };
   }
 
+  unlockPin(
+    employeeId: string,
+    actor: { readonly actorId: string | null; readonly via: "kiosk" | "admin" | "api" },
+    now: Instant,
+  ): Result<{ readonly wasLocked: boolean }, RecordError> {
+    this.refreshStaff();
+    if (!this.staff.has(employeeId))
+      return fail("ROSTER.UNKNOWN_EMPLOYEE", `no employee with id "${employeeId}"`);
+    if (actor.actorId !== null && this.staff.get(actor.actorId)?.role === "reception")
+      return fail("ROSTER.NOT_A_MANAGER", "only a manager may lift a PIN lock");
+    const wasLocked = this.facts.unlockPin(employeeId, now, {
+      at: now,
+      actorId: actor.actorId,
+      action: "pin.unlock",
+      detail: `PIN lock of ${employeeId} lifted via ${actor.via}${wasLockedText(this.facts.pinAttempts(employeeId), now)}`,
+    });
+    this.log.info("pin unlocked", { employeeId, by: actor.actorId ?? actor.via, wasLocked });
+    return ok({ wasLocked });
+  }
+
   pinStatus(now: Instant): PinStatusView {
     this.refreshStaff();
     const wrongToday = this.facts.wrongPinsOn(branchDay(now, this.config.branch.timezone));
@@ -341,3 +361,9 @@ function branchDay(at: Instant, timeZone: string): string {
   }
   return format.format(at);
 }
+
+/** The audit detail's tail: whether a lock was in force when it was lifted. */
+const wasLockedText = (attempts: { lockedUntil: number }, now: Instant): string =>
+  attempts.lockedUntil > now
+    ? ` (locked until ${new Date(attempts.lockedUntil).toISOString()})`
+    : " (not locked)";

@@ -48,6 +48,11 @@ export interface RosterStore {
   claimPinAttempt(employeeId: string, now: number, max: number, lockMs: number): PinClaim;
   /** A right PIN: the count and any lock are gone. */
   clearPinAttempts(employeeId: string): void;
+  /**
+   * A manager or branch IT lifts `employeeId`'s lock (and count), with `audit` written in the same
+   * transaction. Returns whether a lock was in force at `now`.
+   */
+  unlockPin(employeeId: string, now: number, audit: Omit<AuditRow, "id">): boolean;
   /** Counts one wrong PIN on `day` (the branch's date, YYYY-MM-DD) for the admin page. */
   countWrongPin(employeeId: string, day: string): void;
   /** Employees with failures counted or a lock set, locked or not now. */
@@ -157,6 +162,12 @@ export function rosterStore(db: Database): RosterStore {
     clearPinAttempts: (employeeId) => {
       clearAttempts.run(employeeId);
     },
+    unlockPin: db.transaction((employeeId: string, now: number, audit: Omit<AuditRow, "id">) => {
+      const locked = readAttempts(employeeId).lockedUntil > now;
+      clearAttempts.run(employeeId);
+      insertAudit.run(audit.at, audit.actorId, audit.action, audit.detail);
+      return locked;
+    }),
     countWrongPin: (employeeId, day) => {
       bumpWrong.run(employeeId, day);
       pruneWrong.run(monthBefore(day));

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { formatTime } from "../../src/http/ui/branch-time.ts";
 import { en } from "../../src/i18n/en.ts";
 import { ru } from "../../src/i18n/ru.ts";
 import { TEST_TOKEN } from "../support/box.ts";
@@ -105,23 +106,26 @@ describe("PIN pad", () => {
     );
   });
 
-  test("the fifth wrong PIN locks for 5 minutes in plain words; the right PIN is refused until then", async () => {
+  test("the fifth wrong PIN locks for 5 minutes in plain words, saying when it ends; the right PIN is refused until then", async () => {
     for (let i = 0; i < 4; i++) expect((await enterPin("olga", "0000")).status).toBe(401);
+    const until = formatTime(box.clock.now() + 5 * 60_000, "Europe/Moscow");
     const fifth = await enterPin("olga", "0000");
     expect(fifth.status).toBe(423);
-    expect(testIdText(await fifth.text(), "pin-error")).toBe(ru.pinLocked(5));
-    expect(ru.pinLocked(5)).toBe(
-      "Слишком много неверных попыток. Подождите 5 минут или попросите менеджера.",
+    expect(testIdText(await fifth.text(), "pin-error")).toBe(ru.pinLocked(5, until));
+    expect(ru.pinLocked(5, "12:35")).toBe(
+      "Слишком много неверных попыток. PIN снова заработает в 12:35 (через 5 минут), или менеджер может снять блокировку сейчас.",
     );
 
     const right = await enterPin("olga", "2222");
     expect(right.status).toBe(423);
     const html = await right.text();
-    expect(testIdText(html, "pin-error")).toBe(ru.pinLocked(5));
+    expect(testIdText(html, "pin-error")).toBe(ru.pinLocked(5, until));
     expect(html).not.toContain("action-");
 
     box.clock.advance(3 * 60_000);
-    expect(testIdText(await (await enterPin("olga", "2222")).text(), "pin-error")).toBe(ru.pinLocked(2));
+    expect(testIdText(await (await enterPin("olga", "2222")).text(), "pin-error")).toBe(
+      ru.pinLocked(2, until),
+    );
     box.clock.advance(2 * 60_000);
     expect((await enterPin("olga", "2222")).status).toBe(200);
   });
@@ -129,8 +133,11 @@ describe("PIN pad", () => {
   test("the lock message in English", async () => {
     const cookie = "bb_lang=en";
     for (let i = 0; i < 5; i++) await box.post("/pin", { employeeId: "irina", pin: "0000" }, { cookie });
+    const until = formatTime(box.clock.now() + 5 * 60_000, "Europe/Moscow");
     const html = await (await box.post("/pin", { employeeId: "irina", pin: "3333" }, { cookie })).text();
-    expect(testIdText(html, "pin-error")).toBe("Too many wrong PINs. Wait 5 minutes or ask a manager.");
+    expect(testIdText(html, "pin-error")).toBe(
+      `Too many wrong PINs. The PIN works again at ${until} (in 5 minutes), or a manager can lift the lock now.`,
+    );
   });
 
   test("an empty PIN or an unknown employee is answered with what to do", async () => {

@@ -129,7 +129,7 @@ describe("/admin and /metrics show locks and wrong PINs", () => {
     const html = await admin.text();
     expect(html).toContain(ru.adminPinsTitle);
     // 09:00 Moscow is the demo's clock; the lock is 5 minutes.
-    expect(testIdText(html, "pin-locked-olga")).toBe("Ольга Петрова09:05");
+    expect(testIdText(html, "pin-locked-olga")).toBe(`Ольга Петрова09:05${ru.adminPinsUnlock}`);
     expect(testIdText(html, "pin-wrong-olga")).toBe("Ольга Петрова5");
     expect(testIdText(html, "pin-wrong-anna")).toBe("Анна Смирнова1");
     expect(html).not.toContain('data-testid="pin-locked-anna"');
@@ -151,6 +151,67 @@ describe("/admin and /metrics show locks and wrong PINs", () => {
     ).text();
     expect(tomorrow).toContain(ru.adminPinsNoneLocked);
     expect(tomorrow).toContain(ru.adminPinsNoneWrong);
+  });
+});
+
+describe("issue 14: a lock can be lifted, audited", () => {
+  const auth = { authorization: "Bearer test-admin-token-0123456789" };
+
+  test("/admin's Unlock button (a plain form POST) lifts olga's lock: her right PIN works at once, the audit says who and how", async () => {
+    const k = await makeKioskBox();
+    closers.push(() => k.close());
+    const now = k.clock.now();
+    for (let i = 0; i < 5; i++) await k.roster.verifyPin("olga", "0000", now);
+    expect((await k.roster.verifyPin("olga", "2222", now)).ok).toBe(false);
+    const page = await (await k.web.request("/admin", { headers: auth })).text();
+    expect(page).toContain('action="/admin/pins/olga/unlock"');
+
+    const unlock = await k.web.request("/admin/pins/olga/unlock", {
+      method: "POST",
+      headers: { ...auth, origin: "http://localhost", "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(unlock.status).toBe(303);
+    expect(unlock.headers.get("location")).toStartWith("/admin");
+    expect((await k.roster.verifyPin("olga", "2222", now)).ok).toBe(true);
+    const after = await (await k.web.request("/admin", { headers: auth })).text();
+    expect(after).toContain(ru.adminPinsNoneLocked);
+    expect(k.roster.audit(5)[0]).toMatchObject({ actorId: null, action: "pin.unlock" });
+    expect(k.roster.audit(5)[0]?.detail).toMatch(/^PIN lock of olga lifted via admin \(locked until /);
+  });
+
+  test("a POST from another site (no matching Origin) is refused by CSRF and lifts nothing", async () => {
+    const k = await makeKioskBox();
+    closers.push(() => k.close());
+    const now = k.clock.now();
+    for (let i = 0; i < 5; i++) await k.roster.verifyPin("olga", "0000", now);
+    const forged = await k.web.request("/admin/pins/olga/unlock", {
+      method: "POST",
+      headers: {
+        ...auth,
+        origin: "http://evil.example",
+        "content-type": "application/x-www-form-urlencoded",
+      },
+    });
+    expect(forged.status).toBe(403);
+    expect((await k.roster.verifyPin("olga", "2222", now)).ok).toBe(false);
+  });
+
+  test("POST /api/v1/pins/:id/unlock does the same for integrators; an unknown employee is ROSTER.UNKNOWN_EMPLOYEE; a receptionist may not lift a lock", async () => {
+    const k = await makeKioskBox();
+    closers.push(() => k.close());
+    const now = k.clock.now();
+    for (let i = 0; i < 5; i++) await k.roster.verifyPin("irina", "0000", now);
+    const api = await k.web.request("/api/v1/pins/irina/unlock", { method: "POST", headers: auth });
+    expect(api.status).toBe(200);
+    expect(await api.json()).toEqual({ employeeId: "irina", wasLocked: true });
+    expect((await k.roster.verifyPin("irina", "3333", now)).ok).toBe(true);
+    const unknown = await k.web.request("/api/v1/pins/nobody/unlock", { method: "POST", headers: auth });
+    expect(await unknown.json()).toMatchObject({ error: { code: "ROSTER.UNKNOWN_EMPLOYEE" } });
+    const byReception = k.roster.unlockPin("irina", { actorId: "anna", via: "kiosk" }, now);
+    expect(byReception.ok ? "ok" : byReception.error.code).toBe("ROSTER.NOT_A_MANAGER");
+    const byManager = k.roster.unlockPin("irina", { actorId: "sergey", via: "kiosk" }, now);
+    expect(byManager.ok).toBe(true);
+    expect(k.roster.audit(1)[0]).toMatchObject({ actorId: "sergey", action: "pin.unlock" });
   });
 });
 

@@ -219,6 +219,7 @@ function PinSection({ pins, t, timezone }: { pins: PinStatusView; t: Messages; t
             <tr>
               <th>{t.adminEmployee}</th>
               <th>{t.adminPinsLockedUntil}</th>
+              <th />
             </tr>
           </thead>
           <tbody>
@@ -226,6 +227,13 @@ function PinSection({ pins, t, timezone }: { pins: PinStatusView; t: Messages; t
               <tr data-testid={`pin-locked-${l.employeeId}`}>
                 <td>{l.name}</td>
                 <td class="num">{formatTime(l.until, timezone)}</td>
+                <td>
+                  <form method="post" action={`/admin/pins/${encodeURIComponent(l.employeeId)}/unlock`}>
+                    <button class="btn secondary" type="submit" data-testid={`pin-unlock-${l.employeeId}`}>
+                      {t.adminPinsUnlock}
+                    </button>
+                  </form>
+                </td>
               </tr>
             ))}
           </tbody>

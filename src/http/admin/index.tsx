@@ -61,6 +61,13 @@ export function adminRoutes(deps: HttpDeps): Hono {
     return c.html(html`<!DOCTYPE html>${page}`);
   });
 
+  // Issue 14: branch IT lifts a PIN lock (audited); back to the page, which shows it gone.
+  app.post("/pins/:employeeId/unlock", (c) => {
+    const result = roster.unlockPin(c.req.param("employeeId"), { actorId: null, via: "admin" }, deps.now());
+    if (!result.ok) return c.text(result.error.message, 404);
+    return c.redirect(`/admin?lang=${c.get("lang")}#pins`, 303);
+  });
+
   /** Who holds an extension: its desks, its employees, `[pbx.ami] handsets`. */
   const mappedTo =
     (now: number, t: Messages) =>

@@ -126,6 +126,14 @@ export function apiRoutes(deps: HttpDeps): Hono {
 
   api.route("/", callsApi(deps));
 
+  // Issue 14: lift an employee's PIN lock (audited, like /admin's button).
+  api.post("/pins/:employeeId/unlock", (c) => {
+    const employeeId = c.req.param("employeeId");
+    const result = deps.roster.unlockPin(employeeId, { actorId: null, via: "api" }, deps.now());
+    if (!result.ok) return apiError(c, result.error.code, result.error.message);
+    return c.json({ employeeId, wasLocked: result.value.wasLocked });
+  });
+
   // Issue 13: `branchbox backfill` reads a period back from the PBX's records.
   api.post("/pbx/backfill", async (c) => {
     let json: unknown;

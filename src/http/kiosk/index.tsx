@@ -11,7 +11,7 @@ import type { HttpDeps } from "../deps.ts";
 import { statusOf } from "../error-catalogue.ts";
 import { clientAddress, createRateLimiter } from "../rate-limit.ts";
 import { liveHtml } from "../sse.ts";
-import { timeToday } from "../ui/branch-time.ts";
+import { formatTime, timeToday } from "../ui/branch-time.ts";
 import { isPartial, type LangEnv, language } from "../ui/lang.ts";
 import { Layout } from "../ui/layout.tsx";
 import { ActionScreen, type ActionScreenProps, type KioskAction } from "./action-screen.tsx";
@@ -190,14 +190,22 @@ export function kioskRoutes(deps: HttpDeps, options: KioskOptions = {}): Hono {
       case "ROSTER.UNKNOWN_EMPLOYEE":
         return home(c, { kind: "error", text: t.pinUnknownEmployee }, statusOf(error.code));
       case "ROSTER.PIN_LOCKED": {
-        const left = error.lockedUntil === undefined ? 0 : error.lockedUntil - now;
-        const minutes = left > 0 ? Math.ceil(left / 60_000) : config.roster.pin_lock_minutes;
-        return pinPad(c, employeeId, t.pinLocked(minutes), statusOf(error.code));
+        const until = error.lockedUntil ?? now + config.roster.pin_lock_minutes * 60_000;
+        const minutes = Math.max(1, Math.ceil((until - now) / 60_000));
+        return pinPad(
+          c,
+          employeeId,
+          t.pinLocked(minutes, formatTime(until, config.branch.timezone)),
+          statusOf(error.code),
+        );
       }
-      default:
-        return (error.attemptsLeft ?? 1) > 0
-          ? pinPad(c, employeeId, t.pinWrong(error.attemptsLeft ?? 1), statusOf(error.code))
-          : pinPad(c, employeeId, t.pinLocked(config.roster.pin_lock_minutes), statusOf("ROSTER.PIN_LOCKED"));
+      default: {
+        if ((error.attemptsLeft ?? 1) > 0)
+          return pinPad(c, employeeId, t.pinWrong(error.attemptsLeft ?? 1), statusOf(error.code));
+        const until = now + config.roster.pin_lock_minutes * 60_000;
+        const text = t.pinLocked(config.roster.pin_lock_minutes, formatTime(until, config.branch.timezone));
+        return pinPad(c, employeeId, text, statusOf("ROSTER.PIN_LOCKED"));
+      }
     }
   });
 
