@@ -32,6 +32,13 @@ export const en: Messages = {
   pinWrong: (left) => `Wrong PIN. ${left === 1 ? "1 try left" : `${left} tries left`}.`,
   pinLocked: (minutes, until) =>
     `Too many wrong PINs. The PIN works again at ${until} (in ${minutes} ${minutes === 1 ? "minute" : "minutes"}), or a manager can lift the lock now.`,
+  unlockByManager: "A manager lifts the lock",
+  unlockTitle: (name) => `Lift the PIN lock: ${name}`,
+  unlockChooseManager: "Manager: tap your name and type your own PIN.",
+  unlockNoManager: "There is no manager on the staff list. Branch IT can lift the lock on /admin.",
+  unlockManagerPin: (manager, locked) => `${manager}: your PIN to lift ${locked}'s lock`,
+  unlockNotManager: "Only a manager can lift a lock.",
+  unlockDone: (manager) => `The lock is lifted (${manager}). Type your PIN.`,
   pinUnknownEmployee: "This employee is not on the list. Go back and tap your name.",
   pinEmpty: "Type your PIN with the digits and tap OK.",
   pinRateLimited: "Too many tries from this screen. Wait a minute and try again.",

@@ -37,6 +37,14 @@ export const ru = {
     `Неверный PIN. ${left === 1 ? "Осталась 1 попытка" : `Осталось попыток: ${left}`}.`,
   pinLocked: (minutes: number, until: string) =>
     `Слишком много неверных попыток. PIN снова заработает в ${until} (через ${minutes} ${minutesRu(minutes)}), или менеджер может снять блокировку сейчас.`,
+  unlockByManager: "Менеджер снимет блокировку",
+  unlockTitle: (name: string) => `Снять блокировку PIN: ${name}`,
+  unlockChooseManager: "Менеджер, нажмите на своё имя и введите свой PIN.",
+  unlockNoManager: "В списке нет менеджеров. Блокировку может снять IT филиала на странице /admin.",
+  unlockManagerPin: (manager: string, locked: string) =>
+    `${manager}: ваш PIN, чтобы снять блокировку ${locked}`,
+  unlockNotManager: "Снять блокировку может только менеджер.",
+  unlockDone: (manager: string) => `Блокировка снята (${manager}). Введите свой PIN.`,
   pinUnknownEmployee: "Такого сотрудника нет в списке. Вернитесь назад и выберите своё имя.",
   pinEmpty: "Введите PIN цифрами и нажмите OK.",
   pinRateLimited: "Слишком много попыток с этого экрана. Подождите минуту и попробуйте снова.",

@@ -140,6 +140,49 @@ describe("PIN pad", () => {
     );
   });
 
+  test("issue 14: a manager lifts a colleague's lock at the kiosk with their own PIN; she types hers again at once; audited", async () => {
+    for (let i = 0; i < 5; i++) await enterPin("olga", "0000");
+    const locked = await (await enterPin("olga", "2222")).text();
+    expect(locked).toContain('data-testid="unlock-by-manager"');
+    const chooser = await (await box.get("/unlock/olga")).text();
+    expect(chooser).toContain(ru.unlockTitle("Ольга Петрова"));
+    expect(chooser).toContain('data-testid="unlock-manager-sergey"');
+    expect(chooser).not.toContain('data-testid="unlock-manager-anna"');
+    const pad = await (await box.get("/unlock/olga/sergey")).text();
+    expect(pad).toContain(ru.unlockManagerPin("Сергей Иванов", "Ольга Петрова"));
+    expect(pad).toContain('name="lockedId" value="olga"');
+
+    const wrong = await box.post(
+      "/unlock",
+      { employeeId: "sergey", lockedId: "olga", pin: "0000" },
+      { hx: true },
+    );
+    expect(testIdText(await wrong.text(), "pin-error")).toBe(ru.pinWrong(4));
+    expect((await enterPin("olga", "2222")).status).toBe(423);
+
+    const lifted = await box.post(
+      "/unlock",
+      { employeeId: "sergey", lockedId: "olga", pin: "9999" },
+      { hx: true },
+    );
+    expect(lifted.status).toBe(200);
+    expect(testIdText(await lifted.text(), "pin-notice")).toBe(ru.unlockDone("Сергей Иванов"));
+    expect((await enterPin("olga", "2222")).status).toBe(200);
+    expect(box.roster.audit(10).find((a) => a.action === "pin.unlock")).toMatchObject({ actorId: "sergey" });
+  });
+
+  test("issue 14: a receptionist cannot lift a lock, even with her own right PIN, and is not offered as a manager", async () => {
+    for (let i = 0; i < 5; i++) await enterPin("olga", "0000");
+    expect((await box.get("/unlock/olga/anna")).status).toBe(404);
+    const posed = await box.post(
+      "/unlock",
+      { employeeId: "anna", lockedId: "olga", pin: "1111" },
+      { hx: true },
+    );
+    expect(testIdText(await posed.text(), "pin-error")).toBe(ru.unlockNotManager);
+    expect((await enterPin("olga", "2222")).status).toBe(423);
+  });
+
   test("an empty PIN or an unknown employee is answered with what to do", async () => {
     const empty = await enterPin("anna", "");
     expect(empty.status).toBe(400);

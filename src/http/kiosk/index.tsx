@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import type { HtmlEscapedString } from "hono/utils/html";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ErrorCode } from "../../domain/error-codes.ts";
+import type { Messages } from "../../i18n/index.ts";
 import { StorageError, toStorageError } from "../../lib/storage-error.ts";
 import type { RosterCommandInput } from "../../service/roster-port.ts";
 import { mountAssets } from "../assets.ts";
@@ -19,7 +20,7 @@ import { BoardContent, Home, type HomeProps } from "./board.tsx";
 import { mountCallScreens } from "./call-screens.tsx";
 import { isManagerRole, kioskCards } from "./card-audience.ts";
 import { kioskError } from "./error-text.ts";
-import { PinPad } from "./pin-pad.tsx";
+import { PinPad, UnlockChooser } from "./pin-pad.tsx";
 import { createTicketer } from "./ticket.ts";
 
 export interface KioskOptions {
@@ -97,10 +98,20 @@ export function kioskRoutes(deps: HttpDeps, options: KioskOptions = {}): Hono {
     );
   };
 
-  const pinPad = (c: C, employeeId: string, error?: string, status: Status = 200) => {
-    const name = roster.employees(deps.now()).find((e) => e.id === employeeId)?.name ?? "";
-    return screen(c, <PinPad t={c.get("t")} employeeId={employeeId} name={name} error={error} />, status);
-  };
+  const nameOf = (employeeId: string) =>
+    roster.employees(deps.now()).find((e) => e.id === employeeId)?.name ?? "";
+  const pinPad = (
+    c: C,
+    employeeId: string,
+    error?: string,
+    status: Status = 200,
+    more: { locked?: boolean; notice?: string } = {},
+  ) =>
+    screen(
+      c,
+      <PinPad t={c.get("t")} employeeId={employeeId} name={nameOf(employeeId)} error={error} {...more} />,
+      status,
+    );
 
   const actions = (c: C, employeeId: string, error?: string, status: Status = 200) => {
     const now = deps.now();
@@ -189,24 +200,85 @@ export function kioskRoutes(deps: HttpDeps, options: KioskOptions = {}): Hono {
     switch (error.code) {
       case "ROSTER.UNKNOWN_EMPLOYEE":
         return home(c, { kind: "error", text: t.pinUnknownEmployee }, statusOf(error.code));
-      case "ROSTER.PIN_LOCKED": {
-        const until = error.lockedUntil ?? now + config.roster.pin_lock_minutes * 60_000;
-        const minutes = Math.max(1, Math.ceil((until - now) / 60_000));
-        return pinPad(
-          c,
-          employeeId,
-          t.pinLocked(minutes, formatTime(until, config.branch.timezone)),
-          statusOf(error.code),
-        );
-      }
-      default: {
-        if ((error.attemptsLeft ?? 1) > 0)
-          return pinPad(c, employeeId, t.pinWrong(error.attemptsLeft ?? 1), statusOf(error.code));
-        const until = now + config.roster.pin_lock_minutes * 60_000;
-        const text = t.pinLocked(config.roster.pin_lock_minutes, formatTime(until, config.branch.timezone));
-        return pinPad(c, employeeId, text, statusOf("ROSTER.PIN_LOCKED"));
-      }
+      case "ROSTER.PIN_LOCKED":
+        return pinPad(c, employeeId, lockedText(t, error.lockedUntil, now), statusOf(error.code), {
+          locked: true,
+        });
+      default:
+        return (error.attemptsLeft ?? 1) > 0
+          ? pinPad(c, employeeId, t.pinWrong(error.attemptsLeft ?? 1), statusOf(error.code))
+          : pinPad(c, employeeId, lockedText(t, undefined, now), statusOf("ROSTER.PIN_LOCKED"), {
+              locked: true,
+            });
     }
+  });
+
+  /** The lock message: when the PIN works again (a lock just set lasts the configured minutes). */
+  const lockedText = (t: Messages, lockedUntil: number | undefined, now: number): string => {
+    const until = lockedUntil ?? now + config.roster.pin_lock_minutes * 60_000;
+    return t.pinLocked(Math.max(1, Math.ceil((until - now) / 60_000)), formatTime(until, tz));
+  };
+
+  // Issue 14: a manager lifts a colleague's PIN lock at the kiosk: picks their own name, types
+  // their own PIN (counted against their own budget), and the colleague types theirs again.
+  const managers = () =>
+    roster
+      .employees(deps.now())
+      .filter((e) => isManagerRole(e.role))
+      .map((e) => ({ id: e.id, name: e.name }));
+
+  app.get("/unlock/:employeeId", (c) => {
+    const employeeId = c.req.param("employeeId");
+    const name = nameOf(employeeId);
+    if (name === "") return refusedHome(c, "ROSTER.UNKNOWN_EMPLOYEE");
+    return screen(c, <UnlockChooser t={c.get("t")} locked={{ employeeId, name }} managers={managers()} />);
+  });
+
+  app.get("/unlock/:employeeId/:managerId", (c) => {
+    const locked = { employeeId: c.req.param("employeeId"), name: nameOf(c.req.param("employeeId")) };
+    const managerId = c.req.param("managerId");
+    if (locked.name === "" || !managers().some((m) => m.id === managerId))
+      return refusedHome(c, "ROSTER.UNKNOWN_EMPLOYEE");
+    return screen(
+      c,
+      <PinPad t={c.get("t")} employeeId={managerId} name={nameOf(managerId)} unlockFor={locked} />,
+    );
+  });
+
+  app.post("/unlock", async (c) => {
+    const t = c.get("t");
+    const form = await readForm(c);
+    const managerId = form("employeeId");
+    const locked = { employeeId: form("lockedId"), name: nameOf(form("lockedId")) };
+    const managerPad = (error: string, status: Status) =>
+      screen(
+        c,
+        <PinPad t={t} employeeId={managerId} name={nameOf(managerId)} unlockFor={locked} error={error} />,
+        status,
+      );
+    const now = deps.now();
+    if (!pinLimiter.take(clientAddress(c), now)) return managerPad(t.pinRateLimited, 429);
+    if (locked.name === "") return refusedHome(c, "ROSTER.UNKNOWN_EMPLOYEE");
+    const pin = form("pin");
+    if (!/^[0-9]{1,12}$/.test(pin)) return managerPad(t.pinEmpty, 400);
+    let proof: Awaited<ReturnType<typeof roster.verifyPin>>;
+    try {
+      proof = await roster.verifyPin(managerId, pin, now);
+    } catch (thrown) {
+      const failure = kioskError(failureCode(thrown), t);
+      return managerPad(failure.text, failure.status);
+    }
+    if (!proof.ok) {
+      const { error } = proof;
+      if (error.code === "ROSTER.UNKNOWN_EMPLOYEE") return refusedHome(c, error.code);
+      const locks = error.code === "ROSTER.PIN_LOCKED" || (error.attemptsLeft ?? 1) === 0;
+      const text = locks ? lockedText(t, error.lockedUntil, now) : t.pinWrong(error.attemptsLeft ?? 1);
+      return managerPad(text, statusOf(locks ? "ROSTER.PIN_LOCKED" : error.code));
+    }
+    const lifted = roster.unlockPin(locked.employeeId, { actorId: managerId, via: "kiosk" }, now);
+    if (!lifted.ok) return managerPad(t.unlockNotManager, statusOf(lifted.error.code));
+    log.info("kiosk PIN lock lifted by a manager", { employeeId: locked.employeeId, managerId });
+    return pinPad(c, locked.employeeId, undefined, 200, { notice: t.unlockDone(proof.value.name) });
   });
 
   app.post("/action", async (c) => {

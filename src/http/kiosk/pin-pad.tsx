@@ -7,18 +7,31 @@ export interface PinPadProps {
   readonly employeeId: string;
   readonly name: string;
   readonly error?: string | undefined;
+  /** A note that is no error (the lock was lifted). */
+  readonly notice?: string | undefined;
+  /** Locked out: offer a manager's unlock (issue 14). */
+  readonly locked?: boolean;
+  /** A manager's PIN to lift `unlockFor`'s lock: the form posts to /unlock instead of /pin. */
+  readonly unlockFor?: { readonly employeeId: string; readonly name: string } | undefined;
 }
 
 /**
  * The PIN pad. The PIN goes in the body of a POST, never in a URL. The digit keys need
  * web/kiosk.js; without it the field still takes typed digits and the form still posts.
  */
-export function PinPad({ t, employeeId, name, error }: PinPadProps) {
+export function PinPad({ t, employeeId, name, error, notice, locked, unlockFor }: PinPadProps) {
+  const action = unlockFor === undefined ? "/pin" : "/unlock";
   return (
     <section class="pin" data-idle-home>
-      <h1>{t.enterPin(name)}</h1>
-      <form class="pin-form" method="post" action="/pin" hx-post="/pin" hx-target="#screen">
+      <h1>{unlockFor === undefined ? t.enterPin(name) : t.unlockManagerPin(name, unlockFor.name)}</h1>
+      <form class="pin-form" method="post" action={action} hx-post={action} hx-target="#screen">
         <input type="hidden" name="employeeId" value={employeeId} />
+        {unlockFor !== undefined && <input type="hidden" name="lockedId" value={unlockFor.employeeId} />}
+        {notice !== undefined && (
+          <p class="flash" role="status" data-testid="pin-notice">
+            {notice}
+          </p>
+        )}
         <input
           class="pin-display"
           type="password"
@@ -51,6 +64,58 @@ export function PinPad({ t, employeeId, name, error }: PinPadProps) {
           </button>
         </div>
       </form>
+      {locked === true && (
+        <a
+          class="btn secondary"
+          href={`/unlock/${encodeURIComponent(employeeId)}`}
+          hx-get={`/unlock/${encodeURIComponent(employeeId)}`}
+          hx-target="#screen"
+          data-testid="unlock-by-manager"
+        >
+          {t.unlockByManager}
+        </a>
+      )}
+      <a class="btn secondary" href="/" hx-get="/" hx-target="#screen" data-testid="back-home">
+        {t.back}
+      </a>
+    </section>
+  );
+}
+
+export interface UnlockChooserProps {
+  readonly t: Messages;
+  readonly locked: { readonly employeeId: string; readonly name: string };
+  readonly managers: readonly { readonly id: string; readonly name: string }[];
+}
+
+/** Who lifts the lock: a manager taps their own name, then types their own PIN (issue 14). */
+export function UnlockChooser({ t, locked, managers }: UnlockChooserProps) {
+  const id = encodeURIComponent(locked.employeeId);
+  return (
+    <section class="pin" data-idle-home>
+      <h1>{t.unlockTitle(locked.name)}</h1>
+      {managers.length === 0 ? (
+        <p class="error" role="alert" data-testid="unlock-no-manager">
+          {t.unlockNoManager}
+        </p>
+      ) : (
+        <>
+          <p>{t.unlockChooseManager}</p>
+          <div class="names">
+            {managers.map((m) => (
+              <a
+                class="btn name"
+                href={`/unlock/${id}/${encodeURIComponent(m.id)}`}
+                hx-get={`/unlock/${id}/${encodeURIComponent(m.id)}`}
+                hx-target="#screen"
+                data-testid={`unlock-manager-${m.id}`}
+              >
+                {m.name}
+              </a>
+            ))}
+          </div>
+        </>
+      )}
       <a class="btn secondary" href="/" hx-get="/" hx-target="#screen" data-testid="back-home">
         {t.back}
       </a>
