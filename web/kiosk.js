@@ -10,16 +10,49 @@
   for (const type of ["pointerdown", "keydown", "input"]) document.addEventListener(type, tap, true);
   document.addEventListener("htmx:after:swap", tap);
 
+  // While a PIN is being checked the pad stays live: what is typed meanwhile is kept and lands in
+  // the pad the box sends back (a wrong PIN's), instead of vanishing with the old one.
+  let checking = false;
+  let carry = "";
+  document.addEventListener("htmx:before:request", (event) => {
+    if (event.target instanceof Element && event.target.closest(".pin-form") !== null) {
+      checking = true;
+      carry = "";
+    }
+  });
+  const land = () => {
+    if (!checking) return;
+    checking = false;
+    const input = document.querySelector("[data-pin-input]");
+    if (input instanceof HTMLInputElement && carry !== "")
+      input.value = input.maxLength > 0 ? carry.slice(0, input.maxLength) : carry;
+    carry = "";
+  };
+  document.addEventListener("htmx:after:swap", land);
+  document.addEventListener("htmx:error", land);
+
+  /** One key: a digit, clear, or backspace, on the text it edits. */
+  const edit = (key, text) => {
+    if (key.hasAttribute("data-pin-clear")) return "";
+    if (key.hasAttribute("data-pin-back")) return text.slice(0, -1);
+    return text + key.getAttribute("data-pin-key");
+  };
+
   document.addEventListener("click", (event) => {
     const target =
-      event.target instanceof Element ? event.target.closest("[data-pin-key],[data-pin-clear]") : null;
+      event.target instanceof Element
+        ? event.target.closest("[data-pin-key],[data-pin-clear],[data-pin-back]")
+        : null;
     if (target === null) return;
+    if (checking) {
+      carry = edit(target, carry);
+      return;
+    }
     const form = target.closest("form");
     const input = form?.querySelector("[data-pin-input]");
     if (!(input instanceof HTMLInputElement)) return;
-    if (target.hasAttribute("data-pin-clear")) input.value = "";
-    else if (input.value.length < input.maxLength || input.maxLength < 0)
-      input.value += target.getAttribute("data-pin-key");
+    const next = edit(target, input.value);
+    if (input.maxLength < 0 || next.length <= input.maxLength) input.value = next;
   });
 
   const clockFormats = new Map();

@@ -39,6 +39,7 @@ export const en: Messages = {
   unlockManagerPin: (manager, locked) => `${manager}: your PIN to lift ${locked}'s lock`,
   unlockNotManager: "Only a manager can lift a lock.",
   unlockDone: (manager) => `The lock is lifted (${manager}). Type your PIN.`,
+  pinBack: "Delete the last digit",
   pinUnknownEmployee: "This employee is not on the list. Go back and tap your name.",
   pinEmpty: "Type your PIN with the digits and tap OK.",
   pinRateLimited: "Too many tries from this screen. Wait a minute and try again.",

@@ -268,6 +268,73 @@ async function run(): Promise<void> {
       assert(isLocked(again), `the right PIN while locked gave "${again}"`);
     });
 
+    await check(
+      "issue 14: a manager lifts olga's lock at the kiosk; her own PIN works at once",
+      kiosk1,
+      async () => {
+        await kiosk1.getByTestId("unlock-by-manager").tap();
+        await kiosk1.getByTestId("unlock-manager-sergey").tap();
+        await enterPin(kiosk1, "9999");
+        const notice = await textOf(kiosk1.getByTestId("pin-notice"));
+        assert(notice === ru.unlockDone("Сергей Иванов"), `the unlock said "${notice}"`);
+        await assertTouchTargets(kiosk1, "PIN pad after an unlock");
+        await enterPin(kiosk1, "2222");
+        await kiosk1.getByTestId("action-check-in-front").waitFor({ state: "visible" });
+        await kiosk1.goto("/");
+      },
+    );
+
+    await check(
+      "issue 14: digits typed while a PIN is checked are kept, the keys do not move under the error, backspace works",
+      kiosk1,
+      async () => {
+        await openPinPad(kiosk1, "irina");
+        const okBefore = await kiosk1.getByTestId("pin-ok").boundingBox();
+        // The box holds the answer until the next digits are typed: a slow check, made certain.
+        let release = () => {};
+        const held = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        await kiosk1.route("**/pin", async (route) => {
+          await held;
+          await route.continue();
+        });
+        await kiosk1.getByTestId("pin-clear").tap();
+        for (const digit of "0000") await kiosk1.getByTestId(`pin-key-${digit}`).tap();
+        const answered = kiosk1.waitForResponse((r) => r.request().method() === "POST");
+        await kiosk1.getByTestId("pin-ok").tap();
+        for (const digit of "3333") await kiosk1.getByTestId(`pin-key-${digit}`).tap();
+        release();
+        await answered;
+        await kiosk1.getByTestId("pin-error").waitFor({ state: "visible" });
+        await kiosk1.unroute("**/pin");
+        const kept = await kiosk1.locator("[data-pin-input]").inputValue();
+        assert(kept === "3333", `the digits typed while the PIN was checked came back as "${kept}"`);
+        const okAfter = await kiosk1.getByTestId("pin-ok").boundingBox();
+        assert(
+          okBefore !== null && okAfter !== null && Math.abs(okBefore.y - okAfter.y) < 1,
+          `OK moved from y=${okBefore?.y} to y=${okAfter?.y} when the error appeared`,
+        );
+        await shot(kiosk1, "06b-pin-error-keys-still");
+        const ok = kiosk1.waitForResponse((r) => r.request().method() === "POST");
+        await kiosk1.getByTestId("pin-ok").tap();
+        await ok;
+        await kiosk1
+          .getByTestId("action-check-out")
+          .or(kiosk1.getByTestId("action-check-in-front"))
+          .first()
+          .waitFor();
+
+        await kiosk1.goto("/");
+        await openPinPad(kiosk1, "anna");
+        for (const key of ["pin-key-1", "pin-key-1", "pin-key-2", "pin-back", "pin-key-1", "pin-key-1"])
+          await kiosk1.getByTestId(key).tap();
+        const typed = await kiosk1.locator("[data-pin-input]").inputValue();
+        assert(typed === "1111", `1, 1, 2, backspace, 1, 1 typed "${typed}"`);
+        await kiosk1.goto("/");
+      },
+    );
+
     await check("a manager's PIN closes a forgotten shift", kiosk1, async () => {
       const checkIn = await api("/api/v1/roster/check-in", { employeeId: "irina", deskId: "front" });
       assert(

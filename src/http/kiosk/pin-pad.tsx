@@ -42,11 +42,14 @@ export function PinPad({ t, employeeId, name, error, notice, locked, unlockFor }
           aria-label={t.pinLabel}
           data-pin-input
         />
-        {error !== undefined && (
-          <p class="error" role="alert" data-testid="pin-error">
-            {error}
-          </p>
-        )}
+        {/* Room for a message is kept empty too: an error never moves the keys under a finger. */}
+        <div class="pin-message">
+          {error !== undefined && (
+            <p class="error" role="alert" data-testid="pin-error">
+              {error}
+            </p>
+          )}
+        </div>
         <div class="keypad">
           {KEYS.map((k) => (
             <button type="button" class="key" data-pin-key={k} data-testid={`pin-key-${k}`}>
@@ -58,6 +61,9 @@ export function PinPad({ t, employeeId, name, error, notice, locked, unlockFor }
           </button>
           <button type="button" class="key" data-pin-key="0" data-testid="pin-key-0">
             0
+          </button>
+          <button type="button" class="key back" data-pin-back data-testid="pin-back" aria-label={t.pinBack}>
+            ⌫
           </button>
           <button type="submit" class="key ok" data-testid="pin-ok">
             {t.pinOk}
