@@ -89,6 +89,9 @@ export const en: Messages = {
 
   callsNowTitle: "Calls now",
   noCallsNow: "No calls right now.",
+  noPbx: "No phone system is connected to the box: calls will not show here. Tell branch IT.",
+  pbxDown:
+    "The box has lost its link to the phone system: new calls do not show now. Branch IT sees it on /admin.",
   cardWaiting: "Waiting",
   cardDialling: "Dialling",
   cardAnswered: "Talking",

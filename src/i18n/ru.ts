@@ -101,6 +101,8 @@ export const ru = {
   // Call cards (kiosk and desk screens)
   callsNowTitle: "Звонки сейчас",
   noCallsNow: "Звонков сейчас нет.",
+  noPbx: "Телефония не подключена к боксу: звонки здесь не появятся. Скажите IT филиала.",
+  pbxDown: "Нет связи с АТС: новые звонки сейчас не видны. IT филиала видит это на странице /admin.",
   cardWaiting: "В очереди",
   cardDialling: "Набор номера",
   cardAnswered: "Разговор",

@@ -4,6 +4,7 @@ import { en } from "../../src/i18n/en.ts";
 import { ru } from "../../src/i18n/ru.ts";
 import { TEST_TOKEN } from "../support/box.ts";
 import { type KioskBox, makeKioskBox, testIdText, ticketIn, webApp } from "../support/kiosk-client.ts";
+import { freePort } from "../support/process.ts";
 
 let box: KioskBox;
 beforeEach(async () => {
@@ -181,6 +182,30 @@ describe("PIN pad", () => {
     );
     expect(testIdText(await posed.text(), "pin-error")).toBe(ru.unlockNotManager);
     expect((await enterPin("olga", "2222")).status).toBe(423);
+  });
+
+  test("issue 14, item 9: with no phone system connected the kiosk and the desk screen say so, not 'no calls now'", async () => {
+    const home = await (await box.get("/")).text();
+    expect(testIdText(home, "no-pbx")).toBe(ru.noPbx);
+    expect(home).not.toContain('data-testid="no-calls"');
+    const desk = await (await box.get("/desk/front")).text();
+    expect(testIdText(desk, "no-pbx")).toBe(ru.noPbx);
+    const english = await (await box.get("/?lang=en")).text();
+    expect(testIdText(english, "no-pbx")).toBe(en.noPbx);
+  });
+
+  test("issue 14, item 9: a phone system configured but not linked: 'no link to the PBX', and the calls area still answers", async () => {
+    const port = await freePort();
+    const down = await makeKioskBox({
+      config: { pbx: { ami: { host: "127.0.0.1", port, username: "branchbox", secret: "not-reachable" } } },
+    });
+    try {
+      const home = await (await down.get("/")).text();
+      expect(testIdText(home, "no-pbx")).toBe(ru.pbxDown);
+      expect(testIdText(home, "no-calls")).toBe(ru.noCallsNow);
+    } finally {
+      await down.close();
+    }
   });
 
   test("an empty PIN or an unknown employee is answered with what to do", async () => {

@@ -26,7 +26,8 @@ export interface KioskBox extends TestBox {
 
 /**
  * A test box whose app has the kiosk and admin pages mounted through the lead's `createHttpApp`;
- * `calls` replaces the box's CallsPort (a fake-calls.ts fake) in that app; `config` adds to the demo's.
+ * `calls` replaces the box's CallsPort (a fake-calls.ts fake) in that app, with a PBX link that is
+ * up; `config` adds to the demo's.
  */
 export async function makeKioskBox(
   options: { kiosk?: KioskOptions; calls?: CallsPort; config?: Partial<ConfigInput>; dir?: string } = {},
@@ -35,7 +36,23 @@ export async function makeKioskBox(
     ...(options.config === undefined ? {} : { config: options.config }),
     ...(options.dir === undefined ? {} : { dir: options.dir }),
   });
-  const deps = options.calls === undefined ? box.deps : { ...box.deps, calls: options.calls };
+  // Fake calls stand for a PBX: the screens see a linked one (issue 14 says when there is none).
+  const linked = () => ({
+    ...box.deps.pbx(),
+    sources: [
+      {
+        name: "fake",
+        status: {
+          state: "connected" as const,
+          since: 0,
+          detail: "fake calls",
+          eventsReceived: 0,
+          badFrames: 0,
+        },
+      },
+    ],
+  });
+  const deps = options.calls === undefined ? box.deps : { ...box.deps, calls: options.calls, pbx: linked };
   const web = webApp(deps, options.kiosk);
   const headers = (o: { hx?: boolean; cookie?: string }) => ({
     ...(o.hx === true ? { "hx-request": "true", "hx-request-type": "partial" } : {}),

@@ -3,6 +3,7 @@ import type { CallCard } from "../../service/calls-port.ts";
 import type { BoardView, EmployeeView } from "../../service/roster-port.ts";
 import { formatTime } from "../ui/branch-time.ts";
 import { CallCards } from "./call-cards.tsx";
+import type { PbxLink } from "./pbx-link.ts";
 
 /**
  * What the SSE stream re-sends on every roster change: the clock, every desk with who holds its
@@ -62,10 +63,11 @@ export interface HomeProps {
   readonly t: Messages;
   readonly lang: Lang;
   readonly flash?: { readonly text: string; readonly kind: "ok" | "error" } | undefined;
+  readonly pbxLink?: PbxLink;
 }
 
 /** The home screen: the live call cards, the live board and a button per employee. */
-export function Home({ board, employees, cards, nameOf, t, lang, flash }: HomeProps) {
+export function Home({ board, employees, cards, nameOf, t, lang, flash, pbxLink }: HomeProps) {
   return (
     <div class="home">
       {flash !== undefined &&
@@ -86,6 +88,7 @@ export function Home({ board, employees, cards, nameOf, t, lang, flash }: HomePr
           now={board.now}
           nameOf={nameOf}
           title={t.callsNowTitle}
+          pbxLink={pbxLink}
         />
       </section>
       <section id="board" class="board" data-testid="board" hx-sse:connect={`/events?lang=${lang}`}>

@@ -3,6 +3,7 @@ import type { Messages } from "../../i18n/index.ts";
 import type { CallCard } from "../../service/calls-port.ts";
 import { formatTime } from "../ui/branch-time.ts";
 import { formatElapsed, formatPhone } from "../ui/phone-format.ts";
+import type { PbxLink } from "./pbx-link.ts";
 
 export interface CallCardsProps {
   readonly cards: readonly CallCard[];
@@ -12,6 +13,8 @@ export interface CallCardsProps {
   /** An employee's name; the id itself when the staff list does not know it. */
   readonly nameOf: (employeeId: string) => string;
   readonly title: string;
+  /** Whether calls can show at all (issue 14): without a PBX link, "no calls" would mislead. */
+  readonly pbxLink?: PbxLink;
 }
 
 const STATE_ORDER = { waiting: 0, answered: 1, missed: 2 } as const;
@@ -32,10 +35,17 @@ export function CallCards(props: CallCardsProps) {
   return (
     <div class="calls-live" data-testid="cards">
       <h2>{props.title}</h2>
-      {live.length === 0 ? (
-        <p class="muted no-calls" data-testid="no-calls">
-          {t.noCallsNow}
+      {props.pbxLink === "none" || props.pbxLink === "down" ? (
+        <p class="error no-pbx" role="status" data-testid="no-pbx">
+          {props.pbxLink === "none" ? t.noPbx : t.pbxDown}
         </p>
+      ) : null}
+      {live.length === 0 ? (
+        props.pbxLink === "none" ? null : (
+          <p class="muted no-calls" data-testid="no-calls">
+            {t.noCallsNow}
+          </p>
+        )
       ) : (
         <ul class="cards">
           {live.map((card) => (

@@ -7,6 +7,7 @@ import { Layout } from "../ui/layout.tsx";
 import { CallCards } from "./call-cards.tsx";
 import { type DeskHolder, deskCards, kioskCards } from "./card-audience.ts";
 import { DeskContent, DeskScreen, UnknownDesk } from "./desk-screen.tsx";
+import { pbxLinkOf } from "./pbx-link.ts";
 
 /** A burst of call events (a ring group, a transfer) becomes one card message per this window. */
 export const CARDS_MIN_INTERVAL_MS = 5;
@@ -59,6 +60,7 @@ export function mountCallScreens(app: Hono<LangEnv>, deps: HttpDeps, options: Ca
           now={now}
           nameOf={namer(now).nameOf}
           title={t.callsNowTitle}
+          pbxLink={pbxLinkOf(deps.pbx())}
         />
       ).toString();
     });
@@ -72,7 +74,13 @@ export function mountCallScreens(app: Hono<LangEnv>, deps: HttpDeps, options: Ca
     const employee = desk.holder === null ? undefined : byId.get(desk.holder.employeeId);
     const holder: DeskHolder | null =
       employee === undefined ? null : { employeeId: employee.id, role: employee.role };
-    return { desk, now, nameOf, cards: deskCards(calls.cards(now), desk, holder) };
+    return {
+      desk,
+      now,
+      nameOf,
+      cards: deskCards(calls.cards(now), desk, holder),
+      pbxLink: pbxLinkOf(deps.pbx()),
+    };
   };
 
   app.get("/desk/:deskId", (c) => {

@@ -4,6 +4,7 @@ import type { CallCard } from "../../service/calls-port.ts";
 import type { DeskView } from "../../service/roster-port.ts";
 import { formatTime } from "../ui/branch-time.ts";
 import { CallCards } from "./call-cards.tsx";
+import type { PbxLink } from "./pbx-link.ts";
 
 export interface DeskContentProps {
   readonly desk: DeskView;
@@ -13,10 +14,11 @@ export interface DeskContentProps {
   readonly timezone: string;
   readonly now: Instant;
   readonly nameOf: (employeeId: string) => string;
+  readonly pbxLink?: PbxLink;
 }
 
 /** What the desk's stream re-sends: the desk, who holds its phone now, and its cards. */
-export function DeskContent({ desk, cards, t, timezone, now, nameOf }: DeskContentProps) {
+export function DeskContent({ desk, cards, t, timezone, now, nameOf, pbxLink }: DeskContentProps) {
   return (
     <>
       <div class="desk-head">
@@ -30,7 +32,15 @@ export function DeskContent({ desk, cards, t, timezone, now, nameOf }: DeskConte
             : t.deskPhoneWith(desk.holder.name, formatTime(desk.holder.since, timezone))}
         </p>
       </div>
-      <CallCards cards={cards} t={t} timezone={timezone} now={now} nameOf={nameOf} title={t.deskCardsTitle} />
+      <CallCards
+        cards={cards}
+        t={t}
+        timezone={timezone}
+        now={now}
+        nameOf={nameOf}
+        title={t.deskCardsTitle}
+        pbxLink={pbxLink}
+      />
     </>
   );
 }

@@ -20,6 +20,7 @@ import { BoardContent, Home, type HomeProps } from "./board.tsx";
 import { mountCallScreens } from "./call-screens.tsx";
 import { isManagerRole, kioskCards } from "./card-audience.ts";
 import { kioskError } from "./error-text.ts";
+import { pbxLinkOf } from "./pbx-link.ts";
 import { PinPad, UnlockChooser } from "./pin-pad.tsx";
 import { createTicketer } from "./ticket.ts";
 
@@ -93,6 +94,7 @@ export function kioskRoutes(deps: HttpDeps, options: KioskOptions = {}): Hono {
         t={c.get("t")}
         lang={lang}
         flash={flash}
+        pbxLink={pbxLinkOf(deps.pbx())}
       />,
       status,
     );
