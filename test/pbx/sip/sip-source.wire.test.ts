@@ -176,7 +176,9 @@ test("a server gone quiet behind an open socket: the OPTIONS ping drops the link
   notifier.freeze(true);
   await until(() => linkDown().length > 0, "the link dropped for the unanswered ping");
   expect(linkDown()[0]).toContain("no answer to OPTIONS in 2000 ms");
-  expect(source.status().state).not.toBe("connected");
+  // The state the link went to, as logged: read now, the WebSocket may already be open again
+  // (a frozen server still accepts it), which a loaded machine showed (962 passed, 1 failed).
+  expect(JSON.parse(linkDown()[0] ?? "{}").state).toBe("backing-off");
   notifier.freeze(false);
   await notifier.subscribed("101", 15_000);
   expect(await notifier.notify("101", doc(1, "confirmed"))).toBe(200);
