@@ -14,10 +14,9 @@ import {
   readFileSync,
   writeFileSync,
 } from "node:fs";
-import { connect } from "node:net";
 import { join } from "node:path";
 import { MOSQUITTO, type Mosquitto } from "./mosquitto.ts";
-import { freePort, makeTestDir, REPO_ROOT } from "./process.ts";
+import { acceptsTcp, freePort, makeTestDir, REPO_ROOT } from "./process.ts";
 import { type CertPair, makeTestPki, type TestPki } from "./tls-certs.ts";
 
 export const EXAMPLE_DIR = join(REPO_ROOT, "firmware-config/mosquitto");
@@ -100,7 +99,7 @@ export async function startExampleBroker(options: ExampleBrokerOptions): Promise
       else proc.once("exit", () => resolve());
     });
     const deadline = Date.now() + 10_000;
-    while (!(await accepts(port))) {
+    while (!(await acceptsTcp(port))) {
       if (!alive() || Date.now() > deadline) {
         await broker.kill9();
         throw new Error(`the example mosquitto.conf did not start (exit ${proc.exitCode})\n${log()}`);
@@ -204,17 +203,4 @@ export function runDynsec(
     output += chunk.toString();
   });
   return new Promise((resolve) => child.once("close", (code) => resolve({ code, output })));
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-    socket.setTimeout(500, () => done(false));
-  });
 }

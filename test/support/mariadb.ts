@@ -3,9 +3,8 @@
 // place, stopped by PID. root has no password and is reached over TCP from loopback only.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
-import { connect } from "node:net";
 import { join } from "node:path";
-import { freePort, makeTestDir } from "./process.ts";
+import { acceptsTcp, freePort, makeTestDir } from "./process.ts";
 
 export const MARIADBD = process.env.MARIADBD_BIN ?? "/usr/sbin/mariadbd";
 const INSTALL_DB = process.env.MARIADB_INSTALL_DB_BIN ?? "/usr/bin/mariadb-install-db";
@@ -18,15 +17,6 @@ export interface MariaDb {
   log(): string;
   stop(): Promise<void>;
 }
-
-const accepts = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on("error", () => resolve(false));
-  });
 
 export async function startMariaDb(readyTimeoutMs = 60_000): Promise<MariaDb> {
   const dir = makeTestDir("mariadb");
@@ -72,7 +62,7 @@ export async function startMariaDb(readyTimeoutMs = 60_000): Promise<MariaDb> {
   };
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const deadline = Date.now() + readyTimeoutMs;
-  while (!(await accepts(port))) {
+  while (!(await acceptsTcp(port))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill("SIGKILL");
       throw new Error(`mariadbd did not start (exit ${child.exitCode})\n${log()}`);

@@ -5,9 +5,8 @@
 // messages to a slow consumer (3–18% of a burst, measured); the harness defaults to no limit.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import { join } from "node:path";
-import { freePort, makeTestDir } from "./process.ts";
+import { acceptsTcp, freePort, makeTestDir } from "./process.ts";
 
 export const MOSQUITTO = process.env.MOSQUITTO_BIN ?? "/usr/sbin/mosquitto";
 export const MOSQUITTO_PASSWD = process.env.MOSQUITTO_PASSWD_BIN ?? "/usr/bin/mosquitto_passwd";
@@ -111,7 +110,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
         await exited;
         throw new Error(`mosquitto exited (${proc.exitCode ?? proc.signalCode}) before listening\n${log()}`);
       }
-      if (await accepts(port)) return;
+      if (await acceptsTcp(port)) return;
       if (Date.now() > deadline) {
         await broker.kill9();
         throw new Error(`mosquitto did not listen on 127.0.0.1:${port} in time\n${log()}`);
@@ -211,18 +210,4 @@ function mosquittoConfig(dir: string, port: number, options: MosquittoOptions): 
   }
   if (options.extraConfig) lines.push(options.extraConfig);
   return `${lines.join("\n")}\n`;
-}
-
-/** True once something accepts a TCP connection on the loopback port. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolveAccept) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolveAccept(ok);
-    };
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-    socket.setTimeout(500, () => done(false));
-  });
 }

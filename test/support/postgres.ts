@@ -3,10 +3,9 @@
 // user (PostgreSQL refuses root: as root the test runs it as `nobody`), stopped by PID.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { connect } from "node:net";
 import { join } from "node:path";
 import { SQL } from "bun";
-import { freePort, makeTestDir } from "./process.ts";
+import { acceptsTcp, freePort, makeTestDir } from "./process.ts";
 
 /** The newest PostgreSQL under /usr/lib/postgresql/<version>/bin, or POSTGRES_BIN_DIR. */
 function binDir(): string {
@@ -27,15 +26,6 @@ export interface Postgres {
   log(): string;
   stop(): Promise<void>;
 }
-
-const accepts = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on("error", () => resolve(false));
-  });
 
 export async function startPostgres(readyTimeoutMs = 60_000): Promise<Postgres> {
   const bin = binDir();
@@ -92,7 +82,7 @@ export async function startPostgres(readyTimeoutMs = 60_000): Promise<Postgres> 
   const deadline = Date.now() + readyTimeoutMs;
   // Ready when it answers a query: it takes connections (and refuses them) while it starts up.
   const answers = async () => {
-    if (!(await accepts(port))) return false;
+    if (!(await acceptsTcp(port))) return false;
     const sql = new SQL(`postgres://postgres@127.0.0.1:${port}/postgres`, { max: 1, connectionTimeout: 2 });
     try {
       await sql`SELECT 1`;

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type CelRow, celTime } from "../../src/pbx/ami/cel-rows.ts";
+import { type CelRow, celRowOf } from "../../src/pbx/ami/cel-rows.ts";
 import { translateCel } from "../../src/pbx/ami/cel-translate.ts";
 import { assemble } from "../scenarios/scenario-branch.ts";
 import { captureDifferences, type ExpectedCapture, endpointOf, type Replay } from "./real-captures.ts";
@@ -35,28 +35,29 @@ export function psqlCells(text: string): Record<string, string>[] {
 
 /** The same rows as CelRows, local times read in `timeZone`. */
 export function psqlRows(text: string, timeZone: string): CelRow[] {
-  return psqlCells(text).map((cells) => {
-    const get = (name: string) => cells[name] ?? "";
-    const id = Number(get("id"));
-    return {
-      eventtype: get("eventtype"),
-      eventtime: celTime(get("eventtime"), timeZone) ?? Number.NaN,
-      cidName: get("cid_name"),
-      cidNum: get("cid_num"),
-      cidDnid: get("cid_dnid"),
-      exten: get("exten"),
-      context: get("context"),
-      channame: get("channame"),
-      appname: get("appname"),
-      appdata: get("appdata"),
-      uniqueid: get("uniqueid"),
-      linkedid: get("linkedid"),
-      peer: get("peer"),
-      extra: get("extra"),
-      id: get("id") === "" || !Number.isInteger(id) ? null : id,
-    };
-  });
+  return psqlCells(text).map(
+    (cells) => celRowOf((name) => cells[name] ?? "", timeZone) ?? { ...EMPTY, eventtime: Number.NaN },
+  );
 }
+
+/** A row whose time did not read: kept (as NaN) so a test sees it, never dropped silently. */
+const EMPTY: CelRow = {
+  eventtype: "",
+  eventtime: Number.NaN,
+  cidName: "",
+  cidNum: "",
+  cidDnid: "",
+  exten: "",
+  context: "",
+  channame: "",
+  appname: "",
+  appdata: "",
+  uniqueid: "",
+  linkedid: "",
+  peer: "",
+  extra: "",
+  id: null,
+};
 
 /** The authors' PBX: local times without an offset are Quebec's (README, "Time zones"). */
 export const WAZO_ZONE = "America/Montreal";

@@ -1,7 +1,7 @@
 import type { HistoryRead, HistoryWindow, PbxHistory } from "../../domain/call/pbx-history.ts";
 import type { Instant } from "../../domain/roster/types.ts";
 import type { AmiTranslatorOptions } from "./ami-channels.ts";
-import { type CelRow, celTime } from "./cel-rows.ts";
+import { type CelRow, celRowOf } from "./cel-rows.ts";
 import { translateCel } from "./cel-translate.ts";
 
 /**
@@ -70,26 +70,7 @@ export function csvFields(line: string): string[] | null {
 export function celCsvRow(line: string, timeZone: string): CelRow | null {
   const fields = csvFields(line);
   if (fields === null || fields.length !== COLUMNS.length) return null;
-  const get = (name: (typeof COLUMNS)[number]) => fields[COLUMNS.indexOf(name)] ?? "";
-  const eventtime = celTime(get("eventtime"), timeZone);
-  if (eventtime === null) return null;
-  return {
-    eventtype: get("eventtype"),
-    eventtime,
-    cidName: get("cid_name"),
-    cidNum: get("cid_num"),
-    cidDnid: get("cid_dnid"),
-    exten: get("exten"),
-    context: get("context"),
-    channame: get("channame"),
-    appname: get("appname"),
-    appdata: get("appdata"),
-    uniqueid: get("uniqueid"),
-    linkedid: get("linkedid"),
-    peer: get("peer"),
-    extra: get("extra"),
-    id: null,
-  };
+  return celRowOf((name) => fields[(COLUMNS as readonly string[]).indexOf(name)] ?? "", timeZone);
 }
 
 /** The file's lines, streamed (a CEL file is never rotated by Asterisk and grows for months). */

@@ -27,6 +27,34 @@ export interface CelRow {
 }
 
 /**
+ * A row as the CEL table names its columns (`eventtype`, `eventtime`, `cid_num`, …; a column the
+ * backend left out reads ""), as a CelRow; null when its time is not one. Every reader (CSV, SQL,
+ * the tests' psql output) builds its rows here.
+ */
+export function celRowOf(column: (name: string) => string, timeZone: string): CelRow | null {
+  const eventtime = celTime(column("eventtime"), timeZone);
+  if (eventtime === null) return null;
+  const id = Number(column("id"));
+  return {
+    eventtype: column("eventtype"),
+    eventtime,
+    cidName: column("cid_name"),
+    cidNum: column("cid_num"),
+    cidDnid: column("cid_dnid"),
+    exten: column("exten"),
+    context: column("context"),
+    channame: column("channame"),
+    appname: column("appname"),
+    appdata: column("appdata"),
+    uniqueid: column("uniqueid"),
+    linkedid: column("linkedid"),
+    peer: column("peer"),
+    extra: column("extra"),
+    id: column("id") !== "" && Number.isInteger(id) ? id : null,
+  };
+}
+
+/**
  * A CEL `eventtime` as an instant. The backends write it three ways: epoch seconds
  * (`1335310195.513823`, cel_custom without `dateformat`), a date with an offset
  * (`2024-09-24 09:37:44.186-04`, PostgreSQL's timestamptz) or a wall-clock date with none

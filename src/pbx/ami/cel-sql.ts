@@ -4,7 +4,7 @@ import type { Instant } from "../../domain/roster/types.ts";
 import { wallClock } from "../../lib/zoned-time.ts";
 import type { AmiTranslatorOptions } from "./ami-channels.ts";
 import { type CdrRow, translateCdr } from "./cdr-translate.ts";
-import { type CelRow, celTime } from "./cel-rows.ts";
+import { type CelRow, celRowOf, celTime } from "./cel-rows.ts";
 import { translateCel } from "./cel-translate.ts";
 
 /** `mysql://user:secret@host/db` → `mysql://user@host/db`: what logs and pages may show. */
@@ -106,29 +106,9 @@ export function celSqlHistory(url: string, timeZone: string, translator: AmiTran
       const rows: CelRow[] = [];
       let unreadable = 0;
       for (const row of found) {
-        const eventtime = celTime(text(row, "eventtime_text"), timeZone);
-        if (eventtime === null) {
-          unreadable++;
-          continue;
-        }
-        const id = Number(row.id);
-        rows.push({
-          eventtype: text(row, "eventtype"),
-          eventtime,
-          cidName: text(row, "cid_name"),
-          cidNum: text(row, "cid_num"),
-          cidDnid: text(row, "cid_dnid"),
-          exten: text(row, "exten"),
-          context: text(row, "context"),
-          channame: text(row, "channame"),
-          appname: text(row, "appname"),
-          appdata: text(row, "appdata"),
-          uniqueid: text(row, "uniqueid"),
-          linkedid: text(row, "linkedid"),
-          peer: text(row, "peer"),
-          extra: text(row, "extra"),
-          id: Number.isInteger(id) ? id : null,
-        });
+        const read = celRowOf((name) => text(row, name === "eventtime" ? "eventtime_text" : name), timeZone);
+        if (read === null) unreadable++;
+        else rows.push(read);
       }
       const read = translateCel(rows, { ...translator, recovered: { via: "cel", at } });
       return { events: read.events, calls: read.calls, via: "cel", skipped: unreadable + read.skipped };
