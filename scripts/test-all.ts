@@ -82,39 +82,47 @@ async function bunTest(): Promise<StepResult> {
 }
 
 /**
- * The browser test is TypeScript (type-checked with the rest) and shares test/support with the
- * crash test; Bun bundles it for Node, and Node drives Chromium (playwright-core under Bun is
- * unreliable). Its last line is `kiosk checks: N passed, N failed`.
+ * The browser tests (test/e2e/*.browser.ts) are TypeScript (type-checked with the rest) and share
+ * test/support with the crash tests; Bun bundles each for Node, and Node drives Chromium
+ * (playwright-core under Bun is unreliable). One file after another (each starts its own box);
+ * each ends with `browser checks: N passed, N failed`.
  */
-async function browserTest(): Promise<StepResult> {
+async function browserTests(): Promise<StepResult> {
   const outdir = join(ARTIFACTS, "e2e-bundle");
-  const bundle = await Bun.build({
-    entrypoints: [join(ROOT, "test/e2e/kiosk.browser.ts")],
-    target: "node",
-    format: "esm",
-    packages: "external",
-    outdir,
-    naming: "[name].mjs",
-    throw: false,
-  });
-  if (!bundle.success) {
-    for (const log of bundle.logs) console.error(log);
-    return {
-      ok: false,
-      counts: { passed: 0, failed: 1, skipped: 0 },
-      why: "could not bundle the browser test",
-    };
+  rmSync(join(ARTIFACTS, "screenshots"), { recursive: true, force: true });
+  const files = [...new Bun.Glob("test/e2e/*.browser.ts").scanSync({ cwd: ROOT })].sort();
+  const counts: Counts = { passed: 0, failed: 0, skipped: 0 };
+  const failedFiles: string[] = [];
+  for (const file of files) {
+    console.log(`\n--- ${file}`);
+    const bundle = await Bun.build({
+      entrypoints: [join(ROOT, file)],
+      target: "node",
+      format: "esm",
+      packages: "external",
+      outdir,
+      naming: "[name].mjs",
+      throw: false,
+    });
+    const output = bundle.outputs[0]?.path;
+    if (!bundle.success || output === undefined) {
+      for (const log of bundle.logs) console.error(log);
+      counts.failed += 1;
+      failedFiles.push(`${file} (could not bundle)`);
+      continue;
+    }
+    const { code, stdout } = await sh(["node", output], true, { TMPDIR: RUN_TMP });
+    const match = [...stdout.matchAll(/^browser checks: (\d+) passed, (\d+) failed$/gm)].at(-1);
+    const passed = Number(match?.[1] ?? 0);
+    const failed = Number(match?.[2] ?? 0);
+    counts.passed += passed;
+    counts.failed += failed === 0 && (code !== 0 || match === undefined) ? 1 : failed;
+    if (code !== 0 || match === undefined || failed > 0) failedFiles.push(file);
   }
-  const { code, stdout } = await sh(["node", join(outdir, "kiosk.browser.mjs")], true, { TMPDIR: RUN_TMP });
-  const match = [...stdout.matchAll(/^kiosk checks: (\d+) passed, (\d+) failed$/gm)].at(-1);
-  const counts: Counts = { passed: Number(match?.[1] ?? 0), failed: Number(match?.[2] ?? 0), skipped: 0 };
-  if (code === 0 && match !== undefined && counts.failed === 0) return { ok: true, counts };
-  if (counts.failed === 0) counts.failed = 1;
-  return {
-    ok: false,
-    counts,
-    why: match === undefined ? `browser test exited ${code} with no summary` : "browser checks failed",
-  };
+  if (files.length === 0)
+    return { ok: false, counts: { ...counts, failed: 1 }, why: "no browser test found" };
+  if (failedFiles.length === 0) return { ok: true, counts };
+  return { ok: false, counts, why: `browser checks failed in ${failedFiles.join(", ")}` };
 }
 
 const ALL_STEPS: Step[] = [
@@ -142,7 +150,7 @@ const ALL_STEPS: Step[] = [
       return host.ok ? exitOk(["bash", "scripts/build.sh"]) : host;
     },
   },
-  { id: "browser", name: "browser test (node, Chromium)", run: browserTest },
+  { id: "browser", name: "browser tests (node, Chromium)", run: browserTests },
 ];
 
 function selectSteps(argv: string[]): Step[] {
