@@ -1,12 +1,38 @@
 // The kiosk's own script, served from the box (the CSP allows no inline code).
 // It does small things htmx cannot do without eval: ticks the clock and the waiting time on call
-// cards, types PIN digits into the PIN field, and goes back to the home screen after
-// kiosk.idle_seconds without a tap.
+// cards, types PIN digits into the PIN field, steps a correction's time, renews the PIN's proof
+// while someone works on a screen, removes a confirmation after its seconds, and goes back to the
+// home screen after kiosk.idle_seconds without a tap.
 (() => {
   let lastTap = Date.now();
+  let renewedAt = Date.now();
   const tap = () => {
     lastTap = Date.now();
+    renew();
   };
+
+  // A screen's PIN proof (input name=ticket) lasts kiosk.idle_seconds; while someone taps or types
+  // on it, trade it for a fresh one every few seconds, so the work typed so far is not refused.
+  const renew = () => {
+    const held = document.querySelector("input[name=ticket]");
+    if (!(held instanceof HTMLInputElement) || Date.now() - renewedAt < 5000) return;
+    renewedAt = Date.now();
+    fetch("/ticket", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ ticket: held.value }),
+    })
+      .then((response) => (response.ok ? response.text() : ""))
+      .then((ticket) => {
+        if (ticket === "") return;
+        for (const input of document.querySelectorAll("input[name=ticket]"))
+          if (input instanceof HTMLInputElement && input.value === held.value) input.value = ticket;
+      })
+      .catch(() => {});
+  };
+  document.addEventListener("htmx:after:swap", () => {
+    renewedAt = Date.now();
+  });
   for (const type of ["pointerdown", "keydown", "input"]) document.addEventListener(type, tap, true);
   document.addEventListener("htmx:after:swap", tap);
 
@@ -37,6 +63,17 @@
     if (key.hasAttribute("data-pin-back")) return text.slice(0, -1);
     return text + key.getAttribute("data-pin-key");
   };
+
+  // The correction screen's time: big steps instead of the browser's tiny time picker.
+  document.addEventListener("click", (event) => {
+    const step = event.target instanceof Element ? event.target.closest("[data-step]") : null;
+    const input = step?.closest("[data-time-stepper]")?.querySelector(".time-value");
+    if (!(input instanceof HTMLInputElement)) return;
+    const match = /^(\d{1,2}):(\d{2})$/.exec(input.value.trim());
+    const minutes = match === null ? 0 : Number(match[1]) * 60 + Number(match[2]);
+    const next = (((minutes + Number(step.getAttribute("data-step"))) % 1440) + 1440) % 1440;
+    input.value = `${String(Math.floor(next / 60)).padStart(2, "0")}:${String(next % 60).padStart(2, "0")}`;
+  });
 
   document.addEventListener("click", (event) => {
     const target =
@@ -90,6 +127,11 @@
       // Past 12 h the PBX's clock is off, not the call (as formatElapsed on the server).
       const text = h >= 12 ? "—" : h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
       if (elapsed.textContent !== text) elapsed.textContent = text;
+    }
+    for (const flash of document.querySelectorAll("[data-dismiss-after]")) {
+      flash.dataset.shownAt ??= String(Date.now());
+      if (Date.now() - Number(flash.dataset.shownAt) > Number(flash.dataset.dismissAfter) * 1000)
+        flash.remove();
     }
     const idle = Number(document.body.dataset.idleSeconds);
     if (

@@ -70,6 +70,8 @@ export function boxConfigSchema<S extends PbxSections>(sections: S) {
         .strictObject({
           language: z.enum(["ru", "en"]).default("ru"),
           idle_seconds: z.coerce.number().int().min(5).max(3600).default(30),
+          /** How long a confirmation ("смена началась в 09:02") stays on the home screen. */
+          flash_seconds: z.coerce.number().int().min(2).max(600).default(12),
         })
         .prefault({}),
       roster: z

@@ -63,18 +63,20 @@ export const ru = {
   handoverAt: (desk: string, ext: string) => `Взять телефон: ${desk} (${ext})`,
   done: "Готово, на главный экран",
   managerTitle: "Смены сотрудников",
-  managerHint: "Если сотрудник забыл закончить смену, закройте её. Время — если смена закончилась раньше.",
+  managerHint:
+    "Закройте смену, если сотрудник забыл её закончить, или исправьте время конца смены за вчера и сегодня — и те, что бокс закрыл сам.",
   closeShift: (name: string) => `Закрыть смену: ${name}`,
   endedAt: "Смена закончилась в (необязательно)",
   nobodyElseOnShift: "Больше никого на смене нет.",
 
   // Confirmations
-  flashCheckIn: (name: string, desk: string) => `${name}: смена началась (${desk}).`,
-  flashCheckOut: (name: string) => `${name}: смена закончена. Хорошего вечера!`,
-  flashBreakStart: (name: string) => `${name}: перерыв начался.`,
-  flashBreakEnd: (name: string) => `${name}: с возвращением, перерыв закончен.`,
-  flashHandover: (name: string, desk: string) => `${name}: телефон «${desk}» теперь у вас.`,
-  flashCloseShift: (name: string) => `Смена сотрудника ${name} закрыта.`,
+  flashCheckIn: (name: string, desk: string, time: string) => `${name}: смена началась в ${time} (${desk}).`,
+  flashCheckOut: (name: string, time: string, worked: string) =>
+    `${name}: смена закончена в ${time}. Сегодня отработано ${worked}. Хорошего вечера!`,
+  flashBreakStart: (name: string, time: string) => `${name}: перерыв с ${time}.`,
+  flashBreakEnd: (name: string, time: string) => `${name}: с возвращением, перерыв закончен в ${time}.`,
+  flashHandover: (name: string, desk: string, time: string) => `${name}: телефон «${desk}» у вас с ${time}.`,
+  flashCloseShift: (name: string, time: string) => `Смена сотрудника ${name} закрыта: конец в ${time}.`,
 
   // Errors at the action screen
   ticketExpired: "Время на действие вышло. Нажмите на своё имя и введите PIN ещё раз.",
@@ -359,6 +361,54 @@ export const ru = {
   sourceManager: "исправление менеджера",
   sourceHq: "головной офис",
   sourceAutomatic: "автоматически",
+
+  // Issue 14 (5, 6): what leaving does to the phone, confirmations, the manager's corrections
+  worked: (hours: number, minutes: number) => (hours === 0 ? `${minutes} мин` : `${hours} ч ${minutes} мин`),
+  yesterdayAt: (time: string) => `вчера в ${time}`,
+  phoneGoesTo: (ext: string, desk: string, name: string) =>
+    `Звонки на ${ext} (${desk}) будет принимать ${name}.`,
+  phoneToNobody: (ext: string, desk: string) =>
+    `На ${ext} (${desk}) никого не останется: звонки некому будет принять. Попросите коллегу взять телефон.`,
+  phoneWentTo: (ext: string, name: string) => `Звонки на ${ext} теперь принимает ${name}.`,
+  phoneNowNobody: (ext: string) => `На ${ext} сейчас никого: звонки некому принять.`,
+  confirmCheckOutTitle: "Закончить смену?",
+  confirmCheckOutState: (desk: string, since: string, worked: string) =>
+    `Вы на смене: ${desk}, с ${since}. Сегодня отработано ${worked}.`,
+  confirmCheckOutYes: "Да, закончить смену",
+  notNow: "Нет, назад",
+  shiftsTitle: "Смены за вчера и сегодня",
+  shiftOpen: (desk: string, since: string) => `${desk}, с ${since} — на смене`,
+  shiftClosed: (desk: string, from: string, to: string, how: string) => `${desk}, ${from} — ${to} (${how})`,
+  endedByCheckOut: "закончил(а) сам(а)",
+  endedByAuto: "закрыта автоматически",
+  endedByElsewhere: "начата другая смена",
+  endedByOtherBranch: "начата смена в другом филиале",
+  correctShift: (name: string) => `Исправить: ${name}`,
+  correctionTitle: (name: string) => `Конец смены: ${name}`,
+  correctionShift: (desk: string, from: string) => `${desk}, смена с ${from}.`,
+  correctionEndedNow: (to: string, how: string) => `Сейчас записан конец: ${to} (${how}).`,
+  correctionStillOpen: "Смена ещё открыта.",
+  correctionDay: "День",
+  today: "Сегодня",
+  yesterday: "Вчера",
+  correctionTime: "Время конца смены",
+  hourBack: "−1 ч",
+  hourForward: "+1 ч",
+  minutesBack: "−5 мин",
+  minutesForward: "+5 мин",
+  correctionReason: "Причина",
+  reasonForgot: "Забыл(а) закончить смену",
+  reasonLeftEarly: "Ушёл (ушла) раньше",
+  reasonAutoClosed: "Смену закрыл бокс",
+  reasonOther: "Другое",
+  reasonNote: "Комментарий (необязательно)",
+  correctionSave: "Сохранить конец смены",
+  correctionRow: (name: string, desk: string, from: string) => `${name} (${desk}, смена с ${from}): `,
+  endedAfterEnd: (to: string) =>
+    `смена уже закончилась ${to}; исправление может только перенести конец раньше.`,
+  endedInFuture: "это время ещё не наступило. Проверьте день и время.",
+  pickReason: "выберите причину исправления.",
+  shiftNotFound: "Этой смены больше нет в списке. Введите PIN ещё раз.",
 };
 
 function minutesRu(n: number): string {

@@ -8,6 +8,7 @@ import type {
   RosterChange,
   RosterFact,
   RosterFactKind,
+  ShiftEnd,
 } from "../domain/roster/types.ts";
 
 export type PinErrorCode = "ROSTER.UNKNOWN_EMPLOYEE" | "ROSTER.PIN_WRONG" | "ROSTER.PIN_LOCKED";
@@ -63,6 +64,27 @@ export interface EmployeeView {
   readonly onShift: OnShiftView | null;
 }
 
+/** One shift as the manager's corrections list shows it (issue 14). */
+export interface ShiftView {
+  readonly employeeId: string;
+  readonly name: string;
+  readonly deskId: string;
+  readonly deskName: string;
+  readonly from: Instant;
+  /** Null while the shift is open. */
+  readonly to: Instant | null;
+  readonly endedBy: ShiftEnd | null;
+}
+
+/** What happens to a desk's phone when its holder leaves it (a break or a check-out). */
+export interface PhoneAfterLeaving {
+  readonly deskId: string;
+  readonly deskName: string;
+  readonly extension: string;
+  /** The colleague who takes the phone; null when its calls will have nobody. */
+  readonly next: { readonly employeeId: string; readonly name: string } | null;
+}
+
 export interface BoardView {
   readonly branch: { readonly id: string; readonly name: string; readonly timezone: string };
   readonly now: Instant;
@@ -80,6 +102,8 @@ export interface RosterCommandInput {
   readonly source: FactSource;
   /** The manager acting on someone else's shift (kiosk manager PIN); must have a manager role. */
   readonly actorId?: string | null;
+  /** Why a correction was made (the manager's words), kept in the audit entry. */
+  readonly reason?: string;
 }
 
 export interface AuditEntry {
@@ -116,6 +140,12 @@ export interface RosterPort {
   ): Result<{ readonly wasLocked: boolean }, RecordError>;
   /** Resolves once the fact is committed; rejects with a StorageError when the disk refuses it. */
   record(input: RosterCommandInput, now: Instant): Promise<Result<RosterFact, RecordError>>;
+  /** Shifts with a moment in `[from, to)`, earliest first, for the manager's corrections. */
+  shifts(from: Instant, to: Instant, now: Instant): readonly ShiftView[];
+  /** Time at work in `[from, to)` (breaks not counted) up to `now`: "hours worked today". */
+  workedBetween(employeeId: string, from: Instant, to: Instant, now: Instant): number;
+  /** What leaving now would do to the phone the employee holds; null when they hold none. */
+  phoneAfterLeaving(employeeId: string, now: Instant): PhoneAfterLeaving | null;
   ownerOf(extension: string, at: Instant): Owner;
   /** Owners now of every extension the box knows (desk extensions and dedicated ones), for R0.4. */
   owners(now: Instant): readonly Owner[];

@@ -1,7 +1,7 @@
 import type { Database } from "bun:sqlite";
 import type { Config } from "../config/schema.ts";
 import { fail, ok, type Result } from "../domain/errors.ts";
-import { RosterTimeline } from "../domain/roster/roster-timeline.ts";
+import { RosterTimeline, workedBetween } from "../domain/roster/roster-timeline.ts";
 import type { Instant, Owner, RosterFact, StaffMember } from "../domain/roster/types.ts";
 import type { Logger } from "../log/logger.ts";
 import { type OutboxStore, outboxStore } from "../store/outbox-store.ts";
@@ -13,11 +13,13 @@ import type {
   DeskView,
   EmployeeView,
   OnShiftView,
+  PhoneAfterLeaving,
   PinResult,
   PinStatusView,
   RecordError,
   RosterCommandInput,
   RosterPort,
+  ShiftView,
 } from "./roster-port.ts";
 
 const MINUTE = 60_000;
@@ -288,7 +290,7 @@ export class RosterService implements RosterPort {
           at: now,
           actorId,
           action: `roster.${input.kind}`,
-          detail: `${input.kind} of ${input.employeeId}${input.deskId ? ` at ${input.deskId}` : ""} as of ${new Date(at).toISOString()}, entered via ${input.source}${actorId ? ` by ${actorId}` : ""}`,
+          detail: `${input.kind} of ${input.employeeId}${input.deskId ? ` at ${input.deskId}` : ""} as of ${new Date(at).toISOString()}, entered via ${input.source}${actorId ? ` by ${actorId}` : ""}${reasonText(input.reason)}`,
         }
       : null;
     const fact = this.facts.append({ ...command, recordedAt: now, source: input.source, actorId }, audit);
@@ -296,6 +298,39 @@ export class RosterService implements RosterPort {
     this.outbox.add("roster", [{ id: `fact-${fact.seq}`, type: "roster.fact", data: fact }], now);
     this.timeline.add(fact);
     return ok(fact);
+  }
+
+  shifts(from: Instant, to: Instant, now: Instant): ShiftView[] {
+    this.refreshStaff();
+    return this.timeline.shiftsBetween(from, to).map((shift) => {
+      // A cap still ahead is not an end: the shift is open now.
+      const closed = shift.to !== null || shift.cap <= now;
+      return {
+        employeeId: shift.employeeId,
+        name: this.nameOf(shift.employeeId),
+        deskId: shift.deskId,
+        deskName: this.deskOf(shift.deskId)?.name ?? shift.deskId,
+        from: shift.from,
+        to: closed ? (shift.to ?? shift.cap) : null,
+        endedBy: closed ? (shift.endedBy ?? "auto-close") : null,
+      };
+    });
+  }
+
+  workedBetween(employeeId: string, from: Instant, to: Instant, now: Instant): number {
+    let worked = 0;
+    for (const shift of this.timeline.shiftsBetween(from, to))
+      if (shift.employeeId === employeeId) worked += workedBetween(shift, from, to, now);
+    return worked;
+  }
+
+  phoneAfterLeaving(employeeId: string, now: Instant): PhoneAfterLeaving | null {
+    this.refreshStaff();
+    const after = this.timeline.phoneAfterLeaving(employeeId, now);
+    const desk = after === undefined ? undefined : this.deskOf(after.deskId);
+    if (after === undefined || desk === undefined) return null;
+    const next = after.next === null ? null : { employeeId: after.next, name: this.nameOf(after.next) };
+    return { deskId: desk.id, deskName: desk.name, extension: desk.extension, next };
   }
 
   ownerOf(extension: string, at: Instant): Owner {
@@ -339,6 +374,10 @@ export class RosterService implements RosterPort {
     return { id: member.id, name: member.name, role: member.role, extension: member.extension, onShift };
   }
 
+  private deskOf(deskId: string) {
+    return this.config.desks.find((d) => d.id === deskId);
+  }
+
   private nameOf(employeeId: string): string {
     return this.staff.get(employeeId)?.name ?? employeeId;
   }
@@ -361,6 +400,12 @@ function branchDay(at: Instant, timeZone: string): string {
   }
   return format.format(at);
 }
+
+/** The audit detail's tail: the manager's reason for a correction, on one line. */
+const reasonText = (reason: string | undefined): string => {
+  const text = (reason ?? "").replace(/\s+/g, " ").trim().slice(0, 200);
+  return text === "" ? "" : `; reason: ${text}`;
+};
 
 /** The audit detail's tail: whether a lock was in force when it was lifted. */
 const wasLockedText = (attempts: { lockedUntil: number }, now: Instant): string =>

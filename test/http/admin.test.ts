@@ -101,7 +101,12 @@ describe("today's roster changes and the audit", () => {
     box.clock.set("2026-11-21T12:00:00+03:00");
     await kioskAction("anna", "1111", { kind: "break-start" });
     box.clock.set("2026-11-21T19:00:00+03:00");
-    await kioskAction("sergey", "9999", { kind: "close-shift", targetId: "olga", endedAt: "18:00" });
+    await kioskAction("sergey", "9999", {
+      kind: "close-shift",
+      targetId: "olga",
+      endedAt: "18:00",
+      reason: "forgot",
+    });
     // anna forgot too; nobody closes it, max_shift_hours (14) does at 23:00.
     box.clock.set("2026-11-21T23:30:00+03:00");
 

@@ -246,7 +246,7 @@ describe("action screen", () => {
     const response = await act(ticket, { kind: "check-in", deskId: "front" });
     expect(response.status).toBe(200);
     const html = await response.text();
-    expect(testIdText(html, "flash")).toBe(ru.flashCheckIn("Анна Смирнова", "Ресепшен"));
+    expect(testIdText(html, "flash")).toBe(ru.flashCheckIn("Анна Смирнова", "Ресепшен", "09:00"));
     expect(html).toContain('data-testid="board"');
     expect(testIdText(html, "desk-front-holder")).toBe("Анна Смирнова");
     expect(testIdText(html, "on-shift-anna")).toContain(ru.holdsPhone);
@@ -263,9 +263,12 @@ describe("action screen", () => {
     expect(html).toContain('data-testid="action-check-out"');
     expect(html).not.toContain('data-testid="action-check-in-front"');
     expect(html).not.toContain('data-testid="action-handover-front"'); // she holds it already
+    // Alone at the desk: her break leaves 101 to nobody, and the confirmation says so.
+    expect(testIdText(html, "phone-note")).toBe(ru.phoneToNobody("101", "Ресепшен"));
     expect(testIdText(await (await act(ticketIn(html), { kind: "break-start" })).text(), "flash")).toBe(
-      ru.flashBreakStart("Анна Смирнова"),
+      `${ru.flashBreakStart("Анна Смирнова", "09:01")} ${ru.phoneNowNobody("101")}`,
     );
+    box.clock.advance(60_000);
 
     html = await actionScreen("anna", "1111");
     expect(html).toContain('data-testid="action-break-end"');
@@ -282,12 +285,27 @@ describe("action screen", () => {
     html = await actionScreen("anna", "1111");
     expect(html).toContain('data-testid="action-handover-front"');
     const taken = await (await act(ticketIn(html), { kind: "handover", deskId: "front" })).text();
-    expect(testIdText(taken, "flash")).toBe(ru.flashHandover("Анна Смирнова", "Ресепшен"));
+    expect(testIdText(taken, "flash")).toBe(ru.flashHandover("Анна Смирнова", "Ресепшен", "09:02"));
     expect(testIdText(taken, "desk-front-holder")).toBe("Анна Смирнова");
 
+    // Check-out asks first, saying how long she worked and who takes the phone; nothing changes yet.
+    box.clock.set("2026-11-21T17:31:00+03:00");
     html = await actionScreen("anna", "1111");
-    const out = await (await act(ticketIn(html), { kind: "check-out" })).text();
-    expect(testIdText(out, "flash")).toBe(ru.flashCheckOut("Анна Смирнова"));
+    expect(testIdText(html, "phone-note")).toBe(ru.phoneGoesTo("101", "Ресепшен", "Ольга Петрова"));
+    const facts = box.factCount();
+    const asked = await (await act(ticketIn(html), { kind: "check-out" })).text();
+    expect(box.factCount()).toBe(facts);
+    expect(asked).toContain('data-testid="confirm-check-out-yes"');
+    // 09:00–17:31 less the minute of her break.
+    expect(testIdText(asked, "confirm-state")).toBe(
+      ru.confirmCheckOutState("Ресепшен", "09:00", ru.worked(8, 30)),
+    );
+    expect(testIdText(asked, "phone-note")).toBe(ru.phoneGoesTo("101", "Ресепшен", "Ольга Петрова"));
+    const out = await (await act(ticketIn(asked), { kind: "check-out", confirm: "yes" })).text();
+    expect(testIdText(out, "flash")).toBe(
+      `${ru.flashCheckOut("Анна Смирнова", "17:31", ru.worked(8, 30))} ${ru.phoneWentTo("101", "Ольга Петрова")}`,
+    );
+    expect(out).toContain('data-dismiss-after="12"');
     expect(testIdText(out, "desk-front-holder")).toBe("Ольга Петрова");
   });
 
@@ -345,22 +363,43 @@ describe("action screen", () => {
     expect(html).toMatch(/<form[^>]*method="post"[^>]*action="\/action"/);
     const done = await (await act(ticketIn(html), { kind: "check-in", deskId: "front" }, false)).text();
     expect(done).toContain("<html");
-    expect(testIdText(done, "flash")).toBe(ru.flashCheckIn("Анна Смирнова", "Ресепшен"));
+    expect(testIdText(done, "flash")).toBe(ru.flashCheckIn("Анна Смирнова", "Ресепшен", "09:00"));
   });
 });
 
 describe("manager", () => {
-  test("a manager PIN shows everyone on shift with close shift, and closes a forgotten shift at a time today", async () => {
+  /** The value of a named field in the first form that has it. */
+  const fieldIn = (html: string, name: string) =>
+    new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1] ?? null;
+
+  test("issue 14 (6): a manager closes a forgotten shift at a time today with a reason the audit keeps", async () => {
     await act(ticketIn(await actionScreen("anna", "1111")), { kind: "check-in", deskId: "front" });
     box.clock.set("2026-11-21T19:40:00+03:00");
     const html = await actionScreen("sergey", "9999");
     expect(html).toContain('data-testid="action-close-shift-anna"');
     expect(html).not.toContain('data-testid="action-close-shift-sergey"');
 
-    const response = await act(ticketIn(html), { kind: "close-shift", targetId: "anna", endedAt: "18:00" });
+    // Its screen: big steppers around the time (now, to the five minutes), no browser time picker.
+    const screen = await (await act(ticketIn(html), { kind: "correct", targetId: "anna" })).text();
+    expect(screen).toContain('data-testid="correction"');
+    expect(screen).not.toContain('type="time"');
+    for (const id of ["step-hour-back", "step-minutes-back", "step-minutes-forward", "step-hour-forward"])
+      expect(screen).toContain(`data-testid="${id}"`);
+    expect(fieldIn(screen, "endedAt")).toBe("19:40");
+    const shiftFrom = fieldIn(screen, "shiftFrom") ?? "";
+
+    const response = await act(ticketIn(screen), {
+      kind: "close-shift",
+      targetId: "anna",
+      shiftFrom,
+      day: "today",
+      endedAt: "18:00",
+      reason: "forgot",
+      note: "ушла в 18:00, сказала охране",
+    });
     expect(response.status).toBe(200);
     const home = await response.text();
-    expect(testIdText(home, "flash")).toBe(ru.flashCloseShift("Анна Смирнова"));
+    expect(testIdText(home, "flash")).toBe(ru.flashCloseShift("Анна Смирнова", "18:00"));
     expect(testIdText(home, "desk-front-holder")).toBe(ru.free);
 
     const owner = await (await box.api(`/api/v1/owner?extension=101&at=2026-11-21T17:59:00%2B03:00`)).json();
@@ -373,31 +412,115 @@ describe("manager", () => {
       )
       .get();
     expect(fact).toMatchObject({ source: "manager", actor_id: "sergey" });
+    expect(box.deps.roster.audit(1)[0]?.detail).toEndWith("; reason: forgot: ушла в 18:00, сказала охране");
   });
 
-  test("an ended-at time that is malformed, before the shift or in the future is refused with no change", async () => {
+  test("issue 14 (6): yesterday's shift the box closed by itself is corrected to when she really left", async () => {
+    box.clock.set("2026-11-20T09:00:00+03:00");
+    await act(ticketIn(await actionScreen("anna", "1111")), { kind: "check-in", deskId: "front" });
+    // She forgot; max_shift_hours (14) closed it at 23:00. The next morning the manager fixes it.
+    box.clock.set("2026-11-21T09:30:00+03:00");
+    const html = await actionScreen("sergey", "9999");
+    const row = testIdText(html, "shift-anna-0900") ?? "";
+    expect(row).toContain(
+      ru.shiftClosed("Ресепшен", ru.yesterdayAt("09:00"), ru.yesterdayAt("23:00"), ru.endedByAuto),
+    );
+    const screen = await (
+      await act(ticketIn(html), {
+        kind: "correct",
+        targetId: "anna",
+        shiftFrom: String(Date.parse("2026-11-20T09:00:00+03:00")),
+      })
+    ).text();
+    expect(screen).toContain('data-testid="correction-day-yesterday"');
+    expect(screen).toMatch(/value="yesterday" checked/);
+    expect(screen).toMatch(/value="auto-closed" checked/);
+    const done = await act(ticketIn(screen), {
+      kind: "close-shift",
+      targetId: "anna",
+      shiftFrom: fieldIn(screen, "shiftFrom") ?? "",
+      day: "yesterday",
+      endedAt: "18:15",
+      reason: "auto-closed",
+      note: "",
+    });
+    expect(done.status).toBe(200);
+    expect(testIdText(await done.text(), "flash")).toBe(
+      ru.flashCloseShift("Анна Смирнова", ru.yesterdayAt("18:15")),
+    );
+    const owner = await (await box.api(`/api/v1/owner?extension=101&at=2026-11-20T18:20:00%2B03:00`)).json();
+    expect(owner).toMatchObject({ employeeId: null });
+    expect(
+      box.deps.roster.workedBetween(
+        "anna",
+        Date.parse("2026-11-20T00:00:00+03:00"),
+        Date.parse("2026-11-21T00:00:00+03:00"),
+        box.clock.now(),
+      ),
+    ).toBe((9 * 60 + 15) * 60_000);
+  });
+
+  test("issue 14 (6): a wrong time is refused naming the shift, keeping what was typed, with no change", async () => {
     await act(ticketIn(await actionScreen("anna", "1111")), { kind: "check-in", deskId: "front" });
     box.clock.set("2026-11-21T12:00:00+03:00");
     const ticket = ticketIn(await actionScreen("sergey", "9999"));
-    const cases: [string, number, string][] = [
-      ["25:99", 400, ru.badEndedAt],
-      ["08:00", 400, ru.endedBeforeStart],
-      ["13:00", 400, ru.errBadTime],
+    const row = ru.correctionRow("Анна Смирнова", "Ресепшен", "09:00");
+    const cases: [Record<string, string>, string][] = [
+      [{ endedAt: "25:99", reason: "forgot" }, ru.badEndedAt],
+      [{ endedAt: "08:00", reason: "forgot" }, ru.endedBeforeStart],
+      [{ endedAt: "13:00", reason: "forgot" }, ru.endedInFuture],
+      [{ endedAt: "11:00", reason: "" }, ru.pickReason],
     ];
-    for (const [endedAt, status, text] of cases) {
-      const response = await act(ticket, { kind: "close-shift", targetId: "anna", endedAt });
-      expect(response.status).toBe(status);
-      expect(testIdText(await response.text(), "action-error")).toBe(text);
+    for (const [fields, why] of cases) {
+      const response = await act(ticket, {
+        kind: "close-shift",
+        targetId: "anna",
+        day: "today",
+        note: "см. журнал",
+        ...fields,
+      });
+      expect(response.status).toBe(400);
+      const html = await response.text();
+      expect(testIdText(html, "correction-error")).toBe(`${row}${why}`);
+      expect(fieldIn(html, "endedAt")).toBe(fields.endedAt ?? "");
+      expect(fieldIn(html, "note")).toBe("см. журнал");
     }
     expect(box.factCount()).toBe(1);
+  });
+
+  test("issue 14 (6): taps renew the PIN's proof, so a correction typed for minutes is not refused", async () => {
+    await act(ticketIn(await actionScreen("anna", "1111")), { kind: "check-in", deskId: "front" });
+    box.clock.set("2026-11-21T12:00:00+03:00");
+    let ticket = ticketIn(await actionScreen("sergey", "9999"));
+    const idle = box.config.kiosk.idle_seconds * 1000;
+    for (let i = 0; i < 6; i++) {
+      box.clock.advance(idle - 1000);
+      const renewed = await box.post("/ticket", { ticket });
+      expect(renewed.status).toBe(200);
+      ticket = await renewed.text();
+    }
+    const done = await act(ticket, {
+      kind: "close-shift",
+      targetId: "anna",
+      day: "today",
+      endedAt: "11:00",
+      reason: "forgot",
+    });
+    expect(done.status).toBe(200);
+    // An expired proof is not renewed: walking away still ends the session.
+    box.clock.advance(idle);
+    expect((await box.post("/ticket", { ticket })).status).toBe(403);
+    expect((await box.post("/ticket", { ticket: "forged.1.x" })).status).toBe(403);
   });
 
   test("a receptionist cannot close someone else's shift, even by crafting the form", async () => {
     await act(ticketIn(await actionScreen("olga", "2222")), { kind: "check-in", deskId: "front" });
     const ticket = ticketIn(await actionScreen("anna", "1111"));
-    const response = await act(ticket, { kind: "close-shift", targetId: "olga" });
-    expect(response.status).toBe(403);
-    expect(testIdText(await response.text(), "action-error")).toBe(ru.errNotAManager);
+    for (const kind of ["close-shift", "correct"]) {
+      const response = await act(ticket, { kind, targetId: "olga", endedAt: "09:00", reason: "forgot" });
+      expect(response.status).toBe(403);
+      expect(testIdText(await response.text(), "action-error")).toBe(ru.errNotAManager);
+    }
     expect(box.factCount()).toBe(1);
     expect(await homeHolder()).toBe("Ольга Петрова");
   });

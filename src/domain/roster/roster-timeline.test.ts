@@ -11,7 +11,7 @@ import {
   reception,
   shuffled,
 } from "../../../test/fixtures/domain/roster-fixtures.ts";
-import { type RosterCommand, RosterTimeline } from "./roster-timeline.ts";
+import { type RosterCommand, RosterTimeline, workedBetween } from "./roster-timeline.ts";
 import type { Instant, RosterFact } from "./types.ts";
 
 const desks = [desk("front", "101", "Front desk"), desk("back", "103", "Back office")];
@@ -503,5 +503,61 @@ describe("changesBetween", () => {
     expect(roster.onShiftAt(at("12:00")).map((s) => [s.shift.employeeId, s.holdsPhone])).toEqual([
       ["bella", true],
     ]);
+  });
+});
+
+describe("issue 14 (5, 6): what leaving does to the phone, hours worked, shifts to correct", () => {
+  test("issue 14 (5): the holder leaving passes the phone to the colleague there longest, else to nobody", () => {
+    const log = new FactLog();
+    log.checkIn("alice", "front", at("09:00"));
+    log.checkIn("bella", "front", at("09:30"));
+    log.checkIn("carla", "front", at("10:00"));
+    log.breakStart("bella", at("10:30"));
+    const roster = timeline(log);
+    expect(roster.phoneAfterLeaving("alice", at("11:00"))).toEqual({ deskId: "front", next: "carla" });
+    expect(roster.phoneAfterLeaving("alice", at("09:10"))).toEqual({ deskId: "front", next: null });
+    // Not the holder: leaving changes no phone.
+    expect(roster.phoneAfterLeaving("carla", at("11:00"))).toBeUndefined();
+    expect(roster.phoneAfterLeaving("max", at("11:00"))).toBeUndefined();
+  });
+
+  test("issue 14 (5): hours worked count the day's part of each shift, breaks left out, open shifts up to now", () => {
+    const log = new FactLog();
+    log.checkIn("alice", "front", at("09:00"));
+    log.breakStart("alice", at("13:00"));
+    log.breakEnd("alice", at("13:30"));
+    const roster = timeline(log);
+    const [shift] = roster.shiftsBetween(at("00:00"), at("00:00") + DAY);
+    if (shift === undefined) throw new Error("no shift");
+    expect(workedBetween(shift, at("00:00"), at("00:00") + DAY, at("18:00"))).toBe(8 * HOUR + 30 * MINUTE);
+    // On a break now: the open break is not work.
+    expect(workedBetween(shift, at("00:00"), at("00:00") + DAY, at("13:20"))).toBe(4 * HOUR);
+    // Only the window's part.
+    expect(workedBetween(shift, at("12:00"), at("14:00"), at("18:00"))).toBe(90 * MINUTE);
+  });
+
+  test("issue 14 (6): yesterday's shift the box closed by itself is listed, and a correction ends it earlier", () => {
+    const log = new FactLog();
+    log.checkIn("alice", "front", at("09:00") - DAY);
+    log.checkIn("bella", "back", at("08:00"));
+    const roster = timeline(log);
+    const listed = roster.shiftsBetween(at("00:00") - DAY, at("12:00"));
+    expect(listed.map((s) => [s.employeeId, s.endedBy])).toEqual([
+      ["alice", "auto-close"],
+      ["bella", null],
+    ]);
+    const correction: RosterCommand = {
+      kind: "check-out",
+      employeeId: "alice",
+      deskId: null,
+      at: at("18:00") - DAY,
+    };
+    expect(roster.check(correction)).toBeNull();
+    roster.add(log.checkOut("alice", at("18:00") - DAY));
+    expect(roster.shiftsBetween(at("00:00") - DAY, at("12:00"))[0]).toMatchObject({
+      employeeId: "alice",
+      to: at("18:00") - DAY,
+      endedBy: "check-out",
+    });
   });
 });

@@ -227,6 +227,29 @@ export class RosterTimeline {
     return result.sort((a, b) => a.shift.from - b.shift.from);
   }
 
+  /** Every shift with a moment in `[from, to)`, earliest first (the manager's corrections list). */
+  shiftsBetween(from: Instant, to: Instant): Shift[] {
+    const result: Shift[] = [];
+    for (const shifts of this.fold.shiftsByEmployee.values()) {
+      for (const shift of shifts) if (shift.from < to && endOf(shift) > from) result.push(shift);
+    }
+    return result.sort((a, b) => a.from - b.from);
+  }
+
+  /**
+   * Who would hold the desk's phone if `employeeId` left it at `t` (a break or a check-out): the
+   * colleague on shift there longest, not on a break; null when nobody would. Undefined when the
+   * employee does not hold a phone at `t`, so leaving changes no phone.
+   */
+  phoneAfterLeaving(employeeId: string, t: Instant): { deskId: string; next: string | null } | undefined {
+    const shift = this.shiftAt(employeeId, t);
+    if (shift === null || this.holderAt(shift.deskId, t)?.employeeId !== employeeId) return undefined;
+    const others = this.onShiftAt(t)
+      .map((s) => s.shift)
+      .filter((s) => s.employeeId !== employeeId);
+    return { deskId: shift.deskId, next: nextHolder(others, shift.deskId, t)?.employeeId ?? null };
+  }
+
   /**
    * Roster changes with `from <= at < to`, in time order, including the automatic ones: also those
    * past the last fact (a shift running out at its cap tonight is listed before any new fact folds it).
@@ -465,6 +488,15 @@ function nextHolder(open: Iterable<Shift>, deskId: string, t: Instant): Shift | 
 function isOnBreak(shift: Shift, t: Instant): boolean {
   const last = lastStartingBy(shift.breaks, t);
   return last !== undefined && (last.to === null || t < last.to);
+}
+
+/** Time at work within `[from, to)` (breaks not counted), as of `now` for a shift still open. */
+export function workedBetween(shift: Shift, from: Instant, to: Instant, now: Instant): number {
+  const end = Math.min(endOf(shift), now);
+  const overlap = (a: Instant, b: Instant) => Math.max(0, Math.min(b, to, end) - Math.max(a, from));
+  let worked = overlap(shift.from, end);
+  for (const pause of shift.breaks) worked -= overlap(pause.from, pause.to ?? end);
+  return worked;
 }
 
 function endOf(shift: Shift): Instant {

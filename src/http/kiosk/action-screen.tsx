@@ -1,33 +1,55 @@
 import type { Child } from "hono/jsx";
 import type { Messages } from "../../i18n/index.ts";
-import type { DeskView, EmployeeView, OnShiftView } from "../../service/roster-port.ts";
+import type {
+  DeskView,
+  EmployeeView,
+  PhoneAfterLeaving,
+  ShiftView,
+} from "../../service/roster-port.ts";
 import { formatTime } from "../ui/branch-time.ts";
+import { PhoneNote, workedText } from "./phone-note.tsx";
+import { endedByText, whenText } from "./when.ts";
 
-/** The kiosk's actions; `close-shift` is a manager's check-out of someone else. */
-export type KioskAction = "check-in" | "check-out" | "break-start" | "break-end" | "handover" | "close-shift";
+/**
+ * The kiosk's actions; `close-shift` is a manager's correction of a shift's end (anyone's, today
+ * or yesterday), `correct` opens its screen, `menu` shows this screen again (a "back" button).
+ */
+export type KioskAction =
+  | "check-in"
+  | "check-out"
+  | "break-start"
+  | "break-end"
+  | "handover"
+  | "close-shift"
+  | "correct"
+  | "menu";
 
 export interface ActionScreenProps {
   readonly t: Messages;
   readonly timezone: string;
+  readonly now: number;
   /** Signed proof of the PIN just typed (see ticket.ts); never the PIN. */
   readonly ticket: string;
   readonly me: EmployeeView;
   readonly desks: readonly DeskView[];
-  /** Everyone on shift; a manager sees the others with "close shift". */
-  readonly onShift: readonly OnShiftView[];
+  /** What leaving now does to the phone she holds (null: she holds none). */
+  readonly phone: PhoneAfterLeaving | null;
+  /** A manager's list: shifts of yesterday and today to close or correct (empty for others). */
+  readonly shifts: readonly ShiftView[];
   readonly isManager: boolean;
   readonly error?: string | undefined;
 }
 
-function ActionForm(props: {
+export function ActionForm(props: {
   ticket: string;
   kind: KioskAction;
   deskId?: string;
   targetId?: string;
+  shiftFrom?: number;
+  confirm?: boolean;
   testId: string;
   variant: "primary" | "secondary" | "warn";
   children: Child;
-  extra?: Child;
 }) {
   return (
     <form class="action-form" method="post" action="/action" hx-post="/action" hx-target="#screen">
@@ -35,7 +57,10 @@ function ActionForm(props: {
       <input type="hidden" name="kind" value={props.kind} />
       {props.deskId !== undefined && <input type="hidden" name="deskId" value={props.deskId} />}
       {props.targetId !== undefined && <input type="hidden" name="targetId" value={props.targetId} />}
-      {props.extra}
+      {props.shiftFrom !== undefined && (
+        <input type="hidden" name="shiftFrom" value={String(props.shiftFrom)} />
+      )}
+      {props.confirm === true && <input type="hidden" name="confirm" value="yes" />}
       <button type="submit" class={`btn ${props.variant}`} data-testid={props.testId}>
         {props.children}
       </button>
@@ -47,7 +72,6 @@ function ActionForm(props: {
 export function ActionScreen(props: ActionScreenProps) {
   const { t, me, ticket, timezone } = props;
   const shift = me.onShift;
-  const others = props.onShift.filter((s) => s.employeeId !== me.id);
   return (
     <section class="actions" data-idle-home>
       <h1>{t.hello(me.name)}</h1>
@@ -105,42 +129,94 @@ export function ActionScreen(props: ActionScreenProps) {
           </ActionForm>
         )}
       </div>
-      {props.isManager && (
-        <section class="manager">
-          <h2>{t.managerTitle}</h2>
-          <p class="muted">{t.managerHint}</p>
-          {others.length === 0 ? (
-            <p class="muted">{t.nobodyElseOnShift}</p>
-          ) : (
-            <ul class="close-list">
-              {others.map((s) => (
-                <li>
-                  <span class="who">{s.name}</span>
-                  <span class="where">{t.onShiftAt(s.deskName, formatTime(s.since, timezone))}</span>
-                  <ActionForm
-                    ticket={ticket}
-                    kind="close-shift"
-                    targetId={s.employeeId}
-                    testId={`action-close-shift-${s.employeeId}`}
-                    variant="warn"
-                    extra={
-                      <label class="ended-at">
-                        {t.endedAt}
-                        <input type="time" name="endedAt" data-testid={`ended-at-${s.employeeId}`} />
-                      </label>
-                    }
-                  >
-                    {t.closeShift(s.name)}
-                  </ActionForm>
-                </li>
-              ))}
-            </ul>
-          )}
-        </section>
-      )}
+      {shift !== null && !shift.onBreak && <PhoneNote t={t} phone={props.phone} />}
+      {props.isManager && <ShiftList {...props} />}
       <a class="btn secondary done" href="/" hx-get="/" hx-target="#screen" data-testid="action-done">
         {t.done}
       </a>
+    </section>
+  );
+}
+
+/** A manager's list: every shift of yesterday and today but her own open one, each correctable. */
+function ShiftList(props: ActionScreenProps) {
+  const { t, ticket, timezone, now } = props;
+  const shifts = props.shifts.filter((s) => !(s.employeeId === props.me.id && s.to === null));
+  return (
+    <section class="manager">
+      <h2>{t.shiftsTitle}</h2>
+      <p class="muted">{t.managerHint}</p>
+      {shifts.length === 0 ? (
+        <p class="muted">{t.nobodyElseOnShift}</p>
+      ) : (
+        <ul class="close-list">
+          {shifts.map((s) => (
+            <li data-testid={`shift-${s.employeeId}-${formatTime(s.from, timezone).replace(":", "")}`}>
+              <span class="who">{s.name}</span>
+              <span class="where">
+                {s.to === null
+                  ? t.shiftOpen(s.deskName, whenText(t, s.from, now, timezone))
+                  : t.shiftClosed(
+                      s.deskName,
+                      whenText(t, s.from, now, timezone),
+                      whenText(t, s.to, now, timezone),
+                      endedByText(t, s.endedBy),
+                    )}
+              </span>
+              <ActionForm
+                ticket={ticket}
+                kind="correct"
+                targetId={s.employeeId}
+                shiftFrom={s.from}
+                testId={
+                  s.to === null
+                    ? `action-close-shift-${s.employeeId}`
+                    : `action-correct-${s.employeeId}-${formatTime(s.from, timezone).replace(":", "")}`
+                }
+                variant={s.to === null ? "warn" : "secondary"}
+              >
+                {s.to === null ? t.closeShift(s.name) : t.correctShift(s.name)}
+              </ActionForm>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+/** "Закончить смену?": what ending now means, before it happens (issue 14). */
+export function CheckOutConfirm(props: {
+  t: Messages;
+  timezone: string;
+  ticket: string;
+  me: EmployeeView;
+  workedMs: number;
+  phone: PhoneAfterLeaving | null;
+}) {
+  const { t, me, ticket } = props;
+  const shift = me.onShift;
+  return (
+    <section class="actions confirm" data-idle-home data-testid="confirm-check-out">
+      <h1>{t.confirmCheckOutTitle}</h1>
+      {shift !== null && (
+        <p class="state" data-testid="confirm-state">
+          {t.confirmCheckOutState(
+            shift.deskName,
+            formatTime(shift.since, props.timezone),
+            workedText(t, props.workedMs),
+          )}
+        </p>
+      )}
+      <PhoneNote t={t} phone={props.phone} />
+      <div class="action-grid">
+        <ActionForm ticket={ticket} kind="check-out" confirm testId="confirm-check-out-yes" variant="warn">
+          {t.confirmCheckOutYes}
+        </ActionForm>
+        <ActionForm ticket={ticket} kind="menu" testId="confirm-check-out-no" variant="secondary">
+          {t.notNow}
+        </ActionForm>
+      </div>
     </section>
   );
 }

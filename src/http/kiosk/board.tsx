@@ -62,7 +62,9 @@ export interface HomeProps {
   readonly nameOf: (employeeId: string) => string;
   readonly t: Messages;
   readonly lang: Lang;
-  readonly flash?: { readonly text: string; readonly kind: "ok" | "error" } | undefined;
+  readonly flash?:
+    | { readonly text: string; readonly kind: "ok" | "error"; readonly seconds?: number | undefined }
+    | undefined;
   readonly pbxLink?: PbxLink;
 }
 
@@ -72,7 +74,7 @@ export function Home({ board, employees, cards, nameOf, t, lang, flash, pbxLink 
     <div class="home">
       {flash !== undefined &&
         (flash.kind === "ok" ? (
-          <p class="flash ok" role="status" data-testid="flash">
+          <p class="flash ok" role="status" data-testid="flash" data-dismiss-after={flash.seconds}>
             {flash.text}
           </p>
         ) : (

@@ -6,23 +6,27 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ErrorCode } from "../../domain/error-codes.ts";
 import type { Messages } from "../../i18n/index.ts";
 import { StorageError, toStorageError } from "../../lib/storage-error.ts";
-import type { RosterCommandInput } from "../../service/roster-port.ts";
+import type { RosterCommandInput, ShiftView } from "../../service/roster-port.ts";
 import { mountAssets } from "../assets.ts";
 import type { HttpDeps } from "../deps.ts";
 import { statusOf } from "../error-catalogue.ts";
 import { clientAddress, createRateLimiter } from "../rate-limit.ts";
 import { liveHtml } from "../sse.ts";
-import { formatTime, timeToday } from "../ui/branch-time.ts";
+import { formatTime, startOfDay } from "../ui/branch-time.ts";
 import { isPartial, type LangEnv, language } from "../ui/lang.ts";
 import { Layout } from "../ui/layout.tsx";
-import { ActionScreen, type ActionScreenProps, type KioskAction } from "./action-screen.tsx";
+import { ActionScreen, type ActionScreenProps, CheckOutConfirm, type KioskAction } from "./action-screen.tsx";
 import { BoardContent, Home, type HomeProps } from "./board.tsx";
 import { mountCallScreens } from "./call-screens.tsx";
 import { isManagerRole, kioskCards } from "./card-audience.ts";
+import { type CorrectionValues, correctionAt, defaultValues, reasonOf } from "./correction.ts";
+import { CorrectionScreen } from "./correction-screen.tsx";
 import { kioskError } from "./error-text.ts";
 import { pbxLinkOf } from "./pbx-link.ts";
+import { phoneAfterText, workedText } from "./phone-note.tsx";
 import { PinPad, UnlockChooser } from "./pin-pad.tsx";
 import { createTicketer } from "./ticket.ts";
+import { whenText } from "./when.ts";
 
 export interface KioskOptions {
   /** SSE heartbeat; tests shorten it. */
@@ -41,6 +45,8 @@ const ACTIONS: readonly KioskAction[] = [
   "break-end",
   "handover",
   "close-shift",
+  "correct",
+  "menu",
 ];
 const isAction = (v: string): v is KioskAction => (ACTIONS as readonly string[]).includes(v);
 
@@ -93,7 +99,7 @@ export function kioskRoutes(deps: HttpDeps, options: KioskOptions = {}): Hono {
         nameOf={(id) => names.get(id) ?? id}
         t={c.get("t")}
         lang={lang}
-        flash={flash}
+        flash={flash === undefined ? undefined : { ...flash, seconds: config.kiosk.flash_seconds }}
         pbxLink={pbxLinkOf(deps.pbx())}
       />,
       status,
@@ -119,18 +125,44 @@ export function kioskRoutes(deps: HttpDeps, options: KioskOptions = {}): Hono {
     const now = deps.now();
     const me = roster.employees(now).find((e) => e.id === employeeId);
     if (me === undefined) return refusedHome(c, "ROSTER.UNKNOWN_EMPLOYEE");
-    const board = roster.board(now);
+    const isManager = isManagerRole(me.role);
     const props: ActionScreenProps = {
       t: c.get("t"),
       timezone: tz,
+      now,
       ticket: tickets.issue(me.id, now),
       me,
-      desks: board.desks,
-      onShift: board.onShift,
-      isManager: isManagerRole(me.role),
+      desks: roster.board(now).desks,
+      phone: roster.phoneAfterLeaving(me.id, now),
+      shifts: isManager ? correctable(now) : [],
+      isManager,
       error,
     };
     return screen(c, <ActionScreen {...props} />, status);
+  };
+
+  /** Shifts a manager may close or correct: yesterday's and today's (issue 14). */
+  const correctable = (now: number) => roster.shifts(startOfDay(now, tz) - 43_200_000, now + 1, now);
+
+  const correction = (
+    c: C,
+    managerId: string,
+    shift: ShiftView,
+    values: CorrectionValues,
+    error?: string,
+    status: Status = 200,
+  ) => {
+    const now = deps.now();
+    const props = {
+      t: c.get("t"),
+      timezone: tz,
+      now,
+      ticket: tickets.issue(managerId, now),
+      shift,
+      values,
+      error,
+    };
+    return screen(c, <CorrectionScreen {...props} />, status);
   };
 
   /** The home board with the kiosk's sentence for a coded refusal. */
@@ -294,48 +326,103 @@ export function kioskRoutes(deps: HttpDeps, options: KioskOptions = {}): Hono {
     }
     const kind = form("kind");
     if (!isAction(kind)) return actions(c, employeeId, t.badRequest, 400);
-    const employees = roster.employees(now);
-    const me = employees.find((e) => e.id === employeeId);
+    const me = roster.employees(now).find((e) => e.id === employeeId);
     if (me === undefined) return refusedHome(c, "ROSTER.UNKNOWN_EMPLOYEE");
     const deskId = form("deskId") || null;
     const deskName = roster.board(now).desks.find((d) => d.id === deskId)?.name ?? deskId ?? "";
 
-    let input: RosterCommandInput;
-    let done: string;
-    if (kind === "close-shift") {
+    if (kind === "menu") return actions(c, employeeId);
+    if (kind === "correct" || kind === "close-shift") {
       if (!isManagerRole(me.role)) return refusedAction(c, employeeId, "ROSTER.NOT_A_MANAGER");
-      const target = employees.find((e) => e.id === form("targetId"));
-      if (target?.onShift == null) return refusedAction(c, employeeId, "ROSTER.NOT_ON_SHIFT");
-      let at: number | undefined;
-      const endedAt = form("endedAt");
-      if (endedAt !== "") {
-        const parsed = timeToday(endedAt, now, tz);
-        if (parsed === null) return actions(c, employeeId, t.badEndedAt, 400);
-        if (parsed < target.onShift.since) return actions(c, employeeId, t.endedBeforeStart, 400);
-        if (parsed > now) return refusedAction(c, employeeId, "ROSTER.BAD_TIME");
-        at = parsed;
-      }
-      input = {
+      const shift = shiftOf(now, form("targetId"), form("shiftFrom"));
+      if (shift === undefined) return actions(c, employeeId, t.shiftNotFound, 404);
+      if (kind === "correct") return correction(c, me.id, shift, defaultValues(shift, now, tz));
+      const values: CorrectionValues = {
+        day: form("day") === "yesterday" ? "yesterday" : "today",
+        endedAt: form("endedAt"),
+        reason: form("reason"),
+        note: form("note"),
+      };
+      const when = correctionAt(t, shift, values, now, tz);
+      if (!when.ok) return correction(c, me.id, shift, values, when.why, 400);
+      const input: RosterCommandInput = {
         kind: "check-out",
-        employeeId: target.id,
+        employeeId: shift.employeeId,
         deskId: null,
         source: "manager",
         actorId: me.id,
-        at,
+        at: when.at,
+        reason: reasonOf(values),
       };
-      done = t.flashCloseShift(target.name);
-    } else {
-      input = { kind, employeeId, deskId, source: "kiosk" };
-      done = flashText(t, kind, me.name, deskName);
+      const result = await roster.record(input, now);
+      if (!result.ok) {
+        log.info("kiosk correction refused", {
+          employeeId,
+          target: shift.employeeId,
+          code: result.error.code,
+        });
+        const refused = kioskError(result.error.code, t);
+        return correction(c, me.id, shift, values, refused.text, refused.status);
+      }
+      log.info("kiosk shift corrected", { employeeId, target: shift.employeeId });
+      return home(c, { kind: "ok", text: t.flashCloseShift(shift.name, whenText(t, when.at, now, tz)) });
+    }
+    if (kind === "check-out" && form("confirm") !== "yes") {
+      if (me.onShift === null) return refusedAction(c, employeeId, "ROSTER.NOT_ON_SHIFT");
+      const props = {
+        t,
+        timezone: tz,
+        ticket: tickets.issue(me.id, now),
+        me,
+        workedMs: roster.workedBetween(me.id, startOfDay(now, tz), now, now),
+        phone: roster.phoneAfterLeaving(me.id, now),
+      };
+      return screen(c, <CheckOutConfirm {...props} />);
     }
 
-    const result = await roster.record(input, now);
+    // What leaving does to her phone, read before it happens and said after it happened.
+    const leaving =
+      kind === "check-out" || kind === "break-start" ? roster.phoneAfterLeaving(me.id, now) : null;
+    const result = await roster.record({ kind, employeeId, deskId, source: "kiosk" }, now);
     if (!result.ok) {
       log.info("kiosk action refused", { employeeId, kind, code: result.error.code });
       return refusedAction(c, employeeId, result.error.code);
     }
-    log.info("kiosk action recorded", { employeeId, kind, target: input.employeeId });
-    return home(c, { kind: "ok", text: done });
+    log.info("kiosk action recorded", { employeeId, kind });
+    const time = formatTime(now, tz);
+    const worked = () => workedText(t, roster.workedBetween(me.id, startOfDay(now, tz), now, now));
+    const after = leaving === null ? null : { ...leaving, next: holderOf(leaving.deskId, now) };
+    const done = {
+      "check-in": () => t.flashCheckIn(me.name, deskName, time),
+      "check-out": () => t.flashCheckOut(me.name, time, worked()),
+      "break-start": () => t.flashBreakStart(me.name, time),
+      "break-end": () => t.flashBreakEnd(me.name, time),
+      handover: () => t.flashHandover(me.name, deskName, time),
+    }[kind]();
+    const phone = phoneAfterText(t, after);
+    return home(c, { kind: "ok", text: phone === "" ? done : `${done} ${phone}` });
+  });
+
+  /** The shift a manager's form names: the employee's starting at `shiftFrom`, or her open one. */
+  const shiftOf = (now: number, employeeId: string, shiftFrom: string) =>
+    correctable(now).find(
+      (s) => s.employeeId === employeeId && (shiftFrom === "" ? s.to === null : String(s.from) === shiftFrom),
+    );
+
+  const holderOf = (deskId: string, now: number) => {
+    const holder = roster.board(now).desks.find((d) => d.id === deskId)?.holder ?? null;
+    return holder === null ? null : { employeeId: holder.employeeId, name: holder.name };
+  };
+
+  // Issue 14: the PIN's proof lasts `idle_seconds`; taps on a screen that carries one renew it
+  // (kiosk.js), so a manager at work is not sent back to the PIN pad mid-correction.
+  app.post("/ticket", async (c) => {
+    const form = await readForm(c);
+    const now = deps.now();
+    const employeeId = tickets.verify(form("ticket"), now);
+    c.header("Cache-Control", "no-store");
+    if (employeeId === null) return c.text("", 403);
+    return c.text(tickets.issue(employeeId, now));
   });
 
   // A kiosk cannot show the API's JSON error body: a write the disk refused is a screen in words.
@@ -353,26 +440,6 @@ export function kioskRoutes(deps: HttpDeps, options: KioskOptions = {}): Hono {
 function failureCode(thrown: unknown): ErrorCode {
   const error = toStorageError("the database", thrown);
   return error instanceof StorageError ? error.code : "INTERNAL";
-}
-
-function flashText(
-  t: LangEnv["Variables"]["t"],
-  kind: Exclude<KioskAction, "close-shift">,
-  name: string,
-  desk: string,
-) {
-  switch (kind) {
-    case "check-in":
-      return t.flashCheckIn(name, desk);
-    case "check-out":
-      return t.flashCheckOut(name);
-    case "break-start":
-      return t.flashBreakStart(name);
-    case "break-end":
-      return t.flashBreakEnd(name);
-    case "handover":
-      return t.flashHandover(name, desk);
-  }
 }
 
 /** A form body read once; a missing or non-text field reads as "". */
