@@ -150,7 +150,12 @@ export interface RosterPort {
   /** Owners now of every extension the box knows (desk extensions and dedicated ones), for R0.4. */
   owners(now: Instant): readonly Owner[];
   changesBetween(from: Instant, to: Instant): readonly RosterChange[];
-  audit(limit: number): readonly AuditEntry[];
+  /**
+   * The newest `limit` audit entries, newest first; with `between`, only those entered in
+   * `[from, to)` (a correction is listed on the day it was entered, whatever day it corrects).
+   * `detail` is read back as data by `readAuditDetail` (audit-detail.ts).
+   */
+  audit(limit: number, between?: { readonly from: Instant; readonly to: Instant }): readonly AuditEntry[];
   /** Called after every commit with the facts it recorded; returns the unsubscribe function. */
   subscribe(listener: (facts: readonly RosterFact[]) => void): () => void;
 }

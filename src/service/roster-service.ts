@@ -7,6 +7,7 @@ import type { Logger } from "../log/logger.ts";
 import { type OutboxStore, outboxStore } from "../store/outbox-store.ts";
 import { type RosterStore, rosterStore } from "../store/roster-store.ts";
 import { type StaffRow, type StaffStore, staffStore } from "../store/staff-store.ts";
+import { pinUnlockDetail, rosterAuditDetail } from "./audit-detail.ts";
 import type {
   AuditEntry,
   BoardView,
@@ -192,7 +193,7 @@ export class RosterService implements RosterPort {
       at: now,
       actorId: actor.actorId,
       action: "pin.unlock",
-      detail: `PIN lock of ${employeeId} lifted via ${actor.via}${wasLockedText(this.facts.pinAttempts(employeeId), now)}`,
+      detail: pinUnlockDetail(employeeId, actor.via, lockInForce(this.facts.pinAttempts(employeeId), now)),
     });
     this.log.info("pin unlocked", { employeeId, by: actor.actorId ?? actor.via, wasLocked });
     return ok({ wasLocked });
@@ -290,7 +291,7 @@ export class RosterService implements RosterPort {
           at: now,
           actorId,
           action: `roster.${input.kind}`,
-          detail: `${input.kind} of ${input.employeeId}${input.deskId ? ` at ${input.deskId}` : ""} as of ${new Date(at).toISOString()}, entered via ${input.source}${actorId ? ` by ${actorId}` : ""}${reasonText(input.reason)}`,
+          detail: rosterAuditDetail({ ...command, via: input.source, actorId, reason: input.reason }),
         }
       : null;
     const fact = this.facts.append({ ...command, recordedAt: now, source: input.source, actorId }, audit);
@@ -348,8 +349,8 @@ export class RosterService implements RosterPort {
     return this.timeline.changesBetween(from, to);
   }
 
-  audit(limit: number): AuditEntry[] {
-    return this.facts.audit(limit);
+  audit(limit: number, between?: { readonly from: Instant; readonly to: Instant }): AuditEntry[] {
+    return this.facts.audit(limit, between);
   }
 
   subscribe(listener: (facts: readonly RosterFact[]) => void): () => void {
@@ -401,14 +402,6 @@ function branchDay(at: Instant, timeZone: string): string {
   return format.format(at);
 }
 
-/** The audit detail's tail: the manager's reason for a correction, on one line. */
-const reasonText = (reason: string | undefined): string => {
-  const text = (reason ?? "").replace(/\s+/g, " ").trim().slice(0, 200);
-  return text === "" ? "" : `; reason: ${text}`;
-};
-
-/** The audit detail's tail: whether a lock was in force when it was lifted. */
-const wasLockedText = (attempts: { lockedUntil: number }, now: Instant): string =>
-  attempts.lockedUntil > now
-    ? ` (locked until ${new Date(attempts.lockedUntil).toISOString()})`
-    : " (not locked)";
+/** For the audit: when the lock being lifted would have ended, or null when none was in force. */
+const lockInForce = (attempts: { lockedUntil: number }, now: Instant): Instant | null =>
+  attempts.lockedUntil > now ? attempts.lockedUntil : null;

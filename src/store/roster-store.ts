@@ -36,7 +36,8 @@ export interface RosterStore {
   facts(): RosterFact[];
   /** Appends a fact and its audit entry, if any; call it inside a transaction. Returns it with its seq. */
   append(fact: NewFact, audit: Omit<AuditRow, "id"> | null): RosterFact;
-  audit(limit: number): AuditRow[];
+  /** The newest `limit` entries, newest first; with `between`, only those entered in `[from, to)`. */
+  audit(limit: number, between?: { readonly from: number; readonly to: number }): AuditRow[];
   pinAttempts(employeeId: string): PinAttempts;
   /**
    * Claims one attempt for `employeeId` in one immediate transaction: refused while a lock holds;
@@ -85,6 +86,10 @@ export function rosterStore(db: Database): RosterStore {
     { id: number; at: number; actor_id: string | null; action: string; detail: string },
     [number]
   >("SELECT * FROM audit ORDER BY id DESC LIMIT ?");
+  const selectAuditBetween = db.query<
+    { id: number; at: number; actor_id: string | null; action: string; detail: string },
+    [number, number, number]
+  >("SELECT * FROM audit WHERE at >= ? AND at < ? ORDER BY id DESC LIMIT ?");
   const selectAttempts = db.query<{ failures: number; locked_until: number }, [string]>(
     "SELECT failures, locked_until FROM pin_attempts WHERE employee_id = ?",
   );
@@ -153,10 +158,11 @@ export function rosterStore(db: Database): RosterStore {
         actorId: r.actor_id,
       })),
     append,
-    audit: (limit) =>
-      selectAudit
-        .all(limit)
-        .map((r) => ({ id: r.id, at: r.at, actorId: r.actor_id, action: r.action, detail: r.detail })),
+    audit: (limit, between) =>
+      (between === undefined
+        ? selectAudit.all(limit)
+        : selectAuditBetween.all(between.from, between.to, limit)
+      ).map((r) => ({ id: r.id, at: r.at, actorId: r.actor_id, action: r.action, detail: r.detail })),
     pinAttempts: readAttempts,
     claimPinAttempt: (employeeId, now, max, lockMs) => claim.immediate(employeeId, now, max, lockMs),
     clearPinAttempts: (employeeId) => {
