@@ -379,4 +379,37 @@ export const en: Messages = {
   endedInFuture: "that time has not come yet. Check the day and the time.",
   pickReason: "pick the reason for the correction.",
   shiftNotFound: "This shift is no longer listed. Enter your PIN again.",
+
+  // Issue 14 (7): /admin in words — the audit log as sentences, the day picker, the CSV for Excel
+  auditRoster: (kind, employee, desk, when, by, lateMs) =>
+    `${kind}: ${employee}${desk === null ? "" : ` at ${desk}`}, ${when}. Entered by ${by}${lateMs === null ? "" : `, ${lateText(lateMs, "min", "h")} late`}.`,
+  auditPinUnlock: (employee, lockedUntil, by) =>
+    `PIN lock lifted: ${employee}${lockedUntil === null ? " (no lock was in force)" : ` (locked until ${lockedUntil})`}. Lifted by ${by}.`,
+  auditUnknown: (action, detail, by) => `Entry "${action}": ${detail}${by === null ? "" : `. By ${by}`}.`,
+  auditBy: (name, via) => {
+    const way =
+      (
+        {
+          kiosk: "the kiosk",
+          manager: "a manager",
+          api: "the API",
+          hq: "headquarters",
+          admin: "/admin",
+        } as Record<string, string>
+      )[via] ?? via;
+    if (name !== null) return `${name} (${way.replace(/^(the|a) /, "")})`;
+    return via === "admin" ? "branch IT" : way;
+  },
+  auditRaw: "as recorded",
+  adminChangesOn: (day) => `Roster changes on ${day}`,
+  adminNoChangesOn: (day) => `No roster changes on ${day}.`,
+  adminAuditOn: (day) => `Audit log for ${day}`,
+  adminNoAuditOn: (day) => `No audit entries on ${day}.`,
+  adminDayPrevious: "← Previous day",
+  adminDayNext: "Next day →",
+  adminDayToday: "Today",
+  adminBadDay: (day) =>
+    `"${day}" is not a date. Give the day as YYYY-MM-DD (e.g. 2026-11-21); today is shown.`,
+  csvForExcel: "for Excel",
+  csvDownloadComma: "CSV with commas (other programs)",
 };

@@ -409,6 +409,48 @@ export const ru = {
   endedInFuture: "это время ещё не наступило. Проверьте день и время.",
   pickReason: "выберите причину исправления.",
   shiftNotFound: "Этой смены больше нет в списке. Введите PIN ещё раз.",
+
+  // Issue 14 (7): /admin in words — the audit log as sentences, the day picker, the CSV for Excel
+  auditRoster: (
+    kind: string,
+    employee: string,
+    desk: string | null,
+    when: string,
+    by: string,
+    lateMs: number | null,
+  ): string =>
+    `${kind}: ${employee}${desk === null ? "" : `, место «${desk}»`}, ${when}. Кто внёс: ${by}${lateMs === null ? "" : `, на ${lateText(lateMs, "мин", "ч")} позже`}.`,
+  auditPinUnlock: (employee: string, lockedUntil: string | null, by: string): string =>
+    `Снята блокировка PIN: ${employee}${lockedUntil === null ? " (блокировки уже не было)" : ` (действовала до ${lockedUntil})`}. Кто снял: ${by}.`,
+  auditUnknown: (action: string, detail: string, by: string | null): string =>
+    `Запись «${action}»: ${detail}${by === null ? "" : `. Кто: ${by}`}.`,
+  /** Who did it: a name with the way in, or the way in alone ("IT филиала" for /admin). */
+  auditBy: (name: string | null, via: string): string => {
+    const way =
+      (
+        {
+          kiosk: "киоск",
+          manager: "менеджер",
+          api: "API",
+          hq: "головной офис",
+          admin: "страница /admin",
+        } as Record<string, string>
+      )[via] ?? via;
+    if (name !== null) return `${name} (${way})`;
+    return via === "admin" ? "IT филиала" : way;
+  },
+  auditRaw: "как записано",
+  adminChangesOn: (day: string) => `Изменения смен за ${day}`,
+  adminNoChangesOn: (day: string) => `За ${day} изменений смен не было.`,
+  adminAuditOn: (day: string) => `Журнал аудита за ${day}`,
+  adminNoAuditOn: (day: string) => `За ${day} записей в журнале нет.`,
+  adminDayPrevious: "← Предыдущий день",
+  adminDayNext: "Следующий день →",
+  adminDayToday: "Сегодня",
+  adminBadDay: (day: string) =>
+    `«${day}» — не дата. Укажите день в виде ГГГГ-ММ-ДД (например, 2026-11-21); показан сегодняшний день.`,
+  csvForExcel: "для Excel",
+  csvDownloadComma: "CSV через запятую (для других программ)",
 };
 
 function minutesRu(n: number): string {

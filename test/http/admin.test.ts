@@ -156,3 +156,146 @@ describe("today's roster changes and the audit", () => {
     expect(html).not.toMatch(/\sstyle=/);
   });
 });
+
+/** The sentences of the audit table, newest first. */
+const auditTexts = (html: string) =>
+  [...html.matchAll(/data-testid="(audit-\d+-text)"/g)].map((m) => testIdText(html, m[1] ?? ""));
+
+describe("issue 14 (7): /admin says the audit in words, for any day", () => {
+  test("issue 14 (7): a manager's late close is a sentence with names and the branch's time, ru and en; the entry as recorded stays", async () => {
+    await kioskAction("olga", "2222", { kind: "check-in", deskId: "front" });
+    box.clock.set("2026-11-21T19:00:00+03:00");
+    await kioskAction("sergey", "9999", { kind: "close-shift", targetId: "olga", endedAt: "18:00" });
+    const html = await adminHtml();
+    expect(auditTexts(html)).toEqual([
+      "Конец смены: Ольга Петрова, 18:00. Кто внёс: Сергей Иванов (менеджер), на 1 ч 00 мин позже.",
+    ]);
+    // UTC and ids only where branch IT looks for them: the entry as recorded.
+    expect(html).not.toMatch(/<td[^>]*>[^<]*15:00:00\.000Z/);
+    expect(html).toMatch(/<details><summary>как записано<\/summary><code>roster.check-out<\/code>/);
+    expect(html).toContain("check-out of olga as of 2026-11-21T15:00:00.000Z, entered via manager by sergey");
+    const english = await adminHtml("bb_lang=en");
+    expect(auditTexts(english)).toEqual([
+      "Shift end: Ольга Петрова, 18:00. Entered by Сергей Иванов (manager), 1 h 00 min late.",
+    ]);
+  });
+
+  test("issue 14 (7): branch IT's unlock on /admin is said as such, with the lock's end in the branch's time", async () => {
+    for (let i = 0; i < 5; i++) await box.roster.verifyPin("olga", "0000", box.clock.now());
+    box.clock.advance(60_000);
+    const unlock = await box.web.request("/admin/pins/olga/unlock", {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${TEST_TOKEN}`,
+        origin: "http://localhost",
+        "content-type": "application/x-www-form-urlencoded",
+      },
+    });
+    expect(unlock.status).toBe(303);
+    expect(auditTexts(await adminHtml())).toEqual([
+      "Снята блокировка PIN: Ольга Петрова (действовала до 09:05). Кто снял: IT филиала.",
+    ]);
+    expect(auditTexts(await adminHtml("bb_lang=en"))).toEqual([
+      "PIN lock lifted: Ольга Петрова (locked until 09:05). Lifted by branch IT.",
+    ]);
+  });
+
+  test("issue 14 (7): a fact and an audit entry of yesterday show with ?day=yesterday and not today", async () => {
+    // At 09:00 the shift's cap (14 h) closes it at 23:00, still yesterday.
+    box.clock.set("2026-11-20T09:00:00+03:00");
+    await kioskAction("anna", "1111", { kind: "check-in", deskId: "front" });
+    box.roster.unlockPin("olga", { actorId: null, via: "api" }, box.clock.now());
+    box.clock.set("2026-11-21T09:00:00+03:00");
+
+    const today = await adminHtml();
+    expect(testIdText(today, "changes-none")).toBe(ru.adminNoChanges);
+    expect(testIdText(today, "audit-none")).toBe(ru.adminNoAudit);
+    expect(today).toContain('<input type="date" name="day" value="2026-11-21" max="2026-11-21" required=""');
+    expect(today).toContain('href="/admin?day=2026-11-20#changes" data-testid="day-previous"');
+    expect(today).not.toContain('data-testid="day-next"');
+
+    const response = await admin();
+    expect(response.status).toBe(200);
+    const yesterday = await (
+      await box.web.request("/admin?day=2026-11-20", { headers: { authorization: `Bearer ${TEST_TOKEN}` } })
+    ).text();
+    expect(yesterday).toContain(ru.adminChangesOn("2026-11-20"));
+    const rows = testIdText(yesterday, "changes") ?? "";
+    expect(rows).toContain("09:00:00");
+    expect(rows).toContain("23:00:00");
+    expect(rows).toContain("Анна Смирнова");
+    expect(rows).toContain(ru.kindCheckIn);
+    expect(yesterday).toContain(ru.adminAuditOn("2026-11-20"));
+    expect(auditTexts(yesterday)).toEqual([
+      "Снята блокировка PIN: Ольга Петрова (блокировки уже не было). Кто снял: API.",
+    ]);
+    expect(yesterday).toContain('value="2026-11-20"');
+    expect(yesterday).toContain('href="/admin?day=2026-11-19#changes" data-testid="day-previous"');
+    expect(yesterday).toContain('href="/admin?day=2026-11-21#changes" data-testid="day-next"');
+    expect(yesterday).toContain('data-testid="day-today"');
+
+    const before = await (
+      await box.web.request("/admin?day=2026-11-19&lang=en", {
+        headers: { authorization: `Bearer ${TEST_TOKEN}` },
+      })
+    ).text();
+    expect(testIdText(before, "changes-none")).toBe(en.adminNoChangesOn("2026-11-19"));
+    expect(testIdText(before, "audit-none")).toBe(en.adminNoAuditOn("2026-11-19"));
+  });
+
+  test("issue 14 (7): a day that is not a date is answered 400 with what to type, and today is shown", async () => {
+    await kioskAction("anna", "1111", { kind: "check-in", deskId: "front" });
+    for (const day of ["2026-13-01", "yesterday", "2026-02-30", "<script>"]) {
+      const response = await box.web.request(`/admin?day=${encodeURIComponent(day)}`, {
+        headers: { authorization: `Bearer ${TEST_TOKEN}` },
+      });
+      expect(response.status).toBe(400);
+      const html = await response.text();
+      expect(testIdText(html, "day-error")).toBe(ru.adminBadDay(day));
+      expect(html).toContain('value="2026-11-21"');
+      expect(testIdText(html, "changes")).toContain("Анна Смирнова");
+      expect(html).not.toContain("<script>");
+    }
+  });
+});
+
+describe("issue 14 (7): the branch's day is midnight to midnight in its zone, DST included", () => {
+  test("issue 14 (7): in Berlin, 29 March 2026 (23 hours) holds 00:30 CET and 23:30 CEST, and neither neighbour does", async () => {
+    await box.close();
+    box = await makeKioskBox({
+      config: { branch: { id: "demo", name: "Берлин", timezone: "Europe/Berlin" } },
+    });
+    box.clock.set("2026-04-01T12:00:00+02:00");
+    const facts = [
+      ["2026-03-28T23:30:00+01:00", "check-in"],
+      ["2026-03-29T00:30:00+01:00", "check-out"],
+      ["2026-03-29T23:30:00+02:00", "check-in"],
+      ["2026-03-30T00:30:00+02:00", "check-out"],
+    ] as const;
+    for (const [at, kind] of facts) {
+      const result = await box.roster.record(
+        {
+          kind,
+          employeeId: "anna",
+          deskId: kind === "check-in" ? "front" : null,
+          at: Date.parse(at),
+          source: "api",
+        },
+        box.clock.now(),
+      );
+      expect(result.ok).toBe(true);
+    }
+    const day = async (d: string) =>
+      testIdText(
+        await (
+          await box.web.request(`/admin?day=${d}`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } })
+        ).text(),
+        "changes",
+      ) ?? "";
+    // The times the changes happened; the column of when each was entered has its date with it.
+    const times = (text: string) => text.match(/(?<!-\d\d )\d\d:\d\d:\d\d/g);
+    expect(times(await day("2026-03-29"))).toEqual(["00:30:00", "23:30:00"]);
+    expect(times(await day("2026-03-28"))).toEqual(["23:30:00"]);
+    expect(times(await day("2026-03-30"))).toEqual(["00:30:00"]);
+  });
+});

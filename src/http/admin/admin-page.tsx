@@ -6,6 +6,7 @@ import type { AuditEntry, PinStatusView } from "../../service/roster-port.ts";
 import type { InboundStatus } from "../../sync/inbound/inbound-types.ts";
 import type { RelayStatus } from "../../sync/relay/index.ts";
 import { formatDateTime, formatTime } from "../ui/branch-time.ts";
+import { auditSentence, kindText } from "./audit-text.ts";
 import { type MappedTo, PbxInventory } from "./pbx-inventory.tsx";
 
 /** A fact entered this long after it happened is shown with its recording time (a correction). */
@@ -22,6 +23,8 @@ export interface AdminPageProps {
   readonly timezone: string;
   readonly version: string;
   readonly owners: readonly Owner[];
+  /** The branch's day whose changes and audit entries are listed ("YYYY-MM-DD"), and today's. */
+  readonly day: DayView;
   readonly changes: readonly RosterChange[];
   readonly audit: readonly AuditEntry[];
   readonly pins: PinStatusView;
@@ -34,31 +37,18 @@ export interface AdminPageProps {
   readonly mappedTo?: MappedTo;
 }
 
+/** The day picker's state: the day shown, its neighbours, today, and a `?day=` that was not a date. */
+export interface DayView {
+  readonly day: string;
+  readonly today: string;
+  readonly previous: string;
+  readonly next: string;
+  /** The text given as `?day=` when it was not a date (today is shown then). */
+  readonly problem: string | null;
+}
+
 const ruleText = (rule: OwnerRule, t: Messages) =>
   rule === "dedicated" ? t.ruleDedicated : rule === "desk-checkin" ? t.ruleDeskCheckin : t.ruleUnmapped;
-
-function kindText(kind: RosterChange["kind"], t: Messages): string {
-  switch (kind) {
-    case "check-in":
-      return t.kindCheckIn;
-    case "check-out":
-      return t.kindCheckOut;
-    case "handover":
-      return t.kindHandover;
-    case "break-start":
-      return t.kindBreakStart;
-    case "break-end":
-      return t.kindBreakEnd;
-    case "closed-elsewhere":
-      return t.kindClosedElsewhere;
-    case "crm-login":
-      return t.kindCrmLogin;
-    case "auto-close":
-      return t.kindAutoClose;
-    case "phone-passed":
-      return t.kindPhonePassed;
-  }
-}
 
 function sourceText(source: RosterChange["source"], t: Messages): string {
   switch (source) {
@@ -82,6 +72,7 @@ function sourceText(source: RosterChange["source"], t: Messages): string {
  */
 export function AdminPage(props: AdminPageProps) {
   const { t, timezone: tz } = props;
+  const isToday = props.day.day === props.day.today;
   return (
     <div class="admin">
       <nav class="admin-nav">
@@ -127,10 +118,14 @@ export function AdminPage(props: AdminPageProps) {
 
       <PinSection pins={props.pins} t={t} timezone={tz} />
 
-      <section>
-        <h2>{t.adminChangesTitle}</h2>
+      <DayPicker day={props.day} t={t} />
+
+      <section id="changes">
+        <h2>{isToday ? t.adminChangesTitle : t.adminChangesOn(props.day.day)}</h2>
         {props.changes.length === 0 ? (
-          <p class="muted">{t.adminNoChanges}</p>
+          <p class="muted" data-testid="changes-none">
+            {isToday ? t.adminNoChanges : t.adminNoChangesOn(props.day.day)}
+          </p>
         ) : (
           <table class="dense" data-testid="changes">
             <thead>
@@ -165,35 +160,7 @@ export function AdminPage(props: AdminPageProps) {
         )}
       </section>
 
-      <section>
-        <h2>{t.adminAuditTitle}</h2>
-        {props.audit.length === 0 ? (
-          <p class="muted">{t.adminNoAudit}</p>
-        ) : (
-          <table class="dense" data-testid="audit">
-            <thead>
-              <tr>
-                <th>{t.adminTime}</th>
-                <th>{t.adminActor}</th>
-                <th>{t.adminAction}</th>
-                <th>{t.adminDetail}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.audit.map((a) => (
-                <tr>
-                  <td class="num">{formatDateTime(a.at, tz)}</td>
-                  <td>{props.nameOf(a.actorId) ?? ""}</td>
-                  <td>
-                    <code>{a.action}</code>
-                  </td>
-                  <td>{a.detail}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </section>
+      <AuditSection {...props} isToday={isToday} />
       <footer class="muted">
         <a class="btn secondary" href="/admin">
           {t.adminRefresh}
@@ -201,6 +168,92 @@ export function AdminPage(props: AdminPageProps) {
         {t.adminVersion(props.version)}
       </footer>
     </div>
+  );
+}
+
+const dayHref = (day: string) => `/admin?day=${day}#changes`;
+
+/** Issue 14 (7): a past day's roster changes and audit entries, by a plain GET form and day links. */
+function DayPicker({ day, t }: { day: DayView; t: Messages }) {
+  return (
+    <section data-testid="day-picker">
+      <form class="calls-filter" method="get" action="/admin#changes">
+        <label>
+          {t.filterDay}
+          <input type="date" name="day" value={day.day} max={day.today} required />
+        </label>
+        <button class="btn primary" type="submit">
+          {t.filterApply}
+        </button>
+        <a class="btn secondary" href={dayHref(day.previous)} data-testid="day-previous">
+          {t.adminDayPrevious}
+        </a>
+        {day.day < day.today && (
+          <a class="btn secondary" href={dayHref(day.next)} data-testid="day-next">
+            {t.adminDayNext}
+          </a>
+        )}
+        {day.day !== day.today && (
+          <a class="btn secondary" href="/admin#changes" data-testid="day-today">
+            {t.adminDayToday}
+          </a>
+        )}
+      </form>
+      {day.problem !== null && (
+        <p class="flash error" role="alert" data-testid="day-error">
+          {t.adminBadDay(day.problem)}
+        </p>
+      )}
+    </section>
+  );
+}
+
+/**
+ * The day's audit entries, each said as a sentence (names, the branch's time, who did it); the
+ * entry as recorded stays one tap away for branch IT.
+ */
+function AuditSection(props: AdminPageProps & { isToday: boolean }) {
+  const { t, timezone: tz, day } = props;
+  const context = {
+    t,
+    timezone: tz,
+    nameOf: (id: string) => props.nameOf(id) ?? id,
+    deskNameOf: (id: string) => props.deskNameOf(id) ?? id,
+  };
+  return (
+    <section id="audit">
+      <h2>{props.isToday ? t.adminAuditTitle : t.adminAuditOn(day.day)}</h2>
+      {props.audit.length === 0 ? (
+        <p class="muted" data-testid="audit-none">
+          {props.isToday ? t.adminNoAudit : t.adminNoAuditOn(day.day)}
+        </p>
+      ) : (
+        <table class="dense" data-testid="audit">
+          <thead>
+            <tr>
+              <th>{t.adminTime}</th>
+              <th>{t.adminAction}</th>
+              <th>{t.adminDetail}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.audit.map((a) => (
+              <tr data-testid={`audit-${a.id}`}>
+                <td class="num">{formatDateTime(a.at, tz).slice(11)}</td>
+                <td data-testid={`audit-${a.id}-text`}>{auditSentence(a, context)}</td>
+                <td>
+                  <details>
+                    <summary>{t.auditRaw}</summary>
+                    <code>{a.action}</code>
+                    {a.actorId === null ? "" : ` · ${a.actorId}`} · {a.detail}
+                  </details>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
   );
 }
 

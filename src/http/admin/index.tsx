@@ -2,10 +2,10 @@ import { Hono } from "hono";
 import { html } from "hono/html";
 import type { Messages } from "../../i18n/index.ts";
 import type { HttpDeps } from "../deps.ts";
-import { startOfDay } from "../ui/branch-time.ts";
+import { dayRange, formatDate } from "../ui/branch-time.ts";
 import { type LangEnv, language } from "../ui/lang.ts";
 import { Layout } from "../ui/layout.tsx";
-import { AdminPage, type SyncView } from "./admin-page.tsx";
+import { AdminPage, type DayView, type SyncView } from "./admin-page.tsx";
 import { callsCsv } from "./calls-csv.ts";
 import { callQuery, parseCallsFilter } from "./calls-filter.ts";
 import { CallsPage } from "./calls-page.tsx";
@@ -29,6 +29,7 @@ export function adminRoutes(deps: HttpDeps): Hono {
   app.get("/", (c) => {
     const now = deps.now();
     const t = c.get("t");
+    const shown = pickDay(c.req.query("day"), now, tz);
     const names = new Map(roster.employees(now).map((e) => [e.id, e.name]));
     const desks = new Map(config.desks.map((d) => [d.id, d.name]));
     const page = (
@@ -45,8 +46,9 @@ export function adminRoutes(deps: HttpDeps): Hono {
           timezone={tz}
           version={deps.version}
           owners={roster.owners(now)}
-          changes={roster.changesBetween(startOfDay(now, tz), now + 1)}
-          audit={roster.audit(AUDIT_ROWS)}
+          day={shown.day}
+          changes={roster.changesBetween(shown.from, Math.min(shown.to, now + 1))}
+          audit={roster.audit(AUDIT_ROWS, { from: shown.from, to: shown.to })}
           pins={roster.pinStatus(now)}
           pbx={deps.pbx()}
           sync={syncView(deps)}
@@ -58,7 +60,7 @@ export function adminRoutes(deps: HttpDeps): Hono {
       </Layout>
     );
     c.header("Cache-Control", "no-store");
-    return c.html(html`<!DOCTYPE html>${page}`);
+    return c.html(html`<!DOCTYPE html>${page}`, shown.day.problem === null ? 200 : 400);
   });
 
   // Issue 14: branch IT lifts a PIN lock (audited); back to the page, which shows it gone.
@@ -133,6 +135,33 @@ export function adminRoutes(deps: HttpDeps): Hono {
   });
 
   return app as unknown as Hono;
+}
+
+/**
+ * `?day=YYYY-MM-DD` as the branch's day, midnight to midnight in its zone (a DST day is 23 or 25
+ * hours long); missing means today, and a text that is not a date means today with the problem.
+ */
+function pickDay(
+  asked: string | undefined,
+  now: number,
+  tz: string,
+): { day: DayView; from: number; to: number } {
+  const today = formatDate(now, tz);
+  const text = (asked ?? "").trim();
+  const range = dayRange(text === "" ? today : text, tz) ?? dayRange(today, tz);
+  if (range === null) throw new Error(`the branch's own day ${today} is not a date`);
+  const day = formatDate(range.from, tz);
+  return {
+    day: {
+      day,
+      today,
+      previous: formatDate(range.from - 1, tz),
+      next: formatDate(range.to, tz),
+      problem: text === "" || day === text ? null : text.slice(0, 40),
+    },
+    from: range.from,
+    to: range.to,
+  };
 }
 
 /** The largest backlog per stream since it was last empty: what a draining bar measures against. */
