@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { en } from "../../src/i18n/en.ts";
 import { ru } from "../../src/i18n/ru.ts";
+import { staffStore } from "../../src/store/staff-store.ts";
 import { TEST_TOKEN } from "../support/box.ts";
 import { type FakeCalls, fakeCalls, leg, record } from "../support/fake-calls.ts";
 import { type KioskBox, makeKioskBox, testIdText } from "../support/kiosk-client.ts";
@@ -21,8 +22,11 @@ const html = async (path: string, cookie?: string) =>
 /** The call ids of the table's rows, in order. */
 const rowIds = (page: string) => [...page.matchAll(/<tr data-testid="call-([^"]+)"/g)].map((m) => m[1]);
 
-/** A strict RFC 4180 reader: fields, quotes doubled inside quoted fields, CRLF between records. */
-function parseCsv(text: string): string[][] {
+/**
+ * A strict RFC 4180 reader: fields, quotes doubled inside quoted fields, CRLF between records;
+ * `sep` is the field separator (`;` for Excel in a Russian locale, the default download).
+ */
+function parseCsv(text: string, sep: ";" | ","): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
   let field = "";
@@ -41,7 +45,7 @@ function parseCsv(text: string): string[][] {
       }
     }
     const c = text[i];
-    if (c === ",") {
+    if (c === sep) {
       row.push(field);
       field = "";
       i += 1;
@@ -206,7 +210,7 @@ describe("R2.9: CSV export", () => {
     const bytes = new Uint8Array(await response.arrayBuffer());
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes);
-    const rows = parseCsv(text.slice(1));
+    const rows = parseCsv(text.slice(1), ";");
     const header = rows[0] ?? [];
     expect(header).toEqual([
       ru.csvCallId,
@@ -258,7 +262,7 @@ describe("R2.9: CSV export", () => {
     ]);
     const text = await (await get("/admin/calls.csv")).text();
     expect(text).toContain('"Анна, ""на смене""\r\nи держит телефон"');
-    const rows = parseCsv(text.replace(/^\uFEFF/, ""));
+    const rows = parseCsv(text.replace(/^\uFEFF/, ""), ";");
     const header = rows[0] ?? [];
     const cell = (name: string) => rows[1]?.[header.indexOf(name)];
     expect(cell(ru.adminReason)).toBe('Анна, "на смене"\r\nи держит телефон');
@@ -274,10 +278,110 @@ describe("R2.9: CSV export", () => {
     const text = await (
       await get("/admin/calls.csv?employee=olga", { ...AUTH, cookie: "bb_lang=en" })
     ).text();
-    const rows = parseCsv(text.replace(/^\uFEFF/, ""));
+    const rows = parseCsv(text.replace(/^\uFEFF/, ""), ";");
     expect(rows[0]?.[0]).toBe(en.csvCallId);
     expect(rows.slice(1).map((r) => r[0])).toEqual(["olga-call"]);
-    const empty = parseCsv((await (await get("/admin/calls.csv?day=2026-11-19")).text()).slice(1));
+    const empty = parseCsv((await (await get("/admin/calls.csv?day=2026-11-19")).text()).slice(1), ";");
     expect(empty).toHaveLength(1);
+  });
+});
+
+describe("issue 14 (7): the calls CSV opens in Russian Excel by double-click", () => {
+  /** olga's name with both of the CSV's special characters, as HQ's staff list could send it. */
+  function renameOlga(name: string) {
+    const staff = staffStore(box.db);
+    const olga = staff.list().find((s) => s.id === "olga");
+    if (olga === undefined) throw new Error("the demo staff has no olga");
+    staff.upsert([{ ...olga, name }], box.clock.now());
+    box.roster.reloadStaff();
+  }
+
+  test("issue 14 (7): the default download is UTF-8 with a BOM, `;`-separated, times and seconds as Excel reads them", async () => {
+    seed();
+    const response = await get("/admin/calls.csv");
+    expect(response.headers.get("content-disposition")).toBe(
+      'attachment; filename="calls-demo-2026-11-21.csv"',
+    );
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes).slice(1);
+    const lines = text.split("\r\n");
+    // The header is cut by `;` into every column, the comma of "Разговор, с" left in its name.
+    expect(lines[0]?.split(";")).toHaveLength(20);
+    expect(lines[0]).toContain(`;${ru.csvTalkSeconds};`);
+    const olga = lines.find((l) => l.startsWith("olga-call;")) ?? "";
+    expect(olga).toStartWith("olga-call;;2026-11-21 10:00:00;2026-11-21 10:00:10;2026-11-21 10:02:10;120;");
+    // ?sep=semicolon is the same file.
+    expect(await (await get("/admin/calls.csv?sep=semicolon")).text()).toBe(`\uFEFF${text}`);
+  });
+
+  test('issue 14 (7): a name holding `;` and `"` is quoted (RFC 4180 with `;`) and reads back whole', async () => {
+    seed();
+    renameOlga('Ольга "Оля"; Петрова');
+    const text = await (await get("/admin/calls.csv")).text();
+    expect(text).toContain(';"Ольга ""Оля""; Петрова";');
+    const rows = parseCsv(text.slice(1), ";");
+    const header = rows[0] ?? [];
+    const olga = rows.find((r) => r[0] === "olga-call") ?? [];
+    expect(olga[header.indexOf(ru.colOwner)]).toBe('Ольга "Оля"; Петрова');
+    expect(olga[header.indexOf(ru.colLegs)]).toBe(
+      `${ru.extension("101")} Ольга "Оля"; Петрова — ${ru.endingCompleted}`,
+    );
+    expect(rows.every((r) => r.length === header.length)).toBe(true);
+  });
+
+  test("issue 14 (7): ?sep=comma gives the comma form for other programs, linked beside the Excel one", async () => {
+    seed();
+    renameOlga('Ольга "Оля"; Петрова');
+    const response = await get("/admin/calls.csv?day=2026-11-21&sep=comma");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-disposition")).toBe(
+      'attachment; filename="calls-demo-2026-11-21-comma.csv"',
+    );
+    const text = await response.text();
+    expect(text.charCodeAt(0)).toBe(0xfeff);
+    expect(text).toContain(`,"${ru.csvTalkSeconds}",`);
+    const rows = parseCsv(text.slice(1), ",");
+    const header = rows[0] ?? [];
+    expect(header).toHaveLength(20);
+    expect(rows.slice(1).map((r) => r[0])).toEqual(["split", "transfer", "missed", "olga-call", "midnight"]);
+    expect(rows.find((r) => r[0] === "olga-call")?.[header.indexOf(ru.colOwner)]).toBe(
+      'Ольга "Оля"; Петрова',
+    );
+    expect(rows.every((r) => r.length === header.length)).toBe(true);
+
+    const page = await html("/admin/calls?employee=olga");
+    expect(page).toContain('href="/admin/calls.csv?day=2026-11-21&amp;employee=olga" data-testid="csv-link"');
+    expect(testIdText(page, "csv-link")).toBe(`${ru.csvDownload} ${ru.csvForExcel}`);
+    expect(page).toContain(
+      'href="/admin/calls.csv?day=2026-11-21&amp;employee=olga&amp;sep=comma" data-testid="csv-comma-link"',
+    );
+    expect(testIdText(page, "csv-comma-link")).toBe(ru.csvDownloadComma);
+    expect(testIdText(await html("/admin/calls?lang=en"), "csv-comma-link")).toBe(en.csvDownloadComma);
+  });
+
+  test("issue 14 (7): formula-like cells are neutralised in both forms; an unknown separator is a 400", async () => {
+    calls.setRecords([
+      record("tricky", "2026-11-21T10:00:00+03:00", {
+        did: '=HYPERLINK("http://evil";"click")',
+        recordingUrl: "@SUM(1+1)",
+        legs: [leg("x-1", "-1+1", { employeeId: "anna" })],
+      }),
+    ]);
+    renameOlga("=cmd|' /C calc'!A0");
+    for (const [query, sep] of [
+      ["", ";"],
+      ["?sep=comma", ","],
+    ] as const) {
+      const rows = parseCsv((await (await get(`/admin/calls.csv${query}`)).text()).slice(1), sep);
+      const header = rows[0] ?? [];
+      expect(rows[1]?.[header.indexOf(ru.csvDid)]).toBe('\'=HYPERLINK("http://evil";"click")');
+      expect(rows[1]?.[header.indexOf(ru.csvRecording)]).toBe("'@SUM(1+1)");
+      for (const value of rows.flat()) expect(value).not.toMatch(/^[=+\-@\t\r]/);
+    }
+    const bad = await get("/admin/calls.csv?sep=tab");
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toBe(ru.csvBadFilter("sep=tab"));
+    expect((await get("/admin/calls.csv?sep=constructor")).status).toBe(400);
   });
 });

@@ -130,9 +130,10 @@ describe("call cards from the real pipeline", () => {
     expect(await (await b.web.request("/admin/calls?employee=olga", { headers: auth })).text()).not.toContain(
       'data-testid="call-r1"',
     );
+    // `;` by default, for Russian Excel (issue 14, item 7).
     const csv = await (await b.web.request("/admin/calls.csv", { headers: auth })).text();
     expect(csv.split("\r\n")[1]).toStartWith(
-      "r1,,2026-11-21 09:00:00,2026-11-21 09:00:04,2026-11-21 09:02:00,116,",
+      "r1;;2026-11-21 09:00:00;2026-11-21 09:00:04;2026-11-21 09:02:00;116;",
     );
   });
 

@@ -7,30 +7,45 @@ import { directionText, legLines, outcomeText, talkSeconds, transferMarks } from
 export const BOM = "\uFEFF";
 
 /**
- * One CSV field (RFC 4180): quoted when it holds a comma, a quote, CR or LF, quotes doubled. A
- * field a spreadsheet would run as a formula (= + - @, or a tab or CR first) is prefixed with an
- * apostrophe — a caller ID or an employee name is not allowed to become `=HYPERLINK(…)` (OWASP,
- * CSV injection).
+ * The field separator. Excel opens a double-clicked CSV with the Windows list separator of its
+ * locale, which is `;` in Russian (and most of Europe), where `,` is the decimal comma: a
+ * comma-separated file lands in one column there. `;` is the default for that reason; `,` is for
+ * other programs (LibreOffice asks, scripts expect RFC 4180's comma).
  */
-export function csvField(value: string | number | null): string {
+export type CsvSeparator = ";" | ",";
+
+/**
+ * One CSV field (RFC 4180, with `separator` for the comma): quoted when it holds the separator, a
+ * quote, CR or LF, quotes doubled. A field a spreadsheet would run as a formula (= + - @, or a tab
+ * or CR first) is prefixed with an apostrophe — a caller ID or an employee name is not allowed to
+ * become `=HYPERLINK(…)` (OWASP, CSV injection).
+ */
+export function csvField(value: string | number | null, separator: CsvSeparator): string {
   let text = value === null ? "" : String(value);
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  const special = separator === ";" ? /[;"\r\n]/ : /[,"\r\n]/;
+  return special.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
-
-const row = (fields: readonly (string | number | null)[]) => fields.map(csvField).join(",");
 
 export interface CallsCsvOptions {
   readonly t: Messages;
   readonly timezone: string;
   readonly nameOf: (employeeId: string | null) => string | null;
+  /** `;` (the default: Excel in a Russian locale) or `,`. */
+  readonly separator?: CsvSeparator;
 }
 
-/** The CSV of finished calls: BOM, a header row naming every column, CRLF line ends. */
+/**
+ * The CSV of finished calls: BOM, a header row naming every column, CRLF line ends; times in the
+ * branch's zone, talk time in whole seconds (a number in any locale).
+ */
 export function callsCsv(
   records: readonly CallRecord[],
-  { t, timezone: tz, nameOf }: CallsCsvOptions,
+  { t, timezone: tz, nameOf, separator = ";" }: CallsCsvOptions,
 ): string {
+  const row = (fields: readonly (string | number | null)[]) =>
+    fields.map((f) => csvField(f, separator)).join(separator);
+  // "2026-11-21 10:00:00": Excel reads this form as a date and time in every locale.
   const time = (at: number | null) => (at === null ? null : formatDateTime(at, tz));
   const header = [
     t.csvCallId,

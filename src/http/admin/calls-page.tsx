@@ -70,7 +70,14 @@ export function CallsPage(props: CallsPageProps) {
           {t.filterApply}
         </button>
         <a class="btn secondary" href={`/admin/calls.csv?${filterQuery(filter)}`} data-testid="csv-link">
-          {t.csvDownload}
+          {t.csvDownload} {t.csvForExcel}
+        </a>
+        <a
+          class="btn secondary"
+          href={`/admin/calls.csv?${filterQuery(filter)}&sep=comma`}
+          data-testid="csv-comma-link"
+        >
+          {t.csvDownloadComma}
         </a>
       </form>
       {props.problem !== null ? (

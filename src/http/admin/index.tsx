@@ -6,7 +6,7 @@ import { dayRange, formatDate } from "../ui/branch-time.ts";
 import { type LangEnv, language } from "../ui/lang.ts";
 import { Layout } from "../ui/layout.tsx";
 import { AdminPage, type DayView, type SyncView } from "./admin-page.tsx";
-import { callsCsv } from "./calls-csv.ts";
+import { type CsvSeparator, callsCsv } from "./calls-csv.ts";
 import { callQuery, parseCallsFilter } from "./calls-filter.ts";
 import { CallsPage } from "./calls-page.tsx";
 
@@ -14,6 +14,8 @@ const AUDIT_ROWS = 200;
 /** Rows on the calls page; the CSV carries the whole day up to CSV_ROWS. */
 const PAGE_ROWS = 200;
 const CSV_ROWS = 20_000;
+/** `?sep=` of the calls CSV: none (or `semicolon`) for Excel in a Russian locale, `comma` for the rest. */
+const SEPARATORS: Readonly<Record<string, CsvSeparator>> = { "": ";", semicolon: ";", comma: "," };
 
 /**
  * The admin pages, mounted at "/admin" behind the admin token (the app's `adminAuth`; this module
@@ -125,11 +127,16 @@ export function adminRoutes(deps: HttpDeps): Hono {
     const t = c.get("t");
     const parsed = parseCallsFilter(c.req.query(), now, tz);
     if (!parsed.ok) return c.text(t.csvBadFilter(parsed.problem), 400);
+    // Issue 14 (7): `;` opens in Russian Excel by double-click; `?sep=comma` is for other programs.
+    const sep = c.req.query("sep") ?? "";
+    const separator = Object.hasOwn(SEPARATORS, sep) ? SEPARATORS[sep] : undefined;
+    if (separator === undefined) return c.text(t.csvBadFilter(`sep=${sep.slice(0, 40)}`), 400);
     const records = deps.calls.list(callQuery(parsed, CSV_ROWS));
-    const body = callsCsv(records, { t, timezone: tz, nameOf: nameLookup(now) });
+    const body = callsCsv(records, { t, timezone: tz, nameOf: nameLookup(now), separator });
+    const suffix = separator === "," ? "-comma" : "";
     return c.body(body, 200, {
       "Content-Type": "text/csv; charset=utf-8",
-      "Content-Disposition": `attachment; filename="calls-${config.branch.id}-${parsed.filter.day}.csv"`,
+      "Content-Disposition": `attachment; filename="calls-${config.branch.id}-${parsed.filter.day}${suffix}.csv"`,
       "Cache-Control": "no-store",
     });
   });
