@@ -400,6 +400,7 @@ export const en: Messages = {
     if (name !== null) return `${name} (${way.replace(/^(the|a) /, "")})`;
     return via === "admin" ? "branch IT" : way;
   },
+  auditReason: (reason, note) => `Reason: ${reason}${note === null ? "" : ` — “${note}”`}.`,
   auditRaw: "as recorded",
   adminChangesOn: (day) => `Roster changes on ${day}`,
   adminNoChangesOn: (day) => `No roster changes on ${day}.`,

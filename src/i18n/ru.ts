@@ -439,6 +439,8 @@ export const ru = {
     if (name !== null) return `${name} (${way})`;
     return via === "admin" ? "IT филиала" : way;
   },
+  auditReason: (reason: string, note: string | null): string =>
+    `Причина: ${reason}${note === null ? "" : ` — «${note}»`}.`,
   auditRaw: "как записано",
   adminChangesOn: (day: string) => `Изменения смен за ${day}`,
   adminNoChangesOn: (day: string) => `За ${day} изменений смен не было.`,

@@ -54,7 +54,8 @@ export function pinUnlockDetail(employeeId: string, via: string, lockedUntil: In
 }
 
 // Ids are the staff list's and the config's: no spaces (contract/down-records.ts, config/schema.ts).
-const ROSTER = /^(\S+) of (\S+)(?: at (\S+))? as of (\S+), entered via (\S+)(?: by (\S+?))?(?:; reason: (.+))?$/;
+const ROSTER =
+  /^(\S+) of (\S+)(?: at (\S+))? as of (\S+), entered via (\S+)(?: by (\S+?))?(?:; reason: (.+))?$/;
 const PIN_UNLOCK = /^PIN lock of (\S+) lifted via (\S+) \((?:locked until (\S+)|not locked)\)$/;
 
 /** The entry's facts, or null when its action is unknown or its detail is not in a known form. */

@@ -165,18 +165,26 @@ describe("issue 14 (7): /admin says the audit in words, for any day", () => {
   test("issue 14 (7): a manager's late close is a sentence with names and the branch's time, ru and en; the entry as recorded stays", async () => {
     await kioskAction("olga", "2222", { kind: "check-in", deskId: "front" });
     box.clock.set("2026-11-21T19:00:00+03:00");
-    await kioskAction("sergey", "9999", { kind: "close-shift", targetId: "olga", endedAt: "18:00" });
+    await kioskAction("sergey", "9999", {
+      kind: "close-shift",
+      targetId: "olga",
+      endedAt: "18:00",
+      reason: "forgot",
+      note: "ушла в 18:00",
+    });
     const html = await adminHtml();
     expect(auditTexts(html)).toEqual([
-      "Конец смены: Ольга Петрова, 18:00. Кто внёс: Сергей Иванов (менеджер), на 1 ч 00 мин позже.",
+      "Конец смены: Ольга Петрова, 18:00. Кто внёс: Сергей Иванов (менеджер), на 1 ч 00 мин позже. Причина: Забыл(а) закончить смену — «ушла в 18:00».",
     ]);
     // UTC and ids only where branch IT looks for them: the entry as recorded.
     expect(html).not.toMatch(/<td[^>]*>[^<]*15:00:00\.000Z/);
     expect(html).toMatch(/<details><summary>как записано<\/summary><code>roster.check-out<\/code>/);
-    expect(html).toContain("check-out of olga as of 2026-11-21T15:00:00.000Z, entered via manager by sergey");
+    expect(html).toContain(
+      "check-out of olga as of 2026-11-21T15:00:00.000Z, entered via manager by sergey; reason: forgot: ушла в 18:00",
+    );
     const english = await adminHtml("bb_lang=en");
     expect(auditTexts(english)).toEqual([
-      "Shift end: Ольга Петрова, 18:00. Entered by Сергей Иванов (manager), 1 h 00 min late.",
+      "Shift end: Ольга Петрова, 18:00. Entered by Сергей Иванов (manager), 1 h 00 min late. Reason: Forgot to end the shift — “ушла в 18:00”.",
     ]);
   });
 

@@ -41,7 +41,9 @@ describe("issue 14 (7): the audit detail is read back as data", () => {
       actorId: "sergey",
       reason: "forgot:  left at 18:00,\n told the guard",
     });
-    expect(reasoned).toEndWith(", entered via manager by sergey; reason: forgot: left at 18:00, told the guard");
+    expect(reasoned).toEndWith(
+      ", entered via manager by sergey; reason: forgot: left at 18:00, told the guard",
+    );
     expect(readAuditDetail("roster.check-out", reasoned)).toMatchObject({
       actorId: "sergey",
       reason: "forgot: left at 18:00, told the guard",

@@ -61,13 +61,15 @@ export function auditSentence(entry: AuditEntry, ctx: AuditTextContext): string 
   if (facts === null) return t.auditUnknown(entry.action, entry.detail, actorName);
   switch (facts.action) {
     case "roster":
-      return t.auditRoster(
-        capitalised(kindText(facts.kind, t)),
-        nameOf(facts.employeeId),
-        facts.deskId === null ? null : ctx.deskNameOf(facts.deskId),
-        when(facts.at),
-        t.auditBy(actorName, facts.via),
-        entry.at - facts.at > LATE_AFTER_MS ? entry.at - facts.at : null,
+      return (
+        t.auditRoster(
+          capitalised(kindText(facts.kind, t)),
+          nameOf(facts.employeeId),
+          facts.deskId === null ? null : ctx.deskNameOf(facts.deskId),
+          when(facts.at),
+          t.auditBy(actorName, facts.via),
+          entry.at - facts.at > LATE_AFTER_MS ? entry.at - facts.at : null,
+        ) + (facts.reason === null ? "" : ` ${reasonText(facts.reason, t)}`)
       );
     case "pin.unlock":
       return t.auditPinUnlock(
@@ -76,4 +78,19 @@ export function auditSentence(entry: AuditEntry, ctx: AuditTextContext): string 
         t.auditBy(actorName, facts.via),
       );
   }
+}
+
+/** A manager's reason (issue 14): "forgot: note" → "Причина: забыл(а) закончить смену — «note»." */
+function reasonText(reason: string, t: Messages): string {
+  const [code = "", ...rest] = reason.split(": ");
+  const labels: Record<string, string> = {
+    forgot: t.reasonForgot,
+    "left-early": t.reasonLeftEarly,
+    "auto-closed": t.reasonAutoClosed,
+    other: t.reasonOther,
+  };
+  const note = rest.join(": ");
+  return labels[code] === undefined
+    ? t.auditReason(reason, null)
+    : t.auditReason(labels[code], note === "" ? null : note);
 }

@@ -1,11 +1,6 @@
 import type { Child } from "hono/jsx";
 import type { Messages } from "../../i18n/index.ts";
-import type {
-  DeskView,
-  EmployeeView,
-  PhoneAfterLeaving,
-  ShiftView,
-} from "../../service/roster-port.ts";
+import type { DeskView, EmployeeView, PhoneAfterLeaving, ShiftView } from "../../service/roster-port.ts";
 import { formatTime } from "../ui/branch-time.ts";
 import { PhoneNote, workedText } from "./phone-note.tsx";
 import { endedByText, whenText } from "./when.ts";
