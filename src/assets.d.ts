@@ -11,3 +11,7 @@ declare module "htmx.org/dist/*.js" {
   const text: string;
   export default text;
 }
+declare module "*.ami" {
+  const text: string;
+  export default text;
+}

@@ -8,8 +8,10 @@ import { UpgradeError } from "./appliance/upgrade-error.ts";
 import { ConfigError, loadConfig } from "./config/load.ts";
 import type { Config } from "./config/schema.ts";
 import { DEMO_CONFIG, DEMO_STAFF } from "./demo.ts";
+import type { DemoPbx } from "./demo-pbx.ts";
 import { StorageError, withStorageErrors } from "./lib/storage-error.ts";
-import { createLogger } from "./log/logger.ts";
+import { createLogger, type Logger } from "./log/logger.ts";
+import { configuredPbx } from "./pbx/registry.ts";
 import { importStaff, parseStaff, StaffImportError } from "./service/staff-import.ts";
 import { migrateSafely, openDatabase, probeDatabase } from "./store/db.ts";
 import { staffStore } from "./store/staff-store.ts";
@@ -147,9 +149,11 @@ function demoToken(): string {
   return token;
 }
 
-async function serve(config: Config, demo: boolean): Promise<number> {
-  const log = createLogger({ level: config.log.level, base: { branch: config.branch.id } });
+async function serve(configured: Config, demo: boolean): Promise<number> {
+  const log = createLogger({ level: configured.log.level, base: { branch: configured.branch.id } });
   installLastResort({ log });
+  const demoPbx = demo ? await startDemoPbx(configured, log) : null;
+  const config = demoPbx === null ? configured : { ...configured, pbx: { ami: demoPbx.section } };
   const box = await createBox(config, { log, ...(demo ? { seedStaff: DEMO_STAFF } : {}) });
   const server = listen(box);
   // A wildcard address is not one to type into a browser; the box itself is localhost.
@@ -170,6 +174,11 @@ async function serve(config: Config, demo: boolean): Promise<number> {
           DEMO_STAFF.map((s) => `${s.name} ${s.pin}${s.role === "reception" ? "" : ` (${s.role})`}`).join(
             ", ",
           ),
+        ...(demoPbx === null
+          ? []
+          : [
+              `  demo phone system: a loopback Asterisk (AMI 127.0.0.1:${demoPbx.port}) plays a call every ~30 s`,
+            ]),
         "",
       ].join("\n"),
     );
@@ -187,12 +196,28 @@ async function serve(config: Config, demo: boolean): Promise<number> {
       systemd.stopping();
       server.stop();
       await box.close();
+      await demoPbx?.close();
       resolve();
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
   });
   return 0;
+}
+
+/**
+ * The demo's phone system (src/demo-pbx.ts), unless the user gave the demo a PBX of their own.
+ * `BB_DEMO_PACE=fast` (not BRANCHBOX_*: that prefix is config) plays it at a test's pace.
+ */
+async function startDemoPbx(config: Config, log: Logger): Promise<DemoPbx | null> {
+  if (configuredPbx(config.pbx).length > 0) return null;
+  const pace = process.env.BB_DEMO_PACE === "fast" ? "fast" : "human";
+  const pbx = await (await import("./demo-pbx.ts")).startDemoPbx({
+    pace,
+    log: log.child({ part: "demo-pbx" }),
+  });
+  log.info("demo PBX playing calls", { port: pbx.port, pace });
+  return pbx;
 }
 
 /**
