@@ -89,8 +89,16 @@ export async function startDemoPbx(options: DemoPbxOptions): Promise<DemoPbx> {
   const answer = (socket: Socket, action: AmiFrame) => {
     const name = (amiGet(action, "Action") ?? "").toLowerCase();
     const id = amiGet(action, "ActionID");
-    const reply = (frame: Record<string, string>) =>
-      write(socket, id === undefined ? frame : { ...frame, ActionID: id });
+    // Asterisk writes the ActionID second, after `Response:` or a list item's `Event:`.
+    const reply = (frame: Record<string, string>) => {
+      const [first, ...rest] = Object.entries(frame);
+      write(
+        socket,
+        id === undefined || first === undefined
+          ? frame
+          : Object.fromEntries([first, ["ActionID", id], ...rest]),
+      );
+    };
     if (name === "login") {
       if (
         amiGet(action, "Username") !== credentials.username ||

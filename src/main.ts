@@ -177,7 +177,7 @@ async function serve(configured: Config, demo: boolean): Promise<number> {
         ...(demoPbx === null
           ? []
           : [
-              `  demo phone system: a loopback Asterisk (AMI 127.0.0.1:${demoPbx.port}) plays a call every ~30 s`,
+              `  demo phone system: a loopback Asterisk (AMI 127.0.0.1:${demoPbx.port}) plays ${demoPbx.pace === "human" ? "a call every ~30 s" : "calls at a test's pace"}`,
             ]),
         "",
       ].join("\n"),
