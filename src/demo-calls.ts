@@ -26,23 +26,6 @@ export interface DemoCall {
  */
 const UNTIMED = { ringMs: 8_000, talkMs: 10_000, burstMs: 50 } as const;
 
-/**
- * The loop, in the order played. Our FreePBX recordings (test/fixtures/ami/*.ami, on the demo's
- * own extensions 101 and 102) and one real capture: VoIPGRID/cacofonisk's `queue_a_cancel.json`
- * (MIT, © 2018 Devhouse Spindle; test/fixtures/ami/real/README.md), the only real recording of an
- * inbound call nobody answered, with its phone `SIP/150010002` played as the front desk's 101.
- */
-export const DEMO_CALLS: readonly DemoCall[] = [
-  demoCall("inbound-front-desk-answered", inboundAnswered),
-  demoCall("outbound-answered", outboundAnswered),
-  demoCall("vg-queue-abandoned", queueAbandoned, {
-    "SIP/150010002": "PJSIP/101",
-    "SIP/voipgrid-siproute-docker": "PJSIP/trunk-sip",
-  }),
-  demoCall("blind-transfer", blindTransfer),
-  demoCall("voicemail-message", voicemailMessage),
-];
-
 /** Transcript text → frames: a blank line ends a frame, `;`/`#` lines are comments, LF or CRLF. */
 export function demoCall(
   name: string,
@@ -57,12 +40,23 @@ export function demoCall(
     if (line.startsWith(";") || line.startsWith("#")) continue;
     const colon = line.indexOf(":");
     if (line.trim() === "" || colon <= 0) {
-      // The PBX says FullyBooted itself at each login; a recording's own is not a call's event.
-      if (Object.keys(frame).length > 0 && frame.Event !== "FullyBooted") frames.push(frame);
+      if (Object.keys(frame).length > 0 && readable(frame)) frames.push(frame);
       frame = {};
     } else frame[line.slice(0, colon)] = line.slice(colon + 1).trim();
   }
   return { name, frames, gapsMs: frames.map((f, i) => gapBefore(frames[i - 1], f)) };
+}
+
+/**
+ * The demo's manager user is set up as the README asks of a real one, `read = call,dialplan,agent`:
+ * Asterisk never sends it a `reporting` (RTCP), `cdr`, `user` or `system` event, so neither does
+ * the demo (whose PBX says FullyBooted itself at each login). An event without a Privilege is kept.
+ */
+export const READ_CLASSES: readonly string[] = ["call", "dialplan", "agent"];
+
+function readable(frame: DemoFrame): boolean {
+  if (frame.Event === "FullyBooted") return false;
+  return frame.Privilege === undefined || frame.Privilege.split(",").some((c) => READ_CLASSES.includes(c));
 }
 
 function gapBefore(previous: DemoFrame | undefined, frame: DemoFrame): number {
@@ -90,8 +84,8 @@ export interface PaceSettings {
 }
 
 export const PACES: Readonly<Record<DemoPace, PaceSettings>> = {
-  // A call every ~20–40 s: it rings for seconds, talks for up to 12 s, then a pause to read it.
-  human: { scale: 1, maxGapMs: 12_000, firstCallMs: 3_000, betweenCallsMs: 15_000 },
+  // A call every ~20–40 s: it rings for seconds, talks for up to 10 s, then a pause to read it.
+  human: { scale: 1, maxGapMs: 10_000, firstCallMs: 3_000, betweenCallsMs: 10_000 },
   fast: { scale: 0.1, maxGapMs: 1_500, firstCallMs: 300, betweenCallsMs: 1_000 },
 };
 
@@ -132,3 +126,22 @@ export function freshIds(frames: readonly DemoFrame[], fresh: () => number, at: 
     ),
   );
 }
+
+/**
+ * The loop, in the order played. Our FreePBX recordings (test/fixtures/ami/*.ami, on the demo's
+ * own extensions 101 and 102) and one real capture: VoIPGRID/cacofonisk's `queue_a_cancel.json`
+ * (MIT, © 2018 Devhouse Spindle; test/fixtures/ami/real/README.md), the only real recording of an
+ * inbound call nobody answered, with its phone `SIP/150010002` played as the front desk's 101.
+ */
+export const DEMO_CALLS: readonly DemoCall[] = [
+  // First a caller waiting (a card on every screen at once), then the manager's own call (an owner
+  // with nobody checked in); the front desk's answered calls come after a check-in has had a moment.
+  demoCall("vg-queue-abandoned", queueAbandoned, {
+    "SIP/150010002": "PJSIP/101",
+    "SIP/voipgrid-siproute-docker": "PJSIP/trunk-sip",
+  }),
+  demoCall("outbound-answered", outboundAnswered),
+  demoCall("inbound-front-desk-answered", inboundAnswered),
+  demoCall("blind-transfer", blindTransfer),
+  demoCall("voicemail-message", voicemailMessage),
+];

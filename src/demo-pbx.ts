@@ -74,7 +74,8 @@ export async function startDemoPbx(options: DemoPbxOptions): Promise<DemoPbx> {
     secret: Buffer.from(crypto.getRandomValues(new Uint8Array(12))).toString("hex"),
   };
   const sockets = new Set<Socket>();
-  const loggedIn = new Set<Socket>();
+  /** Logged-in connections, each with the event classes its Login asked for (`Events:`). */
+  const loggedIn = new Map<Socket, (frame: DemoFrame) => boolean>();
   const live = new LiveChannels();
   let timer: ReturnType<typeof setTimeout> | null = null;
   let closed = false;
@@ -116,7 +117,7 @@ export async function startDemoPbx(options: DemoPbxOptions): Promise<DemoPbx> {
         LastReload: "1",
         Status: "Fully Booted",
       });
-      loggedIn.add(socket);
+      loggedIn.set(socket, eventFilter(amiGet(action, "Events")));
       if (!started) {
         started = true;
         schedule(pace.firstCallMs, () => play(0, 0, []));
@@ -189,7 +190,7 @@ export async function startDemoPbx(options: DemoPbxOptions): Promise<DemoPbx> {
     }
     const frame = { ...(playing[index] as DemoFrame), Timestamp: timestamp() };
     live.apply(frame);
-    for (const socket of loggedIn) write(socket, frame);
+    for (const [socket, wants] of loggedIn) if (wants(frame)) write(socket, frame);
     if (index + 1 < playing.length) {
       const gap = paceGap(pace, recording.gapsMs[index + 1] ?? 0);
       schedule(gap, () => play(call, index + 1, playing));
@@ -215,6 +216,18 @@ export async function startDemoPbx(options: DemoPbxOptions): Promise<DemoPbx> {
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Login's `Events:` as Asterisk reads it: `on` (or none given) every class the user may read,
+ * `off` none, else the classes listed; an event goes when one of its Privilege classes is asked.
+ */
+function eventFilter(events: string | undefined): (frame: DemoFrame) => boolean {
+  const asked = (events ?? "on").toLowerCase();
+  if (asked === "on" || asked === "all") return () => true;
+  if (asked === "off") return () => false;
+  const classes = new Set(asked.split(",").map((c) => c.trim()));
+  return (frame) => frame.Privilege === undefined || frame.Privilege.split(",").some((c) => classes.has(c));
 }
 
 /** `Timestamp:` as `timestampevents = yes` writes it: seconds, six decimals. */

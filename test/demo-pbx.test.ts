@@ -23,7 +23,7 @@ async function pbx(calls?: readonly DemoCall[]): Promise<DemoPbx> {
   return p;
 }
 
-function client(p: DemoPbx, secret = p.section.secret) {
+function client(p: DemoPbx, secret = p.section.secret, events?: string) {
   const frames: AmiFrame[] = [];
   const c = createAmiClient({
     host: "127.0.0.1",
@@ -34,6 +34,7 @@ function client(p: DemoPbx, secret = p.section.secret) {
     backoff: { baseMs: 50, capMs: 200 },
     onFrame: (frame) => frames.push({ ...frame }),
     onResync: () => {},
+    ...(events === undefined ? {} : { events }),
   });
   clients.push(c);
   c.start();
@@ -96,6 +97,17 @@ describe("the demo PBX speaks AMI as Asterisk does", () => {
     expect((await c.sendList({ Action: "CoreShowChannels" })).items.map((i) => i.Uniqueid)).not.toContain(
       first.Uniqueid,
     );
+  });
+
+  test("events go by the classes the Login asked for, and never RTCP ('reporting'), which the demo's user may not read", async () => {
+    const p = await pbx([callNamed("inbound-front-desk-answered")]);
+    const box = client(p);
+    const systemOnly = client(p, p.section.secret, "system");
+    await waitUntil(() => box.frames.some((f) => f.Event === "Hangup"), 10_000, "a Hangup");
+    expect(systemOnly.c.status().state).toBe("connected");
+    expect(systemOnly.frames.filter((f) => f.Event !== "FullyBooted")).toEqual([]);
+    expect(box.frames.filter((f) => f.Event?.startsWith("RTCP"))).toEqual([]);
+    expect(box.frames.some((f) => f.Privilege === "dialplan,all")).toBe(true);
   });
 
   test("close() ends the calls and the port: a connection is then refused", async () => {
