@@ -45,7 +45,8 @@ usage:
   branchbox version                          print version and commit
 
 The config file defaults to ${DEFAULT_CONFIG}; BRANCHBOX_<SECTION>_<KEY> variables override it.
---demo runs a demo branch with data under ./data and prints its PINs.`;
+--demo runs a demo branch with data under ./data and prints its PINs; with no [pbx.*] section it
+plays calls from a built-in loopback phone system.`;
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad config. */
 class UsageError extends Error {}
