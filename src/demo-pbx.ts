@@ -206,7 +206,14 @@ export async function startDemoPbx(options: DemoPbxOptions): Promise<DemoPbx> {
   return {
     port,
     pace: options.pace,
-    section: PBX_SECTIONS.ami.parse({ host: "127.0.0.1", port, ...credentials }),
+    // The real capture's provider trunk comes in through VoIPGRID's `voipgrid_in` context: a branch
+    // on that PBX would name it a trunk context, and so does the demo (else /admin lists it unplaced).
+    section: PBX_SECTIONS.ami.parse({
+      host: "127.0.0.1",
+      port,
+      ...credentials,
+      trunk_contexts: ["voipgrid_in"],
+    }),
     played: () => played,
     close() {
       closed = true;

@@ -5,6 +5,7 @@
 import { afterEach, expect, test } from "bun:test";
 import { readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { en } from "../../src/i18n/en.ts";
 import {
   acceptsTcp,
   freePort,
@@ -124,9 +125,9 @@ test("serve --demo plays calls through the real pipeline: Anna's answered call, 
   const admin = await (await fetch(`${box.baseUrl}/admin/calls?employee=anna`, { headers: auth })).text();
   expect(admin).toContain("Анна Смирнова");
   expect(admin).toContain("desk-checkin");
-  expect(await (await fetch(`${box.baseUrl}/admin`, { headers: auth })).text()).toContain(
-    `ami:127.0.0.1:${amiPort}`,
-  );
+  const links = await (await fetch(`${box.baseUrl}/admin?lang=en`, { headers: auth })).text();
+  expect(links).toContain(`ami:127.0.0.1:${amiPort}`);
+  expect(links).toContain(en.adminPbxUnplacedNone); // the real capture's trunk is placed too
 
   await box.stop();
   expect(await acceptsTcp(amiPort)).toBe(false);

@@ -209,7 +209,10 @@ export function newestSource(): number {
     "scripts/build-runtimes.ts",
     "scripts/build-runtimes.json",
   ];
-  for (const p of ["src", "web", "package.json", "package-lock.json", ...build]) visit(join(REPO_ROOT, p));
+  // test/fixtures/ami: the demo's phone system embeds recordings from there (src/demo-calls.ts).
+  const embedded = ["test/fixtures/ami"];
+  for (const p of ["src", "web", "package.json", "package-lock.json", ...build, ...embedded])
+    visit(join(REPO_ROOT, p));
   return newest;
 }
 
