@@ -108,7 +108,9 @@ async function run(): Promise<void> {
     `issue 14 (6): a manager's correction outlives the ${IDLE_SECONDS} s PIN proof while she taps, with steppers`,
     wide,
     async () => {
-      await api("/api/v1/roster/check-in", { employeeId: "irina", deskId: "front" });
+      // Her shift began two hours ago: any time the steppers reach from now is inside it.
+      const at = new Date(Date.now() - 2 * 3_600_000).toISOString();
+      await api("/api/v1/roster/check-in", { employeeId: "irina", deskId: "front", at });
       await openPinPad(wide, "sergey");
       await enterPin(wide, "9999");
       await wide.getByTestId("action-close-shift-irina").tap();
