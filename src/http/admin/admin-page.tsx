@@ -75,11 +75,6 @@ export function AdminPage(props: AdminPageProps) {
   const isToday = props.day.day === props.day.today;
   return (
     <div class="admin">
-      <nav class="admin-nav">
-        <a class="btn secondary" href="/admin/calls" data-testid="to-calls">
-          {t.adminCallsLink}
-        </a>
-      </nav>
       <SyncSection sync={props.sync} t={t} timezone={tz} />
       <DownSection inbound={props.inbound} t={t} />
       <PbxSection pbx={props.pbx} t={t} timezone={tz} mappedTo={props.mappedTo ?? (() => null)} />

@@ -32,11 +32,6 @@ export function CallsPage(props: CallsPageProps) {
   const { t, filter } = props;
   return (
     <div class="admin calls-admin">
-      <nav class="admin-nav">
-        <a class="btn secondary" href="/admin" data-testid="to-owners">
-          {t.adminBackToOwners}
-        </a>
-      </nav>
       <h1>{t.callsTitle(filter.day)}</h1>
       <p class="muted">{t.callsHint}</p>
       <form class="calls-filter" method="get" action="/admin/calls" data-testid="calls-filter">

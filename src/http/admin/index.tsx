@@ -40,6 +40,7 @@ export function adminRoutes(deps: HttpDeps): Hono {
         lang={c.get("lang")}
         title={`${config.branch.name} — admin`}
         home="/admin"
+        links={[{ href: "/admin/calls", text: t.adminCallsLink, testId: "to-calls" }]}
         branchName={config.branch.name}
         interactive={false}
       >
@@ -103,6 +104,7 @@ export function adminRoutes(deps: HttpDeps): Hono {
         title={`${config.branch.name} — ${t.adminCallsLink}`}
         home="/admin"
         here="/admin/calls"
+        links={[{ href: "/admin", text: t.adminBackToOwners, testId: "to-owners" }]}
         branchName={config.branch.name}
         interactive={false}
       >

@@ -97,7 +97,7 @@ export function Home({ board, employees, cards, nameOf, t, lang, flash, pbxLink 
         <BoardContent board={board} t={t} />
       </section>
       <section class="names">
-        <h2>{t.pickYourName}</h2>
+        <h1>{t.pickYourName}</h1>
         <div class="name-grid">
           {employees.map((e) => {
             const href = `/pin/${encodeURIComponent(e.id)}`;

@@ -72,9 +72,10 @@ export function UnknownDesk({
 }) {
   return (
     <div class="unknown-desk">
-      <p class="flash error" role="alert" data-testid="desk-unknown">
+      {/* The page's one heading (issue 14, item 10): a whole page, not a change to announce. */}
+      <h1 class="flash error" data-testid="desk-unknown">
         {t.deskUnknown(deskId)}
-      </p>
+      </h1>
       {desks.length > 0 && (
         <>
           <p>{t.deskKnownList}</p>

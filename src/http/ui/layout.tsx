@@ -20,6 +20,8 @@ export interface LayoutProps {
   /** Kiosk pages load htmx and the kiosk script; the admin page is plain HTML. */
   readonly interactive: boolean;
   readonly idleSeconds?: number;
+  /** The page's own links (/admin's sections), in the header's one nav beside the languages. */
+  readonly links?: readonly { readonly href: string; readonly text: string; readonly testId: string }[];
   readonly children: Child;
 }
 
@@ -44,7 +46,13 @@ export function Layout(props: LayoutProps) {
           <a class="branch" href={props.home}>
             {props.branchName}
           </a>
-          <nav class="langs">
+          {/* The page's one nav (issue 14, item 10): a page adds its links here, never a nav of its own. */}
+          <nav class="top-nav">
+            {props.links?.map((link) => (
+              <a class="btn secondary" href={link.href} data-testid={link.testId}>
+                {link.text}
+              </a>
+            ))}
             <a
               class={lang === "ru" ? "lang current" : "lang"}
               href={`${here}?lang=ru`}
