@@ -1,7 +1,8 @@
 // The kiosk's own script, served from the box (the CSP allows no inline code).
 // It does small things htmx cannot do without eval: ticks the clock and the waiting time on call
 // cards, types PIN digits into the PIN field, steps a correction's time, renews the PIN's proof
-// while someone works on a screen, removes a confirmation after its seconds, and goes back to the
+// while someone works on a screen, removes a confirmation after its seconds, brings a new screen
+// to the top with the focus on it, filters the names of a long staff list, and goes back to the
 // home screen after kiosk.idle_seconds without a tap.
 (() => {
   let lastTap = Date.now();
@@ -91,6 +92,64 @@
     const next = edit(target, input.value);
     if (input.maxLength < 0 || next.length <= input.maxLength) input.value = next;
   });
+
+  // A new screen (#screen swapped) starts at the top with the header in view, and the focus on
+  // its heading: a keyboard or screen-reader user lands on the new screen, not on <body>.
+  // Live board and card swaps (their own targets) move neither the page nor the focus.
+  document.addEventListener("htmx:after:swap", (event) => {
+    const target = event.detail?.ctx?.target;
+    if (!(target instanceof Element) || target.id !== "screen") return;
+    window.scrollTo(0, 0);
+    const heading = target.querySelector("h1");
+    const first = heading ?? target.querySelector("a[href], button, input, select, textarea");
+    if (first === null) return;
+    if (first === heading && !heading.hasAttribute("tabindex")) heading.setAttribute("tabindex", "-1");
+    first.focus({ preventScroll: true });
+    showNameSearch();
+  });
+
+  // The name search of a long staff list: filters the tiles on the page as one types or taps a
+  // first letter (a touch kiosk may have no keyboard at all). Hidden without this script.
+  const fold = (text) => text.toLocaleLowerCase().replaceAll("ё", "е").trim();
+  const filterNames = (query) => {
+    const wanted = fold(query)
+      .split(/\s+/)
+      .filter((w) => w !== "");
+    let shown = 0;
+    for (const tile of document.querySelectorAll(".name-grid [data-name]")) {
+      const words = fold(tile.getAttribute("data-name") ?? "").split(/[\s-]+/);
+      const match = wanted.every((w) => words.some((word) => word.startsWith(w)));
+      tile.hidden = !match;
+      if (match) shown += 1;
+    }
+    for (const none of document.querySelectorAll("[data-name-none]")) none.hidden = shown > 0;
+    for (const letter of document.querySelectorAll("[data-name-letter]"))
+      letter.setAttribute(
+        "aria-pressed",
+        String(fold(letter.getAttribute("data-name-letter") ?? "") === fold(query)),
+      );
+  };
+  const showNameSearch = () => {
+    for (const search of document.querySelectorAll("[data-name-search]")) {
+      search.hidden = false;
+      const input = search.querySelector("[data-name-filter]");
+      if (input instanceof HTMLInputElement) filterNames(input.value);
+    }
+  };
+  document.addEventListener("input", (event) => {
+    if (event.target instanceof HTMLInputElement && event.target.matches("[data-name-filter]"))
+      filterNames(event.target.value);
+  });
+  document.addEventListener("click", (event) => {
+    const button =
+      event.target instanceof Element ? event.target.closest("[data-name-letter],[data-name-all]") : null;
+    const input = document.querySelector("[data-name-filter]");
+    if (button === null || !(input instanceof HTMLInputElement)) return;
+    const letter = button.getAttribute("data-name-letter") ?? "";
+    input.value = letter !== "" && button.getAttribute("aria-pressed") !== "true" ? letter : "";
+    filterNames(input.value);
+  });
+  showNameSearch();
 
   const clockFormats = new Map();
   const tick = () => {

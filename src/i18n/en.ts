@@ -413,4 +413,11 @@ export const en: Messages = {
     `"${day}" is not a date. Give the day as YYYY-MM-DD (e.g. 2026-11-21); today is shown.`,
   csvForExcel: "for Excel",
   csvDownloadComma: "CSV with commas (other programs)",
+
+  // Home screen on a small kiosk (issue 14, items 3 and 10)
+  nameSearchLabel: "Find your name",
+  nameSearchLetters: "First letter of the name",
+  nameSearchAll: "All",
+  nameSearchNone: "Nobody found. Tap “All” to see everyone.",
+  onShiftMark: "on shift",
 };

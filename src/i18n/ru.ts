@@ -453,6 +453,13 @@ export const ru = {
     `«${day}» — не дата. Укажите день в виде ГГГГ-ММ-ДД (например, 2026-11-21); показан сегодняшний день.`,
   csvForExcel: "для Excel",
   csvDownloadComma: "CSV через запятую (для других программ)",
+
+  // Home screen on a small kiosk (issue 14, items 3 and 10)
+  nameSearchLabel: "Найти своё имя",
+  nameSearchLetters: "Первая буква имени",
+  nameSearchAll: "Все",
+  nameSearchNone: "Никого не нашлось. Нажмите «Все», чтобы увидеть всех.",
+  onShiftMark: "на смене",
 };
 
 function minutesRu(n: number): string {

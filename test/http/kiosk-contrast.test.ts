@@ -42,3 +42,18 @@ test("issue 14: every text colour pair of the kiosk reaches 4.5:1, the 'держ
       ratio: true,
     });
 });
+
+test("issue 14, item 10: the focus ring reaches 3:1 where it is drawn: the page, a panel, the dark header", () => {
+  const pairs: [string, string, string][] = [
+    ["the ring on the page", "focus", "bg"],
+    ["the ring on a panel", "focus", "panel"],
+    ["the ring in the header", "focus-on-dark", "ink"],
+  ];
+  for (const [what, ring, bg] of pairs)
+    expect({ what, ratio: Number(contrast(variable(ring), variable(bg)).toFixed(2)) >= 3 }).toEqual({
+      what,
+      ratio: true,
+    });
+  expect(css).toMatch(/:focus-visible \{\s*outline: 3px solid var\(--focus\);/);
+  expect(css).toMatch(/\.top :focus-visible \{\s*outline-color: var\(--focus-on-dark\);/);
+});

@@ -1,17 +1,52 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { firstLetters, initials, SEARCH_FROM } from "../../src/http/kiosk/name-picker.tsx";
+import { en } from "../../src/i18n/en.ts";
 import { ru } from "../../src/i18n/ru.ts";
+import { hashPin } from "../../src/service/staff-import.ts";
+import { staffStore } from "../../src/store/staff-store.ts";
 import { TEST_TOKEN } from "../support/box.ts";
 import { type KioskBox, makeKioskBox, testIdText, ticketIn } from "../support/kiosk-client.ts";
 
 /**
- * Issue 14, item 10, as the box sends them: one heading and one navigation per page, and
- * fragments that bring neither header nor nav into #screen.
+ * Issue 14, items 3 and 10, as the box sends them: the home screen's name tiles and search, one
+ * heading and one navigation per page, and fragments that bring neither header nor nav into
+ * #screen. How it looks on 800×480 is test/e2e/kiosk-home.browser.ts's.
  */
 let box: KioskBox;
 beforeEach(async () => {
   box = await makeKioskBox();
 });
 afterEach(() => box.close());
+
+const LONG_NAME = "Александра Константинопольская";
+const MORE_NAMES = [
+  LONG_NAME,
+  "Борис Волков",
+  "Вера Николаева",
+  "Галина Морозова",
+  "Дмитрий Соколов",
+  "Елена Попова",
+  "Жанна Лебедева",
+  "Зоя Кузнецова",
+  "Кира Новикова",
+  "Мария-Антуанетта Шереметева-Голенищева",
+  "Нина Егорова",
+  "Татьяна Ёлкина",
+];
+
+/** The demo's four and `names` more, as an import would leave them (PIN 4444). */
+async function addStaff(names: readonly string[]): Promise<void> {
+  const pinHash = await hashPin("4444");
+  const rows = names.map((name, i) => ({
+    id: `extra${i}`,
+    name,
+    role: "reception" as const,
+    extension: null,
+    pinHash,
+  }));
+  staffStore(box.db).upsert(rows, box.clock.now());
+  box.roster.reloadStaff();
+}
 
 const count = (html: string, tag: string) => html.match(new RegExp(`<${tag}[\\s>]`, "g"))?.length ?? 0;
 const text = async (response: Response | Promise<Response>) => (await response).text();
@@ -69,7 +104,90 @@ describe("issue 14, item 10: one heading and one navigation", () => {
       }).toEqual({ fragment, h1: 1, nav: 0, header: 0 });
     }
     expect(testIdText(fragments["home after an action"] ?? "", "flash")).toBe(
-      ru.flashCheckIn("Анна Смирнова", "Ресепшен"),
+      ru.flashCheckIn("Анна Смирнова", "Ресепшен", "09:00"),
     );
+  });
+});
+
+describe("issue 14, item 3: the name tiles", () => {
+  test("the home screen's heading is 'tap your name'; a tile's text is the name alone, the initials drawn beside it", async () => {
+    const html = await text(box.get("/"));
+    expect(html).toMatch(new RegExp(`<h1 id="names-title">${ru.pickYourName}</h1>`));
+    expect(testIdText(html, "employee-anna")).toBe("Анна Смирнова");
+    expect(html).toMatch(
+      /data-testid="employee-anna"><span class="avatar" data-initials="АС" aria-hidden="true"><\/span><span class="name-text">Анна Смирнова<\/span><\/a>/,
+    );
+    expect(html).not.toContain('class="on-mark"');
+  });
+
+  test("on shift: the tile is marked (class and a labelled check), its text still the name", async () => {
+    const response = await box.api("/api/v1/roster/check-in", {
+      method: "POST",
+      body: JSON.stringify({ employeeId: "anna", deskId: "front" }),
+    });
+    expect(response.status).toBe(200);
+    for (const [lang, t] of [
+      ["ru", ru],
+      ["en", en],
+    ] as const) {
+      const html = await text(box.get(`/?lang=${lang}`));
+      expect(html).toContain('<a class="name-btn on" href="/pin/anna"');
+      expect(html).toContain(`<span class="on-mark" role="img" aria-label="${t.onShiftMark}"></span>`);
+      expect(testIdText(html, "employee-anna")).toBe("Анна Смирнова");
+      expect(html).toContain('<a class="name-btn" href="/pin/olga"');
+    }
+  });
+
+  test("a long name: the tile is marked to set it smaller under the circle; the whole name is its text", async () => {
+    await addStaff(MORE_NAMES);
+    const html = await text(box.get("/"));
+    const tile = /<a class="([^"]+)" href="\/pin\/extra0"[^>]*>(.*?)<\/a>/.exec(html);
+    expect(tile?.[1]).toBe("name-btn long longest");
+    expect(tile?.[2]).toContain('data-initials="АК"');
+    expect(testIdText(html, "employee-extra0")).toBe(LONG_NAME);
+    // Hyphenated words count one by one: none is longer than 14, so the circle stays beside it.
+    expect(html).toMatch(/<a class="name-btn long" href="\/pin\/extra9"/);
+    expect(html).toMatch(/<a class="name-btn" href="\/pin\/extra1"/);
+  });
+
+  test("initials: the first letters of the first two words, capitals, ё kept; letters: one per first name, in order", () => {
+    expect(initials("Анна Смирнова", "ru")).toBe("АС");
+    expect(initials("Мария-Антуанетта Шереметева-Голенищева", "ru")).toBe("МШ");
+    expect(initials("ёлка", "ru")).toBe("Ё");
+    expect(initials("  Olga   von Petrova ", "en")).toBe("OV");
+    expect(firstLetters(["Яна Белова", "анна", "Анна Смирнова", "Борис", "ёжик"], "ru")).toEqual([
+      "А",
+      "Б",
+      "Ё",
+      "Я",
+    ]);
+  });
+});
+
+describe("issue 14, item 3: search in a long list", () => {
+  test(`a short list (under ${SEARCH_FROM}) has no search; every name is a tile`, async () => {
+    const html = await text(box.get("/"));
+    expect(html).not.toContain("data-name-search");
+    expect(html).not.toContain("data-name-filter");
+    expect(html.match(/data-testid="employee-/g)?.length).toBe(4);
+  });
+
+  test("a long list gets a search, hidden until the kiosk script shows it, with a letter per first name; every name is still listed", async () => {
+    await addStaff(MORE_NAMES);
+    for (const [lang, t] of [
+      ["ru", ru],
+      ["en", en],
+    ] as const) {
+      const html = await text(box.get(`/?lang=${lang}`));
+      expect(html.match(/data-testid="employee-/g)?.length).toBe(4 + MORE_NAMES.length);
+      expect(html).toMatch(/<div class="name-search" data-name-search="true" hidden="">/);
+      expect(html).toContain(`aria-label="${t.nameSearchLabel}"`);
+      expect(html).toContain(`<legend class="sr-only">${t.nameSearchLetters}</legend>`);
+      expect(testIdText(html, "name-all")).toBe(t.nameSearchAll);
+      expect(testIdText(html, "name-none")).toBe(t.nameSearchNone);
+      expect(html).toMatch(/<p class="muted name-none" data-name-none="true" hidden=""/);
+      const letters = [...html.matchAll(/data-name-letter="([^"]+)"/g)].map((m) => m[1]);
+      expect(letters).toEqual([..."АБВГДЕЖЗИКМНОСТ"]);
+    }
   });
 });

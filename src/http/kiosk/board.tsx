@@ -3,6 +3,7 @@ import type { CallCard } from "../../service/calls-port.ts";
 import type { BoardView, EmployeeView } from "../../service/roster-port.ts";
 import { formatTime } from "../ui/branch-time.ts";
 import { CallCards } from "./call-cards.tsx";
+import { NamePicker } from "./name-picker.tsx";
 import type { PbxLink } from "./pbx-link.ts";
 
 /**
@@ -68,7 +69,10 @@ export interface HomeProps {
   readonly pbxLink?: PbxLink;
 }
 
-/** The home screen: the live call cards, the live board and a button per employee. */
+/**
+ * The home screen: a button per employee first (what a receptionist comes for: her name, seen
+ * without scrolling on an 800×480 kiosk), then the live call cards and the live board beside it.
+ */
 export function Home({ board, employees, cards, nameOf, t, lang, flash, pbxLink }: HomeProps) {
   return (
     <div class="home">
@@ -82,39 +86,23 @@ export function Home({ board, employees, cards, nameOf, t, lang, flash, pbxLink 
             {flash.text}
           </p>
         ))}
-      <section id="calls" class="calls" data-testid="calls" hx-sse:connect={`/calls/events?lang=${lang}`}>
-        <CallCards
-          cards={cards}
-          t={t}
-          timezone={board.branch.timezone}
-          now={board.now}
-          nameOf={nameOf}
-          title={t.callsNowTitle}
-          pbxLink={pbxLink}
-        />
-      </section>
-      <section id="board" class="board" data-testid="board" hx-sse:connect={`/events?lang=${lang}`}>
-        <BoardContent board={board} t={t} />
-      </section>
-      <section class="names">
-        <h1>{t.pickYourName}</h1>
-        <div class="name-grid">
-          {employees.map((e) => {
-            const href = `/pin/${encodeURIComponent(e.id)}`;
-            return (
-              <a
-                class={e.onShift === null ? "name-btn" : "name-btn on"}
-                href={href}
-                hx-get={href}
-                hx-target="#screen"
-                data-testid={`employee-${e.id}`}
-              >
-                {e.name}
-              </a>
-            );
-          })}
-        </div>
-      </section>
+      <NamePicker employees={employees} t={t} lang={lang} />
+      <div class="home-side">
+        <section id="calls" class="calls" data-testid="calls" hx-sse:connect={`/calls/events?lang=${lang}`}>
+          <CallCards
+            cards={cards}
+            t={t}
+            timezone={board.branch.timezone}
+            now={board.now}
+            nameOf={nameOf}
+            title={t.callsNowTitle}
+            pbxLink={pbxLink}
+          />
+        </section>
+        <section id="board" class="board" data-testid="board" hx-sse:connect={`/events?lang=${lang}`}>
+          <BoardContent board={board} t={t} />
+        </section>
+      </div>
     </div>
   );
 }
