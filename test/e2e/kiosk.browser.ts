@@ -103,6 +103,8 @@ async function run(): Promise<void> {
     async () => {
       const holder = kiosk2.getByTestId("desk-front-holder");
       await holder.filter({ hasText: "Анна" }).waitFor({ state: "visible", timeout: SSE_DEADLINE_MS });
+      // Issue 14 (5): her name tile is marked on shift too, live.
+      await kiosk2.getByTestId("on-mark-anna").waitFor({ state: "visible", timeout: SSE_DEADLINE_MS });
       const same = await kiosk2.evaluate(
         () => (window as unknown as { __sameDocument?: boolean }).__sameDocument,
       );
@@ -121,6 +123,7 @@ async function run(): Promise<void> {
     assert(checkOut.status === 200, `API check-out answered ${checkOut.status}: ${await checkOut.text()}`);
     const holder = kiosk2.getByTestId("desk-front-holder");
     await holder.filter({ hasText: ru.free }).waitFor({ state: "visible", timeout: SSE_DEADLINE_MS });
+    await kiosk2.getByTestId("on-mark-anna").waitFor({ state: "hidden", timeout: SSE_DEADLINE_MS });
     assert(two.streams === streams, `the stream was reopened ${two.streams - streams} time(s) while idle`);
     const same = await kiosk2.evaluate(
       () => (window as unknown as { __sameDocument?: boolean }).__sameDocument,

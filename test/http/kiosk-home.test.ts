@@ -115,12 +115,12 @@ describe("issue 14, item 3: the name tiles", () => {
     expect(html).toMatch(new RegExp(`<h1 id="names-title">${ru.pickYourName}</h1>`));
     expect(testIdText(html, "employee-anna")).toBe("Анна Смирнова");
     expect(html).toMatch(
-      /data-testid="employee-anna"><span class="avatar" data-initials="АС" aria-hidden="true"><\/span><span class="name-text">Анна Смирнова<\/span><\/a>/,
+      /data-testid="employee-anna"><span class="avatar" data-initials="АС" aria-hidden="true"><\/span><span class="name-text">Анна Смирнова<\/span><span id="on-mark-anna" class="on-mark" hidden=""/,
     );
-    expect(html).not.toContain('class="on-mark"');
+    expect(html).not.toMatch(/class="on-mark"(?! hidden)/);
   });
 
-  test("on shift: the tile is marked (class and a labelled check), its text still the name", async () => {
+  test("on shift: the tile is marked (a labelled check, which the CSS also borders), its text still the name", async () => {
     const response = await box.api("/api/v1/roster/check-in", {
       method: "POST",
       body: JSON.stringify({ employeeId: "anna", deskId: "front" }),
@@ -131,11 +131,43 @@ describe("issue 14, item 3: the name tiles", () => {
       ["en", en],
     ] as const) {
       const html = await text(box.get(`/?lang=${lang}`));
-      expect(html).toContain('<a class="name-btn on" href="/pin/anna"');
-      expect(html).toContain(`<span class="on-mark" role="img" aria-label="${t.onShiftMark}"></span>`);
+      expect(html).toContain(
+        `<span id="on-mark-anna" class="on-mark" role="img" aria-label="${t.onShiftMark}" data-testid="on-mark-anna"></span>`,
+      );
       expect(testIdText(html, "employee-anna")).toBe("Анна Смирнова");
-      expect(html).toContain('<a class="name-btn" href="/pin/olga"');
+      expect(html).toContain(
+        '<span id="on-mark-olga" class="on-mark" hidden="" data-testid="on-mark-olga"></span>',
+      );
     }
+  });
+
+  test("issue 14 (5): the board's live stream sends every tile's on-shift mark again, out of band", async () => {
+    const events = await box.get("/events");
+    const reader = events.body?.getReader();
+    if (reader === undefined) throw new Error("no stream");
+    const decoder = new TextDecoder();
+    let seen = "";
+    const until = async (wanted: string) => {
+      while (!seen.includes(wanted)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`the stream ended before "${wanted}"`);
+        seen += decoder.decode(value, { stream: true });
+      }
+    };
+    await until('id="on-mark-olga"');
+    expect(seen).toMatch(/id="on-mark-anna" class="on-mark" hidden="" hx-swap-oob="true"/);
+    seen = "";
+    const response = await box.web.request("/api/v1/roster/check-in", {
+      headers: { authorization: `Bearer ${TEST_TOKEN}`, "content-type": "application/json" },
+      method: "POST",
+      body: JSON.stringify({ employeeId: "anna", deskId: "front" }),
+    });
+    expect(response.status).toBe(200);
+    await until('id="on-mark-olga"');
+    expect(seen).toContain(
+      `<span id="on-mark-anna" class="on-mark" role="img" aria-label="${ru.onShiftMark}" hx-swap-oob="true" data-testid="on-mark-anna">`,
+    );
+    await reader.cancel();
   });
 
   test("a long name: the tile is marked to set it smaller under the circle; the whole name is its text", async () => {
@@ -143,6 +175,7 @@ describe("issue 14, item 3: the name tiles", () => {
     const html = await text(box.get("/"));
     const tile = /<a class="([^"]+)" href="\/pin\/extra0"[^>]*>(.*?)<\/a>/.exec(html);
     expect(tile?.[1]).toBe("name-btn long longest");
+    // Not on shift: the mark is there for the live stream, hidden.
     expect(tile?.[2]).toContain('data-initials="АК"');
     expect(testIdText(html, "employee-extra0")).toBe(LONG_NAME);
     // Hyphenated words count one by one: none is longer than 14, so the circle stays beside it.

@@ -22,6 +22,7 @@ import { isManagerRole, kioskCards } from "./card-audience.ts";
 import { type CorrectionValues, correctionAt, defaultValues, reasonOf } from "./correction.ts";
 import { CorrectionScreen } from "./correction-screen.tsx";
 import { kioskError } from "./error-text.ts";
+import { OnShiftMark } from "./name-picker.tsx";
 import { pbxLinkOf } from "./pbx-link.ts";
 import { phoneAfterText, workedText } from "./phone-note.tsx";
 import { PinPad, UnlockChooser } from "./pin-pad.tsx";
@@ -183,7 +184,18 @@ export function kioskRoutes(deps: HttpDeps, options: KioskOptions = {}): Hono {
     const t = c.get("t");
     return liveHtml(c, {
       subscribe: (listener) => roster.subscribe(listener),
-      render: () => (<BoardContent board={roster.board(deps.now())} t={t} />).toString(),
+      // The board, and each name tile's on-shift mark out of band (the tiles are outside #board).
+      render: () => {
+        const now = deps.now();
+        return (
+          <>
+            <BoardContent board={roster.board(now)} t={t} />
+            {roster.employees(now).map((e) => (
+              <OnShiftMark employee={e} t={t} live />
+            ))}
+          </>
+        ).toString();
+      },
       heartbeatMs: options.heartbeatMs,
       log,
     });

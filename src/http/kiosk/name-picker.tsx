@@ -87,7 +87,6 @@ export function NamePicker({ employees, t, lang }: NamePickerProps) {
           const longest = Math.max(...words(e.name, true).map((w) => Array.from(w).length));
           const classes = [
             "name-btn",
-            e.onShift === null ? "" : "on",
             longest > LONG_WORD ? "long" : "",
             longest > LONGEST_WORD ? "longest" : "",
           ];
@@ -103,7 +102,7 @@ export function NamePicker({ employees, t, lang }: NamePickerProps) {
               {/* Drawn from data-initials by kiosk.css: the tile's text stays the name alone. */}
               <span class="avatar" data-initials={initials(e.name, lang)} aria-hidden="true" />
               <span class="name-text">{e.name}</span>
-              {e.onShift !== null && <span class="on-mark" role="img" aria-label={t.onShiftMark} />}
+              <OnShiftMark employee={e} t={t} />
             </a>
           );
         })}
@@ -114,5 +113,24 @@ export function NamePicker({ employees, t, lang }: NamePickerProps) {
         </p>
       )}
     </section>
+  );
+}
+
+/**
+ * A tile's on-shift mark, by id, so the board's live stream can send it again (`live`: an htmx
+ * out-of-band swap) and every tile says who is on shift without a reload (issue 14, item 5).
+ */
+export function OnShiftMark({ employee, t, live }: { employee: EmployeeView; t: Messages; live?: boolean }) {
+  const on = employee.onShift !== null;
+  return (
+    <span
+      id={`on-mark-${employee.id}`}
+      class="on-mark"
+      role={on ? "img" : undefined}
+      aria-label={on ? t.onShiftMark : undefined}
+      hidden={!on}
+      hx-swap-oob={live === true ? "true" : undefined}
+      data-testid={`on-mark-${employee.id}`}
+    />
   );
 }
