@@ -12,6 +12,7 @@ import type { PbxAdapter, PbxDeps } from "./pbx/pbx-module.ts";
 import { configuredPbx, PBX_REGISTRY, type PbxRegistry } from "./pbx/registry.ts";
 import { attributionSettings } from "./service/attribution-settings.ts";
 import { CallPipeline } from "./service/call-pipeline.ts";
+import { createDevicePairing } from "./service/device-pairing.ts";
 import { PbxGaps } from "./service/pbx-gaps.ts";
 import { RosterService } from "./service/roster-service.ts";
 import { importStaff, type StaffEntry } from "./service/staff-import.ts";
@@ -133,6 +134,7 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     sync: () => sync?.status() ?? null,
     backfill: (window) => gaps.backfill(window),
     inbound: () => inbound.status(),
+    devices: createDevicePairing(db, options.log.child({ part: "kiosk" })),
     log: options.log,
     now,
     version: VERSION,

@@ -72,6 +72,16 @@ export function boxConfigSchema<S extends PbxSections>(sections: S) {
           idle_seconds: z.coerce.number().int().min(5).max(3600).default(30),
           /** How long a confirmation ("смена началась в 09:02") stays on the home screen. */
           flash_seconds: z.coerce.number().int().min(2).max(600).default(12),
+          /**
+           * Issue 14 (8): only screens paired on /admin may use the kiosk and the desk screens;
+           * false opens them to anyone who reaches the box.
+           */
+          require_pairing: flag.default(true),
+          /**
+           * The box's own screen (a request from 127.0.0.0/8 or ::1) counts as paired. False when a
+           * reverse proxy on this machine forwards other screens' requests, which all come from loopback.
+           */
+          loopback_paired: flag.default(true),
         })
         .prefault({}),
       roster: z

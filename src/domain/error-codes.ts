@@ -15,6 +15,7 @@ export const ERROR_AREAS = {
   CONFIG: "The configuration file or a `BRANCHBOX_*` variable; the box does not start.",
   HQ: "Headquarters' consumer (`branchbox hq`); logged at headquarters.",
   HTTP: "The web server refused a request before any page or API route saw it.",
+  KIOSK: "The kiosk or a desk screen refused a device that is not paired with the box (issue 14).",
   LINK: "The state machine of a link to a peer (AMI, SIP, the HQ broker, from the box or from headquarters).",
   PBX: "A PBX adapter (AMI, SIP) refused what the PBX sent or could not reach it; logged.",
   ROSTER: "The roster refused a shift action (kiosk, API) or a PIN.",
@@ -168,6 +169,17 @@ export const ERROR_CODES = {
     meaning: "Too many live screens (SSE) are open, from this client or in all; the screen retries.",
     action:
       "Close stale kiosk tabs; if the branch really has that many screens, raise `[http] sse_max_streams` and `sse_max_streams_per_client`.",
+  },
+  "KIOSK.NOT_PAIRED": {
+    meaning:
+      "A screen on the LAN that is not paired with the box asked for a kiosk or desk page, a live stream or a PIN; refused before any PIN was judged (no try is spent, nothing changes). The box's own screen (loopback) counts as paired.",
+    action:
+      'Pair the screen: on `/admin` press "pair a screen", then type the code shown there on that screen within 10 minutes. A paired screen that gets this again was revoked on `/admin`.',
+  },
+  "KIOSK.PAIRING_CODE_REFUSED": {
+    meaning:
+      "A pairing code typed on a screen is wrong, expired (after 10 minutes), already used, or void after 5 wrong tries; the screen stays unpaired.",
+    action: 'Press "pair a screen" on `/admin` again and type the new code.',
   },
   "LINK.ILLEGAL_TRANSITION": {
     meaning:

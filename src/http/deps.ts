@@ -1,6 +1,7 @@
 import type { Config } from "../config/schema.ts";
 import type { Logger } from "../log/logger.ts";
 import type { CallsPort, PbxGap, PbxView } from "../service/calls-port.ts";
+import type { DevicePairing } from "../service/device-pairing.ts";
 import type { RosterPort } from "../service/roster-port.ts";
 import type { InboundStatus } from "../sync/inbound/inbound-types.ts";
 import type { RelayStatus } from "../sync/relay/index.ts";
@@ -21,6 +22,8 @@ export interface HttpDeps {
   readonly sync: () => RelayStatus | null;
   /** What headquarters sent down: per stream, rejections, the client directory, commands. */
   readonly inbound: () => InboundStatus;
+  /** The kiosk and desk screens paired with the box (issue 14, item 8). */
+  readonly devices: DevicePairing;
   readonly log: Logger;
   /** Milliseconds since the epoch; tests pass a fake. */
   readonly now: () => number;

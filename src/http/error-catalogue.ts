@@ -57,6 +57,8 @@ const EDGE = {
   "HTTP.BAD_HOST": { status: 421 },
   "HTTP.NOT_FOUND": { status: 404 },
   "HTTP.TOO_MANY_STREAMS": { status: 503 },
+  "KIOSK.NOT_PAIRED": { status: 403, kiosk: { text: "errNotPaired" } },
+  "KIOSK.PAIRING_CODE_REFUSED": { status: 403, kiosk: { text: "errPairingCodeRefused" } },
   "LINK.ILLEGAL_TRANSITION": { status: null },
   "PBX.AMI_ACTION_TIMEOUT": { status: null },
   "PBX.AMI_CAPTURE_FAILED": { status: null },

@@ -34,9 +34,17 @@ interface BunServerLike {
 
 /** The peer address when served by Bun (`fetch(request, server)`); "local" under `app.request()`. */
 export function clientAddress(c: Context): string {
+  return peerAddress(c) ?? "local";
+}
+
+/**
+ * The socket's peer address as Bun's server saw it; null with no socket (`app.request()` without
+ * an env). Never a header: X-Forwarded-For is whatever the client wrote.
+ */
+export function peerAddress(c: Context): string | null {
   const env = c.env as Partial<BunServerLike> | { server?: Partial<BunServerLike> } | undefined;
   const server =
     env !== undefined && "server" in env ? env.server : (env as Partial<BunServerLike> | undefined);
-  if (typeof server?.requestIP !== "function") return "local";
-  return server.requestIP(c.req.raw)?.address ?? "local";
+  if (typeof server?.requestIP !== "function") return null;
+  return server.requestIP(c.req.raw)?.address ?? null;
 }

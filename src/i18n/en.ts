@@ -420,4 +420,30 @@ export const en: Messages = {
   nameSearchAll: "All",
   nameSearchNone: "Nobody found. Tap “All” to see everyone.",
   onShiftMark: "on shift",
+
+  // Issue 14 (8): screens paired with the box.
+  errNotPaired:
+    "This screen is not paired with the box: nothing was saved. Ask branch IT for a pairing code from /admin and type it here.",
+  errPairingCodeRefused:
+    "That code did not work: it is wrong, used or expired. Ask branch IT for a new code on /admin.",
+  pairTitle: "This screen is not paired with the box",
+  pairHint:
+    "Ask branch IT to open /admin and press “Pair a screen”. Type the 6-digit code shown there: it works for 10 minutes.",
+  pairCodeLabel: "Pairing code",
+  pairOk: "Pair",
+  adminDevicesTitle: "Paired screens",
+  adminDevicesRule: (loopbackPaired) =>
+    `The kiosk and the desk screens work on paired screens only.${loopbackPaired ? " The box's own screen (localhost) is always paired." : ""}`,
+  adminDevicesOpen:
+    "Pairing is off ([kiosk] require_pairing = false): any device on the network can use the kiosk.",
+  adminDevicesCode: (name, until) => `Code for “${name}”, valid until ${until}:`,
+  adminDeviceName: "Screen name",
+  adminDeviceNameExample: "Reception, kiosk by the door",
+  adminDeviceNameNeeded: "Name the screen (up to 80 characters) so that you know it in the list later.",
+  adminDevicesNewCode: "Pair a screen",
+  adminDevicesNone: "No screen is paired yet.",
+  adminDevicePaired: "Paired",
+  adminDeviceLastSeen: "Last seen",
+  adminDeviceRevoke: "Revoke",
+  adminDeviceUnknown: "There is no such screen: perhaps it was revoked already.",
 };

@@ -460,6 +460,32 @@ export const ru = {
   nameSearchAll: "Все",
   nameSearchNone: "Никого не нашлось. Нажмите «Все», чтобы увидеть всех.",
   onShiftMark: "на смене",
+
+  // Issue 14 (8): screens paired with the box.
+  errNotPaired:
+    "Этот экран не подключён к боксу: ничего не сохранено. Попросите у IT филиала код подключения со страницы /admin и введите его здесь.",
+  errPairingCodeRefused:
+    "Код не подошёл: он неверный, уже использован или устарел. Попросите у IT филиала новый код на странице /admin.",
+  pairTitle: "Экран не подключён к боксу",
+  pairHint:
+    "Попросите IT филиала открыть /admin и нажать «Подключить экран». Введите код из 6 цифр, который там появится: он действует 10 минут.",
+  pairCodeLabel: "Код подключения",
+  pairOk: "Подключить",
+  adminDevicesTitle: "Подключённые экраны",
+  adminDevicesRule: (loopbackPaired: boolean): string =>
+    `Киоск и экраны мест работают только на подключённых экранах.${loopbackPaired ? " Собственный экран бокса (localhost) подключён всегда." : ""}`,
+  adminDevicesOpen:
+    "Подключение выключено ([kiosk] require_pairing = false): киоском может пользоваться любое устройство в сети.",
+  adminDevicesCode: (name: string, until: string): string => `Код для «${name}», действует до ${until}:`,
+  adminDeviceName: "Название экрана",
+  adminDeviceNameExample: "Ресепшен, киоск у входа",
+  adminDeviceNameNeeded: "Назовите экран (до 80 символов), чтобы потом узнать его в списке.",
+  adminDevicesNewCode: "Подключить экран",
+  adminDevicesNone: "Ни один экран ещё не подключён.",
+  adminDevicePaired: "Подключён",
+  adminDeviceLastSeen: "Последний раз",
+  adminDeviceRevoke: "Отключить",
+  adminDeviceUnknown: "Такого экрана нет: возможно, его уже отключили.",
 };
 
 function minutesRu(n: number): string {

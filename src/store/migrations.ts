@@ -219,4 +219,21 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 8,
+    name: "kiosk and desk screens paired with the box",
+    sql: `
+      -- Issue 14 (8): one row per paired screen. Only the SHA-256 of its cookie's token is kept, so
+      -- a copy of the database pairs nothing; revoking deletes the row (the audit keeps the story).
+      CREATE TABLE kiosk_devices (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        token_hash TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        paired_at INTEGER NOT NULL,
+        paired_from TEXT NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        last_seen_from TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

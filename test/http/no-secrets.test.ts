@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { createLogger } from "../../src/log/logger.ts";
 import { makeTestBox, TEST_TOKEN } from "../support/box.ts";
+import { LOOPBACK, peer } from "../support/kiosk-client.ts";
 
 test("no PIN and no admin token in any log line, whatever the requests", async () => {
   const lines: string[] = [];
@@ -11,10 +12,11 @@ test("no PIN and no admin token in any log line, whatever the requests", async (
       headers: { origin: "http://localhost", "content-type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams(fields).toString(),
     });
-    // Wrong PINs up to the lock (a warn line), the right one, then API calls with the token.
+    // Wrong PINs up to the lock (a warn line), the right one (on the box's own screen), then API
+    // calls with the token.
     for (const pin of ["4242", "5353", "6464", "7575", "8686"])
-      await box.app.request("/pin", form({ employeeId: "olga", pin }));
-    await box.app.request("/pin", form({ employeeId: "anna", pin: "1111" }));
+      await box.app.request("/pin", form({ employeeId: "olga", pin }), peer(LOOPBACK));
+    await box.app.request("/pin", form({ employeeId: "anna", pin: "1111" }), peer(LOOPBACK));
     await box.api("/api/v1/roster/check-in", {
       method: "POST",
       body: JSON.stringify({ employeeId: "anna", deskId: "front" }),

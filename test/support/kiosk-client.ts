@@ -1,4 +1,4 @@
-import type { Hono } from "hono";
+import { Hono } from "hono";
 import type { ConfigInput } from "../../src/config/schema.ts";
 import { adminRoutes } from "../../src/http/admin/index.tsx";
 import { createHttpApp } from "../../src/http/app.ts";
@@ -77,8 +77,30 @@ export async function makeKioskBox(
   };
 }
 
+/**
+ * The app as the box's own screen reaches it: every request comes from a socket peer on loopback,
+ * as Bun.serve would say (issue 14, item 8: the box's own screen is paired by itself).
+ */
 export function webApp(deps: HttpDeps, kiosk?: KioskOptions): Hono {
-  return createHttpApp(deps, { kiosk: kioskRoutes(deps, kiosk), admin: adminRoutes(deps) });
+  return fromPeer(
+    createHttpApp(deps, { kiosk: kioskRoutes(deps, kiosk), admin: adminRoutes(deps) }),
+    LOOPBACK,
+  );
+}
+
+export const LOOPBACK = "127.0.0.1";
+
+/** What Bun.serve hands the app as its env: here only the socket peer's address. */
+export const peer = (address: string) => ({ requestIP: () => ({ address }) });
+
+/**
+ * `app` with its requests coming from `address` (`server.requestIP`, which `app.request()` alone
+ * has none of: src/http/rate-limit.ts peerAddress), unless a request names its own peer as its env.
+ */
+export function fromPeer(app: Hono, address: string): Hono {
+  const served = new Hono();
+  served.all("*", (c) => app.fetch(c.req.raw, c.env ?? peer(address)));
+  return served;
 }
 
 /** The signed ticket in an action screen's forms. */

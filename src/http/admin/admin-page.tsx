@@ -1,3 +1,4 @@
+import type { Child } from "hono/jsx";
 import { pbxSectionNames } from "../../config/pbx-sections.ts";
 import type { Owner, OwnerRule, RosterChange } from "../../domain/roster/types.ts";
 import type { Messages } from "../../i18n/index.ts";
@@ -35,6 +36,8 @@ export interface AdminPageProps {
   readonly deskNameOf: (deskId: string | null) => string | null;
   /** Who holds an extension (desks, employees, `[pbx.ami] handsets`), for the PBX's endpoint list. */
   readonly mappedTo?: MappedTo;
+  /** The paired screens (devices-section.tsx), shown after the PIN locks. */
+  readonly devices?: Child;
 }
 
 /** The day picker's state: the day shown, its neighbours, today, and a `?day=` that was not a date. */
@@ -112,6 +115,7 @@ export function AdminPage(props: AdminPageProps) {
       </section>
 
       <PinSection pins={props.pins} t={t} timezone={tz} />
+      {props.devices}
 
       <DayPicker day={props.day} t={t} />
 

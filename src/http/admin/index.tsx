@@ -9,6 +9,7 @@ import { AdminPage, type DayView, type SyncView } from "./admin-page.tsx";
 import { type CsvSeparator, callsCsv } from "./calls-csv.ts";
 import { callQuery, parseCallsFilter } from "./calls-filter.ts";
 import { CallsPage } from "./calls-page.tsx";
+import { DEVICE_NAME_MAX, DevicesSection } from "./devices-section.tsx";
 
 const AUDIT_ROWS = 200;
 /** Rows on the calls page; the CSV carries the whole day up to CSV_ROWS. */
@@ -59,6 +60,16 @@ export function adminRoutes(deps: HttpDeps): Hono {
           nameOf={(id) => (id === null ? null : (names.get(id) ?? id))}
           deskNameOf={(id) => (id === null ? null : (desks.get(id) ?? id))}
           mappedTo={mappedTo(now, t)}
+          devices={
+            <DevicesSection
+              t={t}
+              timezone={tz}
+              devices={deps.devices.devices()}
+              code={deps.devices.pendingCode(now)}
+              requirePairing={config.kiosk.require_pairing}
+              loopbackPaired={config.kiosk.loopback_paired}
+            />
+          }
         />
       </Layout>
     );
@@ -71,6 +82,22 @@ export function adminRoutes(deps: HttpDeps): Hono {
     const result = roster.unlockPin(c.req.param("employeeId"), { actorId: null, via: "admin" }, deps.now());
     if (!result.ok) return c.text(result.error.message, 404);
     return c.redirect(`/admin?lang=${c.get("lang")}#pins`, 303);
+  });
+
+  // Issue 14 (8): a one-time code for a new kiosk or desk screen, shown on the page until used.
+  app.post("/devices/code", async (c) => {
+    const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const name = typeof body.name === "string" ? body.name.trim() : "";
+    if (name === "" || name.length > DEVICE_NAME_MAX) return c.text(c.get("t").adminDeviceNameNeeded, 400);
+    deps.devices.newCode(name, deps.now());
+    return c.redirect(`/admin?lang=${c.get("lang")}#devices`, 303);
+  });
+
+  // Revoking is audited; the device's cookie pairs nothing from its next request on.
+  app.post("/devices/:id/revoke", (c) => {
+    if (!deps.devices.revoke(Number(c.req.param("id")), deps.now()))
+      return c.text(c.get("t").adminDeviceUnknown, 404);
+    return c.redirect(`/admin?lang=${c.get("lang")}#devices`, 303);
   });
 
   /** Who holds an extension: its desks, its employees, `[pbx.ami] handsets`. */

@@ -23,6 +23,7 @@ import { type CorrectionValues, correctionAt, defaultValues, reasonOf } from "./
 import { CorrectionScreen } from "./correction-screen.tsx";
 import { kioskError } from "./error-text.ts";
 import { OnShiftMark } from "./name-picker.tsx";
+import { mountPairing } from "./pairing.tsx";
 import { pbxLinkOf } from "./pbx-link.ts";
 import { phoneAfterText, workedText } from "./phone-note.tsx";
 import { PinPad, UnlockChooser } from "./pin-pad.tsx";
@@ -177,6 +178,9 @@ export function kioskRoutes(deps: HttpDeps, options: KioskOptions = {}): Hono {
     const { text, status } = kioskError(code, c.get("t"));
     return actions(c, employeeId, text, status);
   };
+
+  // Before every route below: they all need a paired screen (issue 14, item 8).
+  mountPairing(app, deps, screen);
 
   app.get("/", (c) => home(c));
 

@@ -1,0 +1,103 @@
+import type { Context, Hono } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+import type { HtmlEscapedString } from "hono/utils/html";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { HttpDeps } from "../deps.ts";
+import { peerAddress } from "../rate-limit.ts";
+import type { LangEnv } from "../ui/lang.ts";
+import { kioskError } from "./error-text.ts";
+import { PairingScreen } from "./pairing-screen.tsx";
+
+export const DEVICE_COOKIE = "bb_device";
+/** Chromium caps a cookie's life at 400 days; a device seen again gets the cookie anew. */
+const DEVICE_COOKIE_DAYS = 400;
+/** Refused addresses logged; after that they are refused quietly (a scan must not fill the log). */
+const LOGGED_CLIENTS_MAX = 32;
+
+type C = Context<LangEnv>;
+type Screen = (
+  c: C,
+  body: HtmlEscapedString | Promise<HtmlEscapedString>,
+  status?: ContentfulStatusCode,
+) => Response | Promise<Response>;
+
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 (a socket listening on [::]). */
+export function isLoopback(address: string): boolean {
+  const v4 = address.toLowerCase().replace(/^::ffff:/, "");
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4) || address === "::1";
+}
+
+/**
+ * Issue 14 (8): the kiosk and the desk screens answer only paired screens. Mounted before every
+ * kiosk route (the assets stay open): an unpaired screen may see the pairing screen and post a
+ * code, nothing else — no board, no names, no call cards, no PIN pad, no live stream, and no PIN
+ * post (so it cannot spend anyone's tries). Paired is: `[kiosk] require_pairing = false`; the box's
+ * own screen (the socket's peer on loopback, unless `loopback_paired = false`); or a device cookie
+ * whose token the box paired and has not revoked. An unknown peer (no socket) is not loopback.
+ */
+export function mountPairing(app: Hono<LangEnv>, deps: HttpDeps, screen: Screen): void {
+  const { config, devices, log } = deps;
+  const logged = new Set<string>();
+
+  const paired = (c: C): boolean => {
+    if (!config.kiosk.require_pairing) return true;
+    const peer = peerAddress(c);
+    if (peer !== null && config.kiosk.loopback_paired && isLoopback(peer)) return true;
+    const seen = devices.deviceOf(getCookie(c, DEVICE_COOKIE) ?? "", peer ?? "unknown", deps.now());
+    if (seen === null) return false;
+    if (seen.fresh) keepCookie(c, getCookie(c, DEVICE_COOKIE) ?? "");
+    return true;
+  };
+
+  const keepCookie = (c: C, token: string) =>
+    setCookie(c, DEVICE_COOKIE, token, {
+      path: "/",
+      httpOnly: true,
+      sameSite: "Strict",
+      secure: new URL(c.req.url).protocol === "https:",
+      maxAge: DEVICE_COOKIE_DAYS * 86_400,
+    });
+
+  const pairingScreen = (c: C, next: string, status: ContentfulStatusCode, error?: string) => {
+    c.header("Vary", "HX-Request, Cookie");
+    c.header("Cache-Control", "no-store");
+    return screen(c, <PairingScreen t={c.get("t")} next={next} error={error} />, status);
+  };
+
+  app.get("/pair", (c) => pairingScreen(c, localPath(c.req.query("next")), 200));
+
+  app.post("/pair", async (c) => {
+    const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const field = (name: string) => (typeof body[name] === "string" ? body[name].trim() : "");
+    const next = localPath(field("next"));
+    const result = devices.pair(field("code"), peerAddress(c) ?? "unknown", deps.now());
+    if (!result.ok) {
+      const { text, status } = kioskError(result.error.code, c.get("t"));
+      return pairingScreen(c, next, status, text);
+    }
+    keepCookie(c, result.value.token);
+    return c.redirect(next, 303);
+  });
+
+  app.use(async (c, next) => {
+    if (paired(c)) return next();
+    const code = "KIOSK.NOT_PAIRED";
+    const { text, status } = kioskError(code, c.get("t"));
+    const client = peerAddress(c) ?? "unknown";
+    if (c.req.method !== "GET" && logged.size < LOGGED_CLIENTS_MAX && !logged.has(client)) {
+      logged.add(client);
+      log.warn("kiosk post from an unpaired screen refused", { code, client, path: c.req.path });
+    }
+    // A live stream cannot show a screen; EventSource gives up on a 403 and does not retry.
+    if (c.req.path.endsWith("/events")) return c.text(`${code}: ${text}`, status);
+    // The home screen of an unpaired screen is the pairing screen; anything else is a refusal.
+    if (c.req.method === "GET" && c.req.path === "/") return pairingScreen(c, "/", 200);
+    if (c.req.method === "GET") return pairingScreen(c, c.req.path, status);
+    return pairingScreen(c, "/", status, text);
+  });
+}
+
+/** `next` only ever names a page of this box ("/desk/front"), never another site ("//evil"). */
+function localPath(next: string | undefined): string {
+  return next !== undefined && /^\/(?![/\\])[^\s]*$/.test(next) ? next : "/";
+}
