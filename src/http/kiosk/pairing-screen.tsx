@@ -21,7 +21,8 @@ export function PairingScreen({ t, next, error }: PairingScreenProps) {
     <section class="pairing" data-testid="pairing">
       <div class="pairing-text">
         <h1>{t.pairTitle}</h1>
-        <p>{t.pairHint}</p>
+        {/* The error says what to do next; both would not fit 800×480 (the keys stay put beside). */}
+        {error === undefined && <p>{t.pairHint}</p>}
       </div>
       <form class="pairing-form" method="post" action="/pair">
         <input type="hidden" name="next" value={next} />
