@@ -3,6 +3,16 @@ import { streamSSE } from "hono/streaming";
 import type { Logger } from "../log/logger.ts";
 import { openStream, tooManyStreams } from "./stream-limit.ts";
 
+declare module "hono" {
+  interface ContextVariableMap {
+    /**
+     * Set by the kiosk's pairing gate for a screen paired by its cookie: false once /admin revoked
+     * it. A stream checks it before every message and ends when it turns false (issue 14, item 8).
+     */
+    streamStillAllowed: () => boolean;
+  }
+}
+
 /** Bun closes a connection idle for 10 s; a comment line well inside that keeps it open. */
 export const HEARTBEAT_MS = 5_000;
 
@@ -53,6 +63,7 @@ export function liveHtml(c: Context, options: LiveHtmlOptions): Response {
   const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
   const minIntervalMs = options.minIntervalMs ?? 0;
   const refreshMs = options.refreshMs ?? Number.POSITIVE_INFINITY;
+  const allowed = (c.get("streamStillAllowed") as (() => boolean) | undefined) ?? (() => true);
   return streamSSE(c, async (stream) => {
     let dirty = true;
     let first = true;
@@ -75,11 +86,11 @@ export function liveHtml(c: Context, options: LiveHtmlOptions): Response {
     });
     try {
       await stream.write(": connected\n\n");
-      while (!stream.aborted && !stream.closed) {
+      while (!stream.aborted && !stream.closed && allowed()) {
         if (dirty) {
           const wait = renderedAt + minIntervalMs - performance.now();
           if (!first && wait > 0) await Bun.sleep(wait);
-          if (stream.aborted) break;
+          if (stream.aborted || !allowed()) break;
           dirty = false;
           renderedAt = performance.now();
           // The first message also tells the browser to reconnect quickly after a restart of the box.

@@ -43,15 +43,8 @@ export interface DevicePairing {
     from: string,
     now: Instant,
   ): Result<{ token: string; device: PairedDevice }, PairingError>;
-  /**
-   * The device a token belongs to, or null; notes it as seen at `from` (`fresh` when that was
-   * written now: the cookie may be sent again to keep it from expiring).
-   */
-  deviceOf(
-    token: string,
-    from: string,
-    now: Instant,
-  ): { readonly device: PairedDevice; readonly fresh: boolean } | null;
+  /** The device a token belongs to, or null; notes it as seen at `from` (written at most once a minute). */
+  deviceOf(token: string, from: string, now: Instant): PairedDevice | null;
   devices(): readonly PairedDevice[];
   /** Forgets a device; false when there is none with that id. */
   revoke(id: number, now: Instant): boolean;
@@ -100,10 +93,9 @@ export function createDevicePairing(db: Database, log: Logger): DevicePairing {
       if (token === "") return null;
       const device = store.byTokenHash(sha256(token));
       if (device === null) return null;
-      const fresh = now - device.lastSeenAt >= LAST_SEEN_EVERY_MS || from !== device.lastSeenFrom;
-      if (!fresh) return { device, fresh };
+      if (now - device.lastSeenAt < LAST_SEEN_EVERY_MS && from === device.lastSeenFrom) return device;
       store.seen(device.id, now, from);
-      return { device: { ...device, lastSeenAt: now, lastSeenFrom: from }, fresh };
+      return { ...device, lastSeenAt: now, lastSeenFrom: from };
     },
     devices: () => store.list(),
     revoke(id, now) {

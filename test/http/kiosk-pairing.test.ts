@@ -198,7 +198,10 @@ describe("issue 14 (8): pairing with a code from /admin", () => {
     expect(cookie).toContain(`Max-Age=${400 * 86_400}`);
     expect(cookie).not.toContain("Secure");
 
-    expect((await lan.get("/desk/front")).status).toBe(200);
+    const desk = await lan.get("/desk/front");
+    expect(desk.status).toBe(200);
+    // Every answer renews the cookie (Chromium keeps one at most 400 days).
+    expect(desk.headers.get("set-cookie")).toStartWith(`${lan.cookie()}; Max-Age=${400 * 86_400}`);
     const stream = await lan.get("/desk/front/events");
     expect(stream.status).toBe(200);
     await stream.body?.cancel();
@@ -293,6 +296,37 @@ describe("issue 14 (8): pairing with a code from /admin", () => {
     expect(testIdText(page, "devices-none")).toBe(ru.adminDevicesNone);
     expect(testIdText(page, "audit")).toContain("device.revoke");
     expect((await it.post("/admin/devices/1/revoke")).status).toBe(404);
+  });
+
+  test("issue 14 (8): a revoke also ends the screen's open live stream before it sends anything more", async () => {
+    box = await makeKioskBox({ kiosk: { heartbeatMs: 50 } });
+    const b = box;
+    const lan = screen(b);
+    expect((await lan.post("/pair", { code: await admin(b).newCode() })).status).toBe(303);
+    const stream = await lan.get("/desk/front/events");
+    expect(stream.status).toBe(200);
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let received = "";
+    while (!received.includes("data:")) received += decoder.decode((await reader.read()).value);
+
+    expect((await admin(b).post("/admin/devices/1/revoke")).status).toBe(303);
+    // Anna checks in at the box's own screen: a change the desk stream would otherwise show.
+    const ticket = ticketIn(await (await b.post("/pin", { employeeId: "anna", pin: "1111" })).text());
+    expect((await b.post("/action", { ticket, kind: "check-in", deskId: "front" })).status).toBe(200);
+    const ended = (async () => {
+      let after = "";
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
+        after += decoder.decode(chunk.value);
+      return after;
+    })();
+    let timer: Timer | undefined;
+    const stillOpen = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("the stream is still open 5 s after the revoke")), 5000);
+    });
+    const after = await Promise.race([ended, stillOpen]).finally(() => clearTimeout(timer));
+    expect(after).not.toContain("Анна Смирнова");
+    expect(after).not.toContain("data:");
   });
 
   test("issue 14 (8): the cookie's token is not stored in plain text, only its SHA-256", async () => {

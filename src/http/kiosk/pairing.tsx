@@ -9,7 +9,7 @@ import { kioskError } from "./error-text.ts";
 import { PairingScreen } from "./pairing-screen.tsx";
 
 export const DEVICE_COOKIE = "bb_device";
-/** Chromium caps a cookie's life at 400 days; a device seen again gets the cookie anew. */
+/** Chromium caps a cookie's life at 400 days. */
 const DEVICE_COOKIE_DAYS = 400;
 /** Refused addresses logged; after that they are refused quietly (a scan must not fill the log). */
 const LOGGED_CLIENTS_MAX = 32;
@@ -43,9 +43,13 @@ export function mountPairing(app: Hono<LangEnv>, deps: HttpDeps, screen: Screen)
     if (!config.kiosk.require_pairing) return true;
     const peer = peerAddress(c);
     if (peer !== null && config.kiosk.loopback_paired && isLoopback(peer)) return true;
-    const seen = devices.deviceOf(getCookie(c, DEVICE_COOKIE) ?? "", peer ?? "unknown", deps.now());
-    if (seen === null) return false;
-    if (seen.fresh) keepCookie(c, getCookie(c, DEVICE_COOKIE) ?? "");
+    const token = getCookie(c, DEVICE_COOKIE) ?? "";
+    const from = peer ?? "unknown";
+    if (devices.deviceOf(token, from, deps.now()) === null) return false;
+    // Every answer renews the cookie, so a screen in use never reaches the 400 days.
+    keepCookie(c, token);
+    // A revoke also ends the screen's open live streams (checked before every message they send).
+    c.set("streamStillAllowed", () => devices.deviceOf(token, from, deps.now()) !== null);
     return true;
   };
 
