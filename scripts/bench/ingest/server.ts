@@ -60,7 +60,8 @@ box.app.get("/bench/render", async (c) => {
   for (let i = 0; i < Number(c.req.query("n") ?? 20); i++) {
     const started = performance.now();
     const abort = new AbortController();
-    const res = await box.app.request("/calls/events", { signal: abort.signal });
+    // As the bench's own client on loopback (c.env: its socket), which is paired by itself (issue 14).
+    const res = await box.app.request("/calls/events", { signal: abort.signal }, c.env);
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     let text = "";
     while (!text.includes("\ndata:") && !text.startsWith("data:")) {
