@@ -72,7 +72,8 @@ export function createDevicePairing(db: Database, log: Logger): DevicePairing {
     pair(typed, from, now) {
       const code = pendingCode(now);
       const refused = fail("KIOSK.PAIRING_CODE_REFUSED", "the code is wrong, used or expired");
-      if (code === null || pending === null) return refused;
+      // "Pair" tapped with too few digits is a slip, not a guess: it costs none of the tries.
+      if (code === null || pending === null || typed.length !== PAIRING_CODE_DIGITS) return refused;
       if (!sameCode(typed, code.code)) {
         pending.wrong += 1;
         const spent = pending.wrong >= PAIRING_CODE_TRIES;
