@@ -43,7 +43,10 @@ export interface DevicePairing {
     from: string,
     now: Instant,
   ): Result<{ token: string; device: PairedDevice }, PairingError>;
-  /** The device a token belongs to, or null; notes it as seen at `from` (written at most once a minute). */
+  /**
+   * The device a token belongs to, or null; notes it as seen at `from` (written at most once a
+   * minute, and skipped when the disk refuses it). Throws when the devices cannot be read.
+   */
   deviceOf(token: string, from: string, now: Instant): PairedDevice | null;
   devices(): readonly PairedDevice[];
   /** Forgets a device; false when there is none with that id. */
@@ -95,7 +98,13 @@ export function createDevicePairing(db: Database, log: Logger): DevicePairing {
       const device = store.byTokenHash(sha256(token));
       if (device === null) return null;
       if (now - device.lastSeenAt < LAST_SEEN_EVERY_MS && from === device.lastSeenFrom) return device;
-      store.seen(device.id, now, from);
+      try {
+        store.seen(device.id, now, from);
+      } catch (error) {
+        // Only /admin's "last seen" is late: a full disk must not lock paired screens out.
+        log.debug("screen's last-seen time not saved", { device: device.id, error: String(error) });
+        return device;
+      }
       return { ...device, lastSeenAt: now, lastSeenFrom: from };
     },
     devices: () => store.list(),

@@ -338,6 +338,26 @@ describe("issue 14 (8): pairing with a code from /admin", () => {
     expect(after).not.toContain("data:");
   });
 
+  test("issue 14 (8): a database that fails while pairing or checking a cookie shows no board (fails closed)", async () => {
+    const b = await start();
+    const paired = screen(b);
+    expect((await paired.post("/pair", { code: await admin(b).newCode() })).status).toBe(303);
+    const code = await admin(b).newCode();
+    b.db.close();
+    const pairing = await screen(b, "192.168.1.60").post("/pair", { code });
+    expect(pairing.status).toBeGreaterThanOrEqual(500);
+    expect(pairing.headers.get("set-cookie")).toBeNull();
+    const failed = await pairing.text();
+    expect(failed).toContain('data-testid="pair-error"');
+    const desk = await paired.get("/desk/front");
+    expect(desk.status).toBe(403);
+    for (const body of [failed, await desk.text()]) {
+      expect(body).toContain('data-testid="pairing"');
+      expect(body).not.toContain('data-testid="board"');
+      for (const name of NAMES) expect(body).not.toContain(name);
+    }
+  });
+
   test("issue 14 (8): the cookie's token is not stored in plain text, only its SHA-256", async () => {
     const b = await start();
     const lan = screen(b);

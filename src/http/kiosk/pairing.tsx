@@ -2,6 +2,8 @@ import type { Context, Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import type { HtmlEscapedString } from "hono/utils/html";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ErrorCode } from "../../domain/error-codes.ts";
+import { StorageError, toStorageError } from "../../lib/storage-error.ts";
 import type { HttpDeps } from "../deps.ts";
 import { peerAddress } from "../rate-limit.ts";
 import type { LangEnv } from "../ui/lang.ts";
@@ -45,12 +47,22 @@ export function mountPairing(app: Hono<LangEnv>, deps: HttpDeps, screen: Screen)
     if (peer !== null && config.kiosk.loopback_paired && isLoopback(peer)) return true;
     const token = getCookie(c, DEVICE_COOKIE) ?? "";
     const from = peer ?? "unknown";
-    if (devices.deviceOf(token, from, deps.now()) === null) return false;
+    if (!known(token, from)) return false;
     // Every answer renews the cookie, so a screen in use never reaches the 400 days.
     keepCookie(c, token);
     // A revoke also ends the screen's open live streams (checked before every message they send).
-    c.set("streamStillAllowed", () => devices.deviceOf(token, from, deps.now()) !== null);
+    c.set("streamStillAllowed", () => known(token, from));
     return true;
+  };
+
+  /** Fails closed: a database that cannot say whether a token is paired pairs nothing. */
+  const known = (token: string, from: string): boolean => {
+    try {
+      return devices.deviceOf(token, from, deps.now()) !== null;
+    } catch (error) {
+      log.error("paired screens unreadable: screen refused", { code: storageCode(error), error });
+      return false;
+    }
   };
 
   const keepCookie = (c: C, token: string) =>
@@ -74,7 +86,16 @@ export function mountPairing(app: Hono<LangEnv>, deps: HttpDeps, screen: Screen)
     const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const field = (name: string) => (typeof body[name] === "string" ? body[name].trim() : "");
     const next = localPath(field("next"));
-    const result = devices.pair(field("code"), peerAddress(c) ?? "unknown", deps.now());
+    let result: ReturnType<typeof devices.pair>;
+    try {
+      result = devices.pair(field("code"), peerAddress(c) ?? "unknown", deps.now());
+    } catch (error) {
+      // Not the kiosk's onError: its answer is the home board, which an unpaired screen may not see.
+      const code = storageCode(error);
+      log.error("screen not paired: the pairing cannot be saved", { code, error });
+      const { text, status } = kioskError(code, c.get("t"));
+      return pairingScreen(c, next, status, text);
+    }
     if (!result.ok) {
       const { text, status } = kioskError(result.error.code, c.get("t"));
       return pairingScreen(c, next, status, text);
@@ -99,6 +120,12 @@ export function mountPairing(app: Hono<LangEnv>, deps: HttpDeps, screen: Screen)
     if (c.req.method === "GET") return pairingScreen(c, c.req.path, status);
     return pairingScreen(c, "/", status, text);
   });
+}
+
+/** The storage's code for a failed read or write, else INTERNAL. */
+function storageCode(thrown: unknown): ErrorCode {
+  const error = toStorageError("the database", thrown);
+  return error instanceof StorageError ? error.code : "INTERNAL";
 }
 
 /** `next` only ever names a page of this box ("/desk/front"), never another site ("//evil"). */
