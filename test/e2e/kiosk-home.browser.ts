@@ -290,7 +290,7 @@ async function run(): Promise<void> {
       await page.getByTestId("flash").waitFor({ state: "visible" });
       const first = await page.locator(".name-grid .name-btn").first().boundingBox();
       const irina = page.getByTestId("employee-irina");
-      const marked = (await irina.getAttribute("class"))?.split(" ").includes("on") === true;
+      const marked = await irina.locator(".on-mark").isVisible();
       const mark = await irina.locator(".on-mark").getAttribute("aria-label");
       const text = await textOf(irina);
       await shot(page, `home-${size}-flash`);
@@ -298,6 +298,7 @@ async function run(): Promise<void> {
       await page.getByTestId("employee-irina").tap();
       await enterPin(page, "3333");
       await page.getByTestId("action-check-out").tap();
+      await page.getByTestId("confirm-check-out-yes").tap();
       await page.getByTestId("flash").waitFor({ state: "visible" });
       assert(
         first !== null && first.y + first.height <= viewport.height,

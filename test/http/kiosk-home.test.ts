@@ -115,9 +115,9 @@ describe("issue 14, item 3: the name tiles", () => {
     expect(html).toMatch(new RegExp(`<h1 id="names-title">${ru.pickYourName}</h1>`));
     expect(testIdText(html, "employee-anna")).toBe("Анна Смирнова");
     expect(html).toMatch(
-      /data-testid="employee-anna"><span class="avatar" data-initials="АС" aria-hidden="true"><\/span><span class="name-text">Анна Смирнова<\/span><span id="on-mark-anna" class="on-mark" hidden=""/,
+      /data-testid="employee-anna"><span class="avatar" data-initials="АС" aria-hidden="true"><\/span><span class="name-text">Анна Смирнова<\/span><span id="on-mark-anna" class="on-mark" role="img" aria-label="[^"]+" hidden=""/,
     );
-    expect(html).not.toMatch(/class="on-mark"(?! hidden)/);
+    expect(html).not.toMatch(/class="on-mark" role="img" aria-label="[^"]+"(?! hidden)/);
   });
 
   test("on shift: the tile is marked (a labelled check, which the CSS also borders), its text still the name", async () => {
@@ -136,7 +136,7 @@ describe("issue 14, item 3: the name tiles", () => {
       );
       expect(testIdText(html, "employee-anna")).toBe("Анна Смирнова");
       expect(html).toContain(
-        '<span id="on-mark-olga" class="on-mark" hidden="" data-testid="on-mark-olga"></span>',
+        `<span id="on-mark-olga" class="on-mark" role="img" aria-label="${t.onShiftMark}" hidden="" data-testid="on-mark-olga"></span>`,
       );
     }
   });
@@ -155,7 +155,9 @@ describe("issue 14, item 3: the name tiles", () => {
       }
     };
     await until('id="on-mark-olga"');
-    expect(seen).toMatch(/id="on-mark-anna" class="on-mark" hidden="" hx-swap-oob="true"/);
+    expect(seen).toMatch(
+      /id="on-mark-anna" class="on-mark" role="img" aria-label="[^"]+" hidden="" hx-swap-oob="true"/,
+    );
     seen = "";
     const response = await box.web.request("/api/v1/roster/check-in", {
       headers: { authorization: `Bearer ${TEST_TOKEN}`, "content-type": "application/json" },

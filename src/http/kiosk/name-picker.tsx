@@ -126,8 +126,8 @@ export function OnShiftMark({ employee, t, live }: { employee: EmployeeView; t: 
     <span
       id={`on-mark-${employee.id}`}
       class="on-mark"
-      role={on ? "img" : undefined}
-      aria-label={on ? t.onShiftMark : undefined}
+      role="img"
+      aria-label={t.onShiftMark}
       hidden={!on}
       hx-swap-oob={live === true ? "true" : undefined}
       data-testid={`on-mark-${employee.id}`}
