@@ -3,7 +3,8 @@
 // cards, types PIN digits into the PIN field, steps a correction's time, renews the PIN's proof
 // while someone works on a screen, removes a confirmation after its seconds, brings a new screen
 // to the top with the focus on it, filters the names of a long staff list, and goes back to the
-// home screen after kiosk.idle_seconds without a tap.
+// home screen after kiosk.idle_seconds without a tap. What the kiosk does without the box:
+// kiosk-offline.js.
 (() => {
   let lastTap = Date.now();
   let renewedAt = Date.now();
@@ -153,6 +154,9 @@
 
   const clockFormats = new Map();
   const tick = () => {
+    // Without the box (kiosk-offline.js) the clocks stop with the greyed screen they belong to,
+    // and no navigation is tried: Chromium would replace the kiosk with its own error page.
+    if (document.body.classList.contains("offline")) return;
     for (const clock of document.querySelectorAll("[data-clock]")) {
       if (clock.dataset.offset === undefined)
         clock.dataset.offset = String(Number(clock.dataset.now) - Date.now());

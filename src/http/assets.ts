@@ -4,6 +4,7 @@ import htmx from "htmx.org/dist/htmx.min.js" with { type: "text" };
 import icon from "../../web/icon.svg" with { type: "text" };
 import css from "../../web/kiosk.css" with { type: "text" };
 import kioskJs from "../../web/kiosk.js" with { type: "text" };
+import kioskOfflineJs from "../../web/kiosk-offline.js" with { type: "text" };
 
 /**
  * The browser-side files, embedded in the binary at build time: nothing is read from disk and
@@ -13,6 +14,7 @@ const FILES = {
   "htmx.min.js": { body: htmx, type: "text/javascript; charset=utf-8" },
   "hx-sse.min.js": { body: htmxSse, type: "text/javascript; charset=utf-8" },
   "kiosk.js": { body: kioskJs, type: "text/javascript; charset=utf-8" },
+  "kiosk-offline.js": { body: kioskOfflineJs, type: "text/javascript; charset=utf-8" },
   "kiosk.css": { body: css, type: "text/css; charset=utf-8" },
   "icon.svg": { body: icon, type: "image/svg+xml" },
 } as const;

@@ -446,4 +446,13 @@ export const en: Messages = {
   adminDeviceLastSeen: "Last seen",
   adminDeviceRevoke: "Revoke",
   adminDeviceUnknown: "There is no such screen: perhaps it was revoked already.",
+
+  // Issue 14, item 4: the kiosk when the box does not answer (rendered hidden by layout.tsx,
+  // shown by web/kiosk.js, which has no messages of its own)
+  offlineTitle: "No connection to the box.",
+  offlineBody: "The screen shows the last known state. Reconnecting…",
+  offlineNotRecorded:
+    "No connection to the box — your check-in was not recorded. Try again when the box is back.",
+  offlineNoAnswer:
+    "The box did not answer — your check-in may not have been recorded. When the box is back, check the board and try again if needed.",
 };

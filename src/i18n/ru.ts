@@ -486,6 +486,15 @@ export const ru = {
   adminDeviceLastSeen: "Последний раз",
   adminDeviceRevoke: "Отключить",
   adminDeviceUnknown: "Такого экрана нет: возможно, его уже отключили.",
+
+  // Issue 14, item 4: the kiosk when the box does not answer (rendered hidden by layout.tsx,
+  // shown by web/kiosk.js, which has no messages of its own)
+  offlineTitle: "Нет связи с боксом.",
+  offlineBody: "На экране последнее известное состояние. Подключаюсь снова…",
+  offlineNotRecorded:
+    "Нет связи с боксом — ваша отметка не записана. Попробуйте ещё раз, когда связь вернётся.",
+  offlineNoAnswer:
+    "Бокс не ответил — отметка могла не записаться. Когда связь вернётся, проверьте табло и при необходимости повторите.",
 };
 
 function minutesRu(n: number): string {

@@ -71,10 +71,10 @@ describe("home screen", () => {
     expect(full).toContain('id="screen"');
   });
 
-  test("the embedded assets are served: htmx 4, its SSE extension, the kiosk script, CSS and icon", async () => {
+  test("the embedded assets are served: htmx 4, its SSE extension, the kiosk scripts, CSS and icon", async () => {
     const html = await (await box.get("/")).text();
     const sources = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1] ?? "");
-    expect(sources).toHaveLength(5);
+    expect(sources).toHaveLength(6);
     for (const src of sources) {
       const response = await box.web.request(src);
       expect(response.status).toBe(200);

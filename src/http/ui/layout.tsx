@@ -4,9 +4,10 @@ import { assetUrl } from "../assets.ts";
 
 /**
  * htmx reads its config from this tag, so nothing inline is needed. No indicator CSS is injected
- * (kiosk.css carries it) and only the SSE extension may register.
+ * (kiosk.css carries it) and only the SSE extension may register. A box that does not answer a
+ * request within defaultTimeout is treated as gone (web/kiosk-offline.js).
  */
-const HTMX_CONFIG = JSON.stringify({ includeIndicatorCSS: false, extensions: "sse", defaultTimeout: 15000 });
+const HTMX_CONFIG = JSON.stringify({ includeIndicatorCSS: false, extensions: "sse", defaultTimeout: 8000 });
 
 export interface LayoutProps {
   readonly t: Messages;
@@ -40,8 +41,9 @@ export function Layout(props: LayoutProps) {
         {props.interactive && <script src={assetUrl("htmx.min.js")} defer />}
         {props.interactive && <script src={assetUrl("hx-sse.min.js")} defer />}
         {props.interactive && <script src={assetUrl("kiosk.js")} defer />}
+        {props.interactive && <script src={assetUrl("kiosk-offline.js")} defer />}
       </head>
-      <body data-idle-seconds={props.idleSeconds}>
+      <body data-idle-seconds={props.idleSeconds} data-here={props.interactive ? here : undefined}>
         <header class="top">
           <a class="branch" href={props.home}>
             {props.branchName}
@@ -74,7 +76,31 @@ export function Layout(props: LayoutProps) {
           </nav>
         </header>
         <main id="screen">{props.children}</main>
+        {props.interactive && <OfflineNotices t={t} />}
       </body>
     </html>
+  );
+}
+
+/**
+ * What the kiosk says when the box does not answer, hidden until web/kiosk-offline.js shows it:
+ * that script has no messages of its own, so the page carries them in its language.
+ */
+function OfflineNotices({ t }: { t: Messages }) {
+  return (
+    <>
+      <div id="box-offline" class="box-offline" role="alert" hidden data-testid="box-offline">
+        <strong>{t.offlineTitle}</strong> {t.offlineBody}
+      </div>
+      <p
+        id="box-notice"
+        class="box-notice"
+        role="alert"
+        hidden
+        data-testid="box-notice"
+        data-not-recorded={t.offlineNotRecorded}
+        data-no-answer={t.offlineNoAnswer}
+      />
+    </>
   );
 }
