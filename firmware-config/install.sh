@@ -18,8 +18,9 @@
 #   3. users branchbox and branchbox-kiosk (systemd-sysusers, /usr/lib/sysusers.d/branchbox.conf)
 #   4. /etc/branchbox/branchbox.toml from branchbox.toml.example, only if absent, with a fresh
 #      random admin token (root:branchbox 0640: it holds secrets)
-#   5. branchbox.service and branchbox-kiosk.service in /etc/systemd/system, enabled; the
-#      low-port drop-in only when http.listen is a port below 1024
+#   5. branchbox.service and branchbox-kiosk.service in /etc/systemd/system, enabled, and the
+#      kiosk's session script in /usr/local/lib/branchbox/; the low-port drop-in only when
+#      http.listen is a port below 1024
 #   6. kernel console blanking off (consoleblank=0 through /etc/default/grub.d)
 #   7. starts the units (restarts branchbox when this run changed it), runs `branchbox doctor`,
 #      prints what is left to configure
@@ -97,7 +98,7 @@ pick_binary() {
 [[ "$(head -c 4 "$binary" | od -An -c | tr -d ' ')" == '177ELF' ]] || die "${binary} is not a Linux executable (ELF)"
 
 for file in branchbox.toml.example systemd/branchbox.service systemd/branchbox-kiosk.service \
-  systemd/low-port.conf sysusers.d/branchbox.conf; do
+  systemd/low-port.conf sysusers.d/branchbox.conf kiosk-session.sh; do
   [[ -f "${here}/${file}" ]] || die "${here}/${file} is missing: install.sh needs the firmware-config folder beside it"
 done
 
@@ -301,6 +302,10 @@ for unit in branchbox.service branchbox-kiosk.service; do
     changed=true
   fi
 done
+if put "${here}/kiosk-session.sh" "${root}/usr/local/lib/branchbox/kiosk-session.sh" 0755; then
+  say "installed the kiosk session, /usr/local/lib/branchbox/kiosk-session.sh"
+  changed=true
+fi
 listen="$(config_value http listen)"
 port="${listen##*:}"
 if [[ "$port" =~ ^[0-9]+$ ]] && ((port < 1024)); then

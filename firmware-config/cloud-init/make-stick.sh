@@ -57,7 +57,7 @@ done < <(grep -E '^(MQTT_CA|MQTT_CERT|MQTT_KEY)=' "$branch_env" || true)
 
 box="${out}/branchbox"
 mkdir -p "${box}/systemd" "${box}/sysusers.d"
-cp "${config_dir}/install.sh" "${config_dir}/branchbox.toml.example" "$box/"
+cp "${config_dir}/install.sh" "${config_dir}/branchbox.toml.example" "${config_dir}/kiosk-session.sh" "$box/"
 cp "${config_dir}/systemd/branchbox.service" "${config_dir}/systemd/branchbox-kiosk.service" \
   "${config_dir}/systemd/low-port.conf" "${box}/systemd/"
 cp "${config_dir}/sysusers.d/branchbox.conf" "${box}/sysusers.d/"

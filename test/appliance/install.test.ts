@@ -54,6 +54,11 @@ describe("install.sh --root", () => {
       const wants = join(root, "etc/systemd/system/multi-user.target.wants", unit);
       expect(readlinkSync(wants)).toBe(`/etc/systemd/system/${unit}`);
     }
+    const session = join(root, "usr/local/lib/branchbox/kiosk-session.sh");
+    expect(readFileSync(session, "utf8")).toBe(
+      readFileSync(join(REPO_ROOT, "firmware-config/kiosk-session.sh"), "utf8"),
+    );
+    expect(statSync(session).mode & 0o777).toBe(0o755);
     expect(existsSync(join(root, "etc/systemd/system/branchbox.service.d"))).toBe(false);
     expect(readFileSync(join(root, "etc/default/grub.d/branchbox.cfg"), "utf8")).toContain("consoleblank=0");
     // doctor ran against the tree's config, and the report names what is left to do.
@@ -143,6 +148,11 @@ describe("install.sh --root", () => {
       readFileSync(config, "utf8").replace('listen = "0.0.0.0:80"', 'listen = "0.0.0.0:8080"'),
     );
     expectInstalled(install(root));
+    const session = join(root, "usr/local/lib/branchbox/kiosk-session.sh");
+    expect(readFileSync(session, "utf8")).toBe(
+      readFileSync(join(REPO_ROOT, "firmware-config/kiosk-session.sh"), "utf8"),
+    );
+    expect(statSync(session).mode & 0o777).toBe(0o755);
     expect(existsSync(join(root, "etc/systemd/system/branchbox.service.d"))).toBe(false);
   });
 });

@@ -1,14 +1,31 @@
-// Issue 5: the kiosk unit's command really shows the box's page. Its ExecStart (Cage running
-// Chromium with the unit's flags) runs here on wlroots' headless backend, as an unprivileged
+// Issue 5: the kiosk unit's command really shows the box's page. Its ExecStart (the session
+// script starting Cage running Chromium with the unit's flags) runs here on wlroots' headless backend, as an unprivileged
 // user as the unit would (Cage refuses root), against a real box; Chromium's DevTools endpoint
 // (added for the test) tells which page it shows.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { type ChildProcess, spawn } from "node:child_process";
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unitSettings } from "../support/appliance.ts";
-import { ensureBinary, freePort, makeTestDir, type Running, startBranchbox } from "../support/process.ts";
+import {
+  ensureBinary,
+  freePort,
+  makeTestDir,
+  REPO_ROOT,
+  type Running,
+  startBranchbox,
+} from "../support/process.ts";
 
 setDefaultTimeout(90_000);
 
@@ -37,12 +54,16 @@ afterAll(async () => {
   rmSync(session, { recursive: true, force: true });
 });
 
-/** The unit's ExecStart as argv, for this box's URL and a state directory under the test's. */
-function kioskCommand(url: string, stateDir: string, debugPort: number): string[] {
+/**
+ * The unit's ExecStart as argv, for this box's URL, a state directory under the test's and the
+ * session script at `sessionScript` (a copy the session's user can read).
+ */
+function kioskCommand(url: string, stateDir: string, debugPort: number, sessionScript: string): string[] {
   const execStart = unitSettings("branchbox-kiosk.service", "Service").get("ExecStart")?.join(" ") ?? "";
   const argv = execStart.split(/\s+/).map((arg) => arg.replaceAll("%S/branchbox-kiosk", stateDir));
+  expect(argv[0]).toBe("/usr/local/lib/branchbox/kiosk-session.sh");
   expect(argv.at(-1)).toBe("http://127.0.0.1:8080/");
-  return [...argv.slice(0, -1), `--remote-debugging-port=${debugPort}`, url];
+  return [sessionScript, ...argv.slice(1, -1), `--remote-debugging-port=${debugPort}`, url];
 }
 
 type Page = { type: string; url: string; title: string };
@@ -61,8 +82,11 @@ test("Cage + Chromium from branchbox-kiosk.service show the kiosk page in kiosk 
     chmodSync(d, 0o700);
     if (asRoot) chownSync(d, NOBODY, NOBODY);
   }
+  const sessionScript = join(session, "kiosk-session.sh");
+  copyFileSync(join(REPO_ROOT, "firmware-config/kiosk-session.sh"), sessionScript);
+  chmodSync(sessionScript, 0o755);
   const debugPort = await freePort();
-  const command = kioskCommand(`${box.baseUrl}/`, state, debugPort);
+  const command = kioskCommand(`${box.baseUrl}/`, state, debugPort, sessionScript);
   const argv = asRoot
     ? ["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", ...command]
     : command;
@@ -104,4 +128,22 @@ test("Cage + Chromium from branchbox-kiosk.service show the kiosk page in kiosk 
     );
   }
   expect(shown.title).toBe(title as string);
+  // Issue 14, item 4: Chromium runs in the kiosk's language (the session script added it).
+  const browser = chromiumOf(debugPort);
+  expect(browser?.argv).toContain("--lang=ru");
+  expect(browser?.env).toContain("LANGUAGE=ru");
 });
+
+/** The Chromium started with this DevTools port: its argv and environment, from /proc. */
+function chromiumOf(debugPort: number): { argv: string[]; env: string[] } | undefined {
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      if (!argv.includes(`--remote-debugging-port=${debugPort}`)) continue;
+      return { argv, env: readFileSync(`/proc/${pid}/environ`, "utf8").split("\0") };
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return undefined;
+}

@@ -20,8 +20,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /**
  * The unit files as installed, except that branchbox.service's ExecStart names the x64 release
- * build in the temp dir (verify checks that ExecStart exists; the binary is not installed
- * here). The kiosk unit is verified as shipped: setup-test.sh installs cage and chromium.
+ * build in the temp dir and the kiosk unit's names the session script there (verify checks that
+ * ExecStart exists; neither is installed here). Cage and Chromium are as shipped: setup-test.sh
+ * installs them.
  */
 function stage(withLowPort: boolean): string {
   const stageDir = join(dir, withLowPort ? "low-port" : "plain");
@@ -34,7 +35,15 @@ function stage(withLowPort: boolean): string {
     join(stageDir, "branchbox.service"),
     service.replace("ExecStart=/usr/local/bin/branchbox ", `ExecStart=${stageDir}/branchbox `),
   );
-  copyFileSync(join(UNITS, "branchbox-kiosk.service"), join(stageDir, "branchbox-kiosk.service"));
+  const session = "/usr/local/lib/branchbox/kiosk-session.sh";
+  copyFileSync(join(UNITS, "../kiosk-session.sh"), join(stageDir, "kiosk-session.sh"));
+  run(["chmod", "755", join(stageDir, "kiosk-session.sh")]);
+  const kiosk = readFileSync(join(UNITS, "branchbox-kiosk.service"), "utf8");
+  expect(kiosk).toContain(`ExecStart=${session} `);
+  writeFileSync(
+    join(stageDir, "branchbox-kiosk.service"),
+    kiosk.replace(`ExecStart=${session} `, `ExecStart=${stageDir}/kiosk-session.sh `),
+  );
   if (withLowPort) {
     mkdirSync(join(stageDir, "branchbox.service.d"));
     copyFileSync(join(UNITS, "low-port.conf"), join(stageDir, "branchbox.service.d/low-port.conf"));
@@ -134,7 +143,9 @@ describe("branchbox-kiosk.service", () => {
   const one = (key: string) => kiosk.get(key)?.join(" ");
 
   test("Cage shows Chromium in kiosk mode on the box's own page, logged in on tty1", () => {
-    expect(one("ExecStart")).toMatch(/^\/usr\/bin\/cage -d -- \/usr\/bin\/chromium +--kiosk /);
+    expect(one("ExecStart")).toMatch(
+      /^\/usr\/local\/lib\/branchbox\/kiosk-session\.sh \/usr\/bin\/cage -d -- \/usr\/bin\/chromium +--kiosk /,
+    );
     expect(one("ExecStart")).toMatch(/ http:\/\/127\.0\.0\.1:8080\/$/);
     expect(one("User")).toBe("branchbox-kiosk");
     expect(one("PAMName")).toBe("login");
