@@ -114,8 +114,11 @@
     const source = event.target;
     const tapped = source instanceof Element && source !== banner && !source.hasAttribute("hx-sse:connect");
     if (tapped) {
-      const timedOut = event.detail?.ctx?.request?.signal?.reason === "timeout";
-      tell(timedOut ? notice.dataset.noAnswer : notice.dataset.notRecorded);
+      // A post the box may have got but not answered in time may yet be recorded: say so. A
+      // request that never reached it, or a GET, recorded nothing.
+      const request = event.detail?.ctx?.request;
+      const unsure = request?.signal?.reason === "timeout" && request.method !== "GET";
+      tell(unsure ? notice.dataset.noAnswer : notice.dataset.notRecorded);
     }
     suspect();
   });

@@ -108,6 +108,7 @@ async function offlineRound(
       (r) => new URL(r.url()).pathname === "/events" && r.status() === 200,
       { timeout: RECOVER_DEADLINE_MS + 10_000 },
     );
+    assert(await page.getByTestId("box-offline").isVisible(), "no banner up before the box is back");
     box = await startBox(port);
     await page.getByTestId("box-offline").waitFor({ state: "hidden", timeout: RECOVER_DEADLINE_MS });
     assert(!(await isOffline(page)), "body is still marked offline");
@@ -128,6 +129,60 @@ async function offlineRound(
     await shot(page, `offline-${label}-recovered`);
     await api("/api/v1/roster/check-out", { employeeId: who.id });
   });
+}
+
+/** A box that hangs (SIGSTOP) rather than stops: noticed through htmx's timeout and /healthz's. */
+async function hungBox(browser: Browser): Promise<void> {
+  const kiosk = await newKiosk(browser, box?.baseUrl ?? "", WIDE);
+  const page = kiosk.page;
+  await check(
+    "a hung box: a check-in it does not answer says it may not be recorded, no success",
+    page,
+    async () => {
+      await page.goto("/");
+      await openPinPad(page, "anna");
+      await enterPin(page, "1111");
+      const checkIn = page.getByTestId("action-check-in-front");
+      await checkIn.waitFor({ state: "visible" });
+      await page.evaluate(() => Object.assign(window, { __sameDocument: true }));
+      hang(true);
+      await checkIn.tap();
+      const notice = page.getByTestId("box-notice");
+      // htmx gives up after its 8 s defaultTimeout.
+      await notice.waitFor({ state: "visible", timeout: 15_000 });
+      const text = await textOf(notice);
+      assert(text === ru.offlineNoAnswer, `the notice says "${text}", expected "${ru.offlineNoAnswer}"`);
+      assert((await page.getByTestId("flash").count()) === 0, "a success flash is on screen");
+      await page.getByTestId("box-offline").waitFor({ state: "visible", timeout: OFFLINE_DEADLINE_MS });
+      await shot(page, "offline-hung-box");
+    },
+  );
+  await check("a hung box that wakes up: the kiosk recovers by itself", page, async () => {
+    assert(await page.getByTestId("box-offline").isVisible(), "no banner up before the box wakes up");
+    hang(false);
+    await page.getByTestId("box-offline").waitFor({ state: "hidden", timeout: RECOVER_DEADLINE_MS });
+    await page.getByTestId("board").waitFor({ state: "visible" });
+    assert(
+      await page.evaluate(() => (window as { __sameDocument?: boolean }).__sameDocument === true),
+      "the page was reloaded or left",
+    );
+  });
+  hang(false);
+  // Whether the box took the check-in it read on waking is its business: the board shows it.
+  await fetch(`${box?.baseUrl}/api/v1/roster/check-out`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ employeeId: "anna" }),
+  });
+  await kiosk.context.close();
+}
+
+let hung = false;
+/** SIGSTOP / SIGCONT the box. */
+function hang(on: boolean): void {
+  if (box === undefined || hung === on) return;
+  process.kill(box.pid, on ? "SIGSTOP" : "SIGCONT");
+  hung = on;
 }
 
 async function run(): Promise<void> {
@@ -152,6 +207,8 @@ async function run(): Promise<void> {
     await offlineRound(kiosk.page, round.label, round.t, round.who);
     await kiosk.context.close();
   }
+
+  await hungBox(browser);
 
   const kiosk = await newKiosk(browser, box.baseUrl, WIDE);
   const page = kiosk.page;
@@ -188,6 +245,7 @@ await browserTest(
   run,
   async () => {
     await browser?.close().catch(() => {});
+    hang(false);
     await box?.stop();
     if (process.env.KEEP_TEST_DIRS === undefined) rmSync(dir, { recursive: true, force: true });
     else console.log(`kept ${dir}`);
