@@ -62,6 +62,13 @@ async function run(): Promise<void> {
     async () => {
       await api("/api/v1/roster/check-in", { employeeId: "anna", deskId: "front" });
       await openPinPad(small, "anna");
+      // Issue 14 (3): on the small screen every key of the pad, OK too, is above the fold.
+      const ok = await small.getByTestId("pin-ok").boundingBox();
+      assert(
+        ok !== null && ok.y + ok.height <= SMALL.height,
+        `OK ends at y=${ok === null ? "?" : ok.y + ok.height}`,
+      );
+      await shot(small, "shift-00-pin-pad-800x480");
       await enterPin(small, "1111");
       const note = await textOf(small.getByTestId("phone-note"));
       assert(note === ru.phoneToNobody("101", "Ресепшен"), `the phone note says "${note}"`);
