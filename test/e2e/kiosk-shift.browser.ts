@@ -154,6 +154,80 @@ async function run(): Promise<void> {
     },
   );
 
+  await check(
+    "issue 14 (1, 2): at 800x480 a lock says when it ends, a manager lifts it, and an error moves no key",
+    small,
+    async () => {
+      await openPinPad(small, "olga");
+      const okBefore = await small.getByTestId("pin-ok").boundingBox();
+      const lockedPrefix = ru.pinLocked(5, "").split(" в ")[0] ?? "";
+      let text = "";
+      for (let attempt = 1; attempt <= 5; attempt++) {
+        await enterPin(small, "0000");
+        text = await textOf(small.getByTestId("pin-error"));
+        if (attempt === 1) {
+          const okAfter = await small.getByTestId("pin-ok").boundingBox();
+          assert(
+            okBefore?.y === okAfter?.y,
+            `OK moved from y=${okBefore?.y} to y=${okAfter?.y} under the error`,
+          );
+        }
+      }
+      assert(text.startsWith(lockedPrefix), `after 5 wrong PINs: "${text}"`);
+      await shot(small, "shift-05-locked-800x480");
+      await assertTouchTargets(small, "PIN pad, locked (800×480)");
+      await small.getByTestId("unlock-by-manager").tap();
+      await small.getByTestId("unlock-manager-sergey").tap();
+      const ok = await small.getByTestId("pin-ok").boundingBox();
+      assert(
+        ok !== null && ok.y + ok.height <= SMALL.height,
+        `the manager's OK ends at y=${ok === null ? "?" : ok.y + ok.height}`,
+      );
+      await enterPin(small, "9999");
+      const notice = await textOf(small.getByTestId("pin-notice"));
+      assert(notice === ru.unlockDone("Сергей Иванов"), `the unlock said "${notice}"`);
+      await small.goto("/");
+    },
+  );
+
+  await check(
+    "issue 14 (6): at 800x480 the correction screen's controls are big and it saves",
+    small,
+    async () => {
+      await api("/api/v1/roster/check-in", {
+        employeeId: "olga",
+        deskId: "front",
+        at: new Date(Date.now() - 3 * 3_600_000).toISOString(),
+      });
+      await openPinPad(small, "sergey");
+      await enterPin(small, "9999");
+      await small.getByTestId("action-close-shift-olga").tap();
+      await small.getByTestId("step-hour-back").waitFor({ state: "visible" });
+      await shot(small, "shift-06-correction-800x480");
+      await assertTouchTargets(small, "correction (800×480)");
+      await small.getByTestId("step-hour-back").tap();
+      await small.getByTestId("reason-left-early").tap();
+      await small.getByTestId("correction-save").tap();
+      const flash = await textOf(small.getByTestId("flash"));
+      assert(
+        flash.startsWith("Смена сотрудника Ольга Петрова закрыта: конец в "),
+        `the flash says "${flash}"`,
+      );
+    },
+  );
+
+  await check("issue 14 (5): at 1280x800 check-out asks first too", wide, async () => {
+    await api("/api/v1/roster/check-in", { employeeId: "anna", deskId: "front" });
+    await openPinPad(wide, "anna");
+    await enterPin(wide, "1111");
+    await wide.getByTestId("action-check-out").tap();
+    await wide.getByTestId("confirm-check-out-yes").waitFor({ state: "visible" });
+    await shot(wide, "shift-07-confirm-check-out-1280x800");
+    await assertTouchTargets(wide, "check-out confirmation (1280×800)");
+    await wide.getByTestId("confirm-check-out-yes").tap();
+    await wide.getByTestId("flash").waitFor({ state: "visible" });
+  });
+
   await check("no script errors or CSP violations", undefined, async () => {
     assert(scriptErrors.length === 0, scriptErrors.join("\n"));
   });
