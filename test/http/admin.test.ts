@@ -267,6 +267,16 @@ describe("issue 14 (7): /admin says the audit in words, for any day", () => {
   });
 });
 
+describe("issue 14 (7): the language links keep the page's day and filters", () => {
+  test("issue 14 (7): RU/EN on /admin?day= and /admin/calls?employee= keep them", async () => {
+    const auth = { headers: { authorization: `Bearer ${TEST_TOKEN}` } };
+    const day = await (await box.web.request("/admin?day=2026-11-20", auth)).text();
+    expect(day).toContain('href="/admin?day=2026-11-20&amp;lang=en"');
+    const calls = await (await box.web.request("/admin/calls?employee=anna&lang=ru", auth)).text();
+    expect(calls).toContain('href="/admin/calls?employee=anna&amp;lang=en"');
+  });
+});
+
 describe("issue 14 (7): the branch's day is midnight to midnight in its zone, DST included", () => {
   test("issue 14 (7): in Berlin, 29 March 2026 (23 hours) holds 00:30 CET and 23:30 CEST, and neither neighbour does", async () => {
     await box.close();

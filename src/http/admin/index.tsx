@@ -41,6 +41,7 @@ export function adminRoutes(deps: HttpDeps): Hono {
         lang={c.get("lang")}
         title={`${config.branch.name} — admin`}
         home="/admin"
+        query={c.req.query()}
         links={[{ href: "/admin/calls", text: t.adminCallsLink, testId: "to-calls" }]}
         branchName={config.branch.name}
         interactive={false}
@@ -131,6 +132,7 @@ export function adminRoutes(deps: HttpDeps): Hono {
         title={`${config.branch.name} — ${t.adminCallsLink}`}
         home="/admin"
         here="/admin/calls"
+        query={c.req.query()}
         links={[{ href: "/admin", text: t.adminBackToOwners, testId: "to-owners" }]}
         branchName={config.branch.name}
         interactive={false}

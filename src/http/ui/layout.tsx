@@ -17,6 +17,8 @@ export interface LayoutProps {
   readonly home: string;
   /** Where the language links point; `home` unless the page is elsewhere ("/desk/front"). */
   readonly here?: string;
+  /** The page's own query (a day, a filter) the language links keep, `lang` left out. */
+  readonly query?: Record<string, string>;
   readonly branchName: string;
   /** Kiosk pages load htmx and the kiosk script; the admin page is plain HTML. */
   readonly interactive: boolean;
@@ -29,6 +31,12 @@ export interface LayoutProps {
 export function Layout(props: LayoutProps) {
   const { t, lang } = props;
   const here = props.here ?? props.home;
+  const langHref = (to: Lang) => {
+    const query = new URLSearchParams(props.query);
+    query.delete("lang");
+    query.set("lang", to);
+    return `${here}?${query}`;
+  };
   return (
     <html lang={t.htmlLang}>
       <head>
@@ -57,7 +65,7 @@ export function Layout(props: LayoutProps) {
             ))}
             <a
               class={lang === "ru" ? "lang current" : "lang"}
-              href={`${here}?lang=ru`}
+              href={langHref("ru")}
               hreflang="ru"
               lang="ru"
               data-testid="lang-ru"
@@ -66,7 +74,7 @@ export function Layout(props: LayoutProps) {
             </a>
             <a
               class={lang === "en" ? "lang current" : "lang"}
-              href={`${here}?lang=en`}
+              href={langHref("en")}
               hreflang="en"
               lang="en"
               data-testid="lang-en"
