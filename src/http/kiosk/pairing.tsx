@@ -105,7 +105,9 @@ export function mountPairing(app: Hono<LangEnv>, deps: HttpDeps, screen: Screen)
   });
 
   app.use(async (c, next) => {
-    if (paired(c)) return next();
+    // The kiosk is mounted at "/", so this runs before routes added later too: a PBX source's own
+    // (/pbx/<source>/…, phone action URLs) answer devices that are not screens, by their own rules.
+    if (c.req.path.startsWith("/pbx/") || paired(c)) return next();
     const code = "KIOSK.NOT_PAIRED";
     const { text, status } = kioskError(code, c.get("t"));
     const client = peerAddress(c) ?? "unknown";
