@@ -416,11 +416,23 @@ describe("manager", () => {
   });
 
   test("issue 14 (6): yesterday's shift the box closed by itself is corrected to when she really left", async () => {
+    // Olga's early shift yesterday, 06:00–10:00, ended well before noon: still listed.
+    box.clock.set("2026-11-20T06:00:00+03:00");
+    await act(ticketIn(await actionScreen("olga", "2222")), { kind: "check-in", deskId: "front" });
     box.clock.set("2026-11-20T09:00:00+03:00");
     await act(ticketIn(await actionScreen("anna", "1111")), { kind: "check-in", deskId: "front" });
+    box.clock.set("2026-11-20T10:00:00+03:00");
+    const out = await act(ticketIn(await actionScreen("olga", "2222")), {
+      kind: "check-out",
+      confirm: "yes",
+    });
+    expect(out.status).toBe(200);
     // She forgot; max_shift_hours (14) closed it at 23:00. The next morning the manager fixes it.
     box.clock.set("2026-11-21T09:30:00+03:00");
     const html = await actionScreen("sergey", "9999");
+    expect(testIdText(html, "shift-olga-0600")).toContain(
+      ru.shiftClosed("Ресепшен", ru.yesterdayAt("06:00"), ru.yesterdayAt("10:00"), ru.endedByCheckOut),
+    );
     const row = testIdText(html, "shift-anna-0900") ?? "";
     expect(row).toContain(
       ru.shiftClosed("Ресепшен", ru.yesterdayAt("09:00"), ru.yesterdayAt("23:00"), ru.endedByAuto),

@@ -1,7 +1,7 @@
 import type { Instant } from "../../domain/roster/types.ts";
 import type { Messages } from "../../i18n/index.ts";
 import type { ShiftView } from "../../service/roster-port.ts";
-import { formatTime, startOfDay, timeToday } from "../ui/branch-time.ts";
+import { formatTime, startOfDay, startOfYesterday, timeToday } from "../ui/branch-time.ts";
 import { whenText } from "./when.ts";
 
 /** The reasons a manager picks from (no keyboard at a kiosk); the audit keeps the code and the note. */
@@ -17,7 +17,6 @@ export interface CorrectionValues {
   readonly note: string;
 }
 
-const HALF_DAY_MS = 43_200_000;
 const FIVE_MINUTES = 300_000;
 
 /** The form's first values: now for an open shift, just before its recorded end for a closed one. */
@@ -47,7 +46,7 @@ export function correctionAt(
   timeZone: string,
 ): { ok: true; at: Instant } | { ok: false; why: string } {
   if (!(REASONS as readonly string[]).includes(values.reason)) return { ok: false, why: t.pickReason };
-  const day = values.day === "yesterday" ? startOfDay(now, timeZone) - HALF_DAY_MS : now;
+  const day = values.day === "yesterday" ? startOfYesterday(now, timeZone) : now;
   const typed = timeToday(values.endedAt, day, timeZone);
   if (typed === null) return { ok: false, why: t.badEndedAt };
   // This very minute is "now", to the second: a shift begun a moment ago can end now.

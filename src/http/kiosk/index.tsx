@@ -12,7 +12,7 @@ import type { HttpDeps } from "../deps.ts";
 import { statusOf } from "../error-catalogue.ts";
 import { clientAddress, createRateLimiter } from "../rate-limit.ts";
 import { liveHtml } from "../sse.ts";
-import { formatTime, startOfDay } from "../ui/branch-time.ts";
+import { formatTime, startOfDay, startOfYesterday } from "../ui/branch-time.ts";
 import { isPartial, type LangEnv, language } from "../ui/lang.ts";
 import { Layout } from "../ui/layout.tsx";
 import { ActionScreen, type ActionScreenProps, CheckOutConfirm, type KioskAction } from "./action-screen.tsx";
@@ -144,7 +144,7 @@ export function kioskRoutes(deps: HttpDeps, options: KioskOptions = {}): Hono {
   };
 
   /** Shifts a manager may close or correct: yesterday's and today's (issue 14). */
-  const correctable = (now: number) => roster.shifts(startOfDay(now, tz) - 43_200_000, now + 1, now);
+  const correctable = (now: number) => roster.shifts(startOfYesterday(now, tz), now + 1, now);
 
   const correction = (
     c: C,

@@ -19,6 +19,12 @@ export function startOfDay(at: Instant, timeZone: string): Instant {
   return zonedInstant(w.year, w.month, w.day, 0, 0, timeZone);
 }
 
+/** The start of the branch's day before the one containing `at` (23 or 25 hours long or not). */
+export function startOfYesterday(at: Instant, timeZone: string): Instant {
+  // Half a day before today's midnight is inside yesterday, whatever clock change it had.
+  return startOfDay(startOfDay(at, timeZone) - 12 * 3_600_000, timeZone);
+}
+
 /** "18:30" today in the branch's zone → an instant; null when the text is not a time of day. */
 export function timeToday(hhmm: string, now: Instant, timeZone: string): Instant | null {
   const match = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(hhmm.trim());
