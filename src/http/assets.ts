@@ -11,8 +11,10 @@ import kioskOfflineJs from "../../web/kiosk-offline.js" with { type: "text" };
  * nothing comes from a CDN. URLs carry a content hash, so a new binary is never served stale.
  */
 const FILES = {
-  "htmx.min.js": { body: htmx, type: "text/javascript; charset=utf-8" },
-  "hx-sse.min.js": { body: htmxSse, type: "text/javascript; charset=utf-8" },
+  // htmx 4 starts on a timer as soon as it runs, and an extension registered after that start is
+  // never applied: a page whose SSE extension arrived a moment late never opened its live streams.
+  // One file, the extension right after htmx, registers it before the start.
+  "htmx.min.js": { body: `${htmx}\n;\n${htmxSse}`, type: "text/javascript; charset=utf-8" },
   "kiosk.js": { body: kioskJs, type: "text/javascript; charset=utf-8" },
   "kiosk-offline.js": { body: kioskOfflineJs, type: "text/javascript; charset=utf-8" },
   "kiosk.css": { body: css, type: "text/css; charset=utf-8" },

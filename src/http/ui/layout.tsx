@@ -47,7 +47,6 @@ export function Layout(props: LayoutProps) {
         <link rel="icon" href={assetUrl("icon.svg")} type="image/svg+xml" />
         <link rel="stylesheet" href={assetUrl("kiosk.css")} />
         {props.interactive && <script src={assetUrl("htmx.min.js")} defer />}
-        {props.interactive && <script src={assetUrl("hx-sse.min.js")} defer />}
         {props.interactive && <script src={assetUrl("kiosk.js")} defer />}
         {props.interactive && <script src={assetUrl("kiosk-offline.js")} defer />}
       </head>
