@@ -11,6 +11,8 @@ export const ERROR_AREAS = {
   API: "The box's JSON API (`/api/v1`) refused a request before it reached the roster.",
   AUTH: "A request to the admin pages, the API, `/metrics` or headquarters' API without the right token.",
   BOX: "The box itself: a failure nobody expected.",
+  COMMAND:
+    "An action on a call (click-to-call, hang up, transfer) from a desk screen, the API or headquarters was refused before anything was sent to the PBX (issue 15).",
   CALL: "The call assembler refused a PBX event; the event changed nothing and was counted (`/metrics`, `/admin`) and logged.",
   CONFIG: "The configuration file or a `BRANCHBOX_*` variable; the box does not start.",
   HQ: "Headquarters' consumer (`branchbox hq`); logged at headquarters.",
@@ -203,6 +205,41 @@ export const ERROR_CODES = {
   "PBX.AMI_LIST_TOO_LONG": {
     meaning: "An AMI list answer (channels) had more items than the box accepts; the action failed.",
     action: "Send the log line to the developers with the size of the PBX.",
+  },
+  "COMMAND.BAD_INPUT": {
+    meaning:
+      "A command's field is missing or malformed (no target, a number that is not a number); nothing was sent.",
+    action: "Send the command again with the fields the API documents.",
+  },
+  "COMMAND.ID_REUSED": {
+    meaning: "The commandId (or Idempotency-Key) was already used for a different command; nothing was sent.",
+    action: "Give each new command a new id; send the same id only to repeat the same command.",
+  },
+  "COMMAND.NOT_ON_SHIFT": {
+    meaning: "Click-to-call for an employee who is not on shift: there is no phone of theirs to ring today.",
+    action: "Ask for an employee who is on shift, or name the extension to ring.",
+  },
+  "COMMAND.UNKNOWN_EMPLOYEE": {
+    meaning: "The command names an employee the branch does not know; nothing was sent.",
+    action: "Check the employee id against the staff list.",
+  },
+  "COMMAND.UNKNOWN_CALL": {
+    meaning: "The command names a call the box is not following now; nothing was sent.",
+    action: "Act only on a call that is still up (the desk screen's card, GET /api/v1/calls).",
+  },
+  "COMMAND.NOT_YOUR_CALL": {
+    meaning:
+      "A desk screen acted on a call of another desk, or someone other than the desk's phone holder did.",
+    action: "Act on your own desk's calls, after your own PIN.",
+  },
+  "COMMAND.UNSUPPORTED": {
+    meaning: "The branch's phone system cannot do this kind of action from the box; nothing was sent.",
+    action: "Do it on the phone itself; see the PBX's notes in the README for what each PBX supports.",
+  },
+  "COMMAND.NO_PBX": {
+    meaning:
+      "No phone system is configured or linked, so the command cannot be carried out; nothing was sent.",
+    action: "Check the PBX link on /admin or with `branchbox doctor`, then send the command again.",
   },
   "PBX.AMI_NOT_CONNECTED": {
     meaning: "An AMI action was asked for while the link is not up.",
