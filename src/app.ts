@@ -11,6 +11,7 @@ import type { Logger } from "./log/logger.ts";
 import type { PbxAdapter, PbxDeps } from "./pbx/pbx-module.ts";
 import { configuredPbx, PBX_REGISTRY, type PbxRegistry } from "./pbx/registry.ts";
 import { attributionSettings } from "./service/attribution-settings.ts";
+import { noCallCommands } from "./service/call-command-port.ts";
 import { CallPipeline } from "./service/call-pipeline.ts";
 import { createDevicePairing } from "./service/device-pairing.ts";
 import { PbxGaps } from "./service/pbx-gaps.ts";
@@ -134,6 +135,7 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     sync: () => sync?.status() ?? null,
     backfill: (window) => gaps.backfill(window),
     inbound: () => inbound.status(),
+    commands: noCallCommands,
     devices: createDevicePairing(db, options.log.child({ part: "kiosk" })),
     log: options.log,
     now,

@@ -1,5 +1,6 @@
 import type { Config } from "../config/schema.ts";
 import type { Logger } from "../log/logger.ts";
+import type { CallCommandsPort } from "../service/call-command-port.ts";
 import type { CallsPort, PbxGap, PbxView } from "../service/calls-port.ts";
 import type { DevicePairing } from "../service/device-pairing.ts";
 import type { RosterPort } from "../service/roster-port.ts";
@@ -22,6 +23,8 @@ export interface HttpDeps {
   readonly sync: () => RelayStatus | null;
   /** What headquarters sent down: per stream, rejections, the client directory, commands. */
   readonly inbound: () => InboundStatus;
+  /** Acting on calls: click-to-call, hang up, transfer (issue 15). */
+  readonly commands: CallCommandsPort;
   /** The kiosk and desk screens paired with the box (issue 14, item 8). */
   readonly devices: DevicePairing;
   readonly log: Logger;

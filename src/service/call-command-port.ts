@@ -116,3 +116,13 @@ export type CallCommandErrorCode =
   | "COMMAND.NO_PBX";
 
 export type CallCommandError = DomainError<CallCommandErrorCode>;
+
+/** A box with no way to act on its PBX yet: every command is refused `COMMAND.NO_PBX`, nothing written. */
+export const noCallCommands: CallCommandsPort = {
+  submit: async () => ({
+    ok: false,
+    error: { code: "COMMAND.NO_PBX", message: "this box cannot act on its phone system" },
+  }),
+  get: () => null,
+  subscribe: () => () => {},
+};
