@@ -164,6 +164,11 @@ describe("[pbx.ami] handsets (issue 12)", () => {
       "cel_url",
       "cel_csv",
       "timezone",
+      "originate_context",
+      "dial_context",
+      "transfer_context",
+      "originate_channel",
+      "originate_ring_seconds",
     ]);
     const config = loadConfig({ fileText: `${BASE}[pbx.ami]\n${settings.join("\n")}\n` });
     expect(config.pbx.ami).toMatchObject({
@@ -207,6 +212,48 @@ describe("[pbx.ami] handsets (issue 12)", () => {
       expect(problems).toContain('pbx.ami.handsets[0] = "a b": expected device names');
     }
     expect(() => loadConfig({ fileText: `${BASE}${AMI}extensions = ["101"]\n` })).toThrow(/extensions/);
+  });
+});
+
+describe("[pbx.ami] call control (issue 15)", () => {
+  const BASE = '[branch]\nid="b"\nname="B"\n[http]\nadmin_token="0123456789abcdef"\n';
+  const AMI = '[pbx.ami]\nhost = "pbx"\nusername = "branchbox"\nsecret = "s3cret"\n';
+
+  test("FreePBX's contexts by default; each key set from the file or the environment", () => {
+    expect(loadConfig({ fileText: `${BASE}${AMI}` }).pbx.ami).toMatchObject({
+      originate_context: "from-internal",
+      dial_context: "from-internal",
+      transfer_context: "from-internal",
+      originate_channel: "Local/{extension}@{context}/n",
+      originate_ring_seconds: 30,
+    });
+    const config = loadConfig({
+      fileText: `${BASE}${AMI}originate_context = "originate-skipvm"\noriginate_channel = "PJSIP/{extension}"\n`,
+      env: {
+        BRANCHBOX_PBX_AMI_TRANSFER_CONTEXT: "internal-transfer",
+        BRANCHBOX_PBX_AMI_ORIGINATE_RING_SECONDS: "20",
+      },
+    });
+    expect(config.pbx.ami).toMatchObject({
+      originate_context: "originate-skipvm",
+      originate_channel: "PJSIP/{extension}",
+      transfer_context: "internal-transfer",
+      originate_ring_seconds: 20,
+    });
+  });
+
+  test("a context that is no dialplan name, a channel without {extension} and a ring time out of 5-300 s are refused by name", () => {
+    try {
+      loadConfig({
+        fileText: `${BASE}${AMI}dial_context = "from internal"\noriginate_channel = "Local/101@x"\noriginate_ring_seconds = 1\n`,
+      });
+      throw new Error("expected a ConfigError");
+    } catch (error) {
+      const problems = (error as ConfigError).problems.join("\n");
+      expect(problems).toContain('pbx.ami.dial_context = "from internal": expected a dialplan context');
+      expect(problems).toContain("pbx.ami.originate_channel");
+      expect(problems).toContain("pbx.ami.originate_ring_seconds");
+    }
   });
 });
 

@@ -15,6 +15,9 @@ function nameList(pattern: RegExp, expected: string) {
   );
 }
 
+/** A dialplan context name, as call control writes it into an AMI action. */
+const contextName = z.string().regex(/^[A-Za-z0-9_.-]{1,80}$/, 'a dialplan context, e.g. "from-internal"');
+
 const compiles = (pattern: string): boolean => {
   try {
     new RegExp(pattern);
@@ -102,6 +105,23 @@ export const PBX_SECTIONS = {
           (tz) => tz === "" || isTimeZone(tz),
           'an IANA time zone, e.g. "Europe/Moscow", or "" (the branch\'s)',
         ),
+      /**
+       * Call control (issue 15), FreePBX's contexts by default. Click-to-call rings the employee
+       * through `originate_channel` (`{extension}`, `{context}` = `originate_context` filled in),
+       * then dials the number in `dial_context`; transfers and redirects dial in `transfer_context`.
+       */
+      originate_context: contextName.default("from-internal"),
+      dial_context: contextName.default("from-internal"),
+      transfer_context: contextName.default("from-internal"),
+      originate_channel: z
+        .string()
+        .default("Local/{extension}@{context}/n")
+        .refine(
+          (v) => /^[A-Za-z0-9]+\/[^\s,]*\{extension\}[^\s,]*$/.test(v),
+          'a channel with {extension}, e.g. "Local/{extension}@{context}/n"',
+        ),
+      /** How long the employee's phone rings for a click-to-call (Originate's Timeout), in seconds. */
+      originate_ring_seconds: z.coerce.number().int().min(5).max(300).default(30),
     })
     .refine((ami) => ami.cel_url === "" || ami.cel_csv === "", {
       message: "cel_url and cel_csv both name the PBX's CEL: keep one",

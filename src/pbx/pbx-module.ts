@@ -1,4 +1,5 @@
 import type { Hono } from "hono";
+import type { PbxControl } from "../domain/call/pbx-control.ts";
 import type { PbxEndpointList, UnplacedEndpointStore } from "../domain/call/pbx-endpoints.ts";
 import type { PbxEvent, PbxEventSource } from "../domain/call/pbx-event.ts";
 import type { PbxHistory } from "../domain/call/pbx-history.ts";
@@ -48,6 +49,7 @@ export interface PbxAdapter {
   readonly routes?: Hono;
   /** The PBX's own record of its calls (CEL), when its section names one: gaps and backfills read it. */
   readonly history?: PbxHistory | null;
+  readonly control?: PbxControl;
 }
 
 export interface PbxProbeResult {

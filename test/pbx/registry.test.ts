@@ -51,6 +51,11 @@ describe("the PBX registry", () => {
       cel_csv: "",
       cel_url: "",
       timezone: "",
+      originate_context: "from-internal",
+      dial_context: "from-internal",
+      transfer_context: "from-internal",
+      originate_channel: "Local/{extension}@{context}/n",
+      originate_ring_seconds: 30,
     });
   });
 

@@ -42,6 +42,24 @@ export interface AmiPeerOptions {
    * action not named here gets Asterisk's "Invalid/unknown command" Error.
    */
   readonly answers?: Readonly<Record<string, readonly AmiFrame[]>>;
+  /**
+   * A script for actions that need more than a fixed answer (call control: a reply, then the
+   * events the action causes, on the wire as Asterisk writes them). Called first for every
+   * action after Login; returns true when it handled the action.
+   */
+  readonly act?: (action: AmiFrame, io: PeerIo) => boolean;
+}
+
+/** What an action script may do on the connection the action came on. */
+export interface PeerIo {
+  /** The action's ActionID, if it had one. */
+  readonly actionId: string | undefined;
+  /** Write a frame to this connection. */
+  send(frame: Record<string, string>): void;
+  /** Write a frame to every logged-in connection (Asterisk's events go to every session). */
+  broadcast(frame: Record<string, string>): void;
+  /** Cut this connection now, without a goodbye. */
+  drop(): void;
 }
 
 export interface ReceivedAction {
@@ -66,6 +84,8 @@ export interface AmiPeer {
   readonly ignoreActions: Set<string>;
   /** Write raw text to every logged-in connection (garbage tests). */
   sendRaw(text: string): void;
+  /** Write one frame to every logged-in connection, as Asterisk sends an event. */
+  sendEvent(frame: Record<string, string>): void;
   /** Cut every connection now, without a goodbye. */
   dropNow(): void;
   close(): Promise<void>;
@@ -168,6 +188,15 @@ export async function startAmiPeer(options: AmiPeerOptions): Promise<AmiPeer> {
       send(socket, withId({ Response: "Error", Message: "Authentication Required" }));
       return;
     }
+    const io: PeerIo = {
+      actionId: id,
+      send: (f) => send(socket, f),
+      broadcast: (f) => {
+        for (const s of loggedIn) send(s, f);
+      },
+      drop: () => socket.destroy(),
+    };
+    if (options.act?.(frame, io) === true) return;
     switch (action.toLowerCase()) {
       case "ping":
         send(
@@ -267,6 +296,9 @@ export async function startAmiPeer(options: AmiPeerOptions): Promise<AmiPeer> {
     ignoreActions,
     sendRaw(text) {
       for (const socket of loggedIn) socket.write(text);
+    },
+    sendEvent(frame) {
+      for (const socket of loggedIn) send(socket, frame);
     },
     dropNow() {
       for (const socket of sockets) socket.destroy();

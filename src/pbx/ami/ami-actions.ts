@@ -51,7 +51,7 @@ export interface ActionTable {
    */
   request(
     action: Readonly<Record<string, string>>,
-    options: { list: boolean; timeoutMs: number },
+    options: { list: boolean; timeoutMs: number; sent?: (actionId: string) => void },
     done: (outcome: ActionOutcome<AmiListResult>) => void,
   ): string;
   /** True when the frame belonged to an action in flight (and was consumed). */
@@ -96,6 +96,7 @@ export function createActionTable(
       for (const [key, value] of Object.entries(action)) {
         if (key.toLowerCase() !== "action" && key.toLowerCase() !== "actionid") frame[key] = value;
       }
+      options.sent?.(id);
       write(formatAmiFrame(frame));
       return id;
     },
@@ -105,7 +106,9 @@ export function createActionTable(
       const p = pending.get(id);
       if (p === undefined) return false;
       if (p.response === null) {
-        if (amiGet(frame, "Response") === undefined) return false;
+        // An event may carry both `Response` and the ActionID (OriginateResponse does): it is not
+        // the action's answer, and it goes on to whoever listens to events.
+        if (amiGet(frame, "Response") === undefined || amiGet(frame, "Event") !== undefined) return false;
         p.response = frame;
         if (!p.list || amiGet(frame, "Response")?.toLowerCase() === "error") {
           settle(id, { ok: true, value: { response: frame, items: [], complete: null } });

@@ -90,8 +90,13 @@ export interface AmiClient {
   /** Logoff, close, and no more reconnects. Resolves once the socket is closed. */
   stop(): Promise<void>;
   status(): AmiClientStatus;
-  /** One action on the logged-in link; resolves with its `Response:` frame, Error included. */
-  send(action: Readonly<Record<string, string>>): Promise<AmiFrame>;
+  /**
+   * One action on the logged-in link; resolves with its `Response:` frame, Error included. `sent`
+   * is called with the action's ActionID synchronously as it is written, before any answer can
+   * be read (a controller matches the events the action causes by it); not called when nothing
+   * was written (no link: the promise rejects `PBX.AMI_NOT_CONNECTED` or `PBX.AMI_LINK_DOWN`).
+   */
+  send(action: Readonly<Record<string, string>>, sent?: (actionId: string) => void): Promise<AmiFrame>;
   /** A list action (`EventList: start` … `Complete`): the response and its items. */
   sendList(action: Readonly<Record<string, string>>): Promise<AmiListResult>;
 }

@@ -134,9 +134,10 @@ export function createAmiClient(options: AmiClientOptions): AmiClient {
     list: boolean,
     timeoutMs: number,
     done: (outcome: ActionOutcome<AmiListResult>) => void,
+    sent?: (actionId: string) => void,
   ) => {
     if (l.down) done({ ok: false, error: new AmiError("PBX.AMI_LINK_DOWN", "link is down") });
-    else l.actions.request(action, { list, timeoutMs }, done);
+    else l.actions.request(action, { list, timeoutMs, ...(sent === undefined ? {} : { sent }) }, done);
   };
 
   const ping = (l: Connection) => {
@@ -175,7 +176,7 @@ export function createAmiClient(options: AmiClientOptions): AmiClient {
 
   const onFrame = (l: Connection, frame: AmiFrame) => {
     if (l.actions.route(frame)) return;
-    if (amiGet(frame, "Response") !== undefined) {
+    if (amiGet(frame, "Response") !== undefined && amiGet(frame, "Event") === undefined) {
       log.debug("AMI answer to no action in flight", { actionId: amiGet(frame, "ActionID") });
       return;
     }
@@ -274,10 +275,19 @@ export function createAmiClient(options: AmiClientOptions): AmiClient {
     return current;
   };
 
-  const sendOn = (action: Readonly<Record<string, string>>, list: boolean) =>
+  const sendOn = (
+    action: Readonly<Record<string, string>>,
+    list: boolean,
+    sent?: (actionId: string) => void,
+  ) =>
     new Promise<AmiListResult>((resolve, reject) => {
-      request(liveLink(), { ...action }, list, o.actionTimeoutMs, (outcome) =>
-        outcome.ok ? resolve(outcome.value) : reject(outcome.error),
+      request(
+        liveLink(),
+        { ...action },
+        list,
+        o.actionTimeoutMs,
+        (outcome) => (outcome.ok ? resolve(outcome.value) : reject(outcome.error)),
+        sent,
       );
     });
 
@@ -302,7 +312,7 @@ export function createAmiClient(options: AmiClientOptions): AmiClient {
         linkDown(l, "stopped");
       }),
     status: statusNow,
-    send: async (action) => (await sendOn(action, false)).response,
+    send: async (action, sent) => (await sendOn(action, false, sent)).response,
     sendList: (action) => sendOn(action, true),
   };
 }

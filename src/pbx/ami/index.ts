@@ -9,6 +9,7 @@ import { AmiCaptureFiles } from "./ami-capture-files.ts";
 import { ChannelTable, type HandsetProfile, translatorDefaults } from "./ami-channels.ts";
 import { type AmiClient, createAmiClient } from "./ami-client.ts";
 import type { AmiClientOptions } from "./ami-client-options.ts";
+import { AmiControl } from "./ami-control.ts";
 import { AmiInventory } from "./ami-inventory.ts";
 import { probeAmi } from "./ami-probe.ts";
 import { AmiTranslator } from "./ami-translate.ts";
@@ -53,6 +54,12 @@ export interface AmiSourceOptions {
   readonly unplacedStore?: UnplacedEndpointStore;
   /** How long a change to them waits before it is written (default 10 s). */
   readonly unplacedSaveAfterMs?: number;
+  /** `[pbx.ami]`'s call control (issue 15): contexts, the employee's channel, how long it rings. */
+  readonly originate_context?: string;
+  readonly dial_context?: string;
+  readonly transfer_context?: string;
+  readonly originate_channel?: string;
+  readonly originate_ring_seconds?: number;
   /** Test knobs passed to the client (ping interval, backoff, random). */
   readonly client?: Partial<
     Pick<AmiClientOptions, "pingIntervalMs" | "pingTimeoutMs" | "backoff" | "random" | "healthyAfterMs">
@@ -66,6 +73,8 @@ export interface AmiSourceOptions {
  */
 export interface AmiAdapter extends PbxAdapter {
   readonly client: AmiClient;
+  /** Call control on `client`'s link, resolving legs from this source's live channels. */
+  readonly control: AmiControl;
 }
 
 /** `[pbx.ami]` for the registry. */
@@ -236,6 +245,8 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
     onFrame: (frame) => {
       push(translator.translate(frame, now()));
       inventory.changed();
+      // After the translator: a command's leg is looked up in the table the frame just updated.
+      control.observe(frame);
     },
     // A new login is a new link: Asterisk may have restarted and numbered its events afresh.
     onState: (status) => {
@@ -253,6 +264,21 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
       inventory.changed();
     },
     ...(capture === null ? {} : { tap: capture }),
+  });
+
+  const control = new AmiControl({
+    name,
+    client,
+    channels: () => translator.table,
+    contexts: {
+      originate: options.originate_context ?? "from-internal",
+      dial: options.dial_context ?? "from-internal",
+      transfer: options.transfer_context ?? "from-internal",
+      originateChannel: options.originate_channel ?? "Local/{extension}@{context}/n",
+      ringSeconds: options.originate_ring_seconds ?? 30,
+    },
+    log,
+    now,
   });
 
   /** The translator's view of the snapshot, plus the end of every call the box holds live that the PBX no longer has. */
@@ -313,5 +339,5 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
       };
     },
   };
-  return { source, client, history };
+  return { source, client, history, control };
 }
