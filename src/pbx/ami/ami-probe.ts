@@ -2,6 +2,7 @@ import type { PbxEndpointList } from "../../domain/call/pbx-endpoints.ts";
 import { ENDPOINT_ACTIONS, type EndpointAnswer, type Placement, readEndpointLists } from "./ami-endpoints.ts";
 import type { AmiFrame } from "./ami-fields.ts";
 import { amiGet, createAmiParser } from "./ami-parser.ts";
+import { controlPermissions } from "./ami-permissions.ts";
 
 export interface AmiProbeResult {
   readonly ok: boolean;
@@ -42,6 +43,8 @@ export async function probeAmi(
       { action, response: null, items: [], answer: null },
     ]),
   );
+  /** The answer to ListCommands: which actions the user may send (see ami-permissions.ts). */
+  let commands: AmiFrame | null = null;
   let resolveResult: (result: AmiProbeResult) => void = () => {};
   const result = new Promise<AmiProbeResult>((resolve) => {
     resolveResult = resolve;
@@ -60,11 +63,7 @@ export async function probeAmi(
       action: l.action,
       answer: l.answer ?? { ok: false as const, error: { message: `no answer within ${timeoutMs} ms` } },
     }));
-    resolveResult({
-      ok: true,
-      detail: loggedIn,
-      endpoints: readEndpointLists(answers, placement, Date.now()),
-    });
+    resolveResult(withPermissions(loggedIn, commands, readEndpointLists(answers, placement, Date.now())));
   }, timeoutMs);
   try {
     const socket = await Bun.connect({
@@ -87,23 +86,28 @@ export async function probeAmi(
               `Action: Login\r\nActionID: doctor-1\r\nUsername: ${target.username}\r\nSecret: ${target.secret}\r\nEvents: off\r\n\r\n`,
             );
           }
+          const finish = () => {
+            if (commands === null || ![...listings.values()].every((l) => l.answer !== null)) return;
+            sock.write("Action: Logoff\r\nActionID: doctor-2\r\n\r\n");
+            const answers = [...listings.values()].map((l) => ({
+              action: l.action,
+              answer: l.answer as EndpointAnswer,
+            }));
+            resolveResult(
+              withPermissions(loggedIn, commands, readEndpointLists(answers, placement, Date.now())),
+            );
+          };
           for (const frame of frames) {
             const id = amiGet(frame, "ActionID");
+            if (id === "doctor-commands" && commands === null && amiGet(frame, "Response") !== undefined) {
+              commands = frame;
+              finish();
+              continue;
+            }
             const listing = id === undefined ? undefined : listings.get(id);
             if (listing !== undefined && listing.answer === null) {
               collect(listing, frame);
-              if ([...listings.values()].every((l) => l.answer !== null)) {
-                sock.write("Action: Logoff\r\nActionID: doctor-2\r\n\r\n");
-                const answers = [...listings.values()].map((l) => ({
-                  action: l.action,
-                  answer: l.answer as EndpointAnswer,
-                }));
-                resolveResult({
-                  ok: true,
-                  detail: loggedIn,
-                  endpoints: readEndpointLists(answers, placement, Date.now()),
-                });
-              }
+              finish();
               continue;
             }
             if (id !== "doctor-1") continue;
@@ -112,6 +116,7 @@ export async function probeAmi(
               step = "endpoint lists";
               for (const [actionId, l] of listings)
                 sock.write(`Action: ${l.action}\r\nActionID: ${actionId}\r\n\r\n`);
+              sock.write("Action: ListCommands\r\nActionID: doctor-commands\r\n\r\n");
               continue;
             }
             sock.write("Action: Logoff\r\nActionID: doctor-2\r\n\r\n");
@@ -150,6 +155,21 @@ export async function probeAmi(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The logged-in result, judged by what the user may write: a user that may not control calls fails. */
+function withPermissions(
+  loggedIn: string,
+  commands: AmiFrame | null,
+  endpoints: PbxEndpointList,
+): AmiProbeResult {
+  const control = controlPermissions(commands);
+  return {
+    ok: control.ok !== false,
+    detail: `${loggedIn}; ${control.detail}`,
+    ...(control.fix === undefined ? {} : { fix: control.fix }),
+    endpoints,
+  };
 }
 
 /** A frame of a list action's answer: the Response, an item, or the closing `…Complete` event. */
