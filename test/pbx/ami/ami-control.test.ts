@@ -173,6 +173,41 @@ describe("AMI control: click-to-call (R2.1)", () => {
     expect(failed(result)?.message).toContain("busy");
   });
 
+  test("the callId it returns is the one the source gives the call's events (VoIPGRID's recorded click-to-dial)", async () => {
+    // The recording's originated Local `;1` (.302) and `;2` (.304) are what ChannelId and
+    // OtherChannelId name in advance: Asterisk gives the channels those Uniqueids, and every
+    // channel of the call .302 as Linkedid. The recorded events replayed with them in place.
+    const recorded = readFileSync(join(REAL, "vg-click-to-dial-account-world.ami"), "utf8");
+    const h = await harness((action, io, peer) => {
+      if (amiGet(action, "Action") !== "Originate") return false;
+      io.send({ ...REPLIES.originateQueued, ActionID: io.actionId ?? "" });
+      const ids = { one: amiGet(action, "ChannelId") ?? "", two: amiGet(action, "OtherChannelId") ?? "" };
+      const frames = captureFrames(
+        recorded
+          .replaceAll("c4061ca6474c-1531990515.302", ids.one)
+          .replaceAll("c4061ca6474c-1531990515.304", ids.two),
+      );
+      const answered = frames.findIndex(
+        (f) => f.startsWith("Event: Newstate\r\n") && f.includes("SIP/150010001"),
+      );
+      peer.sendRaw(frames.slice(1, answered + 2).join(""));
+      peer.sendEvent(originateResponse(action, 4, io.actionId));
+      peer.sendRaw(frames.slice(answered + 2).join(""));
+      return true;
+    });
+    const result = await h.adapter.control.originate({
+      commandId: "c2c-recorded",
+      deadline: soon(),
+      fromExtension: "201",
+      to: "+31260010001",
+    });
+    expect(result.ok && result.value.callId).toBe("bb-c2c-recorded");
+    await waitUntil(() => h.events.some((e) => e.kind === "leg-ended"));
+    const employee = h.events.filter((e) => e.extension === "150010001");
+    expect(employee.map((e) => e.kind)).toEqual(["ringing", "answered", "leg-ended"]);
+    expect(new Set(employee.map((e) => e.callId))).toEqual(new Set(["bb-c2c-recorded"]));
+  });
+
   test("refused for permission (no `originate` write class): failed with Asterisk's message", async () => {
     const h = await harness((action, io) => {
       if (amiGet(action, "Action") !== "Originate") return false;
