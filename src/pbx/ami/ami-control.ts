@@ -51,6 +51,8 @@ interface Pending {
   readonly settle: (result: PbxControlResult) => void;
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const ACTIONS: ReadonlySet<PbxControlAction> = new Set([
   "originate",
   "hangup",
@@ -217,11 +219,14 @@ export class AmiControl implements PbxControl {
     const ready = plan;
     return new Promise<PbxControlResult>((resolve) => {
       let written = false;
+      // A timer longer than 2^31-1 ms fires at once; no command waits 24 days anyway. Unref'd:
+      // a command waiting for its event never keeps a stopping process alive.
       const timer = setTimeout(
         () =>
           settle(fail("PBX.CONTROL_TIMEOUT", `no confirmation of ${ready.action.Action} by the deadline`)),
-        left,
+        Math.min(left, MAX_TIMER_MS),
       );
+      timer.unref?.();
       const pending: Pending = { plan: ready, actionId: null, settle: (r) => settle(r) };
       const settle = (result: PbxControlResult) => {
         if (!this.pending.delete(pending)) return;

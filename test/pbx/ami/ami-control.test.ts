@@ -250,6 +250,22 @@ describe("AMI control: click-to-call (R2.1)", () => {
     expect(h.peer.received.length).toBe(before);
   });
 
+  test("a deadline weeks away waits for the outcome (no timer overflow into an instant timeout)", async () => {
+    const h = await harness((action, io, peer) => {
+      if (amiGet(action, "Action") !== "Originate") return false;
+      io.send({ ...REPLIES.originateQueued, ActionID: io.actionId ?? "" });
+      setTimeout(() => peer.sendEvent(originateResponse(action, 4, io.actionId)), 50);
+      return true;
+    });
+    const result = await h.adapter.control.originate({
+      commandId: "c2c-far",
+      deadline: Date.now() + 30 * 24 * 3600_000,
+      fromExtension: "101",
+      to: "84951234567",
+    });
+    expect(result.ok).toBe(true);
+  });
+
   test("one commandId acts once: concurrent and later repeats get the first answer, one Originate on the wire", async () => {
     const h = await harness((action, io) => {
       if (amiGet(action, "Action") !== "Originate") return false;
