@@ -1,3 +1,4 @@
+import type { CallCommandState } from "../domain/call/call-command-state.ts";
 import type { DomainError, Result } from "../domain/errors.ts";
 import type { Instant } from "../domain/roster/types.ts";
 
@@ -35,22 +36,8 @@ export interface CallCommandsPort {
 
 export type CallCommandKind = "click-to-call" | "hangup" | "transfer";
 
-export type CallCommandState =
-  | "queued"
-  | "sent"
-  | "ringing-employee"
-  | "connected"
-  | "done"
-  | "failed"
-  | "expired"
-  | "refused";
-
-export const SETTLED_STATES: ReadonlySet<CallCommandState> = new Set([
-  "done",
-  "failed",
-  "expired",
-  "refused",
-]);
+export type { CallCommandState } from "../domain/call/call-command-state.ts";
+export { SETTLED_STATES } from "../domain/call/call-command-state.ts";
 
 /** Who asks: the desk screen (its phone holder, after her PIN), the API, or headquarters. */
 export type CommandOrigin =

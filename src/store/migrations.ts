@@ -236,4 +236,48 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 9,
+    name: "call commands (issue 15); HQ's command replies may say refused",
+    sql: `
+      -- One row per command acting on a call (click-to-call, hang up, transfer), from a desk screen,
+      -- the API or HQ, written before anything is sent to the PBX. The primary key is the
+      -- idempotency key; \`input\` is kept to tell a repeat from a reused id. States only move
+      -- forward (src/domain/call/call-command-state.ts). Not \`commands\`: that is HQ's inbox.
+      CREATE TABLE call_commands (
+        command_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('click-to-call', 'hangup', 'transfer')),
+        input TEXT NOT NULL,
+        target TEXT NOT NULL,
+        leg_id TEXT,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'ringing-employee', 'connected', 'done', 'failed', 'expired', 'refused')),
+        call_id TEXT,
+        reason TEXT,
+        origin TEXT NOT NULL,
+        deadline INTEGER NOT NULL,
+        expires_at INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX call_commands_open ON call_commands (state)
+        WHERE state IN ('queued', 'sent', 'ringing-employee', 'connected');
+
+      -- HQ's inbox rows may now end 'refused' (the box would not run it: not on shift, no such
+      -- call). SQLite cannot change a CHECK in place: the table is copied.
+      CREATE TABLE commands_v9 (
+        command_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        args TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'done', 'failed', 'expired', 'unsupported', 'refused')),
+        received_at INTEGER NOT NULL,
+        finished_at INTEGER,
+        reason TEXT
+      ) STRICT;
+      INSERT INTO commands_v9 SELECT command_id, kind, expires_at, args, state, received_at, finished_at, reason FROM commands;
+      DROP TABLE commands;
+      ALTER TABLE commands_v9 RENAME TO commands;
+      CREATE INDEX commands_open ON commands (state, received_at) WHERE state IN ('pending', 'running');
+    `,
+  },
 ];
