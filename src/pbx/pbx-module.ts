@@ -49,6 +49,11 @@ export interface PbxAdapter {
   readonly routes?: Hono;
   /** The PBX's own record of its calls (CEL), when its section names one: gaps and backfills read it. */
   readonly history?: PbxHistory | null;
+  /**
+   * Acting on the PBX (issue 15: click-to-call, hang up, transfer), when this adapter can; it shares
+   * the source's link. The composition root gives the command service the first adapter's that has
+   * one; absent everywhere, commands are refused `COMMAND.NO_PBX` and HQ's `unsupported`.
+   */
   readonly control?: PbxControl;
 }
 

@@ -73,6 +73,13 @@ export interface OriginateRequest extends ControlRequest {
   readonly fromExtension: string;
   /** What the PBX dials once it answers: a number or another extension. */
   readonly to: string;
+  /**
+   * Called once, as soon as the controller knows the id of the call it starts (AMI: the ChannelId
+   * it sets before sending), before the answer: the command service records it, so the call's
+   * events (the employee's phone ringing, answered) show on the command, after a restart too.
+   * Optional for a caller; a controller that can know the id early calls it.
+   */
+  readonly onCall?: (callId: string) => void;
 }
 
 export interface HangupRequest extends ControlRequest {
