@@ -241,6 +241,26 @@ export const ERROR_CODES = {
       "No phone system is configured or linked, so the command cannot be carried out; nothing was sent.",
     action: "Check the PBX link on /admin or with `branchbox doctor`, then send the command again.",
   },
+  "COMMAND.NOT_DONE": {
+    meaning:
+      "A call command that was sent ended failed, expired or refused (the log line says which and the PBX's reason).",
+    action: "Read the reason; send a new command if it is still wanted.",
+  },
+  "COMMAND.RESUMED": {
+    meaning:
+      "At start, call commands already sent before the restart were found open: they are not sent again, the call's events or their deadline settle them.",
+    action: "Nothing.",
+  },
+  "COMMAND.CONTROL_FAILED": {
+    meaning:
+      "The PBX controller threw instead of answering, or the store refused to mark a command sent; the command fails (at its deadline at the latest).",
+    action: "A bug or a full disk: report the log line, check the disk (`branchbox doctor`).",
+  },
+  "COMMAND.STORE_FAILED": {
+    meaning:
+      "A call command's deadline could not be written (the disk refused it); it is settled at the next start.",
+    action: "Free space on the box's storage; `branchbox doctor` checks it.",
+  },
   "PBX.AMI_NOT_CONNECTED": {
     meaning: "An AMI action was asked for while the link is not up.",
     action: "Check `[pbx.ami]` settings and Asterisk's manager.conf; `branchbox doctor` tests AMI.",

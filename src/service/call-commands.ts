@@ -1,0 +1,370 @@
+import type { Database } from "bun:sqlite";
+import { type CallCommandState, isSettled } from "../domain/call/call-command-state.ts";
+import type { AssembledCall } from "../domain/call/call-types.ts";
+import type { PbxControl, PbxControlResult } from "../domain/call/pbx-control.ts";
+import { fail, ok } from "../domain/errors.ts";
+import type { Instant } from "../domain/roster/types.ts";
+import type { Logger } from "../log/logger.ts";
+import { type CallCommandRow, type CallCommandStore, callCommandStore } from "../store/call-command-store.ts";
+import type {
+  CallCommandInput,
+  CallCommandKind,
+  CallCommandsPort,
+  CallCommandView,
+} from "./call-command-port.ts";
+import { actionOf, checkShape, type ResolvedCommand, resolveCommand } from "./call-command-target.ts";
+import type { CallsPort } from "./calls-port.ts";
+import type { RosterPort } from "./roster-port.ts";
+import type { CancelTimer, Timer } from "./timer.ts";
+
+/** How long the PBX has to confirm a command, by kind, unless the options say otherwise. */
+export const DEFAULT_DEADLINES_MS: Readonly<Record<CallCommandKind, number>> = {
+  "click-to-call": 60_000,
+  hangup: 15_000,
+  transfer: 15_000,
+};
+
+export const REASONS = {
+  deadline: "no confirmation by the deadline",
+  restart: "not sent before a restart",
+  expired: "expired before it could be sent",
+  noAnswer: "the employee's phone did not answer",
+  noTransfer: "the leg ended without the transfer",
+} as const;
+
+export interface CallCommandsOptions {
+  readonly db: Database;
+  /** The configured PBX's controller; null: every command is refused `COMMAND.NO_PBX`. */
+  readonly control: PbxControl | null;
+  readonly roster: RosterPort;
+  readonly calls: CallsPort;
+  readonly timer: Timer;
+  readonly log: Logger;
+  readonly deadlinesMs?: Partial<Record<CallCommandKind, number>>;
+}
+
+/**
+ * The CallCommandsPort on a PbxControl (issue 15). A command's life:
+ *
+ * - `submit`: shape, then a known id (the same input: its view; another: `COMMAND.ID_REUSED`),
+ *   then the controller's support, then the roster and the live calls; a refusal writes nothing.
+ *   Then the row is committed `queued` (or `expired`, past its `expiresAt`) and `submit` resolves.
+ * - Right after: `queued → sent` is committed, THEN the controller is asked, with the commandId
+ *   and the row's deadline. Its answer settles the command: ok → `done` (with the call's id);
+ *   `PBX.CONTROL_UNSUPPORTED` → `refused`; any other error → `failed` with the PBX's reason.
+ * - A timer fails every open command at its deadline; an answer after that changes nothing.
+ * - Intermediate states come from the call's own events (CallsPort), once the command's call is
+ *   known (hang up, transfer: from the start; click-to-call: from the controller's `onCall`):
+ *   the first phone ringing → `ringing-employee`, answered → `connected`.
+ * - A restart: a `queued` row was never handed to the controller, but its asker is gone and a phone
+ *   ringing minutes later surprises everyone: it is `failed` ("not sent before a restart"). A
+ *   `sent` one is never sent again: the events settle it (click-to-call: the first phone answered
+ *   → done, or the call ended unanswered → failed; hang up: its leg ended → done; transfer: its leg
+ *   ended transferred → done, else failed), or its deadline fails it.
+ */
+export class CallCommands implements CallCommandsPort {
+  private readonly store: CallCommandStore;
+  private readonly listeners = new Set<(view: CallCommandView) => void>();
+  private readonly deadlines = new Map<string, CancelTimer>();
+  /** Open commands, as last committed: the calls' changes are matched against these. */
+  private readonly open = new Map<string, CallCommandRow>();
+  /** Commands whose controller answer this process still awaits. */
+  private readonly inFlight = new Set<string>();
+  private readonly deadlineMs: Readonly<Record<CallCommandKind, number>>;
+  private stopCalls: (() => void) | null = null;
+  private stopped = false;
+
+  constructor(private readonly options: CallCommandsOptions) {
+    this.store = callCommandStore(options.db);
+    this.deadlineMs = { ...DEFAULT_DEADLINES_MS, ...options.deadlinesMs };
+  }
+
+  /** Settles what a restart left open (see the class comment) and starts following the calls. */
+  start(): void {
+    const t = this.options.timer.now();
+    for (const row of this.store.open()) {
+      if (row.state === "queued") {
+        this.settle(row.commandId, "failed", REASONS.restart);
+        continue;
+      }
+      this.open.set(row.commandId, row);
+      this.arm(row);
+    }
+    if (this.open.size > 0)
+      this.options.log.warn("call commands left open by a restart: not sent again", {
+        code: "COMMAND.RESUMED",
+        commandIds: [...this.open.keys()],
+        at: t,
+      });
+    this.stopCalls = this.options.calls.subscribe((changed) => this.callsChanged(changed));
+    this.callsChanged(this.options.calls.live());
+  }
+
+  /** Stops the timers and the calls' feed; an answer arriving later is not written. */
+  stop(): void {
+    this.stopped = true;
+    this.stopCalls?.();
+    for (const cancel of this.deadlines.values()) cancel();
+    this.deadlines.clear();
+  }
+
+  async submit(input: CallCommandInput, now: Instant) {
+    const shape = checkShape(input);
+    if (shape !== null) return { ok: false as const, error: shape };
+    const canonical = canonicalInput(input);
+    const known = this.store.get(input.commandId);
+    if (known !== null) return this.repeat(known, canonical);
+    const { control } = this.options;
+    if (control === null) return fail("COMMAND.NO_PBX", "this box cannot act on its phone system");
+    const action = actionOf(input);
+    if (!control.supports(action))
+      return fail(
+        "COMMAND.UNSUPPORTED",
+        `the phone system (${control.name}) cannot do ${action} from the box`,
+      );
+    const resolved = resolveCommand(input, this.options.roster, this.options.calls, now);
+    if (!resolved.ok) return resolved;
+    const expired = input.expiresAt !== undefined && input.expiresAt <= now;
+    const row: CallCommandRow = {
+      commandId: input.commandId,
+      kind: input.kind,
+      input: canonical,
+      target: resolved.value.target,
+      legId: resolved.value.legId,
+      state: expired ? "expired" : "queued",
+      callId: resolved.value.callId,
+      reason: expired ? REASONS.expired : null,
+      origin: input.origin,
+      deadline: now + this.deadlineMs[input.kind],
+      expiresAt: input.expiresAt ?? null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    // Nothing awaited since the lookup above: in this process no other submit ran in between.
+    if (!this.store.insert(row)) return this.repeat(this.store.get(row.commandId) ?? row, canonical);
+    this.notify(row);
+    if (!expired) {
+      this.open.set(row.commandId, row);
+      this.arm(row);
+      queueMicrotask(() => void this.send(row, resolved.value));
+    }
+    return ok(view(row));
+  }
+
+  get(commandId: string): CallCommandView | null {
+    const row = this.store.get(commandId);
+    return row === null ? null : view(row);
+  }
+
+  subscribe(listener: (view: CallCommandView) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private repeat(known: CallCommandRow, canonical: string) {
+    return known.input === canonical
+      ? ok(view(known))
+      : fail("COMMAND.ID_REUSED", `commandId ${known.commandId} was used for another command`);
+  }
+
+  private async send(row: CallCommandRow, resolved: ResolvedCommand): Promise<void> {
+    const { commandId } = row;
+    let result: PbxControlResult;
+    try {
+      if (this.stopped) return;
+      const t = this.options.timer.now();
+      if (row.expiresAt !== null && row.expiresAt <= t) {
+        this.settle(commandId, "expired", REASONS.expired);
+        return;
+      }
+      if (!this.move(commandId, "sent")) return;
+      this.inFlight.add(commandId);
+      result = await this.ask(row, resolved);
+    } catch (error) {
+      // A controller must answer with a value: a rejection is its bug. A store that refused to
+      // mark the row `sent` (a full disk) means nothing was asked; the deadline settles it.
+      this.options.log.error("call command: the controller or the store failed", {
+        code: "COMMAND.CONTROL_FAILED",
+        commandId,
+        error: String(error),
+      });
+      result = {
+        ok: false,
+        error: { code: "PBX.CONTROL_FAILED", message: `the controller failed: ${error}` },
+      };
+    } finally {
+      this.inFlight.delete(commandId);
+    }
+    if (this.stopped) return;
+    if (result.ok) this.settle(commandId, "done", null, result.value.callId);
+    else if (result.error.code === "PBX.CONTROL_UNSUPPORTED")
+      this.settle(commandId, "refused", result.error.message);
+    else
+      this.settle(
+        commandId,
+        "failed",
+        result.error.code === "PBX.CONTROL_TIMEOUT" ? REASONS.deadline : result.error.message,
+      );
+  }
+
+  private ask(row: CallCommandRow, r: ResolvedCommand): Promise<PbxControlResult> {
+    const control = this.options.control as PbxControl;
+    const base = { commandId: row.commandId, deadline: row.deadline };
+    const callId = r.callId ?? "";
+    const legId = r.legId ?? "";
+    switch (r.action) {
+      case "originate":
+        return control.originate({
+          ...base,
+          fromExtension: r.target,
+          to: r.dial ?? "",
+          onCall: (id) => this.callKnown(row.commandId, id),
+        });
+      case "hangup":
+        return control.hangup({ ...base, callId, legId });
+      case "blindTransfer":
+        return control.blindTransfer({ ...base, callId, legId, to: r.target });
+      default:
+        return control.attendedTransfer({ ...base, callId, legId, to: r.target });
+    }
+  }
+
+  private callKnown(commandId: string, callId: string): void {
+    if (this.stopped || !this.store.attachCall(commandId, callId, this.options.timer.now())) return;
+    this.refreshed(commandId);
+    this.callsChanged(this.options.calls.live().filter((c) => c.id === callId));
+  }
+
+  /** The calls' events move the open commands on them (see the class comment). */
+  private callsChanged(changed: readonly AssembledCall[]): void {
+    if (this.stopped || this.open.size === 0) return;
+    for (const call of changed)
+      for (const row of [...this.open.values()])
+        if (row.callId === call.id) this.progress(row, call, !this.inFlight.has(row.commandId));
+  }
+
+  private progress(row: CallCommandRow, call: AssembledCall, settleFromEvents: boolean): void {
+    if (row.kind === "click-to-call") {
+      const leg = call.legs.findLast((l) => l.extension === row.target);
+      const answered = leg?.answeredAt !== null && leg?.answeredAt !== undefined;
+      if (leg?.state === "ringing") this.move(row.commandId, "ringing-employee");
+      if (answered) this.move(row.commandId, "connected");
+      if (!settleFromEvents) return;
+      if (answered) this.settle(row.commandId, "done", null);
+      else if (call.finished || leg?.state === "ended")
+        this.settle(row.commandId, "failed", REASONS.noAnswer);
+      return;
+    }
+    if (!settleFromEvents) return;
+    const leg = call.legs.find((l) => l.id === row.legId);
+    const ended = call.finished || leg?.state === "ended";
+    if (!ended) return;
+    if (row.kind === "hangup") this.settle(row.commandId, "done", null);
+    else if (leg?.ending === "transferred") this.settle(row.commandId, "done", null);
+    else this.settle(row.commandId, "failed", REASONS.noTransfer);
+  }
+
+  private arm(row: CallCommandRow): void {
+    this.deadlines.get(row.commandId)?.();
+    this.deadlines.set(
+      row.commandId,
+      this.options.timer.at(row.deadline, () => {
+        this.deadlines.delete(row.commandId);
+        try {
+          if (!this.stopped) this.settle(row.commandId, "failed", REASONS.deadline);
+        } catch (error) {
+          this.options.log.error("call command: its deadline could not be written", {
+            code: "COMMAND.STORE_FAILED",
+            commandId: row.commandId,
+            error: String(error),
+          });
+        }
+      }),
+    );
+  }
+
+  /** An open move (sent, ringing-employee, connected); false when the state may not move there. */
+  private move(commandId: string, to: CallCommandState): boolean {
+    if (!this.store.move(commandId, to, this.options.timer.now())) return false;
+    this.refreshed(commandId);
+    return true;
+  }
+
+  private settle(commandId: string, to: CallCommandState, reason: string | null, callId?: string): void {
+    const detail = { ...(reason === null ? {} : { reason }), ...(callId === undefined ? {} : { callId }) };
+    if (!this.store.move(commandId, to, this.options.timer.now(), detail)) return;
+    const row = this.refreshed(commandId);
+    if (row !== null && to !== "done")
+      this.options.log.warn("call command not done", {
+        code: "COMMAND.NOT_DONE",
+        commandId,
+        kind: row.kind,
+        state: to,
+        reason,
+      });
+  }
+
+  /** Reads the committed row back, keeps the open ones, and tells the listeners. */
+  private refreshed(commandId: string): CallCommandRow | null {
+    const row = this.store.get(commandId);
+    if (row === null) return null;
+    if (isSettled(row.state)) {
+      this.open.delete(commandId);
+      this.deadlines.get(commandId)?.();
+      this.deadlines.delete(commandId);
+    } else this.open.set(commandId, row);
+    this.notify(row);
+    return row;
+  }
+
+  private notify(row: CallCommandRow): void {
+    const v = view(row);
+    for (const listener of this.listeners) {
+      try {
+        listener(v);
+      } catch (error) {
+        this.options.log.error("call command listener failed", {
+          commandId: row.commandId,
+          error: String(error),
+        });
+      }
+    }
+  }
+}
+
+const view = (row: CallCommandRow): CallCommandView => ({
+  commandId: row.commandId,
+  kind: row.kind,
+  state: row.state,
+  callId: row.callId,
+  reason: row.reason,
+  createdAt: row.createdAt,
+  updatedAt: row.updatedAt,
+});
+
+/** The command as asked, minus its id and expiry, in one key order: a repeat must give the same text. */
+function canonicalInput(input: CallCommandInput): string {
+  const o = input.origin;
+  const origin =
+    o.via === "desk" ? { via: o.via, deskId: o.deskId, employeeId: o.employeeId } : { via: o.via };
+  switch (input.kind) {
+    case "click-to-call":
+      return JSON.stringify({
+        kind: input.kind,
+        employeeId: input.employeeId ?? null,
+        extension: input.extension ?? null,
+        number: input.number,
+        origin,
+      });
+    case "hangup":
+      return JSON.stringify({ kind: input.kind, callId: input.callId, origin });
+    default:
+      return JSON.stringify({
+        kind: input.kind,
+        callId: input.callId,
+        to: input.to,
+        mode: input.mode,
+        origin,
+      });
+  }
+}

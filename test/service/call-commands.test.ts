@@ -1,0 +1,320 @@
+// Issue 15: the command service on a fake PbxControl, the real roster and a real SQLite file.
+import { afterEach, describe, expect, test } from "bun:test";
+import type { CallCommandInput, CallCommandView } from "../../src/service/call-command-port.ts";
+import { REASONS } from "../../src/service/call-commands.ts";
+import { type CommandRig, commandRig, liveCall, liveLeg, until } from "../support/command-rig.ts";
+import { failed } from "../support/fake-pbx-control.ts";
+
+let rig: CommandRig;
+afterEach(() => rig.close());
+
+const api = { via: "api" } as const;
+const ctc = (commandId: string, fields: Partial<Extract<CallCommandInput, { kind: "click-to-call" }>> = {}) =>
+  ({
+    commandId,
+    kind: "click-to-call",
+    origin: api,
+    employeeId: "anna",
+    number: "+79161234567",
+    ...fields,
+  }) as const;
+const submit = (input: CallCommandInput) => rig.service.submit(input, rig.timer.now());
+const state = (id: string) => rig.service.get(id)?.state;
+const settled = (id: string) =>
+  until(() => ["done", "failed", "expired", "refused"].includes(state(id) ?? ""), id);
+
+describe("click-to-call (R2.1)", () => {
+  test("R2.1 issue 15: the phone of the desk the employee holds rings first; the row is durable and `sent` before the controller is asked; done with the call's id", async () => {
+    rig = await commandRig();
+    await rig.checkIn("anna");
+    const seen: CallCommandView[] = [];
+    rig.service.subscribe((v) => seen.push(v));
+    let rowWhenAsked: unknown = null;
+    rig.control.onRequest = () => {
+      rowWhenAsked = rig.db.query("SELECT state, target FROM call_commands WHERE command_id = 'c-1'").get();
+    };
+    const r = await submit(ctc("c-1"));
+    expect(r).toMatchObject({ ok: true, value: { commandId: "c-1", state: "queued" } });
+    await settled("c-1");
+    expect(rowWhenAsked).toEqual({ state: "sent", target: "101" });
+    expect(rig.control.requests).toHaveLength(1);
+    expect(rig.control.requests[0]).toMatchObject({
+      action: "originate",
+      request: {
+        commandId: "c-1",
+        fromExtension: "101",
+        to: "+79161234567",
+        deadline: rig.timer.now() + 60_000,
+      },
+    });
+    expect(rig.service.get("c-1")).toMatchObject({ state: "done", callId: "call-c-1", reason: null });
+    expect(seen.map((v) => v.state)).toEqual(["queued", "sent", "sent", "done"]);
+  });
+
+  test("R2.1 issue 15: a controller that throws when asked finds the row already written; the command fails, never retried", async () => {
+    rig = await commandRig();
+    rig.control.script("originate", "throw");
+    await submit(ctc("c-1", { employeeId: undefined, extension: "101" }));
+    await settled("c-1");
+    expect(rig.service.get("c-1")).toMatchObject({
+      state: "failed",
+      reason: "the controller failed: Error: controller bug",
+    });
+    expect(rig.control.requests).toHaveLength(1);
+  });
+
+  test("R2.1 issue 15: not holding a desk's phone, a manager's dedicated extension rings; a receptionist without the phone has none", async () => {
+    rig = await commandRig();
+    await rig.checkIn("anna");
+    await rig.checkIn("sergey");
+    await rig.checkIn("olga");
+    await submit(ctc("c-1", { employeeId: "sergey" }));
+    await settled("c-1");
+    expect(rig.control.requests[0]?.request).toMatchObject({ fromExtension: "102" });
+    expect(await submit(ctc("c-2", { employeeId: "olga" }))).toMatchObject({
+      ok: false,
+      error: { code: "COMMAND.NOT_ON_SHIFT" },
+    });
+  });
+
+  test("R2.1 issue 15: while the employee's phone rings and is answered the command says so, then done", async () => {
+    rig = await commandRig();
+    await rig.checkIn("anna");
+    rig.control.script("originate", "hold");
+    await submit(ctc("c-1"));
+    await until(() => rig.control.held().length === 1, "the originate");
+    expect(rig.service.get("c-1")).toMatchObject({ state: "sent", callId: "call-c-1" });
+    const ringing = liveCall("call-c-1", [liveLeg("l1", "101")], { direction: "outbound" });
+    rig.calls.commit({ live: [ringing], changed: [ringing] });
+    expect(state("c-1")).toBe("ringing-employee");
+    const answered = liveCall("call-c-1", [liveLeg("l1", "101", { state: "answered", answeredAt: 5 })]);
+    rig.calls.commit({ live: [answered], changed: [answered] });
+    expect(state("c-1")).toBe("connected");
+    rig.control.answer("c-1", { ok: true, value: { callId: "call-c-1", at: 6 } });
+    await settled("c-1");
+    expect(state("c-1")).toBe("done");
+  });
+});
+
+describe("refusals write nothing and send nothing", () => {
+  test("issue 15: bad input, an unknown or off-shift employee, an unknown call, another desk's call", async () => {
+    rig = await commandRig();
+    await rig.checkIn("anna");
+    const cases: [CallCommandInput, string][] = [
+      [ctc("c", { number: "call me" }), "COMMAND.BAD_INPUT"],
+      [ctc("c", { number: "+7" }), "COMMAND.BAD_INPUT"],
+      [ctc("c", { extension: "101" }), "COMMAND.BAD_INPUT"],
+      [ctc("c", { employeeId: undefined }), "COMMAND.BAD_INPUT"],
+      [ctc("", {}), "COMMAND.BAD_INPUT"],
+      [ctc("c", { employeeId: "nobody" }), "COMMAND.UNKNOWN_EMPLOYEE"],
+      [ctc("c", { employeeId: "irina" }), "COMMAND.NOT_ON_SHIFT"],
+      [ctc("c", { origin: { via: "desk", deskId: "front", employeeId: "olga" } }), "COMMAND.NOT_YOUR_CALL"],
+      [{ commandId: "h", kind: "hangup", origin: api, callId: "gone" }, "COMMAND.UNKNOWN_CALL"],
+      [
+        {
+          commandId: "t",
+          kind: "transfer",
+          origin: api,
+          callId: "gone",
+          to: "102",
+          mode: "sideways" as "blind",
+        },
+        "COMMAND.BAD_INPUT",
+      ],
+    ];
+    for (const [input, code] of cases) {
+      const r = await submit(input);
+      expect({ input, r }).toMatchObject({ r: { ok: false, error: { code } } });
+    }
+    const call = liveCall("x", [liveLeg("l1", "555", { state: "answered", answeredAt: 1 })]);
+    rig.calls.commit({ live: [call] });
+    const desk = { via: "desk", deskId: "front", employeeId: "anna" } as const;
+    expect(await submit({ commandId: "h", kind: "hangup", origin: desk, callId: "x" })).toMatchObject({
+      ok: false,
+      error: { code: "COMMAND.NOT_YOUR_CALL" },
+    });
+    expect(rig.rows()).toBe(0);
+    expect(rig.control.requests).toEqual([]);
+  });
+
+  test("issue 15: no PBX → COMMAND.NO_PBX; a PBX that cannot transfer → COMMAND.UNSUPPORTED", async () => {
+    rig = await commandRig({ noControl: true });
+    await rig.checkIn("anna");
+    expect(await submit(ctc("c"))).toMatchObject({ ok: false, error: { code: "COMMAND.NO_PBX" } });
+    await rig.close();
+    rig = await commandRig({ supports: ["originate"] });
+    rig.calls.commit({ live: [liveCall("x", [liveLeg("l1", "101", { state: "answered", answeredAt: 1 })])] });
+    expect(
+      await submit({ commandId: "t", kind: "transfer", origin: api, callId: "x", to: "102", mode: "blind" }),
+    ).toMatchObject({ ok: false, error: { code: "COMMAND.UNSUPPORTED" } });
+    expect(rig.rows()).toBe(0);
+  });
+});
+
+describe("one commandId acts once", () => {
+  test("issue 15: a repeat returns the first command, concurrent repeats too; a different body under the id is COMMAND.ID_REUSED", async () => {
+    rig = await commandRig();
+    await rig.checkIn("anna");
+    const all = await Promise.all([submit(ctc("c-1")), submit(ctc("c-1")), submit(ctc("c-1"))]);
+    expect(all.map((r) => r.ok && r.value.commandId)).toEqual(["c-1", "c-1", "c-1"]);
+    await settled("c-1");
+    expect(await submit(ctc("c-1"))).toMatchObject({
+      ok: true,
+      value: { state: "done", callId: "call-c-1" },
+    });
+    expect(await submit(ctc("c-1", { number: "+79160000000" }))).toMatchObject({
+      ok: false,
+      error: { code: "COMMAND.ID_REUSED" },
+    });
+    expect(rig.control.requests).toHaveLength(1);
+    expect(rig.rows()).toBe(1);
+  });
+});
+
+describe("expiry and deadlines", () => {
+  test("issue 15: past its expiresAt a command is `expired`, never sent", async () => {
+    rig = await commandRig();
+    await rig.checkIn("anna");
+    expect(await submit(ctc("c-1", { expiresAt: rig.timer.now() }))).toMatchObject({
+      ok: true,
+      value: { state: "expired", reason: REASONS.expired },
+    });
+    await Promise.resolve();
+    expect(rig.control.requests).toEqual([]);
+  });
+
+  test("issue 15: no confirmation by the deadline → failed; the controller's timeout says the same; a late ok changes nothing", async () => {
+    rig = await commandRig();
+    await rig.checkIn("anna");
+    rig.control.script("originate", "hold", "until-deadline");
+    await submit(ctc("held"));
+    await submit(ctc("silent"));
+    await until(() => rig.control.requests.length === 2, "both requests");
+    rig.timer.advance(60_000);
+    await settled("held");
+    await settled("silent");
+    for (const id of ["held", "silent"])
+      expect(rig.service.get(id)).toMatchObject({
+        state: "failed",
+        reason: "no confirmation by the deadline",
+      });
+    rig.control.answer("held", { ok: true, value: { callId: "late", at: 0 } });
+    await Bun.sleep(0);
+    expect(rig.service.get("held")).toMatchObject({ state: "failed", callId: "call-held" });
+  });
+
+  test("issue 15: the PBX's refusal is `failed` with its reason", async () => {
+    rig = await commandRig();
+    await rig.checkIn("anna");
+    rig.control.script("originate", failed("PBX.CONTROL_FAILED", "busy (OriginateResponse reason 5)"));
+    await submit(ctc("c-1"));
+    await settled("c-1");
+    expect(rig.service.get("c-1")).toMatchObject({
+      state: "failed",
+      reason: "busy (OriginateResponse reason 5)",
+    });
+  });
+});
+
+describe("hang up and transfer (R2.2–R2.4)", () => {
+  test("R2.2 issue 15: a desk's phone holder hangs up her own leg of the call", async () => {
+    rig = await commandRig();
+    await rig.checkIn("anna");
+    const call = liveCall("x", [
+      liveLeg("l0", "102", { state: "ended", ending: "missed" }),
+      liveLeg("l1", "101", { state: "answered", answeredAt: 1 }),
+    ]);
+    rig.calls.commit({ live: [call] });
+    const desk = { via: "desk", deskId: "front", employeeId: "anna" } as const;
+    await submit({ commandId: "h", kind: "hangup", origin: desk, callId: "x" });
+    await settled("h");
+    expect(rig.control.requests[0]).toMatchObject({
+      action: "hangup",
+      request: { callId: "x", legId: "l1" },
+    });
+    expect(rig.service.get("h")).toMatchObject({ state: "done", callId: "x" });
+  });
+
+  test("R2.3 R2.4 issue 15: a transfer to a colleague dials where she is today; blind and attended ask their own action", async () => {
+    rig = await commandRig();
+    await rig.checkIn("anna");
+    await rig.checkIn("sergey");
+    rig.calls.commit({ live: [liveCall("x", [liveLeg("l1", "101", { state: "answered", answeredAt: 1 })])] });
+    await submit({ commandId: "b", kind: "transfer", origin: api, callId: "x", to: "sergey", mode: "blind" });
+    await submit({
+      commandId: "a",
+      kind: "transfer",
+      origin: api,
+      callId: "x",
+      to: "+79161234567",
+      mode: "attended",
+    });
+    await settled("b");
+    await settled("a");
+    expect(rig.control.requests.map((r) => [r.action, "to" in r.request ? r.request.to : null])).toEqual([
+      ["blindTransfer", "102"],
+      ["attendedTransfer", "+79161234567"],
+    ]);
+    expect(
+      await submit({
+        commandId: "o",
+        kind: "transfer",
+        origin: api,
+        callId: "x",
+        to: "irina",
+        mode: "blind",
+      }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: "COMMAND.NOT_ON_SHIFT" },
+    });
+  });
+});
+
+describe("a restart mid-command (real SQLite file reopened)", () => {
+  test("issue 15: a `sent` command is never sent again and fails at its deadline; a `queued` one fails at start", async () => {
+    rig = await commandRig();
+    await rig.checkIn("anna");
+    rig.control.script("originate", "hold");
+    await submit(ctc("sent"));
+    await until(() => rig.control.held().length === 1, "the originate");
+    rig.db.run(
+      `INSERT INTO call_commands (command_id, kind, input, target, state, origin, deadline, created_at, updated_at)
+       VALUES ('queued', 'click-to-call', '{}', '101', 'queued', '{"via":"api"}', ?1, ?2, ?2)`,
+      [rig.timer.now() + 60_000, rig.timer.now()],
+    );
+    rig.restart();
+    expect(rig.service.get("queued")).toMatchObject({ state: "failed", reason: REASONS.restart });
+    expect(rig.service.get("sent")).toMatchObject({ state: "sent", callId: "call-sent" });
+    rig.timer.advance(59_999);
+    expect(state("sent")).toBe("sent");
+    rig.timer.advance(1);
+    expect(rig.service.get("sent")).toMatchObject({ state: "failed", reason: REASONS.deadline });
+    expect(rig.control.requests).toEqual([]);
+  });
+
+  test("issue 15: after a restart a `sent` command is resolved from its call's events: the employee answered → done; a hang-up's leg ended → done", async () => {
+    rig = await commandRig();
+    await rig.checkIn("anna");
+    rig.control.script("originate", "hold");
+    rig.control.script("hangup", "hold");
+    const up = liveCall("x", [liveLeg("l1", "101", { state: "answered", answeredAt: 1 })]);
+    rig.calls.commit({ live: [up] });
+    await submit(ctc("c"));
+    await submit({ commandId: "h", kind: "hangup", origin: api, callId: "x" });
+    await until(() => rig.control.held().length === 2, "both requests");
+    rig.restart();
+    const answered = liveCall("call-c", [liveLeg("m1", "101", { state: "answered", answeredAt: 9 })]);
+    const ended = liveCall(
+      "x",
+      [liveLeg("l1", "101", { state: "ended", ending: "completed", answeredAt: 1 })],
+      {
+        finished: true,
+      },
+    );
+    rig.calls.commit({ live: [answered], changed: [answered, ended] });
+    expect(rig.service.get("c")).toMatchObject({ state: "done", callId: "call-c" });
+    expect(rig.service.get("h")).toMatchObject({ state: "done", callId: "x" });
+    expect(rig.control.requests).toEqual([]);
+  });
+});
