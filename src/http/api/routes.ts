@@ -7,6 +7,7 @@ import { describeIssues } from "../../lib/zod-issues.ts";
 import type { RosterCommandInput } from "../../service/roster-port.ts";
 import type { HttpDeps } from "../deps.ts";
 import { callsApi } from "./calls.ts";
+import { commandsApi } from "./commands.ts";
 import { apiError } from "./errors.ts";
 
 // Built on the first API call: the kiosk does not use the API.
@@ -125,6 +126,7 @@ export function apiRoutes(deps: HttpDeps): Hono {
   }
 
   api.route("/", callsApi(deps));
+  api.route("/", commandsApi(deps));
 
   // Issue 14: lift an employee's PIN lock (audited, like /admin's button).
   api.post("/pins/:employeeId/unlock", (c) => {
