@@ -11,12 +11,15 @@ import type { Logger } from "./log/logger.ts";
 import type { PbxAdapter, PbxDeps } from "./pbx/pbx-module.ts";
 import { configuredPbx, PBX_REGISTRY, type PbxRegistry } from "./pbx/registry.ts";
 import { attributionSettings } from "./service/attribution-settings.ts";
-import { noCallCommands } from "./service/call-command-port.ts";
+import { CallCommands } from "./service/call-commands.ts";
 import { CallPipeline } from "./service/call-pipeline.ts";
+import { type CommandPort, noCommands } from "./service/command-port.ts";
 import { createDevicePairing } from "./service/device-pairing.ts";
+import { hqCallCommands } from "./service/hq-call-commands.ts";
 import { PbxGaps } from "./service/pbx-gaps.ts";
 import { RosterService } from "./service/roster-service.ts";
 import { importStaff, type StaffEntry } from "./service/staff-import.ts";
+import { systemTimer } from "./service/timer.ts";
 import { openDatabase } from "./store/db.ts";
 import { staffStore } from "./store/staff-store.ts";
 import { unplacedStore } from "./store/unplaced-store.ts";
@@ -60,11 +63,15 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
   // What headquarters sends down: staff, client directory, settings, commands. Its replies go up
   // through the relay, which does not exist yet here: `wakeRelay` is set once it does.
   let wakeRelay = () => {};
+  // HQ's commands act on the PBX, whose adapters are built below: `hqCommands` is set before
+  // inbound.start() and before the relay can deliver anything, so nothing reads it unset.
+  let hqCommands: CommandPort & { close?(): void } = noCommands;
   const inbound = createInbound({
     db,
     branch: config.branch.id,
     log: options.log.child({ part: "sync" }),
     now,
+    commands: { supports: (kind) => hqCommands.supports(kind), run: (command) => hqCommands.run(command) },
     onStaffChanged: () => roster.reloadStaff(),
     onReplies: () => wakeRelay(),
   });
@@ -99,6 +106,19 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     () => sources,
     (events) => calls.deliver(events),
   );
+  // Issue 15: acting on calls through the first adapter that can act on its PBX.
+  const control = adapters.find(({ adapter }) => adapter.control !== undefined)?.adapter.control ?? null;
+  const commands = new CallCommands({
+    db,
+    control,
+    roster,
+    calls,
+    timer: systemTimer(now),
+    log: options.log.child({ part: "commands" }),
+  });
+  commands.start();
+  // Without a controller HQ hears `unsupported`, as before: the box cannot run these kinds.
+  if (control !== null) hqCommands = hqCallCommands(commands, now);
   const pbx = () => ({
     sources: sources.map((source) => ({ name: source.name, status: source.status() })),
     pipeline: { ...calls.status(), tables: calls.tables() },
@@ -135,7 +155,7 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     sync: () => sync?.status() ?? null,
     backfill: (window) => gaps.backfill(window),
     inbound: () => inbound.status(),
-    commands: noCallCommands,
+    commands,
     devices: createDevicePairing(db, options.log.child({ part: "kiosk" })),
     log: options.log,
     now,
@@ -155,6 +175,10 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     app,
     deps,
     close: async () => {
+      // Commands first: one under way stays `sent` (settled after the restart), not failed by
+      // the PBX link going down below; HQ's runs waiting for one end now.
+      hqCommands.close?.();
+      commands.stop();
       gaps.stop(sources);
       await Promise.all(sources.map((source) => source.stop()));
       await sync?.stop();

@@ -81,7 +81,13 @@ export const DOWN_RECORD_SCHEMAS = {
   commands: { "command.run": commandSchema },
 } as const;
 
-export const COMMAND_STATUSES = ["done", "failed", "expired", "unsupported"] as const;
+/**
+ * - `done`, `failed` (with the PBX's reason), `expired` (never run: its `expiresAt` passed);
+ * - `unsupported`: the box cannot run this kind (no PBX control, or an unknown kind);
+ * - `refused` (issue 15): the box would not run it as asked, with a reason: the employee is not on
+ *   shift, no such call or employee, a number that is not a number. Nothing was sent to the PBX.
+ */
+export const COMMAND_STATUSES = ["done", "failed", "expired", "unsupported", "refused"] as const;
 export type CommandStatus = (typeof COMMAND_STATUSES)[number];
 
 /** Up on `replies`, record id = commandId: the one and only answer to a command. */

@@ -110,7 +110,7 @@ export function metricsRoutes(deps: HttpDeps): Hono {
         "branchbox_commands_total",
         "counter",
         "Commands from headquarters, by how they ended.",
-        (["done", "failed", "expired", "unsupported", "duplicates"] as const).map((k) => [
+        (["done", "failed", "expired", "unsupported", "refused", "duplicates"] as const).map((k) => [
           { outcome: k },
           inbound.commands[k],
         ]),

@@ -1,6 +1,12 @@
 import type { Command } from "../contract/down-records.ts";
 
-export type CommandResult = { ok: true } | { ok: false; reason: string };
+/**
+ * How a run ended. Not ok: `failed` unless `status` says the command was `expired` (its expiry
+ * passed before anything was sent) or `refused` (bad or impossible input: nothing was sent).
+ */
+export type CommandResult =
+  | { ok: true }
+  | { ok: false; reason: string; status?: "failed" | "expired" | "refused" };
 
 /**
  * Where headquarters' commands are carried out: sync delivers them (inbox, dedupe, expiry, the one

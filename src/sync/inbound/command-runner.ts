@@ -24,7 +24,7 @@ export function writeReply(
  * Runs pending commands one at a time, in arrival order, after their commit:
  *
  *   pending ─(expiresAt passed)─► expired
- *   pending ─commit─► running ─port.run─► done | failed
+ *   pending ─commit─► running ─port.run─► done | failed | expired | refused
  *   running (found at start: the box died while it ran) ─► failed, never run again
  *
  * Each move and its reply share one transaction, so HQ hears exactly one answer per command.
@@ -159,7 +159,7 @@ export class CommandRunner {
 
   private finish(c: StoredCommand, result: CommandResult): void {
     const t = this.now();
-    const status = result.ok ? "done" : "failed";
+    const status = result.ok ? "done" : (result.status ?? "failed");
     const reason = result.ok ? undefined : result.reason;
     this.db.transaction(() => {
       if (this.store.move(c.commandId, "running", status, t, reason))

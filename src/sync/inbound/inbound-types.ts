@@ -69,6 +69,8 @@ export type InboundStatus = {
     readonly failed: number;
     readonly expired: number;
     readonly unsupported: number;
+    /** Run, and refused by the service behind the port (not on shift, no such call…): nothing sent. */
+    readonly refused: number;
     /** A commandId seen again (under a new seq): not run again. */
     readonly duplicates: number;
   };

@@ -275,6 +275,7 @@ export function createInbound(options: InboundOptions): Inbound {
           failed: byState.failed ?? 0,
           expired: byState.expired ?? 0,
           unsupported: byState.unsupported ?? 0,
+          refused: byState.refused ?? 0,
           duplicates: counts.commandDuplicates,
         },
         settings,
