@@ -1,5 +1,6 @@
 import { Registerer, type Subscriber, UserAgent } from "sip.js";
 import type { SipConfig } from "../../config/pbx-sections.ts";
+import type { PbxControl } from "../../domain/call/pbx-control.ts";
 import type {
   PbxEvent,
   PbxEventSource,
@@ -10,7 +11,9 @@ import { type Backoff, createBackoff } from "../../lib/backoff.ts";
 import { createLinkMachine } from "../../lib/link-state.ts";
 import type { PbxModule } from "../pbx-module.ts";
 import { staleCallEnds } from "../stale-calls.ts";
-import { parseDialogInfo } from "./dialog-info.ts";
+import { type DialogInfo, parseDialogInfo } from "./dialog-info.ts";
+import { createSipControl } from "./sip-control.ts";
+import { noMediaSessions } from "./sip-no-media.ts";
 import { SIP_SOURCE_DEFAULTS, type SipSourceOptions } from "./sip-options.ts";
 import { probeSipWebSocket } from "./sip-probe.ts";
 import { pingServer, sipLogConnector, subscribeDialog } from "./sip-subscription.ts";
@@ -31,8 +34,8 @@ type Deliver = (events: readonly PbxEvent[]) => Promise<void>;
 
 /** `[pbx.sip]` for the registry; an empty domain or password in the file means "none". */
 export const sipPbx: PbxModule<SipConfig> = {
-  create: (section, deps) => ({
-    source: createSipSource({
+  create: (section, deps) =>
+    createSipAdapter({
       wsUrl: section.ws_url,
       extensions: section.extensions,
       ...(section.domain === "" ? {} : { domain: section.domain }),
@@ -41,7 +44,6 @@ export const sipPbx: PbxModule<SipConfig> = {
       register: section.register,
       ...deps,
     }),
-  }),
   probe: (section) => probeSipWebSocket(section.ws_url),
 };
 
@@ -75,6 +77,18 @@ export const sipPbx: PbxModule<SipConfig> = {
  * nothing, and is counted in `badFrames` with its code in the log.
  */
 export function createSipSource(options: SipSourceOptions): PbxEventSource {
+  return createSipAdapter(options).source;
+}
+
+/**
+ * The source and, on its link, its controller (sip-control.ts: click-to-call by REFER): the
+ * controller uses the source's user agent while the link is up, and reads the phones' new calls
+ * from the source's dialog subscriptions.
+ */
+export function createSipAdapter(options: SipSourceOptions): {
+  readonly source: PbxEventSource;
+  readonly control: PbxControl;
+} {
   const o = { ...SIP_SOURCE_DEFAULTS, ...options };
   const url = new URL(o.wsUrl);
   const domain = o.domain ?? url.hostname;
@@ -89,7 +103,9 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
     retries.set(extension, fresh);
     return fresh;
   };
-  const newTranslator = () => new SipTranslator({ source: name, extensions: o.extensions });
+  const newTranslator = () =>
+    new SipTranslator({ source: name, extensions: o.extensions, ownUser: o.username });
+  const dialogWatchers = new Set<(extension: string, info: DialogInfo) => void>();
   let translator = newTranslator();
   let deliver: Deliver | null = null;
   /** Settles once every delivery handed over so far has settled. */
@@ -164,6 +180,7 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
       return Promise.resolve();
     }
     setSubscription(extension, "active", `notified (${parsed.value.state} state)`);
+    for (const watcher of dialogWatchers) watcher(extension, parsed.value);
     retries.get(extension)?.reset();
     const events = translator.notify(extension, parsed.value, o.now(), subscription);
     const durable = handOver(events);
@@ -231,6 +248,7 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
       logLevel: "warn",
       logConnector: sipLogConnector(log),
       userAgentString: "branchbox",
+      sessionDescriptionHandlerFactory: noMediaSessions,
     });
     const l: Connection = { ua, subscribers: new Map(), timers: new Set(), settled: new Set(), down: false };
     current = l;
@@ -258,7 +276,21 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
     else if (change.to === "stopped") setState("stopped", "stopped");
   });
 
-  return {
+  const control = createSipControl({
+    name,
+    domain,
+    log,
+    now: o.now,
+    link: {
+      ua: () => (current !== null && !current.down && link.state === "connected" ? current.ua : null),
+      watch(listener) {
+        dialogWatchers.add(listener);
+        return () => dialogWatchers.delete(listener);
+      },
+    },
+  });
+
+  const source: PbxEventSource = {
     name,
     start(onEvents) {
       if (link.state === "stopped") deliver = onEvents;
@@ -282,4 +314,5 @@ export function createSipSource(options: SipSourceOptions): PbxEventSource {
       return { ...state, ...counts, subscriptions: o.extensions.flatMap((t) => subscriptions.get(t) ?? []) };
     },
   };
+  return { source, control };
 }

@@ -39,8 +39,12 @@ const dialog = (d: D): Dialog => ({
 });
 
 /** Feeds NOTIFYs one second apart; each extension's documents get increasing versions. */
-function watcher(extensions = ["101", "102", "103"]) {
-  const translator = new SipTranslator({ source: "sip:test", extensions });
+function watcher(extensions = ["101", "102", "103"], ownUser?: string) {
+  const translator = new SipTranslator({
+    source: "sip:test",
+    extensions,
+    ...(ownUser === undefined ? {} : { ownUser }),
+  });
   const versions = new Map<string, number>();
   let t = T0;
   const events: PbxEvent[] = [];
@@ -398,5 +402,35 @@ describe("SIP dialog states → PbxEvents", () => {
       ["101", "transferred", null],
       ["102", "completed", "c1:101"],
     ]);
+  });
+});
+
+describe("the box's own click-to-call leg (issue 15, R2.1)", () => {
+  test("R2.1: the box's call to 101 is no call; the call 101 places when it follows the REFER is", () => {
+    const { notify, events } = watcher(["101", "102"], "branchbox");
+    const box = { callId: "bbcmd-1-ab", remote: "branchbox" };
+    notify("101", [{ ...box, state: "early" }]);
+    notify("101", [{ ...box, state: "confirmed" }]);
+    notify("101", [
+      { ...box, state: "confirmed" },
+      { callId: "new", state: "trying", direction: "initiator", remote: "102" },
+    ]);
+    notify("102", [{ callId: "new", state: "early", remote: "101" }]);
+    notify("101", [
+      { ...box, state: "terminated" },
+      { callId: "new", state: "early", direction: "initiator", remote: "102" },
+    ]);
+    expect(events.map((e) => `${e.kind} ${e.callId} ${e.extension ?? ""}`.trim())).toEqual([
+      "call-start new 101",
+      "ringing new 102",
+    ]);
+    const start = events[0];
+    expect([start?.from?.extension, start?.to?.extension]).toEqual(["101", "102"]);
+  });
+
+  test("without ownUser the same leg is a call from 'branchbox' (what it protects against)", () => {
+    const { notify, events } = watcher(["101"]);
+    notify("101", [{ callId: "bbcmd-1-ab", remote: "branchbox", state: "early" }]);
+    expect(events.map((e) => e.kind)).toEqual(["call-start", "ringing"]);
   });
 });

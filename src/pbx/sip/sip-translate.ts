@@ -10,6 +10,11 @@ export interface SipTranslatorOptions {
   readonly extensions: readonly string[];
   /** How many ended calls are remembered, so that their lingering dialogs are not news. */
   readonly rememberEnded?: number;
+  /**
+   * The box's own SIP user: a dialog whose remote party is it is the box's click-to-call leg
+   * (sip-control.ts), not a call; the call the phone then places is.
+   */
+  readonly ownUser?: string;
 }
 
 export interface SipTranslatorStats {
@@ -75,6 +80,8 @@ interface Call {
  *   under the new Call-ID and the consultation joins the original call (`transfer` attended).
  *   Inferred from the order Kamailio reports (the new dialog before the replaced one ends); not
  *   seen with real phones (the lab's baresip 1.0 only transfers blind).
+ * - The box's own click-to-call leg (its remote party is `ownUser`) is no call and no leg: the
+ *   phone's call to the number, placed when it follows the box's REFER, is the call.
  * Keys name the fact (`${legId}:answered`), so a resubscribe's full state repeats keys, never facts.
  */
 export class SipTranslator {
@@ -82,6 +89,7 @@ export class SipTranslator {
   private readonly make: PbxEventFactory;
   private readonly watched: ReadonlySet<string>;
   private readonly remember: number;
+  private readonly ownUser: string | null;
   /** `${extension}|${sipCallId}` → leg (ended legs stay until a full state no longer lists them). */
   private readonly legs = new Map<string, Leg>();
   private readonly calls = new Map<string, Call>();
@@ -97,6 +105,7 @@ export class SipTranslator {
     this.make = new PbxEventFactory(options.source);
     this.watched = new Set(options.extensions);
     this.remember = options.rememberEnded ?? 10_000;
+    this.ownUser = options.ownUser ?? null;
   }
 
   stats(): SipTranslatorStats {
@@ -125,6 +134,7 @@ export class SipTranslator {
     const events: PbxEvent[] = [];
     const listed = new Set<string>();
     for (const dialog of info.dialogs) {
+      if (this.ownUser !== null && identityUser(dialog.remote?.identity) === this.ownUser) continue;
       const sipCallId = dialog.callId ?? `${extension}:${dialog.id}`;
       listed.add(sipCallId);
       events.push(...this.dialog(extension, sipCallId, dialog, at));
