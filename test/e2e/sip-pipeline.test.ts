@@ -6,6 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { startDialogPublisher } from "../../scripts/lab/dialog-publisher.ts";
 import { watchDialogs } from "../../scripts/lab/dialog-watch.ts";
 import type { CallRecord, LegState } from "../../src/domain/call/call-types.ts";
+import { silentLogger } from "../../src/log/logger.ts";
+import { createSipAdapter } from "../../src/pbx/sip/index.ts";
 import type { StaffEntry } from "../../src/service/staff-import.ts";
 import { FactLog } from "../fixtures/domain/roster-fixtures.ts";
 import { SCENARIOS } from "../scenarios/call-scenarios.ts";
@@ -295,6 +297,48 @@ test("mid-call-resync (R0.3): the box starts while the front desk talks; the cal
   const expected = expectedOverSip(scenario);
   const records = await settled(box, expected.length);
   expectRecords(records, expected);
+}, 30_000);
+
+test("R2.1, issue 15: a click-to-call by the SIP controller (REFER) from the front desk to 102 ends in the internal-call scenario's record, Bella's", async () => {
+  const scenario = named("internal-call");
+  box = await boxFor(scenario);
+  const b = box;
+  // The controller on a link of its own, as the box's would be: its user is the box's ("branchbox"),
+  // so the box's watcher takes its leg to 101 for what it is, no call. baresip has no outbound
+  // proxy: the number it is referred to must carry Kamailio's port.
+  const adapter = createSipAdapter({
+    wsUrl: lab.wsUrl,
+    domain: `${lab.domain}:${lab.sipPort}`,
+    extensions: ["101"],
+    log: silentLogger,
+  });
+  adapter.source.start(async () => {});
+  try {
+    await until("the controller's link", () =>
+      adapter.source.status().subscriptions?.[0]?.state === "active" ? true : undefined,
+    );
+    const answer = adapter.control.originate({
+      commandId: "e2e-r21",
+      fromExtension: "101",
+      to: "102",
+      deadline: Date.now() + 10_000,
+    });
+    await lab.phone("101").waitFor("CALL_INCOMING");
+    await lab.phone("101").answer();
+    await lab.phone("102").waitFor("CALL_INCOMING");
+    const result = await answer;
+    if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}\n${lab.logs()}`);
+    await boxSees(b, "102", "ringing");
+    await lab.phone("102").answer();
+    await boxSees(b, "102", "answered");
+    await lab.phone("101").hangup();
+    await lab.phone("102").waitFor("CALL_CLOSED");
+    const records = await settled(b, 1);
+    expectRecords(records, expectedOverSip(scenario));
+    expect(records.map((r) => r.id)).toEqual([result.value.callId]);
+  } finally {
+    await adapter.source.stop();
+  }
 }, 30_000);
 
 test("hostile dialog-info through a real Kamailio: each refused by the box (a bad frame), no call, no harm, the next call recorded right", async () => {
