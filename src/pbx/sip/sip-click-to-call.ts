@@ -5,7 +5,7 @@ import type {
   PbxControlResult,
 } from "../../domain/call/pbx-control.ts";
 import { fail, ok } from "../../domain/errors.ts";
-import type { SipControlOptions } from "./sip-control.ts";
+import type { SipControlOptions } from "./sip-control-options.ts";
 import { identityUser } from "./sip-party.ts";
 
 /** A user part that needs no escaping in a SIP URI (RFC 3261 §25.1 `unreserved` and `+`, `*`). */
