@@ -108,13 +108,16 @@ export class AmiControl implements PbxControl {
         1_000,
         Math.min(this.options.contexts.ringSeconds * 1000, request.deadline - this.now()),
       );
-      return originatePlan(
+      const plan = originatePlan(
         request.commandId,
         request.fromExtension,
         request.to,
         this.options.contexts,
         ringMs,
       );
+      // The call's id is set in advance (ChannelId): the command service follows its events from now.
+      if ("callId" in plan) request.onCall?.(plan.callId);
+      return plan;
     });
   }
 

@@ -101,11 +101,14 @@ describe("AMI control: click-to-call (R2.1)", () => {
       return true;
     });
     const seen = h.adapter.client.status().eventsReceived;
+    const told: string[] = [];
     const answer = h.adapter.control.originate({
       commandId: "c2c-0001",
       deadline: soon(),
       fromExtension: "101",
       to: "+74951234567",
+      // The command service follows the call's events from here, before the outcome.
+      onCall: (callId) => told.push(callId),
     });
     let settled = false;
     void answer.then(() => {
@@ -126,6 +129,7 @@ describe("AMI control: click-to-call (R2.1)", () => {
       Variable: "__BB_CMD=c2c-0001,__BB_EXT=101",
     });
     expect(later.reply).not.toBeNull();
+    expect(told).toEqual(["bb-c2c-0001"]);
     later.reply?.();
     const result = await answer;
     expect(result.ok && result.value.callId).toBe("bb-c2c-0001");
