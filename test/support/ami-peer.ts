@@ -23,6 +23,12 @@ export interface AmiPeerOptions {
   /** Drop the first connection that reaches this many replayed frames (counted across connections). */
   readonly dropAfterFrames?: number;
   /**
+   * Replay positions where the PBX falls quiet until the next connection logs in: a test can kill
+   * the box there knowing every frame before it was written and nothing after it (a kill while
+   * frames are still being written loses the ones in the dying socket, as with a real Asterisk).
+   */
+  readonly pauseAt?: readonly number[];
+  /**
    * The CoreShowChannel frames to report. A function gets the replay position at which this
    * connection logged in (after a drop at N: N), so it can report the channels alive there.
    */
@@ -245,7 +251,8 @@ export async function startAmiPeer(options: AmiPeerOptions): Promise<AmiPeer> {
     const stopAt =
       !dropped && options.dropAfterFrames !== undefined ? options.dropAfterFrames : frames.length;
     const from = position;
-    const to = Math.max(from, Math.min(stopAt, frames.length));
+    const pause = (options.pauseAt ?? []).find((p) => p > from);
+    const to = Math.max(from, Math.min(stopAt, pause ?? frames.length, frames.length));
     if (chunking.mode === "all") {
       if (to > from) socket.write(frames.slice(from, to).join(""));
       position = to;
