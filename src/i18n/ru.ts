@@ -495,6 +495,82 @@ export const ru = {
     "Нет связи с боксом — ваша отметка не записана. Попробуйте ещё раз, когда связь вернётся.",
   offlineNoAnswer:
     "Бокс не ответил — отметка могла не записаться. Когда связь вернётся, проверьте табло и при необходимости повторите.",
+
+  // Issue 15: the desk screen's call panel (seed 002, R2.1–R2.4) and the COMMAND.* sentences.
+  panelTitle: "Панель звонков",
+  panelTakeHint: (name: string) =>
+    `Звонить, класть трубку и переводить звонки отсюда может ${name} — у кого телефон этого места — после PIN.`,
+  panelTake: (name: string) => `Открыть панель: ${name}`,
+  panelTakeNobody:
+    "Панель звонков открывается тому, у кого телефон этого места. Сейчас телефон ни у кого: начните смену на киоске.",
+  panelFor: (name: string) => `Панель звонков: ${name}`,
+  panelClose: "Закрыть панель",
+  panelInputLabel: "Номер или имя коллеги",
+  panelHintEmpty: "Наберите номер или начните имя коллеги.",
+  panelHintNumber: (number: string) => `Enter — позвонить на ${number}`,
+  panelHintOne: (name: string, phone: string) => `Enter — позвонить: ${name} (доб. ${phone})`,
+  panelHintOneNoPhone: (name: string) => `${name} не на смене: Enter ничего не сделает.`,
+  panelHintMany: (count: string) => `Подходят ${count} — уточните: Enter ничего не сделает.`,
+  panelHintNone: "Никого не нашлось. Наберите номер целиком.",
+  panelHintTransferNumber: (number: string) => `Enter — перевести на ${number}`,
+  panelHintTransferOne: (name: string, phone: string) => `Enter — перевести: ${name} (доб. ${phone})`,
+  panelArmed: (name: string) => `Коснитесь ещё раз — перевести звонок: ${name}`,
+  panelEnter: "Ввод",
+  panelKeypadShow: "Цифры",
+  panelKeypadLabel: "Цифры для номера",
+  panelBack: "Стереть",
+  panelClear: "Очистить",
+  panelStaffTitle: "Коллеги",
+  panelStaffNone: "Никого не нашлось.",
+  panelWhereDesk: (desk: string, ext: string) => `${desk}, доб. ${ext}`,
+  panelWhereOnBreak: (ext: string) => `на перерыве, доб. ${ext}`,
+  panelWhereNoPhone: (desk: string) => `${desk}, без телефона`,
+  panelWhereOnBreakNoPhone: "на перерыве, без телефона",
+  panelWhereOff: "не на смене",
+  cardHangup: "Положить трубку",
+  cardTransfer: "Перевести",
+  panelTransferTitle: (number: string) => `Перевод звонка ${number}: выберите коллегу или наберите номер.`,
+  panelModeBlind: "Сразу (вслепую)",
+  panelModeAttended: "С консультацией",
+  panelModeLabel: "Как перевести",
+  panelModeAttendedHint:
+    "С консультацией: сначала поговорите с коллегой, клиент ждёт; положите трубку — и они соединятся. Коллега отказался — клиент вернётся к вам.",
+  panelCancel: "Отмена",
+  panelNoLiveCall: "У этого места сейчас нет разговора, который можно перевести. Ничего не отправлено.",
+  panelManyLiveCalls: "Разговоров несколько: нажмите «Перевести» на карточке нужного. Ничего не отправлено.",
+  panelAmbiguous: (count: number) =>
+    `Подходят ${count} — уточните имя или наберите номер целиком. Ничего не отправлено.`,
+  panelNothing: "Никого не нашлось, и это не номер телефона. Ничего не отправлено.",
+  panelColleagueNoPhone: (name: string) =>
+    `${name} сейчас не на смене — звонок некому принять. Ничего не отправлено.`,
+  panelClosedIdle:
+    "Панель закрылась: долго не было касаний. Ничего не отправлено — откройте её снова и введите PIN.",
+  cmdCall: (target: string) => `Звонок: ${target}`,
+  cmdHangup: (number: string) => `Положить трубку: ${number}`,
+  cmdTransfer: (number: string, target: string, attended: boolean) =>
+    `Перевод ${number} → ${target}${attended ? " (с консультацией)" : ""}`,
+  cmdQueued: "принято, отправляю на АТС…",
+  cmdSent: "отправлено на АТС…",
+  cmdRinging: (ext: string) => `звонит ваш телефон (доб. ${ext}) — снимите трубку.`,
+  cmdConnected: "соединено.",
+  cmdDone: "готово.",
+  cmdFailed: (reason: string) => `не получилось: ${reason}. Попробуйте ещё раз или сделайте это на телефоне.`,
+  cmdExpired: "не успели: команда устарела, ничего не сделано. Попробуйте ещё раз.",
+  cmdRefused: (reason: string) => `АТС отказала: ${reason}. Ничего не сделано.`,
+  cmdNoReason: "причина не названа",
+  cmdUnknown: "состояние команды неизвестно (бокс перезапускался?). Посмотрите на телефон.",
+  errCommandBadInput: "Это не похоже на номер телефона: проверьте цифры. Ничего не отправлено.",
+  errCommandIdReused:
+    "Эта команда уже была отправлена с другими данными: ничего не сделано. Нажмите ещё раз.",
+  errCommandNotOnShift: "Коллега сейчас не на смене — звонок некому принять. Ничего не отправлено.",
+  errCommandUnknownEmployee: "Такого сотрудника нет в списке филиала. Ничего не отправлено: обновите экран.",
+  errCommandUnknownCall: "Этого звонка уже нет: он закончился или ушёл другому. Ничего не сделано.",
+  errCommandNotYourCall:
+    "Панелью пользуется тот, у кого телефон этого места: ничего не сделано. Возьмите телефон на киоске и введите здесь свой PIN.",
+  errCommandUnsupported:
+    "Телефонная станция филиала так не умеет: ничего не сделано. Сделайте это на самом телефоне.",
+  errCommandNoPbx:
+    "Бокс пока не может управлять звонками: ничего не отправлено. Наберите или переведите звонок на самом телефоне и скажите IT филиала.",
 };
 
 function minutesRu(n: number): string {

@@ -4,7 +4,9 @@ import { adminRoutes } from "../../src/http/admin/index.tsx";
 import { createHttpApp } from "../../src/http/app.ts";
 import type { HttpDeps } from "../../src/http/deps.ts";
 import { type KioskOptions, kioskRoutes } from "../../src/http/kiosk/index.tsx";
+import type { CallCommandsPort } from "../../src/service/call-command-port.ts";
 import type { CallsPort } from "../../src/service/calls-port.ts";
+import type { StaffEntry } from "../../src/service/staff-import.ts";
 import { makeTestBox, type TestBox } from "./box.ts";
 
 /** The origin `app.request()` sees for a relative path; a same-origin form post sends it. */
@@ -27,14 +29,23 @@ export interface KioskBox extends TestBox {
 /**
  * A test box whose app has the kiosk and admin pages mounted through the lead's `createHttpApp`;
  * `calls` replaces the box's CallsPort (a fake-calls.ts fake) in that app, with a PBX link that is
- * up; `config` adds to the demo's.
+ * up; `commands` replaces its CallCommandsPort (a fake-call-commands.ts fake); `config` adds to the
+ * demo's.
  */
 export async function makeKioskBox(
-  options: { kiosk?: KioskOptions; calls?: CallsPort; config?: Partial<ConfigInput>; dir?: string } = {},
+  options: {
+    kiosk?: KioskOptions;
+    calls?: CallsPort;
+    commands?: CallCommandsPort;
+    config?: Partial<ConfigInput>;
+    staff?: StaffEntry[];
+    dir?: string;
+  } = {},
 ): Promise<KioskBox> {
   const box = await makeTestBox({
     ...(options.config === undefined ? {} : { config: options.config }),
     ...(options.dir === undefined ? {} : { dir: options.dir }),
+    ...(options.staff === undefined ? {} : { staff: options.staff }),
   });
   // Fake calls stand for a PBX: the screens see a linked one (issue 14 says when there is none).
   const linked = () => ({
@@ -52,7 +63,9 @@ export async function makeKioskBox(
       },
     ],
   });
-  const deps = options.calls === undefined ? box.deps : { ...box.deps, calls: options.calls, pbx: linked };
+  const withCalls =
+    options.calls === undefined ? box.deps : { ...box.deps, calls: options.calls, pbx: linked };
+  const deps = options.commands === undefined ? withCalls : { ...withCalls, commands: options.commands };
   const web = webApp(deps, options.kiosk);
   const headers = (o: { hx?: boolean; cookie?: string }) => ({
     ...(o.hx === true ? { "hx-request": "true", "hx-request-type": "partial" } : {}),

@@ -3,6 +3,7 @@ import type { Messages } from "../../i18n/index.ts";
 import type { CallCard } from "../../service/calls-port.ts";
 import { formatTime } from "../ui/branch-time.ts";
 import { formatElapsed, formatPhone } from "../ui/phone-format.ts";
+import { deskCallActions } from "./desk-calls.ts";
 import type { PbxLink } from "./pbx-link.ts";
 
 export interface CallCardsProps {
@@ -15,6 +16,11 @@ export interface CallCardsProps {
   readonly title: string;
   /** Whether calls can show at all (issue 14): without a PBX link, "no calls" would mislead. */
   readonly pbxLink?: PbxLink;
+  /**
+   * A desk screen's extension: its own calls get "hang up" and "transfer" (issue 15), which submit
+   * the call panel's forms and show only while the panel is open (kiosk.css).
+   */
+  readonly deskExtension?: string | undefined;
 }
 
 const STATE_ORDER = { waiting: 0, answered: 1, missed: 2 } as const;
@@ -98,7 +104,40 @@ function Card(props: CallCardsProps & { card: CallCard }) {
       <span class="card-detail" data-testid={`card-${id}-detail`}>
         <CardDetail {...props} />
       </span>
+      {props.deskExtension !== undefined && <CardActions card={card} t={t} extension={props.deskExtension} />}
     </li>
+  );
+}
+
+function CardActions({ card, t, extension }: { card: CallCard; t: Messages; extension: string }) {
+  const actions = deskCallActions(card, extension);
+  if (actions === null) return null;
+  const id = card.callId;
+  return (
+    <span class="card-actions" data-desk-call={card.state}>
+      <button
+        type="submit"
+        form="panel-hangup"
+        name="callId"
+        value={id}
+        class="btn warn"
+        data-testid={`card-${id}-hangup`}
+      >
+        {t.cardHangup}
+      </button>
+      {actions.transfer && (
+        <button
+          type="submit"
+          form="panel-transfer-start"
+          name="callId"
+          value={id}
+          class="btn secondary"
+          data-testid={`card-${id}-transfer`}
+        >
+          {t.cardTransfer}
+        </button>
+      )}
+    </span>
   );
 }
 

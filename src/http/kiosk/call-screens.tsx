@@ -1,13 +1,19 @@
 import type { Context, Hono } from "hono";
 import { html } from "hono/html";
+import type { Child } from "hono/jsx";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { HttpDeps } from "../deps.ts";
+import type { RateLimiter } from "../rate-limit.ts";
 import { anyOf, liveHtml } from "../sse.ts";
 import type { LangEnv } from "../ui/lang.ts";
 import { Layout } from "../ui/layout.tsx";
 import { CallCards } from "./call-cards.tsx";
 import { type DeskHolder, deskCards, kioskCards } from "./card-audience.ts";
+import { PanelClosed } from "./desk-panel.tsx";
+import { mountDeskPanel } from "./desk-panel-routes.tsx";
 import { DeskContent, DeskScreen, UnknownDesk } from "./desk-screen.tsx";
 import { pbxLinkOf } from "./pbx-link.ts";
+import type { Ticketer } from "./ticket.ts";
 
 /** A burst of call events (a ring group, a transfer) becomes one card message per this window. */
 export const CARDS_MIN_INTERVAL_MS = 5;
@@ -16,6 +22,9 @@ export const CARDS_REFRESH_MS = 20_000;
 
 export interface CallScreenOptions {
   readonly heartbeatMs?: number | undefined;
+  /** The kiosk's PIN proofs and PIN-post limit, which the desk's call panel shares (issue 15). */
+  readonly tickets: Ticketer;
+  readonly pinLimiter: RateLimiter;
 }
 
 type C = Context<LangEnv>;
@@ -25,7 +34,7 @@ type C = Context<LangEnv>;
  * `#calls`), and the desk screen `/desk/:deskId` with its own stream. Both redraw on every calls
  * commit and every roster change (an answer, or who holds the phone, decides whose card it is).
  */
-export function mountCallScreens(app: Hono<LangEnv>, deps: HttpDeps, options: CallScreenOptions = {}): void {
+export function mountCallScreens(app: Hono<LangEnv>, deps: HttpDeps, options: CallScreenOptions): void {
   const { config, roster, calls, log } = deps;
   const tz = config.branch.timezone;
   const changes = anyOf(
@@ -83,10 +92,10 @@ export function mountCallScreens(app: Hono<LangEnv>, deps: HttpDeps, options: Ca
     };
   };
 
-  app.get("/desk/:deskId", (c) => {
+  /** The desk's whole page, with `panel` beside its live section (the closed panel by default). */
+  const deskPage = (c: C, deskId: string, panel?: Child, status?: ContentfulStatusCode) => {
     const t = c.get("t");
     const lang = c.get("lang");
-    const deskId = c.req.param("deskId");
     const view = deskView(deskId);
     c.header("Cache-Control", "no-store");
     const path = `/desk/${encodeURIComponent(deskId)}`;
@@ -103,12 +112,20 @@ export function mountCallScreens(app: Hono<LangEnv>, deps: HttpDeps, options: Ca
         {view === null ? (
           <UnknownDesk deskId={deskId} desks={roster.board(deps.now()).desks} t={t} />
         ) : (
-          <DeskScreen {...view} t={t} timezone={tz} lang={lang} />
+          <DeskScreen
+            {...view}
+            t={t}
+            timezone={tz}
+            lang={lang}
+            panel={panel ?? <PanelClosed t={t} path={path} holder={view.desk.holder} />}
+          />
         )}
       </Layout>
     );
-    return c.html(html`<!DOCTYPE html>${page}`, view === null ? 404 : 200);
-  });
+    return c.html(html`<!DOCTYPE html>${page}`, view === null ? 404 : (status ?? 200));
+  };
+
+  app.get("/desk/:deskId", (c) => deskPage(c, c.req.param("deskId")));
 
   app.get("/desk/:deskId/events", (c) => {
     const t = c.get("t");
@@ -119,4 +136,6 @@ export function mountCallScreens(app: Hono<LangEnv>, deps: HttpDeps, options: Ca
       return view === null ? "" : (<DeskContent {...view} t={t} timezone={tz} />).toString();
     });
   });
+
+  mountDeskPanel(app, deps, { tickets: options.tickets, pinLimiter: options.pinLimiter, page: deskPage });
 }

@@ -1,3 +1,4 @@
+import type { Child } from "hono/jsx";
 import type { Instant } from "../../domain/roster/types.ts";
 import type { Lang, Messages } from "../../i18n/index.ts";
 import type { CallCard } from "../../service/calls-port.ts";
@@ -40,23 +41,31 @@ export function DeskContent({ desk, cards, t, timezone, now, nameOf, pbxLink }: 
         nameOf={nameOf}
         title={t.deskCardsTitle}
         pbxLink={pbxLink}
+        deskExtension={desk.extension}
       />
     </>
   );
 }
 
-/** The screen beside a desk's phone: no PIN, nothing to tap, kept live over SSE. */
-export function DeskScreen(props: DeskContentProps & { readonly lang: Lang }) {
+/**
+ * The screen beside a desk's phone: the desk and its cards, kept live over SSE and readable by
+ * anyone; beside it the call panel (issue 15), which the phone holder opens with her PIN. The
+ * panel is outside the live section, so the stream's redraws never touch what she is typing.
+ */
+export function DeskScreen(props: DeskContentProps & { readonly lang: Lang; readonly panel: Child }) {
   const id = encodeURIComponent(props.desk.id);
   return (
-    <section
-      id="desk"
-      class="desk-screen"
-      data-testid="desk-screen"
-      hx-sse:connect={`/desk/${id}/events?lang=${props.lang}`}
-    >
-      <DeskContent {...props} />
-    </section>
+    <div class="desk-page" data-testid="desk-page">
+      <section
+        id="desk"
+        class="desk-screen"
+        data-testid="desk-screen"
+        hx-sse:connect={`/desk/${id}/events?lang=${props.lang}`}
+      >
+        <DeskContent {...props} />
+      </section>
+      {props.panel}
+    </div>
   );
 }
 

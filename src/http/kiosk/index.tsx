@@ -205,7 +205,7 @@ export function kioskRoutes(deps: HttpDeps, options: KioskOptions = {}): Hono {
     });
   });
 
-  mountCallScreens(app, deps, { heartbeatMs: options.heartbeatMs });
+  mountCallScreens(app, deps, { heartbeatMs: options.heartbeatMs, tickets, pinLimiter });
 
   app.get("/pin/:employeeId", (c) => {
     const employeeId = c.req.param("employeeId");

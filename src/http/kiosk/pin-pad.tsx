@@ -13,18 +13,32 @@ export interface PinPadProps {
   readonly locked?: boolean;
   /** A manager's PIN to lift `unlockFor`'s lock: the form posts to /unlock instead of /pin. */
   readonly unlockFor?: { readonly employeeId: string; readonly name: string } | undefined;
+  /**
+   * Where the pad posts instead of /pin, the element its answer replaces and where "back" goes:
+   * the desk screen's call panel (issue 15) opens with the phone holder's PIN.
+   */
+  readonly post?: { readonly action: string; readonly target: string; readonly back: string } | undefined;
 }
 
 /**
  * The PIN pad. The PIN goes in the body of a POST, never in a URL. The digit keys need
  * web/kiosk.js; without it the field still takes typed digits and the form still posts.
  */
-export function PinPad({ t, employeeId, name, error, notice, locked, unlockFor }: PinPadProps) {
-  const action = unlockFor === undefined ? "/pin" : "/unlock";
+export function PinPad({ t, employeeId, name, error, notice, locked, unlockFor, post }: PinPadProps) {
+  const action = post?.action ?? (unlockFor === undefined ? "/pin" : "/unlock");
+  const back = post?.back ?? "/";
+  const target = post?.target ?? "#screen";
   return (
-    <section class="pin" data-idle-home>
+    <section class="pin" data-idle-home={post === undefined ? true : undefined}>
       <h1>{unlockFor === undefined ? t.enterPin(name) : t.unlockManagerPin(name, unlockFor.name)}</h1>
-      <form class="pin-form" method="post" action={action} hx-post={action} hx-target="#screen">
+      <form
+        class="pin-form"
+        method="post"
+        action={action}
+        hx-post={action}
+        hx-target={target}
+        hx-swap={post === undefined ? undefined : "outerHTML"}
+      >
         <input type="hidden" name="employeeId" value={employeeId} />
         {unlockFor !== undefined && <input type="hidden" name="lockedId" value={unlockFor.employeeId} />}
         {notice !== undefined && (
@@ -70,7 +84,7 @@ export function PinPad({ t, employeeId, name, error, notice, locked, unlockFor }
           </button>
         </div>
       </form>
-      {locked === true && (
+      {locked === true && post === undefined && (
         <a
           class="btn secondary"
           href={`/unlock/${encodeURIComponent(employeeId)}`}
@@ -81,7 +95,14 @@ export function PinPad({ t, employeeId, name, error, notice, locked, unlockFor }
           {t.unlockByManager}
         </a>
       )}
-      <a class="btn secondary" href="/" hx-get="/" hx-target="#screen" data-testid="back-home">
+      <a
+        class="btn secondary"
+        href={back}
+        hx-get={back}
+        hx-target={target}
+        hx-swap={post === undefined ? undefined : "outerHTML"}
+        data-testid="back-home"
+      >
         {t.back}
       </a>
     </section>
