@@ -208,3 +208,147 @@
   };
   setInterval(tick, 1000);
 })();
+
+// ---- Issue 15: the desk screen's call panel (src/http/kiosk/desk-panel.tsx) ------------------
+// Filters the colleagues as one types and says, before Enter, what Enter will do (the box decides
+// again from the same text by the same rule, src/http/kiosk/desk-staff.ts: the only colleague
+// left, else a number of 3+ digits, else nothing); types digits from the on-screen keypad; turns
+// a double tap on a colleague into a blind transfer while the desk has a call in progress (the
+// first tap only says so: a single tap must not ring her own phone mid-call); and closes the
+// panel after kiosk.idle_seconds without a tap, as the kiosk's screens go home.
+(() => {
+  const panel = () => document.querySelector("[data-panel-open]");
+  const fold = (text) => text.toLocaleLowerCase("ru").replaceAll("ё", "е").trim();
+  const wordsOf = (text) =>
+    fold(text)
+      .split(/[\s,-]+/)
+      .filter((w) => w !== "");
+  const dialNumber = (text) => {
+    const compact = text.replace(/[\s()-]/g, "");
+    return /^\+?[0-9]{3,20}$/.test(compact) ? compact : null;
+  };
+  const fill = (template, values) =>
+    Object.entries(values).reduce((text, [key, value]) => text.replaceAll(`{${key}}`, value), template ?? "");
+
+  const filter = () => {
+    const root = panel();
+    const input = root?.querySelector("[data-panel-filter]");
+    if (!(input instanceof HTMLInputElement)) return;
+    const wanted = wordsOf(input.value);
+    const left = [];
+    for (const row of root.querySelectorAll("[data-panel-row]")) {
+      const words = (row.getAttribute("data-words") ?? "").split(" ");
+      const match = wanted.every((w) => words.some((word) => word.startsWith(w)));
+      row.closest("li").hidden = !match;
+      row.classList.remove("only");
+      if (match) left.push(row);
+    }
+    const hint = root.querySelector("[data-panel-hint]");
+    const data = root.dataset;
+    const number = dialNumber(input.value);
+    // "Nobody found" only where it helps: not under a number being typed, nor under the keypad.
+    const none = root.querySelector("[data-panel-none]");
+    if (none !== null) none.hidden = left.length > 0 || number !== null || keypadOpen;
+    let text = data.hintEmpty;
+    if (wanted.length > 0 && left.length === 1) {
+      const only = left[0];
+      only.classList.add("only");
+      const phone = only.getAttribute("data-phone") ?? "";
+      const name = only.getAttribute("data-name") ?? "";
+      text = phone === "" ? fill(data.hintOneOff, { name }) : fill(data.hintOne, { name, phone });
+    } else if (wanted.length > 0 && number !== null) text = fill(data.hintNumber, { number });
+    else if (wanted.length > 0)
+      text = left.length > 1 ? fill(data.hintMany, { count: String(left.length) }) : data.hintNone;
+    if (hint !== null && hint.textContent !== text) hint.textContent = text;
+  };
+
+  let keypadOpen = false;
+  const showKeypad = (open) => {
+    const root = panel();
+    if (root === null) return;
+    keypadOpen = open;
+    const keypad = root.querySelector("#panel-keypad");
+    const staff = root.querySelector("[data-panel-staff]");
+    const toggle = root.querySelector("[data-panel-keypad-toggle]");
+    if (keypad !== null) keypad.hidden = !open;
+    if (staff !== null) staff.hidden = open;
+    toggle?.setAttribute("aria-expanded", String(open));
+    filter();
+  };
+
+  document.addEventListener("input", (event) => {
+    if (event.target instanceof HTMLInputElement && event.target.matches("[data-panel-filter]")) filter();
+  });
+
+  let armed = null;
+  let armedAt = 0;
+  const ARM_MS = 1500;
+  document.addEventListener("click", (event) => {
+    const target = event.target instanceof Element ? event.target : null;
+    const root = panel();
+    if (target === null || root === null) return;
+    const input = root.querySelector("[data-panel-filter]");
+    if (target.closest("[data-panel-keypad-toggle]") !== null) {
+      showKeypad(!keypadOpen);
+      return;
+    }
+    const key = target.closest("[data-panel-key],[data-panel-back],[data-panel-clear]");
+    if (key !== null && input instanceof HTMLInputElement) {
+      if (key.hasAttribute("data-panel-clear")) input.value = "";
+      else if (key.hasAttribute("data-panel-back")) input.value = input.value.slice(0, -1);
+      else input.value += key.getAttribute("data-panel-key");
+      filter();
+      return;
+    }
+    const row = target.closest("[data-panel-row]");
+    // In a transfer's own choice a tap is the transfer; without a live call it is a call.
+    if (row === null || root.hasAttribute("data-transfer")) return;
+    if (document.querySelector('[data-desk-call="answered"]') === null) return;
+    event.preventDefault();
+    if (armed === row && Date.now() - armedAt < ARM_MS) {
+      const quick = root.querySelector("#panel-quick");
+      const to = quick?.querySelector('[data-field="to"]');
+      if (!(quick instanceof HTMLFormElement) || !(to instanceof HTMLInputElement)) return;
+      to.value = row.getAttribute("value") ?? "";
+      armed = null;
+      quick.requestSubmit();
+      return;
+    }
+    for (const other of root.querySelectorAll("[data-panel-row].armed")) other.classList.remove("armed");
+    armed = row;
+    armedAt = Date.now();
+    row.classList.add("armed");
+    const hint = root.querySelector("[data-panel-hint]");
+    if (hint !== null)
+      hint.textContent = fill(root.dataset.hintArmed, { name: row.getAttribute("data-name") ?? "" });
+    setTimeout(() => {
+      if (armed !== row) return;
+      armed = null;
+      row.classList.remove("armed");
+      filter();
+    }, ARM_MS);
+  });
+
+  // A new panel (opened, answered, closed) is filtered by what it kept; the keypad stays as it was.
+  document.addEventListener("htmx:after:swap", () => {
+    const root = panel();
+    if (root === null) {
+      keypadOpen = false;
+      return;
+    }
+    if (!root.hasAttribute("data-shown")) {
+      root.setAttribute("data-shown", "");
+      showKeypad(keypadOpen);
+    }
+  });
+
+  let lastTap = Date.now();
+  for (const type of ["pointerdown", "keydown", "input"])
+    document.addEventListener(type, () => (lastTap = Date.now()), true);
+  setInterval(() => {
+    const root = panel();
+    const idle = Number(root?.getAttribute("data-panel-idle"));
+    if (root === null || !(idle > 0) || document.body.classList.contains("offline")) return;
+    if (Date.now() - lastTap > idle * 1000) window.location.assign(window.location.pathname);
+  }, 1000);
+})();

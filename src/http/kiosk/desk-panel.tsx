@@ -1,7 +1,6 @@
 import type { Messages } from "../../i18n/index.ts";
 import type { CallCommandView } from "../../service/call-command-port.ts";
 import { SETTLED_STATES } from "../../service/call-command-port.ts";
-import { formatPhone } from "../ui/phone-format.ts";
 import { type Colleague, type EnterTarget, enterTarget } from "./desk-staff.ts";
 import { PinPad } from "./pin-pad.tsx";
 
@@ -339,9 +338,8 @@ export function hintText(t: Messages, target: EnterTarget, transferring: boolean
       return transferring ? t.panelHintTransferOne(name, phone) : t.panelHintOne(name, phone);
     }
     case "number":
-      return transferring
-        ? t.panelHintTransferNumber(formatPhone(target.number))
-        : t.panelHintNumber(formatPhone(target.number));
+      // As typed, digits only: kiosk.js says the same while one types.
+      return transferring ? t.panelHintTransferNumber(target.number) : t.panelHintNumber(target.number);
     case "ambiguous":
       return t.panelHintMany(String(target.count));
     case "none":

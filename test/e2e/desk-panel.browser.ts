@@ -1,0 +1,216 @@
+// Browser test, issue 15 ("Where", seed 002, R2.1): the desk screen's call panel at 800×480 and
+// 1280×800, against the compiled binary (`serve --demo`). The demo has no way to act on its PBX
+// (the default `noCallCommands`), so the flow is proved up to the box's refusal in words: the
+// holder's PIN opens the panel, the one input filters the colleagues and says before Enter what
+// Enter will do, the keypad types a number, Enter is refused COMMAND.NO_PBX and says so.
+import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import type { Browser, Page } from "playwright-core";
+import { en } from "../../src/i18n/en.ts";
+import { ru } from "../../src/i18n/ru.ts";
+import {
+  assert,
+  assertTouchTargets,
+  browserTest,
+  check,
+  enterPin,
+  launchChromium,
+  newKiosk,
+  SMALL,
+  scriptErrors,
+  shot,
+  textOf,
+  WIDE,
+} from "../support/browser.ts";
+import { ensureBinary, makeTestDir, type Running, startBranchbox } from "../support/process.ts";
+
+let box: Running | undefined;
+let browser: Browser | undefined;
+const dir = makeTestDir("desk-panel");
+
+/** The hint under the input, once it says `text` (kiosk.js rewrites it as one types). */
+async function hintSays(page: Page, text: string): Promise<void> {
+  const hint = page.getByTestId("panel-hint");
+  await hint
+    .filter({ hasText: text })
+    .waitFor({ state: "visible", timeout: 5000 })
+    .catch(() => {});
+  const shown = await textOf(hint);
+  assert(shown === text, `the hint says "${shown}", not "${text}"`);
+}
+
+/** Taps "open the panel", types the PIN on the pad and waits for the open panel. */
+async function openPanel(page: Page, pin: string): Promise<void> {
+  await page.getByTestId("panel-take").tap();
+  await page.getByTestId("pin-ok").waitFor({ state: "visible" });
+  await enterPin(page, pin);
+  await page.locator("[data-panel-open]").waitFor({ state: "visible" });
+}
+
+async function run(): Promise<void> {
+  ensureBinary();
+  const token = randomBytes(24).toString("hex");
+  box = await startBranchbox({
+    args: ["serve", "--demo"],
+    dir,
+    // Long enough that a loaded machine's pauses (screenshots, the touch-target scan) do not close it.
+    env: { BRANCHBOX_HTTP_ADMIN_TOKEN: token, BRANCHBOX_KIOSK_IDLE_SECONDS: "120" },
+  });
+  const api = async (path: string, body: unknown) => {
+    const response = await fetch(`${box?.baseUrl}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    assert(response.status === 200, `${path} answered ${response.status}: ${await response.text()}`);
+  };
+  // Anna holds 101; Sergey (dedicated 102) and Olga (no phone of her own) are on shift beside her.
+  await api("/api/v1/roster/check-in", { employeeId: "anna", deskId: "front" });
+  await api("/api/v1/roster/check-in", { employeeId: "sergey", deskId: "front" });
+  await api("/api/v1/roster/check-in", { employeeId: "olga", deskId: "front" });
+  browser = await launchChromium();
+  const small = (await newKiosk(browser, box.baseUrl, SMALL)).page;
+  const wide = (await newKiosk(browser, box.baseUrl, WIDE)).page;
+
+  await check(
+    "issue 15: without the PIN the desk screen is read-only and offers the holder's PIN",
+    small,
+    async () => {
+      await small.goto("/desk/front");
+      const take = await textOf(small.getByTestId("panel-take"));
+      assert(take === ru.panelTake("Анна Смирнова"), `the button says "${take}"`);
+      assert((await small.getByTestId("panel-input").count()) === 0, "an input without the PIN");
+      await shot(small, "desk-panel-00-closed-800x480");
+      await assertTouchTargets(small, "desk, panel closed (800×480)");
+      await small.getByTestId("panel-take").tap();
+      await small.getByTestId("pin-ok").waitFor({ state: "visible" });
+      const ok = await small.getByTestId("pin-ok").boundingBox();
+      assert(
+        ok !== null && ok.y + ok.height <= SMALL.height,
+        `OK ends at y=${ok === null ? "?" : ok.y + ok.height}`,
+      );
+      await shot(small, "desk-panel-01-pin-800x480");
+      await assertTouchTargets(small, "desk, panel PIN (800×480)");
+    },
+  );
+
+  await check(
+    "issue 15: the holder's PIN opens the panel; the list is her colleagues with their phone today",
+    small,
+    async () => {
+      await enterPin(small, "1111");
+      await small.locator("[data-panel-open]").waitFor({ state: "visible" });
+      const sergey = await textOf(small.getByTestId("panel-row-sergey"));
+      assert(
+        sergey === `Сергей Иванов ${ru.panelWhereDesk("Ресепшен", "102")}`,
+        `Sergey's row says "${sergey}"`,
+      );
+      const olga = await textOf(small.getByTestId("panel-row-olga"));
+      assert(olga === `Ольга Петрова ${ru.panelWhereNoPhone("Ресепшен")}`, `Olga's row says "${olga}"`);
+      assert((await small.getByTestId("panel-row-anna").count()) === 0, "she is listed to call herself");
+      await hintSays(small, ru.panelHintEmpty);
+      await shot(small, "desk-panel-02-open-800x480");
+      await assertTouchTargets(small, "desk, panel open (800×480)");
+    },
+  );
+
+  await check(
+    "issue 15, seed 002: before Enter the panel says which colleague Enter dials, and outlines her",
+    small,
+    async () => {
+      const input = small.getByTestId("panel-input");
+      await input.fill("ресепшен");
+      await hintSays(small, ru.panelHintMany("2"));
+      await input.fill("сер");
+      await hintSays(small, ru.panelHintOne("Сергей Иванов", "102"));
+      assert(
+        await small.getByTestId("panel-row-sergey").evaluate((el) => el.classList.contains("only")),
+        "no outline",
+      );
+      assert(!(await small.getByTestId("panel-row-olga").isVisible()), "Olga is still listed");
+      await shot(small, "desk-panel-03-enter-dials-sergey-800x480");
+      await input.fill("ол");
+      await hintSays(small, ru.panelHintOneNoPhone("Ольга Петрова"));
+    },
+  );
+
+  await check(
+    "issue 15, R2.1: Enter on the only colleague left is refused COMMAND.NO_PBX in words; nothing pretends",
+    small,
+    async () => {
+      const input = small.getByTestId("panel-input");
+      await input.fill("сер");
+      await hintSays(small, ru.panelHintOne("Сергей Иванов", "102"));
+      const answered = small.waitForResponse((r) => r.url().endsWith("/desk/front/call"));
+      await input.press("Enter");
+      assert((await answered).status() === 503, "the refusal's status is not 503");
+      const error = await textOf(small.getByTestId("panel-error"));
+      assert(error === ru.errCommandNoPbx, `the panel says "${error}"`);
+      assert(
+        (await small.getByTestId("panel-status").count()) === 0,
+        "a command status though nothing was sent",
+      );
+      assert((await small.getByTestId("panel-input").inputValue()) === "сер", "what was typed was lost");
+      await hintSays(small, ru.panelHintOne("Сергей Иванов", "102"));
+      await shot(small, "desk-panel-04-no-pbx-800x480");
+    },
+  );
+
+  await check("issue 15, R2.1: a number typed on the on-screen keypad, then Enter", small, async () => {
+    await small.getByTestId("panel-keypad-toggle").tap();
+    await small.getByTestId("panel-key-clear").tap();
+    for (const digit of "89161234567") await small.getByTestId(`panel-key-${digit}`).tap();
+    await hintSays(small, ru.panelHintNumber("89161234567"));
+    assert(!(await small.getByTestId("panel-staff").isVisible()), "the list is shown under the keypad");
+    await shot(small, "desk-panel-05-keypad-800x480");
+    await assertTouchTargets(small, "desk, panel keypad (800×480)");
+    const answered = small.waitForResponse((r) => r.url().endsWith("/desk/front/call"));
+    await small.getByTestId("panel-enter").tap();
+    await answered;
+    await small.getByTestId("panel-error").waitFor({ state: "visible" });
+    assert((await textOf(small.getByTestId("panel-error"))) === ru.errCommandNoPbx, "no refusal in words");
+    // The keypad stays open across the answer, with what was typed.
+    assert(await small.getByTestId("panel-key-1").isVisible(), "the keypad closed");
+    assert((await small.getByTestId("panel-input").inputValue()) === "89161234567", "the number was lost");
+  });
+
+  await check("issue 15: in English at 1280×800, the same panel and the same refusal", wide, async () => {
+    await wide.goto("/desk/front?lang=en");
+    await openPanel(wide, "1111");
+    const input = wide.getByTestId("panel-input");
+    await input.fill("+7 495 111 22 33");
+    await hintSays(wide, en.panelHintNumber("+74951112233"));
+    await shot(wide, "desk-panel-06-open-en-1280x800");
+    await assertTouchTargets(wide, "desk, panel open (1280×800)");
+    await input.press("Enter");
+    await wide.getByTestId("panel-error").waitFor({ state: "visible" });
+    const error = await textOf(wide.getByTestId("panel-error"));
+    assert(error === en.errCommandNoPbx, `the panel says "${error}"`);
+    await shot(wide, "desk-panel-07-no-pbx-en-1280x800");
+  });
+
+  await check(
+    "issue 15: the panel's proof is only the holder's: after a handover her next Enter is refused",
+    wide,
+    async () => {
+      await api("/api/v1/roster/handover", { employeeId: "olga", deskId: "front" });
+      await wide.getByTestId("panel-input").fill("89161234567");
+      await wide.getByTestId("panel-input").press("Enter");
+      await wide.locator("[data-testid=desk-panel]:not([data-panel-open])").waitFor({ state: "visible" });
+      const error = await textOf(wide.getByTestId("panel-error"));
+      assert(error === en.errCommandNotYourCall, `the panel says "${error}"`);
+      const take = await textOf(wide.getByTestId("panel-take"));
+      assert(take === en.panelTake("Ольга Петрова"), `the closed panel offers "${take}"`);
+    },
+  );
+
+  await check("no script errors and no CSP refusals on the desk screens", undefined, async () => {
+    assert(scriptErrors.length === 0, scriptErrors.join("\n"));
+  });
+}
+
+await browserTest("desk-panel", run, async () => {
+  await browser?.close().catch(() => {});
+  await box?.stop();
+  if (process.env.KEEP_TEST_DIRS === undefined) rmSync(dir, { recursive: true, force: true });
+});
