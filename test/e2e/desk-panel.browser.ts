@@ -190,6 +190,43 @@ async function run(): Promise<void> {
   });
 
   await check(
+    "issue 15, R2.3: the desk's live call carries hang up and transfer; transfer asks where, blind first, and says the refusal",
+    wide,
+    async () => {
+      // The demo's PBX plays a call answered on 101 every half minute or so; it talks for seconds,
+      // so a call that ends between two taps is waited out and the next one taken.
+      const transfer = wide.locator('.card-actions [data-testid$="-transfer"]').first();
+      let asked = false;
+      for (let attempt = 0; attempt < 3 && !asked; attempt += 1) {
+        await transfer.waitFor({ state: "visible", timeout: 60_000 });
+        await shot(wide, "desk-panel-08-live-card-en-1280x800");
+        await transfer.tap({ timeout: 3000 }).catch(() => {});
+        asked = await wide
+          .getByTestId("panel-transfer")
+          .waitFor({ state: "visible", timeout: 3000 })
+          .then(() => true)
+          .catch(() => false);
+      }
+      assert(asked, "'Transfer' on a live card never asked where to");
+      assert(
+        await wide.locator('#panel-go input[name="mode"][value="blind"]').isChecked(),
+        "blind is not the default",
+      );
+      await shot(wide, "desk-panel-09-transfer-choice-en-1280x800");
+      await assertTouchTargets(wide, "desk, transfer choice (1280×800)");
+      await wide.getByTestId("panel-row-sergey").tap();
+      await wide.getByTestId("panel-error").waitFor({ state: "visible" });
+      const error = await textOf(wide.getByTestId("panel-error"));
+      // Refused by the box (no PBX control), or the call ended first: either is said, nothing pretends.
+      assert(error === en.errCommandNoPbx || error === en.errCommandUnknownCall, `the panel says "${error}"`);
+      assert(
+        (await wide.getByTestId("panel-status").count()) === 0,
+        "a command status though nothing was sent",
+      );
+    },
+  );
+
+  await check(
     "issue 15: the panel's proof is only the holder's: after a handover her next Enter is refused",
     wide,
     async () => {
