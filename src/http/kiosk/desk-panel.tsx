@@ -401,7 +401,8 @@ export function CommandStatus(props: CommandStatusProps) {
 
 function stateText(t: Messages, view: CallCommandView | null, extension: string): string {
   if (view === null) return t.cmdUnknown;
-  const reason = view.reason ?? t.cmdNoReason;
+  // The sentence ends the reason itself: a PBX's own full stop would make it "..".
+  const reason = (view.reason ?? t.cmdNoReason).replace(/[.\s]+$/, "");
   switch (view.state) {
     case "queued":
       return t.cmdQueued;
