@@ -2,6 +2,7 @@ import type { LegEndCause, PbxEvent, TransferInfo } from "../../domain/call/pbx-
 import type { Instant } from "../../domain/roster/types.ts";
 import type { LegRef, PbxEventFactory } from "../pbx-events.ts";
 import type { CallState, ChannelState, ChannelTable } from "./ami-channels.ts";
+import { isBoxCall } from "./ami-control-plans.ts";
 import { legEndCause } from "./ami-fields.ts";
 
 interface PendingStart {
@@ -81,6 +82,41 @@ export class AmiCallEvents {
     this.pending.set(channel.callId, { channel, callerId, exten, at });
   }
 
+  /**
+   * An originated call began (its Local `;1`, see OriginatedCall): its start waits for the
+   * employee's handset, which places it, and for the client's number.
+   */
+  originate(local: ChannelState, callerId: string | null, at: Instant): void {
+    this.table.callFor(local.callId).originated = { local, placer: null };
+    this.pending.set(local.callId, { channel: local, callerId, exten: null, at });
+  }
+
+  /**
+   * `placer` is the employee's handset an originated call rings first: it places the call. The
+   * start is reported now when the client's number is known already: the box's own Originate
+   * presents it to the employee's phone as caller id (R2.1, ami-control-plans.ts), so the `;1`
+   * carries it from the start. Otherwise (a platform's click-to-dial) the start waits for the
+   * number the call dials once the employee answered.
+   */
+  placedBy(placer: ChannelState): PbxEvent[] {
+    const originated = this.table.call(placer.callId)?.originated;
+    if (originated == null || originated.placer !== null) return [];
+    originated.placer = placer;
+    placer.origin = true;
+    const waiting = this.pending.get(placer.callId);
+    if (waiting !== undefined && isBoxCall(placer.callId) && waiting.callerId !== null)
+      waiting.exten ??= waiting.callerId;
+    return waiting?.exten == null ? [] : this.flushStart(placer.callId);
+  }
+
+  /** An originated call dials the client's `number` (the employee answered): its start says so. */
+  dialsOut(callId: string, number: string | null): PbxEvent[] {
+    const waiting = this.pending.get(callId);
+    if (waiting === undefined) return [];
+    waiting.exten ??= number;
+    return this.flushStart(callId);
+  }
+
   /** The placing handset's caller id changed (NewCallerid, or the one it dials with). */
   presents(channel: ChannelState, callerId: string | null): void {
     const waiting = this.pending.get(channel.callId);
@@ -132,11 +168,35 @@ export class AmiCallEvents {
   flushStart(callId: string, rung: string | null = null, queued = false): PbxEvent[] {
     const waiting = this.pending.get(callId);
     if (waiting === undefined) return [];
-    this.pending.delete(callId);
-    const start = this.callStart(waiting.channel, waiting.callerId, waiting.exten, waiting.at, rung, queued);
     const call = this.table.call(callId);
+    const placer = call?.originated?.placer;
+    // An originated call is nobody's call until a handset places it.
+    if (placer === null) return [];
+    this.pending.delete(callId);
+    const start =
+      placer === undefined
+        ? this.callStart(waiting.channel, waiting.callerId, waiting.exten, waiting.at, rung, queued)
+        : this.originatedStart(placer, waiting, rung);
     if (call !== undefined) call.start = start;
     return [start];
+  }
+
+  /**
+   * The start of an originated call, placed by the employee's handset: from them (presented as the
+   * `;1` presents itself to the client, unless that is the client's own number, as the box's
+   * Originate makes it), to the client's number (an extension: an internal call).
+   */
+  private originatedStart(placer: ChannelState, waiting: PendingStart, rung: string | null): PbxEvent {
+    const dialled = waiting.exten ?? rung;
+    const presented = waiting.callerId !== dialled ? waiting.callerId : null;
+    const internal = this.table.isExtension(dialled);
+    return this.make.callStart(placer.callId, waiting.at, {
+      legId: placer.legId,
+      extension: placer.extension,
+      from: { number: presented ?? placer.extension, extension: placer.extension },
+      to: { number: dialled, extension: internal ? dialled : null },
+      did: null,
+    });
   }
 
   /** `events` with each waiting start reported before its call's first fact. */
@@ -196,8 +256,11 @@ export class AmiCallEvents {
   hangup(channel: ChannelState, at: Instant, cause: number | null): PbxEvent[] {
     const events: PbxEvent[] = [];
     if (channel.kind === "handset") {
+      // The employee answered their own click-to-call and the client did not: the hangup cause
+      // Asterisk hands down the Local chain is not theirs; how the client's dial ended is.
+      const placing = channel.origin && channel.state === 6 && !channel.answeredSent;
       const facts = {
-        cause,
+        cause: placing && this.table.call(channel.callId)?.originated ? null : cause,
         dialStatus: channel.dialStatus,
         answered: channel.answeredSent,
         ringNoAnswer: channel.ringNoAnswer,
@@ -205,6 +268,7 @@ export class AmiCallEvents {
       events.push(this.make.leg("leg-ended", legOf(channel), at, { cause: legEndCause(facts) }));
     }
     const over = this.table.remove(channel);
+    if (over?.originated != null && over.start === null && this.pending.delete(over.id)) return events;
     if (over !== null) {
       const recording = over.recordingUrl === null ? {} : { recordingUrl: over.recordingUrl };
       events.push(this.make.callEnd(over.id, at, recording));

@@ -76,8 +76,8 @@ export interface ChannelState {
   /** The leg it is: its Uniqueid, unless a Masquerade gave it another channel's leg. */
   legId: string;
   /**
-   * The first channel of its call (Uniqueid = Linkedid): the caller, or the extension placing it.
-   * Cleared when the call it placed turns out to be a pickup of another call (see `move`).
+   * The first channel of its call (Uniqueid = Linkedid): the caller, or the extension placing it;
+   * also the employee's handset an originated call rang first (it places that call). Cleared when the call it placed turns out to be a pickup of another call (see `move`).
    */
   origin: boolean;
   /**
@@ -100,6 +100,26 @@ export interface ChannelState {
 /** A handset rung by the call (not the one placing it). */
 export const isRungLeg = (channel: ChannelState): boolean => channel.kind === "handset" && !channel.origin;
 
+/**
+ * The first channel of a call the PBX originated (AMI `Originate` of `Local/<ext>@<context>`, the
+ * box's click-to-call or a platform's click-to-dial): a Local `;1` half with no requestor (its
+ * Uniqueid is its Linkedid). AMI 1.x channels carry no Linkedid and cannot tell.
+ */
+export const isOriginatedLocal = (channel: ChannelState): boolean =>
+  channel.kind === "local" && channel.origin && !channel.unlinked && channel.name.endsWith(";1");
+
+/**
+ * An originated call (R2.1): the PBX rings the employee's handset first, then, once they answered,
+ * dials the client from the `;1` side. The employee is the one calling: their handset is the
+ * call's placing leg, answered when the client answers.
+ */
+export interface OriginatedCall {
+  /** The originated Local `;1`, the call's first channel. */
+  readonly local: ChannelState;
+  /** The handset the call rang first (the employee's), once it is dialled. */
+  placer: ChannelState | null;
+}
+
 /** One call as the translator tracks it: its channels and the call-level facts already reported. */
 export interface CallState {
   readonly id: string;
@@ -110,6 +130,8 @@ export interface CallState {
   voicemailSent: boolean;
   messageSent: boolean;
   recordingUrl: string | null;
+  /** Set when the call's first channel is an originated Local `;1` (see OriginatedCall). */
+  originated: OriginatedCall | null;
 }
 
 /** The channels and calls the translator believes live, and which consultation joined which call. */
@@ -205,6 +227,7 @@ export class ChannelTable {
         voicemailSent: false,
         messageSent: false,
         recordingUrl: null,
+        originated: null,
       };
       this.calls.set(callId, call);
     }

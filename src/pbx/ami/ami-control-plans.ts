@@ -39,6 +39,8 @@ export interface ControlContexts {
  */
 export const DIALABLE = /^[A-Za-z0-9*#+_.-]{1,64}$/;
 
+const BOX_CALL = "bb-";
+
 /**
  * The channel ids an originate gets in advance (Asterisk ≥ 12: `ChannelId`, `OtherChannelId`,
  * at most 149 characters, `AST_MAX_PUBLIC_UNIQUEID`). The first is the Local `;1` half, whose
@@ -50,8 +52,11 @@ export function originateIds(commandId: string): { channelId: string; otherChann
   const safe = /^[A-Za-z0-9._-]{1,100}$/.test(commandId)
     ? commandId
     : new Bun.CryptoHasher("sha256").update(commandId).digest("hex").slice(0, 40);
-  return { channelId: `bb-${safe}`, otherChannelId: `bb-${safe}-2` };
+  return { channelId: `${BOX_CALL}${safe}`, otherChannelId: `${BOX_CALL}${safe}-2` };
 }
+
+/** Whether `callId` is a call the box originated (its `ChannelId`, see originateIds). */
+export const isBoxCall = (callId: string): boolean => callId.startsWith(BOX_CALL);
 
 const at = (frame: AmiFrame, receivedAt: Instant): Instant => timestampOf(frame) ?? receivedAt;
 const is = (frame: AmiFrame, event: string): boolean => field(frame, "Event") === event;

@@ -6,10 +6,12 @@ import {
   type AmiTranslatorOptions,
   type ChannelState,
   ChannelTable,
+  isOriginatedLocal,
   isRungLeg,
   translatorDefaults,
 } from "./ami-channels.ts";
 import { type AmiFrame, field, intField, parseChannelName, timestampOf } from "./ami-fields.ts";
+import { clientDialEnded, originatedDial } from "./ami-originated.ts";
 import { resyncEvents } from "./ami-resync.ts";
 import { SequenceWindow } from "./ami-sequence.ts";
 import { attendedTransfer, blindTransfer } from "./ami-transfer.ts";
@@ -239,7 +241,13 @@ export class AmiTranslator {
     if (uniqueid !== null && this.table.get(uniqueid) !== undefined) return [];
     const channel = this.table.ensure(frame, "", at);
     if (channel === null) return null;
-    if (!channel.origin || channel.kind === "local") return [];
+    if (!channel.origin) return [];
+    if (channel.kind === "local") {
+      if (!isOriginatedLocal(channel)) return [];
+      this.table.callFor(channel.callId).complete = true;
+      this.calls.originate(channel, field(frame, "CallerIDNum"), at);
+      return [];
+    }
     const call = this.table.callFor(channel.callId);
     call.complete = true;
     if (channel.kind === "handset" || channel.unlinked) {
@@ -271,7 +279,8 @@ export class AmiTranslator {
     }
     const local = caller === null ? null : parseChannelName(caller.name)?.localPair;
     if (local) dest.dialledByLocal = local;
-    return isRungLeg(dest) ? this.calls.ringing(dest, at) : [];
+    const placed = originatedDial(this.calls, dest, frame);
+    return isRungLeg(dest) ? [...placed, ...this.calls.ringing(dest, at)] : placed;
   }
 
   /** Asterisk 11's `Dial` (AMI 1.x): `SubEvent: Begin` names the destination, `End` only the caller. */
@@ -343,8 +352,9 @@ export class AmiTranslator {
     const status = field(frame, "DialStatus");
     if (dest === null || status === null) return null;
     dest.dialStatus = status;
-    if (status !== "ANSWER") return [];
-    const events = isRungLeg(dest) ? this.calls.answered(dest, at) : [];
+    const client = clientDialEnded(this.calls, dest, status, at);
+    if (status !== "ANSWER") return client;
+    const events = isRungLeg(dest) ? [...this.calls.answered(dest, at), ...client] : client;
     const caller = this.table.ensure(frame, "", at);
     // The far end answered a call a handset placed: the placing leg is talking now.
     if (caller?.origin && caller.kind === "handset") events.push(...this.calls.answered(caller, at));

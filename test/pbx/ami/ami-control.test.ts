@@ -206,10 +206,21 @@ describe("AMI control: click-to-call (R2.1)", () => {
       to: "+31260010001",
     });
     expect(result.ok && result.value.callId).toBe("bb-c2c-recorded");
-    await waitUntil(() => h.events.some((e) => e.kind === "leg-ended"));
-    const employee = h.events.filter((e) => e.extension === "150010001");
-    expect(employee.map((e) => e.kind)).toEqual(["ringing", "answered", "leg-ended"]);
-    expect(new Set(employee.map((e) => e.callId))).toEqual(new Set(["bb-c2c-recorded"]));
+    await waitUntil(() => h.events.some((e) => e.kind === "call-end"));
+    // One outbound call from the employee, under the id the controller returned: placed by their
+    // handset (no ringing of a rung leg, so never a missed inbound call), to the client's number.
+    const call = h.events.filter((e) => e.callId === "bb-c2c-recorded");
+    expect(call.map((e) => `${e.kind} ${e.extension ?? ""}`.trim())).toEqual([
+      "call-start 150010001",
+      "answered 150010001",
+      "leg-ended 150010001",
+      "call-end",
+    ]);
+    expect(call[0]).toMatchObject({
+      from: { extension: "150010001" },
+      to: { number: "+31260010001", extension: null },
+    });
+    expect(h.events.filter((e) => e.callId !== "bb-c2c-recorded")).toEqual([]);
   });
 
   test("refused for permission (no `originate` write class): failed with Asterisk's message", async () => {
