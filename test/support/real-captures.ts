@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AssembledCall, AssembledLeg } from "../../src/domain/call/call-types.ts";
 import type { PbxEvent } from "../../src/domain/call/pbx-event.ts";
+import type { AmiFrame } from "../../src/pbx/ami/ami-fields.ts";
 import { createAmiParser } from "../../src/pbx/ami/ami-parser.ts";
 import { AmiTranslator } from "../../src/pbx/ami/ami-translate.ts";
 import { assemble } from "../scenarios/scenario-branch.ts";
@@ -23,6 +24,7 @@ export interface ExpectedCall {
   readonly calledNormalized?: string;
   readonly outcome: string;
   readonly answeredBy: string | null;
+  readonly answeredOn?: string;
   readonly legs: readonly string[];
   readonly legEndings?: Readonly<Record<string, string>>;
   readonly optionalLegs?: readonly string[];
@@ -55,6 +57,8 @@ export interface Replay {
   /** The finished calls in the order they ended, then the calls still live. */
   readonly calls: readonly AssembledCall[];
   readonly rejected: readonly string[];
+  /** Per call id, the frame that gave the call's first `answered`: where its talk time starts. */
+  readonly answeredBy?: ReadonlyMap<string, AmiFrame>;
 }
 
 /** The capture through parser → translator (knowing its handsets) → dedupe → assembler. */
@@ -66,9 +70,15 @@ export function replayCapture(capture: ExpectedCapture): Replay {
     source: "ami:corpus",
     knownExtensions: () => new Set(capture.handsets.map(endpointOf)),
   });
-  const events = frames.flatMap((frame) => translator.translate(frame, 0));
+  const answeredBy = new Map<string, AmiFrame>();
+  const events = frames.flatMap((frame) => {
+    const out = translator.translate(frame, 0);
+    for (const e of out)
+      if (e.kind === "answered" && !answeredBy.has(e.callId)) answeredBy.set(e.callId, frame);
+    return out;
+  });
   const { finished, rejected, live } = assemble(events);
-  return { events, calls: [...finished, ...live], rejected };
+  return { events, calls: [...finished, ...live], rejected, answeredBy };
 }
 
 /** What a call came out as, in expected.json's words (devices named by endpoint). */
@@ -146,6 +156,14 @@ export function captureDifferences(capture: ExpectedCapture, replay: Replay): st
     if (actual === undefined) return;
     const prefix = capture.calls.length > 1 ? `call ${i + 1}: ` : "";
     differences.push(...callDifferences(actual, expected, capture.handsets).map((d) => prefix + d));
+    if (expected.answeredOn !== undefined && replay.answeredBy !== undefined) {
+      const frame = replay.answeredBy.get(actual.id);
+      const names = [frame?.DestChannel, frame?.Channel].filter((n) => n !== undefined);
+      if (!names.some((name) => name.startsWith(`${expected.answeredOn}-`)))
+        differences.push(
+          `${prefix}answered on ${expected.answeredOn}: answered by a frame naming ${names.join(", ") || "nothing"}`,
+        );
+    }
   });
   return differences;
 }

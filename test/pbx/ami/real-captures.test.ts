@@ -77,6 +77,10 @@ describe("real AMI captures by others, with the branch's handsets known", () => 
     "the caller abandoning a queue is one missed inbound call; app_queue's duplicate DialEnd changes nothing",
   );
   proves(
+    "vg-click-to-dial-account-world.ami",
+    "R2.1: an originated click-to-dial is one outbound call placed by 201, who was rung first, to +31260010001, answered when the client's trunk channel answers",
+  );
+  proves(
     "vg-forward-302.ami",
     "a phone forwarding (302) to 202 gives one inbound call answered by 150010002; the forwarding phone did not miss it",
   );
