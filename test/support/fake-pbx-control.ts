@@ -1,4 +1,5 @@
 import type {
+  CancelTransferRequest,
   HangupRequest,
   OriginateRequest,
   PbxControl,
@@ -10,7 +11,12 @@ import type {
 } from "../../src/domain/call/pbx-control.ts";
 import type { Timer } from "../../src/service/timer.ts";
 
-type AnyRequest = OriginateRequest | HangupRequest | TransferRequest | RedirectRequest;
+type AnyRequest =
+  | OriginateRequest
+  | HangupRequest
+  | TransferRequest
+  | RedirectRequest
+  | CancelTransferRequest;
 
 export interface ControlRequestSeen {
   readonly action: PbxControlAction;
@@ -48,7 +54,13 @@ export const failed = (code: PbxControlErrorCode, message: string): PbxControlRe
 
 export function fakePbxControl(
   timer: Timer,
-  supported: readonly PbxControlAction[] = ["originate", "hangup", "blindTransfer", "attendedTransfer"],
+  supported: readonly PbxControlAction[] = [
+    "originate",
+    "hangup",
+    "blindTransfer",
+    "attendedTransfer",
+    "cancelAttendedTransfer",
+  ],
 ): FakePbxControl {
   const requests: ControlRequestSeen[] = [];
   const scripts = new Map<PbxControlAction, Scripted[]>();
@@ -68,6 +80,7 @@ export function fakePbxControl(
     hangup: (r) => handle("hangup", r),
     blindTransfer: (r) => handle("blindTransfer", r),
     attendedTransfer: (r) => handle("attendedTransfer", r),
+    cancelAttendedTransfer: (r) => handle("cancelAttendedTransfer", r),
     redirect: (r) => handle("redirect", r),
   };
   function handle(action: PbxControlAction, request: AnyRequest): Promise<PbxControlResult> {

@@ -36,9 +36,22 @@ export interface PbxControl {
   attendedTransfer(request: TransferRequest): Promise<PbxControlResult>;
   /** A call not yet answered (ringing, queued, in an IVR) goes to `to` instead: re-route, intercept. */
   redirect(request: RedirectRequest): Promise<PbxControlResult>;
+  /**
+   * R2.4 "cancel is possible": ends the consultation of an attended transfer that `legId` started;
+   * `ok` only once the employee is back with the client (AMI: the leg enters a bridge again).
+   * Optional, like any action, by `supports`: a controller that lacks the method is one whose
+   * `supports("cancelAttendedTransfer")` is false; callers ask `supports` first either way.
+   */
+  cancelAttendedTransfer?(request: CancelTransferRequest): Promise<PbxControlResult>;
 }
 
-export type PbxControlAction = "originate" | "hangup" | "blindTransfer" | "attendedTransfer" | "redirect";
+export type PbxControlAction =
+  | "originate"
+  | "hangup"
+  | "blindTransfer"
+  | "attendedTransfer"
+  | "cancelAttendedTransfer"
+  | "redirect";
 
 /**
  * - `PBX.CONTROL_UNSUPPORTED`: this controller cannot do the action (see `supports`); nothing sent.
@@ -93,6 +106,12 @@ export interface TransferRequest extends ControlRequest {
   readonly legId: string;
   /** An extension, a group number or an outside number, as dialled on the PBX. */
   readonly to: string;
+}
+
+export interface CancelTransferRequest extends ControlRequest {
+  readonly callId: string;
+  /** The transferring employee's leg, the one the attended transfer was started on. */
+  readonly legId: string;
 }
 
 export interface RedirectRequest extends ControlRequest {

@@ -1,4 +1,5 @@
 import type {
+  CancelTransferRequest,
   HangupRequest,
   OriginateRequest,
   PbxControl,
@@ -58,6 +59,7 @@ const ACTIONS: ReadonlySet<PbxControlAction> = new Set([
   "hangup",
   "blindTransfer",
   "attendedTransfer",
+  "cancelAttendedTransfer",
   "redirect",
 ]);
 
@@ -144,7 +146,7 @@ export class AmiControl implements PbxControl {
   }
 
   /** Ends an attended transfer's consultation: the employee returns to the client. */
-  cancelAttendedTransfer(request: HangupRequest): Promise<PbxControlResult> {
+  cancelAttendedTransfer(request: CancelTransferRequest): Promise<PbxControlResult> {
     return this.once(request.commandId, request.deadline, () =>
       this.onLeg(request.callId, request.legId, cancelAttendedTransferPlan),
     );

@@ -50,6 +50,7 @@ export function createSipControl(options: SipControlOptions): PbxControl {
     hangup: unsupported,
     blindTransfer: unsupported,
     attendedTransfer: unsupported,
+    cancelAttendedTransfer: unsupported,
     redirect: unsupported,
   };
 }

@@ -155,13 +155,16 @@ describe("issue 15, R2.1: click-to-call on SIP dialog servers (REFER), on the la
     await employee.waitFor("CALL_CLOSED");
   }, 20_000);
 
-  test("issue 15: hang-up, transfers and redirect are unsupported on SIP dialog servers, at once, nothing sent", async () => {
+  test("issue 15, R2.4: hang-up, transfers, their cancel and redirect are unsupported on SIP dialog servers, at once, nothing sent", async () => {
     const request = { commandId: "x", callId: "c", legId: "l", to: "102", deadline: Date.now() + 1000 };
     for (const action of ["hangup", "blindTransfer", "attendedTransfer", "redirect"] as const) {
       expect(control.supports(action)).toBe(false);
       const result = await control[action](request);
       expect(result.ok ? "ok" : result.error.code).toBe("PBX.CONTROL_UNSUPPORTED");
     }
+    expect(control.supports("cancelAttendedTransfer")).toBe(false);
+    const cancelled = await control.cancelAttendedTransfer?.(request);
+    expect(cancelled?.ok === false ? cancelled.error.code : "not refused").toBe("PBX.CONTROL_UNSUPPORTED");
     expect(control.supports("originate")).toBe(true);
   });
 

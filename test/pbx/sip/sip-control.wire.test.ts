@@ -128,3 +128,12 @@ test("R2.1, issue 15: refused at once, nothing sent: a number that is not one, a
   // Remembered: the link back up changes nothing for that commandId (the caller decides on a new one).
   expect(await originate("w-down")).toEqual(down);
 });
+
+test("R2.4, issue 15: cancelling an attended transfer is unsupported on SIP dialog servers: said by supports, answered at once, nothing sent", async () => {
+  await connect({ invite: "answer" });
+  expect(control.supports("cancelAttendedTransfer")).toBe(false);
+  const request = { commandId: "w-cancel", callId: "c", legId: "l", deadline: Date.now() + 1000 };
+  const result = await control.cancelAttendedTransfer?.(request);
+  expect(result === undefined ? "no method" : codeOf(result)).toBe("PBX.CONTROL_UNSUPPORTED");
+  expect(phone.received).toEqual([]);
+});
