@@ -232,6 +232,11 @@ export const ERROR_CODES = {
       "A desk screen acted on a call of another desk, or someone other than the desk's phone holder did.",
     action: "Act on your own desk's calls, after your own PIN.",
   },
+  "COMMAND.NO_TRANSFER": {
+    meaning:
+      "Cancel-transfer on a call where no attended transfer started by a command is under way (none asked, or it already ended: joined, declined, cancelled); nothing was sent.",
+    action: "Nothing to cancel. A consultation started on the phone itself is ended on the phone.",
+  },
   "COMMAND.UNSUPPORTED": {
     meaning: "The branch's phone system cannot do this kind of action from the box; nothing was sent.",
     action: "Do it on the phone itself; see the PBX's notes in the README for what each PBX supports.",

@@ -63,6 +63,7 @@ const EDGE = {
   "COMMAND.UNKNOWN_EMPLOYEE": { status: 404, kiosk: { text: "errCommandUnknownEmployee" } },
   "COMMAND.UNKNOWN_CALL": { status: 404, kiosk: { text: "errCommandUnknownCall" } },
   "COMMAND.NOT_YOUR_CALL": { status: 403, kiosk: { text: "errCommandNotYourCall" } },
+  "COMMAND.NO_TRANSFER": { status: 409, kiosk: { text: "errCommandNoTransfer" } },
   "COMMAND.UNSUPPORTED": { status: 501, kiosk: { text: "errCommandUnsupported" } },
   "COMMAND.NO_PBX": { status: 503, kiosk: { text: "errCommandNoPbx" } },
   "COMMAND.NOT_DONE": { status: null },

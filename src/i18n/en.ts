@@ -496,6 +496,7 @@ export const en: Messages = {
   panelModeAttendedHint:
     "Attended: talk to the colleague first while the client waits; hang up and they are joined. If the colleague declines, the client comes back to you.",
   panelCancel: "Cancel",
+  panelCancelTransfer: "Cancel the transfer",
   panelNoLiveCall: "This desk has no call in progress to transfer. Nothing was sent.",
   panelManyLiveCalls:
     "There are several calls: press “Transfer” on the card of the one you mean. Nothing was sent.",
@@ -506,6 +507,7 @@ export const en: Messages = {
     "The panel closed after a while without a tap. Nothing was sent — open it again and type your PIN.",
   cmdCall: (target) => `Call: ${target}`,
   cmdHangup: (number) => `Hang up: ${number}`,
+  cmdCancelTransfer: (number) => `Cancel the transfer of ${number}`,
   cmdTransfer: (number, target, attended) => `Transfer ${number} → ${target}${attended ? " (attended)" : ""}`,
   cmdQueued: "accepted, sending to the phone system…",
   cmdSent: "sent to the phone system…",
@@ -524,6 +526,8 @@ export const en: Messages = {
   errCommandUnknownCall: "That call is gone: it ended or went to someone else. Nothing was done.",
   errCommandNotYourCall:
     "The panel is for whoever holds this desk's phone: nothing was done. Take the phone at the kiosk, then type your PIN here.",
+  errCommandNoTransfer:
+    "Nothing to cancel: the attended transfer is over (joined, declined or cancelled). Nothing was sent.",
   errCommandUnsupported:
     "The branch's phone system cannot do this: nothing was done. Do it on the phone itself.",
   errCommandNoPbx:

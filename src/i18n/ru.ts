@@ -536,6 +536,7 @@ export const ru = {
   panelModeAttendedHint:
     "С консультацией: сначала поговорите с коллегой, клиент ждёт; положите трубку — и они соединятся. Коллега отказался — клиент вернётся к вам.",
   panelCancel: "Отмена",
+  panelCancelTransfer: "Отменить перевод",
   panelNoLiveCall: "У этого места сейчас нет разговора, который можно перевести. Ничего не отправлено.",
   panelManyLiveCalls: "Разговоров несколько: нажмите «Перевести» на карточке нужного. Ничего не отправлено.",
   panelAmbiguous: (count: number) =>
@@ -549,6 +550,7 @@ export const ru = {
   cmdHangup: (number: string) => `Положить трубку: ${number}`,
   cmdTransfer: (number: string, target: string, attended: boolean) =>
     `Перевод ${number} → ${target}${attended ? " (с консультацией)" : ""}`,
+  cmdCancelTransfer: (number: string) => `Отмена перевода ${number}`,
   cmdQueued: "принято, отправляю на АТС…",
   cmdSent: "отправлено на АТС…",
   cmdRinging: (ext: string) => `звонит ваш телефон (доб. ${ext}) — снимите трубку.`,
@@ -567,6 +569,8 @@ export const ru = {
   errCommandUnknownCall: "Этого звонка уже нет: он закончился или ушёл другому. Ничего не сделано.",
   errCommandNotYourCall:
     "Панелью пользуется тот, у кого телефон этого места: ничего не сделано. Возьмите телефон на киоске и введите здесь свой PIN.",
+  errCommandNoTransfer:
+    "Отменять нечего: перевод с консультацией уже закончился (соединили, коллега отказался или его отменили). Ничего не отправлено.",
   errCommandUnsupported:
     "Телефонная станция филиала так не умеет: ничего не сделано. Сделайте это на самом телефоне.",
   errCommandNoPbx:

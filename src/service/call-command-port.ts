@@ -34,7 +34,7 @@ export interface CallCommandsPort {
   subscribe(listener: (view: CallCommandView) => void): () => void;
 }
 
-export type CallCommandKind = "click-to-call" | "hangup" | "transfer";
+export type CallCommandKind = "click-to-call" | "hangup" | "transfer" | "cancel-transfer";
 
 export type { CallCommandState } from "../domain/call/call-command-state.ts";
 export { SETTLED_STATES } from "../domain/call/call-command-state.ts";
@@ -61,7 +61,13 @@ export type CallCommandInput =
       /** An employee id (dialled where they are today), an extension or a number. */
       readonly to: string;
       readonly mode: "blind" | "attended";
-    });
+    })
+  /**
+   * R2.4 "cancel is possible": the open attended transfer on this call (started by a command) is
+   * cancelled, the client back with the employee. That transfer command then settles `failed`,
+   * reason `cancelled`; this one is `done` once the PBX confirms the employee is back.
+   */
+  | (CommandBase & { readonly kind: "cancel-transfer"; readonly callId: string });
 
 interface CommandBase {
   /** The idempotency key (header `Idempotency-Key`, the field, or HQ's commandId). */
@@ -89,6 +95,7 @@ export interface CallCommandView {
  * - `COMMAND.NOT_ON_SHIFT`: click-to-call for an employee who is not on shift: nobody's phone rings.
  * - `COMMAND.UNKNOWN_EMPLOYEE` / `COMMAND.UNKNOWN_CALL`: no such employee or call at the branch.
  * - `COMMAND.NOT_YOUR_CALL`: a desk screen acted on another desk's call, or not its phone holder.
+ * - `COMMAND.NO_TRANSFER`: cancel-transfer on a call with no attended transfer of a command open.
  * - `COMMAND.UNSUPPORTED`: the branch's PBX cannot do this (e.g. transfer over SIP dialog servers).
  * - `COMMAND.NO_PBX`: no PBX is configured or linked; nothing sent.
  */
@@ -99,6 +106,7 @@ export type CallCommandErrorCode =
   | "COMMAND.UNKNOWN_EMPLOYEE"
   | "COMMAND.UNKNOWN_CALL"
   | "COMMAND.NOT_YOUR_CALL"
+  | "COMMAND.NO_TRANSFER"
   | "COMMAND.UNSUPPORTED"
   | "COMMAND.NO_PBX";
 

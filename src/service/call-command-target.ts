@@ -13,7 +13,10 @@ import type { RosterPort } from "./roster-port.ts";
 export interface ResolvedCommand {
   /** The controller's action. */
   readonly action: PbxControlAction;
-  /** Click-to-call: the extension that rings first; hang up: the leg's extension; transfer: where to. */
+  /**
+   * Click-to-call: the extension that rings first; hang up: the leg's extension; transfer: where
+   * to; cancel-transfer: the commandId of the attended transfer it cancels.
+   */
   readonly target: string;
   readonly callId: string | null;
   readonly legId: string | null;
@@ -49,6 +52,10 @@ export function checkShape(input: CallCommandInput): Refusal | null {
       return typeof input.callId === "string" && input.callId.length > 0 && input.callId.length <= 200
         ? null
         : bad("callId: the call to hang up");
+    case "cancel-transfer":
+      return typeof input.callId === "string" && input.callId.length > 0 && input.callId.length <= 200
+        ? null
+        : bad("callId: the call whose attended transfer is cancelled");
     case "transfer":
       if (typeof input.callId !== "string" || input.callId.length === 0 || input.callId.length > 200)
         return bad("callId: the call to transfer");
@@ -57,7 +64,7 @@ export function checkShape(input: CallCommandInput): Refusal | null {
         return bad("to: an employee id, an extension or a number");
       return null;
     default:
-      return bad("kind: click-to-call, hangup or transfer");
+      return bad("kind: click-to-call, hangup, transfer or cancel-transfer");
   }
 }
 
@@ -113,11 +120,24 @@ function legOf(
   return leg === undefined ? fail("COMMAND.UNKNOWN_CALL", `call ${call.id} has no leg still up`) : ok(leg);
 }
 
-/** Resolves what the command acts on, from the roster and the live calls now. */
+/** An attended transfer command still open: what a cancel-transfer may cancel. */
+export interface OpenTransfer {
+  readonly commandId: string;
+  readonly callId: string;
+  readonly legId: string;
+}
+
+/**
+ * Resolves what the command acts on, from the roster, the live calls and the attended transfers
+ * open now. A cancel-transfer acts on the leg its transfer was started on: from a desk screen,
+ * the desk's own leg must be that one; the box knows of no consultation but a command's (a
+ * consultation started on the handset shows in no event until it completes).
+ */
 export function resolveCommand(
   input: CallCommandInput,
   roster: RosterPort,
   calls: CallsPort,
+  transfers: readonly OpenTransfer[],
   now: Instant,
 ): Result<ResolvedCommand, Refusal> {
   if (input.kind === "click-to-call") {
@@ -136,6 +156,22 @@ export function resolveCommand(
   if (call === undefined) return fail("COMMAND.UNKNOWN_CALL", `no call ${input.callId} is going on`);
   const leg = legOf(roster, call, input.origin, now);
   if (!leg.ok) return leg;
+  if (input.kind === "cancel-transfer") {
+    const open = transfers.findLast(
+      (x) => x.callId === call.id && (input.origin.via !== "desk" || x.legId === leg.value.id),
+    );
+    if (open === undefined)
+      return fail("COMMAND.NO_TRANSFER", `no attended transfer is under way on call ${call.id}`);
+    if (!call.legs.some((l) => l.id === open.legId && l.state !== "ended"))
+      return fail("COMMAND.NO_TRANSFER", `the leg that started the transfer on call ${call.id} has ended`);
+    return ok({
+      action: "cancelAttendedTransfer",
+      target: open.commandId,
+      callId: call.id,
+      legId: open.legId,
+      dial: null,
+    });
+  }
   if (input.kind === "hangup")
     return ok({
       action: "hangup",
@@ -166,5 +202,6 @@ export function resolveCommand(
 export function actionOf(input: CallCommandInput): PbxControlAction {
   if (input.kind === "click-to-call") return "originate";
   if (input.kind === "hangup") return "hangup";
+  if (input.kind === "cancel-transfer") return "cancelAttendedTransfer";
   return input.mode === "blind" ? "blindTransfer" : "attendedTransfer";
 }

@@ -12,7 +12,13 @@ import type {
   CallCommandsPort,
   CallCommandView,
 } from "./call-command-port.ts";
-import { actionOf, checkShape, type ResolvedCommand, resolveCommand } from "./call-command-target.ts";
+import {
+  actionOf,
+  checkShape,
+  type OpenTransfer,
+  type ResolvedCommand,
+  resolveCommand,
+} from "./call-command-target.ts";
 import type { CallsPort } from "./calls-port.ts";
 import type { RosterPort } from "./roster-port.ts";
 import type { CancelTimer, Timer } from "./timer.ts";
@@ -22,6 +28,7 @@ export const DEFAULT_DEADLINES_MS: Readonly<Record<CallCommandKind, number>> = {
   "click-to-call": 60_000,
   hangup: 15_000,
   transfer: 15_000,
+  "cancel-transfer": 15_000,
 };
 
 export const REASONS = {
@@ -30,6 +37,9 @@ export const REASONS = {
   expired: "expired before it could be sent",
   noAnswer: "the employee's phone did not answer",
   noTransfer: "the leg ended without the transfer",
+  /** An attended transfer a cancel-transfer ended (R2.4): the client is back with the employee. */
+  cancelled: "cancelled",
+  noCancel: "the leg ended before the cancel was confirmed",
 } as const;
 
 export interface CallCommandsOptions {
@@ -60,7 +70,13 @@ export interface CallCommandsOptions {
  *   ringing minutes later surprises everyone: it is `failed` ("not sent before a restart"). A
  *   `sent` one is never sent again: the events settle it (click-to-call: the first phone answered
  *   → done, or the call ended unanswered → failed; hang up: its leg ended → done; transfer: its leg
- *   ended transferred → done, else failed), or its deadline fails it.
+ *   ended transferred → done, else failed; cancel-transfer: its leg ended → failed), or its
+ *   deadline fails it.
+ * - Cancel-transfer (R2.4) is valid only while an attended transfer command on that call is open
+ *   and sent (else `COMMAND.NO_TRANSFER`, nothing written); it asks the controller's
+ *   `cancelAttendedTransfer` on the transfer's own leg. Once the controller confirms (the employee
+ *   is back with the client) it is `done` and the transfer it cancelled settles `failed`, reason
+ *   `cancelled`: that transfer did not happen. A failed cancel leaves the transfer as it was.
  */
 export class CallCommands implements CallCommandsPort {
   private readonly store: CallCommandStore;
@@ -117,12 +133,13 @@ export class CallCommands implements CallCommandsPort {
     const { control } = this.options;
     if (control === null) return fail("COMMAND.NO_PBX", "this box cannot act on its phone system");
     const action = actionOf(input);
-    if (!control.supports(action))
+    if (!control.supports(action) || (action === "cancelAttendedTransfer" && !control.cancelAttendedTransfer))
       return fail(
         "COMMAND.UNSUPPORTED",
         `the phone system (${control.name}) cannot do ${action} from the box`,
       );
-    const resolved = resolveCommand(input, this.options.roster, this.options.calls, now);
+    const transfers = input.kind === "cancel-transfer" ? this.openAttendedTransfers() : [];
+    const resolved = resolveCommand(input, this.options.roster, this.options.calls, transfers, now);
     if (!resolved.ok) return resolved;
     const expired = input.expiresAt !== undefined && input.expiresAt <= now;
     const row: CallCommandRow = {
@@ -161,6 +178,18 @@ export class CallCommands implements CallCommandsPort {
     return () => this.listeners.delete(listener);
   }
 
+  /** Attended transfers sent and not settled, oldest first: what a cancel-transfer may cancel. */
+  private openAttendedTransfers(): OpenTransfer[] {
+    const open: OpenTransfer[] = [];
+    for (const row of this.store.open()) {
+      if (row.kind !== "transfer" || row.state === "queued" || row.callId === null || row.legId === null)
+        continue;
+      if ((JSON.parse(row.input) as { mode?: string }).mode !== "attended") continue;
+      open.push({ commandId: row.commandId, callId: row.callId, legId: row.legId });
+    }
+    return open;
+  }
+
   private repeat(known: CallCommandRow, canonical: string) {
     return known.input === canonical
       ? ok(view(known))
@@ -196,8 +225,11 @@ export class CallCommands implements CallCommandsPort {
       this.inFlight.delete(commandId);
     }
     if (this.stopped) return;
-    if (result.ok) this.settle(commandId, "done", null, result.value.callId);
-    else if (result.error.code === "PBX.CONTROL_UNSUPPORTED")
+    if (result.ok) {
+      this.settle(commandId, "done", null, result.value.callId);
+      // The target is the cancelled transfer's commandId (see resolveCommand).
+      if (row.kind === "cancel-transfer") this.settle(row.target, "failed", REASONS.cancelled);
+    } else if (result.error.code === "PBX.CONTROL_UNSUPPORTED")
       this.settle(commandId, "refused", result.error.message);
     else
       this.settle(
@@ -224,6 +256,10 @@ export class CallCommands implements CallCommandsPort {
         return control.hangup({ ...base, callId, legId });
       case "blindTransfer":
         return control.blindTransfer({ ...base, callId, legId, to: r.target });
+      case "cancelAttendedTransfer":
+        return control.cancelAttendedTransfer === undefined
+          ? Promise.resolve(fail("PBX.CONTROL_UNSUPPORTED", `${control.name} cannot cancel a transfer`))
+          : control.cancelAttendedTransfer({ ...base, callId, legId });
       default:
         return control.attendedTransfer({ ...base, callId, legId, to: r.target });
     }
@@ -260,6 +296,7 @@ export class CallCommands implements CallCommandsPort {
     const ended = call.finished || leg?.state === "ended";
     if (!ended) return;
     if (row.kind === "hangup") this.settle(row.commandId, "done", null);
+    else if (row.kind === "cancel-transfer") this.settle(row.commandId, "failed", REASONS.noCancel);
     else if (leg?.ending === "transferred") this.settle(row.commandId, "done", null);
     else this.settle(row.commandId, "failed", REASONS.noTransfer);
   }
@@ -357,6 +394,7 @@ function canonicalInput(input: CallCommandInput): string {
         origin,
       });
     case "hangup":
+    case "cancel-transfer":
       return JSON.stringify({ kind: input.kind, callId: input.callId, origin });
     default:
       return JSON.stringify({

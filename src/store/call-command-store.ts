@@ -9,10 +9,13 @@ export type StoredOrigin =
 
 export interface CallCommandRow {
   readonly commandId: string;
-  readonly kind: "click-to-call" | "hangup" | "transfer";
+  readonly kind: "click-to-call" | "hangup" | "transfer" | "cancel-transfer";
   /** The command as asked (canonical JSON): a repeat must match it, or the id was reused. */
   readonly input: string;
-  /** What the command acts on, resolved: the extension that rings first, the leg's extension, the transfer's destination. */
+  /**
+   * What the command acts on, resolved: the extension that rings first, the leg's extension, the
+   * transfer's destination, the commandId of the attended transfer a cancel-transfer cancels.
+   */
   readonly target: string;
   /** The leg acted on (hang up, transfer); null for click-to-call. */
   readonly legId: string | null;

@@ -280,4 +280,31 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX commands_open ON commands (state, received_at) WHERE state IN ('pending', 'running');
     `,
   },
+  {
+    version: 10,
+    name: "call commands may cancel an attended transfer (issue 15, R2.4)",
+    sql: `
+      -- A new kind, 'cancel-transfer'. SQLite cannot change a CHECK in place: the table is copied.
+      CREATE TABLE call_commands_v10 (
+        command_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('click-to-call', 'hangup', 'transfer', 'cancel-transfer')),
+        input TEXT NOT NULL,
+        target TEXT NOT NULL,
+        leg_id TEXT,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'ringing-employee', 'connected', 'done', 'failed', 'expired', 'refused')),
+        call_id TEXT,
+        reason TEXT,
+        origin TEXT NOT NULL,
+        deadline INTEGER NOT NULL,
+        expires_at INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO call_commands_v10 SELECT command_id, kind, input, target, leg_id, state, call_id, reason, origin, deadline, expires_at, created_at, updated_at FROM call_commands ORDER BY rowid;
+      DROP TABLE call_commands;
+      ALTER TABLE call_commands_v10 RENAME TO call_commands;
+      CREATE INDEX call_commands_open ON call_commands (state)
+        WHERE state IN ('queued', 'sent', 'ringing-employee', 'connected');
+    `,
+  },
 ];
