@@ -15,12 +15,14 @@ const ARGS = {
   }),
   hangup: z.strictObject({ callId: z.string() }),
   transfer: z.strictObject({ callId: z.string(), to: z.string(), mode: z.enum(["blind", "attended"]) }),
+  "cancel-transfer": z.strictObject({ callId: z.string() }),
 } as const;
 
 const isKind = (kind: string): kind is keyof typeof ARGS => Object.hasOwn(ARGS, kind);
 
 /**
  * Headquarters' `command.run` on the call command service: `click-to-call`, `hangup`, `transfer`,
+ * `cancel-transfer`,
  * submitted with origin `hq`, HQ's commandId and its `expiresAt`. `run` resolves when the command
  * settles (the service's deadline bounds the wait): done → ok; failed → its reason; expired;
  * refused (bad args or the service's refusal: not on shift, no such call…, with its code).

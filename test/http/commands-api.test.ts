@@ -108,3 +108,37 @@ test("issue 15: without a PBX the box answers 503 COMMAND.NO_PBX (the compositio
   expect(r.status).toBe(503);
   expect(await code(r)).toBe("COMMAND.NO_PBX");
 });
+
+test("R2.4 issue 15: cancel-transfer of an attended transfer under way is 202; GET shows it done and the transfer failed, reason cancelled; with none under way 409 COMMAND.NO_TRANSFER", async () => {
+  rig.calls.commit({ live: [liveCall("x", [liveLeg("l1", "101", { state: "answered", answeredAt: 1 })])] });
+  expect((await post({ kind: "cancel-transfer", callId: "x" })).status).toBe(409);
+  rig.control.script("attendedTransfer", "hold");
+  const transfer = await post(
+    { kind: "transfer", callId: "x", to: "+79161234567", mode: "attended" },
+    { "Idempotency-Key": "t-1" },
+  );
+  expect(transfer.status).toBe(202);
+  await until(() => rig.control.held().includes("t-1"), "the attended transfer");
+  const r = await post({ kind: "cancel-transfer", callId: "x" }, { "Idempotency-Key": "c-1" });
+  expect(r.status).toBe(202);
+  expect(await r.json()).toEqual({ commandId: "c-1", state: "queued" });
+  await until(() => rig.service.get("c-1")?.state === "done", "the cancel done");
+  expect(await (await get("c-1")).json()).toMatchObject({
+    kind: "cancel-transfer",
+    state: "done",
+    callId: "x",
+  });
+  expect(await (await get("t-1")).json()).toMatchObject({
+    kind: "transfer",
+    state: "failed",
+    reason: "cancelled",
+  });
+  expect(rig.control.requests.at(-1)).toMatchObject({
+    action: "cancelAttendedTransfer",
+    request: { legId: "l1" },
+  });
+  const none = await post({ kind: "cancel-transfer", callId: "x" });
+  expect(none.status).toBe(409);
+  expect(await code(none)).toBe("COMMAND.NO_TRANSFER");
+  expect((await post({ kind: "cancel-transfer", callId: "x", mode: "attended" })).status).toBe(400);
+});

@@ -126,3 +126,25 @@ test("issue 15: the box stopping ends HQ's wait with `failed`; the command's row
   expect(await running).toEqual({ ok: false, reason: "the box stopped before the command settled" });
   expect(rig.service.get("c")?.state).toBe("sent");
 });
+
+test("R2.4 issue 15: HQ's cancel-transfer ends the desk's attended transfer under way (`done`; the transfer fails, reason cancelled); with none under way `refused` COMMAND.NO_TRANSFER", async () => {
+  await setUp();
+  rig.calls.commit({ live: [liveCall("x", [liveLeg("l1", "101", { state: "answered", answeredAt: 1 })])] });
+  send("k0", "cancel-transfer", { callId: "x" });
+  expect(await replyOf("k0")).toMatchObject({
+    commandId: "k0",
+    status: "refused",
+    reason: expect.stringMatching(/^COMMAND.NO_TRANSFER: /),
+  });
+  rig.control.script("attendedTransfer", "hold");
+  const desk = { via: "desk", deskId: "front", employeeId: "anna" } as const;
+  await rig.service.submit(
+    { commandId: "t", kind: "transfer", origin: desk, callId: "x", to: "102", mode: "attended" },
+    rig.timer.now(),
+  );
+  await until(() => rig.control.held().includes("t"), "the attended transfer");
+  send("k1", "cancel-transfer", { callId: "x" });
+  expect(await replyOf("k1")).toEqual({ commandId: "k1", status: "done" });
+  expect(rig.service.get("t")).toMatchObject({ state: "failed", reason: "cancelled" });
+  expect(rig.control.requests.map((r) => r.action)).toEqual(["attendedTransfer", "cancelAttendedTransfer"]);
+});

@@ -26,6 +26,7 @@ const body = lazy(() => {
       to: text(64),
       mode: z.enum(["blind", "attended"]),
     }),
+    z.strictObject({ kind: z.literal("cancel-transfer"), commandId, callId: text(200) }),
   ]);
 });
 
@@ -42,7 +43,7 @@ export const commandJson = (v: CallCommandView) => ({
 });
 
 /**
- * Issue 15: `POST /commands` acts on a call (click-to-call, hang up, transfer) and answers 202
+ * Issue 15: `POST /commands` acts on a call (click-to-call, hang up, transfer, cancel-transfer) and answers 202
  * `{commandId, state}` once the command is durable; the PBX's outcome is read with
  * `GET /commands/<commandId>`. The id is the header `Idempotency-Key`, else the field `commandId`,
  * else a new UUID: the same id again returns the same command and never acts twice.
