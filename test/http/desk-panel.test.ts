@@ -388,6 +388,96 @@ describe("issue 15: every refusal is a sentence that says what to do next", () =
   });
 });
 
+describe("issue 15, R2.4: cancel an attended transfer from the desk panel's status line", () => {
+  const answered = (callId: string, extension = "101") =>
+    card(callId, { state: "answered", extension, ownerEmployeeId: "anna", audience: ["anna"] });
+  const BUTTON = 'form="panel-cancel-transfer" name="callId" value="c1"';
+
+  test("R2.4 issue 15: «Отменить перевод» shows only while an attended transfer of the desk's call is open; not for a blind one, not once settled", async () => {
+    await checkIn("anna");
+    calls.setCards([answered("c1")]);
+    const { ticket } = await openPanel();
+    const blind = await read(
+      await box.post(
+        "/desk/front/transfer",
+        { ticket, callId: "c1", commandId: "cmd-blind-1", mode: "blind", q: "+7 495 111-22-33" },
+        hx,
+      ),
+    );
+    expect(blind.status).toBe(202);
+    expect(blind.html).not.toContain('data-testid="panel-cancel-transfer"');
+    const attended = await read(
+      await box.post(
+        "/desk/front/transfer",
+        {
+          ticket: ticketIn(blind.html),
+          callId: "c1",
+          commandId: "cmd-att-1",
+          mode: "attended",
+          q: "+7 495 111-22-33",
+        },
+        hx,
+      ),
+    );
+    expect(attended.status).toBe(202);
+    expect(testIdText(attended.html, "panel-cancel-transfer")).toBe(ru.panelCancelTransfer);
+    expect(attended.html).toContain(BUTTON);
+    expect(attended.html).toContain('hx-post="/desk/front/cancel-transfer"');
+    commands.move("cmd-att-1", "sent");
+    const live = await read(await box.get("/desk/front/command/cmd-att-1", hx));
+    expect(live.html).toContain(BUTTON);
+    commands.move("cmd-att-1", "failed", "cancelled");
+    const over = await read(await box.get("/desk/front/command/cmd-att-1", hx));
+    expect(over.html).not.toContain("panel-cancel-transfer");
+    expect(en.panelCancelTransfer).toBe("Cancel the transfer");
+  });
+
+  test("R2.4 issue 15: the button posts cancel-transfer for this desk's call, by its holder; the status line follows it", async () => {
+    await checkIn("anna");
+    calls.setCards([answered("c1")]);
+    const { ticket } = await openPanel();
+    const { status, html } = await read(
+      await box.post("/desk/front/cancel-transfer", { ticket, callId: "c1", commandId: "cmd-cancel-1" }, hx),
+    );
+    expect(status).toBe(202);
+    expect(submitted()).toEqual([
+      {
+        kind: "cancel-transfer",
+        commandId: "cmd-cancel-1",
+        callId: "c1",
+        origin: { via: "desk", deskId: "front", employeeId: "anna" },
+      },
+    ]);
+    expect(testIdText(html, "panel-status")).toBe(
+      `${ru.cmdCancelTransfer("+7 999 123-45-67")} — ${ru.cmdQueued}`,
+    );
+    expect(html).not.toContain('data-testid="panel-cancel-transfer"');
+  });
+
+  test("R2.4 issue 15: another desk's call is refused COMMAND.NOT_YOUR_CALL, no PIN proof closes the panel, no transfer under way is COMMAND.NO_TRANSFER in words", async () => {
+    await checkIn("anna");
+    calls.setCards([
+      answered("c1"),
+      card("c2", { state: "answered", extension: "103", audience: "everyone" }),
+    ]);
+    const { ticket } = await openPanel();
+    const other = await read(await box.post("/desk/front/cancel-transfer", { ticket, callId: "c2" }, hx));
+    expect(other.status).toBe(403);
+    expect(testIdText(other.html, "panel-error")).toBe(ru.errCommandNotYourCall);
+    const noProof = await read(await box.post("/desk/front/cancel-transfer", { callId: "c1" }, hx));
+    expect(noProof.status).toBe(403);
+    expect(noProof.html).not.toContain("data-panel-open");
+    expect(submitted()).toEqual([]);
+    commands.refuse("COMMAND.NO_TRANSFER");
+    const none = await read(
+      await box.post("/desk/front/cancel-transfer", { ticket: ticketIn(other.html), callId: "c1" }, hx),
+    );
+    expect(none.status).toBe(409);
+    expect(testIdText(none.html, "panel-error")).toBe(ru.errCommandNoTransfer);
+    expect(en.errCommandNoTransfer).not.toBe(ru.errCommandNoTransfer);
+  });
+});
+
 test("issue 15: a staff name with markup is shown as text, never run", async () => {
   await box.close();
   await start([

@@ -30,6 +30,8 @@ type C = Context<LangEnv>;
 type Status = ContentfulStatusCode;
 type Body = HtmlEscapedString | Promise<HtmlEscapedString>;
 type Form = (name: string) => string;
+/** What the status line of a command this screen sent says; an attended transfer's call, to cancel it. */
+type Label = { label: string; extension: string; cancelCallId: string | null };
 
 export interface DeskPanelOptions {
   /** The kiosk's PIN proofs: the same key, lifetime and renewal (POST /ticket) as its action screens. */
@@ -55,7 +57,7 @@ export function mountDeskPanel(app: Hono<LangEnv>, deps: HttpDeps, options: Desk
   const { config, roster, calls, commands, log } = deps;
   const { tickets, pinLimiter } = options;
   const tz = config.branch.timezone;
-  const labels = new Map<string, { label: string; extension: string }>();
+  const labels = new Map<string, Label>();
 
   const pathOf = (desk: DeskView) => `/desk/${encodeURIComponent(desk.id)}`;
   const deskOf = (deskId: string, now: number) => roster.board(now).desks.find((d) => d.id === deskId);
@@ -176,7 +178,8 @@ export function mountDeskPanel(app: Hono<LangEnv>, deps: HttpDeps, options: Desk
       return refusedOpen(c, holder, result.error.code, keep);
     }
     log.info("desk panel command accepted", { ...fields, commandId: result.value.commandId });
-    remember(result.value.commandId, { label, extension: holder.desk.extension });
+    const cancelCallId = input.kind === "transfer" && input.mode === "attended" ? input.callId : null;
+    remember(result.value.commandId, { label, extension: holder.desk.extension, cancelCallId });
     const status: CommandStatusProps = {
       t: c.get("t"),
       path: pathOf(holder.desk),
@@ -184,11 +187,12 @@ export function mountDeskPanel(app: Hono<LangEnv>, deps: HttpDeps, options: Desk
       label,
       extension: holder.desk.extension,
       view: result.value,
+      cancelCallId,
     };
     return open(c, holder, { status }, 202);
   };
 
-  const remember = (commandId: string, entry: { label: string; extension: string }) => {
+  const remember = (commandId: string, entry: Label) => {
     labels.delete(commandId);
     labels.set(commandId, entry);
     for (const oldest of labels.keys()) {
@@ -423,6 +427,29 @@ export function mountDeskPanel(app: Hono<LangEnv>, deps: HttpDeps, options: Desk
     });
   });
 
+  // R2.4: cancel the attended transfer under way on a call of this desk's phone (the status line's button).
+  app.post("/desk/:deskId/cancel-transfer", async (c) => {
+    const held = await holderOf(c);
+    if (!held.ok) return held.response;
+    const { holder, form } = held;
+    const call = deskCall(holder, form("callId"), "transfer");
+    if (!call.ok) {
+      log.info("desk panel cancel-transfer refused", {
+        deskId: holder.desk.id,
+        callId: form("callId"),
+        code: call.code,
+      });
+      return refusedOpen(c, holder, call.code);
+    }
+    const input: CallCommandInput = {
+      kind: "cancel-transfer",
+      commandId: commandIdOf(form),
+      origin: origin(holder),
+      callId: call.card.callId,
+    };
+    return submit(c, holder, input, c.get("t").cmdCancelTransfer(numberOf(c, call.card)));
+  });
+
   // The live status line: asked every second until the command settles.
   app.get("/desk/:deskId/command/:commandId", (c) => {
     const desk = deskOf(c.req.param("deskId"), deps.now());
@@ -440,6 +467,7 @@ export function mountDeskPanel(app: Hono<LangEnv>, deps: HttpDeps, options: Desk
         label={known.label}
         extension={known.extension}
         view={commands.get(commandId)}
+        cancelCallId={known.cancelCallId}
       />,
     );
   });

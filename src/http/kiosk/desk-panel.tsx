@@ -207,6 +207,13 @@ export function PanelOpen(props: PanelOpenProps) {
         ticket={ticket}
         commandId={`${commandId}-hangup`}
       />
+      {/* R2.4: the status line's «Отменить перевод» (its button carries the call's id). */}
+      <HiddenForm
+        id="panel-cancel-transfer"
+        action={`${path}/cancel-transfer`}
+        ticket={ticket}
+        commandId={`${commandId}-cancel`}
+      />
       <HiddenForm
         id="panel-transfer-start"
         action={`${path}/transfer`}
@@ -371,6 +378,8 @@ export interface CommandStatusProps {
   /** Whose phone rings first for a click-to-call. */
   readonly extension: string;
   readonly view: CallCommandView | null;
+  /** An attended transfer's call (R2.4): while it is open the line offers to cancel it. */
+  readonly cancelCallId?: string | null | undefined;
 }
 
 /**
@@ -395,6 +404,18 @@ export function CommandStatus(props: CommandStatusProps) {
       hx-swap={settled ? undefined : "outerHTML"}
     >
       {props.label} — {stateText(t, view, props.extension)}
+      {!settled && props.cancelCallId && (
+        <button
+          type="submit"
+          form="panel-cancel-transfer"
+          name="callId"
+          value={props.cancelCallId}
+          class="btn secondary panel-cancel-transfer"
+          data-testid="panel-cancel-transfer"
+        >
+          {t.panelCancelTransfer}
+        </button>
+      )}
     </p>
   );
 }
