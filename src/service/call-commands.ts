@@ -31,6 +31,13 @@ export const DEFAULT_DEADLINES_MS: Readonly<Record<CallCommandKind, number>> = {
   "cancel-transfer": 15_000,
 };
 
+/**
+ * An attended transfer is confirmed only when the employee hangs up after talking to the colleague
+ * (R2.4): it lives as long as that consultation, which may take minutes, and can be cancelled
+ * meanwhile. Its deadline is this, not the blind transfer's.
+ */
+export const ATTENDED_TRANSFER_DEADLINE_MS = 10 * 60_000;
+
 export const REASONS = {
   deadline: "no confirmation by the deadline",
   restart: "not sent before a restart",
@@ -152,7 +159,7 @@ export class CallCommands implements CallCommandsPort {
       callId: resolved.value.callId,
       reason: expired ? REASONS.expired : null,
       origin: input.origin,
-      deadline: now + this.deadlineMs[input.kind],
+      deadline: now + deadlineOf(input, this.deadlineMs),
       expiresAt: input.expiresAt ?? null,
       createdAt: now,
       updatedAt: now,
@@ -405,4 +412,11 @@ function canonicalInput(input: CallCommandInput): string {
         origin,
       });
   }
+}
+
+/** The deadline's length for one command: its kind's, an attended transfer's own (see above). */
+function deadlineOf(input: CallCommandInput, byKind: Readonly<Record<CallCommandKind, number>>): number {
+  if (input.kind === "transfer" && input.mode === "attended")
+    return Math.max(byKind.transfer, ATTENDED_TRANSFER_DEADLINE_MS);
+  return byKind[input.kind];
 }

@@ -2,7 +2,11 @@
 // the real roster and a real SQLite file.
 import { afterEach, expect, test } from "bun:test";
 import type { CallCommandInput } from "../../src/service/call-command-port.ts";
-import { REASONS } from "../../src/service/call-commands.ts";
+import {
+  ATTENDED_TRANSFER_DEADLINE_MS,
+  DEFAULT_DEADLINES_MS,
+  REASONS,
+} from "../../src/service/call-commands.ts";
 import { type CommandRig, commandRig, liveCall, liveLeg, until } from "../support/command-rig.ts";
 import { failed } from "../support/fake-pbx-control.ts";
 
@@ -182,4 +186,22 @@ test("R2.4 issue 15: after a restart a `sent` cancel is never sent again; its le
   expect(rig.service.get("k")).toMatchObject({ state: "failed", reason: REASONS.noCancel });
   expect(state("a")).toBe("done");
   expect(rig.control.requests).toEqual([]);
+});
+
+test("R2.4 issue 15: an attended transfer's deadline spans a consultation (10 min), a blind one's stays short", async () => {
+  await talking();
+  rig.control.script("attendedTransfer", "hold");
+  rig.control.script("blindTransfer", "hold");
+  const now = rig.timer.now();
+  await submit(attended("long"));
+  await submit({ ...attended("short", api), callId: "y", mode: "blind" });
+  await until(() => rig.control.requests.length === 2, "both transfers sent");
+  const deadline = (action: string) =>
+    rig.control.requests.find((r) => r.action === action)?.request.deadline;
+  expect(deadline("attendedTransfer")).toBe(now + ATTENDED_TRANSFER_DEADLINE_MS);
+  expect(deadline("blindTransfer")).toBe(now + DEFAULT_DEADLINES_MS.transfer);
+  // Past the blind one's deadline the consultation goes on, and can still be cancelled.
+  rig.timer.advance(DEFAULT_DEADLINES_MS.transfer + 1);
+  await settled("short");
+  expect(state("long")).toBe("sent");
 });
