@@ -75,10 +75,11 @@ export interface CallCommandsOptions {
  *   the first phone ringing → `ringing-employee`, answered → `connected`.
  * - A restart: a `queued` row was never handed to the controller, but its asker is gone and a phone
  *   ringing minutes later surprises everyone: it is `failed` ("not sent before a restart"). A
- *   `sent` one is never sent again: the events settle it (click-to-call: the first phone answered
- *   → done, or the call ended unanswered → failed; hang up: its leg ended → done; transfer: its leg
- *   ended transferred → done, else failed; cancel-transfer: its leg ended → failed), or its
- *   deadline fails it.
+ *   `sent` one is never sent again: a click-to-call is settled by the PBX's verdict where the
+ *   controller can still hear it (`awaitOriginate`, see `resume`), else by its events like the
+ *   others (click-to-call: the first phone answered → done, or the call ended unanswered → failed;
+ *   hang up: its leg ended → done; transfer: its leg ended transferred → done, else failed;
+ *   cancel-transfer: its leg ended → failed), or its deadline fails it.
  * - Cancel-transfer (R2.4) is valid only while an attended transfer command on that call is open
  *   and sent (else `COMMAND.NO_TRANSFER`, nothing written); it asks the controller's
  *   `cancelAttendedTransfer` on the transfer's own leg. Once the controller confirms (the employee
@@ -93,6 +94,8 @@ export class CallCommands implements CallCommandsPort {
   private readonly open = new Map<string, CallCommandRow>();
   /** Commands whose controller answer this process still awaits. */
   private readonly inFlight = new Set<string>();
+  /** Click-to-calls sent before a restart whose PBX verdict the controller awaits (`awaitOriginate`). */
+  private readonly resumed = new Set<string>();
   private readonly deadlineMs: Readonly<Record<CallCommandKind, number>>;
   private stopCalls: (() => void) | null = null;
   private stopped = false;
@@ -112,6 +115,7 @@ export class CallCommands implements CallCommandsPort {
       }
       this.open.set(row.commandId, row);
       this.arm(row);
+      this.resume(row);
     }
     if (this.open.size > 0)
       this.options.log.warn("call commands left open by a restart: not sent again", {
@@ -231,7 +235,12 @@ export class CallCommands implements CallCommandsPort {
     } finally {
       this.inFlight.delete(commandId);
     }
-    if (this.stopped) return;
+    if (!this.stopped) this.answered(row, result);
+  }
+
+  /** The controller's answer settles the command (see the class comment). */
+  private answered(row: CallCommandRow, result: PbxControlResult): void {
+    const { commandId } = row;
     if (result.ok) {
       this.settle(commandId, "done", null, result.value.callId);
       // The target is the cancelled transfer's commandId (see resolveCommand).
@@ -244,6 +253,37 @@ export class CallCommands implements CallCommandsPort {
         "failed",
         result.error.code === "PBX.CONTROL_TIMEOUT" ? REASONS.deadline : result.error.message,
       );
+  }
+
+  /**
+   * A click-to-call sent before a restart: its outcome is the PBX's verdict where the controller
+   * still hears it (Asterisk's OriginateResponse says the employee answered the moment she does,
+   * before the client is dialled, which the call's events cannot tell: a client busy after she
+   * answered is `done`, as without the restart). Meanwhile the events may only settle it `done`
+   * (the call answered: the verdict came while the box was down); the deadline fails it.
+   */
+  private resume(row: CallCommandRow): void {
+    const control = this.options.control;
+    if (row.kind !== "click-to-call" || row.callId === null || control?.awaitOriginate === undefined) return;
+    const { commandId } = row;
+    this.inFlight.add(commandId);
+    this.resumed.add(commandId);
+    const request = { commandId, deadline: row.deadline, callId: row.callId, fromExtension: row.target };
+    control.awaitOriginate(request).then(
+      (result) => {
+        this.inFlight.delete(commandId);
+        this.resumed.delete(commandId);
+        // A timeout is the deadline's own failure, which the timer writes.
+        if (!this.stopped && !(!result.ok && result.error.code === "PBX.CONTROL_TIMEOUT"))
+          this.answered(row, result);
+      },
+      (error) =>
+        this.options.log.error("call command: the controller failed", {
+          code: "COMMAND.CONTROL_FAILED",
+          commandId,
+          error: String(error),
+        }),
+    );
   }
 
   private ask(row: CallCommandRow, r: ResolvedCommand): Promise<PbxControlResult> {
@@ -292,6 +332,7 @@ export class CallCommands implements CallCommandsPort {
       const answered = leg?.answeredAt !== null && leg?.answeredAt !== undefined;
       if (leg?.state === "ringing") this.move(row.commandId, "ringing-employee");
       if (answered) this.move(row.commandId, "connected");
+      if (answered && this.resumed.has(row.commandId)) this.settle(row.commandId, "done", null);
       if (!settleFromEvents) return;
       if (answered) this.settle(row.commandId, "done", null);
       else if (call.finished || leg?.state === "ended")

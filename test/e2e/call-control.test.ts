@@ -6,7 +6,7 @@
 import { afterAll, afterEach, expect, test } from "bun:test";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { amiGet } from "../../src/pbx/ami/ami-parser.ts";
+import { amiGet, formatAmiFrame } from "../../src/pbx/ami/ami-parser.ts";
 import { type AmiPeer, type PeerIo, startAmiPeer, transcriptFrames } from "../support/ami-peer.ts";
 import { TRANSCRIPTS } from "../support/ami-transcript.ts";
 import { originateResponse, REPLIES } from "../support/asterisk-control.ts";
@@ -315,6 +315,46 @@ test("kill -9 between the Originate and its outcome: the restarted box never sen
   expect(done.callId).toBe(`bb-${key}`);
   expect(originates).toHaveLength(1);
   expect(peer.received.filter((r) => amiGet(r.frame, "Action") === "Originate")).toHaveLength(1);
+}, 90_000);
+
+test("kill -9, then the employee answers and the client is busy: the restarted box says what the live one would (done: her phone answered, the number dialled)", async () => {
+  ensureBinary();
+  const { peer, originates } = await peerTaking();
+  const dir = makeTestDir("call-control-kill-busy");
+  let box = await startBox(peer, dir);
+  await checkIn(box, "anna", Date.now() - 600_000);
+  const key = "c2c-e2e-kill9-busy";
+  const asked = { kind: "click-to-call", employeeId: "anna", number: NUMBER };
+  expect((await post(box, asked, key)).status).toBe(202);
+  await until(() => originates.length > 0, "the Originate");
+  const originate = originates[0] as Taken;
+  await box.kill9();
+  box = await startBox(peer, dir, box.port);
+
+  // fast_originate's OriginateResponse comes as the Local ;1 is answered (the employee picked up),
+  // to every session that reads `call` (manager_event), before the client is dialled.
+  const frames = played("click-to-call/c2c-client-busy.ami", Date.now() - 1000, {
+    scenario: "c2c-busy",
+    commandId: key,
+  });
+  const ownAnswer = indexOf(
+    frames,
+    /^Event: DialEnd\r\n[\s\S]*DestChannel: Local\/101@from-internal-00000067;1[\s\S]*DialStatus: ANSWER/,
+    "the originate's answer",
+  );
+  const response = formatAmiFrame({
+    ...originateResponse(originate.action, 4, originate.io.actionId),
+    Channel: "Local/101@from-internal-00000067;1",
+  });
+  peer.sendRaw([...frames.slice(0, ownAnswer + 1), response, ...frames.slice(ownAnswer + 1)].join(""));
+  const seen: string[] = ["sent"];
+  await until(async () => {
+    const calls = (await (await api(box, "/api/v1/calls?limit=10")).json()) as { id: string }[];
+    return calls.some((c) => c.id === `bb-${key}`);
+  }, "the busy call recorded");
+  const settled = await reaches(box, key, "done", seen);
+  expect(settled).toMatchObject({ state: "done", callId: `bb-${key}`, reason: null });
+  expect(originates).toHaveLength(1);
 }, 90_000);
 
 test("R2.2: hang up a live call of the desk's phone: Hangup of its exact channel, done on its Hangup event", async () => {

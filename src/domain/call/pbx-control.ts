@@ -43,6 +43,13 @@ export interface PbxControl {
    * `supports("cancelAttendedTransfer")` is false; callers ask `supports` first either way.
    */
   cancelAttendedTransfer?(request: CancelTransferRequest): Promise<PbxControlResult>;
+  /**
+   * An originate sent before a restart (its call `callId` known): the PBX's own verdict on it, as
+   * `originate` would have given it, when the PBX still reports it on the new link (Asterisk's
+   * OriginateResponse goes to every session). Sends NOTHING; `PBX.CONTROL_TIMEOUT` at the deadline
+   * when no verdict came. Optional: a controller without it leaves the call's events to settle it.
+   */
+  awaitOriginate?(request: AwaitOriginateRequest): Promise<PbxControlResult>;
 }
 
 export type PbxControlAction =
@@ -93,6 +100,12 @@ export interface OriginateRequest extends ControlRequest {
    * Optional for a caller; a controller that can know the id early calls it.
    */
   readonly onCall?: (callId: string) => void;
+}
+
+export interface AwaitOriginateRequest extends ControlRequest {
+  /** The call the originate started (what `onCall` reported). */
+  readonly callId: string;
+  readonly fromExtension: string;
 }
 
 export interface HangupRequest extends ControlRequest {

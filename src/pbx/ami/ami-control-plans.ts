@@ -107,17 +107,24 @@ export function originatePlan(
       OtherChannelId: otherChannelId,
       Variable: `__BB_CMD=${tag},__BB_EXT=${fromExtension}`,
     },
-    judge: (frame, actionId, receivedAt) => {
-      if (!is(frame, "OriginateResponse")) return null;
-      const mine =
-        (actionId !== null && field(frame, "ActionID") === actionId) ||
-        field(frame, "Uniqueid") === channelId;
-      if (!mine) return null;
-      if (field(frame, "Response") === "Success") return ok({ callId: channelId, at: at(frame, receivedAt) });
-      const reason = field(frame, "Reason") ?? "?";
-      const said = ORIGINATE_REASONS[reason] ?? "failed";
-      return fail("PBX.CONTROL_FAILED", `originate to ${fromExtension}: ${said} (Reason ${reason})`);
-    },
+    judge: originateJudge(channelId, fromExtension),
+  };
+}
+
+/**
+ * The verdict of the OriginateResponse of the originate whose ChannelId is `channelId`: the one
+ * with this ActionID, or (on another link: a restart) its Uniqueid, which is the ChannelId.
+ */
+export function originateJudge(channelId: string, fromExtension: string): ControlPlan["judge"] {
+  return (frame, actionId, receivedAt) => {
+    if (!is(frame, "OriginateResponse")) return null;
+    const mine =
+      (actionId !== null && field(frame, "ActionID") === actionId) || field(frame, "Uniqueid") === channelId;
+    if (!mine) return null;
+    if (field(frame, "Response") === "Success") return ok({ callId: channelId, at: at(frame, receivedAt) });
+    const reason = field(frame, "Reason") ?? "?";
+    const said = ORIGINATE_REASONS[reason] ?? "failed";
+    return fail("PBX.CONTROL_FAILED", `originate to ${fromExtension}: ${said} (Reason ${reason})`);
   };
 }
 

@@ -1,4 +1,5 @@
 import type {
+  AwaitOriginateRequest,
   CancelTransferRequest,
   HangupRequest,
   OriginateRequest,
@@ -24,6 +25,7 @@ import {
   DIALABLE,
   hangupPlan,
   legChannel,
+  originateJudge,
   originatePlan,
   redirectPlan,
 } from "./ami-control-plans.ts";
@@ -47,7 +49,7 @@ export interface AmiControlOptions {
 
 /** A command whose action is written (or being written) and whose outcome is not known yet. */
 interface Pending {
-  readonly plan: ControlPlan;
+  readonly judge: ControlPlan["judge"];
   actionId: string | null;
   readonly settle: (result: PbxControlResult) => void;
 }
@@ -85,12 +87,12 @@ export class AmiControl implements PbxControl {
   private readonly answers = new Map<string, Promise<PbxControlResult>>();
   private readonly pending = new Set<Pending>();
   private readonly now: () => number;
-  private readonly remember: number;
+  private readonly keep: number;
 
   constructor(private readonly options: AmiControlOptions) {
     this.name = options.name;
     this.now = options.now ?? Date.now;
-    this.remember = options.remember ?? 10_000;
+    this.keep = options.remember ?? 10_000;
   }
 
   supports(action: PbxControlAction): boolean {
@@ -121,6 +123,22 @@ export class AmiControl implements PbxControl {
       if ("callId" in plan) request.onCall?.(plan.callId);
       return plan;
     });
+  }
+
+  /**
+   * After a restart: the OriginateResponse of an originate the previous process wrote, matched by
+   * its Uniqueid (the ChannelId; the ActionID was the old link's). Nothing is written.
+   */
+  awaitOriginate(request: AwaitOriginateRequest): Promise<PbxControlResult> {
+    const known = this.answers.get(request.commandId);
+    if (known !== undefined) return known;
+    const left = request.deadline - this.now();
+    const answer =
+      left <= 0
+        ? Promise.resolve(fail("PBX.CONTROL_TIMEOUT", "the deadline had passed"))
+        : this.waitFor(originateJudge(request.callId, request.fromExtension), left, "Originate").answer;
+    this.remember(request.commandId, answer);
+    return answer;
   }
 
   hangup(request: HangupRequest): Promise<PbxControlResult> {
@@ -168,7 +186,7 @@ export class AmiControl implements PbxControl {
     if (this.pending.size === 0 || field(frame, "Event") === null) return;
     const at = this.now();
     for (const p of this.pending) {
-      const verdict = p.plan.judge(frame, p.actionId, at);
+      const verdict = p.judge(frame, p.actionId, at);
       if (verdict !== null) p.settle(verdict);
     }
   }
@@ -193,13 +211,48 @@ export class AmiControl implements PbxControl {
     const known = this.answers.get(commandId);
     if (known !== undefined) return known;
     const answer = this.run(commandId, deadline, plan);
+    this.remember(commandId, answer);
+    return answer;
+  }
+
+  private remember(commandId: string, answer: Promise<PbxControlResult>): void {
     this.answers.set(commandId, answer);
-    while (this.answers.size > this.remember) {
+    while (this.answers.size > this.keep) {
       const oldest = this.answers.keys().next().value;
       if (oldest === undefined) break;
       this.answers.delete(oldest);
     }
-    return answer;
+  }
+
+  /**
+   * Waits for the event `judge` gives a verdict on, at most `leftMs`. Registered before anything
+   * is written: an event may come before the action's reply (Asterisk answers an async Originate
+   * from another thread than the reply's).
+   */
+  private waitFor(
+    judge: ControlPlan["judge"],
+    leftMs: number,
+    what: string,
+  ): { answer: Promise<PbxControlResult>; pending: Pending } {
+    let resolve: (result: PbxControlResult) => void = () => {};
+    const answer = new Promise<PbxControlResult>((r) => {
+      resolve = r;
+    });
+    // A timer longer than 2^31-1 ms fires at once; no command waits 24 days anyway. Unref'd:
+    // a command waiting for its event never keeps a stopping process alive.
+    const timer = setTimeout(
+      () => settle(fail("PBX.CONTROL_TIMEOUT", `no confirmation of ${what} by the deadline`)),
+      Math.min(leftMs, MAX_TIMER_MS),
+    );
+    timer.unref?.();
+    const pending: Pending = { judge, actionId: null, settle: (r) => settle(r) };
+    const settle = (result: PbxControlResult) => {
+      if (!this.pending.delete(pending)) return;
+      clearTimeout(timer);
+      resolve(result);
+    };
+    this.pending.add(pending);
+    return { answer, pending };
   }
 
   private run(
@@ -222,47 +275,30 @@ export class AmiControl implements PbxControl {
     }
     if (!("action" in plan)) return Promise.resolve(plan);
     const ready = plan;
-    return new Promise<PbxControlResult>((resolve) => {
-      let written = false;
-      // A timer longer than 2^31-1 ms fires at once; no command waits 24 days anyway. Unref'd:
-      // a command waiting for its event never keeps a stopping process alive.
-      const timer = setTimeout(
-        () =>
-          settle(fail("PBX.CONTROL_TIMEOUT", `no confirmation of ${ready.action.Action} by the deadline`)),
-        Math.min(left, MAX_TIMER_MS),
+    const { answer, pending } = this.waitFor(ready.judge, left, ready.action.Action ?? "the action");
+    const settle = pending.settle;
+    let written = false;
+    const log = this.options.log;
+    this.options.client
+      .send(ready.action, (actionId) => {
+        written = true;
+        pending.actionId = actionId;
+        log.info("AMI control action sent", { commandId, action: ready.action.Action, actionId });
+      })
+      .then(
+        (reply) => {
+          if (field(reply, "Response")?.toLowerCase() === "error")
+            settle(fail("PBX.CONTROL_FAILED", field(reply, "Message") ?? "refused by the PBX"));
+        },
+        (error: AmiError) => {
+          // Never written: nothing happened. Written and the reply lost (the link dropped, no
+          // answer in time): the action may have happened, so its event is awaited until the
+          // deadline, on the next link too, and the action is never written again.
+          if (!written) settle(fail("PBX.CONTROL_UNAVAILABLE", `${error.message}; nothing sent`));
+          else log.warn("AMI control reply lost; waiting for the event", { commandId, error: error.message });
+        },
       );
-      timer.unref?.();
-      const pending: Pending = { plan: ready, actionId: null, settle: (r) => settle(r) };
-      const settle = (result: PbxControlResult) => {
-        if (!this.pending.delete(pending)) return;
-        clearTimeout(timer);
-        resolve(result);
-      };
-      // Waiting before writing: an event may come before the reply (Asterisk answers an async
-      // Originate from another thread than the reply's).
-      this.pending.add(pending);
-      const log = this.options.log;
-      this.options.client
-        .send(ready.action, (actionId) => {
-          written = true;
-          pending.actionId = actionId;
-          log.info("AMI control action sent", { commandId, action: ready.action.Action, actionId });
-        })
-        .then(
-          (reply) => {
-            if (field(reply, "Response")?.toLowerCase() === "error")
-              settle(fail("PBX.CONTROL_FAILED", field(reply, "Message") ?? "refused by the PBX"));
-          },
-          (error: AmiError) => {
-            // Never written: nothing happened. Written and the reply lost (the link dropped, no
-            // answer in time): the action may have happened, so its event is awaited until the
-            // deadline, on the next link too, and the action is never written again.
-            if (!written) settle(fail("PBX.CONTROL_UNAVAILABLE", `${error.message}; nothing sent`));
-            else
-              log.warn("AMI control reply lost; waiting for the event", { commandId, error: error.message });
-          },
-        );
-    });
+    return answer;
   }
 }
 

@@ -90,6 +90,49 @@ async function legOf(h: Harness, extension: string): Promise<PbxEvent> {
 }
 
 describe("AMI control: click-to-call (R2.1)", () => {
+  test("issue 15, after a restart: awaitOriginate writes nothing and takes the PBX's verdict by the ChannelId (the ActionID was the old link's)", async () => {
+    const h = await harness(() => false);
+    const originate = {
+      Action: "Originate",
+      Channel: "Local/101@from-internal/n",
+      Exten: "+74951234567",
+      ChannelId: "bb-c2c-before",
+    };
+    const answered = h.adapter.control.awaitOriginate({
+      commandId: "c2c-before",
+      callId: "bb-c2c-before",
+      fromExtension: "101",
+      deadline: soon(),
+    });
+    const busy = h.adapter.control.awaitOriginate({
+      commandId: "c2c-busy-before",
+      callId: "bb-c2c-busy-before",
+      fromExtension: "101",
+      deadline: soon(),
+    });
+    const silent = h.adapter.control.awaitOriginate({
+      commandId: "c2c-silent-before",
+      callId: "bb-c2c-silent-before",
+      fromExtension: "101",
+      deadline: soon(300),
+    });
+    h.peer.sendEvent(originateResponse({ ...originate, ChannelId: "bb-someone-else" }, 4, "old-link-1"));
+    h.peer.sendEvent(originateResponse(originate, 4, "old-link-2"));
+    h.peer.sendEvent(originateResponse({ ...originate, ChannelId: "bb-c2c-busy-before" }, 5, "old-link-3"));
+    expect(await answered).toMatchObject({ ok: true, value: { callId: "bb-c2c-before" } });
+    expect(failed(await busy)?.message).toContain("busy");
+    expect(failed(await silent)?.code).toBe("PBX.CONTROL_TIMEOUT");
+    expect(h.actions("Originate")).toEqual([]);
+    // The same commandId again is the same answer, still nothing written.
+    const again = await h.adapter.control.awaitOriginate({
+      commandId: "c2c-before",
+      callId: "bb-c2c-before",
+      fromExtension: "101",
+      deadline: soon(),
+    });
+    expect(again).toEqual(await answered);
+  });
+
   test("Originate is async, tagged with the commandId, rings the employee showing the number; ok only on OriginateResponse", async () => {
     const later: { reply: (() => void) | null } = { reply: null };
     const h = await harness((action, io, peer) => {
