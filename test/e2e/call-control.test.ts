@@ -10,7 +10,10 @@ import { amiGet, formatAmiFrame } from "../../src/pbx/ami/ami-parser.ts";
 import { type AmiPeer, type PeerIo, startAmiPeer, transcriptFrames } from "../support/ami-peer.ts";
 import { TRANSCRIPTS } from "../support/ami-transcript.ts";
 import { originateResponse, REPLIES } from "../support/asterisk-control.ts";
+import { type Mosquitto, startMosquitto } from "../support/mosquitto.ts";
 import { ensureBinary, makeTestDir, type Running, startBranchbox } from "../support/process.ts";
+import { startTestHq, type TestHq } from "../support/test-hq.ts";
+import { down } from "../sync/inbound-fixtures.ts";
 
 const AMI = { username: "branchbox", secret: "control-secret-15" };
 const TOKEN = "call-control-admin-token-0123456789";
@@ -19,12 +22,18 @@ const NUMBER = "+74951234567";
 type CommandJson = { commandId: string; state: string; callId: string | null; reason: string | null };
 
 const dirs: string[] = [];
-const running: { box: Running | null; peer: AmiPeer | null } = { box: null, peer: null };
+const running: {
+  box: Running | null;
+  peer: AmiPeer | null;
+  hq: TestHq | null;
+  broker: Mosquitto | null;
+} = { box: null, peer: null, hq: null, broker: null };
 afterEach(async () => {
   await running.box?.stop();
   await running.peer?.close();
-  running.box = null;
-  running.peer = null;
+  await running.hq?.close();
+  await running.broker?.stop();
+  Object.assign(running, { box: null, peer: null, hq: null, broker: null });
 });
 afterAll(() => {
   if (process.env.KEEP_TEST_DIRS === undefined)
@@ -69,7 +78,12 @@ async function peerTaking(onHangup?: (action: Record<string, string>, io: PeerIo
   return { peer, originates, hangups };
 }
 
-async function startBox(peer: AmiPeer, dir = makeTestDir("call-control"), port?: number): Promise<Running> {
+async function startBox(
+  peer: AmiPeer,
+  dir = makeTestDir("call-control"),
+  port?: number,
+  env: Record<string, string> = {},
+): Promise<Running> {
   if (!dirs.includes(dir)) dirs.push(dir);
   const box = await startBranchbox({
     args: ["serve", "--demo"],
@@ -80,6 +94,7 @@ async function startBox(peer: AmiPeer, dir = makeTestDir("call-control"), port?:
       BRANCHBOX_PBX_AMI_PORT: String(peer.port),
       BRANCHBOX_PBX_AMI_USERNAME: AMI.username,
       BRANCHBOX_PBX_AMI_SECRET: AMI.secret,
+      ...env,
     },
     ...(port === undefined ? {} : { port }),
   });
@@ -393,3 +408,53 @@ function wireFields(frame: string): [string, string][] {
       return [line.slice(0, at), line.slice(at + 1).trimStart()];
     });
 }
+
+test("HQ's command.run click-to-call through a real Mosquitto: run once, answered once on up/replies with done", async () => {
+  ensureBinary();
+  const broker = await startMosquitto();
+  running.broker = broker;
+  const hq = await startTestHq(broker.url);
+  running.hq = hq;
+  const { peer, originates } = await peerTaking();
+  const box = await startBox(peer, undefined, undefined, { BRANCHBOX_MQTT_URL: broker.url });
+  await checkIn(box, "anna", Date.now() - 600_000);
+  // The check-in reached HQ: the box's relay is connected (and subscribed to its down streams).
+  await until(() => hq.applied("demo", "roster").length > 0, "the check-in at HQ");
+
+  const commandId = "hq-c2c-1";
+  const run = (data: object) => ({ type: "command.run", data: { expiresAt: Date.now() + 120_000, ...data } });
+  const clickToCall = { commandId, kind: "click-to-call", args: { employeeId: "anna", number: NUMBER } };
+  await hq.sendDown("demo", "commands", down("commands", 1, [run(clickToCall)]));
+  await until(() => originates.length > 0, "the Originate", 20_000);
+  const originate = originates[0] as Taken;
+  expect(originate.action).toMatchObject({
+    Channel: "Local/101@from-internal/n",
+    ChannelId: `bb-${commandId}`,
+  });
+  const frames = played("click-to-call/c2c-answered.ami", Date.now() - 1000, {
+    scenario: "c2c-answered",
+    commandId,
+  });
+  peer.sendRaw(frames.join(""));
+  originate.io.send(originateResponse(originate.action, 4, originate.io.actionId));
+  const replies = () =>
+    hq
+      .applied("demo", "replies")
+      .map((r) => r.data as { commandId: string; status: string; reason?: string });
+  await until(() => replies().some((r) => r.commandId === commandId), "HQ's reply", 20_000);
+
+  // The same command again (a redelivery under a new seq), then one that is refused: once the
+  // refusal is answered, the repeat was handled before it (commands run in arrival order).
+  const offShift = {
+    commandId: "hq-c2c-olga",
+    kind: "click-to-call",
+    args: { employeeId: "olga", number: NUMBER },
+  };
+  await hq.sendDown("demo", "commands", down("commands", 2, [run(clickToCall), run(offShift)]));
+  await until(() => replies().some((r) => r.commandId === "hq-c2c-olga"), "the refusal's reply", 20_000);
+  expect(replies().filter((r) => r.commandId === commandId)).toEqual([{ commandId, status: "done" }]);
+  expect(replies().find((r) => r.commandId === "hq-c2c-olga")).toMatchObject({ status: "refused" });
+  expect(replies().find((r) => r.commandId === "hq-c2c-olga")?.reason).toStartWith("COMMAND.NOT_ON_SHIFT");
+  expect(originates).toHaveLength(1);
+  expect((await command(box, commandId)).state).toBe("done");
+}, 90_000);
