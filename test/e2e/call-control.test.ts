@@ -8,6 +8,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { amiGet, formatAmiFrame } from "../../src/pbx/ami/ami-parser.ts";
 import { type AmiPeer, type PeerIo, startAmiPeer, transcriptFrames } from "../support/ami-peer.ts";
+import { channelsAt } from "../support/ami-snapshot.ts";
 import { TRANSCRIPTS } from "../support/ami-transcript.ts";
 import { originateResponse, REPLIES } from "../support/asterisk-control.ts";
 import { type Mosquitto, startMosquitto } from "../support/mosquitto.ts";
@@ -50,11 +51,15 @@ interface Taken {
  * A scripted Asterisk that takes call-control actions as manager.c does (the reply "queued") and
  * leaves the events to the test; `onHangup` may answer a Hangup with its event.
  */
-async function peerTaking(onHangup?: (action: Record<string, string>, io: PeerIo) => void) {
+async function peerTaking(
+  onHangup?: (action: Record<string, string>, io: PeerIo) => void,
+  channels?: () => readonly Record<string, string>[],
+) {
   const originates: Taken[] = [];
   const hangups: Taken[] = [];
   const peer = await startAmiPeer({
     ...AMI,
+    ...(channels === undefined ? {} : { channels: () => channels() }),
     act: (frame, io) => {
       const action = { ...frame };
       const name = (amiGet(frame, "Action") ?? "").toLowerCase();
@@ -457,4 +462,36 @@ test("HQ's command.run click-to-call through a real Mosquitto: run once, answere
   expect(replies().find((r) => r.commandId === "hq-c2c-olga")?.reason).toStartWith("COMMAND.NOT_ON_SHIFT");
   expect(originates).toHaveLength(1);
   expect((await command(box, commandId)).state).toBe("done");
+}, 90_000);
+
+test("kill -9 between a Hangup and its event, the PBX silent after: never sent again, failed at its 15 s deadline", async () => {
+  ensureBinary();
+  const frames = played("inbound-front-desk-answered.ami", Date.now());
+  const cut = indexOf(frames, /^Event: HangupRequest\r\n/, "the hang-up");
+  // The call is still up on the PBX: the restarted box's resync (CoreShowChannels) finds it.
+  const { peer, hangups } = await peerTaking(undefined, () => channelsAt(frames, cut));
+  const dir = makeTestDir("call-control-kill-hangup");
+  let box = await startBox(peer, dir);
+  await checkIn(box, "anna", Date.now() - 600_000);
+  peer.sendRaw(frames.slice(0, cut).join(""));
+  const key = "hangup-e2e-kill9";
+  let asked = { status: 0, json: {} as { state?: string; error?: { code: string } } };
+  await until(async () => {
+    asked = await post(box, { kind: "hangup", callId: "1732180323.41" }, key);
+    return asked.json.error?.code !== "COMMAND.UNKNOWN_CALL";
+  }, "the call live at the box");
+  expect(asked.status).toBe(202);
+  await until(() => hangups.length > 0, "the Hangup");
+  const created = Date.parse(
+    ((await (await api(box, `/api/v1/commands/${key}`)).json()) as { createdAt: string }).createdAt,
+  );
+  await box.kill9();
+  box = await startBox(peer, dir, box.port);
+  expect((await command(box, key)).state).toBe("sent");
+
+  const seen: string[] = ["sent"];
+  const failed = await reaches(box, key, "failed", seen, 25_000);
+  expect(failed.reason).toBe("no confirmation by the deadline");
+  expect(Date.now() - created).toBeGreaterThanOrEqual(15_000);
+  expect(hangups).toHaveLength(1);
 }, 90_000);
