@@ -495,3 +495,50 @@ test("kill -9 between a Hangup and its event, the PBX silent after: never sent a
   expect(Date.now() - created).toBeGreaterThanOrEqual(15_000);
   expect(hangups).toHaveLength(1);
 }, 90_000);
+
+test("HQ's click-to-call with a kill -9 after its Originate: one reply, failed 'interrupted' as the contract says, never sent again; the box's own view settles from the events", async () => {
+  ensureBinary();
+  const broker = await startMosquitto();
+  running.broker = broker;
+  const hq = await startTestHq(broker.url);
+  running.hq = hq;
+  const { peer, originates } = await peerTaking();
+  const dir = makeTestDir("call-control-hq-kill");
+  const mqtt = { BRANCHBOX_MQTT_URL: broker.url };
+  let box = await startBox(peer, dir, undefined, mqtt);
+  await checkIn(box, "anna", Date.now() - 600_000);
+  await until(() => hq.applied("demo", "roster").length > 0, "the check-in at HQ");
+
+  const commandId = "hq-c2c-kill9";
+  const clickToCall = { commandId, kind: "click-to-call", args: { employeeId: "anna", number: NUMBER } };
+  const record = { type: "command.run", data: { ...clickToCall, expiresAt: Date.now() + 120_000 } };
+  await hq.sendDown("demo", "commands", down("commands", 1, [record]));
+  await until(() => originates.length > 0, "the Originate", 20_000);
+  await box.kill9();
+  box = await startBox(peer, dir, box.port, mqtt);
+  const replies = () =>
+    hq
+      .applied("demo", "replies")
+      .map((r) => r.data as { commandId: string; status: string; reason?: string });
+  await until(() => replies().some((r) => r.commandId === commandId), "HQ's reply", 20_000);
+  peer.sendRaw(
+    played("click-to-call/c2c-answered.ami", Date.now() - 1000, { scenario: "c2c-answered", commandId }).join(
+      "",
+    ),
+  );
+  await reaches(box, commandId, "done", []);
+  // Redelivered after the restart: the box knows the id and neither runs nor answers it again.
+  await hq.sendDown("demo", "commands", down("commands", 2, [record]));
+  const marker = { commandId: "hq-marker", kind: "hangup", args: { callId: "no-such-call" } };
+  await hq.sendDown(
+    "demo",
+    "commands",
+    down("commands", 3, [{ ...record, data: { ...marker, expiresAt: Date.now() + 60_000 } }]),
+  );
+  await until(() => replies().some((r) => r.commandId === "hq-marker"), "the marker's reply", 20_000);
+  const mine = replies().filter((r) => r.commandId === commandId);
+  expect(mine).toHaveLength(1);
+  expect(mine[0]).toMatchObject({ status: "failed" });
+  expect(mine[0]?.reason).toContain("interrupted");
+  expect(originates).toHaveLength(1);
+}, 90_000);
