@@ -44,6 +44,7 @@ export function DevicesSection(props: DevicesSectionProps) {
             required
             maxlength={DEVICE_NAME_MAX}
             placeholder={t.adminDeviceNameExample}
+            class="pair-name"
             data-testid="devices-name"
           />
         </label>{" "}
