@@ -12,6 +12,15 @@ import {
   PACES,
   paceGap,
 } from "./demo-calls.ts";
+import { LiveChannels } from "./demo-channels.ts";
+import {
+  blindTransfer,
+  clickToCall,
+  DEMO_PHONES,
+  type DemoStep,
+  type Fresh,
+  hangUpCall,
+} from "./demo-control.ts";
 import type { Logger } from "./log/logger.ts";
 import { type AmiFrame, amiGet, createAmiParser, formatAmiFrame } from "./pbx/ami/ami-parser.ts";
 
@@ -43,28 +52,15 @@ const ENDPOINTS = [
   { ObjectName: "trunk-sip", Aor: "trunk-sip", Auths: "", OutboundAuths: "trunk-sip-auth" },
 ];
 
-/** The channel fields Asterisk repeats in every event about a channel, and in CoreShowChannel. */
-const CHANNEL_FIELDS = [
-  "Channel",
-  "ChannelState",
-  "ChannelStateDesc",
-  "CallerIDNum",
-  "CallerIDName",
-  "ConnectedLineNum",
-  "ConnectedLineName",
-  "Context",
-  "Exten",
-  "Priority",
-  "Uniqueid",
-  "Linkedid",
-];
-
 /**
  * Starts the PBX on 127.0.0.1 (a port the OS picks). It speaks AMI as Asterisk does: the banner,
  * Login checked against its own random secret (a wrong one: "Authentication failed" and the
  * connection closed), Ping, CoreShowChannels (the channels live now), PJSIPShowEndpoints, Logoff,
- * and Asterisk's Error for anything else (SIPpeers too: Asterisk 21 has no chan_sip). The calls
- * begin at the first login, `firstCallMs` later, and go on whether anyone is logged in or not.
+ * the call control the box sends (Originate, Hangup, BlindTransfer: src/demo-control.ts plays what
+ * they cause), and Asterisk's Error for anything else (SIPpeers too: Asterisk 21 has no chan_sip;
+ * Atxfer and CancelAtxfer, which the demo does not play). The calls begin at the first login,
+ * `firstCallMs` later, and go on whether anyone is logged in or not; a call hung up or transferred
+ * is cut short and the loop goes on with its next one.
  */
 export async function startDemoPbx(options: DemoPbxOptions): Promise<DemoPbx> {
   const pace = PACES[options.pace];
@@ -77,7 +73,9 @@ export async function startDemoPbx(options: DemoPbxOptions): Promise<DemoPbx> {
   /** Logged-in connections, each with the event classes its Login asked for (`Events:`). */
   const loggedIn = new Map<Socket, (frame: DemoFrame) => boolean>();
   const live = new LiveChannels();
+  /** The wait before the loop's next call; each call playing keeps its own. */
   let timer: ReturnType<typeof setTimeout> | null = null;
+  const playing = new Set<Playing>();
   let closed = false;
   let started = false;
   let played = 0;
@@ -120,7 +118,7 @@ export async function startDemoPbx(options: DemoPbxOptions): Promise<DemoPbx> {
       loggedIn.set(socket, eventFilter(amiGet(action, "Events")));
       if (!started) {
         started = true;
-        schedule(pace.firstCallMs, () => play(0, 0, []));
+        schedule(pace.firstCallMs, () => playRecording(0));
       }
       return;
     }
@@ -150,6 +148,9 @@ export async function startDemoPbx(options: DemoPbxOptions): Promise<DemoPbx> {
       reply({ Event: complete, EventList: "Complete", ListItems: String(items.length) });
       return;
     }
+    if (name === "originate") return originate(action, reply);
+    if (name === "hangup") return hangup(action, reply);
+    if (name === "blindtransfer") return transfer(action, reply);
     reply({
       Response: "Error",
       Message: `Invalid/unknown command: ${amiGet(action, "Action") ?? ""}. Use Action: ListCommands to show available commands.`,
@@ -179,22 +180,158 @@ export async function startDemoPbx(options: DemoPbxOptions): Promise<DemoPbx> {
     }, ms);
   };
 
-  /** Frame `index` of call `call` (its frames for this playing in `frames`), then the next. */
-  const play = (call: number, index: number, frames: readonly DemoFrame[]) => {
-    const recording = calls[call % calls.length] as DemoCall;
-    let playing = frames;
-    if (index === 0) {
-      playing = freshIds(recording.frames, () => ++uniqueid, Date.now());
-      played++;
-      options.log.debug("demo PBX call", { call: recording.name });
+  const emit = (frames: readonly DemoFrame[]) => {
+    for (const recorded of frames) {
+      const frame = { ...recorded, Timestamp: timestamp() };
+      live.apply(frame);
+      for (const [socket, wants] of loggedIn) if (wants(frame)) write(socket, frame);
     }
-    const frame = { ...(playing[index] as DemoFrame), Timestamp: timestamp() };
-    live.apply(frame);
-    for (const [socket, wants] of loggedIn) if (wants(frame)) write(socket, frame);
-    if (index + 1 < playing.length) {
-      const gap = paceGap(pace, recording.gapsMs[index + 1] ?? 0);
-      schedule(gap, () => play(call, index + 1, playing));
-    } else schedule(pace.betweenCallsMs, () => play(call + 1, 0, []));
+  };
+
+  /** Plays `p`'s next step now, then waits for the one after, or ends the call. */
+  const step = (p: Playing) => {
+    p.timer = null;
+    const frames = (p.steps[p.index] as DemoStep).frames();
+    for (const f of frames) if (f.Event === "Newchannel" && f.Uniqueid !== undefined) p.owned.add(f.Uniqueid);
+    emit(frames);
+    p.index++;
+    const next = p.steps[p.index];
+    if (next === undefined) {
+      playing.delete(p);
+      p.onEnd();
+    } else if (!closed) p.timer = setTimeout(() => step(p), paceGap(pace, next.gapMs));
+  };
+
+  const start = (steps: readonly DemoStep[], onEnd: () => void): Playing => {
+    const p: Playing = { steps, index: 0, timer: null, owned: new Set(), onEnd, onCut: () => [] };
+    playing.add(p);
+    step(p);
+    return p;
+  };
+
+  /** What the call does from now on is `steps` (a hang-up, a transfer), its first played now. */
+  const cut = (p: Playing, steps: readonly DemoStep[]) => {
+    if (p.timer !== null) clearTimeout(p.timer);
+    const cutFrames = p.onCut();
+    p.steps = [...steps, ...(cutFrames.length === 0 ? [] : [{ gapMs: 0, frames: () => cutFrames }])];
+    p.index = 0;
+    step(p);
+  };
+
+  /** The call `p` ends: `firstUniqueid`'s side hangs up, then every other channel it made. */
+  const hangUp = (p: Playing, firstUniqueid: string): DemoFrame[] => {
+    const first = live.get(firstUniqueid);
+    if (first === undefined) return [];
+    const others = [...p.owned].flatMap((id) => live.get(id) ?? []);
+    return hangUpCall(live, first, others);
+  };
+
+  const fresh: Fresh = () => {
+    const n = ++uniqueid;
+    return { uniqueid: `${Math.floor(Date.now() / 1000)}.${n}`, suffix: n.toString(16).padStart(8, "0") };
+  };
+  const newBridge = () => crypto.randomUUID();
+  const ownerOf = (uniqueid: string) => [...playing].find((p) => p.owned.has(uniqueid));
+
+  /** Call `call` of the loop (its recording with fresh ids), then the pause, then the next. */
+  const playRecording = (call: number) => {
+    const recording = calls[call % calls.length] as DemoCall;
+    const frames = freshIds(recording.frames, () => ++uniqueid, Date.now());
+    played++;
+    options.log.debug("demo PBX call", { call: recording.name });
+    start(
+      frames.map((frame, i) => ({ gapMs: recording.gapsMs[i] ?? 0, frames: () => [frame] })),
+      () => schedule(pace.betweenCallsMs, () => playRecording(call + 1)),
+    );
+  };
+
+  type Reply = (frame: Record<string, string>) => void;
+
+  /**
+   * manager.c's action_originate, Async: "queued" at once, then the click-to-call plays; its
+   * OriginateResponse comes at the employee's answer. A phone the demo does not have: Failure,
+   * Reason 0 (no channel was made), as fast_originate says it.
+   */
+  const originate = (action: AmiFrame, reply: Reply) => {
+    const get = (key: string) => amiGet(action, key) ?? "";
+    const exten = get("Exten");
+    if (get("Channel") === "" || exten === "")
+      return reply({ Response: "Error", Message: "Channel not specified" });
+    reply({ Response: "Success", Message: "Originate successfully queued" });
+    const id = amiGet(action, "ActionID");
+    const response = (fields: Record<string, string>, reason: number): DemoFrame => ({
+      Event: "OriginateResponse",
+      Privilege: "call,all",
+      ...(id === undefined ? {} : { ActionID: id }),
+      Response: reason === 4 ? "Success" : "Failure",
+      Channel: fields.Channel ?? get("Channel"),
+      Context: get("Context"),
+      Exten: exten,
+      Reason: String(reason),
+      Uniqueid: fields.Uniqueid ?? (get("ChannelId") || "<unknown>"),
+      CallerIDNum: fields.CallerIDNum ?? "<unknown>",
+      CallerIDName: fields.CallerIDName ?? "<unknown>",
+    });
+    const channel = /^(?:Local\/([^@/]+)@([^/]+)(?:\/n)?|PJSIP\/([^/-]+))$/.exec(get("Channel"));
+    const extension = channel?.[1] ?? channel?.[3] ?? "";
+    if (DEMO_PHONES[extension] === undefined) return emit([response({}, 0)]);
+    const callerId = /^"?([^"<]*)"?\s*<([^>]*)>$/.exec(get("CallerID"));
+    let answered = false;
+    const channelId = get("ChannelId") || fresh().uniqueid;
+    const p = start(
+      clickToCall(
+        {
+          channelId,
+          otherChannelId: get("OtherChannelId") || `${channelId}-2`,
+          extension,
+          localContext: channel?.[2] ?? "from-internal",
+          context: get("Context") || "from-internal",
+          exten,
+          callerNum: callerId?.[2] ?? exten,
+          callerName: callerId?.[1]?.trim() || exten,
+          variables: get("Variable")
+            .split(",")
+            .filter((v) => v.includes("="))
+            .map((v) => [v.slice(0, v.indexOf("=")), v.slice(v.indexOf("=") + 1)] as const),
+          answered: (one) => {
+            answered = true;
+            return response(one, 4);
+          },
+        },
+        fresh,
+        newBridge,
+        (first) => hangUp(p, first),
+      ),
+      () => {},
+    );
+    // Hung up while the employee's phone rang: the originate ends unanswered (Reason 1).
+    p.onCut = () => (answered ? [] : [response(live.get(channelId)?.fields ?? {}, 1)]);
+  };
+
+  /** action_hangup of the exact channel: "Channel Hungup", then the call it was in ends. */
+  const hangup = (action: AmiFrame, reply: Reply) => {
+    const target = live.named(amiGet(action, "Channel") ?? "");
+    const p = target === undefined ? undefined : ownerOf(target.fields.Uniqueid ?? "");
+    if (target === undefined || p === undefined)
+      return reply({ Response: "Error", Message: "No such channel" });
+    reply({ Response: "Success", Message: "Channel Hungup" });
+    const uniqueid = target.fields.Uniqueid ?? "";
+    cut(p, [{ gapMs: 0, frames: () => hangUp(p, uniqueid) }]);
+  };
+
+  /** action_blind_transfer: the party bridged to `Channel` goes to `Exten`; the channel hangs up. */
+  const transfer = (action: AmiFrame, reply: Reply) => {
+    const target = live.named(amiGet(action, "Channel") ?? "");
+    const p = target === undefined ? undefined : ownerOf(target.fields.Uniqueid ?? "");
+    if (target === undefined || p === undefined)
+      return reply({ Response: "Error", Message: "Channel specified does not exist" });
+    const to = amiGet(action, "Exten") ?? "";
+    if (to === "") return reply({ Response: "Error", Message: "No extension specified" });
+    const context = amiGet(action, "Context") || (target.fields.Context ?? "from-internal");
+    const steps = blindTransfer(live, target, to, context, fresh, newBridge, (first) => hangUp(p, first));
+    if (steps === null) return reply({ Response: "Error", Message: "Transfer invalid" });
+    reply({ Response: "Success", Message: "Transfer succeeded" });
+    cut(p, steps);
   };
 
   await new Promise<void>((resolve, reject) => {
@@ -219,6 +356,8 @@ export async function startDemoPbx(options: DemoPbxOptions): Promise<DemoPbx> {
       closed = true;
       if (timer !== null) clearTimeout(timer);
       timer = null;
+      for (const p of playing) if (p.timer !== null) clearTimeout(p.timer);
+      playing.clear();
       for (const socket of sockets) socket.destroy();
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
@@ -240,40 +379,13 @@ function eventFilter(events: string | undefined): (frame: DemoFrame) => boolean 
 /** `Timestamp:` as `timestampevents = yes` writes it: seconds, six decimals. */
 const timestamp = () => (Date.now() / 1000).toFixed(6);
 
-/** The channels alive now, as CoreShowChannels reports them (created, not yet hung up). */
-class LiveChannels {
-  private readonly channels = new Map<string, { fields: Record<string, string>; since: number }>();
-
-  apply(frame: DemoFrame): void {
-    const id = frame.Uniqueid;
-    if (id === undefined) return;
-    if (frame.Event === "Hangup") {
-      this.channels.delete(id);
-      return;
-    }
-    const channel =
-      this.channels.get(id) ?? (frame.Event === "Newchannel" ? { fields: {}, since: Date.now() } : null);
-    if (channel === null) return;
-    for (const key of CHANNEL_FIELDS) if (frame[key] !== undefined) channel.fields[key] = frame[key];
-    if (frame.Event === "Newexten") {
-      channel.fields.Application = frame.Application ?? "";
-      channel.fields.ApplicationData = frame.AppData ?? "";
-    }
-    if (frame.Event === "BridgeEnter") channel.fields.BridgeId = frame.BridgeUniqueid ?? "";
-    if (frame.Event === "BridgeLeave") channel.fields.BridgeId = "";
-    this.channels.set(id, channel);
-  }
-
-  list(): Record<string, string>[] {
-    return [...this.channels.values()].map(({ fields, since }) => ({
-      ...fields,
-      Duration: hhmmss((Date.now() - since) / 1000),
-    }));
-  }
-}
-
-function hhmmss(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${pad(Math.floor(s / 3600))}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}`;
+/** A call being played: its steps from `index` on, the channels it made, what follows its end. */
+interface Playing {
+  steps: readonly DemoStep[];
+  index: number;
+  timer: ReturnType<typeof setTimeout> | null;
+  readonly owned: Set<string>;
+  readonly onEnd: () => void;
+  /** Frames owed when the call is cut short (an originate's unanswered OriginateResponse). */
+  onCut: () => DemoFrame[];
 }

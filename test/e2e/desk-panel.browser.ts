@@ -1,10 +1,10 @@
 // Browser test, issue 15 ("Where", seed 002, R2.1): the desk screen's call panel at 800×480 and
-// 1280×800, against the compiled binary (`serve --demo`). The demo has no way to act on its PBX
-// (the default `noCallCommands`), so the flow is proved up to the box's refusal in words: the
-// holder's PIN opens the panel, the one input filters the colleagues and says before Enter what
-// Enter will do, the keypad types a number, Enter sends a command and the panel follows it to its
-// end. The demo's phone system answers call-control actions as an Asterisk whose manager user may
-// not send them ("Invalid/unknown command"): every command fails with the PBX's words, said so.
+// 1280×800, against the compiled binary (`serve --demo`): the holder's PIN opens the panel, the one
+// input filters the colleagues and says before Enter what Enter will do, the keypad types a number,
+// Enter sends a command and the panel follows it to its end. The demo's phone system carries call
+// control out as Asterisk would (src/demo-control.ts: the click-to-call rings 101, then the number;
+// a hang-up ends the call; a blind transfer rings 102), so each command ends `done`; the box's own
+// refusals (a call that ended, a handover) are still said in words.
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
@@ -137,19 +137,19 @@ async function run(): Promise<void> {
   );
 
   await check(
-    "issue 15, R2.1: Enter on the only colleague left sends a click-to-call; the PBX's refusal is said; nothing pretends",
+    "issue 15, R2.1: Enter on the only colleague left sends a click-to-call; the panel follows it until it is done",
     small,
     async () => {
       const input = small.getByTestId("panel-input");
       await input.fill("сер");
       await hintSays(small, ru.panelHintOne("Сергей Иванов", "102"));
       const answered = small.waitForResponse((r) => r.url().endsWith("/desk/front/call"));
+      await markSaid(small);
       await input.press("Enter");
       assert((await answered).status() === 202, "the command was not accepted (202)");
-      const status = await failedSays(small, ru.cmdFailed(""));
+      const status = await doneSays(small, ru.cmdDone);
       assert(status.startsWith(ru.cmdCall("Сергей Иванов")), `the status says "${status}"`);
-      assert(!status.includes(".."), `a doubled full stop: "${status}"`);
-      await shot(small, "desk-panel-04-failed-800x480");
+      await shot(small, "desk-panel-04-done-800x480");
     },
   );
 
@@ -162,12 +162,21 @@ async function run(): Promise<void> {
     await shot(small, "desk-panel-05-keypad-800x480");
     await assertTouchTargets(small, "desk, panel keypad (800×480)");
     const answered = small.waitForResponse((r) => r.url().endsWith("/desk/front/call"));
+    await markSaid(small);
     await small.getByTestId("panel-enter").tap();
     await answered;
-    await failedSays(small, ru.cmdFailed(""));
+    await doneSays(small, ru.cmdDone);
   });
 
-  await check("issue 15: in English at 1280×800, the same panel and the same refusal", wide, async () => {
+  await check(
+    "issue 15, R2.3: 'Hang up' on the desk's live call ends it: done, and the card leaves the screen",
+    small,
+    async () => {
+      await hangUpLiveCall(small, ru.cmdDone, ru.errCommandUnknownCall, "800x480");
+    },
+  );
+
+  await check("issue 15: in English at 1280×800, the same panel, and the call done", wide, async () => {
     await wide.goto("/desk/front?lang=en");
     await openPanel(wide, "1111");
     const input = wide.getByTestId("panel-input");
@@ -175,46 +184,45 @@ async function run(): Promise<void> {
     await hintSays(wide, en.panelHintNumber("+74951112233"));
     await shot(wide, "desk-panel-06-open-en-1280x800");
     await assertTouchTargets(wide, "desk, panel open (1280×800)");
+    await markSaid(wide);
     await input.press("Enter");
-    await failedSays(wide, en.cmdFailed(""));
-    await shot(wide, "desk-panel-07-failed-en-1280x800");
+    await doneSays(wide, en.cmdDone);
+    await shot(wide, "desk-panel-07-done-en-1280x800");
   });
 
   await check(
-    "issue 15, R2.3: the desk's live call carries hang up and transfer; transfer asks where, blind first, and says the refusal",
+    "issue 15, R2.3: the desk's live call carries transfer; it asks where, blind first, and the transfer to Sergey is done",
     wide,
     async () => {
-      // The demo's PBX plays a call answered on 101 every half minute or so; it talks for seconds,
-      // so a call that ends between two taps is waited out and the next one taken.
+      // The demo's PBX plays a call answered on 101 every half minute or so (and the click-to-calls
+      // above talk for seconds): a call that ends between two taps is said so, and the next taken.
       const transfer = wide.locator('.card-actions [data-testid$="-transfer"]').first();
-      let asked = false;
-      for (let attempt = 0; attempt < 3 && !asked; attempt += 1) {
+      let done = false;
+      for (let attempt = 0; attempt < 3 && !done; attempt += 1) {
         await transfer.waitFor({ state: "visible", timeout: 60_000 });
         await shot(wide, "desk-panel-08-live-card-en-1280x800");
         await transfer.tap({ timeout: 3000 }).catch(() => {});
-        asked = await wide
+        const asked = await wide
           .getByTestId("panel-transfer")
           .waitFor({ state: "visible", timeout: 3000 })
           .then(() => true)
           .catch(() => false);
+        if (!asked) continue;
+        assert(
+          await wide.locator('#panel-go input[name="mode"][value="blind"]').isChecked(),
+          "blind is not the default",
+        );
+        await shot(wide, "desk-panel-09-transfer-choice-en-1280x800");
+        await assertTouchTargets(wide, "desk, transfer choice (1280×800)");
+        await markSaid(wide);
+        await wide.getByTestId("panel-row-sergey").tap();
+        done = await settlesDone(wide, en.cmdDone, en.errCommandUnknownCall);
       }
-      assert(asked, "'Transfer' on a live card never asked where to");
-      assert(
-        await wide.locator('#panel-go input[name="mode"][value="blind"]').isChecked(),
-        "blind is not the default",
-      );
-      await shot(wide, "desk-panel-09-transfer-choice-en-1280x800");
-      await assertTouchTargets(wide, "desk, transfer choice (1280×800)");
-      await wide.getByTestId("panel-row-sergey").tap();
-      // Sent and refused by the PBX, or the call ended first (refused by the box): either is said.
-      const said = wide.getByTestId("panel-status").or(wide.getByTestId("panel-error"));
-      await said.first().waitFor({ state: "visible" });
-      if (await wide.getByTestId("panel-error").isVisible()) {
-        const error = await textOf(wide.getByTestId("panel-error"));
-        assert(error === en.errCommandUnknownCall, `the panel says "${error}"`);
-      } else {
-        await failedSays(wide, en.cmdFailed(""));
-      }
+      assert(done, "no transfer of a live call was done in 3 tries");
+      const status = await textOf(wide.getByTestId("panel-status"));
+      assert(status.includes("→ Сергей Иванов"), `the status says "${status}"`);
+      await shot(wide, "desk-panel-10-transfer-done-en-1280x800");
+      await hangUpLiveCall(wide, en.cmdDone, en.errCommandUnknownCall, "en-1280x800");
     },
   );
 
@@ -239,19 +247,74 @@ async function run(): Promise<void> {
 }
 
 /**
- * The panel's status line settles on "failed", saying the PBX's reason after the given words
- * (`cmdFailed("")`'s start); a command that failed never shows as done. Returns its text.
+ * Marks what the panel says now (a status, an error) as said before: the next action's words are
+ * the ones without the mark (the box redraws them), not the last command's "done".
  */
-async function failedSays(page: Page, failed: string): Promise<string> {
+async function markSaid(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    for (const el of document.querySelectorAll("[data-testid=panel-status], [data-testid=panel-error]"))
+      el.setAttribute("data-said", "");
+  });
+}
+
+/**
+ * The panel's status line settles on "done" (never on "failed": the PBX's reason is then the
+ * assertion's message); returns its text.
+ */
+async function doneSays(page: Page, done: string): Promise<string> {
   const status = page.getByTestId("panel-status");
   await page
-    .locator('[data-testid=panel-status][data-state="failed"]')
+    .locator(
+      '[data-testid=panel-status]:not([data-said]):is([data-state="done"], [data-state="failed"], [data-state="refused"], [data-state="expired"])',
+    )
     .waitFor({ state: "visible", timeout: 20_000 });
   const text = await textOf(status);
-  const words = failed.split(":")[0] ?? failed;
-  assert(text.includes(words), `the status says "${text}", not "${words}…"`);
-  assert(/Invalid\/unknown command/.test(text), `the status does not give the PBX's reason: "${text}"`);
+  assert((await status.getAttribute("data-state")) === "done", `the status says "${text}"`);
+  assert(text.endsWith(done), `the status says "${text}", not "… ${done}"`);
   return text;
+}
+
+/**
+ * After a tap on a live card's action: true once the status says done; false when the box refused
+ * it because the call had ended meanwhile (`unknownCall`), so the caller may take the next call.
+ */
+async function settlesDone(page: Page, done: string, unknownCall: string): Promise<boolean> {
+  const said = page.locator(":is([data-testid=panel-status], [data-testid=panel-error]):not([data-said])");
+  await said.first().waitFor({ state: "visible" });
+  if (await page.locator("[data-testid=panel-error]:not([data-said])").isVisible()) {
+    const error = await textOf(page.getByTestId("panel-error"));
+    assert(error === unknownCall, `the panel says "${error}"`);
+    return false;
+  }
+  await doneSays(page, done);
+  return true;
+}
+
+/** Taps "Hang up" on the first live card until one is done, then sees its card leave. */
+async function hangUpLiveCall(page: Page, done: string, unknownCall: string, size: string): Promise<void> {
+  const hangup = page.locator('.card-actions [data-testid$="-hangup"]').first();
+  let ended: string | null = null;
+  for (let attempt = 0; attempt < 3 && ended === null; attempt += 1) {
+    await hangup.waitFor({ state: "visible", timeout: 60_000 });
+    const callId = await hangup.getAttribute("value");
+    await shot(page, `desk-panel-11-hangup-live-card-${size}`);
+    await markSaid(page);
+    const tapped = await hangup
+      .tap({ timeout: 3000 })
+      .then(() => true)
+      .catch(() => false);
+    if (tapped && (await settlesDone(page, done, unknownCall))) ended = callId;
+  }
+  assert(ended !== null, "no hang-up of a live call was done in 3 tries");
+  await page
+    .locator(`[data-testid="card-${ended}-hangup"]`)
+    .waitFor({ state: "detached", timeout: 10_000 })
+    .catch(() => {});
+  assert(
+    (await page.locator(`[data-testid="card-${ended}-hangup"]`).count()) === 0,
+    `call ${ended} still shows as live after its hang-up was done`,
+  );
+  await shot(page, `desk-panel-12-hung-up-${size}`);
 }
 
 await browserTest("desk-panel", run, async () => {
