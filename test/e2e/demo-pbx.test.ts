@@ -134,6 +134,64 @@ test("serve --demo plays calls through the real pipeline: Anna's answered call, 
   expect(readFileSync(box.stdoutPath, "utf8")).toContain('"msg":"demo PBX playing calls"');
 }, 90_000);
 
+test("issue 15 in the demo: a click-to-call from Anna through /api/v1/commands is carried out by its phone system, done, and recorded as one outbound answered call of hers", async () => {
+  const box = await start(["serve", "--demo"]);
+  const post = (path: string, body: unknown) =>
+    fetch(`${box.baseUrl}${path}`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  expect((await post("/api/v1/roster/check-in", { employeeId: "anna", deskId: "front" })).status).toBe(200);
+  // A command sent while the AMI link still connects fails at once ("nothing sent"): wait for it.
+  await until(
+    "the AMI link up",
+    10_000,
+    async () => {
+      const metrics = await (await fetch(`${box.baseUrl}/metrics`, { headers: auth })).text();
+      return /^branchbox_pbx_connected\{[^}]*\} 1$/m.test(metrics) ? true : null;
+    },
+    box,
+  );
+  const sent = await post("/api/v1/commands", {
+    kind: "click-to-call",
+    commandId: "demo-c2c-e2e",
+    employeeId: "anna",
+    number: "84951234567",
+  });
+  expect(sent.status).toBe(202);
+  const command = await until(
+    "the command's end",
+    20_000,
+    async () => {
+      const c = (await (
+        await fetch(`${box.baseUrl}/api/v1/commands/demo-c2c-e2e`, { headers: auth })
+      ).json()) as { state: string; callId: string | null; reason: string | null };
+      return c.state === "done" || c.state === "failed" ? c : null;
+    },
+    box,
+  );
+  expect(command).toMatchObject({ state: "done", callId: "bb-demo-c2c-e2e" });
+  const mine = await until(
+    "the click-to-call in the call log",
+    20_000,
+    async () => {
+      const list = (await (
+        await fetch(`${box.baseUrl}/api/v1/calls?limit=50`, { headers: auth })
+      ).json()) as (CallJson & { direction: string; to: { number: string | null } | null })[];
+      const found = list.filter((c) => c.to?.number === "84951234567");
+      return found.length > 0 ? found : null;
+    },
+    box,
+  );
+  expect(mine).toHaveLength(1);
+  expect(mine[0]).toMatchObject({
+    direction: "outbound",
+    outcome: "answered",
+    owner: { employeeId: "anna" },
+  });
+}, 60_000);
+
 test("no demo PBX outside --demo, nor in a demo given a PBX of its own: the box listens on its HTTP port only", async () => {
   const dir = makeTestDir("demo-pbx-config");
   dirs.push(dir);
