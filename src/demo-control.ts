@@ -18,7 +18,12 @@ export interface DemoStep {
 export const DEMO_PHONES: Readonly<Record<string, string>> = { "101": "Ресепшн", "102": "Сергей Волков" };
 
 /** How long things take in the demo's made-up calls, at the recording's pace (ms). */
-export const CONTROL_TIMES = { employeeRingMs: 4_000, clientRingMs: 6_000, talkMs: 20_000 } as const;
+export const CONTROL_TIMES = {
+  employeeRingMs: 4_000,
+  clientRingMs: 6_000,
+  consultMs: 5_000,
+  talkMs: 20_000,
+} as const;
 
 /** A new channel's Uniqueid and its name's 8-hex suffix, from the PBX's counter. */
 export type Fresh = () => { uniqueid: string; suffix: string };
@@ -317,6 +322,80 @@ export function blindTransfer(
       },
     },
     { gapMs: CONTROL_TIMES.clientRingMs, frames: target.answers },
+    { gapMs: CONTROL_TIMES.talkMs, frames: () => hangUp(party.Uniqueid ?? "") },
+  ];
+}
+
+/**
+ * `Atxfer` of `transferer` (answered, bridged with one party) to `to`, as attended-transfer.ami:
+ * the transferer holds (the party hears music), a second channel of the same phone rings `to`,
+ * which answers; after a consultation the employee hangs up to complete it: the target joins the
+ * party's bridge, the AttendedTransfer event (Result Success, DestType Bridge), both transferer
+ * channels hang up, the music stops; a talk; the party hangs up. Null as for blindTransfer.
+ */
+export function attendedTransfer(
+  live: LiveChannels,
+  transferer: LiveChannel,
+  to: string,
+  fresh: Fresh,
+  newBridge: () => string,
+  hangUp: (firstUniqueid: string) => DemoFrame[],
+): DemoStep[] | null {
+  const peers = live.bridgedWith(transferer);
+  const transferee = peers[0];
+  if (peers.length !== 1 || transferee === undefined || transferer.fields.ChannelState !== "6") return null;
+  const party: Channel = { ...transferee.fields };
+  const first: Channel = { ...transferer.fields };
+  const origBridge = transferer.bridge;
+  const id = fresh();
+  const phone = (first.Channel ?? "").replace(/-[0-9a-f]{8}$/, "");
+  const second = channel(`${phone}-${id.suffix}`, id.uniqueid, id.uniqueid, "4", {
+    CallerIDNum: first.CallerIDNum ?? "",
+    CallerIDName: first.CallerIDName ?? "",
+    Exten: to,
+  });
+  const consultBridge = newBridge();
+  const target = ring(second, to, fresh, consultBridge);
+  return [
+    {
+      gapMs: 0,
+      frames: () => [
+        event("Hold", first),
+        event("MusicOnHoldStart", { ...party, Class: "default" }),
+        event("Newchannel", second),
+        ...target.rings(),
+      ],
+    },
+    { gapMs: CONTROL_TIMES.clientRingMs, frames: target.answers },
+    {
+      gapMs: CONTROL_TIMES.consultMs,
+      frames: () => {
+        const dest = target.dest;
+        dest.Linkedid = party.Linkedid ?? dest.Linkedid ?? "";
+        return [
+          event("BridgeLeave", { ...bridgeFields(consultBridge, 1), ...dest }),
+          event("BridgeEnter", { ...bridgeFields(origBridge, 3), ...dest }),
+          event("AttendedTransfer", {
+            Result: "Success",
+            ...prefixed("OrigTransferer", first),
+            ...prefixed("Orig", bridgeFields(origBridge, 3)),
+            ...prefixed("SecondTransferer", second),
+            ...prefixed("Second", bridgeFields(consultBridge, 1)),
+            ...prefixed("Transferee", party),
+            ...prefixed("TransferTarget", dest),
+            IsExternal: "Yes",
+            DestType: "Bridge",
+            DestBridgeUniqueid: origBridge,
+          }),
+          event("BridgeLeave", { ...bridgeFields(consultBridge, 0), ...second }),
+          event("BridgeDestroy", bridgeFields(consultBridge, 0)),
+          event("Hangup", { ...second, Cause: "16", "Cause-txt": "Normal Clearing" }),
+          event("BridgeLeave", { ...bridgeFields(origBridge, 2), ...first }),
+          event("Hangup", { ...first, Cause: "16", "Cause-txt": "Normal Clearing" }),
+          event("MusicOnHoldStop", party),
+        ];
+      },
+    },
     { gapMs: CONTROL_TIMES.talkMs, frames: () => hangUp(party.Uniqueid ?? "") },
   ];
 }

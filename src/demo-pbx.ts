@@ -14,6 +14,7 @@ import {
 } from "./demo-calls.ts";
 import { LiveChannels } from "./demo-channels.ts";
 import {
+  attendedTransfer,
   blindTransfer,
   clickToCall,
   DEMO_PHONES,
@@ -56,9 +57,9 @@ const ENDPOINTS = [
  * Starts the PBX on 127.0.0.1 (a port the OS picks). It speaks AMI as Asterisk does: the banner,
  * Login checked against its own random secret (a wrong one: "Authentication failed" and the
  * connection closed), Ping, CoreShowChannels (the channels live now), PJSIPShowEndpoints, Logoff,
- * the call control the box sends (Originate, Hangup, BlindTransfer: src/demo-control.ts plays what
- * they cause), and Asterisk's Error for anything else (SIPpeers too: Asterisk 21 has no chan_sip;
- * Atxfer and CancelAtxfer, which the demo does not play). The calls begin at the first login,
+ * the call control the box sends (Originate, Hangup, BlindTransfer, Atxfer: src/demo-control.ts
+ * plays what they cause), and Asterisk's Error for anything else (SIPpeers too: Asterisk 21 has no
+ * chan_sip; CancelAtxfer and Redirect, which the demo does not play). The calls begin at the first login,
  * `firstCallMs` later, and go on whether anyone is logged in or not; a call hung up or transferred
  * is cut short and the loop goes on with its next one.
  */
@@ -151,6 +152,7 @@ export async function startDemoPbx(options: DemoPbxOptions): Promise<DemoPbx> {
     if (name === "originate") return originate(action, reply);
     if (name === "hangup") return hangup(action, reply);
     if (name === "blindtransfer") return transfer(action, reply);
+    if (name === "atxfer") return atxfer(action, reply);
     reply({
       Response: "Error",
       Message: `Invalid/unknown command: ${amiGet(action, "Action") ?? ""}. Use Action: ListCommands to show available commands.`,
@@ -332,6 +334,22 @@ export async function startDemoPbx(options: DemoPbxOptions): Promise<DemoPbx> {
     if (steps === null) return reply({ Response: "Error", Message: "Transfer invalid" });
     reply({ Response: "Success", Message: "Transfer succeeded" });
     cut(p, steps);
+  };
+
+  /**
+   * action_atxfer queues the atxfer feature code on `Channel`: "queued" whatever follows, and the
+   * transfer only happens on a channel in a two-party bridge (else nothing, as on Asterisk).
+   */
+  const atxfer = (action: AmiFrame, reply: Reply) => {
+    const target = live.named(amiGet(action, "Channel") ?? "");
+    const p = target === undefined ? undefined : ownerOf(target.fields.Uniqueid ?? "");
+    if (target === undefined || p === undefined)
+      return reply({ Response: "Error", Message: "Channel specified does not exist" });
+    const to = amiGet(action, "Exten") ?? "";
+    if (to === "") return reply({ Response: "Error", Message: "No extension specified" });
+    reply({ Response: "Success", Message: "Atxfer successfully queued" });
+    const steps = attendedTransfer(live, target, to, fresh, newBridge, (first) => hangUp(p, first));
+    if (steps !== null) cut(p, steps);
   };
 
   await new Promise<void>((resolve, reject) => {

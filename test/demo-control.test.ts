@@ -65,6 +65,15 @@ async function liveLeg(h: Harness, extension: string): Promise<PbxEvent> {
   return live() as PbxEvent;
 }
 
+/** Asterisk transfers a party it has bridged ("Transfer invalid" before): the talk has begun. */
+async function bridged(h: Harness, extension: string): Promise<void> {
+  for (let found = false, deadline = soon(5_000); !found; ) {
+    if (Date.now() > deadline) throw new Error(`${extension}'s leg never entered a bridge`);
+    const channels = await h.adapter.client.sendList({ Action: "CoreShowChannels" });
+    found = channels.items.some((c) => c.Channel?.startsWith(`PJSIP/${extension}-`) && c.BridgeId !== "");
+  }
+}
+
 describe("the demo PBX carries out call control", () => {
   test("R2.1: Originate is queued, rings 101, dials the number and answers: ok with the box's callId; one outbound call placed by 101", async () => {
     const h = await harness([callNamed("voicemail-message")]);
@@ -158,12 +167,7 @@ describe("the demo PBX carries out call control", () => {
   test("BlindTransfer of 101's live call to 102: ok on the BlindTransfer event; 101 leaves, the caller rings 102, which answers", async () => {
     const h = await harness([callNamed("inbound-front-desk-answered")]);
     const leg = await liveLeg(h, "101");
-    // Asterisk transfers a party it has bridged ("Transfer invalid" before): the talk has begun.
-    for (let bridged = false, deadline = soon(5_000); !bridged; ) {
-      if (Date.now() > deadline) throw new Error("101's leg never entered a bridge");
-      const channels = await h.adapter.client.sendList({ Action: "CoreShowChannels" });
-      bridged = channels.items.some((c) => c.Channel?.startsWith("PJSIP/101-") && c.BridgeId !== "");
-    }
+    await bridged(h, "101");
     const result = await h.adapter.control.blindTransfer({
       commandId: "demo-xfer-1",
       deadline: soon(),
@@ -180,6 +184,37 @@ describe("the demo PBX carries out call control", () => {
     const call = h.events.filter((e) => e.callId === leg.callId);
     expect(call.some((e) => e.kind === "transfer")).toBe(true);
     expect(call.some((e) => e.kind === "leg-ended" && e.legId === leg.legId)).toBe(true);
+    await waitUntil(() => kinds(h, leg.callId).includes("call-end"), 10_000, "the call's end");
+  });
+
+  test("Atxfer of 101's live call to 102: queued; 102 rings and answers the consultation; ok on AttendedTransfer, and the caller talks to 102", async () => {
+    const h = await harness([callNamed("inbound-front-desk-answered")]);
+    const leg = await liveLeg(h, "101");
+    await bridged(h, "101");
+    const result = await h.adapter.control.attendedTransfer({
+      commandId: "demo-atxfer-1",
+      deadline: soon(),
+      callId: leg.callId,
+      legId: leg.legId ?? "",
+      to: "102",
+    });
+    expect(failure(result)).toBeNull();
+    const call = () => h.events.filter((e) => e.callId === leg.callId);
+    await waitUntil(
+      () =>
+        call().some((e) => e.kind === "transfer") &&
+        call().some((e) => e.kind === "leg-ended" && e.legId === leg.legId),
+      5_000,
+      "the transfer, 101's leg ended",
+    );
+    // The consultation is a call of its own (Asterisk's own Linkedid) in which 102 answered; the
+    // transfer names it and 102's leg, which now carries the caller (attended-transfer.ami).
+    const transfer = call().find((e) => e.kind === "transfer")?.transfer;
+    expect(transfer).toMatchObject({ kind: "attended", fromLegId: leg.legId });
+    const consult = h.events.filter((e) => e.callId === transfer?.consultCallId);
+    expect(consult.find((e) => e.kind === "answered" && e.legId === transfer?.toLegId)?.extension).toBe(
+      "102",
+    );
     await waitUntil(() => kinds(h, leg.callId).includes("call-end"), 10_000, "the call's end");
   });
 });
