@@ -1,9 +1,9 @@
 // Call control on the demo PBX (src/demo-pbx.ts): what Asterisk's manager.c and the FreePBX
-// dialplan play for an Originate, a Hangup and a BlindTransfer, as frames made from the action's own
-// fields and the channels live now. Their shape is the recordings': a click-to-call is
+// dialplan play for an Originate, a Hangup, a BlindTransfer and an Atxfer, as frames made from the
+// action's own fields and the channels live now. Their shape is the recordings': a click-to-call is
 // test/fixtures/ami/click-to-call/c2c-answered.ami (the Local ;1/;2 pair whose Uniqueids are the
-// ChannelIds, the employee's handset, then the client's leg), a transfer blind-transfer.ami, an end
-// caller-cancels.ami and outbound-answered.ami. Nothing here keeps time: each step says how long
+// ChannelIds, the employee's handset, then the client's leg), the transfers blind-transfer.ami and
+// attended-transfer.ami, an end caller-cancels.ami and outbound-answered.ami. Nothing here keeps time: each step says how long
 // after the previous one it comes at the recording's pace, and the PBX scales it (PACES).
 import type { DemoFrame } from "./demo-calls.ts";
 import type { LiveChannel, LiveChannels } from "./demo-channels.ts";
@@ -90,8 +90,8 @@ function bridge(id: string, first: Channel, second: Channel): DemoFrame[] {
 }
 
 /**
- * `ext`'s phone (or, for a number, the trunk) rung by `caller`: its Newchannel, DialBegin and the
- * ringing; returned with the answer to play `ringMs` later (Up, DialEnd ANSWER, the bridge).
+ * `to`'s phone (or, for a number, the trunk) rung by `caller`: `rings` is its Newchannel, DialBegin
+ * and the ringing, `answers` what comes when it picks up (Up, DialEnd ANSWER, the bridge).
  */
 function ring(
   caller: Channel,
@@ -114,11 +114,12 @@ function ring(
     dest,
     rings: () => {
       Object.assign(dest, { ConnectedLineNum: caller.CallerIDNum, ConnectedLineName: caller.CallerIDName });
+      dest.Exten = to;
+      // FreePBX's outbound route dials a Russian 8… number as +7… (c2c-answered.ami).
       const begin = dial("DialBegin", caller, dest, {
-        DialString: phone === undefined ? `+7${to.slice(1)}` : to,
+        DialString: phone === undefined ? to.replace(/^8(\d{10})$/, "+7$1") : to,
       });
       setState(dest, "5");
-      dest.Exten = to;
       return [
         event("Newchannel", { ...dest, ChannelState: "0", ChannelStateDesc: "Down", Exten: "s" }),
         begin,

@@ -3,6 +3,7 @@
 // as Asterisk's manager.c does and plays what the action causes, so the translator must read it as
 // the calls the recordings are (one outbound click-to-call owned by the employee, a transfer).
 import { afterEach, describe, expect, test } from "bun:test";
+import { connect } from "node:net";
 import { DEMO_CALLS, type DemoCall } from "../src/demo-calls.ts";
 import { type DemoPbx, startDemoPbx } from "../src/demo-pbx.ts";
 import type { PbxControlResult } from "../src/domain/call/pbx-control.ts";
@@ -117,6 +118,31 @@ describe("the demo PBX carries out call control", () => {
     expect(h.events.filter((e) => e.callId === "bb-demo-c2c-2")).toEqual([]);
   });
 
+  test("Hangup of 101 while it still rings for a click-to-call: ok, and the originate fails unanswered (Reason 1)", async () => {
+    const h = await harness([callNamed("voicemail-message")]);
+    const originated = h.adapter.control.originate({
+      commandId: "demo-c2c-4",
+      deadline: soon(),
+      fromExtension: "101",
+      to: "84951234567",
+      onCall: () => {},
+    });
+    // The call starts as the employee's phone rings, on the leg that places it (R2.1).
+    const placed = () => h.events.find((e) => e.callId === "bb-demo-c2c-4" && e.kind === "call-start");
+    await waitUntil(() => placed() !== undefined, 5_000, "101 ringing");
+    const ringing = placed() as PbxEvent;
+    expect(ringing.extension).toBe("101");
+    const hung = await h.adapter.control.hangup({
+      commandId: "demo-hangup-3",
+      deadline: soon(),
+      callId: ringing.callId,
+      legId: ringing.legId ?? "",
+    });
+    expect(failure(hung)).toBeNull();
+    expect(failure(await originated)?.message).toContain("Reason 1");
+    await waitUntil(() => kinds(h, "bb-demo-c2c-4").includes("call-end"), 2_000, "the call's end");
+  });
+
   test("Hangup of the front desk's live call: ok, the call ends at once, and the loop plays its next call", async () => {
     const h = await harness([callNamed("inbound-front-desk-answered")]);
     const leg = await liveLeg(h, "101");
@@ -216,5 +242,33 @@ describe("the demo PBX carries out call control", () => {
       "102",
     );
     await waitUntil(() => kinds(h, leg.callId).includes("call-end"), 10_000, "the call's end");
+  });
+
+  test("call control is only for the logged-in manager user: before Login an Originate is refused and nothing plays", async () => {
+    const pbx = await startDemoPbx({
+      pace: "fast",
+      log: silentLogger,
+      calls: [callNamed("voicemail-message")],
+    });
+    try {
+      const text = await new Promise<string>((resolve) => {
+        let wire = "";
+        const socket = connect({ host: "127.0.0.1", port: pbx.port });
+        socket.on("data", (chunk) => {
+          wire += chunk.toString("utf8");
+          if (wire.endsWith("\r\n") && !wire.includes("ActionID"))
+            socket.write(
+              "Action: Originate\r\nActionID: o1\r\nChannel: Local/101@from-internal/n\r\nExten: 555\r\nContext: from-internal\r\nPriority: 1\r\nAsync: true\r\nChannelId: bb-sneak\r\n\r\n",
+            );
+          if (wire.includes("Message:")) socket.end();
+        });
+        socket.on("close", () => resolve(wire));
+      });
+      expect(text).toContain("Response: Error\r\nActionID: o1\r\nMessage: Authentication Required\r\n");
+      expect(text).not.toContain("Event:");
+      expect(pbx.played()).toBe(0);
+    } finally {
+      await pbx.close();
+    }
   });
 });
