@@ -37,7 +37,7 @@ export interface DemoPbx {
   readonly pace: DemoPace;
   /** `[pbx.ami]` for the box: this PBX, with its throwaway credentials. */
   readonly section: AmiConfig;
-  /** Calls begun so far. */
+  /** Calls of the loop begun so far (a click-to-call the box asked for is not counted). */
   readonly played: () => number;
   /** Stops the calls and the port; every connection is cut. */
   close(): Promise<void>;
