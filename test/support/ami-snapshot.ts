@@ -1,22 +1,5 @@
+import { CHANNEL_FIELDS } from "../../src/demo-channels.ts";
 import type { AmiFrame } from "../../src/pbx/ami/ami-parser.ts";
-
-/** The channel fields Asterisk repeats in every event about a channel, and in CoreShowChannel. */
-const CHANNEL_FIELDS = [
-  "Channel",
-  "ChannelState",
-  "ChannelStateDesc",
-  "CallerIDNum",
-  "CallerIDName",
-  "ConnectedLineNum",
-  "ConnectedLineName",
-  "Language",
-  "AccountCode",
-  "Context",
-  "Exten",
-  "Priority",
-  "Uniqueid",
-  "Linkedid",
-] as const;
 
 /**
  * What `CoreShowChannels` would answer after the first `position` frames of a transcript: every

@@ -1,7 +1,6 @@
 import type { Messages } from "../../i18n/index.ts";
 import { PAIRING_CODE_DIGITS } from "../../service/device-pairing.ts";
-
-const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9"] as const;
+import { Keypad } from "./pin-pad.tsx";
 
 export interface PairingScreenProps {
   readonly t: Messages;
@@ -45,25 +44,7 @@ export function PairingScreen({ t, next, error }: PairingScreenProps) {
             </p>
           )}
         </div>
-        <div class="keypad">
-          {KEYS.map((k) => (
-            <button type="button" class="key" data-pin-key={k} data-testid={`pair-key-${k}`}>
-              {k}
-            </button>
-          ))}
-          <button type="button" class="key clear" data-pin-clear data-testid="pair-clear">
-            {t.pinClear}
-          </button>
-          <button type="button" class="key" data-pin-key="0" data-testid="pair-key-0">
-            0
-          </button>
-          <button type="button" class="key back" data-pin-back data-testid="pair-back" aria-label={t.pinBack}>
-            ⌫
-          </button>
-          <button type="submit" class="key ok" data-testid="pair-ok">
-            {t.pairOk}
-          </button>
-        </div>
+        <Keypad t={t} prefix="pair" ok={t.pairOk} />
       </form>
     </section>
   );

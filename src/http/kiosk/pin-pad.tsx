@@ -2,6 +2,42 @@ import type { Messages } from "../../i18n/index.ts";
 
 const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9"] as const;
 
+/**
+ * The big digit keys (web/kiosk.js types them into the form's `data-pin-input`), clear, backspace
+ * and the form's submit: the PIN pad's and the pairing screen's. Test ids `<prefix>-key-<d>`,
+ * `<prefix>-clear`, `<prefix>-back`, `<prefix>-ok`.
+ */
+export function Keypad(props: { t: Messages; prefix: string; ok: string }) {
+  const { t, prefix } = props;
+  return (
+    <div class="keypad">
+      {KEYS.map((k) => (
+        <button type="button" class="key" data-pin-key={k} data-testid={`${prefix}-key-${k}`}>
+          {k}
+        </button>
+      ))}
+      <button type="button" class="key clear" data-pin-clear data-testid={`${prefix}-clear`}>
+        {t.pinClear}
+      </button>
+      <button type="button" class="key" data-pin-key="0" data-testid={`${prefix}-key-0`}>
+        0
+      </button>
+      <button
+        type="button"
+        class="key back"
+        data-pin-back
+        data-testid={`${prefix}-back`}
+        aria-label={t.pinBack}
+      >
+        ⌫
+      </button>
+      <button type="submit" class="key ok" data-testid={`${prefix}-ok`}>
+        {props.ok}
+      </button>
+    </div>
+  );
+}
+
 export interface PinPadProps {
   readonly t: Messages;
   readonly employeeId: string;
@@ -64,25 +100,7 @@ export function PinPad({ t, employeeId, name, error, notice, locked, unlockFor, 
             </p>
           )}
         </div>
-        <div class="keypad">
-          {KEYS.map((k) => (
-            <button type="button" class="key" data-pin-key={k} data-testid={`pin-key-${k}`}>
-              {k}
-            </button>
-          ))}
-          <button type="button" class="key clear" data-pin-clear data-testid="pin-clear">
-            {t.pinClear}
-          </button>
-          <button type="button" class="key" data-pin-key="0" data-testid="pin-key-0">
-            0
-          </button>
-          <button type="button" class="key back" data-pin-back data-testid="pin-back" aria-label={t.pinBack}>
-            ⌫
-          </button>
-          <button type="submit" class="key ok" data-testid="pin-ok">
-            {t.pinOk}
-          </button>
-        </div>
+        <Keypad t={t} prefix="pin" ok={t.pinOk} />
       </form>
       {locked === true && post === undefined && (
         <a
