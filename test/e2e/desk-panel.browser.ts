@@ -11,6 +11,7 @@ import type { Browser, Page } from "playwright-core";
 import { en } from "../../src/i18n/en.ts";
 import { ru } from "../../src/i18n/ru.ts";
 import {
+  adminApi,
   assert,
   assertTouchTargets,
   browserTest,
@@ -58,14 +59,7 @@ async function run(): Promise<void> {
     // Long enough that a loaded machine's pauses (screenshots, the touch-target scan) do not close it.
     env: { BRANCHBOX_HTTP_ADMIN_TOKEN: token, BRANCHBOX_KIOSK_IDLE_SECONDS: "120" },
   });
-  const api = async (path: string, body: unknown) => {
-    const response = await fetch(`${box?.baseUrl}${path}`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    assert(response.status === 200, `${path} answered ${response.status}: ${await response.text()}`);
-  };
+  const api = adminApi(() => box?.baseUrl ?? "", token);
   // Anna holds 101; Sergey (dedicated 102) and Olga (no phone of her own) are on shift beside her.
   await api("/api/v1/roster/check-in", { employeeId: "anna", deskId: "front" });
   await api("/api/v1/roster/check-in", { employeeId: "sergey", deskId: "front" });

@@ -9,6 +9,7 @@ import type { Browser, Page } from "playwright-core";
 import { en } from "../../src/i18n/en.ts";
 import { ru } from "../../src/i18n/ru.ts";
 import {
+  adminApi,
   assert,
   browserTest,
   check,
@@ -45,14 +46,7 @@ const startBox = (port?: number) =>
     env: { BRANCHBOX_HTTP_ADMIN_TOKEN: token },
   });
 
-async function api(path: string, body: unknown): Promise<void> {
-  const response = await fetch(`${box?.baseUrl}${path}`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  assert(response.ok, `${path} answered ${response.status}: ${await response.text()}`);
-}
+const api = adminApi(() => box?.baseUrl ?? "", token);
 
 const isOffline = (page: Page) => page.evaluate(() => document.body.classList.contains("offline"));
 

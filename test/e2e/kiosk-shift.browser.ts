@@ -7,6 +7,7 @@ import { rmSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { ru } from "../../src/i18n/ru.ts";
 import {
+  adminApi,
   assert,
   assertTouchTargets,
   browserTest,
@@ -44,14 +45,7 @@ async function run(): Promise<void> {
       BRANCHBOX_KIOSK_FLASH_SECONDS: String(FLASH_SECONDS),
     },
   });
-  const api = async (path: string, body: unknown) => {
-    const response = await fetch(`${box?.baseUrl}${path}`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    assert(response.status === 200, `${path} answered ${response.status}: ${await response.text()}`);
-  };
+  const api = adminApi(() => box?.baseUrl ?? "", token);
   browser = await launchChromium();
   const small = (await newKiosk(browser, box.baseUrl, SMALL)).page;
   const wide = (await newKiosk(browser, box.baseUrl, WIDE)).page;

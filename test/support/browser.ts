@@ -182,3 +182,19 @@ export async function browserTest(
   console.log(summary(0));
   process.exit(failed === 0 && results.length > 0 ? 0 : 1);
 }
+
+/**
+ * A POST to the box's JSON API as branch IT (its admin token), for a test's own set-up (check
+ * someone in, hand a phone over); throws unless the box answers 2xx. `baseUrl` is read at each call,
+ * so a box restarted on the same port is reached too.
+ */
+export function adminApi(baseUrl: () => string, token: string) {
+  return async (path: string, body: unknown): Promise<void> => {
+    const response = await fetch(`${baseUrl()}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    assert(response.ok, `${path} answered ${response.status}: ${await response.text()}`);
+  };
+}
