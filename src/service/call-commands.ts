@@ -38,6 +38,10 @@ export const DEFAULT_DEADLINES_MS: Readonly<Record<CallCommandKind, number>> = {
  */
 export const ATTENDED_TRANSFER_DEADLINE_MS = 10 * 60_000;
 
+const DAY_MS = 86_400_000;
+/** How long a settled command is kept: its id stays used, its answer readable (`get`). */
+export const KEEP_SETTLED_MS = 90 * DAY_MS;
+
 export const REASONS = {
   deadline: "no confirmation by the deadline",
   restart: "not sent before a restart",
@@ -98,6 +102,7 @@ export class CallCommands implements CallCommandsPort {
   private readonly resumed = new Set<string>();
   private readonly deadlineMs: Readonly<Record<CallCommandKind, number>>;
   private stopCalls: (() => void) | null = null;
+  private stopPruning: CancelTimer | null = null;
   private stopped = false;
 
   constructor(private readonly options: CallCommandsOptions) {
@@ -108,6 +113,7 @@ export class CallCommands implements CallCommandsPort {
   /** Settles what a restart left open (see the class comment) and starts following the calls. */
   start(): void {
     const t = this.options.timer.now();
+    this.prune();
     for (const row of this.store.open()) {
       if (row.state === "queued") {
         this.settle(row.commandId, "failed", REASONS.restart);
@@ -131,6 +137,7 @@ export class CallCommands implements CallCommandsPort {
   stop(): void {
     this.stopped = true;
     this.stopCalls?.();
+    this.stopPruning?.();
     for (const cancel of this.deadlines.values()) cancel();
     this.deadlines.clear();
   }
@@ -199,6 +206,25 @@ export class CallCommands implements CallCommandsPort {
       open.push({ commandId: row.commandId, callId: row.callId, legId: row.legId });
     }
     return open;
+  }
+
+  /**
+   * Settled commands are kept `KEEP_SETTLED_MS` (an id repeated within that never acts twice, as
+   * HQ's inbox keeps its own); older ones are deleted at start and once a day. A failed delete (a
+   * full disk) is logged and tried again the next day.
+   */
+  private prune(): void {
+    const { timer, log } = this.options;
+    try {
+      const pruned = this.store.prune(timer.now() - KEEP_SETTLED_MS);
+      if (pruned > 0) log.info("old call commands pruned", { pruned });
+    } catch (error) {
+      log.error("call commands: cannot prune old ones", {
+        code: "COMMAND.STORE_FAILED",
+        error: String(error),
+      });
+    }
+    if (!this.stopped) this.stopPruning = timer.after(DAY_MS, () => this.prune());
   }
 
   private repeat(known: CallCommandRow, canonical: string) {

@@ -55,6 +55,8 @@ export interface CallCommandStore {
   attachCall(commandId: string, callId: string, now: number): boolean;
   /** Commands not settled yet, oldest first. */
   open(): CallCommandRow[];
+  /** Deletes the commands settled before `before` (an open one is never deleted); how many. */
+  prune(before: number): number;
 }
 
 interface Row {
@@ -117,7 +119,9 @@ export function callCommandStore(db: Database): CallCommandStore {
   const open = db.query<Row, []>(
     `SELECT ${COLUMNS} FROM call_commands WHERE state IN (${OPEN_LIST}) ORDER BY created_at, rowid`,
   );
+  const prune = db.query(`DELETE FROM call_commands WHERE state NOT IN (${OPEN_LIST}) AND updated_at < ?`);
   return {
+    prune: (before) => prune.run(before).changes,
     get: (commandId) => {
       const row = one.get(commandId);
       return row === null ? null : toRow(row);

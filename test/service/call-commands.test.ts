@@ -1,7 +1,10 @@
 // Issue 15: the command service on a fake PbxControl, the real roster and a real SQLite file.
 import { afterEach, describe, expect, test } from "bun:test";
 import type { CallCommandInput, CallCommandView } from "../../src/service/call-command-port.ts";
-import { REASONS } from "../../src/service/call-commands.ts";
+import { KEEP_SETTLED_MS, REASONS } from "../../src/service/call-commands.ts";
+
+const DAY_MS = 86_400_000;
+
 import { type CommandRig, commandRig, liveCall, liveLeg, until } from "../support/command-rig.ts";
 import { failed } from "../support/fake-pbx-control.ts";
 
@@ -316,5 +319,25 @@ describe("a restart mid-command (real SQLite file reopened)", () => {
     expect(rig.service.get("c")).toMatchObject({ state: "done", callId: "call-c" });
     expect(rig.service.get("h")).toMatchObject({ state: "done", callId: "x" });
     expect(rig.control.requests).toEqual([]);
+  });
+});
+
+describe("keeping the table small", () => {
+  test("issue 15: a settled command is kept 90 days (its id stays used), then pruned once a day", async () => {
+    rig = await commandRig();
+    await rig.checkIn("anna");
+    await submit(ctc("old"));
+    await settled("old");
+    rig.restart();
+    rig.timer.advance(KEEP_SETTLED_MS - 2 * DAY_MS);
+    expect(state("old")).toBe("done");
+    // A command of today beside it stays.
+    await rig.checkIn("anna");
+    await submit(ctc("recent"));
+    await settled("recent");
+    rig.timer.advance(3 * DAY_MS);
+    expect(rig.service.get("old")).toBeNull();
+    expect(state("recent")).toBe("done");
+    expect(rig.rows()).toBe(1);
   });
 });

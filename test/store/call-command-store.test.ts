@@ -92,3 +92,14 @@ test("issue 15: migration 9 keeps HQ's inbox commands and lets them end `refused
     { command_id: "h-1", state: "refused", expires_at: 5 },
   ]);
 });
+
+test("issue 15: prune deletes settled commands older than the cut, never an open one however old", () => {
+  const store = fresh();
+  store.insert(row("old-done", { state: "done", updatedAt: 10 }));
+  store.insert(row("old-open", { state: "sent", updatedAt: 10 }));
+  store.insert(row("new-failed", { state: "failed", updatedAt: 100 }));
+  expect(store.prune(50)).toBe(1);
+  expect(store.get("old-done")).toBeNull();
+  expect(store.get("old-open")?.state).toBe("sent");
+  expect(store.get("new-failed")?.state).toBe("failed");
+});
