@@ -352,28 +352,38 @@ export function mountDeskPanel(app: Hono<LangEnv>, deps: HttpDeps, options: Desk
     return submit(c, holder, input, label, { text });
   });
 
-  // R2.2: hang up a call of this desk's phone.
-  app.post("/desk/:deskId/hangup", async (c) => {
-    const held = await holderOf(c);
-    if (!held.ok) return held.response;
-    const { holder, form } = held;
-    const call = deskCall(holder, form("callId"), "hangup");
-    if (!call.ok) {
-      log.info("desk panel hang-up refused", {
-        deskId: holder.desk.id,
-        callId: form("callId"),
-        code: call.code,
-      });
-      return refusedOpen(c, holder, call.code);
-    }
-    const input: CallCommandInput = {
-      kind: "hangup",
-      commandId: commandIdOf(form),
-      origin: origin(holder),
-      callId: call.card.callId,
-    };
-    return submit(c, holder, input, c.get("t").cmdHangup(numberOf(c, call.card)));
-  });
+  /**
+   * A command on one live call of this desk's phone, checked the same way for each kind: R2.2's
+   * hang-up, and R2.4's cancel of the attended transfer under way (the status line's button).
+   */
+  const onDeskCall = (
+    kind: "hangup" | "cancel-transfer",
+    use: Parameters<typeof deskCall>[2],
+    label: (c: C, card: CallCard) => string,
+  ) =>
+    app.post(`/desk/:deskId/${kind}`, async (c) => {
+      const held = await holderOf(c);
+      if (!held.ok) return held.response;
+      const { holder, form } = held;
+      const call = deskCall(holder, form("callId"), use);
+      if (!call.ok) {
+        log.info(`desk panel ${kind} refused`, {
+          deskId: holder.desk.id,
+          callId: form("callId"),
+          code: call.code,
+        });
+        return refusedOpen(c, holder, call.code);
+      }
+      const input: CallCommandInput = {
+        kind,
+        commandId: commandIdOf(form),
+        origin: origin(holder),
+        callId: call.card.callId,
+      };
+      return submit(c, holder, input, label(c, call.card));
+    });
+  onDeskCall("hangup", "hangup", (c, card) => c.get("t").cmdHangup(numberOf(c, card)));
+  onDeskCall("cancel-transfer", "transfer", (c, card) => c.get("t").cmdCancelTransfer(numberOf(c, card)));
 
   // R2.3, R2.4: a call's id alone asks where it goes; with a colleague or a typed text, it goes.
   // A double tap on a colleague sends no call id: the desk's only call in progress is meant.
@@ -425,29 +435,6 @@ export function mountDeskPanel(app: Hono<LangEnv>, deps: HttpDeps, options: Desk
       mode,
       text,
     });
-  });
-
-  // R2.4: cancel the attended transfer under way on a call of this desk's phone (the status line's button).
-  app.post("/desk/:deskId/cancel-transfer", async (c) => {
-    const held = await holderOf(c);
-    if (!held.ok) return held.response;
-    const { holder, form } = held;
-    const call = deskCall(holder, form("callId"), "transfer");
-    if (!call.ok) {
-      log.info("desk panel cancel-transfer refused", {
-        deskId: holder.desk.id,
-        callId: form("callId"),
-        code: call.code,
-      });
-      return refusedOpen(c, holder, call.code);
-    }
-    const input: CallCommandInput = {
-      kind: "cancel-transfer",
-      commandId: commandIdOf(form),
-      origin: origin(holder),
-      callId: call.card.callId,
-    };
-    return submit(c, holder, input, c.get("t").cmdCancelTransfer(numberOf(c, call.card)));
   });
 
   // The live status line: asked every second until the command settles.
