@@ -167,6 +167,13 @@ async function run(): Promise<void> {
           );
         }
       }
+      // The answer is in before htmx swaps it in: wait for the lock's words, not the last read.
+      await small
+        .getByTestId("pin-error")
+        .filter({ hasText: lockedPrefix })
+        .waitFor({ state: "visible" })
+        .catch(() => {});
+      text = await textOf(small.getByTestId("pin-error"));
       assert(text.startsWith(lockedPrefix), `after 5 wrong PINs: "${text}"`);
       await shot(small, "shift-05-locked-800x480");
       await assertTouchTargets(small, "PIN pad, locked (800×480)");
