@@ -1,6 +1,6 @@
 import type { Database } from "bun:sqlite";
 import { type CallCommandState, isSettled } from "../domain/call/call-command-state.ts";
-import type { AssembledCall } from "../domain/call/call-types.ts";
+import type { AssembledCall, AssembledLeg } from "../domain/call/call-types.ts";
 import type { PbxControl, PbxControlResult } from "../domain/call/pbx-control.ts";
 import { fail, ok } from "../domain/errors.ts";
 import type { Instant } from "../domain/roster/types.ts";
@@ -47,6 +47,9 @@ export const REASONS = {
   restart: "not sent before a restart",
   expired: "expired before it could be sent",
   noAnswer: "the employee's phone did not answer",
+  clientNoAnswer: "the number called did not answer",
+  clientBusy: "the number called was busy",
+  unanswered: "the call ended unanswered",
   noTransfer: "the leg ended without the transfer",
   /** An attended transfer a cancel-transfer ended (R2.4): the client is back with the employee. */
   cancelled: "cancelled",
@@ -73,6 +76,9 @@ export interface CallCommandsOptions {
  * - Right after: `queued → sent` is committed, THEN the controller is asked, with the commandId
  *   and the row's deadline. Its answer settles the command: ok → `done` (with the call's id);
  *   `PBX.CONTROL_UNSUPPORTED` → `refused`; any other error → `failed` with the PBX's reason.
+ *   A click-to-call's ok means the employee answered: it is `connected` (the client is dialled,
+ *   with a deadline of its own), and `done` only when the client answers, else `failed` (busy,
+ *   not answered): R2.1's call happened or it did not.
  * - A timer fails every open command at its deadline; an answer after that changes nothing.
  * - Intermediate states come from the call's own events (CallsPort), once the command's call is
  *   known (hang up, transfer: from the start; click-to-call: from the controller's `onCall`):
@@ -81,7 +87,7 @@ export interface CallCommandsOptions {
  *   ringing minutes later surprises everyone: it is `failed` ("not sent before a restart"). A
  *   `sent` one is never sent again: a click-to-call is settled by the PBX's verdict where the
  *   controller can still hear it (`awaitOriginate`, see `resume`), else by its events like the
- *   others (click-to-call: the first phone answered → done, or the call ended unanswered → failed;
+ *   others (click-to-call: the client answered → done, or the call ended unanswered → failed;
  *   hang up: its leg ended → done; transfer: its leg ended transferred → done, else failed;
  *   cancel-transfer: its leg ended → failed), or its deadline fails it.
  * - Cancel-transfer (R2.4) is valid only while an attended transfer command on that call is open
@@ -100,6 +106,8 @@ export class CallCommands implements CallCommandsPort {
   private readonly inFlight = new Set<string>();
   /** Click-to-calls sent before a restart whose PBX verdict the controller awaits (`awaitOriginate`). */
   private readonly resumed = new Set<string>();
+  /** How a click-to-call's client leg ended, seen while the controller's answer was awaited. */
+  private readonly clientEnded = new Map<string, ClientEnd>();
   private readonly deadlineMs: Readonly<Record<CallCommandKind, number>>;
   private stopCalls: (() => void) | null = null;
   private stopPruning: CancelTimer | null = null;
@@ -267,7 +275,12 @@ export class CallCommands implements CallCommandsPort {
   /** The controller's answer settles the command (see the class comment). */
   private answered(row: CallCommandRow, result: PbxControlResult): void {
     const { commandId } = row;
-    if (result.ok) {
+    if (result.ok && row.kind === "click-to-call") {
+      this.callKnown(commandId, result.value.callId);
+      this.connected(commandId);
+      const ended = this.clientEnded.get(commandId);
+      if (ended !== undefined) this.clientCallEnded(commandId, ended);
+    } else if (result.ok) {
       this.settle(commandId, "done", null, result.value.callId);
       // The target is the cancelled transfer's commandId (see resolveCommand).
       if (row.kind === "cancel-transfer") this.settle(row.target, "failed", REASONS.cancelled);
@@ -282,11 +295,10 @@ export class CallCommands implements CallCommandsPort {
   }
 
   /**
-   * A click-to-call sent before a restart: its outcome is the PBX's verdict where the controller
-   * still hears it (Asterisk's OriginateResponse says the employee answered the moment she does,
-   * before the client is dialled, which the call's events cannot tell: a client busy after she
-   * answered is `done`, as without the restart). Meanwhile the events may only settle it `done`
-   * (the call answered: the verdict came while the box was down); the deadline fails it.
+   * A click-to-call sent before a restart: the PBX's verdict where the controller still hears it
+   * (Asterisk's OriginateResponse says the employee answered the moment she does, before the
+   * client is dialled: `connected`), and the call's events either way (the verdict may have come
+   * while the box was down): the client answered → done, the call over unanswered → failed.
    */
   private resume(row: CallCommandRow): void {
     const control = this.options.control;
@@ -355,14 +367,15 @@ export class CallCommands implements CallCommandsPort {
   private progress(row: CallCommandRow, call: AssembledCall, settleFromEvents: boolean): void {
     if (row.kind === "click-to-call") {
       const leg = call.legs.findLast((l) => l.extension === row.target);
-      const answered = leg?.answeredAt !== null && leg?.answeredAt !== undefined;
+      const employeeAnswered = leg?.answeredAt !== null && leg?.answeredAt !== undefined;
       if (leg?.state === "ringing") this.move(row.commandId, "ringing-employee");
-      if (answered) this.move(row.commandId, "connected");
-      if (answered && this.resumed.has(row.commandId)) this.settle(row.commandId, "done", null);
-      if (!settleFromEvents) return;
-      if (answered) this.settle(row.commandId, "done", null);
-      else if (call.finished || leg?.state === "ended")
-        this.settle(row.commandId, "failed", REASONS.noAnswer);
+      if (employeeAnswered) this.connected(row.commandId);
+      const ended = clientEnd(call, leg);
+      if (ended === null) return;
+      // While the controller's answer is awaited, its verdict comes first (a PBX refusal has the
+      // better reason); after a restart the verdict may have come while the box was down.
+      if (settleFromEvents || this.resumed.has(row.commandId)) this.clientCallEnded(row.commandId, ended);
+      else this.clientEnded.set(row.commandId, ended);
       return;
     }
     if (!settleFromEvents) return;
@@ -373,6 +386,36 @@ export class CallCommands implements CallCommandsPort {
     else if (row.kind === "cancel-transfer") this.settle(row.commandId, "failed", REASONS.noCancel);
     else if (leg?.ending === "transferred") this.settle(row.commandId, "done", null);
     else this.settle(row.commandId, "failed", REASONS.noTransfer);
+  }
+
+  /**
+   * The employee answered a click-to-call, so the client is being dialled: `connected`, and the
+   * client gets a ring of its own from now (the kind's deadline again), not what the employee
+   * left of the first one.
+   */
+  private connected(commandId: string): void {
+    const t = this.options.timer.now();
+    if (!this.store.move(commandId, "connected", t)) return;
+    this.store.extendDeadline(commandId, t + this.deadlineMs["click-to-call"], t);
+    const row = this.refreshed(commandId);
+    if (row !== null && !isSettled(row.state)) this.arm(row);
+  }
+
+  /** A click-to-call's call ended for its client (see `clientEnd`): done, or failed with why. */
+  private clientCallEnded(commandId: string, ended: ClientEnd): void {
+    if (ended === "answered") {
+      this.settle(commandId, "done", null);
+      return;
+    }
+    const connected = this.store.get(commandId)?.state === "connected";
+    const reason = connected
+      ? ended === "busy"
+        ? REASONS.clientBusy
+        : REASONS.clientNoAnswer
+      : this.resumed.has(commandId)
+        ? REASONS.unanswered
+        : REASONS.noAnswer;
+    this.settle(commandId, "failed", reason);
   }
 
   private arm(row: CallCommandRow): void {
@@ -421,6 +464,7 @@ export class CallCommands implements CallCommandsPort {
     if (row === null) return null;
     if (isSettled(row.state)) {
       this.open.delete(commandId);
+      this.clientEnded.delete(commandId);
       this.deadlines.get(commandId)?.();
       this.deadlines.delete(commandId);
     } else this.open.set(commandId, row);
@@ -452,6 +496,20 @@ const view = (row: CallCommandRow): CallCommandView => ({
   createdAt: row.createdAt,
   updatedAt: row.updatedAt,
 });
+
+type ClientEnd = "answered" | "busy" | "unanswered";
+
+/**
+ * How a click-to-call's call has ended for its client, or null while it is open: answered (R2.1:
+ * the call's answer is the client's, its duration counts from there), busy, or unanswered.
+ * (The translators mark the employee's leg answered only at the client's answer: her own pick-up
+ * is the dialling. That she picked up is the controller's verdict, `connected`.)
+ */
+function clientEnd(call: AssembledCall, employee: AssembledLeg | undefined): ClientEnd | null {
+  if (call.answeredAt !== null) return "answered";
+  if (!call.finished && employee?.state !== "ended") return null;
+  return call.outcome === "busy" || employee?.ending === "busy" ? "busy" : "unanswered";
+}
 
 /** The command as asked, minus its id and expiry, in one key order: a repeat must give the same text. */
 function canonicalInput(input: CallCommandInput): string {

@@ -53,6 +53,8 @@ export interface CallCommandStore {
   ): boolean;
   /** Records the call an open command made, once: false when it is known or the command settled. */
   attachCall(commandId: string, callId: string, now: number): boolean;
+  /** Moves an open command's deadline later (never earlier): false when settled or not later. */
+  extendDeadline(commandId: string, deadline: number, now: number): boolean;
   /** Commands not settled yet, oldest first. */
   open(): CallCommandRow[];
   /** Deletes the commands settled before `before` (an open one is never deleted); how many. */
@@ -116,6 +118,10 @@ export function callCommandStore(db: Database): CallCommandStore {
     `UPDATE call_commands SET call_id = ?2, updated_at = ?3
      WHERE command_id = ?1 AND call_id IS NULL AND state IN (${OPEN_LIST})`,
   );
+  const extend = db.query(
+    `UPDATE call_commands SET deadline = ?2, updated_at = ?3
+     WHERE command_id = ?1 AND deadline < ?2 AND state IN (${OPEN_LIST})`,
+  );
   const open = db.query<Row, []>(
     `SELECT ${COLUMNS} FROM call_commands WHERE state IN (${OPEN_LIST}) ORDER BY created_at, rowid`,
   );
@@ -146,6 +152,7 @@ export function callCommandStore(db: Database): CallCommandStore {
       (moves.get(to)?.run(commandId, to, now, detail.callId ?? null, detail.reason ?? null).changes ?? 0) ===
       1,
     attachCall: (commandId, callId, now) => attach.run(commandId, callId, now).changes === 1,
+    extendDeadline: (commandId, deadline, now) => extend.run(commandId, deadline, now).changes === 1,
     open: () => open.all().map(toRow),
   };
 }

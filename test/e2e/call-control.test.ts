@@ -354,7 +354,7 @@ test("kill -9 between the Originate and its outcome: the restarted box never sen
   expect(peer.received.filter((r) => amiGet(r.frame, "Action") === "Originate")).toHaveLength(1);
 }, 90_000);
 
-test("kill -9, then the employee answers and the client is busy: the restarted box says what the live one would (done: her phone answered, the number dialled)", async () => {
+test("R2.1: kill -9, then the employee answers and the client is busy: the restarted box says what the live one would (connected, then failed: the number was busy)", async () => {
   ensureBinary();
   const { peer, originates } = await peerTaking();
   const dir = makeTestDir("call-control-kill-busy");
@@ -389,8 +389,8 @@ test("kill -9, then the employee answers and the client is busy: the restarted b
     const calls = (await (await api(box, "/api/v1/calls?limit=10")).json()) as { id: string }[];
     return calls.some((c) => c.id === `bb-${key}`);
   }, "the busy call recorded");
-  const settled = await reaches(box, key, "done", seen);
-  expect(settled).toMatchObject({ state: "done", callId: `bb-${key}`, reason: null });
+  const settled = await reaches(box, key, "failed", seen);
+  expect(settled).toMatchObject({ state: "failed", callId: `bb-${key}`, reason: "the number called was busy" });
   expect(originates).toHaveLength(1);
 }, 90_000);
 

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, expect, test } from "bun:test";
 import type { Hono } from "hono";
 import { createHttpApp } from "../../src/http/app.ts";
 import { TEST_TOKEN } from "../support/box.ts";
-import { type CommandRig, commandRig, liveCall, liveLeg, until } from "../support/command-rig.ts";
+import { type CommandRig, clientAnswered, commandRig, liveCall, liveLeg, until } from "../support/command-rig.ts";
 
 let rig: CommandRig;
 let app: Hono;
@@ -34,6 +34,10 @@ test("R2.1 issue 15: a click-to-call is accepted 202 {commandId, state}; GET fol
   await until(() => rig.control.held().length === 1, "the originate");
   expect(await (await get(commandId)).json()).toMatchObject({ state: "sent", callId: `call-${commandId}` });
   rig.control.answer(commandId, { ok: true, value: { callId: `call-${commandId}`, at: 0 } });
+  await until(() => rig.service.get(commandId)?.state === "connected", "the employee answered");
+  expect(await (await get(commandId)).json()).toMatchObject({ state: "connected" });
+  const call = clientAnswered(commandId);
+  rig.calls.commit({ live: [call], changed: [call] });
   await until(() => rig.service.get(commandId)?.state === "done", "done");
   const view = await (await get(commandId)).json();
   expect(view).toEqual({
@@ -54,7 +58,7 @@ test("issue 15: the same Idempotency-Key again returns the same command and does
   const field = await post({ ...body, commandId: "k-1" });
   expect([first.status, again.status, field.status]).toEqual([202, 202, 202]);
   expect(((await again.json()) as { commandId: string }).commandId).toBe("k-1");
-  await until(() => rig.service.get("k-1")?.state === "done", "done");
+  await until(() => rig.service.get("k-1")?.state === "connected", "connected");
   expect(rig.control.requests).toHaveLength(1);
   const reused = await post({ ...body, number: "556" }, { "Idempotency-Key": "k-1" });
   expect(reused.status).toBe(409);

@@ -16,7 +16,7 @@ import { PBX_REGISTRY, pbxEntry } from "../../src/pbx/registry.ts";
 import { systemTimer } from "../../src/service/timer.ts";
 import { TEST_TOKEN } from "../support/box.ts";
 import { until } from "../support/command-rig.ts";
-import { fakePbxControl } from "../support/fake-pbx-control.ts";
+import { failed, fakePbxControl } from "../support/fake-pbx-control.ts";
 import { bytes, down, replies } from "../sync/inbound-fixtures.ts";
 
 test("issue 15: the first PBX adapter with a control acts for the API and for HQ; closing the box leaves nothing running", async () => {
@@ -51,7 +51,9 @@ test("issue 15: the first PBX adapter with a control acts for the API and for HQ
       body: JSON.stringify({ kind: "click-to-call", extension: "101", number: "555", commandId: "api-1" }),
     });
     expect(r.status).toBe(202);
-    await until(() => box.deps.commands.get("api-1")?.state === "done", "the API's command done");
+    // The employee answered (the controller's ok); the client's answer would come from the source.
+    await until(() => box.deps.commands.get("api-1")?.state === "connected", "the API's command connected");
+    control.script("originate", failed("PBX.CONTROL_FAILED", "busy (Reason 5)"));
     const run = { commandId: "hq-1", kind: "click-to-call", expiresAt: Date.now() + 30_000 };
     box.inbound.handle(
       "commands",
@@ -62,7 +64,11 @@ test("issue 15: the first PBX adapter with a control acts for the API and for HQ
       ),
     );
     await until(() => replies(box.db).some((x) => x.id === "hq-1"), "HQ's reply");
-    expect(replies(box.db).find((x) => x.id === "hq-1")?.data).toEqual({ commandId: "hq-1", status: "done" });
+    expect(replies(box.db).find((x) => x.id === "hq-1")?.data).toEqual({
+      commandId: "hq-1",
+      status: "failed",
+      reason: "busy (Reason 5)",
+    });
     expect(control.requests.map((x) => x.request.commandId)).toEqual(["api-1", "hq-1"]);
   } finally {
     await box.close();

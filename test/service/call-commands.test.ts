@@ -5,7 +5,7 @@ import { KEEP_SETTLED_MS, REASONS } from "../../src/service/call-commands.ts";
 
 const DAY_MS = 86_400_000;
 
-import { type CommandRig, commandRig, liveCall, liveLeg, until } from "../support/command-rig.ts";
+import { type CommandRig, clientAnswered, commandRig, liveCall, liveLeg, until } from "../support/command-rig.ts";
 import { failed } from "../support/fake-pbx-control.ts";
 
 let rig: CommandRig;
@@ -25,6 +25,13 @@ const submit = (input: CallCommandInput) => rig.service.submit(input, rig.timer.
 const state = (id: string) => rig.service.get(id)?.state;
 const settled = (id: string) =>
   until(() => ["done", "failed", "expired", "refused"].includes(state(id) ?? ""), id);
+/** The employee answered (the controller said so: `connected`), then the client answers. */
+const clientAnswers = async (id: string) => {
+  await until(() => state(id) === "connected", `${id} connected`);
+  const call = clientAnswered(id);
+  rig.calls.commit({ live: [call], changed: [call] });
+  await settled(id);
+};
 
 describe("click-to-call (R2.1)", () => {
   test("R2.1 issue 15: the phone of the desk the employee holds rings first; the row is durable and `sent` before the controller is asked; done with the call's id", async () => {
@@ -38,7 +45,7 @@ describe("click-to-call (R2.1)", () => {
     };
     const r = await submit(ctc("c-1"));
     expect(r).toMatchObject({ ok: true, value: { commandId: "c-1", state: "queued" } });
-    await settled("c-1");
+    await clientAnswers("c-1");
     expect(rowWhenAsked).toEqual({ state: "sent", target: "101" });
     expect(rig.control.requests).toHaveLength(1);
     expect(rig.control.requests[0]).toMatchObject({
@@ -51,7 +58,7 @@ describe("click-to-call (R2.1)", () => {
       },
     });
     expect(rig.service.get("c-1")).toMatchObject({ state: "done", callId: "call-c-1", reason: null });
-    expect(seen.map((v) => v.state)).toEqual(["queued", "sent", "sent", "done"]);
+    expect(seen.map((v) => v.state)).toEqual(["queued", "sent", "sent", "connected", "done"]);
   });
 
   test("R2.1 issue 15: a controller that throws when asked finds the row already written; the command fails, never retried", async () => {
@@ -72,7 +79,7 @@ describe("click-to-call (R2.1)", () => {
     await rig.checkIn("sergey");
     await rig.checkIn("olga");
     await submit(ctc("c-1", { employeeId: "sergey" }));
-    await settled("c-1");
+    await until(() => rig.control.requests.length === 1, "the originate");
     expect(rig.control.requests[0]?.request).toMatchObject({ fromExtension: "102" });
     expect(await submit(ctc("c-2", { employeeId: "olga" }))).toMatchObject({
       ok: false,
@@ -90,12 +97,76 @@ describe("click-to-call (R2.1)", () => {
     const ringing = liveCall("call-c-1", [liveLeg("l1", "101")], { direction: "outbound" });
     rig.calls.commit({ live: [ringing], changed: [ringing] });
     expect(state("c-1")).toBe("ringing-employee");
-    const answered = liveCall("call-c-1", [liveLeg("l1", "101", { state: "answered", answeredAt: 5 })]);
-    rig.calls.commit({ live: [answered], changed: [answered] });
-    expect(state("c-1")).toBe("connected");
     rig.control.answer("c-1", { ok: true, value: { callId: "call-c-1", at: 6 } });
-    await settled("c-1");
+    await until(() => state("c-1") === "connected", "the employee answered");
+    await clientAnswers("c-1");
     expect(state("c-1")).toBe("done");
+  });
+});
+
+describe("R2.1: a click-to-call is done when the client answers", () => {
+  test("R2.1 issue 15: the employee answered, the client is busy → failed 'busy'; does not answer → failed; the client gets 60 s of its own", async () => {
+    rig = await commandRig();
+    await rig.checkIn("anna");
+    rig.control.script("originate", "hold", "hold");
+    await submit(ctc("busy"));
+    await submit(ctc("silent"));
+    await until(() => rig.control.held().length === 2, "both originates");
+    // The employee answers 50 s in: the client still gets a whole minute to answer.
+    rig.timer.advance(50_000);
+    rig.control.answer("busy", { ok: true, value: { callId: "call-busy", at: rig.timer.now() } });
+    rig.control.answer("silent", { ok: true, value: { callId: "call-silent", at: rig.timer.now() } });
+    await until(() => state("busy") === "connected" && state("silent") === "connected", "both connected");
+    const busy = clientAnswered("busy", {
+      answeredAt: null,
+      finished: true,
+      outcome: "busy",
+      legs: [liveLeg("l-busy", "101", { state: "ended", ending: "busy" })],
+    });
+    rig.calls.commit({ live: [], changed: [busy] });
+    expect(rig.service.get("busy")).toMatchObject({ state: "failed", reason: REASONS.clientBusy });
+    rig.timer.advance(59_999);
+    expect(state("silent")).toBe("connected");
+    rig.timer.advance(1);
+    expect(rig.service.get("silent")).toMatchObject({ state: "failed", reason: REASONS.deadline });
+  });
+
+  test("R2.1 issue 15: the call's end seen before the controller's answer is applied after it: answered → done, over unanswered → failed", async () => {
+    rig = await commandRig();
+    await rig.checkIn("anna");
+    rig.control.script("originate", "hold", "hold");
+    await submit(ctc("up"));
+    await submit(ctc("gone"));
+    await until(() => rig.control.held().length === 2, "both originates");
+    const up = clientAnswered("up");
+    const gone = clientAnswered("gone", {
+      answeredAt: null,
+      finished: true,
+      outcome: "missed",
+      legs: [liveLeg("l-gone", "101", { state: "ended", ending: "missed" })],
+    });
+    rig.calls.commit({ live: [up], changed: [up, gone] });
+    // The controller's verdict comes first: the events alone settle nothing yet.
+    expect([state("up"), state("gone")]).toEqual(["connected", "sent"]);
+    rig.control.answer("up", { ok: true, value: { callId: "call-up", at: 8 } });
+    rig.control.answer("gone", { ok: true, value: { callId: "call-gone", at: 8 } });
+    await settled("up");
+    await settled("gone");
+    expect(rig.service.get("up")).toMatchObject({ state: "done", callId: "call-up" });
+    expect(rig.service.get("gone")).toMatchObject({ state: "failed", reason: REASONS.clientNoAnswer });
+  });
+
+  test("R2.1 issue 15: the employee never answers: the PBX's verdict says so, whatever the events showed", async () => {
+    rig = await commandRig();
+    await rig.checkIn("anna");
+    rig.control.script("originate", "hold");
+    await submit(ctc("c"));
+    await until(() => rig.control.held().length === 1, "the originate");
+    const gone = clientAnswered("c", { answeredAt: null, finished: true, outcome: "missed" });
+    rig.calls.commit({ live: [], changed: [gone] });
+    rig.control.answer("c", failed("PBX.CONTROL_FAILED", "no answer (Reason 3)"));
+    await settled("c");
+    expect(rig.service.get("c")).toMatchObject({ state: "failed", reason: "no answer (Reason 3)" });
   });
 });
 
@@ -160,7 +231,7 @@ describe("one commandId acts once", () => {
     await rig.checkIn("anna");
     const all = await Promise.all([submit(ctc("c-1")), submit(ctc("c-1")), submit(ctc("c-1"))]);
     expect(all.map((r) => r.ok && r.value.commandId)).toEqual(["c-1", "c-1", "c-1"]);
-    await settled("c-1");
+    await clientAnswers("c-1");
     expect(await submit(ctc("c-1"))).toMatchObject({
       ok: true,
       value: { state: "done", callId: "call-c-1" },
@@ -296,7 +367,7 @@ describe("a restart mid-command (real SQLite file reopened)", () => {
     expect(rig.control.requests).toEqual([]);
   });
 
-  test("issue 15: after a restart a `sent` command is resolved from its call's events: the employee answered → done; a hang-up's leg ended → done", async () => {
+  test("issue 15: after a restart a `sent` command is resolved from its call's events: the client answered → done; a hang-up's leg ended → done", async () => {
     rig = await commandRig();
     await rig.checkIn("anna");
     rig.control.script("originate", "hold");
@@ -307,7 +378,7 @@ describe("a restart mid-command (real SQLite file reopened)", () => {
     await submit({ commandId: "h", kind: "hangup", origin: api, callId: "x" });
     await until(() => rig.control.held().length === 2, "both requests");
     rig.restart();
-    const answered = liveCall("call-c", [liveLeg("m1", "101", { state: "answered", answeredAt: 9 })]);
+    const answered = clientAnswered("c");
     const ended = liveCall(
       "x",
       [liveLeg("l1", "101", { state: "ended", ending: "completed", answeredAt: 1 })],
@@ -327,14 +398,14 @@ describe("keeping the table small", () => {
     rig = await commandRig();
     await rig.checkIn("anna");
     await submit(ctc("old"));
-    await settled("old");
+    await clientAnswers("old");
     rig.restart();
     rig.timer.advance(KEEP_SETTLED_MS - 2 * DAY_MS);
     expect(state("old")).toBe("done");
     // A command of today beside it stays.
     await rig.checkIn("anna");
     await submit(ctc("recent"));
-    await settled("recent");
+    await clientAnswers("recent");
     rig.timer.advance(3 * DAY_MS);
     expect(rig.service.get("old")).toBeNull();
     expect(state("recent")).toBe("done");

@@ -101,6 +101,18 @@ export function liveLeg(id: string, extension: string, fields: Partial<Assembled
   };
 }
 
+/**
+ * A click-to-call's call (`call-<commandId>`, the fake controller's id) as the translators record
+ * it once the client answered (R2.1): outbound, the employee's leg and the call answered.
+ */
+export function clientAnswered(commandId: string, fields: Partial<AssembledCall> = {}): AssembledCall {
+  return liveCall(
+    `call-${commandId}`,
+    [liveLeg(`l-${commandId}`, "101", { state: "answered", answeredAt: 7, placedCall: true })],
+    { direction: "outbound", answeredAt: 7, ...fields },
+  );
+}
+
 /** A live inbound call from a client with these legs. */
 export function liveCall(
   id: string,
