@@ -71,7 +71,13 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     branch: config.branch.id,
     log: options.log.child({ part: "sync" }),
     now,
-    commands: { supports: (kind) => hqCommands.supports(kind), run: (command) => hqCommands.run(command) },
+    commands: {
+      supports: (kind) => hqCommands.supports(kind),
+      run: (command) => hqCommands.run(command),
+      resume: (command) =>
+        hqCommands.resume?.(command) ??
+        Promise.resolve({ ok: false, reason: "interrupted: the box stopped while it ran; not run again" }),
+    },
     onStaffChanged: () => roster.reloadStaff(),
     onReplies: () => wakeRelay(),
   });
@@ -176,13 +182,15 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     deps,
     close: async () => {
       // Commands first: one under way stays `sent` (settled after the restart), not failed by
-      // the PBX link going down below; HQ's runs waiting for one end now.
+      // the PBX link going down below. HQ's inbox stops before its runs are let go, so it writes
+      // no answer for them: the restart answers for what the PBX did (CommandPort.resume).
+      const inboundStopped = inbound.stop();
       hqCommands.close?.();
       commands.stop();
       gaps.stop(sources);
       await Promise.all(sources.map((source) => source.stop()));
       await sync?.stop();
-      await inbound.stop();
+      await inboundStopped;
       calls.stop();
       db.close();
     },

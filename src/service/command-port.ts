@@ -19,6 +19,11 @@ export type CommandResult =
 export interface CommandPort {
   supports(kind: string): boolean;
   run(command: Command): Promise<CommandResult>;
+  /**
+   * A command whose `run` the box stopped under (found `running` at start): how it ended, from
+   * what the port kept of it — never by running it again. Absent: such a command is `failed`.
+   */
+  resume?(command: Command): Promise<CommandResult>;
 }
 
 /** The box today: no PBX control port yet, every kind is answered `unsupported`. */

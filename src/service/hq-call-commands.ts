@@ -29,9 +29,11 @@ const isKind = (kind: string): kind is keyof typeof ARGS => Object.hasOwn(ARGS, 
  * At most once per commandId twice over: the inbox runs a command once, and the service's row
  * answers a repeated id with the first command.
  *
- * `close` (the box stops) ends the waits at once, `failed` "the box stopped before the command
- * settled", so the inbox's stop does not wait a click-to-call's minute; the service's row stays
- * `sent` and is settled after the restart (HQ has had its one reply by then).
+ * `close` (the box stops) ends the waits at once, so the inbox's stop does not wait a
+ * click-to-call's minutes; the inbox, stopped first, writes no answer for them. After the restart
+ * `resume` answers HQ for what the PBX did: the service's row (never sent again) settles from the
+ * PBX's verdict, the call's events or its deadline, and HQ hears that; a command that never
+ * reached the service was not sent, and is answered `failed` so.
  */
 export function hqCallCommands(
   service: CallCommandsPort,
@@ -40,6 +42,22 @@ export function hqCallCommands(
   const waiting = new Set<(stopped: null) => void>();
   const STOPPED = "the box stopped before the command settled";
   let closed = false;
+  /** The command's answer once the service settles it (or the box stops first). */
+  const outcome = async (commandId: string): Promise<CommandResult> => {
+    let stop: (stopped: null) => void = () => {};
+    const stopped = new Promise<null>((resolve) => {
+      stop = resolve;
+    });
+    waiting.add(stop);
+    const view = await Promise.race([settled(service, commandId), stopped]);
+    waiting.delete(stop);
+    if (view === null) return { ok: false, reason: STOPPED };
+    if (view.state === "done") return { ok: true };
+    const reason = view.reason ?? view.state;
+    return view.state === "expired" || view.state === "refused"
+      ? { ok: false, status: view.state, reason }
+      : { ok: false, reason };
+  };
   return {
     close() {
       closed = true;
@@ -70,19 +88,16 @@ export function hqCallCommands(
           status: "refused",
           reason: `${submitted.error.code}: ${submitted.error.message}`,
         };
-      let stop: (stopped: null) => void = () => {};
-      const stopped = new Promise<null>((resolve) => {
-        stop = resolve;
-      });
-      waiting.add(stop);
-      const view = await Promise.race([settled(service, command.commandId), stopped]);
-      waiting.delete(stop);
-      if (view === null) return { ok: false, reason: STOPPED };
-      if (view.state === "done") return { ok: true };
-      const reason = view.reason ?? view.state;
-      return view.state === "expired" || view.state === "refused"
-        ? { ok: false, status: view.state, reason }
-        : { ok: false, reason };
+      return outcome(command.commandId);
+    },
+    async resume(command: Command): Promise<CommandResult> {
+      if (closed) return { ok: false, reason: STOPPED };
+      if (service.get(command.commandId) === null)
+        return {
+          ok: false,
+          reason: "interrupted: the box stopped before it reached the phone system; not sent",
+        };
+      return outcome(command.commandId);
     },
   };
 }

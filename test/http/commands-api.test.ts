@@ -3,7 +3,14 @@ import { afterEach, beforeEach, expect, test } from "bun:test";
 import type { Hono } from "hono";
 import { createHttpApp } from "../../src/http/app.ts";
 import { TEST_TOKEN } from "../support/box.ts";
-import { type CommandRig, clientAnswered, commandRig, liveCall, liveLeg, until } from "../support/command-rig.ts";
+import {
+  type CommandRig,
+  clientAnswered,
+  commandRig,
+  liveCall,
+  liveLeg,
+  until,
+} from "../support/command-rig.ts";
 
 let rig: CommandRig;
 let app: Hono;

@@ -5,7 +5,14 @@ import { KEEP_SETTLED_MS, REASONS } from "../../src/service/call-commands.ts";
 
 const DAY_MS = 86_400_000;
 
-import { type CommandRig, clientAnswered, commandRig, liveCall, liveLeg, until } from "../support/command-rig.ts";
+import {
+  type CommandRig,
+  clientAnswered,
+  commandRig,
+  liveCall,
+  liveLeg,
+  until,
+} from "../support/command-rig.ts";
 import { failed } from "../support/fake-pbx-control.ts";
 
 let rig: CommandRig;

@@ -1,7 +1,9 @@
 // HQ's commands: never run after their expiry (on arrival or when their turn comes), at most once
 // per commandId, one reply each on up/replies written in the deciding commit.
 import { afterEach, expect, test } from "bun:test";
+import { MAX_RUNNING } from "../../src/sync/inbound/command-runner.ts";
 import type { Command, CommandPort } from "../../src/sync/inbound/index.ts";
+import { until } from "../support/command-rig.ts";
 import { bytes, down, type InboxFixture, makeInbox, replies } from "./inbound-fixtures.ts";
 
 let box: InboxFixture | undefined;
@@ -70,20 +72,31 @@ test("a supported command runs once, after its commit, and is answered `done`; i
   expect(box.inbound.status().commands).toMatchObject({ done: 1, duplicates: 1 });
 });
 
-test("a command that expires while waiting behind a slow one is not run: `expired` when its turn comes", async () => {
+test("commands run side by side: the second starts while the first still waits for its call", async () => {
   const gate = gatedPort();
   box = makeInbox({ commands: gate.port });
   const t0 = box.clock.t;
-  box.inbound.handle(
-    "commands",
-    bytes(down("commands", 1, [command("slow", t0 + 60_000), command("quick", t0 + 5_000)])),
-  );
+  box.inbound.handle("commands", bytes(down("commands", 1, [command("slow", t0 + 60_000)])));
+  box.inbound.handle("commands", bytes(down("commands", 2, [command("next", t0 + 60_000)])));
+  await until(() => gate.ran.length === 2, "both running");
+  expect(gate.ran).toEqual(["slow", "next"]);
+  expect(replies(box.db)).toEqual([]);
+  expect(box.inbound.status().commands).toMatchObject({ pending: 2 });
+});
+
+test(`a command that expires while ${MAX_RUNNING} others run is not run: \`expired\` when its turn comes`, async () => {
+  const gate = gatedPort();
+  box = makeInbox({ commands: gate.port });
+  const t0 = box.clock.t;
+  const slow = Array.from({ length: MAX_RUNNING }, (_, i) => command(`slow-${i}`, t0 + 60_000));
+  box.inbound.handle("commands", bytes(down("commands", 1, [...slow, command("quick", t0 + 5_000)])));
+  await until(() => gate.ran.length === MAX_RUNNING, "the first ones running");
   box.clock.t = t0 + 10_000;
   await gate.release();
-  await Bun.sleep(10);
-  expect(gate.ran).toEqual(["slow"]);
+  await until(() => replies((box as InboxFixture).db).length === 2, "two replies");
+  expect(gate.ran).not.toContain("quick");
   expect(replies(box.db).map((r) => r.data)).toEqual([
-    { commandId: "slow", status: "done" },
+    { commandId: "slow-0", status: "done" },
     { commandId: "quick", status: "expired" },
   ]);
 });
@@ -130,4 +143,35 @@ test("at most once across a crash: a command running when the box died is answer
     { commandId: "next", status: "done" },
   ]);
   expect(box.codes()).toContain("SYNC.COMMAND_INTERRUPTED");
+});
+
+test("a restart answers a command it stopped under by the port's `resume` (what the PBX did), never by running it again; nothing is written after the stop", async () => {
+  const gate = gatedPort();
+  box = makeInbox({ commands: gate.port });
+  box.inbound.handle("commands", bytes(down("commands", 1, [command("c-1", box.clock.t + 60_000)])));
+  await until(() => gate.ran.length === 1, "the run");
+  const stopped = box.inbound.stop();
+  await gate.release(); // the run ends after the stop: its answer is not written
+  await stopped;
+  expect(replies(box.db)).toEqual([]);
+  const resumed: string[] = [];
+  const ran: string[] = [];
+  box = box.restart({
+    supports: () => true,
+    run: async (c) => {
+      ran.push(c.commandId);
+      return { ok: true };
+    },
+    resume: async (c) => {
+      resumed.push(c.commandId);
+      return { ok: false, reason: "the number called was busy" };
+    },
+  });
+  box.inbound.start();
+  await until(() => replies((box as InboxFixture).db).length === 1, "the reply");
+  await box.inbound.stop();
+  expect({ resumed, ran }).toEqual({ resumed: ["c-1"], ran: [] });
+  expect(replies(box.db).map((r) => r.data)).toEqual([
+    { commandId: "c-1", status: "failed", reason: "the number called was busy" },
+  ]);
 });

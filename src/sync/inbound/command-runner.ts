@@ -20,27 +20,41 @@ export function writeReply(
   outbox.add("replies", [{ id: commandId, type: "command.reply", data }], now);
 }
 
+/** How many commands run at once: each may wait for its call (a click-to-call up to two minutes). */
+export const MAX_RUNNING = 8;
+
 /**
- * Runs pending commands one at a time, in arrival order, after their commit:
+ * Starts pending commands in arrival order, up to MAX_RUNNING at once, after their commit, so a
+ * click-to-call that waits for its client does not hold the next command (a `cancel-transfer`
+ * behind the `transfer` it cancels above all):
  *
  *   pending ─(expiresAt passed)─► expired
  *   pending ─commit─► running ─port.run─► done | failed | expired | refused
- *   running (found at start: the box died while it ran) ─► failed, never run again
+ *   running (found at start: the box stopped while it ran) ─port.resume─► the same answers
+ *                                          (a port without resume: failed, never run again)
  *
  * Each move and its reply share one transaction, so HQ hears exactly one answer per command.
+ * After `stop` nothing more is written: a run's answer that comes later leaves its row `running`
+ * for the restart's `resume`, which answers for what the PBX did (a click-to-call sent before the
+ * stop is settled by its call), never by running it again.
  *
  * It runs after the inbox's commit, outside any caller: a move that the storage refuses (a full
- * disk) goes to `faults` and the run is tried again after STORAGE_RETRY_MS. A command that ran
- * keeps its result in memory until `running → done | failed` is written, so it is answered for
- * what happened and never run twice.
+ * disk) goes to `faults` and is tried again after STORAGE_RETRY_MS. A command that ran keeps its
+ * result in memory until `running → done | failed` is written, so it is answered for what
+ * happened and never run twice.
  */
 export class CommandRunner {
   private draining: Promise<void> | null = null;
   private again = false;
   private stopped = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  /** A command that ran and whose end could not be written yet. */
-  private unfinished: { readonly command: StoredCommand; readonly result: CommandResult } | null = null;
+  /** Runs under way, by commandId: their ends are awaited by `idle`. */
+  private readonly running = new Map<string, Promise<void>>();
+  /** Commands that ran and whose end could not be written yet. */
+  private readonly unfinished = new Map<
+    string,
+    { readonly command: StoredCommand; readonly result: CommandResult }
+  >();
 
   constructor(
     private readonly db: Database,
@@ -51,12 +65,25 @@ export class CommandRunner {
     private readonly now: () => number,
     private readonly onReplies: () => void,
     private readonly faults: StorageFaults = storageFaults,
+    private readonly maxRunning = MAX_RUNNING,
   ) {}
 
-  /** At start: a command left `running` may or may not have happened; it is answered `failed`. */
+  /**
+   * At start: a command left `running` may or may not have reached the PBX. The port's `resume`
+   * answers for it (awaited like a run); without one it is answered `failed` at once.
+   */
   recoverInterrupted(): void {
     const interrupted = this.store.open("running");
     if (interrupted.length === 0) return;
+    const resume = this.port.resume?.bind(this.port);
+    if (resume !== undefined) {
+      this.log.warn("commands interrupted by a restart: answered for what they did, not run again", {
+        code: "SYNC.COMMAND_INTERRUPTED",
+        commandIds: interrupted.map((c) => c.commandId),
+      });
+      for (const c of interrupted) this.launch(c, () => resume(c));
+      return;
+    }
     const reason = "interrupted: the box stopped while it ran; not run again";
     this.db.transaction(() => {
       for (const c of interrupted) {
@@ -71,7 +98,7 @@ export class CommandRunner {
     this.onReplies();
   }
 
-  /** New pending commands were committed: run them (again, if a run is under way). */
+  /** New pending commands were committed, or a run ended: start what may start. */
   kick(): void {
     if (this.stopped) return;
     if (this.draining !== null) {
@@ -91,7 +118,7 @@ export class CommandRunner {
       });
   }
 
-  /** No run starts after this (a retry waiting for room included); `idle()` waits for the current one. */
+  /** No run starts and no answer is written after this; `idle()` waits for the runs to let go. */
   stop(): void {
     this.stopped = true;
     clearTimeout(this.retryTimer);
@@ -99,37 +126,57 @@ export class CommandRunner {
   }
 
   async idle(): Promise<void> {
-    while (this.draining !== null) await this.draining;
+    while (this.draining !== null || this.running.size > 0)
+      await Promise.allSettled([this.draining, ...this.running.values()]);
   }
 
   private async drain(): Promise<void> {
-    if (this.unfinished !== null) {
-      this.finish(this.unfinished.command, this.unfinished.result);
-      this.unfinished = null;
+    for (const { command, result } of [...this.unfinished.values()]) {
+      this.finish(command, result);
+      this.unfinished.delete(command.commandId);
     }
-    for (;;) {
+    while (this.running.size < this.maxRunning) {
       const next = this.store.open("pending")[0];
       if (next === undefined) break;
-      if (!this.begin(next)) continue;
-      let result: CommandResult;
-      try {
-        result = await this.port.run(next);
-      } catch (error) {
-        result = { ok: false, reason: String(error) };
-      }
-      this.unfinished = { command: next, result };
-      this.finish(next, result);
-      this.unfinished = null;
+      if (this.begin(next)) this.launch(next, () => this.port.run(next));
     }
     this.faults.worked(SITE, this.log);
   }
 
+  /** Runs one command beside the others; its end is written (or kept for a retry) when it comes. */
+  private launch(command: StoredCommand, run: () => Promise<CommandResult>): void {
+    const { commandId } = command;
+    const ended = (async () => {
+      let result: CommandResult;
+      try {
+        result = await run();
+      } catch (error) {
+        result = { ok: false, reason: String(error) };
+      }
+      if (this.stopped) return;
+      this.unfinished.set(commandId, { command, result });
+      try {
+        this.finish(command, result);
+        this.unfinished.delete(commandId);
+      } catch (error) {
+        this.storageFailed(error);
+      }
+    })().finally(() => {
+      this.running.delete(commandId);
+      this.kick();
+    });
+    this.running.set(commandId, ended);
+  }
+
   /** A storage error: counted, and the run tried again later. Anything else is a bug and goes on up. */
   private storageFailed(error: unknown): void {
-    const commandId = this.unfinished?.command.commandId;
-    if (this.faults.failed(SITE, error, this.log, commandId === undefined ? {} : { commandId }) === null)
+    const commandIds = [...this.unfinished.keys()];
+    if (this.faults.failed(SITE, error, this.log, commandIds.length === 0 ? {} : { commandIds }) === null)
       throw error;
-    if (!this.stopped) this.retryTimer = setTimeout(() => this.kick(), STORAGE_RETRY_MS);
+    if (!this.stopped) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.kick(), STORAGE_RETRY_MS);
+    }
   }
 
   /** pending → running, or → expired when it is too late: one commit either way. */
