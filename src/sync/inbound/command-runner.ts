@@ -170,9 +170,9 @@ export class CommandRunner {
 
   /** A storage error: counted, and the run tried again later. Anything else is a bug and goes on up. */
   private storageFailed(error: unknown): void {
-    const commandIds = [...this.unfinished.keys()];
-    if (this.faults.failed(SITE, error, this.log, commandIds.length === 0 ? {} : { commandIds }) === null)
-      throw error;
+    const ids = [...this.unfinished.keys()];
+    const fields = ids.length === 0 ? {} : ids.length === 1 ? { commandId: ids[0] } : { commandIds: ids };
+    if (this.faults.failed(SITE, error, this.log, fields) === null) throw error;
     if (!this.stopped) {
       clearTimeout(this.retryTimer);
       this.retryTimer = setTimeout(() => this.kick(), STORAGE_RETRY_MS);
