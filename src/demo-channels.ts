@@ -69,6 +69,12 @@ export class LiveChannels {
     return undefined;
   }
 
+  /** The channels `channel` is dialling now (DialBegin to them, no DialEnd yet). */
+  dialledFrom(channel: LiveChannel): LiveChannel[] {
+    const id = channel.fields.Uniqueid ?? "";
+    return [...this.channels.values()].filter((c) => c.dialledBy === id);
+  }
+
   /** The other channels in `channel`'s bridge. */
   bridgedWith(channel: LiveChannel): LiveChannel[] {
     if (channel.bridge === "") return [];

@@ -328,6 +328,50 @@ export function blindTransfer(
 }
 
 /**
+ * `Redirect` of `caller`, a call's channel in no bridge (its Dial still ringing phones), to `to` in
+ * `context`, as manager.c's action_redirect does it (ast_async_goto): the phones it rang are
+ * cancelled (DialEnd CANCEL, their Hangup), the channel runs `to` (Newexten) and rings that phone
+ * (or the trunk), which answers; a talk; the caller hangs up. Null: a bridged channel (the demo
+ * redirects only a call still ringing; the box sends Redirect for nothing else).
+ */
+export function redirectCall(
+  live: LiveChannels,
+  caller: LiveChannel,
+  to: string,
+  context: string,
+  fresh: Fresh,
+  newBridge: () => string,
+  hangUp: (firstUniqueid: string) => DemoFrame[],
+): DemoStep[] | null {
+  if (caller.bridge !== "") return null;
+  const party: Channel = { ...caller.fields };
+  const rung = live.dialledFrom(caller);
+  const target = ring(party, to, fresh, newBridge());
+  return [
+    {
+      gapMs: 0,
+      frames: () => {
+        const frames = rung.flatMap((c) => [
+          dial("DialEnd", party, c.fields, { DialStatus: "CANCEL" }),
+          event("Hangup", { ...c.fields, Cause: "0", "Cause-txt": "Unknown" }),
+        ]);
+        Object.assign(party, { Context: context, Exten: to, Priority: "1" });
+        frames.push(
+          event(
+            "Newexten",
+            { ...party, Extension: to, Application: "Goto", AppData: `${context},${to},1` },
+            "dialplan,all",
+          ),
+        );
+        return [...frames, ...target.rings()];
+      },
+    },
+    { gapMs: CONTROL_TIMES.clientRingMs, frames: target.answers },
+    { gapMs: CONTROL_TIMES.talkMs, frames: () => hangUp(party.Uniqueid ?? "") },
+  ];
+}
+
+/**
  * `Atxfer` of `transferer` (answered, bridged with one party) to `to`, as attended-transfer.ami:
  * the transferer holds (the party hears music), a second channel of the same phone rings `to`,
  * which answers; after a consultation the employee hangs up to complete it: the target joins the

@@ -21,6 +21,7 @@ import {
   type DemoStep,
   type Fresh,
   hangUpCall,
+  redirectCall,
 } from "./demo-control.ts";
 import type { Logger } from "./log/logger.ts";
 import { type AmiFrame, amiGet, createAmiParser, formatAmiFrame } from "./pbx/ami/ami-parser.ts";
@@ -57,9 +58,9 @@ const ENDPOINTS = [
  * Starts the PBX on 127.0.0.1 (a port the OS picks). It speaks AMI as Asterisk does: the banner,
  * Login checked against its own random secret (a wrong one: "Authentication failed" and the
  * connection closed), Ping, CoreShowChannels (the channels live now), PJSIPShowEndpoints, Logoff,
- * the call control the box sends (Originate, Hangup, BlindTransfer, Atxfer: src/demo-control.ts
- * plays what they cause), and Asterisk's Error for anything else (SIPpeers too: Asterisk 21 has no
- * chan_sip; CancelAtxfer and Redirect, which the demo does not play). The calls begin at the first login,
+ * the call control the box sends (Originate, Hangup, BlindTransfer, Atxfer, Redirect of a ringing
+ * call: src/demo-control.ts plays what they cause), and Asterisk's Error for anything else
+ * (SIPpeers too: Asterisk 21 has no chan_sip; CancelAtxfer, which the demo does not play). The calls begin at the first login,
  * `firstCallMs` later, and go on whether anyone is logged in or not; a call hung up or transferred
  * is cut short and the loop goes on with its next one.
  */
@@ -153,6 +154,7 @@ export async function startDemoPbx(options: DemoPbxOptions): Promise<DemoPbx> {
     if (name === "hangup") return hangup(action, reply);
     if (name === "blindtransfer") return transfer(action, reply);
     if (name === "atxfer") return atxfer(action, reply);
+    if (name === "redirect") return redirect(action, reply);
     reply({
       Response: "Error",
       Message: `Invalid/unknown command: ${amiGet(action, "Action") ?? ""}. Use Action: ListCommands to show available commands.`,
@@ -350,6 +352,22 @@ export async function startDemoPbx(options: DemoPbxOptions): Promise<DemoPbx> {
     reply({ Response: "Success", Message: "Atxfer successfully queued" });
     const steps = attendedTransfer(live, target, to, fresh, newBridge, (first) => hangUp(p, first));
     if (steps !== null) cut(p, steps);
+  };
+
+  /** action_redirect of a ringing call's channel: "Redirect successful", then it runs `Exten`. */
+  const redirect = (action: AmiFrame, reply: Reply) => {
+    const name = amiGet(action, "Channel") ?? "";
+    const target = live.named(name);
+    const p = target === undefined ? undefined : ownerOf(target.fields.Uniqueid ?? "");
+    if (target === undefined || p === undefined)
+      return reply({ Response: "Error", Message: `Channel does not exist: ${name}` });
+    const to = amiGet(action, "Exten") ?? "";
+    const context = amiGet(action, "Context") ?? "";
+    if (to === "" || context === "") return reply({ Response: "Error", Message: "Redirect failed" });
+    const steps = redirectCall(live, target, to, context, fresh, newBridge, (first) => hangUp(p, first));
+    if (steps === null) return reply({ Response: "Error", Message: "Redirect failed" });
+    reply({ Response: "Success", Message: "Redirect successful" });
+    cut(p, steps);
   };
 
   await new Promise<void>((resolve, reject) => {

@@ -213,6 +213,47 @@ describe("the demo PBX carries out call control", () => {
     await waitUntil(() => kinds(h, leg.callId).includes("call-end"), 10_000, "the call's end");
   });
 
+  test("R2.3: Redirect of a call still ringing at 101 to 102: the ring at 101 is cancelled, the caller rings 102, which answers; ok on the Newexten", async () => {
+    // The recording up to 101's pick-up: the call rings at 101 until the box acts.
+    const full = callNamed("inbound-front-desk-answered");
+    const upAt = full.frames.findIndex((f) => f.Event === "Newstate" && f.ChannelState === "6");
+    const h = await harness([
+      { ...full, frames: full.frames.slice(0, upAt), gapsMs: full.gapsMs.slice(0, upAt) },
+    ]);
+    await waitUntil(
+      () => h.events.some((e) => e.kind === "ringing" && e.extension === "101"),
+      10_000,
+      "101 ringing",
+    );
+    const callId = h.events.find((e) => e.kind === "ringing" && e.extension === "101")?.callId ?? "";
+    const result = await h.adapter.control.redirect({
+      commandId: "demo-redir-1",
+      deadline: soon(),
+      callId,
+      to: "102",
+    });
+    expect(failure(result)).toBeNull();
+    await waitUntil(
+      () => h.events.some((e) => e.callId === callId && e.kind === "answered" && e.extension === "102"),
+      5_000,
+      "102 answering the redirected call",
+    );
+    const call = h.events.filter((e) => e.callId === callId);
+    expect(call.some((e) => e.kind === "answered" && e.extension === "101")).toBe(false);
+    expect(call.some((e) => e.kind === "leg-ended" && e.extension === "101")).toBe(true);
+    await waitUntil(() => kinds(h, callId).includes("call-end"), 10_000, "the call's end");
+    const gone = await h.adapter.client.send({
+      Action: "Redirect",
+      Channel: "PJSIP/trunk-deadbeef",
+      Exten: "102",
+      Context: "from-internal",
+    });
+    expect(gone).toMatchObject({
+      Response: "Error",
+      Message: "Channel does not exist: PJSIP/trunk-deadbeef",
+    });
+  });
+
   test("Atxfer of 101's live call to 102: queued; 102 rings and answers the consultation; ok on AttendedTransfer, and the caller talks to 102", async () => {
     const h = await harness([callNamed("inbound-front-desk-answered")]);
     const leg = await liveLeg(h, "101");

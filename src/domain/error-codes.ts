@@ -237,6 +237,12 @@ export const ERROR_CODES = {
       "Cancel-transfer on a call where no attended transfer started by a command is under way (none asked, or it already ended: joined, declined, cancelled); nothing was sent.",
     action: "Nothing to cancel. A consultation started on the phone itself is ended on the phone.",
   },
+  "COMMAND.NOT_ANSWERED": {
+    meaning:
+      "An attended transfer of a call nobody has answered yet: there is no one to consult with while the client waits; nothing was sent.",
+    action:
+      "Answer the call first, or send it on without consulting (a blind transfer redirects a ringing call).",
+  },
   "COMMAND.UNSUPPORTED": {
     meaning: "The branch's phone system cannot do this kind of action from the box; nothing was sent.",
     action: "Do it on the phone itself; see the PBX's notes in the README for what each PBX supports.",

@@ -64,6 +64,7 @@ const EDGE = {
   "COMMAND.UNKNOWN_CALL": { status: 404, kiosk: { text: "errCommandUnknownCall" } },
   "COMMAND.NOT_YOUR_CALL": { status: 403, kiosk: { text: "errCommandNotYourCall" } },
   "COMMAND.NO_TRANSFER": { status: 409, kiosk: { text: "errCommandNoTransfer" } },
+  "COMMAND.NOT_ANSWERED": { status: 409, kiosk: { text: "errCommandNotAnswered" } },
   "COMMAND.UNSUPPORTED": { status: 501, kiosk: { text: "errCommandUnsupported" } },
   "COMMAND.NO_PBX": { status: 503, kiosk: { text: "errCommandNoPbx" } },
   "COMMAND.NOT_DONE": { status: null },

@@ -488,6 +488,8 @@ export const en: Messages = {
   panelWhereOnBreakNoPhone: "on a break, no phone",
   panelWhereOff: "not on shift",
   cardHangup: "Hang up",
+  cardDecline: "Decline",
+  panelRingingBlind: "The call is not answered yet: it goes straight to the colleague, without consulting.",
   cardTransfer: "Transfer",
   panelTransferTitle: (number) => `Transfer the call ${number}: pick a colleague or type a number.`,
   panelModeBlind: "Straight away (blind)",
@@ -528,6 +530,8 @@ export const en: Messages = {
     "The panel is for whoever holds this desk's phone: nothing was done. Take the phone at the kiosk, then type your PIN here.",
   errCommandNoTransfer:
     "Nothing to cancel: the attended transfer is over (joined, declined or cancelled). Nothing was sent.",
+  errCommandNotAnswered:
+    "The call is still ringing: there is no one to consult with yet. Answer it, or send it on without consulting.",
   errCommandUnsupported:
     "The branch's phone system cannot do this: nothing was done. Do it on the phone itself.",
   errCommandNoPbx:

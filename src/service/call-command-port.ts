@@ -96,6 +96,7 @@ export interface CallCommandView {
  * - `COMMAND.UNKNOWN_EMPLOYEE` / `COMMAND.UNKNOWN_CALL`: no such employee or call at the branch.
  * - `COMMAND.NOT_YOUR_CALL`: a desk screen acted on another desk's call, or not its phone holder.
  * - `COMMAND.NO_TRANSFER`: cancel-transfer on a call with no attended transfer of a command open.
+ * - `COMMAND.NOT_ANSWERED`: an attended transfer of a call nobody has answered (blind redirects it).
  * - `COMMAND.UNSUPPORTED`: the branch's PBX cannot do this (e.g. transfer over SIP dialog servers).
  * - `COMMAND.NO_PBX`: no PBX is configured or linked; nothing sent.
  */
@@ -107,6 +108,7 @@ export type CallCommandErrorCode =
   | "COMMAND.UNKNOWN_CALL"
   | "COMMAND.NOT_YOUR_CALL"
   | "COMMAND.NO_TRANSFER"
+  | "COMMAND.NOT_ANSWERED"
   | "COMMAND.UNSUPPORTED"
   | "COMMAND.NO_PBX";
 

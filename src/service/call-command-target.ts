@@ -180,6 +180,14 @@ export function resolveCommand(
       legId: leg.value.id,
       dial: null,
     });
+  // R2.3 on a call still ringing (nobody answered: at the desk, in a queue, an IVR): there is no
+  // bridge to transfer, so a blind transfer redirects the client's channel; nobody to consult with.
+  const ringing = !call.legs.some((l) => l.state === "answered");
+  if (ringing && input.mode === "attended")
+    return fail(
+      "COMMAND.NOT_ANSWERED",
+      `call ${call.id} is not answered yet: answer it first, or send it on without consulting`,
+    );
   let to = input.to;
   // A known employee id is dialled where they are today; otherwise `to` is dialled as it is.
   if (roster.employees(now).some((e) => e.id === input.to)) {
@@ -190,7 +198,7 @@ export function resolveCommand(
     return fail("COMMAND.UNKNOWN_EMPLOYEE", `no employee ${input.to} at this branch`);
   }
   return ok({
-    action: input.mode === "blind" ? "blindTransfer" : "attendedTransfer",
+    action: ringing ? "redirect" : input.mode === "blind" ? "blindTransfer" : "attendedTransfer",
     target: to,
     callId: call.id,
     legId: leg.value.id,
@@ -198,7 +206,10 @@ export function resolveCommand(
   });
 }
 
-/** The controller's action for a command, to ask `supports` before anything else. */
+/**
+ * The controller's action for a command, to ask `supports` before anything else (a blind transfer
+ * of a ringing call is a redirect: `resolveCommand` says so, and its support is asked then).
+ */
 export function actionOf(input: CallCommandInput): PbxControlAction {
   if (input.kind === "click-to-call") return "originate";
   if (input.kind === "hangup") return "hangup";

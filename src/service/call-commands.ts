@@ -167,6 +167,11 @@ export class CallCommands implements CallCommandsPort {
     const transfers = input.kind === "cancel-transfer" ? this.openAttendedTransfers() : [];
     const resolved = resolveCommand(input, this.options.roster, this.options.calls, transfers, now);
     if (!resolved.ok) return resolved;
+    if (!control.supports(resolved.value.action))
+      return fail(
+        "COMMAND.UNSUPPORTED",
+        `the phone system (${control.name}) cannot do ${resolved.value.action} from the box`,
+      );
     const expired = input.expiresAt !== undefined && input.expiresAt <= now;
     const row: CallCommandRow = {
       commandId: input.commandId,
@@ -341,6 +346,8 @@ export class CallCommands implements CallCommandsPort {
         return control.hangup({ ...base, callId, legId });
       case "blindTransfer":
         return control.blindTransfer({ ...base, callId, legId, to: r.target });
+      case "redirect":
+        return control.redirect({ ...base, callId, to: r.target });
       case "cancelAttendedTransfer":
         return control.cancelAttendedTransfer === undefined
           ? Promise.resolve(fail("PBX.CONTROL_UNSUPPORTED", `${control.name} cannot cancel a transfer`))
@@ -384,7 +391,8 @@ export class CallCommands implements CallCommandsPort {
     if (!ended) return;
     if (row.kind === "hangup") this.settle(row.commandId, "done", null);
     else if (row.kind === "cancel-transfer") this.settle(row.commandId, "failed", REASONS.noCancel);
-    else if (leg?.ending === "transferred") this.settle(row.commandId, "done", null);
+    else if (leg?.ending === "transferred" || rungElsewhere(call, leg, row.target))
+      this.settle(row.commandId, "done", null);
     else this.settle(row.commandId, "failed", REASONS.noTransfer);
   }
 
@@ -496,6 +504,14 @@ const view = (row: CallCommandRow): CallCommandView => ({
   createdAt: row.createdAt,
   updatedAt: row.updatedAt,
 });
+
+/**
+ * A transfer's leg ended and the call goes on at its target: what a redirected ringing call shows
+ * (its leg was never answered, so it ends without a "transferred").
+ */
+function rungElsewhere(call: AssembledCall, leg: AssembledLeg | undefined, target: string): boolean {
+  return !call.finished && call.legs.some((l) => l !== leg && l.extension === target && l.state !== "ended");
+}
 
 type ClientEnd = "answered" | "busy" | "unanswered";
 

@@ -57,6 +57,7 @@ async function peerTaking(
 ) {
   const originates: Taken[] = [];
   const hangups: Taken[] = [];
+  const redirects: Taken[] = [];
   const peer = await startAmiPeer({
     ...AMI,
     ...(channels === undefined ? {} : { channels: () => channels() }),
@@ -76,11 +77,27 @@ async function peerTaking(
         onHangup?.(action, io);
         return true;
       }
+      if (name === "redirect") {
+        redirects.push({ action, io });
+        io.send(withId(REPLIES.redirectSuccessful));
+        // manager.c's Redirect moves the channel with ast_async_goto: it runs the new extension.
+        io.broadcast({
+          Event: "Newexten",
+          Privilege: "dialplan,all",
+          Channel: action.Channel ?? "",
+          Context: action.Context ?? "",
+          Exten: action.Exten ?? "",
+          Priority: "1",
+          Application: "Dial",
+          Uniqueid: REDIRECTED_UNIQUEID,
+        });
+        return true;
+      }
       return false;
     },
   });
   running.peer = peer;
-  return { peer, originates, hangups };
+  return { peer, originates, hangups, redirects };
 }
 
 async function startBox(
@@ -422,6 +439,41 @@ test("R2.2: hang up a live call of the desk's phone: Hangup of its exact channel
   expect(done.callId).toBe(callId);
   expect(hangups).toHaveLength(1);
   expect(hangups[0]?.action).toMatchObject({ Action: "Hangup", Channel: "PJSIP/101-0000002a" });
+}, 60_000);
+
+/** The caller's channel of inbound-front-desk-answered.ami (the trunk leg). */
+const REDIRECTED_UNIQUEID = "1732180323.41";
+
+test("R2.3: a blind transfer of a call still ringing at the desk is a Redirect of the client's channel to the extension; done when it runs there", async () => {
+  ensureBinary();
+  const frames = played("inbound-front-desk-answered.ami", Date.now());
+  const cut = indexOf(frames, /^Event: Newstate\r\n[\s\S]*ChannelState: 6\r\n/, "101 picks up");
+  const { peer, redirects } = await peerTaking();
+  const box = await startBox(peer);
+  await checkIn(box, "anna", Date.now() - 600_000);
+  peer.sendRaw(frames.slice(0, cut).join(""));
+
+  const key = "redirect-e2e-1";
+  const body = { kind: "transfer", callId: REDIRECTED_UNIQUEID, to: "103", mode: "blind" };
+  let asked: { status: number; json: Answer } = { status: 0, json: {} };
+  await until(async () => {
+    asked = await post(box, body, key);
+    return asked.json.error?.code !== "COMMAND.UNKNOWN_CALL"; // until the box has taken the call in
+  }, "the ringing call live at the box");
+  expect(asked.status).toBe(202);
+  const attended = await post(box, { ...body, mode: "attended" }, "redirect-e2e-attended");
+  expect([attended.status, attended.json.error?.code]).toEqual([409, "COMMAND.NOT_ANSWERED"]);
+  const done = await reaches(box, key, "done", [asked.json.state ?? "(none)"]);
+  expect(done.callId).toBe(REDIRECTED_UNIQUEID);
+  expect(redirects.map((r) => r.action)).toEqual([
+    expect.objectContaining({
+      Action: "Redirect",
+      Channel: "PJSIP/trunk-sip-00000029",
+      Exten: "103",
+      Context: "from-internal",
+      Priority: "1",
+    }),
+  ]);
 }, 60_000);
 
 /** A wire frame's header lines as [name, value] pairs. */

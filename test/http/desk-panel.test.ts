@@ -352,6 +352,45 @@ describe("issue 15, R2.2–R2.4: hang up and transfer on the desk's live card", 
   });
 });
 
+describe("issue 15, R2.2 R2.3: a client's call ringing at the desk", () => {
+  const ringing = (callId: string) =>
+    card(callId, { state: "waiting", direction: "inbound", extension: "101", audience: "everyone" });
+
+  test("its card offers to decline it and to send it on; a queued call (no extension yet) is answered on the phone", async () => {
+    await checkIn("anna");
+    calls.setCards([ringing("r1"), card("q1", { state: "waiting", extension: null, audience: "everyone" })]);
+    const { html } = await read(await box.get("/desk/front"));
+    expect(testIdText(html, "card-r1-hangup")).toBe(ru.cardDecline);
+    expect(testIdText(html, "card-r1-transfer")).toBe(ru.cardTransfer);
+    expect(html).not.toContain("card-q1-hangup");
+  });
+
+  test("'Перевести' on it offers no consultation (nobody answered): the colleague picked gets it blind, even if the form said attended", async () => {
+    await checkIn("anna");
+    await checkIn("olga", "back");
+    calls.setCards([ringing("r1")]);
+    const { ticket } = await openPanel();
+    const pick = await read(await box.post("/desk/front/transfer", { ticket, callId: "r1" }, hx));
+    expect(testIdText(pick.html, "panel-ringing-blind")).toBe(ru.panelRingingBlind);
+    expect(pick.html).not.toContain('data-testid="panel-mode-attended"');
+    await box.post(
+      "/desk/front/transfer",
+      { ticket: ticketIn(pick.html), callId: "r1", mode: "attended", to: "olga" },
+      hx,
+    );
+    expect(submitted()).toMatchObject([{ kind: "transfer", callId: "r1", to: "olga", mode: "blind" }]);
+  });
+
+  test("a double tap on a colleague sends the one call ringing at the desk to her", async () => {
+    await checkIn("anna");
+    await checkIn("irina", "back");
+    calls.setCards([ringing("r1")]);
+    const { ticket } = await openPanel();
+    await box.post("/desk/front/transfer", { ticket, mode: "blind", to: "irina" }, hx);
+    expect(submitted()).toMatchObject([{ kind: "transfer", callId: "r1", to: "irina", mode: "blind" }]);
+  });
+});
+
 describe("issue 15: every refusal is a sentence that says what to do next", () => {
   test("COMMAND.NO_PBX (the box's default today): in Russian and in English, nothing said to have happened", async () => {
     await checkIn("anna");

@@ -297,6 +297,77 @@ describe("expiry and deadlines", () => {
   });
 });
 
+describe("a call still ringing (R2.3): Redirect", () => {
+  const ringing = () =>
+    liveCall("r", [liveLeg("l1", "101", { state: "ringing" }), liveLeg("l2", "103", { state: "ringing" })]);
+
+  test("R2.3 issue 15: a blind transfer of a call nobody answered redirects the client's channel to the colleague's phone; done on the PBX's confirmation", async () => {
+    rig = await commandRig();
+    await rig.checkIn("anna");
+    await rig.checkIn("sergey");
+    rig.calls.commit({ live: [ringing()] });
+    const desk = { via: "desk", deskId: "front", employeeId: "anna" } as const;
+    await submit({
+      commandId: "r1",
+      kind: "transfer",
+      origin: desk,
+      callId: "r",
+      to: "sergey",
+      mode: "blind",
+    });
+    await settled("r1");
+    expect(rig.control.requests).toEqual([
+      {
+        action: "redirect",
+        request: { commandId: "r1", callId: "r", to: "102", deadline: rig.timer.now() + 15_000 },
+      },
+    ]);
+    expect(rig.service.get("r1")).toMatchObject({ state: "done", callId: "r" });
+  });
+
+  test("R2.4 issue 15: an attended transfer of a ringing call is COMMAND.NOT_ANSWERED; a PBX without Redirect is COMMAND.UNSUPPORTED; nothing written or sent", async () => {
+    rig = await commandRig();
+    await rig.checkIn("anna");
+    rig.calls.commit({ live: [ringing()] });
+    expect(
+      await submit({
+        commandId: "a",
+        kind: "transfer",
+        origin: api,
+        callId: "r",
+        to: "102",
+        mode: "attended",
+      }),
+    ).toMatchObject({ ok: false, error: { code: "COMMAND.NOT_ANSWERED" } });
+    await rig.close();
+    rig = await commandRig({ supports: ["originate", "hangup", "blindTransfer", "attendedTransfer"] });
+    rig.calls.commit({ live: [ringing()] });
+    expect(
+      await submit({ commandId: "b", kind: "transfer", origin: api, callId: "r", to: "102", mode: "blind" }),
+    ).toMatchObject({ ok: false, error: { code: "COMMAND.UNSUPPORTED" } });
+    expect(rig.rows()).toBe(0);
+    expect(rig.control.requests).toEqual([]);
+  });
+
+  test("R2.3 issue 15: after a restart a redirect is settled by its call: the desk's leg ended and the call rings at the target → done", async () => {
+    rig = await commandRig();
+    await rig.checkIn("anna");
+    rig.control.script("redirect", "hold");
+    rig.calls.commit({ live: [ringing()] });
+    await submit({ commandId: "r1", kind: "transfer", origin: api, callId: "r", to: "104", mode: "blind" });
+    await until(() => rig.control.held().length === 1, "the redirect");
+    rig.restart();
+    const moved = liveCall("r", [
+      liveLeg("l1", "101", { state: "ended", ending: "missed" }),
+      liveLeg("l2", "103", { state: "ended", ending: "missed" }),
+      liveLeg("l3", "104", { state: "ringing" }),
+    ]);
+    rig.calls.commit({ live: [moved], changed: [moved] });
+    expect(rig.service.get("r1")).toMatchObject({ state: "done", callId: "r" });
+    expect(rig.control.requests).toEqual([]);
+  });
+});
+
 describe("hang up and transfer (R2.2–R2.4)", () => {
   test("R2.2 issue 15: a desk's phone holder hangs up her own leg of the call", async () => {
     rig = await commandRig();

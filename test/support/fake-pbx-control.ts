@@ -60,6 +60,7 @@ export function fakePbxControl(
     "blindTransfer",
     "attendedTransfer",
     "cancelAttendedTransfer",
+    "redirect",
   ],
 ): FakePbxControl {
   const requests: ControlRequestSeen[] = [];

@@ -123,7 +123,7 @@ function CardActions({ card, t, extension }: { card: CallCard; t: Messages; exte
         class="btn warn"
         data-testid={`card-${id}-hangup`}
       >
-        {t.cardHangup}
+        {card.state === "waiting" && card.direction === "inbound" ? t.cardDecline : t.cardHangup}
       </button>
       {actions.transfer && (
         <button

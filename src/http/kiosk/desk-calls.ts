@@ -8,13 +8,16 @@ export interface DeskCallActions {
 
 /**
  * The calls of the desk's own phone: a call answered on its extension may be hung up or
- * transferred; a call it is placing (still dialling) may be hung up. A call in the queue is
- * answered on the phone, and every other card (another desk's, a manager's missed call) is
- * offered nothing: the box refuses it COMMAND.NOT_YOUR_CALL, as the command service would.
+ * transferred; a client's call ringing at it may be declined (it goes on along the PBX's routing,
+ * R2.2) or sent on to a colleague without answering (a Redirect, R2.3); a call it is placing
+ * (still dialling) may be hung up. A call in the queue is answered on the phone, and every other
+ * card (another desk's, a manager's missed call) is offered nothing: the box refuses it
+ * COMMAND.NOT_YOUR_CALL, as the command service would.
  */
 export function deskCallActions(card: CallCard, deskExtension: string): DeskCallActions | null {
   if (card.extension !== deskExtension) return null;
   if (card.state === "answered") return { hangup: true, transfer: true };
   if (card.state === "waiting" && card.direction !== "inbound") return { hangup: true, transfer: false };
+  if (card.state === "waiting") return { hangup: true, transfer: true };
   return null;
 }

@@ -396,9 +396,7 @@ export function mountDeskPanel(app: Hono<LangEnv>, deps: HttpDeps, options: Desk
     if (callId === "") {
       const live = calls
         .cards(holder.now)
-        .filter(
-          (x) => x.state === "answered" && deskCallActions(x, holder.desk.extension)?.transfer === true,
-        );
+        .filter((x) => deskCallActions(x, holder.desk.extension)?.transfer === true);
       const [only] = live;
       if (only === undefined || live.length > 1)
         return notSent(
@@ -415,8 +413,9 @@ export function mountDeskPanel(app: Hono<LangEnv>, deps: HttpDeps, options: Desk
       log.info("desk panel transfer refused", { deskId: holder.desk.id, callId, code: call.code });
       return refusedOpen(c, holder, call.code);
     }
-    const transfer = { callId, number: numberOf(c, call.card) };
-    const mode = form("mode") === "attended" ? "attended" : "blind";
+    const ringing = call.card.state === "waiting";
+    const transfer = { callId, number: numberOf(c, call.card), ringing };
+    const mode = form("mode") === "attended" && !ringing ? "attended" : "blind";
     if (form("to") === "" && form("q") === "") return open(c, holder, { transfer, mode });
     const text = form("to") === "" ? form("q") : "";
     const target = targetOf(c, holder, form);

@@ -84,7 +84,12 @@ export interface PanelOpenProps {
   readonly commandId: string;
   readonly colleagues: readonly Colleague[];
   /** Picking where a call goes: set after "Перевести" on one of the desk's cards. */
-  readonly transfer: { readonly callId: string; readonly number: string } | null;
+  readonly transfer: {
+    readonly callId: string;
+    readonly number: string;
+    /** Nobody answered it yet: it can only be sent on as it rings (blind, a Redirect). */
+    readonly ringing: boolean;
+  } | null;
   readonly mode: "blind" | "attended";
   /** What was typed, kept after a refusal. */
   readonly text: string;
@@ -133,7 +138,13 @@ export function PanelOpen(props: PanelOpenProps) {
         <input type="hidden" name="ticket" value={ticket} />
         <input type="hidden" name="commandId" value={`${commandId}-go`} />
         {transfer !== null && <input type="hidden" name="callId" value={transfer.callId} />}
-        {transfer !== null && <ModeChoice t={t} mode={props.mode} />}
+        {transfer !== null && !transfer.ringing && <ModeChoice t={t} mode={props.mode} />}
+        {transfer?.ringing === true && (
+          <p class="muted panel-mode-hint" data-testid="panel-ringing-blind">
+            <input type="hidden" name="mode" value="blind" />
+            {t.panelRingingBlind}
+          </p>
+        )}
         <div class="panel-input-row">
           <input
             class="panel-input"
