@@ -149,6 +149,21 @@ export const en: Messages = {
   adminVersion: (v) => `branchbox ${v}`,
   adminRefresh: "Refresh",
   adminCallsLink: "Calls",
+  callPageTitle: (at: string, direction: string, from: string) => `Call ${at}: ${direction}, ${from}`,
+  callStoryTitle: "How the call went",
+  callRangFor: (s: number) => `rang ${s} s`,
+  callAnsweredAfter: (s: number) => `answered after ${s} s`,
+  callPopsTitle: "Who got a call card",
+  callPopsNone: "Nobody got a call card.",
+  popReasonText: (reason: "answered" | "answered-unmapped" | "missed") =>
+    reason === "answered"
+      ? "answered the call"
+      : reason === "answered-unmapped"
+        ? "senior manager: answered on an extension mapped to nobody"
+        : "missed call — every manager",
+  callBackToCalls: "All calls",
+  callNotFound: (id: string) =>
+    `Call ${id} is not among the finished calls. Open the calls list and pick it there.`,
   adminBackToOwners: "Who owns each extension",
   callsTitle: (day) => `Calls on ${day}`,
   callsHint: "Finished calls, newest first. Times are in the branch's time zone.",

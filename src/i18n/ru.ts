@@ -163,6 +163,21 @@ export const ru = {
   adminRefresh: "Обновить",
   adminCallsLink: "Звонки",
   adminBackToOwners: "Кто владеет номерами",
+  callPageTitle: (at: string, direction: string, from: string) => `Звонок ${at}: ${direction}, ${from}`,
+  callStoryTitle: "Как шёл звонок",
+  callRangFor: (s: number) => `звонил ${s} с`,
+  callAnsweredAfter: (s: number) => `ответ через ${s} с`,
+  callPopsTitle: "Кому показали карточку",
+  callPopsNone: "Карточку никому не показывали.",
+  popReasonText: (reason: "answered" | "answered-unmapped" | "missed") =>
+    reason === "answered"
+      ? "ответил(а) на звонок"
+      : reason === "answered-unmapped"
+        ? "старший менеджер: ответили с номера, который никому не назначен"
+        : "пропущенный звонок — всем менеджерам",
+  callBackToCalls: "Ко всем звонкам",
+  callNotFound: (id: string) =>
+    `Звонка ${id} нет среди завершённых. Откройте список звонков и выберите звонок там.`,
   callsTitle: (day: string) => `Звонки за ${day}`,
   callsHint: "Завершённые звонки, новые сверху. Время — по часовому поясу филиала.",
   filterDay: "День",

@@ -178,6 +178,10 @@ export class CallPipeline implements CallsPort {
     return this.calls.list(query);
   }
 
+  get(id: string): CallRecord | null {
+    return this.calls.get(id);
+  }
+
   status(): PipelineStats {
     return { ...this.stats };
   }

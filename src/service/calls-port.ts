@@ -53,6 +53,8 @@ export interface PbxView {
 export interface CallsPort {
   /** Finished calls, newest first. */
   list(query: CallQuery): CallRecord[];
+  /** One finished call's record by its id; null when there is none. */
+  get(id: string): CallRecord | null;
   /** Calls going on now, as the assembler knows them. */
   live(): AssembledCall[];
   /** The cards to show now: live calls, and missed calls of the last few minutes. */

@@ -198,6 +198,58 @@ describe("R2.9: the calls page in /admin", () => {
   });
 });
 
+describe("issue 16: one call in words, /admin/calls/<id>", () => {
+  const at = (time: string) => Date.parse(`2026-11-21T${time}+03:00`);
+
+  test("issue 16: the story in the order the phones rang — who rang how long, who answered by which rule — and who got a card; linked from the calls page", async () => {
+    calls.setRecords([
+      record("story", "2026-11-21T14:03:00+03:00", {
+        legs: [
+          leg("s-2", "101", {
+            employeeId: "anna",
+            rule: "desk-checkin",
+            ending: "completed",
+            ringingAt: at("14:03:25"),
+            answeredAt: at("14:03:31"),
+            endedAt: at("14:05:00"),
+          }),
+          leg("s-1", "104", {
+            employeeId: "sergey",
+            rule: "dedicated",
+            ending: "missed",
+            ringingAt: at("14:03:05"),
+            endedAt: at("14:03:25"),
+          }),
+        ],
+        owner: { employeeId: "anna", rule: "desk-checkin", reason: "anna holds 101" },
+      }),
+    ]);
+    expect(await html("/admin/calls")).toContain('href="/admin/calls/story" data-testid="call-story-open"');
+    const page = await html("/admin/calls/story");
+    expect(testIdText(page, "call-title")).toBe(
+      ru.callPageTitle("2026-11-21 14:03:00", ru.dirInbound, "+7 999 123-45-67"),
+    );
+    expect(testIdText(page, "call-owner")).toBe(`Анна Смирнова — desk-checkin ${ru.ruleDeskCheckin}`);
+    const story = testIdText(page, "call-story");
+    expect(story.indexOf("14:03:05")).toBeLessThan(story.indexOf("14:03:25"));
+    expect(testIdText(page, "call-leg-s-1")).toContain(`${ru.extension("104")} Сергей`);
+    expect(testIdText(page, "call-leg-s-1")).toContain(ru.callRangFor(20));
+    expect(testIdText(page, "call-leg-s-2")).toContain(ru.callAnsweredAfter(6));
+    expect(testIdText(page, "call-leg-s-2")).toContain(ru.ruleDeskCheckin);
+    expect(testIdText(page, "call-pops")).toContain(`R3.1 ${ru.popReasonText("answered")}`);
+  });
+
+  test("issue 16: an unknown id is a 404 that says where to look; the page needs the admin token; English", async () => {
+    expect((await get("/admin/calls/nope", {})).status).toBe(401);
+    const missing = await get("/admin/calls/nope");
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toBe(ru.callNotFound("nope"));
+    seed();
+    const page = await html("/admin/calls/olga-call?lang=en");
+    expect(page).toContain(en.callStoryTitle);
+  });
+});
+
 describe("R2.9: CSV export", () => {
   test("R2.9: a UTF-8 file with a BOM, named for the branch and the day, a header row, CRLF records", async () => {
     seed();

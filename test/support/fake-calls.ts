@@ -42,6 +42,7 @@ export function fakeCalls(
     for (const listener of listeners) listener(update.changed ?? [], update.recorded ?? []);
   };
   return {
+    get: (id) => records.find((r) => r.id === id) ?? null,
     list(query) {
       queries.push(query);
       // Ties by id byte by byte, as SQLite's BINARY collation sorts them (not by locale).

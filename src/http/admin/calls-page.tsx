@@ -118,7 +118,11 @@ function CallsTable({ t, timezone, records, nameOf }: CallsPageProps) {
           const marks = transferMarks(r, t);
           return (
             <tr data-testid={`call-${r.id}`} data-outcome={r.outcome}>
-              <td class="num">{formatDateTime(r.startedAt, timezone).slice(11)}</td>
+              <td class="num">
+                <a href={`/admin/calls/${encodeURIComponent(r.id)}`} data-testid={`call-${r.id}-open`}>
+                  {formatDateTime(r.startedAt, timezone).slice(11)}
+                </a>
+              </td>
               <td>{directionText(r.direction, t)}</td>
               <td class="num">{partyText(r.from, t)}</td>
               <td class="num">{partyText(r.to, t)}</td>

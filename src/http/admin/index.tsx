@@ -6,6 +6,7 @@ import { dayRange, formatDate } from "../ui/branch-time.ts";
 import { type LangEnv, language } from "../ui/lang.ts";
 import { Layout } from "../ui/layout.tsx";
 import { AdminPage, type DayView, type SyncView } from "./admin-page.tsx";
+import { CallPage } from "./call-page.tsx";
 import { type CsvSeparator, callsCsv } from "./calls-csv.ts";
 import { callQuery, parseCallsFilter } from "./calls-filter.ts";
 import { CallsPage } from "./calls-page.tsx";
@@ -151,6 +152,32 @@ export function adminRoutes(deps: HttpDeps): Hono {
     );
     c.header("Cache-Control", "no-store");
     return c.html(html`<!DOCTYPE html>${page}`, parsed.ok ? 200 : 400);
+  });
+
+  // Issue 16: one call in words; linked from each row of the calls page.
+  app.get("/calls/:id", (c) => {
+    const now = deps.now();
+    const t = c.get("t");
+    const id = c.req.param("id");
+    const record = deps.calls.get(id);
+    c.header("Cache-Control", "no-store");
+    if (record === null) return c.text(t.callNotFound(id), 404);
+    const page = (
+      <Layout
+        t={t}
+        lang={c.get("lang")}
+        title={`${config.branch.name} — ${t.adminCallsLink}`}
+        home="/admin"
+        here={`/admin/calls/${encodeURIComponent(id)}`}
+        query={c.req.query()}
+        links={[{ href: "/admin/calls", text: t.adminCallsLink, testId: "to-calls" }]}
+        branchName={config.branch.name}
+        interactive={false}
+      >
+        <CallPage t={t} timezone={tz} record={record} nameOf={nameLookup(now)} />
+      </Layout>
+    );
+    return c.html(html`<!DOCTYPE html>${page}`);
   });
 
   app.get("/calls.csv", (c) => {
