@@ -230,7 +230,8 @@ describe("issue 16: one call in words, /admin/calls/<id>", () => {
       ru.callPageTitle("2026-11-21 14:03:00", ru.dirInbound, "+7 999 123-45-67"),
     );
     expect(testIdText(page, "call-owner")).toBe(`Анна Смирнова — desk-checkin ${ru.ruleDeskCheckin}`);
-    const story = testIdText(page, "call-story");
+    const story = testIdText(page, "call-story") ?? "";
+    expect(story.indexOf("14:03:05")).toBeGreaterThan(-1);
     expect(story.indexOf("14:03:05")).toBeLessThan(story.indexOf("14:03:25"));
     expect(testIdText(page, "call-leg-s-1")).toContain(`${ru.extension("104")} Сергей`);
     expect(testIdText(page, "call-leg-s-1")).toContain(ru.callRangFor(20));
