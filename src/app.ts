@@ -2,6 +2,7 @@ import type { Database } from "bun:sqlite";
 import type { Hono } from "hono";
 import type { Config } from "./config/schema.ts";
 import type { PbxEventSource } from "./domain/call/pbx-event.ts";
+import type { RulesFacts } from "./domain/rules/rules-types.ts";
 import { adminRoutes } from "./http/admin/index.tsx";
 import { createHttpApp } from "./http/app.ts";
 import type { HttpDeps } from "./http/deps.ts";
@@ -18,6 +19,7 @@ import { createDevicePairing } from "./service/device-pairing.ts";
 import { hqCallCommands } from "./service/hq-call-commands.ts";
 import { PbxGaps } from "./service/pbx-gaps.ts";
 import { RosterService } from "./service/roster-service.ts";
+import { RulesFactsService } from "./service/rules-facts.ts";
 import { importStaff, type StaffEntry } from "./service/staff-import.ts";
 import { systemTimer } from "./service/timer.ts";
 import { openDatabase } from "./store/db.ts";
@@ -32,6 +34,8 @@ export interface Box {
   readonly config: Config;
   readonly db: Database;
   readonly roster: RosterService;
+  /** Absences (R4.7) and no-answer forwarding (R4.1–R4.4), from memory, for the routing. */
+  readonly rules: RulesFacts;
   readonly calls: CallPipeline;
   readonly sources: readonly PbxEventSource[];
   /** What headquarters sends down (staff, clients, settings, commands). */
@@ -60,6 +64,11 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
   if (options.seedStaff !== undefined && staff.list().length === 0)
     await importStaff(staff, options.seedStaff, now());
   const roster = new RosterService(db, config, options.log);
+  const rules = new RulesFactsService(db, {
+    timeZone: config.branch.timezone,
+    staff: () => roster.employees(now()),
+    log: options.log.child({ part: "rules" }),
+  });
   // What headquarters sends down: staff, client directory, settings, commands. Its replies go up
   // through the relay, which does not exist yet here: `wakeRelay` is set once it does.
   let wakeRelay = () => {};
@@ -78,7 +87,11 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
         hqCommands.resume?.(command) ??
         Promise.resolve({ ok: false, reason: "interrupted: the box stopped while it ran; not run again" }),
     },
-    onStaffChanged: () => roster.reloadStaff(),
+    onStaffChanged: () => {
+      roster.reloadStaff();
+      // HQ's staff.upsert may carry schedules, absences and forwarding (issue 16).
+      rules.reload();
+    },
     onReplies: () => wakeRelay(),
   });
   const calls = new CallPipeline(db, {
@@ -162,6 +175,7 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     backfill: (window) => gaps.backfill(window),
     inbound: () => inbound.status(),
     commands,
+    rules,
     devices: createDevicePairing(db, options.log.child({ part: "kiosk" })),
     log: options.log,
     now,
@@ -174,6 +188,7 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     config,
     db,
     roster,
+    rules,
     calls,
     sources,
     sync,

@@ -5,6 +5,7 @@ export const DEMO_CONFIG = {
   branch: { id: "demo", name: "Демо-филиал", timezone: "Europe/Moscow" },
   storage: { dir: "./data" },
   desks: [{ id: "front", name: "Ресепшен", extension: "101" }],
+  departments: [{ name: "Отдел продаж", extension: "600" }],
 };
 
 /** Printed at start so whoever tries the demo can log in. Never use these anywhere else. */

@@ -32,6 +32,9 @@ const desk = z.strictObject({
   extension,
 });
 
+/** R4.2: a department a no-answer forward may go to (a ring group or a queue), picked on the kiosk. */
+const department = z.strictObject({ name: z.string().min(1).max(80), extension });
+
 /**
  * The whole configuration, one schema with every default in it. A TOML file supplies values and
  * `BRANCHBOX_<SECTION>_<KEY>` environment variables override them (see load.ts).
@@ -92,6 +95,7 @@ export function boxConfigSchema<S extends PbxSections>(sections: S) {
         })
         .prefault({}),
       desks: z.array(desk).default([]),
+      departments: z.array(department).max(50).default([]),
       calls: z
         .strictObject({
           /** R1.1: calls of extensions that map to nobody go to this employee; empty: off (default). */

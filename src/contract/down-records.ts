@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { absenceRangesSchema, forwardingSettingSchema, weeklyScheduleSchema } from "./rules-settings.ts";
 
 /**
  * The records headquarters sends down, by stream: `record.type` names the shape of `record.data`.
@@ -31,6 +32,10 @@ export const staffUpsertSchema = z.strictObject({
     .nullish()
     .transform((v) => v ?? null),
   pinHash: z.string().regex(ARGON2ID_HASH, "an Argon2id hash ($argon2id$v=19$…)"),
+  // Issue 16, all optional (an older HQ still validates): left out, the box keeps what it has.
+  schedule: weeklyScheduleSchema.nullable().optional(),
+  absences: absenceRangesSchema.optional(),
+  forwarding: forwardingSettingSchema.nullable().optional(),
 });
 
 export const staffRemoveSchema = z.strictObject({ id: employeeId });

@@ -21,6 +21,8 @@ export const ERROR_AREAS = {
   LINK: "The state machine of a link to a peer (AMI, SIP, the HQ broker, from the box or from headquarters).",
   PBX: "A PBX adapter (AMI, SIP) refused what the PBX sent or could not reach it; logged.",
   ROSTER: "The roster refused a shift action (kiosk, API) or a PIN.",
+  RULES:
+    "An employee's no-answer forwarding (R4.1–R4.4) or absences (R4.7), as entered on the kiosk or the API, were refused; nothing was changed.",
   STAFF: "`branchbox staff import` refused the staff list.",
   STORAGE: "The box's database (SQLite under `storage.dir`) or its disk.",
   SYNC: "The branch's link to headquarters (MQTT), seen from the branch; logged.",
@@ -343,7 +345,8 @@ export const ERROR_CODES = {
     action: "Send the time it happened (ISO-8601 with a zone), or none for now.",
   },
   "ROSTER.NOT_A_MANAGER": {
-    meaning: "Someone without a manager role tried to close another employee's shift.",
+    meaning:
+      "Someone without a manager role tried to close another employee's shift, or to change another employee's forwarding or anyone's absences (R4.4).",
     action: "Ask a manager to do it.",
   },
   "ROSTER.NOT_ON_BREAK": {
@@ -369,6 +372,21 @@ export const ERROR_CODES = {
   "ROSTER.UNKNOWN_EMPLOYEE": {
     meaning: "No employee with that id on the staff list.",
     action: "Check the staff list (`branchbox staff import`, or headquarters' staff updates).",
+  },
+  "RULES.BAD_ABSENCE": {
+    meaning:
+      "A vacation or sick leave whose last day is before its first or that is longer than a year, or a weekly schedule with overlapping or empty hours; the message says which.",
+    action: "Fix the days or hours the message names and save again.",
+  },
+  "RULES.BAD_FORWARDING": {
+    meaning:
+      "A no-answer forwarding to the employee themself, to a colleague not on the staff list, or with a ring time outside 30–300 s.",
+    action: "Pick another colleague or a department, or a ring time between 30 and 300 s.",
+  },
+  "RULES.UNKNOWN_ABSENCE": {
+    meaning:
+      "No vacation or sick leave with that id entered on the box for the employee (it was removed, or it came from headquarters, which changes its own).",
+    action: "Reload the list; ask headquarters to change a range it sent.",
   },
   "STAFF.INVALID": {
     meaning: "The staff list is not valid; each problem names its entry and field. Nothing was written.",

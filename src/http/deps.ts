@@ -4,6 +4,7 @@ import type { CallCommandsPort } from "../service/call-command-port.ts";
 import type { CallsPort, PbxGap, PbxView } from "../service/calls-port.ts";
 import type { DevicePairing } from "../service/device-pairing.ts";
 import type { RosterPort } from "../service/roster-port.ts";
+import type { RulesSettingsPort } from "../service/rules-facts.ts";
 import type { InboundStatus } from "../sync/inbound/inbound-types.ts";
 import type { RelayStatus } from "../sync/relay/index.ts";
 
@@ -25,6 +26,8 @@ export interface HttpDeps {
   readonly inbound: () => InboundStatus;
   /** Acting on calls: click-to-call, hang up, transfer (issue 15). */
   readonly commands: CallCommandsPort;
+  /** Absences (R4.7) and no-answer forwarding (R4.1–R4.4): the kiosk's screens and the API. */
+  readonly rules: RulesSettingsPort;
   /** The kiosk and desk screens paired with the box (issue 14, item 8). */
   readonly devices: DevicePairing;
   readonly log: Logger;

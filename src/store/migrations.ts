@@ -307,4 +307,53 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE state IN ('queued', 'sent', 'ringing-employee', 'connected');
     `,
   },
+  {
+    version: 12,
+    name: "absences and no-answer forwarding per employee (issue 16, R4.1–R4.7)",
+    sql: `
+      -- R4.7: a personal schedule, whole (JSON [{day, from, to}], minutes of the branch's day).
+      CREATE TABLE work_schedules (
+        employee_id TEXT PRIMARY KEY,
+        hours TEXT NOT NULL,
+        set_via TEXT NOT NULL CHECK (set_via IN ('manager', 'hq')),
+        set_by TEXT,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+
+      -- R4.7: vacations and sick leave, whole days of the branch's calendar, both ends included.
+      -- HQ's and the box's own (kiosk, API) are kept apart: each side replaces only its own.
+      CREATE TABLE absence_ranges (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        employee_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('vacation', 'sick')),
+        first_day TEXT NOT NULL,
+        last_day TEXT NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('hq', 'box')),
+        set_by TEXT,
+        created_at INTEGER NOT NULL,
+        CHECK (first_day <= last_day)
+      ) STRICT;
+      CREATE INDEX absence_ranges_employee ON absence_ranges (employee_id, first_day);
+
+      -- R4.1–R4.4: one row per employee who has their own; none is the default (busy after 120 s).
+      CREATE TABLE forwarding (
+        employee_id TEXT PRIMARY KEY,
+        action TEXT NOT NULL,
+        notice TEXT NOT NULL,
+        timeout_seconds INTEGER NOT NULL CHECK (timeout_seconds BETWEEN 5 AND 600),
+        set_via TEXT NOT NULL CHECK (set_via IN ('self', 'manager', 'hq')),
+        set_by TEXT,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+
+      -- What HQ's staff.upsert last said of a schedule or forwarding (JSON): HQ's value takes effect
+      -- when it changes, so the staff list sent again does not undo a later change on the box.
+      CREATE TABLE hq_rules_sent (
+        employee_id TEXT NOT NULL,
+        field TEXT NOT NULL CHECK (field IN ('schedule', 'forwarding')),
+        value TEXT NOT NULL,
+        PRIMARY KEY (employee_id, field)
+      ) STRICT;
+    `,
+  },
 ];

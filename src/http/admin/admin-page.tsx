@@ -34,6 +34,8 @@ export interface AdminPageProps {
   readonly inbound: InboundStatus;
   readonly nameOf: (employeeId: string | null) => string | null;
   readonly deskNameOf: (deskId: string | null) => string | null;
+  /** A department's name by its extension (`[[departments]]`, R4.2), for forwarding's audit entries. */
+  readonly departmentOf?: (extension: string) => string;
   /** Who holds an extension (desks, employees, `[pbx.ami] handsets`), for the PBX's endpoint list. */
   readonly mappedTo?: MappedTo;
   /** The paired screens (devices-section.tsx), shown after the PIN locks. */
@@ -218,6 +220,7 @@ function AuditSection(props: AdminPageProps & { isToday: boolean }) {
     timezone: tz,
     nameOf: (id: string) => props.nameOf(id) ?? id,
     deskNameOf: (id: string) => props.deskNameOf(id) ?? id,
+    ...(props.departmentOf === undefined ? {} : { departmentOf: props.departmentOf }),
   };
   return (
     <section id="audit">

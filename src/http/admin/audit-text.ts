@@ -3,6 +3,7 @@ import type { Messages } from "../../i18n/index.ts";
 import { readAuditDetail } from "../../service/audit-detail.ts";
 import type { AuditEntry } from "../../service/roster-port.ts";
 import { formatDate, formatTime } from "../ui/branch-time.ts";
+import { dayText, forwardingText, rangeKindText, scheduleText } from "../ui/rules-text.ts";
 
 /** An entry made this long after the fact it records says how late it was. */
 const LATE_AFTER_MS = 60_000;
@@ -14,6 +15,8 @@ export interface AuditTextContext {
   readonly nameOf: (employeeId: string) => string;
   /** A desk's name; the id itself when the config does not know it. */
   readonly deskNameOf: (deskId: string) => string;
+  /** A department's name by its extension (`[[departments]]`); the extension when none. */
+  readonly departmentOf?: (extension: string) => string;
 }
 
 /** A roster change's kind in words ("начало смены"); a kind this build does not know, as it is. */
@@ -75,6 +78,30 @@ export function auditSentence(entry: AuditEntry, ctx: AuditTextContext): string 
       return t.auditPinUnlock(
         nameOf(facts.employeeId),
         facts.lockedUntil === null ? null : when(facts.lockedUntil),
+        t.auditBy(actorName, facts.via),
+      );
+    case "forwarding":
+      return t.auditForwarding(
+        nameOf(facts.employeeId),
+        forwardingText(t, facts.setting, {
+          employee: nameOf,
+          department: ctx.departmentOf ?? ((extension) => extension),
+        }),
+        t.auditBy(actorName, facts.via),
+      );
+    case "absence":
+      return t.auditAbsence(
+        facts.change === "added",
+        rangeKindText(t, facts.kind),
+        nameOf(facts.employeeId),
+        dayText(t, facts.first),
+        dayText(t, facts.last),
+        t.auditBy(actorName, facts.via),
+      );
+    case "schedule":
+      return t.auditSchedule(
+        nameOf(facts.employeeId),
+        scheduleText(t, facts.hours),
         t.auditBy(actorName, facts.via),
       );
   }

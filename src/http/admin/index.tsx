@@ -61,6 +61,7 @@ export function adminRoutes(deps: HttpDeps): Hono {
           inbound={deps.inbound()}
           nameOf={(id) => (id === null ? null : (names.get(id) ?? id))}
           deskNameOf={(id) => (id === null ? null : (desks.get(id) ?? id))}
+          departmentOf={(ext) => config.departments.find((d) => d.extension === ext)?.name ?? ext}
           mappedTo={mappedTo(now, t)}
           devices={
             <DevicesSection

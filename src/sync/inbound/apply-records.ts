@@ -7,7 +7,9 @@ import type { ClientDirectoryStore } from "../../store/client-directory-store.ts
 import type { CommandStore } from "../../store/command-store.ts";
 import type { HqSettingsStore } from "../../store/hq-settings-store.ts";
 import type { OutboxStore } from "../../store/outbox-store.ts";
+import type { RulesStore } from "../../store/rules-store.ts";
 import type { StaffStore } from "../../store/staff-store.ts";
+import { applyStaffRules } from "./apply-staff-rules.ts";
 import { writeReply } from "./command-runner.ts";
 import type { InboundChange, RejectCode } from "./inbound-types.ts";
 
@@ -62,6 +64,8 @@ function hasClearPin(data: unknown): boolean {
 
 export type ApplyContext = {
   readonly staff: StaffStore;
+  /** Absences and forwarding (issue 16) that come with the staff list. */
+  readonly rules: RulesStore;
   readonly directory: ClientDirectoryStore;
   readonly settings: HqSettingsStore;
   readonly commands: CommandStore;
@@ -83,12 +87,18 @@ export type ApplyContext = {
 /** Applies one checked record. Runs inside the inbox's transaction; throws only on a store failure. */
 export function applyRecord(ctx: ApplyContext, record: DownRecord): void {
   switch (record.type) {
-    case "staff.upsert":
-      ctx.staff.upsert([record.data], ctx.now);
+    case "staff.upsert": {
+      const { id, name, role, extension, pinHash } = record.data;
+      ctx.staff.upsert([{ id, name, role, extension, pinHash }], ctx.now);
+      applyStaffRules(ctx.rules, record.data, ctx.now);
       ctx.changes.add("staff");
       return;
+    }
     case "staff.remove":
-      if (ctx.staff.remove(record.data.id)) ctx.changes.add("staff");
+      if (ctx.staff.remove(record.data.id)) {
+        ctx.rules.removeEmployee(record.data.id);
+        ctx.changes.add("staff");
+      }
       return;
     case "clients.snapshot":
       ctx.directory.replace(record.data.version, record.data.clients, ctx.now);

@@ -8,6 +8,7 @@ import { commandStore } from "../../store/command-store.ts";
 import { hqSettingsStore } from "../../store/hq-settings-store.ts";
 import { inboxStore } from "../../store/inbox-store.ts";
 import { outboxStore } from "../../store/outbox-store.ts";
+import { rulesStore } from "../../store/rules-store.ts";
 import { staffStore } from "../../store/staff-store.ts";
 import { storageFaults } from "../../store/storage-faults.ts";
 import { type ApplyContext, applyRecord, checkRecord } from "./apply-records.ts";
@@ -50,6 +51,7 @@ export function createInbound(options: InboundOptions): Inbound {
   const port = options.commands ?? noCommands;
   const inbox = inboxStore(db);
   const staff = staffStore(db);
+  const rules = rulesStore(db);
   const directory = clientDirectoryStore(db);
   const settingsStore = hqSettingsStore(db);
   const commands = commandStore(db);
@@ -150,6 +152,7 @@ export function createInbound(options: InboundOptions): Inbound {
           const mark = inbox.through(stream);
           const ctx: ApplyContext = {
             staff,
+            rules,
             directory,
             settings: settingsStore,
             commands,
