@@ -9,6 +9,7 @@ import type { HttpDeps } from "../deps.ts";
 import { callsApi } from "./calls.ts";
 import { commandsApi } from "./commands.ts";
 import { apiError } from "./errors.ts";
+import { rulesApi } from "./rules.ts";
 
 // Built on the first API call: the kiosk does not use the API.
 const isoInstant = lazy(() =>
@@ -127,6 +128,7 @@ export function apiRoutes(deps: HttpDeps): Hono {
 
   api.route("/", callsApi(deps));
   api.route("/", commandsApi(deps));
+  api.route("/", rulesApi(deps));
 
   // Issue 14: lift an employee's PIN lock (audited, like /admin's button).
   api.post("/pins/:employeeId/unlock", (c) => {
