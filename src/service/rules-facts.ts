@@ -21,6 +21,19 @@ import { type RulesStore, rulesStore, type StoredRange, type StoredSchedule } fr
 import { absenceDetail, forwardingDetail, type RulesActor, scheduleDetail } from "./audit-detail.ts";
 import { branchZone } from "./branch-zone.ts";
 
+/** The kiosk's and the API's input is the wire's shape (HQ's staff.upsert carries the same). */
+export {
+  absenceRangeSchema,
+  type ForwardingSetting,
+  forwardingSettingSchema,
+  MAX_TIMEOUT_SECONDS,
+  MIN_TIMEOUT_SECONDS,
+  toRange,
+  toSchedule,
+  WEEKDAYS,
+  weeklyScheduleSchema,
+} from "../contract/rules-settings.ts";
+
 export type RulesErrorCode =
   | "ROSTER.UNKNOWN_EMPLOYEE"
   | "ROSTER.NOT_A_MANAGER"

@@ -1,5 +1,10 @@
 import { type Context, Hono } from "hono";
 import { z } from "zod";
+import { formatMinute } from "../../domain/rules/absence.ts";
+import { defaultForwarding } from "../../domain/rules/rules-types.ts";
+import { lazy } from "../../lib/lazy.ts";
+import { describeIssues } from "../../lib/zod-issues.ts";
+import type { RulesActor } from "../../service/audit-detail.ts";
 import {
   absenceRangeSchema,
   forwardingSettingSchema,
@@ -7,12 +12,7 @@ import {
   toSchedule,
   WEEKDAYS,
   weeklyScheduleSchema,
-} from "../../contract/rules-settings.ts";
-import { formatMinute } from "../../domain/rules/absence.ts";
-import { defaultForwarding } from "../../domain/rules/rules-types.ts";
-import { lazy } from "../../lib/lazy.ts";
-import { describeIssues } from "../../lib/zod-issues.ts";
-import type { RulesActor } from "../../service/audit-detail.ts";
+} from "../../service/rules-facts.ts";
 import type { HttpDeps } from "../deps.ts";
 import { apiError } from "./errors.ts";
 

@@ -3,6 +3,7 @@ import type { Messages } from "../../i18n/index.ts";
 import type { DeskView, EmployeeView, PhoneAfterLeaving, ShiftView } from "../../service/roster-port.ts";
 import { formatTime } from "../ui/branch-time.ts";
 import { PhoneNote, workedText } from "./phone-note.tsx";
+import { RulesButtons } from "./rules-buttons.tsx";
 import { endedByText, whenText } from "./when.ts";
 
 /**
@@ -125,6 +126,7 @@ export function ActionScreen(props: ActionScreenProps) {
         )}
       </div>
       {shift !== null && !shift.onBreak && <PhoneNote t={t} phone={props.phone} />}
+      <RulesButtons t={t} ticket={ticket} isManager={props.isManager} />
       {props.isManager && <ShiftList {...props} />}
       <a class="btn secondary done" href="/" hx-get="/" hx-target="#screen" data-testid="action-done">
         {t.done}

@@ -27,6 +27,7 @@ import { mountPairing } from "./pairing.tsx";
 import { pbxLinkOf } from "./pbx-link.ts";
 import { phoneAfterText, workedText } from "./phone-note.tsx";
 import { PinPad, UnlockChooser } from "./pin-pad.tsx";
+import { mountRulesScreens } from "./rules-routes.tsx";
 import { createTicketer } from "./ticket.ts";
 import { whenText } from "./when.ts";
 
@@ -206,6 +207,8 @@ export function kioskRoutes(deps: HttpDeps, options: KioskOptions = {}): Hono {
   });
 
   mountCallScreens(app, deps, { heartbeatMs: options.heartbeatMs, tickets, pinLimiter });
+  // Issue 16: "if I do not answer" (R4.1–R4.4) and a manager's absences (R4.7), behind the ticket.
+  mountRulesScreens(app, deps, { tickets, screen, home, actions });
 
   app.get("/pin/:employeeId", (c) => {
     const employeeId = c.req.param("employeeId");
