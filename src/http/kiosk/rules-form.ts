@@ -171,13 +171,16 @@ export function postedAbsenceForm(
     const moved = shift(form[what], n);
     form =
       what === "first"
-        ? { ...form, first: moved, last: form.last < moved ? moved : form.last }
-        : { ...form, last: moved < form.first ? form.first : moved };
+        ? { ...form, first: moved, last: laterDay(form.last, moved) }
+        : { ...form, last: laterDay(moved, form.first) };
   }
   if (what === "from" || what === "to")
     form = { ...form, [what]: Math.min(1440, Math.max(0, form[what] + n)) };
   return form;
 }
+
+/** The later of two "YYYY-MM-DD" days (they compare as text in calendar order). */
+const laterDay = (a: string, b: string): string => [a, b].sort()[1] ?? a;
 
 function shift(day: string, days: number): string {
   const d = parseDay(day);
