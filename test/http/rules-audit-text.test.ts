@@ -50,7 +50,7 @@ describe("R4.4, R4.7: the audit of forwarding and absences in words", () => {
     );
   });
 
-  test("R4.4: a manager's to a department with a recording, to voicemail, back to the default", () => {
+  test("R4.3, R4.4: a manager's to a department with a recording, to voicemail, back to the default", () => {
     const department = forwardingDetail(
       "olga",
       {

@@ -28,6 +28,9 @@ const INPUT: Record<string, { transcript: string; snapshot?: string }> = {
   "internal-call": { transcript: "internal-call.ami" },
   "two-inbound-interleaved": { transcript: "two-inbound-interleaved.ami" },
   "mid-call-resync": { transcript: "mid-call-resync.ami", snapshot: "mid-call-resync.snapshot.ami" },
+  "no-answer-dropped": { transcript: "no-answer-dropped.ami" },
+  "no-answer-forwarded-answered": { transcript: "no-answer-forwarded-answered.ami" },
+  "no-answer-forwarded-missed": { transcript: "no-answer-forwarded-missed.ami" },
 };
 
 /** What the AMI source delivers for a scenario: the resync first when the box starts mid-call. */

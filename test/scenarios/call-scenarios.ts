@@ -404,4 +404,49 @@ export const SCENARIOS: readonly CallScenario[] = [
       },
     ],
   },
+  {
+    name: "no-answer-dropped",
+    rules: ["R4.1", "R4.5"],
+    what: "nobody answers 102 in its time and the PBX drops it with busy: a call missed by Sergey",
+    expected: [
+      {
+        direction: "inbound",
+        outcome: "missed",
+        from: "+79167771122",
+        legs: [leg("102", "sergey", "dedicated", "missed")],
+        owner: { employeeId: "sergey", rule: "dedicated" },
+        pops: missedPops,
+      },
+    ],
+  },
+  {
+    name: "no-answer-forwarded-answered",
+    rules: ["R4.2", "R4.5"],
+    what: "102 does not answer, the call is forwarded to the front desk and Bella answers: a call to Bella",
+    expected: [
+      {
+        direction: "inbound",
+        outcome: "answered",
+        from: "+79167771133",
+        legs: [leg("102", "sergey", "dedicated", "missed"), leg("101", "bella", "desk-checkin", "completed")],
+        owner: { employeeId: "bella", rule: "desk-checkin" },
+        pops: [answeredBy("bella")],
+      },
+    ],
+  },
+  {
+    name: "no-answer-forwarded-missed",
+    rules: ["R4.2", "R4.5"],
+    what: "102 does not answer, the forward to the front desk is not answered either: missed by Sergey",
+    expected: [
+      {
+        direction: "inbound",
+        outcome: "missed",
+        from: "+79167771144",
+        legs: [leg("102", "sergey", "dedicated", "missed"), leg("101", "bella", "desk-checkin", "cancelled")],
+        owner: { employeeId: "sergey", rule: "dedicated" },
+        pops: missedPops,
+      },
+    ],
+  },
 ];

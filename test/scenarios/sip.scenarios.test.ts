@@ -96,6 +96,8 @@ const INPUT: Record<string, readonly Step[]> = {
     step("102", "c1", "trying", "+79160000000"),
     step("102", "c1", "terminated", "+79160000000", { event: "rejected" }),
   ],
+  // R4.5: rang out unanswered (a plain `terminated`, as Kamailio sends it), then the PBX played busy.
+  "no-answer-dropped": inbound("102", "c1", "+79167771122", false),
   "blind-transfer": blindTransfer("101", "+79161234567"),
   "blind-transfer-from-unmapped": blindTransfer("106", "+79998887766"),
   // RFC 5589: 101 consults 102, REFERs the client with Replaces; the client's new call to 102
@@ -145,6 +147,10 @@ const NOT_EXPRESSIBLE: Record<string, string> = {
   "queue-answered": "a queue is the PBX's: no dialog shows a caller waiting in it (R0.1)",
   "voicemail-message": "voicemail is no watched extension's dialog",
   "voicemail-no-message": "voicemail is no watched extension's dialog",
+  "no-answer-forwarded-answered":
+    "the PBX's forward after no answer is a new dialog of its own to 101: no dialog says it is the same call",
+  "no-answer-forwarded-missed":
+    "the PBX's forward after no answer is a new dialog of its own to 101: no dialog says it is the same call",
 };
 
 function sipEvents(steps: readonly Step[]): PbxEvent[] {

@@ -66,9 +66,10 @@ const ownerOfLeg = (leg: AttributedLeg): RecordOwner => ({
 });
 
 /**
- * The leg that answered last decides (R0.2). Unanswered, the leg the call ended on decides; when
- * that extension maps to nobody and the call rang a group, R1.2 may hand it to the client's
- * responsible instead of the fallback employee.
+ * The leg that answered last decides (R0.2). Unanswered, a call the PBX sent on after its first
+ * extension did not answer is that extension's (R4.5: forwarded and not answered, missed by A);
+ * else the leg the call ended on decides; when that extension maps to nobody and the call rang a
+ * group, R1.2 may hand it to the client's responsible instead of the fallback employee.
  */
 function ownerOf(
   call: AssembledCall,
@@ -88,6 +89,12 @@ function ownerOf(
           reason: "the call reached no extension; fallback employee (R1.1)",
         };
   }
+  const forwarded = forwardedFrom(legs);
+  if (forwarded !== null && forwarded !== last && isMapped(forwarded))
+    return {
+      ...ownerOfLeg(forwarded),
+      reason: `not answered at ${forwarded.extension} nor where the PBX sent it on: missed by the one it was for (R4.5); ${forwarded.reason}`,
+    };
   const group = legs.filter((leg) => !leg.placedCall).length > 1;
   if (isMapped(last) || !group) return ownerOfLeg(last);
   const missedOn = `a missed group call ended on extension ${last.extension}, which maps to nobody`;
@@ -102,6 +109,21 @@ function ownerOf(
     }
   }
   return { ...ownerOfLeg(last), reason: `${missedOn} (R1.2): ${last.reason}` };
+}
+
+/**
+ * R4.5: the leg an unanswered call rang first, when it rang alone and ended before any other leg
+ * rang (a direct call not answered in its time, then forwarded by the PBX); null when the first
+ * legs rang together (a ring group) or nothing rang.
+ */
+function forwardedFrom(legs: readonly AttributedLeg[]): AttributedLeg | null {
+  const rung = legs
+    .filter((leg) => !leg.placedCall && leg.ringingAt !== null)
+    .sort((a, b) => (a.ringingAt ?? 0) - (b.ringingAt ?? 0));
+  const [first, ...later] = rung;
+  if (first === undefined || first.endedAt === null || later.length === 0) return null;
+  const endedAt = first.endedAt;
+  return later.every((leg) => (leg.ringingAt ?? 0) >= endedAt) ? first : null;
 }
 
 /**
