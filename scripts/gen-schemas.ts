@@ -95,6 +95,15 @@ const STREAMS: readonly { direction: "up" | "down"; stream: string; types: Recor
   { direction: "up", stream: "calls", types: { "call.record": UP_RECORD_TYPES["call.record"].data } },
   {
     direction: "up",
+    stream: "intents",
+    types: Object.fromEntries(
+      Object.entries(UP_RECORD_TYPES).flatMap(([type, { stream, data }]) =>
+        stream === "intents" ? [[type, data]] : [],
+      ),
+    ),
+  },
+  {
+    direction: "up",
     stream: "replies",
     types: { "command.reply": commandReplySchema, "clients.resync": clientsResyncSchema },
   },

@@ -15,6 +15,7 @@ import { attributionSettings } from "./service/attribution-settings.ts";
 import { CallCommands } from "./service/call-commands.ts";
 import { CallPipeline } from "./service/call-pipeline.ts";
 import { type CommandPort, noCommands } from "./service/command-port.ts";
+import { crmSettings } from "./service/crm-settings.ts";
 import { createDevicePairing } from "./service/device-pairing.ts";
 import { hqCallCommands } from "./service/hq-call-commands.ts";
 import { PbxGaps } from "./service/pbx-gaps.ts";
@@ -26,7 +27,7 @@ import { openDatabase } from "./store/db.ts";
 import { staffStore } from "./store/staff-store.ts";
 import { unplacedStore } from "./store/unplaced-store.ts";
 import type { Inbound } from "./sync/inbound/inbound-types.ts";
-import { createInbound } from "./sync/inbound/index.ts";
+import { createInbound, toE164 } from "./sync/inbound/index.ts";
 import type { Relay } from "./sync/relay/index.ts";
 import { VERSION } from "./version.ts";
 
@@ -98,6 +99,16 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     roster,
     settings: () => attributionSettings(config, roster.employees(now()), inbound),
     clientName: (number) => inbound.directory.byNumber(number)?.name ?? null,
+    // Issue 16: the CRM's intents, from the same settings and HQ's directory.
+    crm: () => ({
+      settings: crmSettings(
+        config,
+        inbound.settings(),
+        attributionSettings(config, roster.employees(now()), inbound).seniorManagerId,
+      ),
+      normalise: toE164,
+      client: (e164) => inbound.directory.byNumber(e164),
+    }),
     log: options.log.child({ part: "calls" }),
     now,
   });
@@ -160,8 +171,8 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     // Live records leave at once: wake the relay after every commit that put rows in the outbox.
     wakeRelay = () => sync.wake();
     roster.subscribe(() => sync.wake());
-    calls.subscribe((_changed, recorded) => {
-      if (recorded.length > 0) sync.wake();
+    calls.subscribe((_changed, recorded, intents = 0) => {
+      if (recorded.length > 0 || intents > 0) sync.wake();
     });
   }
   inbound.start();

@@ -26,6 +26,23 @@ const hostList = z.preprocess(
     .max(100),
 );
 
+/** DID → pipeline from TOML (an inline table), or "74957654321=Продажи,74957654322=Сервис" from an environment variable. */
+const pipelineTable = z.preprocess(
+  (v) =>
+    typeof v === "string"
+      ? Object.fromEntries(
+          v
+            .split(",")
+            .filter((pair) => pair.trim() !== "")
+            .map((pair) => pair.split("=").map((part) => part.trim())),
+        )
+      : v,
+  z.record(
+    z.string().regex(/^\+?[0-9]{1,20}$/, "a company number (DID), digits, e.g. 74957654321"),
+    z.string().min(1).max(200),
+  ),
+);
+
 const desk = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, "lower-case letters, digits, - or _ (e.g. front)"),
   name: z.string().min(1).max(80),
@@ -104,6 +121,19 @@ export function boxConfigSchema<S extends PbxSections>(sections: S) {
           senior_manager: z.string().default(""),
           /** R1.2: when on, a missed group call on an unmapped extension goes to the client's responsible. */
           assign_responsible_for_missed_group_calls: flag.default(false),
+        })
+        .prefault({}),
+      /** What HQ's CRM is asked to do after each call (issue 16); HQ's `settings.update` overrides each key. */
+      crm: z
+        .strictObject({
+          /** R3.10: a new number's client and order: "create-after-call", or "create-before-pickup" (on the senior manager). */
+          mode: z.enum(["create-after-call", "create-before-pickup"]).default("create-after-call"),
+          /** R2.7: a new number's inbound call: "create-client" (retailCRM's matrix) or "unsorted" (amoCRM). */
+          unknown_numbers: z.enum(["create-client", "unsorted"]).default("create-client"),
+          /** R2.7: the "unsorted" pipeline per company number dialled (DID → pipeline). */
+          unsorted_pipelines: pipelineTable.default({}),
+          /** R2.7: the pipeline of any other DID; "": the CRM's own default. */
+          unsorted_default_pipeline: z.string().max(200).default(""),
         })
         .prefault({}),
       mqtt: z

@@ -49,6 +49,8 @@ export const directoryClientSchema = z.strictObject({
   name: z.string().max(300),
   responsibleEmployeeId: employeeId.nullish().transform((v) => v ?? null),
   openOrder: z.boolean(),
+  /** R3.6: no open order and the last one closed ("a client from before"). Added in issue 16: an older HQ leaves it out. */
+  lastOrderClosed: z.boolean().default(false),
 });
 
 const directoryVersion = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -68,6 +70,14 @@ export const settingsUpdateSchema = z.strictObject({
   fallbackEmployeeId: employeeId.nullable().optional(),
   seniorManagerId: employeeId.nullable().optional(),
   assignResponsibleForMissedGroupCalls: z.boolean().optional(),
+  /** R3.10: when a new number's client and order are made: after the call, or as it starts (on the senior manager). */
+  crmMode: z.enum(["create-after-call", "create-before-pickup"]).optional(),
+  /** R2.7: a new number's inbound call makes a client and an order (retailCRM) or goes to "unsorted" (amoCRM). */
+  unknownNumbers: z.enum(["create-client", "unsorted"]).optional(),
+  /** R2.7: the "unsorted" pipeline per company number dialled (DID, as the PBX gives it or E.164). */
+  unsortedPipelines: z.record(z.string().min(1).max(32), z.string().min(1).max(200)).optional(),
+  /** R2.7: the pipeline of any other DID; null: the CRM's own default. */
+  unsortedDefaultPipeline: z.string().min(1).max(200).nullable().optional(),
 });
 
 export const commandSchema = z.strictObject({

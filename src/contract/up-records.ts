@@ -1,6 +1,16 @@
 import { z } from "zod";
 import type { CallRecord } from "../domain/call/call-types.ts";
 import { ROSTER_FACT_KINDS, type RosterFact } from "../domain/roster/types.ts";
+import {
+  type ClientCreate,
+  type ClientReassign,
+  type ClientReopen,
+  type OrderCreate,
+  TASK_PURPOSES,
+  type TaskCreate,
+  type UnsortedCreate,
+} from "../domain/rules/intent-types.ts";
+import { e164 } from "./down-records.ts";
 import { envelopeSchema, recordSchema, type UpStream } from "./protocol.ts";
 
 /**
@@ -123,10 +133,118 @@ export const rosterFactDataSchema = z
       "A fact of the shift roster (stream `roster`). Facts are never edited: a correction is a new fact.",
   });
 
+const intentRule = z
+  .enum([
+    "R2.7",
+    "R3.4",
+    "R3.5a",
+    "R3.5b",
+    "R3.5c",
+    "R3.6a",
+    "R3.6b",
+    "R3.7a",
+    "R3.7b",
+    "R3.8a",
+    "R3.8b",
+    "R3.9a",
+    "R3.9b",
+    "R3.10",
+  ])
+  .meta({ description: "The rule (docs/rules.md) that made the intent." });
+const employee = z.string().min(1);
+
+/** What every intent carries: its call, its rule, why, and the client's number. */
+const intentHead = {
+  callId: z
+    .string()
+    .min(1)
+    .meta({ description: "The `call.record` (stream `calls`) this intent comes from." }),
+  rule: intentRule,
+  reason: z.string().min(1).meta({ description: "Why, in one English sentence naming who." }),
+  number: e164.meta({ description: "The client's number, E.164: how the CRM finds the client." }),
+};
+const clientId = z.string().min(1).nullable().meta({
+  description: "HQ's client id; null for the client created by the same call (find it by `number`).",
+});
+const responsible = employee.nullable().meta({
+  description: "The responsible employee; null only when the senior manager is meant and none is configured.",
+});
+
+const intentMeta = (type: string, description: string) => ({
+  title: `${type} data`,
+  description: `${description} (stream \`intents\`; the record id \`<callId>:<n>\` is stable: dedupe by it).`,
+});
+
+/** `crm.client.create` on `intents`: a new client for a new number (R3.4, R3.7b, R3.9a, R3.10). */
+export const clientCreateDataSchema = z
+  .strictObject({ ...intentHead, responsibleEmployeeId: responsible })
+  .meta(intentMeta("crm.client.create", "Create a client for a number the CRM does not know"));
+
+/** `crm.order.create` on `intents`: a new order (R3.4, R3.6a/b, R3.7b, R3.9a, R3.10). */
+export const orderCreateDataSchema = z
+  .strictObject({
+    ...intentHead,
+    clientId,
+    responsibleEmployeeId: responsible,
+    did: z.string().nullable().meta({ description: "The company number dialled, as the PBX gave it." }),
+  })
+  .meta(intentMeta("crm.order.create", "Create an order for the client"));
+
+/** `crm.task.create` on `intents`: a task on the client (R3.4–R3.9). */
+export const taskCreateDataSchema = z
+  .strictObject({
+    ...intentHead,
+    clientId,
+    assigneeEmployeeId: responsible,
+    status: z.enum(["completed", "open"]),
+    purpose: z.enum(TASK_PURPOSES).meta({
+      description:
+        "call-logged: the call's own entry; review-call: the responsible checks a call someone else had with their client; distribute: the senior manager hands a missed call out; call-back: call the client back; check-settings: answered on an extension that maps to nobody.",
+    }),
+    recordingUrl: z
+      .string()
+      .nullable()
+      .meta({ description: "The PBX's recording of the call or voicemail, when there is one." }),
+  })
+  .meta(intentMeta("crm.task.create", "Create a task for an employee about the client"));
+
+/** `crm.client.reopen` on `intents`: R3.6a. */
+export const clientReopenDataSchema = z
+  .strictObject({ ...intentHead, clientId: z.string().min(1) })
+  .meta(intentMeta("crm.client.reopen", "Reopen a client whose last order is closed"));
+
+/** `crm.client.reassign` on `intents`: R3.6b. */
+export const clientReassignDataSchema = z
+  .strictObject({
+    ...intentHead,
+    clientId: z.string().min(1),
+    from: employee.nullable().meta({ description: "The former responsible; null when the client had none." }),
+    to: employee,
+  })
+  .meta(intentMeta("crm.client.reassign", "Make another employee the client's responsible"));
+
+/** `crm.unsorted.create` on `intents`: R2.7. */
+export const unsortedCreateDataSchema = z
+  .strictObject({
+    ...intentHead,
+    did: z.string().nullable().meta({ description: "The company number dialled, as the PBX gave it." }),
+    pipeline: z
+      .string()
+      .nullable()
+      .meta({ description: "The pipeline of the dialled DID, else the default; null: the CRM's default." }),
+  })
+  .meta(intentMeta("crm.unsorted.create", 'Put a call from an unknown number into the CRM\'s "unsorted"'));
+
 /** Every up record type with a schema: its stream and the schema of its `data`. */
 export const UP_RECORD_TYPES = {
   "roster.fact": { stream: "roster", data: rosterFactDataSchema },
   "call.record": { stream: "calls", data: callRecordDataSchema },
+  "crm.client.create": { stream: "intents", data: clientCreateDataSchema },
+  "crm.order.create": { stream: "intents", data: orderCreateDataSchema },
+  "crm.task.create": { stream: "intents", data: taskCreateDataSchema },
+  "crm.client.reopen": { stream: "intents", data: clientReopenDataSchema },
+  "crm.client.reassign": { stream: "intents", data: clientReassignDataSchema },
+  "crm.unsorted.create": { stream: "intents", data: unsortedCreateDataSchema },
 } as const satisfies Record<string, { stream: UpStream; data: z.ZodType }>;
 
 /**
@@ -163,3 +281,17 @@ type Same<A, B> = [Writable<A>] extends [Writable<B>]
 type Expect<T extends true> = T;
 export type CallRecordSchemaMatchesType = Expect<Same<CallRecord, z.output<typeof callRecordDataSchema>>>;
 export type RosterFactSchemaMatchesType = Expect<Same<RosterFact, z.output<typeof rosterFactDataSchema>>>;
+export type ClientCreateSchemaMatchesType = Expect<
+  Same<ClientCreate, z.output<typeof clientCreateDataSchema>>
+>;
+export type OrderCreateSchemaMatchesType = Expect<Same<OrderCreate, z.output<typeof orderCreateDataSchema>>>;
+export type TaskCreateSchemaMatchesType = Expect<Same<TaskCreate, z.output<typeof taskCreateDataSchema>>>;
+export type ClientReopenSchemaMatchesType = Expect<
+  Same<ClientReopen, z.output<typeof clientReopenDataSchema>>
+>;
+export type ClientReassignSchemaMatchesType = Expect<
+  Same<ClientReassign, z.output<typeof clientReassignDataSchema>>
+>;
+export type UnsortedCreateSchemaMatchesType = Expect<
+  Same<UnsortedCreate, z.output<typeof unsortedCreateDataSchema>>
+>;

@@ -8,12 +8,15 @@ import { liveCard } from "../domain/attribution/live-card.ts";
 import { CallAssembler } from "../domain/call/call-assembler.ts";
 import type { AssembledCall, CallRecord } from "../domain/call/call-types.ts";
 import type { PbxEvent } from "../domain/call/pbx-event.ts";
+import type { Intent, IntentFacts } from "../domain/rules/intent-types.ts";
+import { decideIntents, decideStartIntents } from "../domain/rules/intents.ts";
 import type { Logger } from "../log/logger.ts";
+import { type CallIntentsStore, callIntentsStore } from "../store/call-intents-store.ts";
 import { type CallStore, callStore } from "../store/call-store.ts";
 import { type JournalStore, journalStore } from "../store/journal-store.ts";
 import { type OutboxStore, outboxStore } from "../store/outbox-store.ts";
 import { STORAGE_RETRY_MS, type StorageFaults, storageFaults } from "../store/storage-faults.ts";
-import type { CallCard, CallsPort } from "./calls-port.ts";
+import type { CallCard, CallsListener, CallsPort } from "./calls-port.ts";
 
 const MINUTE = 60 * 1000;
 const HOUR = 60 * MINUTE;
@@ -35,6 +38,11 @@ export interface CallPipelineOptions {
   readonly retentionMs?: number;
   /** Where a write that fails outside a delivery (pruning, re-attribution) is logged and counted. */
   readonly storageFaults?: StorageFaults;
+  /**
+   * What the CRM intents read (R3.4–R3.10, R2.7): the settings and HQ's directory, read once per
+   * commit. Without it the box sends no intents (a replay, a test of the calls alone).
+   */
+  readonly crm?: () => IntentFacts;
 }
 
 export interface PipelineStats {
@@ -42,6 +50,10 @@ export interface PipelineStats {
   readonly duplicates: number;
   readonly rejected: number;
   readonly recorded: number;
+  /** CRM intents written for HQ (R3.4–R3.10, R2.7). */
+  readonly intents: number;
+  /** Calls whose client's number has no E.164 form: no intents (nothing invented). */
+  readonly unnumbered: number;
   readonly lastRejection: string | null;
 }
 
@@ -62,6 +74,7 @@ export class CallPipeline implements CallsPort {
   private readonly journal: JournalStore;
   private readonly calls: CallStore;
   private readonly outbox: OutboxStore;
+  private readonly intents: CallIntentsStore;
   private readonly faults: StorageFaults;
   private assembler = new CallAssembler();
   private pending: Pending[] = [];
@@ -70,9 +83,7 @@ export class CallPipeline implements CallsPort {
   /** A re-attribution the storage refused: from when, and the timer that tries it again. */
   private reattributeFrom: number | null = null;
   private reattributeTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly listeners = new Set<
-    (changed: readonly AssembledCall[], recorded: readonly CallRecord[]) => void
-  >();
+  private readonly listeners = new Set<CallsListener>();
   /** Missed calls whose cards are still up, newest last. */
   private recentMissed: AssembledCall[] = [];
   private stats = {
@@ -80,8 +91,18 @@ export class CallPipeline implements CallsPort {
     duplicates: 0,
     rejected: 0,
     recorded: 0,
+    intents: 0,
+    unnumbered: 0,
     lastRejection: null as string | null,
   };
+  /**
+   * The CRM facts of the commit under way (read once per commit, not per event); undefined until
+   * read, null when intents are off: while the journal is replayed at start nothing is decided
+   * (what those calls made was sent in the commit that recorded them).
+   */
+  private crmFacts: IntentFacts | null | undefined = null;
+  /** R3.10: live calls whose start was looked at (each once), forgotten when they finish. */
+  private readonly startSeen = new Set<string>();
 
   constructor(
     private readonly db: Database,
@@ -90,6 +111,7 @@ export class CallPipeline implements CallsPort {
     this.journal = journalStore(db);
     this.calls = callStore(db);
     this.outbox = outboxStore(db);
+    this.intents = callIntentsStore(db);
     this.faults = options.storageFaults ?? storageFaults;
   }
 
@@ -199,14 +221,13 @@ export class CallPipeline implements CallsPort {
       assembler_finished: assembler.finished,
       assembler_recent: assembler.recent,
       recent_missed: this.recentMissed.length,
+      intents_start_seen: this.startSeen.size,
       commit_batches: this.pending.length,
     };
   }
 
   /** Called after each commit with the live calls that changed and the records written. */
-  subscribe(
-    listener: (changed: readonly AssembledCall[], recorded: readonly CallRecord[]) => void,
-  ): () => void {
+  subscribe(listener: CallsListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -263,6 +284,8 @@ export class CallPipeline implements CallsPort {
     const now = this.options.now();
     const changed = new Map<string, AssembledCall>();
     const recorded: CallRecord[] = [];
+    const intentsBefore = this.stats.intents;
+    this.crmFacts = undefined;
     try {
       this.db.transaction(() => {
         const fresh = this.journal.append(
@@ -279,6 +302,7 @@ export class CallPipeline implements CallsPort {
         }
       })();
     } catch (error) {
+      this.crmFacts = null;
       for (const p of batch) p.reject(error);
       // The source retries (AMI resyncs, SIP is not answered 200): log a full disk once, count it.
       if (this.faults.failed("calls.journal", error, this.options.log) === null)
@@ -286,9 +310,10 @@ export class CallPipeline implements CallsPort {
       this.rebuild();
       return;
     }
+    this.crmFacts = null;
     this.faults.worked("calls.journal", this.options.log);
     for (const p of batch) p.resolve();
-    this.notify([...changed.values()], recorded);
+    this.notify([...changed.values()], recorded, this.stats.intents - intentsBefore);
   }
 
   /**
@@ -330,7 +355,14 @@ export class CallPipeline implements CallsPort {
         kind: event.kind,
       });
     }
-    const recorded = update.finished.flatMap((call) => this.calls.save(call, this.attribute(call), now));
+    for (const call of update.changed) this.startIntents(call, now);
+    for (const id of update.absorbed) this.startSeen.delete(id);
+    const recorded = update.finished.flatMap((call) => {
+      const records = this.attribute(call);
+      const saved = this.calls.save(call, records, now);
+      this.endIntents(call, records, now);
+      return saved;
+    });
     this.toHeadquarters(recorded, now);
     // Pruned here too, not only when a screen asks for cards: a box nobody looks at runs for months.
     this.forgetOldMissed(now);
@@ -351,6 +383,54 @@ export class CallPipeline implements CallsPort {
     );
   }
 
+  /** The CRM facts for this commit: read at its first use, null when intents are off. */
+  private crm(): IntentFacts | null {
+    if (this.crmFacts === undefined) this.crmFacts = this.options.crm?.() ?? null;
+    return this.crmFacts;
+  }
+
+  /**
+   * R3.10: the first time a live inbound call is seen (its first event, or the first after a
+   * restart), in "create before pickup" mode, a new number's client and order go to HQ at once.
+   */
+  private startIntents(call: AssembledCall, now: number): void {
+    if (call.finished) {
+      this.startSeen.delete(call.id);
+      return;
+    }
+    if (this.startSeen.has(call.id) || call.direction !== "inbound" || call.from.number === null) return;
+    const facts = this.crm();
+    if (facts === null || facts.settings.mode !== "create-before-pickup") return;
+    this.startSeen.add(call.id);
+    const intents = decideStartIntents(call, facts);
+    if (intents.length === 0 || this.intents.get(call.id) !== null) return;
+    this.intents.started(call.id, intents, now);
+    this.sendIntents(intents, now);
+  }
+
+  /**
+   * The CRM's intents of a call recorded for the first time, from its last part (who had the client
+   * at the end), in the same transaction. A call already decided is not decided again: after a
+   * re-attribution HQ gets the corrected `call.record`, never a second set of intents.
+   */
+  private endIntents(call: AssembledCall, records: readonly CallRecord[], now: number): void {
+    const last = records.at(-1);
+    const facts = last === undefined ? null : this.crm();
+    if (last === undefined || facts === null) return;
+    const before = this.intents.get(call.id);
+    if (before?.decided) return;
+    const decision = decideIntents(last, facts, before?.started ?? false);
+    if (decision.unnumbered) this.stats.unnumbered++;
+    this.intents.decided(call.id, before, decision.intents, decision.none, now);
+    this.sendIntents(decision.intents, now);
+  }
+
+  private sendIntents(intents: readonly Intent[], now: number): void {
+    if (intents.length === 0) return;
+    this.outbox.add("intents", intents, now);
+    this.stats.intents += intents.length;
+  }
+
   /** New and changed records go to headquarters in the transaction that saved them (HQ upserts by id). */
   private toHeadquarters(records: readonly CallRecord[], now: number): void {
     this.outbox.add(
@@ -365,6 +445,7 @@ export class CallPipeline implements CallsPort {
   }
 
   private rebuild(): void {
+    this.startSeen.clear();
     try {
       this.assembler = new CallAssembler();
       for (const { event } of this.journal.all()) this.assembler.apply(event);
@@ -373,7 +454,7 @@ export class CallPipeline implements CallsPort {
     }
   }
 
-  private notify(changed: readonly AssembledCall[], recorded: readonly CallRecord[]): void {
-    for (const listener of this.listeners) listener(changed, recorded);
+  private notify(changed: readonly AssembledCall[], recorded: readonly CallRecord[], intents = 0): void {
+    for (const listener of this.listeners) listener(changed, recorded, intents);
   }
 }

@@ -60,7 +60,12 @@ export interface CallsPort {
   /** The cards to show now: live calls, and missed calls of the last few minutes. */
   cards(now: Instant): CallCard[];
   /** Called after each commit with the live calls that changed and the records written. */
-  subscribe(
-    listener: (changed: readonly AssembledCall[], recorded: readonly CallRecord[]) => void,
-  ): () => void;
+  subscribe(listener: CallsListener): () => void;
 }
+
+/** The live calls a commit changed, the records it wrote, and how many CRM intents it sent (issue 16). */
+export type CallsListener = (
+  changed: readonly AssembledCall[],
+  recorded: readonly CallRecord[],
+  intents?: number,
+) => void;

@@ -21,13 +21,14 @@ interface Row {
   name: string;
   responsible_employee_id: string | null;
   open_order: number;
+  last_order_closed: number;
 }
 
 const VERSION_KEY = "clients.version";
 
 export function clientDirectoryStore(db: Database): ClientDirectoryStore {
   const one = db.query<Row, [string]>(
-    "SELECT number, client_id, name, responsible_employee_id, open_order FROM client_directory WHERE number = ?",
+    "SELECT number, client_id, name, responsible_employee_id, open_order, last_order_closed FROM client_directory WHERE number = ?",
   );
   const total = db.query<{ n: number }, []>("SELECT count(*) AS n FROM client_directory");
   const getVersion = db.query<{ value: string }, [string]>("SELECT value FROM hq_state WHERE key = ?");
@@ -37,13 +38,21 @@ export function clientDirectoryStore(db: Database): ClientDirectoryStore {
   );
   const clear = db.query("DELETE FROM client_directory");
   const upsertOne = db.query(
-    `INSERT INTO client_directory (number, client_id, name, responsible_employee_id, open_order)
-     VALUES (?1, ?2, ?3, ?4, ?5)
-     ON CONFLICT (number) DO UPDATE SET client_id = ?2, name = ?3, responsible_employee_id = ?4, open_order = ?5`,
+    `INSERT INTO client_directory (number, client_id, name, responsible_employee_id, open_order, last_order_closed)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+     ON CONFLICT (number) DO UPDATE SET client_id = ?2, name = ?3, responsible_employee_id = ?4, open_order = ?5,
+       last_order_closed = ?6`,
   );
   const removeOne = db.query("DELETE FROM client_directory WHERE number = ?");
   const put = (c: DirectoryClient) =>
-    upsertOne.run(c.number, c.clientId, c.name, c.responsibleEmployeeId, c.openOrder ? 1 : 0);
+    upsertOne.run(
+      c.number,
+      c.clientId,
+      c.name,
+      c.responsibleEmployeeId,
+      c.openOrder ? 1 : 0,
+      c.lastOrderClosed ? 1 : 0,
+    );
   return {
     version: () => Number(getVersion.get(VERSION_KEY)?.value ?? 0),
     count: () => total.get()?.n ?? 0,
@@ -57,6 +66,7 @@ export function clientDirectoryStore(db: Database): ClientDirectoryStore {
             name: r.name,
             responsibleEmployeeId: r.responsible_employee_id,
             openOrder: r.open_order === 1,
+            lastOrderClosed: r.last_order_closed === 1,
           };
     },
     replace: (version, clients, now) => {

@@ -308,6 +308,26 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 11,
+    name: "CRM intents (issue 16): the directory's closed last order, the intents sent per call",
+    sql: `
+      -- R3.6: the client's last order is closed (no open one). HQs that do not send it mean false.
+      ALTER TABLE client_directory ADD COLUMN last_order_closed INTEGER NOT NULL DEFAULT 0;
+
+      -- What went to HQ on up/intents for each call (its first part's id), written in the commit
+      -- that sent it: R3.10's client and order when the call started, the rest once it was recorded.
+      -- A call is decided once: a re-attribution sends the call record again, never its intents.
+      CREATE TABLE call_intents (
+        call_id TEXT PRIMARY KEY,
+        started INTEGER NOT NULL CHECK (started IN (0, 1)),
+        decided INTEGER NOT NULL CHECK (decided IN (0, 1)),
+        intents TEXT NOT NULL,
+        none TEXT,
+        updated_at INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
+  {
     version: 12,
     name: "absences and no-answer forwarding per employee (issue 16, R4.1–R4.7)",
     sql: `

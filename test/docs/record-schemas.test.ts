@@ -77,7 +77,7 @@ function outboxRecords(b: TestBox): Map<string, SyncRecord[]> {
   return new Map(UP_STREAMS.map((stream) => [stream, outbox.pending(stream, 0, 100_000)]));
 }
 
-test("every roster fact and call record the box writes for headquarters passes its JSON Schema's zod source", async () => {
+test("every roster fact, call record and CRM intent the box writes for headquarters passes its JSON Schema's zod source", async () => {
   box = await makeTestBox({ clock: { now: () => T("12:00:00"), set() {}, advance() {} } });
   await recordDay(box);
   const byStream = outboxRecords(box);
@@ -90,8 +90,13 @@ test("every roster fact and call record the box writes for headquarters passes i
     new Set(["answered", "missed", "transfer", "voicemail", "outbound"]),
   );
   expect(calls.length).toBeGreaterThan(5); // the handover re-sent some
+  // Every call but the internal one is from a new number: R3.4, R3.7b, R3.9a (R3.8c sends none).
+  const intents = byStream.get("intents") ?? [];
+  expect(new Set(intents.map((r) => r.type))).toEqual(
+    new Set(["crm.client.create", "crm.order.create", "crm.task.create"]),
+  );
 
-  for (const record of [...roster, ...calls]) {
+  for (const record of [...roster, ...calls, ...intents]) {
     expect(issues(recordSchema.safeParse(record))).toEqual([]);
     const type = record.type as keyof typeof UP_RECORD_TYPES;
     expect(Object.keys(UP_RECORD_TYPES)).toContain(type);
@@ -107,11 +112,19 @@ test("the envelopes the relay builds from those rows pass the envelope schema an
   const typed = {
     roster: typedEnvelopeSchema("roster", { "roster.fact": UP_RECORD_TYPES["roster.fact"].data }),
     calls: typedEnvelopeSchema("calls", { "call.record": UP_RECORD_TYPES["call.record"].data }),
+    intents: typedEnvelopeSchema(
+      "intents",
+      Object.fromEntries(
+        Object.entries(UP_RECORD_TYPES).flatMap(([type, t]) =>
+          t.stream === "intents" ? [[type, t.data]] : [],
+        ),
+      ),
+    ),
   };
   const outbox = outboxStore(box.db);
   // Small envelopes, so that there are several.
   let envelopes = 0;
-  for (const stream of ["roster", "calls"] as const) {
+  for (const stream of ["roster", "calls", "intents"] as const) {
     for (let after = 0; ; envelopes++) {
       const head = { branch: "demo", epoch: 7, stream, historical: after > 0 };
       const built = buildEnvelope(outbox, head, after, 100_000, 2000);
