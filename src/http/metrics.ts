@@ -220,6 +220,18 @@ export function metricsRoutes(deps: HttpDeps): Hono {
         [{}, pbx.pipeline.recorded],
       ]),
       metric(
+        "branchbox_crm_intents_total",
+        "counter",
+        "CRM intents written for headquarters (R3.4–R3.10, R2.7).",
+        [[{}, pbx.pipeline.intents]],
+      ),
+      metric(
+        "branchbox_crm_intents_unnumbered_total",
+        "counter",
+        "Calls whose client's number has no E.164 form: no CRM intent made.",
+        [[{}, pbx.pipeline.unnumbered]],
+      ),
+      metric(
         "branchbox_storage_errors_total",
         "counter",
         "Writes the storage refused outside a request (full disk, I/O), retries included.",

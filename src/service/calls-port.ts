@@ -41,6 +41,9 @@ export interface PbxView {
     readonly duplicates: number;
     readonly rejected: number;
     readonly recorded: number;
+    /** CRM intents written for HQ, and calls that made none for want of an E.164 client number. */
+    readonly intents: number;
+    readonly unnumbered: number;
     readonly lastRejection: string | null;
     /** Entries of each table the pipeline keeps in memory (see CallPipeline.tables). */
     readonly tables: Readonly<Record<string, number>>;

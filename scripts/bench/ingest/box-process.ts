@@ -17,7 +17,14 @@ export const DESKS = [
 ] as const;
 
 export interface BoxStatus {
-  readonly pipeline: { received: number; duplicates: number; rejected: number; recorded: number };
+  readonly pipeline: {
+    received: number;
+    duplicates: number;
+    rejected: number;
+    recorded: number;
+    /** CRM intents written (issue 16); absent from a box older than that. */
+    intents?: number;
+  };
   readonly live: number;
   readonly commits: number;
   readonly lastCommitAt: number;

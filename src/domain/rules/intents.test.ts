@@ -110,6 +110,7 @@ interface Case {
   readonly intents: readonly string[];
 }
 
+/** The matrix of seed 003 (R3.4; R3.5, R3.6, R3.7, R3.8, R3.9 by their lettered cells; R3.10) and R2.7. */
 const MATRIX: readonly Case[] = [
   {
     rule: "R3.4",
