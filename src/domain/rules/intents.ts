@@ -98,7 +98,7 @@ export function decideStartIntents(
   const number = facts.normalise(call.from.number);
   if (number === null || facts.client(number) !== null) return [];
   const senior = settings.seniorManagerId;
-  const reason = `a call from a new number started in "create before pickup" mode: on the senior manager ${senior ?? "(none configured)"}`;
+  const reason = `a call from a new number started in "create before pickup" mode: on ${seniorName(settings)}`;
   const head = { callId: call.id, rule: "R3.10" as const, reason, number };
   return numbered(`${call.id}:start:`, [
     clientCreate({ ...head, responsibleEmployeeId: senior }),
@@ -113,15 +113,14 @@ function inbound(ctx: Context): Draft[] | string {
   const senior = ctx.settings.seniorManagerId;
   if (record.outcome === "voicemail") {
     const to = client.responsibleEmployeeId ?? senior;
-    const whom =
-      client.responsibleEmployeeId === null ? `the senior manager ${senior ?? "(none configured)"}` : to;
+    const whom = client.responsibleEmployeeId === null ? seniorName(ctx.settings) : to;
     return [task(ctx, "R3.9b", `the client left a voicemail: ${whom} calls back`, to, "open", "call-back")];
   }
   return [
     task(
       ctx,
       "R3.7a",
-      `nobody answered the client (${record.outcome}): the senior manager ${senior ?? "(none configured)"} hands the call out`,
+      `nobody answered the client (${record.outcome}): ${seniorName(ctx.settings)} hands the call out`,
       senior,
       "open",
       "distribute",
@@ -138,23 +137,12 @@ function newNumber(ctx: Context): Draft[] {
     return [unsorted({ ...head(ctx, "R2.7", reason), did: record.did, pipeline })];
   }
   const senior = settings.seniorManagerId;
-  const onSenior = `the senior manager ${senior ?? "(none configured)"}`;
+  const onSenior = seniorName(settings);
   const answered = record.outcome === "answered";
   const cell: IntentRule = answered ? "R3.4" : record.outcome === "voicemail" ? "R3.9a" : "R3.7b";
   const drafts: Draft[] = [];
   if (!ctx.createdAtStart) {
-    const [rule, owner, why] =
-      settings.mode === "create-before-pickup"
-        ? (["R3.10", senior, `"create before pickup" mode: on ${onSenior}`] as const)
-        : answered && answerer?.mapped
-          ? ([cell, answerer.employeeId, `${answerer.employeeId} answered`] as const)
-          : answered
-            ? ([
-                cell,
-                senior,
-                `answered on ${answerer?.extension}, which maps to nobody: on ${onSenior}`,
-              ] as const)
-            : ([cell, senior, `nobody answered (${record.outcome}): on ${onSenior}`] as const);
+    const { rule, owner, why } = newClientOwner(ctx, cell);
     const reason = `a call from a new number: a new client and order, ${why}`;
     drafts.push(
       clientCreate({ ...head(ctx, rule, reason), responsibleEmployeeId: owner }),
@@ -202,6 +190,34 @@ function newNumber(ctx: Context): Draft[] {
     );
   return drafts;
 }
+
+/** Whom a new number's client and order are on, and why: R3.10's senior manager, else the answerer the roster knows, else the senior manager. */
+function newClientOwner(
+  ctx: Context,
+  cell: IntentRule,
+): { rule: IntentRule; owner: string | null; why: string } {
+  const { settings, answerer, record } = ctx;
+  const onSenior = `on ${seniorName(settings)}`;
+  if (settings.mode === "create-before-pickup")
+    return {
+      rule: "R3.10",
+      owner: settings.seniorManagerId,
+      why: `"create before pickup" mode: ${onSenior}`,
+    };
+  if (record.outcome !== "answered")
+    return {
+      rule: cell,
+      owner: settings.seniorManagerId,
+      why: `nobody answered (${record.outcome}): ${onSenior}`,
+    };
+  if (answerer?.mapped)
+    return { rule: cell, owner: answerer.employeeId, why: `${answerer.employeeId} answered` };
+  const why = `answered on ${answerer?.extension ?? "(no extension)"}, which maps to nobody: ${onSenior}`;
+  return { rule: cell, owner: settings.seniorManagerId, why };
+}
+
+const seniorName = (settings: CrmSettings) =>
+  `the senior manager ${settings.seniorManagerId ?? "(none configured)"}`;
 
 /** R3.5a–c, R3.6a–b: an inbound call answered, from a client HQ knows. */
 function knownAnswered(ctx: Context, client: KnownClient): Draft[] {
@@ -316,7 +332,7 @@ function reviewBy(ctx: Context, responsible: string | null, rule: IntentRule, wh
 function checkSettings(ctx: Context): Draft {
   const senior = ctx.settings.seniorManagerId;
   const ext = ctx.answerer?.extension ?? "(none)";
-  const reason = `the call was taken on extension ${ext}, which maps to nobody: the senior manager ${senior ?? "(none configured)"} checks the settings and reassigns it`;
+  const reason = `the call was taken on extension ${ext}, which maps to nobody: ${seniorName(ctx.settings)} checks the settings and reassigns it`;
   return task(ctx, "R3.5c", reason, senior, "open", "check-settings");
 }
 
