@@ -43,6 +43,18 @@ const pipelineTable = z.preprocess(
   ),
 );
 
+/** Digit prefixes, e.g. ["810", "00"]; "a,b" from an environment variable. */
+const digitPrefixes = z.preprocess(
+  (v) =>
+    typeof v === "string"
+      ? v
+          .split(",")
+          .map((p) => p.trim())
+          .filter((p) => p !== "")
+      : v,
+  z.array(z.string().regex(/^\d{1,4}$/, 'digits, e.g. "9"')).max(10),
+);
+
 const desk = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, "lower-case letters, digits, - or _ (e.g. front)"),
   name: z.string().min(1).max(80),
@@ -134,6 +146,46 @@ export function boxConfigSchema<S extends PbxSections>(sections: S) {
           unsorted_pipelines: pipelineTable.default({}),
           /** R2.7: the pipeline of any other DID; "": the CRM's own default. */
           unsorted_default_pipeline: z.string().max(200).default(""),
+        })
+        .prefault({}),
+      /**
+       * How the PBX writes outside numbers, to read them as E.164 before they are matched against
+       * headquarters' client directory (issue 16). Russia's numbering by default.
+       */
+      numbers: z
+        .strictObject({
+          /** The branch's country calling code, without "+". */
+          country_code: z
+            .string()
+            .regex(/^[1-9]\d{0,2}$/, 'a country calling code, e.g. "7"')
+            .default("7"),
+          /** Digits of a national number without any prefix (Russia: 10, 9161234567). */
+          national_digits: z.coerce.number().int().min(4).max(14).default(10),
+          /** The national trunk prefix (Russia: "8", 89161234567); "" for none. */
+          national_prefix: z
+            .string()
+            .regex(/^\d{0,3}$/, 'digits, e.g. "8", or ""')
+            .default("8"),
+          /** Prefixes that dial abroad: what follows is a country code and a number. */
+          international_prefixes: digitPrefixes.default(["810", "00"]),
+          /** Prefixes the PBX or the trunk puts before a caller's number (an outside line "9"). */
+          trunk_prefixes: digitPrefixes.default([]),
+        })
+        .prefault({}),
+      /** The routing rules the box hands the PBX (issue 16: R2.6, R4.6). */
+      rules: z
+        .strictObject({
+          /** R2.6: how long the client's responsible manager rings before the call goes on. */
+          responsible_ring_seconds: z.coerce.number().int().min(5).max(300).default(20),
+          /**
+           * R4.6: where a call goes when the responsible manager does not answer (an extension: a
+           * colleague, a ring group, a queue); wins over the manager's own forwarding. "": the
+           * PBX's own route.
+           */
+          responsible_fallback: z
+            .string()
+            .regex(/^([0-9*#]{1,16})?$/, 'an extension, e.g. "600", or "" (the PBX\'s own route)')
+            .default(""),
         })
         .prefault({}),
       mqtt: z

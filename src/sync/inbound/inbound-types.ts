@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import type { HqSettings } from "../../contract/down-records.ts";
 import type { DownStream } from "../../contract/protocol.ts";
+import type { NumberRules } from "../../domain/rules/phone-number.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { ClientDirectory } from "../../service/attribution-settings.ts";
 import type { CommandPort } from "../../service/command-port.ts";
@@ -109,4 +110,6 @@ export type InboundOptions = {
   readonly keepMs?: number;
   /** Where a write that fails outside a message (pruning, running commands) is logged and counted. */
   readonly storageFaults?: StorageFaults;
+  /** How the branch's PBX writes numbers (`[numbers]`), for the directory lookup; default Russia's. */
+  readonly numbers?: NumberRules;
 };

@@ -1,5 +1,6 @@
 import type { DownRecord, HqSettings } from "../../contract/down-records.ts";
 import { DOWN_STREAMS, type DownStream, type Envelope, envelopeSchema } from "../../contract/protocol.ts";
+import { normaliseNumber, RUSSIAN_NUMBERS } from "../../domain/rules/phone-number.ts";
 import { toStorageError } from "../../lib/storage-error.ts";
 import { describeIssues } from "../../lib/zod-issues.ts";
 import { noCommands } from "../../service/command-port.ts";
@@ -23,7 +24,6 @@ import {
   REJECT_CODES,
   type RejectCode,
 } from "./inbound-types.ts";
-import { toE164 } from "./phone-number.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -47,6 +47,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  */
 export function createInbound(options: InboundOptions): Inbound {
   const { db, branch, now } = options;
+  const numbers = options.numbers ?? RUSSIAN_NUMBERS;
   const log = options.log.child({ part: "sync-inbound", branch });
   const port = options.commands ?? noCommands;
   const inbox = inboxStore(db);
@@ -251,7 +252,7 @@ export function createInbound(options: InboundOptions): Inbound {
     handle,
     directory: {
       byNumber(number) {
-        const e164 = number === null ? null : toE164(number);
+        const e164 = normaliseNumber(number, numbers);
         return e164 === null ? null : directory.byNumber(e164);
       },
     },
