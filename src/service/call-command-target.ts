@@ -2,6 +2,7 @@ import type { AssembledCall, AssembledLeg } from "../domain/call/call-types.ts";
 import type { PbxControlAction } from "../domain/call/pbx-control.ts";
 import { type DomainError, fail, ok, type Result } from "../domain/errors.ts";
 import type { Instant } from "../domain/roster/types.ts";
+import { phoneToday, type RosterToday } from "../domain/rules/whereabouts.ts";
 import type { CallCommandErrorCode, CallCommandInput } from "./call-command-port.ts";
 import type { CallsPort } from "./calls-port.ts";
 import type { RosterPort } from "./roster-port.ts";
@@ -68,28 +69,45 @@ export function checkShape(input: CallCommandInput): Refusal | null {
   }
 }
 
-/**
- * The phone where the employee is today (R2.1): the desk they are checked in at and hold the
- * phone of, else their dedicated extension (the roster's rule: a staff extension that is no
- * desk's and not a receptionist's); nobody's phone when they are off shift or have neither.
- */
+/** The roster now as the rules read it (src/domain/rules/whereabouts.ts). */
+export function rosterToday(roster: RosterPort, now: Instant): RosterToday {
+  return {
+    employees: roster.employees(now).map((e) => ({
+      id: e.id,
+      name: e.name,
+      extension: e.extension,
+      onShift: e.onShift !== null,
+    })),
+    desks: roster.board(now).desks.map((d) => ({
+      id: d.id,
+      name: d.name,
+      extension: d.extension,
+      holderId: d.holder?.employeeId ?? null,
+    })),
+    dedicatedOwner: (extension) => {
+      const owner = roster.ownerOf(extension, now);
+      return owner.rule === "dedicated" ? owner.employeeId : null;
+    },
+  };
+}
+
+/** The phone where the employee is today (R2.1: `phoneToday`), or the command's refusal. */
 export function phoneOf(roster: RosterPort, employeeId: string, now: Instant): Result<string, Refusal> {
-  const employee = roster.employees(now).find((e) => e.id === employeeId);
-  if (employee === undefined)
-    return fail("COMMAND.UNKNOWN_EMPLOYEE", `no employee ${employeeId} at this branch`);
-  if (employee.onShift === null)
-    return fail("COMMAND.NOT_ON_SHIFT", `${employee.name} is not on shift: no phone of theirs to ring`);
-  const desk = roster.board(now).desks.find((d) => d.holder?.employeeId === employeeId);
-  if (desk !== undefined) return ok(desk.extension);
-  const own = employee.extension;
-  if (own !== null) {
-    const owner = roster.ownerOf(own, now);
-    if (owner.rule === "dedicated" && owner.employeeId === employeeId) return ok(own);
+  const phone = phoneToday(rosterToday(roster, now), employeeId);
+  switch (phone.kind) {
+    case "desk":
+    case "dedicated":
+      return ok(phone.extension);
+    case "unknown-employee":
+      return fail("COMMAND.UNKNOWN_EMPLOYEE", `no employee ${employeeId} at this branch`);
+    case "off-shift":
+      return fail("COMMAND.NOT_ON_SHIFT", `${phone.name} is not on shift: no phone of theirs to ring`);
+    case "no-phone":
+      return fail(
+        "COMMAND.NOT_ON_SHIFT",
+        `${phone.name} holds no desk's phone and has no dedicated extension: no phone of theirs to ring`,
+      );
   }
-  return fail(
-    "COMMAND.NOT_ON_SHIFT",
-    `${employee.name} holds no desk's phone and has no dedicated extension: no phone of theirs to ring`,
-  );
 }
 
 /**
