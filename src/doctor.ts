@@ -267,8 +267,12 @@ export async function checkPbx(
     ];
   }
   const checks: Check[] = [];
-  for (const { entry, section } of configured)
-    checks.push(fromProbe(entry.check, await (await entry.load()).probe(section, known)));
+  for (const { entry, section } of configured) {
+    const result = await (await entry.load()).probe(section, known);
+    checks.push(fromProbe(entry.check, result));
+    if (result.warning !== undefined)
+      checks.push({ name: `${entry.check} routing`, status: "WARN", ...result.warning });
+  }
   return checks;
 }
 

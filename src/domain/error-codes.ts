@@ -278,6 +278,12 @@ export const ERROR_CODES = {
     meaning: "An AMI action was asked for while the link is not up.",
     action: "Check `[pbx.ami]` settings and Asterisk's manager.conf; `branchbox doctor` tests AMI.",
   },
+  "PBX.ASTDB_PUSH_FAILED": {
+    meaning:
+      "Asterisk refused to store the routing in its database (AMI `DBPut`/`DBDel`/`DBDelTree`): usually the AMI user lacks the `system` write class. The box tries again at the next change and every minute; meanwhile the dialplan finds the keys stale and asks the FastAGI server or takes the PBX's own route.",
+    action:
+      'Give the AMI user `write = system` (besides call,originate) in manager.conf, then "manager reload"; `branchbox doctor` checks it.',
+  },
   "PBX.CONTROL_FAILED": {
     meaning:
       "The PBX refused an action the box asked for (click-to-call, hang-up, transfer) or reported it failed.",

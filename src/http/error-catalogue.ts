@@ -75,6 +75,7 @@ const EDGE = {
   "KIOSK.PAIRING_CODE_REFUSED": { status: 403, kiosk: { text: "errPairingCodeRefused" } },
   "LINK.ILLEGAL_TRANSITION": { status: null },
   "PBX.AMI_ACTION_TIMEOUT": { status: null },
+  "PBX.ASTDB_PUSH_FAILED": { status: null },
   "PBX.AMI_CAPTURE_FAILED": { status: null },
   "PBX.AMI_LINK_DOWN": { status: null },
   "PBX.AMI_LIST_TOO_LONG": { status: null },

@@ -65,4 +65,6 @@ export interface PbxProbeResult {
   readonly fix?: string;
   /** The PBX's own endpoint list, judged, when the source can read one. */
   readonly endpoints?: PbxEndpointList;
+  /** Something that works, but not fully (issue 16: no `system` class for the AstDB push): doctor's WARN line. */
+  readonly warning?: { readonly detail: string; readonly fix: string };
 }

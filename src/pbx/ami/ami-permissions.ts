@@ -45,3 +45,23 @@ export function controlPermissions(answer: AmiFrame | null): ControlPermissions 
     fix: `give the AMI user write = call,originate in manager.conf (missing: ${classes}), then "manager reload"`,
   };
 }
+
+/** The actions the AstDB push writes (issue 16), all of the `system` class (main/db.c). */
+const ASTDB_ACTIONS = ["DBPut", "DBDel", "DBDelTree"] as const;
+
+/**
+ * Whether the AMI user may keep the routing in Asterisk's database (R2.6 without a network call),
+ * from the same ListCommands answer. Without it the box still routes through FastAGI, or the
+ * PBX's own route takes every call: a warning, not a failure.
+ */
+export function routingPermissions(answer: AmiFrame | null): ControlPermissions {
+  if (answer === null || amiGet(answer, "Response")?.toLowerCase() !== "success")
+    return { ok: null, detail: "routing permissions not checked (no answer to ListCommands)" };
+  const missing = ASTDB_ACTIONS.filter((action) => amiGet(answer, action) === undefined);
+  if (missing.length === 0) return { ok: true, detail: "may write system (routing kept in AstDB)" };
+  return {
+    ok: false,
+    detail: `may not send ${missing.join(", ")}: the routing (R2.6) cannot be kept in Asterisk's database; the dialplan asks FastAGI or takes the PBX's own route`,
+    fix: 'add system to the AMI user\'s write in manager.conf (write = call,originate,system), then "manager reload"',
+  };
+}

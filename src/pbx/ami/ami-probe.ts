@@ -2,7 +2,7 @@ import type { PbxEndpointList } from "../../domain/call/pbx-endpoints.ts";
 import { ENDPOINT_ACTIONS, type EndpointAnswer, type Placement, readEndpointLists } from "./ami-endpoints.ts";
 import type { AmiFrame } from "./ami-fields.ts";
 import { amiGet, createAmiParser } from "./ami-parser.ts";
-import { controlPermissions } from "./ami-permissions.ts";
+import { controlPermissions, routingPermissions } from "./ami-permissions.ts";
 
 export interface AmiProbeResult {
   readonly ok: boolean;
@@ -12,6 +12,8 @@ export interface AmiProbeResult {
   readonly fix?: string;
   /** The PBX's endpoint lists, read after the login (absent when the login failed). */
   readonly endpoints?: PbxEndpointList;
+  /** No `system` write class: the routing cannot be kept in AstDB (issue 16). */
+  readonly warning?: { readonly detail: string; readonly fix: string };
 }
 
 /** One list action in flight: its answer so far. */
@@ -164,11 +166,13 @@ function withPermissions(
   endpoints: PbxEndpointList,
 ): AmiProbeResult {
   const control = controlPermissions(commands);
+  const routing = routingPermissions(commands);
   return {
     ok: control.ok !== false,
     detail: `${loggedIn}; ${control.detail}`,
     ...(control.fix === undefined ? {} : { fix: control.fix }),
     endpoints,
+    ...(routing.ok === false ? { warning: { detail: routing.detail, fix: routing.fix ?? "" } } : {}),
   };
 }
 

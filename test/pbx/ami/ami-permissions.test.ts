@@ -65,3 +65,23 @@ describe("doctor: may the AMI user control calls?", () => {
     expect(result.detail).toContain("call control permissions not checked");
   });
 });
+
+describe("doctor: may the AMI user keep the routing in AstDB (issue 16)?", () => {
+  test("R2.6: no `system` class: the probe stays OK for call control and warns that DBPut, DBDel, DBDelTree are refused", async () => {
+    const result = await probeWith(CALL_AND_ORIGINATE);
+    expect(result.ok).toBe(true);
+    expect(result.warning?.detail).toContain("may not send DBPut, DBDel, DBDelTree");
+    expect(result.warning?.fix).toContain("write = call,originate,system");
+  });
+
+  test("R2.6: with `system` (DBPut, DBDel, DBDelTree listed) there is no warning", async () => {
+    const result = await probeWith({
+      ...CALL_AND_ORIGINATE,
+      DBPut: "Put DB entry. (Priv: system,all)",
+      DBDel: "Delete DB entry. (Priv: system,all)",
+      DBDelTree: "Delete DB Tree. (Priv: system,all)",
+    });
+    expect(result.ok).toBe(true);
+    expect(result.warning).toBeUndefined();
+  });
+});
