@@ -278,6 +278,12 @@ export const ERROR_CODES = {
     meaning: "An AMI action was asked for while the link is not up.",
     action: "Check `[pbx.ami]` settings and Asterisk's manager.conf; `branchbox doctor` tests AMI.",
   },
+  "PBX.AGI_LISTEN_FAILED": {
+    meaning:
+      "The FastAGI server (`[pbx.ami] agi_listen`) could not listen (the port is taken, the address is not this machine's); the box runs on, and the dialplan's AGI step fails at once, so calls take the PBX's own route.",
+    action:
+      "Free the port or fix `agi_listen`, then restart branchbox; `branchbox doctor` shows the address.",
+  },
   "PBX.ASTDB_PUSH_FAILED": {
     meaning:
       "Asterisk refused to store the routing in its database (AMI `DBPut`/`DBDel`/`DBDelTree`): usually the AMI user lacks the `system` write class. The box tries again at the next change and every minute; meanwhile the dialplan finds the keys stale and asks the FastAGI server or takes the PBX's own route.",

@@ -74,6 +74,7 @@ const EDGE = {
   "KIOSK.NOT_PAIRED": { status: 403, kiosk: { text: "errNotPaired" } },
   "KIOSK.PAIRING_CODE_REFUSED": { status: 403, kiosk: { text: "errPairingCodeRefused" } },
   "LINK.ILLEGAL_TRANSITION": { status: null },
+  "PBX.AGI_LISTEN_FAILED": { status: null },
   "PBX.AMI_ACTION_TIMEOUT": { status: null },
   "PBX.ASTDB_PUSH_FAILED": { status: null },
   "PBX.AMI_CAPTURE_FAILED": { status: null },
