@@ -2,6 +2,7 @@ import type { Database } from "bun:sqlite";
 import type { Hono } from "hono";
 import type { Config } from "./config/schema.ts";
 import type { PbxEventSource } from "./domain/call/pbx-event.ts";
+import { normaliseNumber } from "./domain/rules/phone-number.ts";
 import type { RulesFacts } from "./domain/rules/rules-types.ts";
 import { adminRoutes } from "./http/admin/index.tsx";
 import { createHttpApp } from "./http/app.ts";
@@ -20,14 +21,16 @@ import { createDevicePairing } from "./service/device-pairing.ts";
 import { hqCallCommands } from "./service/hq-call-commands.ts";
 import { PbxGaps } from "./service/pbx-gaps.ts";
 import { RosterService } from "./service/roster-service.ts";
+import { numberRules, RoutingService, routingSettings } from "./service/routing-service.ts";
 import { RulesFactsService } from "./service/rules-facts.ts";
 import { importStaff, type StaffEntry } from "./service/staff-import.ts";
 import { systemTimer } from "./service/timer.ts";
+import { clientDirectoryStore } from "./store/client-directory-store.ts";
 import { openDatabase } from "./store/db.ts";
 import { staffStore } from "./store/staff-store.ts";
 import { unplacedStore } from "./store/unplaced-store.ts";
 import type { Inbound } from "./sync/inbound/inbound-types.ts";
-import { createInbound, toE164 } from "./sync/inbound/index.ts";
+import { createInbound } from "./sync/inbound/index.ts";
 import type { Relay } from "./sync/relay/index.ts";
 import { VERSION } from "./version.ts";
 
@@ -43,6 +46,8 @@ export interface Box {
   readonly inbound: Inbound;
   /** The relay to headquarters; null when [mqtt] url is empty. */
   readonly sync: Relay | null;
+  /** Issue 16: whom the PBX rings (R2.6, R4.6, R4.7), read by the AMI adapter's AstDB push and FastAGI server. */
+  readonly routing: RoutingService;
   readonly app: Hono;
   readonly deps: HttpDeps;
   close(): Promise<void>;
@@ -65,6 +70,9 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
   if (options.seedStaff !== undefined && staff.list().length === 0)
     await importStaff(staff, options.seedStaff, now());
   const roster = new RosterService(db, config, options.log);
+  // How this branch's PBX writes outside numbers (issue 16): one reading for the directory's
+  // lookups, the routing and the CRM intents.
+  const numbers = numberRules(config);
   const rules = new RulesFactsService(db, {
     timeZone: config.branch.timezone,
     staff: () => roster.employees(now()),
@@ -94,6 +102,23 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
       rules.reload();
     },
     onReplies: () => wakeRelay(),
+    numbers,
+  });
+  // Issue 16: the routing, from the roster, HQ's directory and the rules' facts (absences and
+  // no-answer forwarding), held in memory for the PBX.
+  const directory = clientDirectoryStore(db);
+  const routing = new RoutingService({
+    roster,
+    clients: () => directory.routingEntries(),
+    facts: rules,
+    numbers,
+    settings: routingSettings(config),
+    log: options.log.child({ part: "routing" }),
+  });
+  roster.subscribe(() => routing.changed());
+  inbound.subscribe((change) => {
+    if (change === "clients") routing.clientsChanged();
+    else if (change === "staff" || change === "settings") routing.changed();
   });
   const calls = new CallPipeline(db, {
     roster,
@@ -106,7 +131,7 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
         inbound.settings(),
         attributionSettings(config, roster.employees(now()), inbound).seniorManagerId,
       ),
-      normalise: toE164,
+      normalise: (number) => normaliseNumber(number, numbers),
       client: (e164) => inbound.directory.byNumber(e164),
     }),
     log: options.log.child({ part: "calls" }),
@@ -127,6 +152,8 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     timeZone: config.branch.timezone,
     linkUp: (source, at, history) => gaps.linkUp(source, at, history),
     unplacedStore: unplacedStore(db),
+    routing,
+    numbers,
   });
   const sources = adapters.map(({ adapter }) => adapter.source);
   for (const { adapter } of adapters)
@@ -204,6 +231,7 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     sources,
     sync,
     inbound,
+    routing,
     app,
     deps,
     close: async () => {
@@ -217,6 +245,7 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
       await Promise.all(sources.map((source) => source.stop()));
       await sync?.stop();
       await inboundStopped;
+      routing.stop();
       calls.stop();
       db.close();
     },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LISTEN_PATTERN } from "../lib/listen-address.ts";
 import { extensionList, flag, isTimeZone } from "./fields.ts";
 
 /** A list from TOML, or "a,b" from an environment variable, each entry matching `pattern`. */
@@ -122,6 +123,19 @@ export const PBX_SECTIONS = {
         ),
       /** How long the employee's phone rings for a click-to-call (Originate's Timeout), in seconds. */
       originate_ring_seconds: z.coerce.number().int().min(5).max(300).default(30),
+      /**
+       * Issue 16: the FastAGI server the dialplan asks (`AGI(agi://box:4573/route?did=${EXTEN})`),
+       * `host:port`; "" (the default): off. The AstDB push runs whenever [pbx.ami] is configured.
+       */
+      agi_listen: z
+        .string()
+        .default("")
+        .refine((v) => v === "" || LISTEN_PATTERN.test(v), 'host:port, e.g. "0.0.0.0:4573", or "" (off)'),
+      /** The channel technology of the branch's phones: the dialplan rings `<route_tech>/<extension>`. */
+      route_tech: z
+        .string()
+        .regex(/^[A-Za-z0-9]{1,16}$/, 'a channel technology, e.g. "PJSIP" or "SIP"')
+        .default("PJSIP"),
     })
     .refine((ami) => ami.cel_url === "" || ami.cel_csv === "", {
       message: "cel_url and cel_csv both name the PBX's CEL: keep one",

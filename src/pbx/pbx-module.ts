@@ -3,6 +3,8 @@ import type { PbxControl } from "../domain/call/pbx-control.ts";
 import type { PbxEndpointList, UnplacedEndpointStore } from "../domain/call/pbx-endpoints.ts";
 import type { PbxEvent, PbxEventSource } from "../domain/call/pbx-event.ts";
 import type { PbxHistory } from "../domain/call/pbx-history.ts";
+import type { NumberRules } from "../domain/rules/phone-number.ts";
+import type { RoutingSource } from "../domain/rules/routing-port.ts";
 import type { Logger } from "../log/logger.ts";
 
 /**
@@ -37,6 +39,13 @@ export interface PbxDeps {
   readonly linkUp?: (source: string, at: number, history: PbxHistory | null) => Promise<readonly PbxEvent[]>;
   /** Where a source keeps the endpoints it could not place across restarts. */
   readonly unplacedStore?: UnplacedEndpointStore;
+  /**
+   * Issue 16: the routing a PBX that routes by the box's rules reads (AMI: the AstDB push and the
+   * FastAGI server). Absent: the source routes nothing (tests, `replay`).
+   */
+  readonly routing?: RoutingSource;
+  /** `[numbers]`: how the PBX writes outside numbers (the dialplan's lookup of a caller). */
+  readonly numbers?: NumberRules;
 }
 
 export interface PbxAdapter {

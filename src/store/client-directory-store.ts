@@ -13,6 +13,8 @@ export interface ClientDirectoryStore {
   replace(version: number, clients: readonly DirectoryClient[], now: number): void;
   /** Upserts and removes on top of the current directory and sets `version`. */
   patch(version: number, upsert: readonly DirectoryClient[], remove: readonly string[], now: number): void;
+  /** Every client's number, name and responsible, for the routing to hold in memory (issue 16). */
+  routingEntries(): { number: string; name: string; responsibleEmployeeId: string | null }[];
 }
 
 interface Row {
@@ -44,6 +46,9 @@ export function clientDirectoryStore(db: Database): ClientDirectoryStore {
        last_order_closed = ?6`,
   );
   const removeOne = db.query("DELETE FROM client_directory WHERE number = ?");
+  const routing = db.query<{ number: string; name: string; responsible_employee_id: string | null }, []>(
+    "SELECT number, name, responsible_employee_id FROM client_directory",
+  );
   const put = (c: DirectoryClient) =>
     upsertOne.run(
       c.number,
@@ -74,6 +79,10 @@ export function clientDirectoryStore(db: Database): ClientDirectoryStore {
       for (const c of clients) put(c);
       setVersion.run(VERSION_KEY, String(version), now);
     },
+    routingEntries: () =>
+      routing
+        .all()
+        .map((r) => ({ number: r.number, name: r.name, responsibleEmployeeId: r.responsible_employee_id })),
     patch: (version, upsert, remove, now) => {
       for (const number of remove) removeOne.run(number);
       for (const c of upsert) put(c);

@@ -56,6 +56,8 @@ describe("the PBX registry", () => {
       transfer_context: "from-internal",
       originate_channel: "Local/{extension}@{context}/n",
       originate_ring_seconds: 30,
+      agi_listen: "",
+      route_tech: "PJSIP",
     });
   });
 

@@ -8,7 +8,6 @@ import {
   NOBODY,
 } from "../../../test/fixtures/domain/attribution-fixtures.ts";
 import { CallScript, CLIENT, DID, sec } from "../../../test/fixtures/domain/call-fixtures.ts";
-import { toE164 } from "../../sync/inbound/phone-number.ts";
 import { attribute } from "../attribution/attribute.ts";
 import type { CallRecord } from "../call/call-types.ts";
 import type { PbxEvent } from "../call/pbx-event.ts";
@@ -19,6 +18,7 @@ import {
   type Intent,
   type KnownClient,
 } from "./intents.ts";
+import { toE164 } from "./phone-number.ts";
 
 // The branch of the attribution fixtures: alice holds the front desk 101, max has 102, sara (103) is
 // the senior manager, 109 maps to nobody. The client's number is CLIENT (+79161234567).

@@ -2,9 +2,12 @@ import type { AmiConfig } from "../../config/pbx-sections.ts";
 import type { UnplacedEndpointStore } from "../../domain/call/pbx-endpoints.ts";
 import type { PbxEvent, PbxEventSource, PbxSourceStatus } from "../../domain/call/pbx-event.ts";
 import type { PbxHistory } from "../../domain/call/pbx-history.ts";
+import { type NumberRules, RUSSIAN_NUMBERS } from "../../domain/rules/phone-number.ts";
+import type { RoutingSource } from "../../domain/rules/routing-port.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { PbxAdapter, PbxModule } from "../pbx-module.ts";
 import { staleCallEnds } from "../stale-calls.ts";
+import { type AgiServer, createAgiServer } from "./agi-server.ts";
 import { AmiCaptureFiles } from "./ami-capture-files.ts";
 import { ChannelTable, type HandsetProfile, translatorDefaults } from "./ami-channels.ts";
 import { type AmiClient, createAmiClient } from "./ami-client.ts";
@@ -13,6 +16,7 @@ import { AmiControl } from "./ami-control.ts";
 import { AmiInventory } from "./ami-inventory.ts";
 import { probeAmi } from "./ami-probe.ts";
 import { AmiTranslator } from "./ami-translate.ts";
+import { AstdbPush } from "./astdb-push.ts";
 import { celCsvHistory } from "./cel-csv.ts";
 import { celSqlHistory } from "./cel-sql.ts";
 
@@ -60,6 +64,13 @@ export interface AmiSourceOptions {
   readonly transfer_context?: string;
   readonly originate_channel?: string;
   readonly originate_ring_seconds?: number;
+  /** Issue 16: the routing the AstDB push keeps in Asterisk and the FastAGI server answers from. */
+  readonly routing?: RoutingSource;
+  readonly numbers?: NumberRules;
+  /** `[pbx.ami] agi_listen`: "" or absent, no FastAGI server. */
+  readonly agi_listen?: string;
+  /** `[pbx.ami] route_tech`: the phones' channel technology (default PJSIP). */
+  readonly route_tech?: string;
   /** Test knobs passed to the client (ping interval, backoff, random). */
   readonly client?: Partial<
     Pick<AmiClientOptions, "pingIntervalMs" | "pingTimeoutMs" | "backoff" | "random" | "healthyAfterMs">
@@ -75,6 +86,9 @@ export interface AmiAdapter extends PbxAdapter {
   readonly client: AmiClient;
   /** Call control on `client`'s link, resolving legs from this source's live channels. */
   readonly control: AmiControl;
+  /** Issue 16: the routing in Asterisk's database (with `routing`), and the FastAGI server (with `agi_listen`). */
+  readonly astdb: AstdbPush | null;
+  readonly agi: AgiServer | null;
 }
 
 /** `[pbx.ami]` for the registry. */
@@ -252,6 +266,7 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
     onState: (status) => {
       if (status.state === "connected" && linkState !== "connected") {
         translator.newLink();
+        astdb?.linkUp();
         // Once the login's CoreShowChannels is on the wire: Asterisk answers a session's actions
         // in order, so the endpoint lists come after the snapshot and never hold it up.
         queueMicrotask(() => void inventory.readEndpoints(client, (n) => translator.table.placement(n)));
@@ -280,6 +295,22 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
     log,
     now,
   });
+
+  const tech = options.route_tech ?? "PJSIP";
+  const astdb =
+    options.routing === undefined
+      ? null
+      : new AstdbPush({
+          client,
+          routing: options.routing,
+          dialing: { tech, numbers: options.numbers ?? RUSSIAN_NUMBERS },
+          log,
+          now,
+        });
+  const agi =
+    options.routing === undefined || !options.agi_listen
+      ? null
+      : createAgiServer({ listen: options.agi_listen, routing: options.routing, tech, log, now });
 
   /** The translator's view of the snapshot, plus the end of every call the box holds live that the PBX no longer has. */
   function resync(channels: readonly Record<string, string>[], at: number): PbxEvent[] {
@@ -314,10 +345,14 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
     start(onEvents) {
       deliver = onEvents;
       void capture?.start();
+      astdb?.start();
+      void agi?.start();
       client.start();
     },
     async stop() {
       stopped = true;
+      astdb?.stop();
+      await agi?.stop();
       await client.stop();
       await capture?.close();
       inventory.stop();
@@ -339,5 +374,5 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
       };
     },
   };
-  return { source, client, history, control };
+  return { source, client, history, control, astdb, agi };
 }

@@ -13,4 +13,3 @@ export type {
 } from "./inbound-types.ts";
 export { REJECT_CODES } from "./inbound-types.ts";
 export { createInbound } from "./inbox.ts";
-export { toE164 } from "./phone-number.ts";

@@ -1,0 +1,119 @@
+// Issue 16 wired in the box: a whole box with [pbx.ami] and agi_listen, its roster, HQ's client
+// directory sent down, the AMI wire peer answering DB actions as main/db.c does, and the FastAGI
+// client speaking as res_agi.c does.
+import { afterEach, expect, test } from "bun:test";
+import { createServer } from "node:net";
+import { astdbPeer } from "../../support/ami-astdb.ts";
+import { type AmiPeer, startAmiPeer, waitUntil } from "../../support/ami-peer.ts";
+import { makeTestBox, type TestBox } from "../../support/box.ts";
+import { runAgiSession } from "../../support/res-agi-client.ts";
+import { bytes, down } from "../../sync/inbound-fixtures.ts";
+
+let box: TestBox | null = null;
+let peer: AmiPeer | null = null;
+afterEach(async () => {
+  await box?.close();
+  await peer?.close();
+  box = null;
+  peer = null;
+});
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", () => resolve()));
+  const address = s.address();
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return typeof address === "object" && address !== null ? address.port : 0;
+}
+
+test("R2.6, R4.7 through the box: HQ's client of Сергей rings his own 102 while he is on shift, from AstDB and FastAGI alike", async () => {
+  const db = astdbPeer();
+  peer = await startAmiPeer({ username: "branchbox", secret: "s", act: (a, io) => db.act(a, io) });
+  const agiPort = await freePort();
+  box = await makeTestBox({
+    config: {
+      pbx: {
+        ami: {
+          host: "127.0.0.1",
+          port: peer.port,
+          username: "branchbox",
+          secret: "s",
+          agi_listen: `127.0.0.1:${agiPort}`,
+        },
+      },
+      rules: { responsible_ring_seconds: 15, responsible_fallback: "600" },
+    },
+  });
+  // Анна holds the front desk's phone; Сергей (manager, 102) is on shift at the desk, not holding it.
+  for (const employeeId of ["anna", "sergey"])
+    expect(
+      (
+        await box.api("/api/v1/roster/check-in", {
+          method: "POST",
+          body: JSON.stringify({ employeeId, deskId: "front" }),
+        })
+      ).status,
+    ).toBe(200);
+  box.inbound.handle(
+    "clients",
+    bytes(
+      down("clients", 1, [
+        {
+          type: "clients.snapshot",
+          data: {
+            version: 1,
+            clients: [
+              {
+                number: "+79161234567",
+                clientId: "c1",
+                name: "ООО Ромашка",
+                responsibleEmployeeId: "sergey",
+                openOrder: true,
+              },
+            ],
+          },
+        },
+      ]),
+    ),
+  );
+  await waitUntil(
+    () => db.family("branchbox")["resp/79161234567"] === "102",
+    5000,
+    "the client's key in AstDB",
+  );
+  expect(db.family("branchbox")).toMatchObject({
+    ring: "15",
+    fallback: "600",
+    tech: "PJSIP",
+    "fwd/101": "120|busy||default",
+  });
+
+  const session = await runAgiSession({
+    port: agiPort,
+    script: "route?did=74951112233",
+    env: { callerid: "89161234567" },
+  });
+  expect(session.variables).toEqual({
+    BB_RULE: "R2.6",
+    BB_TIMEOUT: "15",
+    BB_NEXT: "600",
+    BB_TARGET: "PJSIP/102",
+  });
+  expect(box.routing.decisionFor("1746044688.69")?.reason).toBe(
+    "Сергей Иванов is the responsible manager of ООО Ромашка (+79161234567), at their own extension 102 today: ring 102 for 15 s, then 600 (R4.6, over Сергей Иванов's own forwarding)",
+  );
+
+  // R4.7: Сергей checks out: the key goes (DBDel), and FastAGI sets no target.
+  expect(
+    (
+      await box.api("/api/v1/roster/check-out", {
+        method: "POST",
+        body: JSON.stringify({ employeeId: "sergey" }),
+      })
+    ).status,
+  ).toBe(200);
+  await waitUntil(() => db.family("branchbox")["resp/79161234567"] === undefined, 5000, "the key deleted");
+  expect(db.actions).toContain("DBDel branchbox resp/79161234567");
+  const after = await runAgiSession({ port: agiPort, script: "route", env: { callerid: "79161234567" } });
+  expect(after.variables).toEqual({ BB_RULE: "R4.7" });
+});
