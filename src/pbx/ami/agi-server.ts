@@ -204,6 +204,9 @@ export function createAgiServer(options: AgiServerOptions) {
 
 export type AgiServer = ReturnType<typeof createAgiServer>;
 
+/** The channel variables the server sets, in the order it sets them (the dialplan reads these). */
+export const AGI_VARIABLES = ["BB_RULE", "BB_TIMEOUT", "BB_NEXT", "BB_TARGET"] as const;
+
 /**
  * What the dialplan gets: `BB_RULE` always; for a ring `BB_TIMEOUT`, `BB_NEXT` (R4.6's extension,
  * empty: the PBX's own route) and, last, `BB_TARGET`, the variable the dialplan acts on.
