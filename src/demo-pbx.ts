@@ -155,10 +155,30 @@ export async function startDemoPbx(options: DemoPbxOptions): Promise<DemoPbx> {
     if (name === "blindtransfer") return transfer(action, reply);
     if (name === "atxfer") return atxfer(action, reply);
     if (name === "redirect") return redirect(action, reply);
+    if (name === "dbput" || name === "dbdel" || name === "dbdeltree") return astdb(name, action, reply);
     reply({
       Response: "Error",
       Message: `Invalid/unknown command: ${amiGet(action, "Action") ?? ""}. Use Action: ListCommands to show available commands.`,
     });
+  };
+
+  /** Issue 16's routing keys (family branchbox), kept and answered as main/db.c does. */
+  const database = new Map<string, string>();
+  const astdb = (name: string, action: AmiFrame, reply: (frame: Record<string, string>) => void) => {
+    const key = `/${amiGet(action, "Family") ?? ""}/${amiGet(action, "Key") ?? ""}`;
+    if (name === "dbput") {
+      database.set(key, amiGet(action, "Val") ?? "");
+      return reply({ Response: "Success", Message: "Updated database successfully" });
+    }
+    if (name === "dbdel")
+      return database.delete(key)
+        ? reply({ Response: "Success", Message: "Key deleted successfully" })
+        : reply({ Response: "Error", Message: "Database entry could not be deleted" });
+    const tree = [...database.keys()].filter((k) => k.startsWith(key.endsWith("/") ? key : `${key}/`));
+    for (const k of tree) database.delete(k);
+    return tree.length > 0
+      ? reply({ Response: "Success", Message: "Key tree deleted successfully" })
+      : reply({ Response: "Error", Message: "Database entry not found" });
   };
 
   const server = createServer((socket) => {
