@@ -169,6 +169,8 @@ describe("[pbx.ami] handsets (issue 12)", () => {
       "transfer_context",
       "originate_channel",
       "originate_ring_seconds",
+      "agi_listen",
+      "route_tech",
     ]);
     const config = loadConfig({ fileText: `${BASE}[pbx.ami]\n${settings.join("\n")}\n` });
     expect(config.pbx.ami).toMatchObject({
@@ -178,6 +180,8 @@ describe("[pbx.ami] handsets (issue 12)", () => {
       profile: "auto",
       capture_dir: "",
       capture_max_mb: 64,
+      agi_listen: "",
+      route_tech: "PJSIP",
     });
   });
 
