@@ -117,3 +117,75 @@ test("R2.6, R4.7 through the box: HQ's client of Сергей rings his own 102 
   const after = await runAgiSession({ port: agiPort, script: "route", env: { callerid: "79161234567" } });
   expect(after.variables).toEqual({ BB_RULE: "R4.7" });
 });
+
+test("R4.7, R4.1–R4.3 through the box: a vacation and a forwarding entered through the API reach AstDB and FastAGI at once", async () => {
+  const db = astdbPeer();
+  peer = await startAmiPeer({ username: "branchbox", secret: "s", act: (a, io) => db.act(a, io) });
+  const agiPort = await freePort();
+  box = await makeTestBox({
+    config: {
+      pbx: {
+        ami: {
+          host: "127.0.0.1",
+          port: peer.port,
+          username: "branchbox",
+          secret: "s",
+          agi_listen: `127.0.0.1:${agiPort}`,
+        },
+      },
+    },
+  });
+  box.clock.set("2026-11-23T10:00:00+03:00");
+  const api = (path: string, method: string, body: unknown) =>
+    (box as TestBox).api(path, { method, body: JSON.stringify(body) });
+  // Анна holds the front desk's phone; Сергей is on shift at the desk, on his own 102.
+  for (const employeeId of ["anna", "sergey"])
+    expect((await api("/api/v1/roster/check-in", "POST", { employeeId, deskId: "front" })).status).toBe(200);
+  box.inbound.handle(
+    "clients",
+    bytes(
+      down("clients", 1, [
+        {
+          type: "clients.snapshot",
+          data: {
+            version: 1,
+            clients: [
+              {
+                number: "+79161234567",
+                clientId: "c1",
+                name: "ООО Ромашка",
+                responsibleEmployeeId: "sergey",
+                openOrder: true,
+              },
+            ],
+          },
+        },
+      ]),
+    ),
+  );
+  await waitUntil(() => db.family("branchbox")["resp/79161234567"] === "102", 5000, "the client's key");
+
+  // R4.1–R4.3: Сергей's own forwarding, to Ольга where she is today, without a notice.
+  const forwarding = {
+    action: { kind: "forward", to: { employeeId: "olga" } },
+    notice: { kind: "none" },
+    timeoutSeconds: 45,
+  };
+  expect((await api("/api/v1/employees/sergey/forwarding", "PUT", forwarding)).status).toBe(200);
+  await waitUntil(
+    () => db.family("branchbox")["fwd/102"]?.startsWith("45|") === true,
+    5000,
+    "102's forwarding",
+  );
+
+  // R4.7: a vacation from today: the responsible is skipped, by AstDB and FastAGI alike.
+  const vacation = {
+    schedule: null,
+    ranges: [{ kind: "vacation", firstDay: "2026-11-23", lastDay: "2026-11-27" }],
+  };
+  expect((await api("/api/v1/employees/sergey/absences", "PUT", vacation)).status).toBe(200);
+  await waitUntil(() => db.family("branchbox")["resp/79161234567"] === undefined, 5000, "the key deleted");
+  expect(db.family("branchbox")["absent/102"]).toBe("1");
+  const session = await runAgiSession({ port: agiPort, script: "route", env: { callerid: "79161234567" } });
+  expect(session.variables).toEqual({ BB_RULE: "R4.7" });
+}, 30_000);
