@@ -162,6 +162,26 @@ export const en: Messages = {
         ? "senior manager: answered on an extension mapped to nobody"
         : "missed call — every manager",
   callBackToCalls: "All calls",
+  callIntentsTitle: "What went to the CRM",
+  callIntentsUndecided: "No CRM decision for this call (recorded before the update, or still being decided).",
+  callIntentsNone: (why: string) => `Nothing went to the CRM: ${why}`,
+  intentNobody: "nobody (no senior manager is set)",
+  intentClientCreate: (number: string, who: string) => `create client ${number}, responsible: ${who}`,
+  intentOrderCreate: (who: string) => `create an order, responsible: ${who}`,
+  intentTask: (status: "completed" | "open", purpose: string, who: string) =>
+    `${status === "completed" ? "completed task" : "open task"} for ${who}: ${
+      {
+        "call-logged": "the call in the client's history",
+        "review-call": "listen to the call with your client",
+        distribute: "hand the missed call to someone",
+        "call-back": "call the client back",
+        "check-settings": "check the extension's settings and assign a responsible",
+      }[purpose] ?? purpose
+    }`,
+  intentClientReopen: "reopen the client",
+  intentClientReassign: (from: string, to: string) => `reassign the client: was ${from}, now ${to}`,
+  intentUnsorted: (number: string, pipeline: string | null) =>
+    `to "unsorted": ${number}, pipeline ${pipeline ?? "the default"}`,
   callNotFound: (id: string) =>
     `Call ${id} is not among the finished calls. Open the calls list and pick it there.`,
   adminBackToOwners: "Who owns each extension",

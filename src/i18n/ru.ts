@@ -176,6 +176,27 @@ export const ru = {
         ? "старший менеджер: ответили с номера, который никому не назначен"
         : "пропущенный звонок — всем менеджерам",
   callBackToCalls: "Ко всем звонкам",
+  callIntentsTitle: "Что отправлено в CRM",
+  callIntentsUndecided:
+    "Решения для CRM по этому звонку ещё нет (звонок записан до обновления или его ещё разбирают).",
+  callIntentsNone: (why: string) => `В CRM ничего не отправлено: ${why}`,
+  intentNobody: "никто (старший менеджер не назначен)",
+  intentClientCreate: (number: string, who: string) => `создать клиента ${number}, ответственный — ${who}`,
+  intentOrderCreate: (who: string) => `создать заказ, ответственный — ${who}`,
+  intentTask: (status: "completed" | "open", purpose: string, who: string) =>
+    `${status === "completed" ? "выполненная задача" : "задача"} для ${who}: ${
+      {
+        "call-logged": "звонок в истории клиента",
+        "review-call": "прослушать разговор с вашим клиентом",
+        distribute: "распределить пропущенный звонок",
+        "call-back": "перезвонить клиенту",
+        "check-settings": "проверить настройки номера и назначить ответственного",
+      }[purpose] ?? purpose
+    }`,
+  intentClientReopen: "вернуть клиента в работу",
+  intentClientReassign: (from: string, to: string) => `передать клиента: был ${from}, теперь ${to}`,
+  intentUnsorted: (number: string, pipeline: string | null) =>
+    `в «Неразобранное»: ${number}, воронка ${pipeline ?? "по умолчанию"}`,
   callNotFound: (id: string) =>
     `Звонка ${id} нет среди завершённых. Откройте список звонков и выберите звонок там.`,
   callsTitle: (day: string) => `Звонки за ${day}`,

@@ -11,7 +11,7 @@ import type { PbxEvent } from "../domain/call/pbx-event.ts";
 import type { Intent, IntentFacts } from "../domain/rules/intent-types.ts";
 import { decideIntents, decideStartIntents } from "../domain/rules/intents.ts";
 import type { Logger } from "../log/logger.ts";
-import { type CallIntentsStore, callIntentsStore } from "../store/call-intents-store.ts";
+import { type CallIntents, type CallIntentsStore, callIntentsStore } from "../store/call-intents-store.ts";
 import { type CallStore, callStore } from "../store/call-store.ts";
 import { type JournalStore, journalStore } from "../store/journal-store.ts";
 import { type OutboxStore, outboxStore } from "../store/outbox-store.ts";
@@ -202,6 +202,10 @@ export class CallPipeline implements CallsPort {
 
   get(id: string): CallRecord | null {
     return this.calls.get(id);
+  }
+
+  intentsOf(callId: string): CallIntents | null {
+    return this.intents.get(callId);
   }
 
   status(): PipelineStats {

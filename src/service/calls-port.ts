@@ -1,6 +1,7 @@
 import type { AssembledCall, CallDirection, CallRecord } from "../domain/call/call-types.ts";
 import type { PbxSourceStatus } from "../domain/call/pbx-event.ts";
 import type { Instant } from "../domain/roster/types.ts";
+import type { CallIntents } from "../store/call-intents-store.ts";
 import type { CallQuery } from "../store/call-store.ts";
 import type { PbxGap } from "../store/pbx-gap-store.ts";
 
@@ -58,6 +59,8 @@ export interface CallsPort {
   list(query: CallQuery): CallRecord[];
   /** One finished call's record by its id; null when there is none. */
   get(id: string): CallRecord | null;
+  /** What the box sent HQ's CRM for a call (its first part's id), or why nothing; null: not decided. */
+  intentsOf(callId: string): CallIntents | null;
   /** Calls going on now, as the assembler knows them. */
   live(): AssembledCall[];
   /** The cards to show now: live calls, and missed calls of the last few minutes. */

@@ -240,6 +240,58 @@ describe("issue 16: one call in words, /admin/calls/<id>", () => {
     expect(testIdText(page, "call-pops")).toContain(`R3.1 ${ru.popReasonText("answered")}`);
   });
 
+  test("issue 16, R3.5b: the intents the call sent to HQ's CRM, in words with their rule; or why none", async () => {
+    seed();
+    const head = { callId: "olga-call", number: "+79991234567", reason: "r" };
+    calls.setIntents("olga-call", {
+      started: false,
+      decided: true,
+      none: null,
+      intents: [
+        {
+          id: "olga-call:1",
+          type: "crm.task.create",
+          data: {
+            ...head,
+            rule: "R3.5b",
+            clientId: "c1",
+            assigneeEmployeeId: "olga",
+            status: "completed",
+            purpose: "call-logged",
+            recordingUrl: null,
+          },
+        },
+        {
+          id: "olga-call:2",
+          type: "crm.task.create",
+          data: {
+            ...head,
+            rule: "R3.5b",
+            clientId: "c1",
+            assigneeEmployeeId: "sergey",
+            status: "open",
+            purpose: "review-call",
+            recordingUrl: null,
+          },
+        },
+      ],
+    });
+    const page = await html("/admin/calls/olga-call");
+    expect(testIdText(page, "call-intent-olga-call:1")).toBe(
+      `${ru.intentTask("completed", "call-logged", "Ольга Петрова")} — R3.5b`,
+    );
+    expect(testIdText(page, "call-intent-olga-call:2")).toBe(
+      `${ru.intentTask("open", "review-call", "Сергей Иванов")} — R3.5b`,
+    );
+    calls.setIntents("missed", { started: false, decided: true, none: "an internal call", intents: [] });
+    expect(testIdText(await html("/admin/calls/missed"), "call-intents-none")).toBe(
+      ru.callIntentsNone("an internal call"),
+    );
+    expect(testIdText(await html("/admin/calls/midnight"), "call-intents-none")).toBe(
+      ru.callIntentsUndecided,
+    );
+  });
+
   test("issue 16: an unknown id is a 404 that says where to look; the page needs the admin token; English", async () => {
     expect((await get("/admin/calls/nope", {})).status).toBe(401);
     const missing = await get("/admin/calls/nope");

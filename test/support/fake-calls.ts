@@ -1,5 +1,6 @@
 import type { AssembledCall, AttributedLeg, CallRecord } from "../../src/domain/call/call-types.ts";
 import type { CallCard, CallsPort } from "../../src/service/calls-port.ts";
+import type { CallIntents } from "../../src/store/call-intents-store.ts";
 import type { CallQuery } from "../../src/store/call-store.ts";
 
 /**
@@ -11,6 +12,8 @@ import type { CallQuery } from "../../src/store/call-store.ts";
 export interface FakeCalls extends CallsPort {
   setCards(cards: readonly CallCard[]): void;
   setRecords(records: readonly CallRecord[]): void;
+  /** What `intentsOf` answers for a call. */
+  setIntents(callId: string, sent: CallIntents): void;
   /**
    * A commit: replaces what it gives (the cards, the records, the live calls), then calls every
    * subscriber once with the live calls it changed and the records it wrote.
@@ -35,6 +38,7 @@ export function fakeCalls(
   let live: AssembledCall[] = [];
   const listeners = new Set<(changed: readonly AssembledCall[], recorded: readonly CallRecord[]) => void>();
   const queries: CallQuery[] = [];
+  const intents = new Map<string, CallIntents>();
   const commit: FakeCalls["commit"] = (update) => {
     if (update.cards !== undefined) cards = [...update.cards];
     if (update.records !== undefined) records = [...update.records];
@@ -43,6 +47,10 @@ export function fakeCalls(
   };
   return {
     get: (id) => records.find((r) => r.id === id) ?? null,
+    intentsOf: (callId) => intents.get(callId) ?? null,
+    setIntents: (callId, sent) => {
+      intents.set(callId, sent);
+    },
     list(query) {
       queries.push(query);
       // Ties by id byte by byte, as SQLite's BINARY collation sorts them (not by locale).

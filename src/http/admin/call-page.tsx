@@ -1,7 +1,9 @@
 import type { AttributedLeg, CallRecord } from "../../domain/call/call-types.ts";
+import type { Intent } from "../../domain/rules/intent-types.ts";
 import type { Messages } from "../../i18n/index.ts";
+import type { CallIntents } from "../../store/call-intents-store.ts";
 import { formatDateTime } from "../ui/branch-time.ts";
-import { formatElapsed } from "../ui/phone-format.ts";
+import { formatElapsed, formatPhone } from "../ui/phone-format.ts";
 import { directionText, legLines, outcomeText, partyText, ruleText, talkSeconds } from "./call-text.ts";
 
 export interface CallPageProps {
@@ -9,13 +11,15 @@ export interface CallPageProps {
   readonly timezone: string;
   readonly record: CallRecord;
   readonly nameOf: (id: string | null) => string | null;
+  /** What the box sent HQ's CRM for the call, or why nothing; null: not decided (yet). */
+  readonly intents: CallIntents | null;
 }
 
 /**
  * One call told in words (issue 16, "explain every decision"): what it was, then each leg in the
  * order the phones rang, who owned it and by which rule, and who got a call card.
  */
-export function CallPage({ t, timezone, record, nameOf }: CallPageProps) {
+export function CallPage({ t, timezone, record, nameOf, intents }: CallPageProps) {
   const talk = talkSeconds(record);
   const owner = nameOf(record.owner.employeeId);
   const lines = legLines(record, nameOf, t);
@@ -88,6 +92,8 @@ export function CallPage({ t, timezone, record, nameOf }: CallPageProps) {
           ))}
         </ul>
       )}
+      <h2>{t.callIntentsTitle}</h2>
+      <CallIntentsList t={t} intents={intents} nameOf={nameOf} />
       <p>
         <a class="btn secondary" href="/admin/calls" data-testid="back-to-calls">
           {t.callBackToCalls}
@@ -95,6 +101,50 @@ export function CallPage({ t, timezone, record, nameOf }: CallPageProps) {
       </p>
     </div>
   );
+}
+
+/** R3.4–R3.10, R2.7: each intent sent for the call in words, with its rule; or why there were none. */
+function CallIntentsList(props: Pick<CallPageProps, "t" | "intents" | "nameOf">) {
+  const { t, intents, nameOf } = props;
+  if (intents === null || (intents.intents.length === 0 && intents.none === null))
+    return (
+      <p class="muted" data-testid="call-intents-none">
+        {t.callIntentsUndecided}
+      </p>
+    );
+  if (intents.intents.length === 0)
+    return (
+      <p class="muted" data-testid="call-intents-none">
+        {t.callIntentsNone(intents.none ?? "")}
+      </p>
+    );
+  const who = (id: string | null) => (id === null ? t.intentNobody : (nameOf(id) ?? id));
+  return (
+    <ul data-testid="call-intents">
+      {intents.intents.map((intent) => (
+        <li data-testid={`call-intent-${intent.id}`}>
+          {intentText(intent, t, who)} — <code>{intent.data.rule}</code>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function intentText(intent: Intent, t: Messages, who: (id: string | null) => string): string {
+  switch (intent.type) {
+    case "crm.client.create":
+      return t.intentClientCreate(formatPhone(intent.data.number), who(intent.data.responsibleEmployeeId));
+    case "crm.order.create":
+      return t.intentOrderCreate(who(intent.data.responsibleEmployeeId));
+    case "crm.task.create":
+      return t.intentTask(intent.data.status, intent.data.purpose, who(intent.data.assigneeEmployeeId));
+    case "crm.client.reopen":
+      return t.intentClientReopen;
+    case "crm.client.reassign":
+      return t.intentClientReassign(who(intent.data.from), who(intent.data.to));
+    case "crm.unsorted.create":
+      return t.intentUnsorted(formatPhone(intent.data.number), intent.data.pipeline);
+  }
 }
 
 /** How long a leg rang before its answer, or before it ended unanswered. */

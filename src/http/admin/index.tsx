@@ -175,7 +175,13 @@ export function adminRoutes(deps: HttpDeps): Hono {
         branchName={config.branch.name}
         interactive={false}
       >
-        <CallPage t={t} timezone={tz} record={record} nameOf={nameLookup(now)} />
+        <CallPage
+          t={t}
+          timezone={tz}
+          record={record}
+          nameOf={nameLookup(now)}
+          intents={deps.calls.intentsOf(record.partOf ?? record.id)}
+        />
       </Layout>
     );
     return c.html(html`<!DOCTYPE html>${page}`);
