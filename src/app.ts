@@ -27,6 +27,7 @@ import { importStaff, type StaffEntry } from "./service/staff-import.ts";
 import { systemTimer } from "./service/timer.ts";
 import { clientDirectoryStore } from "./store/client-directory-store.ts";
 import { openDatabase } from "./store/db.ts";
+import { routeDecisionStore } from "./store/route-decision-store.ts";
 import { staffStore } from "./store/staff-store.ts";
 import { unplacedStore } from "./store/unplaced-store.ts";
 import type { Inbound } from "./sync/inbound/inbound-types.ts";
@@ -107,6 +108,7 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
   // Issue 16: the routing, from the roster, HQ's directory and the rules' facts (absences and
   // no-answer forwarding), held in memory for the PBX.
   const directory = clientDirectoryStore(db);
+  const routeDecisions = routeDecisionStore(db);
   const routing = new RoutingService({
     roster,
     clients: () => directory.routingEntries(),
@@ -114,6 +116,7 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     numbers,
     settings: routingSettings(config),
     log: options.log.child({ part: "routing" }),
+    onRouted: (explanation) => routeDecisions.add(explanation),
   });
   roster.subscribe(() => routing.changed());
   inbound.subscribe((change) => {
@@ -212,6 +215,7 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     sync: () => sync?.status() ?? null,
     backfill: (window) => gaps.backfill(window),
     inbound: () => inbound.status(),
+    routeDecisions: (callId) => routeDecisions.of(callId),
     commands,
     rules,
     devices: createDevicePairing(db, options.log.child({ part: "kiosk" })),

@@ -48,11 +48,11 @@ export function demoCall(
 }
 
 /**
- * The demo's manager user is set up as the README asks of a real one, `read = call,dialplan,agent`:
- * Asterisk never sends it a `reporting` (RTCP), `cdr`, `user` or `system` event, so neither does
- * the demo (whose PBX says FullyBooted itself at each login). An event without a Privilege is kept.
+ * The demo's manager user is set up as the README asks of a real one, `read = call,dialplan,agent,user`:
+ * Asterisk never sends it a `reporting` (RTCP), `cdr` or `system` event, so neither does the demo
+ * (whose PBX says FullyBooted itself at each login). An event without a Privilege is kept.
  */
-export const READ_CLASSES: readonly string[] = ["call", "dialplan", "agent"];
+export const READ_CLASSES: readonly string[] = ["call", "dialplan", "agent", "user"];
 
 function readable(frame: DemoFrame): boolean {
   if (frame.Event === "FullyBooted") return false;

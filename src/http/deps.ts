@@ -1,4 +1,5 @@
 import type { Config } from "../config/schema.ts";
+import type { RouteExplanation } from "../domain/rules/routing-port.ts";
 import type { Logger } from "../log/logger.ts";
 import type { CallCommandsPort } from "../service/call-command-port.ts";
 import type { CallsPort, PbxGap, PbxView } from "../service/calls-port.ts";
@@ -24,6 +25,8 @@ export interface HttpDeps {
   readonly sync: () => RelayStatus | null;
   /** What headquarters sent down: per stream, rejections, the client directory, commands. */
   readonly inbound: () => InboundStatus;
+  /** Routing decisions the PBX carried out for a call, with their reasons (issue 16). */
+  readonly routeDecisions: (callId: string) => readonly RouteExplanation[];
   /** Acting on calls: click-to-call, hang up, transfer (issue 15). */
   readonly commands: CallCommandsPort;
   /** Absences (R4.7) and no-answer forwarding (R4.1–R4.4): the kiosk's screens and the API. */

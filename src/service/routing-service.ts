@@ -9,7 +9,12 @@ import {
   type RoutingSnapshot,
   routingSnapshot,
 } from "../domain/rules/routing.ts";
-import type { RouteQuestion, RoutingSource } from "../domain/rules/routing-port.ts";
+import type {
+  RoutedCall,
+  RouteExplanation,
+  RouteQuestion,
+  RoutingSource,
+} from "../domain/rules/routing-port.ts";
 import type { RulesFacts } from "../domain/rules/rules-types.ts";
 import type { RosterToday } from "../domain/rules/whereabouts.ts";
 import type { Logger } from "../log/logger.ts";
@@ -43,6 +48,8 @@ export interface RoutingServiceOptions {
   readonly numbers: NumberRules;
   readonly settings: RoutingSettings;
   readonly log: Logger;
+  /** A routing decision the PBX reported carrying out, with its reason (kept for the call's page). */
+  readonly onRouted?: (explanation: RouteExplanation) => void;
   /** How long a view of the roster is reused between changes (shifts also close by the clock). */
   readonly rosterTtlMs?: number;
 }
@@ -89,6 +96,24 @@ export class RoutingService implements RoutingSource {
       if (this.recent.size > KEEP_DECISIONS) this.recent.delete(this.recent.keys().next().value as string);
     }
     return decision;
+  }
+
+  /**
+   * The dialplan routed a call by a rule of the box: its reason is FastAGI's for that channel when
+   * it asked, else the decision the same facts give now (what its database held).
+   */
+  routed(call: RoutedCall, at: Instant): void {
+    try {
+      const asked = this.recent.get(call.uniqueId);
+      const reason =
+        asked?.reason ?? this.decide({ caller: call.caller, did: null, uniqueId: null }, at).reason;
+      this.options.onRouted?.({ callId: call.callId, at, rule: call.rule, target: call.target, reason });
+    } catch (error) {
+      this.options.log.error("routing: the PBX's report of a routed call was not kept", {
+        callId: call.callId,
+        error: String(error),
+      });
+    }
   }
 
   /** The decision the FastAGI server gave for a call's channel, while it is among the last 1,000. */

@@ -376,4 +376,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 13,
+    name: "routing decisions the PBX carried out, with their reasons (issue 16)",
+    sql: `
+      -- The shipped dialplan's UserEvent BranchboxRoute: the call routed by a rule of the box.
+      CREATE TABLE route_decisions (
+        call_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        rule TEXT NOT NULL,
+        target TEXT,
+        reason TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX route_decisions_call ON route_decisions (call_id, at);
+    `,
+  },
 ];

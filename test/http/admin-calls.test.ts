@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { en } from "../../src/i18n/en.ts";
 import { ru } from "../../src/i18n/ru.ts";
+import { routeDecisionStore } from "../../src/store/route-decision-store.ts";
 import { staffStore } from "../../src/store/staff-store.ts";
 import { TEST_TOKEN } from "../support/box.ts";
 import { type FakeCalls, fakeCalls, leg, record } from "../support/fake-calls.ts";
@@ -290,6 +291,23 @@ describe("issue 16: one call in words, /admin/calls/<id>", () => {
     expect(testIdText(await html("/admin/calls/midnight"), "call-intents-none")).toBe(
       ru.callIntentsUndecided,
     );
+  });
+
+  test("issue 16, R2.6: the routing the PBX carried out for the call, with the box's reason and rule", async () => {
+    seed();
+    const reason =
+      "Сергей Иванов is the responsible manager of ООО Ромашка (+79991234567): ring 102 for 20 s";
+    routeDecisionStore(box.db).add({
+      callId: "olga-call",
+      at: Date.parse("2026-11-21T10:00:01+03:00"),
+      rule: "R2.6",
+      target: "PJSIP/102",
+      reason,
+    });
+    const routes = testIdText(await html("/admin/calls/olga-call"), "call-routes") ?? "";
+    expect(routes).toContain(`10:00:01 ${ru.callRouteRang("PJSIP/102")} — R2.6`);
+    expect(routes).toContain(reason);
+    expect(await html("/admin/calls/transfer")).not.toContain('data-testid="call-routes"');
   });
 
   test("issue 16: an unknown id is a 404 that says where to look; the page needs the admin token; English", async () => {

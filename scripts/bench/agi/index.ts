@@ -60,6 +60,7 @@ for (let i = 0; i < CLIENTS; i++)
   });
 const owners = new Map(employees.map((e) => [e.extension as string, e.id]));
 const routing: RoutingSource = {
+  routed: () => {},
   decide: (q, at) =>
     decideRoute({
       caller: q.caller,

@@ -1,5 +1,6 @@
 import type { AttributedLeg, CallRecord } from "../../domain/call/call-types.ts";
 import type { Intent } from "../../domain/rules/intent-types.ts";
+import type { RouteExplanation } from "../../domain/rules/routing-port.ts";
 import type { Messages } from "../../i18n/index.ts";
 import type { CallIntents } from "../../store/call-intents-store.ts";
 import { formatDateTime } from "../ui/branch-time.ts";
@@ -13,13 +14,15 @@ export interface CallPageProps {
   readonly nameOf: (id: string | null) => string | null;
   /** What the box sent HQ's CRM for the call, or why nothing; null: not decided (yet). */
   readonly intents: CallIntents | null;
+  /** Routing decisions the PBX carried out for the call (R2.6, R4.7), with their reasons. */
+  readonly routes: readonly RouteExplanation[];
 }
 
 /**
  * One call told in words (issue 16, "explain every decision"): what it was, then each leg in the
  * order the phones rang, who owned it and by which rule, and who got a call card.
  */
-export function CallPage({ t, timezone, record, nameOf, intents }: CallPageProps) {
+export function CallPage({ t, timezone, record, nameOf, intents, routes }: CallPageProps) {
   const talk = talkSeconds(record);
   const owner = nameOf(record.owner.employeeId);
   const lines = legLines(record, nameOf, t);
@@ -64,6 +67,21 @@ export function CallPage({ t, timezone, record, nameOf, intents }: CallPageProps
           </>
         )}
       </dl>
+      {routes.length > 0 && (
+        <>
+          <h2>{t.callRouteTitle}</h2>
+          <ul data-testid="call-routes">
+            {routes.map((route) => (
+              <li>
+                <span class="num">{formatDateTime(route.at, timezone).slice(11)}</span>{" "}
+                {route.target === null ? t.callRouteNobody : t.callRouteRang(route.target)} —{" "}
+                <code>{route.rule}</code>
+                <div class="muted reason">{route.reason}</div>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
       <h2>{t.callStoryTitle}</h2>
       <ol class="call-story" data-testid="call-story">
         {legs.map(({ leg, line }) => (

@@ -181,6 +181,7 @@ export function adminRoutes(deps: HttpDeps): Hono {
           record={record}
           nameOf={nameLookup(now)}
           intents={deps.calls.intentsOf(record.partOf ?? record.id)}
+          routes={deps.routeDecisions(record.partOf ?? record.id)}
         />
       </Layout>
     );

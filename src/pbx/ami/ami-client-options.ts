@@ -64,7 +64,7 @@ type Defaulted =
 
 /** Every optional setting's default; `Required` makes the compiler insist each has one. */
 export const AMI_CLIENT_DEFAULTS: Required<Pick<AmiClientOptions, Defaulted>> = {
-  events: "call,dialplan,agent",
+  events: "call,dialplan,agent,user",
   pingIntervalMs: 15_000,
   pingTimeoutMs: 5_000,
   actionTimeoutMs: 10_000,

@@ -3,7 +3,7 @@ import type { UnplacedEndpointStore } from "../../domain/call/pbx-endpoints.ts";
 import type { PbxEvent, PbxEventSource, PbxSourceStatus } from "../../domain/call/pbx-event.ts";
 import type { PbxHistory } from "../../domain/call/pbx-history.ts";
 import { type NumberRules, RUSSIAN_NUMBERS } from "../../domain/rules/phone-number.ts";
-import type { RoutingSource } from "../../domain/rules/routing-port.ts";
+import type { RoutedCall, RoutingSource } from "../../domain/rules/routing-port.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { PbxAdapter, PbxModule } from "../pbx-module.ts";
 import { staleCallEnds } from "../stale-calls.ts";
@@ -13,6 +13,7 @@ import { ChannelTable, type HandsetProfile, translatorDefaults } from "./ami-cha
 import { type AmiClient, createAmiClient } from "./ami-client.ts";
 import type { AmiClientOptions } from "./ami-client-options.ts";
 import { AmiControl } from "./ami-control.ts";
+import { type AmiFrame, field } from "./ami-fields.ts";
 import { AmiInventory } from "./ami-inventory.ts";
 import { probeAmi } from "./ami-probe.ts";
 import { AmiTranslator } from "./ami-translate.ts";
@@ -261,6 +262,8 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
       inventory.changed();
       // After the translator: a command's leg is looked up in the table the frame just updated.
       control.observe(frame);
+      const routed = routedCall(frame);
+      if (routed !== null) options.routing?.routed(routed, now());
     },
     // A new login is a new link: Asterisk may have restarted and numbered its events afresh.
     onState: (status) => {
@@ -375,4 +378,24 @@ export function createAmiAdapter(options: AmiSourceOptions): AmiAdapter {
     },
   };
   return { source, client, history, control, astdb, agi };
+}
+
+/**
+ * The shipped dialplan's `UserEvent(BranchboxRoute,Rule: …,Target: …)` (issue 16): the PBX routed
+ * this call by a rule of the box. Null for any other frame.
+ */
+export function routedCall(frame: AmiFrame): RoutedCall | null {
+  if (field(frame, "Event") !== "UserEvent" || field(frame, "UserEvent") !== "BranchboxRoute") return null;
+  const uniqueId = field(frame, "Uniqueid");
+  const rule = field(frame, "Rule");
+  if (uniqueId === null || rule === null || rule === "") return null;
+  const target = field(frame, "Target");
+  const caller = field(frame, "CallerIDNum");
+  return {
+    callId: field(frame, "Linkedid") ?? uniqueId,
+    uniqueId,
+    caller: caller === "" || caller === "<unknown>" ? null : caller,
+    rule,
+    target: target === null || target === "" ? null : target,
+  };
 }

@@ -24,6 +24,7 @@ function routing(settings: RoutingSettings = { ringSeconds: 20, fallback: null }
   const asked: RouteQuestion[] = [];
   const away: Record<string, Absence> = { olga: { reason: "vacation", until: null } };
   const source: RoutingSource = {
+    routed: () => {},
     decide: (question, at) => {
       asked.push(question);
       return decideRoute({

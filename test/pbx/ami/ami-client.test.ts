@@ -85,7 +85,7 @@ describe("AMI client against a scripted peer", () => {
       ActionID: "bb-1",
       Username: USER,
       Secret: SECRET,
-      Events: "call,dialplan,agent",
+      Events: "call,dialplan,agent,user",
     });
     expect({ ...show }).toEqual({ Action: "CoreShowChannels", ActionID: "bb-2" });
     const ids = p.received.map((r) => r.frame.ActionID);

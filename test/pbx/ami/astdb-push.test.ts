@@ -28,6 +28,7 @@ function routing(initial: RoutingSnapshot) {
   const listeners = new Set<() => void>();
   const state = { current: initial };
   const source: RoutingSource = {
+    routed: () => {},
     decide: () => ({ kind: "pbx-route", rule: "R2.6", reason: "" }),
     snapshot: () => state.current,
     subscribe: (l) => {

@@ -33,6 +33,7 @@ const APPS = new Set([
   "Progress",
   "Playback",
   "VoiceMail",
+  "UserEvent",
 ]);
 const FUNCTIONS = new Set(["DB", "CUT", "FILTER", "LEN", "IF", "CALLERID", "LOCAL"]);
 
@@ -133,13 +134,24 @@ describe("extensions_branchbox.conf reads as a dialplan", () => {
 
   test("the subroutine always ends in Return (the PBX's own route), Hangup or a Goto out after StackPop", () => {
     const route = lines.filter((l) => l.context === "branchbox-route");
-    expect(route.some((l) => l.app === "Return" && lines[lines.indexOf(l) - 1]?.label === "own")).toBe(true);
+    // From the `own` label on, the first line that leaves is the Return (the PBX's own route).
+    const own = route.findIndex((l) => l.label === "own");
+    expect(own).toBeGreaterThan(-1);
+    expect(route.slice(own).find((l) => ["Return", "Goto", "Hangup", "Dial"].includes(l.app))?.app).toBe(
+      "Return",
+    );
     const goOut = route.findIndex((l) => l.app === "Goto" && l.args.includes(","));
     expect(route[goOut - 1]?.app).toBe("StackPop");
   });
 });
 
 describe("the dialplan and the box agree", () => {
+  test("issue 16: it tells the box what it routed (UserEvent BranchboxRoute with Rule and Target), as routedCall reads it", () => {
+    const events = lines.filter((l) => l.args.includes("UserEvent(BranchboxRoute") || l.app === "UserEvent");
+    expect(events.length).toBe(2);
+    for (const l of events) expect(l.args).toMatch(/BranchboxRoute,Rule: [^,]+,Target: /);
+  });
+
   test("R2.6, R4.7, R4.1: every AstDB key the dialplan reads is one the push writes", () => {
     const written = astdbKeys(
       {

@@ -103,6 +103,29 @@ test("R2.6, R4.7 through the box: HQ's client of Сергей rings his own 102 
     "Сергей Иванов is the responsible manager of ООО Ромашка (+79161234567), at their own extension 102 today: ring 102 for 15 s, then 600 (R4.6, over Сергей Иванов's own forwarding)",
   );
 
+  // The dialplan dials 102 and says so (UserEvent BranchboxRoute): the call's page keeps the reason.
+  peer.sendEvent({
+    Event: "UserEvent",
+    Privilege: "user,all",
+    Channel: "PJSIP/trunk-00000001",
+    CallerIDNum: "89161234567",
+    Uniqueid: "1746044688.69",
+    Linkedid: "1746044688.69",
+    UserEvent: "BranchboxRoute",
+    Rule: "R2.6",
+    Target: "PJSIP/102",
+  });
+  await waitUntil(() => (box as TestBox).deps.routeDecisions("1746044688.69").length === 1, 5000, "kept");
+  expect((box as TestBox).deps.routeDecisions("1746044688.69")).toEqual([
+    {
+      callId: "1746044688.69",
+      at: box.clock.now(),
+      rule: "R2.6",
+      target: "PJSIP/102",
+      reason: (box as TestBox).routing.decisionFor("1746044688.69")?.reason ?? "none",
+    },
+  ]);
+
   // R4.7: Сергей checks out: the key goes (DBDel), and FastAGI sets no target.
   expect(
     (
