@@ -64,6 +64,15 @@ interface Pending {
 }
 
 /**
+ * A call read back from the PBX's records (issue 13) gets its CRM intents only if it ended within
+ * this long: a box that was down an hour still hands the missed calls out (R3.7), while `branchbox
+ * backfill` of old weeks records the calls without sending the CRM tasks for them.
+ */
+export const RECOVERED_FOR_CRM_MS = 24 * 3_600_000;
+const TOO_OLD_FOR_CRM =
+  "read back from the PBX's records more than a day after it ended: no CRM tasks for it";
+
+/**
  * PBX events in, call records out. Every event is journaled (durable, deduplicated) before
  * anything acts on it; the journal, the assembler's finished calls and their attributed records
  * are committed in one transaction, in small groups; a source hears "delivered" only after that
@@ -423,6 +432,11 @@ export class CallPipeline implements CallsPort {
     if (last === undefined || facts === null) return;
     const before = this.intents.get(call.id);
     if (before?.decided) return;
+    if (last.recovered !== null && now - (last.endedAt ?? last.startedAt) > RECOVERED_FOR_CRM_MS) {
+      // A backfill of old weeks must not hand the CRM tasks for calls long dealt with.
+      this.intents.decided(call.id, before, [], TOO_OLD_FOR_CRM, now);
+      return;
+    }
     const decision = decideIntents(last, facts, before?.started ?? false);
     if (decision.unnumbered) this.stats.unnumbered++;
     this.intents.decided(call.id, before, decision.intents, decision.none, now);

@@ -94,6 +94,33 @@ test("R3.5b: a known client answered at the front desk by olga, sergey responsib
   expect(box.calls.status()).toMatchObject({ recorded: 1, intents: 2, unnumbered: 0 });
 });
 
+test("R3.7a: a call read back from the PBX's records within a day gets its intents (missed while the box was down); one older (a backfill of old weeks) none, its record still sent", async () => {
+  box = await makeTestBox({
+    clock: fakeClock("2026-11-21T12:00:00+03:00"),
+    config: { calls: { senior_manager: "sergey" } },
+  });
+  directory(box, [client()]);
+  const missed = (id: string, start: number): PbxEvent[] => {
+    const c = new CallScript(id);
+    const recovered = { via: "cel" as const, at: T("12:00:00") };
+    return [
+      { ...c.inbound(start, "89161234567"), recovered },
+      c.ring(`${id}-l`, "101", start + 1000),
+      c.end(`${id}-l`, "101", "no-answer", start + 30_000),
+      c.hangup(start + 30_000),
+    ];
+  };
+  await box.calls.deliver(missed("recent", T("09:00:00")));
+  await box.calls.deliver(missed("old", T("09:00:00") - 3 * 86_400_000));
+  expect(intents(box).map(brief)).toEqual(["recent:1 crm.task.create distribute sergey R3.7a"]);
+  expect(callRecords(box).map((r) => r.id)).toEqual(["recent", "old"]);
+  expect(box.calls.intentsOf("old")).toMatchObject({
+    decided: true,
+    intents: [],
+    none: expect.stringContaining("more than a day"),
+  });
+});
+
 test("R3.6a: lastOrderClosed from HQ's directory is kept: the responsible's answer reopens the client with a new order", async () => {
   box = await makeTestBox({
     clock: fakeClock("2026-11-21T12:00:00+03:00"),

@@ -42,7 +42,7 @@ describe("caller ids recorded by others (test/fixtures/numbers/real)", () => {
   });
 
   test("the WAZO value is the caller id of the recorded FastAGI session", () => {
-    const session = readFileSync(join(FIXTURES, "agi/real/wazo-screen-blocklist.agi.log"), "utf8");
+    const session = readFileSync(join(FIXTURES, "agi/real/wazo-screen-blocklist.agi.txt"), "utf8");
     for (const c of real.filter((r) => r.source === "WAZO"))
       expect(session).toContain(`AGI Tx >> agi_callerid: ${c.value}\n`);
   });
@@ -69,6 +69,9 @@ describe("[numbers]: Russia's numbering, the default", () => {
     ["+7916", null],
     ["916123456", null],
     ["989161234567", null],
+    // A national significant number never starts with 0: a Dutch national number is none here.
+    ["0508009000", null],
+    ["80508009000", null],
   ];
   for (const [given, e164] of cases)
     test(`${JSON.stringify(given)} → ${e164 ?? "no number"}`, () => {

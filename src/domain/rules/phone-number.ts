@@ -60,7 +60,9 @@ export function normaliseNumber(number: string | null | undefined, rules: Number
 
 function fromDigits(digits: string, rules: NumberRules): string | null {
   const { countryCode: cc, nationalDigits: n, nationalPrefix: trunk } = rules;
-  const check = (e164: string) => (E164.test(e164) ? e164 : null);
+  // A national significant number never starts with 0 (E.164: 0 is a trunk or international
+  // prefix): "0508009000" is no number of this country.
+  const check = (e164: string) => (E164.test(e164) && e164[1 + cc.length] !== "0" ? e164 : null);
   if (digits.length === cc.length + n && digits.startsWith(cc)) return check(`+${digits}`);
   if (trunk !== "" && digits.length === trunk.length + n && digits.startsWith(trunk))
     return check(`+${cc}${digits.slice(trunk.length)}`);

@@ -15,7 +15,7 @@ import { waitUntil } from "../../support/ami-peer.ts";
 import { environmentFromLog, runAgiSession } from "../../support/res-agi-client.ts";
 
 const REAL = readFileSync(
-  join(import.meta.dir, "../../fixtures/agi/real/wazo-screen-blocklist.agi.log"),
+  join(import.meta.dir, "../../fixtures/agi/real/wazo-screen-blocklist.agi.txt"),
   "utf8",
 );
 
