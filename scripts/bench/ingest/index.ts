@@ -76,7 +76,7 @@ try {
       `${name} ${int(got ?? Number.NaN)}${got === want ? "" : ` (EXPECTED ${int(want)})`}`;
     lines.push(
       "",
-      `throughput: ${int(frames)} AMI frames (${(t.stream.bytes / 2 ** 20).toFixed(1)} MB, ${int(t.stream.copies.length)} copies of the ${16} fixture scenarios, 6 at a time, seed ${seed}, generated in ${secs(t.generateMs)}) over loopback into the box (own process, real createBox, [pbx.ami])`,
+      `throughput: ${int(frames)} AMI frames (${(t.stream.bytes / 2 ** 20).toFixed(1)} MB, ${int(t.stream.copies.length)} copies of the ${new Set(t.stream.copies).size} fixture scenarios, 6 at a time, seed ${seed}, generated in ${secs(t.generateMs)}) over loopback into the box (own process, real createBox, [pbx.ami])`,
       `  ${pad("pipeline", 20)} ${int(rate)} AMI events/s: first byte written -> last call committed in ${secs(t.ms)}${t.complete ? "" : "  INCOMPLETE (timed out)"}`,
       `  ${pad("", 20)} parse -> translate -> journal -> assemble -> attribute -> records; ${int((b.pipeline.received / t.ms) * 1000)} PbxEvents/s; ${int(b.commits)} commits (${(frames / Math.max(1, b.commits)).toFixed(0)} AMI frames, ${(b.pipeline.received / Math.max(1, b.commits)).toFixed(1)} PbxEvents per commit); the peer's last byte taken at ${secs(t.writeMs)}`,
       `  ${pad("", 20)} ${check("AMI frames read", b.amiFrames, frames)}; ${check("journal rows", b.journal, t.expected.events)}; ${check("calls recorded", b.recordedCalls, t.expected.calls)} (${int(b.records ?? 0)} record rows); CRM intents ${int(b.pipeline.intents ?? 0)}; live ${int(b.live)}; rejected ${int(b.pipeline.rejected)}; duplicates ${int(b.pipeline.duplicates)}; bad frames ${int(b.badFrames)}; box rss ${int(b.memoryMb)} MB`,
