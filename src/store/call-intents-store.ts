@@ -1,17 +1,7 @@
 import type { Database } from "bun:sqlite";
-import type { Intent } from "../domain/rules/intent-types.ts";
+import type { CallIntents, Intent } from "../domain/rules/intent-types.ts";
 
-/** What was sent to HQ on `up/intents` for one call (its first part's id). */
-export interface CallIntents {
-  /** R3.10: the client and order went when the call started. */
-  readonly started: boolean;
-  /** The after-call intents went: the call is never decided again. */
-  readonly decided: boolean;
-  /** Every intent sent for the call, in order. */
-  readonly intents: readonly Intent[];
-  /** Why the after-call decision made none. */
-  readonly none: string | null;
-}
+export type { CallIntents } from "../domain/rules/intent-types.ts";
 
 /**
  * The intents sent per call, written in the transaction that put them in the outbox: the record

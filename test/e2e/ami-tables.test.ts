@@ -54,6 +54,7 @@ test("/metrics shows every per-call table; after three real calls over a socket 
     "calls|assembler_recent": 3,
     "calls|recent_missed": 0,
     "calls|commit_batches": 0,
+    "calls|intents_start_seen": 0,
     "ami|channels": 0,
     "ami|calls": 0,
     "ami|aliases": 0,

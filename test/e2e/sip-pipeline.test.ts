@@ -233,6 +233,11 @@ const NOT_PLAYED: Record<string, string> = {
   "attended-transfer": "pua_dialoginfo publishes no Replaces",
   "attended-transfer-declined": "baresip 1.0 has no attended transfer command",
   "mid-call-resync": "played below, with the box started during the call",
+  // R4.5 (issue 16): the PBX drops or forwards a direct call nobody answered; the lab's Kamailio
+  // does neither, and a forward would be a new dialog of its own that no dialog ties to the call.
+  "no-answer-dropped": "the lab's Kamailio drops nothing after a timeout, and busy reads as missed (above)",
+  "no-answer-forwarded-answered": "the lab's Kamailio forwards nothing; a forward is a dialog of its own",
+  "no-answer-forwarded-missed": "the lab's Kamailio forwards nothing; a forward is a dialog of its own",
 };
 
 function named(name: string): CallScenario {

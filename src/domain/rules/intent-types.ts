@@ -98,6 +98,18 @@ export type Intent =
 
 export type IntentType = Intent["type"];
 
+/** What was sent to HQ on `up/intents` for one call (its first part's id). */
+export interface CallIntents {
+  /** R3.10: the client and order went when the call started. */
+  readonly started: boolean;
+  /** The after-call intents went: the call is never decided again. */
+  readonly decided: boolean;
+  /** Every intent sent for the call, in order. */
+  readonly intents: readonly Intent[];
+  /** Why the after-call decision made none. */
+  readonly none: string | null;
+}
+
 /**
  * R3.10: when the CRM creates a new number's client and order. `create-after-call` (the default):
  * once the call is over, on whoever the matrix names. `create-before-pickup`: as the call starts,

@@ -1,8 +1,7 @@
 import type { AttributedLeg, CallRecord } from "../../domain/call/call-types.ts";
-import type { Intent } from "../../domain/rules/intent-types.ts";
+import type { CallIntents, Intent } from "../../domain/rules/intent-types.ts";
 import type { RouteExplanation } from "../../domain/rules/routing-port.ts";
 import type { Messages } from "../../i18n/index.ts";
-import type { CallIntents } from "../../store/call-intents-store.ts";
 import { formatDateTime } from "../ui/branch-time.ts";
 import { formatElapsed, formatPhone } from "../ui/phone-format.ts";
 import { directionText, legLines, outcomeText, partyText, ruleText, talkSeconds } from "./call-text.ts";

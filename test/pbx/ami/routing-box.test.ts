@@ -141,7 +141,7 @@ test("R2.6, R4.7 through the box: HQ's client of Сергей rings his own 102 
   expect(after.variables).toEqual({ BB_RULE: "R4.7" });
 });
 
-test("R4.7, R4.1–R4.3 through the box: a vacation and a forwarding entered through the API reach AstDB and FastAGI at once", async () => {
+test("R4.7, R4.1, R4.2, R4.3 through the box: a vacation and a forwarding entered through the API reach AstDB and FastAGI at once", async () => {
   const db = astdbPeer();
   peer = await startAmiPeer({ username: "branchbox", secret: "s", act: (a, io) => db.act(a, io) });
   const agiPort = await freePort();
