@@ -1,0 +1,211 @@
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import type { PbxEvent } from "../../domain/call/pbx-event.ts";
+import { causeOfDisconnect } from "./mango-disconnect.ts";
+import {
+  type MangoRecordData,
+  MangoTranslator,
+  mangoRecordingUrl,
+  mangoToPbxEvents,
+} from "./mango-translate.ts";
+
+interface Fixture {
+  readonly records: readonly { kind: MangoRecordData["kind"]; json: Record<string, unknown> }[];
+}
+
+/** A real fixture's records, received when Mango says they happened (HQ's clock = Mango's here). */
+function real(name: string): MangoRecordData[] {
+  const path = new URL(`../../../test/fixtures/mango/real/${name}`, import.meta.url);
+  const fixture = JSON.parse(readFileSync(path, "utf8")) as Fixture;
+  return fixture.records.map((r) => {
+    const seconds = Number(r.json.timestamp ?? r.json.end_time);
+    return { kind: r.kind, json: r.json, receivedAt: seconds * 1000 };
+  });
+}
+
+const kinds = (events: readonly PbxEvent[]) => events.map((e) => `${e.kind}${e.legId ? ` ${e.legId}` : ""}`);
+
+const leg = (
+  callId: string,
+  seq: number,
+  state: string,
+  more: Record<string, unknown> = {},
+): MangoRecordData => ({
+  kind: "call",
+  json: {
+    entry_id: "E1",
+    call_id: callId,
+    seq,
+    timestamp: 1_700_000_000 + seq,
+    call_state: state,
+    location: "abonent",
+    from: { number: "79161234567" },
+    to: { extension: "101", line_number: "74957654321" },
+    ...more,
+  },
+  receivedAt: 1_700_000_000_000 + seq * 1000,
+});
+
+describe("Mango events → PbxEvents, on real payloads", () => {
+  test("a live capture (Odoo module): one answered inbound call, its missing seq 1 counted as a gap", () => {
+    const records = real("odoo-cloud-phone-answered.json");
+    const translator = new MangoTranslator({ source: "mango" });
+    // seq 2 of a leg never seen waits for seq 1…
+    expect(translator.accept(records[0] as MangoRecordData)).toEqual([]);
+    // …until the reorder window passes.
+    const late = translator.tick(1670060542_000 + 2_000);
+    expect(kinds(late)).toEqual(["call-start", "answered MToxMDA4NjI3Nzo1MDI6NjQ0MjQzNTM5:222"]);
+    expect(late[0]?.from).toEqual({ number: "+79607164646", extension: null });
+    expect(late[0]?.did).toBe("sip:roistat-0758@vpbx400076322.mangosip.ru");
+    const end = translator.accept(records[1] as MangoRecordData);
+    expect(end).toMatchObject([{ kind: "call-end", callId: "MTYxNzM5NjY0OTE=", at: 1670060661_000 }]);
+    expect(translator.stats().unplaced).toEqual({ "seq-gap": 1 });
+    expect(translator.stats().liveEntries).toBe(0);
+  });
+
+  test("R2.3: the API document's blind transfer: 333's leg transferred to 321's, the consultation absorbed, ended by the grace period", () => {
+    const records = real("vpbx-api-blind-transfer.json");
+    const { events, stats } = mangoToPbxEvents(records, 1399957036_000 + 30_000);
+    expect(kinds(events)).toEqual([
+      "call-start",
+      "ringing 300:200:333",
+      "answered 300:200:333",
+      "call-start 400-200:333",
+      "ringing 400-200:321",
+      "transfer 300:200:333",
+      "leg-ended 300:200:333",
+      "answered 400-200:321",
+      "leg-ended 400-200:321",
+      "call-end",
+    ]);
+    const transfer = events.find((e) => e.kind === "transfer");
+    expect(transfer?.transfer).toEqual({
+      kind: "attended",
+      fromLegId: "300:200:333",
+      toExtension: "321",
+      consultCallId: "232wc3e3w3s222:400-200",
+      toLegId: "400-200:321",
+    });
+    expect(events.at(-1)).toMatchObject({ kind: "call-end", callId: "232wc3e3w3s222", at: 1399957036_000 });
+    expect(stats.unplaced).toEqual({});
+  });
+
+  test("the grace period is at most 30 s: one tick earlier the call is still open", () => {
+    const records = real("vpbx-api-blind-transfer.json");
+    const { events } = mangoToPbxEvents(records, 1399957036_000 + 29_999, {
+      source: "mango",
+      graceMs: 60_000,
+    });
+    expect(events.some((e) => e.kind === "call-end")).toBe(false);
+  });
+});
+
+describe("Mango ordering and what cannot be placed", () => {
+  test("events of one leg sent in parallel apply in seq order; a repeated seq is dropped and counted", () => {
+    const translator = new MangoTranslator({ source: "mango" });
+    expect(translator.accept(leg("L", 2, "Connected"))).toEqual([]);
+    expect(kinds(translator.accept(leg("L", 1, "Appeared")))).toEqual([
+      "call-start",
+      "ringing L:101",
+      "answered L:101",
+    ]);
+    expect(translator.accept(leg("L", 2, "Connected"))).toEqual([]);
+    expect(translator.stats().unplaced).toEqual({ "stale-seq": 1 });
+  });
+
+  test("an event without entry_id, or a summary / recording of an entry never seen, creates nothing and is counted", () => {
+    const translator = new MangoTranslator({ source: "mango" });
+    expect(
+      translator.accept({
+        ...leg("L", 1, "Appeared"),
+        json: { call_id: "L", seq: 1, call_state: "Appeared" },
+      }),
+    ).toEqual([]);
+    expect(
+      translator.accept({ kind: "summary", json: { entry_id: "nope", entry_result: 1 }, receivedAt: 1 }),
+    ).toEqual([]);
+    expect(
+      translator.accept({
+        kind: "recording",
+        json: { entry_id: "nope", recording_id: "R", recording_state: "Completed" },
+        receivedAt: 1,
+      }),
+    ).toEqual([]);
+    expect(translator.stats().unplaced).toEqual({
+      "invalid-call": 1,
+      "summary-unknown-entry": 1,
+      "recording-unknown-entry": 1,
+    });
+  });
+
+  test("R2.5: a recording started before the summary holds the end until it completes; its link is on the call-end", () => {
+    const translator = new MangoTranslator({ source: "mango" });
+    translator.accept(leg("L", 1, "Appeared"));
+    translator.accept(leg("L", 2, "Connected"));
+    translator.accept({
+      kind: "recording",
+      json: { entry_id: "E1", recording_id: "R9", recording_state: "Started" },
+      receivedAt: 3,
+    });
+    translator.accept(leg("L", 3, "Disconnected", { disconnect_reason: 1110 }));
+    expect(
+      translator.accept({
+        kind: "summary",
+        json: { entry_id: "E1", entry_result: 1, end_time: 1_700_000_004 },
+        receivedAt: 4,
+      }),
+    ).toEqual([]);
+    const end = translator.accept({
+      kind: "recording",
+      json: { entry_id: "E1", recording_id: "R9", recording_state: "Completed", completion_code: 1000 },
+      receivedAt: 5,
+    });
+    expect(end).toMatchObject([
+      { kind: "call-end", recordingUrl: mangoRecordingUrl("R9"), at: 1_700_000_004_000 },
+    ]);
+  });
+
+  test("a recording Mango did not save (4002 too short) gives no link, and is counted", () => {
+    const translator = new MangoTranslator({ source: "mango" });
+    translator.accept(leg("L", 1, "Appeared"));
+    translator.accept({
+      kind: "recording",
+      json: { entry_id: "E1", recording_id: "R", recording_state: "Completed", completion_code: "4002" },
+      receivedAt: 2,
+    });
+    translator.accept(leg("L", 2, "Disconnected", { disconnect_reason: 1110 }));
+    const end = translator.accept({
+      kind: "summary",
+      json: { entry_id: "E1", entry_result: 0 },
+      receivedAt: 3,
+    });
+    expect(end[0]?.recordingUrl).toBeUndefined();
+    expect(translator.stats().unplaced).toEqual({ "recording-not-saved": 1 });
+  });
+});
+
+describe("disconnect_reason → why an unanswered leg ended", () => {
+  test.each([
+    [1110, "cancelled"],
+    [1111, "no-answer"],
+    [1121, "busy"],
+    [1122, "busy"],
+    [1183, "answered-elsewhere"],
+    [1133, "failed"],
+    [1164, "failed"],
+    [1192, "failed"],
+    [2210, "failed"],
+    [3200, "failed"],
+    [4201, "failed"],
+    [5001, "failed"],
+    [5003, "failed"],
+    [1090, "normal"],
+    [1120, "normal"],
+  ] as const)("%i → %s", (reason, cause) => {
+    expect(causeOfDisconnect(reason, false)).toBe(cause);
+  });
+
+  test("an answered leg ends normal whatever the code", () => {
+    expect(causeOfDisconnect(1121, true)).toBe("normal");
+  });
+});
