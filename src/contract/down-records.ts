@@ -9,6 +9,7 @@ import { absenceRangesSchema, forwardingSettingSchema, weeklyScheduleSchema } fr
  * - `clients`:  `clients.snapshot` (the whole directory, replaces), `clients.delta` (on top of version - 1)
  * - `settings`: `settings.update` (HQ's attribution settings, whole: a key left out falls back to the config)
  * - `commands`: `command.run` (runs at most once, never after `expiresAt`; answered on `up/replies`)
+ * - `pbx`:      `mango.event` (issue 17: a Mango Office webhook HQ received for this branch, as sent)
  *
  * Up, on `replies`: `command.reply` and `clients.resync` (the box asks for a snapshot).
  */
@@ -89,11 +90,28 @@ export const commandSchema = z.strictObject({
   args: z.record(z.string(), z.unknown()).default({}),
 });
 
+/** The Mango Office webhooks HQ terminates (`POST /mango/events/<kind>`). */
+export const MANGO_EVENT_KINDS = ["call", "summary", "recording", "dtmf"] as const;
+export type MangoEventKind = (typeof MANGO_EVENT_KINDS)[number];
+
+/**
+ * Down on `pbx` (issue 17), record id `mango:<kind>:<first 32 hex chars of sha256(json text)>`, so
+ * a webhook Mango delivers twice is one record. `json` is the event's JSON object exactly as Mango
+ * sent it (its fields are Mango's, numbers or strings as they came: the box reads them);
+ * `receivedAt` is HQ's clock when the signed request arrived, ms.
+ */
+export const mangoEventSchema = z.strictObject({
+  kind: z.enum(MANGO_EVENT_KINDS),
+  json: z.record(z.string(), z.unknown()),
+  receivedAt: z.number().int().min(0),
+});
+
 export const DOWN_RECORD_SCHEMAS = {
   staff: { "staff.upsert": staffUpsertSchema, "staff.remove": staffRemoveSchema },
   clients: { "clients.snapshot": clientsSnapshotSchema, "clients.delta": clientsDeltaSchema },
   settings: { "settings.update": settingsUpdateSchema },
   commands: { "command.run": commandSchema },
+  pbx: { "mango.event": mangoEventSchema },
 } as const;
 
 /**
@@ -125,6 +143,7 @@ export type ClientsDelta = z.infer<typeof clientsDeltaSchema>;
 export type HqSettings = z.infer<typeof settingsUpdateSchema>;
 export type Command = z.infer<typeof commandSchema>;
 export type CommandReply = z.infer<typeof commandReplySchema>;
+export type MangoEvent = z.infer<typeof mangoEventSchema>;
 
 export type DownRecord =
   | { type: "staff.upsert"; data: StaffUpsert }
@@ -132,4 +151,5 @@ export type DownRecord =
   | { type: "clients.snapshot"; data: ClientsSnapshot }
   | { type: "clients.delta"; data: ClientsDelta }
   | { type: "settings.update"; data: HqSettings }
-  | { type: "command.run"; data: Command };
+  | { type: "command.run"; data: Command }
+  | { type: "mango.event"; data: MangoEvent };

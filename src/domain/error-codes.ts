@@ -19,6 +19,8 @@ export const ERROR_AREAS = {
   HTTP: "The web server refused a request before any page or API route saw it.",
   KIOSK: "The kiosk or a desk screen refused a device that is not paired with the box (issue 14).",
   LINK: "The state machine of a link to a peer (AMI, SIP, the HQ broker, from the box or from headquarters).",
+  MANGO:
+    "Headquarters' Mango Office webhook endpoint (`POST /mango/events/…`, issue 17) and its relay to the branches. Logged and counted, never with the key, the salt or the signature.",
   PBX: "A PBX adapter (AMI, SIP) refused what the PBX sent or could not reach it; logged.",
   ROSTER: "The roster refused a shift action (kiosk, API) or a PIN.",
   RULES:
@@ -189,6 +191,40 @@ export const ERROR_CODES = {
     meaning:
       "A link was asked for a move its state machine does not allow (such as `up` while backing off): a bug. Unhandled, it stops the program with `BOX.UNCAUGHT` and systemd starts it again.",
     action: "Send the log line with its stack to the developers.",
+  },
+  "MANGO.BAD_FORM": {
+    meaning:
+      "A request to headquarters' Mango endpoint is not a form (`application/x-www-form-urlencoded`) with `vpbx_api_key`, `sign` and `json`; nothing stored.",
+    action:
+      "Check that the VPBX's API connector points at this endpoint; anything else calling it is not Mango.",
+  },
+  "MANGO.BAD_JSON": {
+    meaning: "A signed Mango event whose `json` field is not a JSON object; nothing stored.",
+    action: "Nothing, if rare (Mango's fault). Often: send the log line to the developers.",
+  },
+  "MANGO.BAD_KEY": {
+    meaning: "A Mango event with another VPBX's API key (`vpbx_api_key`); nothing stored.",
+    action: "Check `[hq.mango] vpbx_api_key` against the VPBX's API connector settings.",
+  },
+  "MANGO.BAD_SIGN": {
+    meaning:
+      "A Mango event whose `sign` is not sha256(key + json + salt) for the configured salt; nothing stored.",
+    action:
+      "Check `[hq.mango] vpbx_api_salt` against the VPBX's API connector; if it matches, someone else is posting.",
+  },
+  "MANGO.NO_BRANCH": {
+    meaning:
+      "A Mango event names no line or extension of a configured `[[hq.mango.branches]]`; kept at headquarters (shown on its page), sent to no branch.",
+    action: "Add the line or the extension to the right branch's `lines` or `extensions`.",
+  },
+  "MANGO.RELAY_FAILED": {
+    meaning:
+      "A stored Mango event could not be published to its branch yet; it is retried until the broker takes it.",
+    action: "Check the broker; nothing is lost (the events wait in hq.db).",
+  },
+  "MANGO.TOO_LARGE": {
+    meaning: "A request to headquarters' Mango endpoint is over the body limit (256 KiB); nothing stored.",
+    action: "Nothing, if rare: no Mango event is that large. Often: find who is posting.",
   },
   "PBX.AMI_ACTION_TIMEOUT": {
     meaning: "Asterisk did not answer an AMI action in time; the link is dropped and made again.",
@@ -502,6 +538,11 @@ export const ERROR_CODES = {
   "SYNC.DOWN_GAP": {
     meaning: "A stream from headquarters skipped sequence numbers; what arrived is applied.",
     action: "Check headquarters' outbox for that branch if it repeats.",
+  },
+  "SYNC.PBX_NO_SOURCE": {
+    meaning:
+      "Headquarters sent PBX events (the `pbx` stream, e.g. Mango Office's) and this box runs no PBX source that reads them; kept as inbox rows only.",
+    action: "Turn the source on (`[pbx.mango]`), or stop sending this branch's lines from headquarters.",
   },
   "SYNC.DOWN_STORE_FAILED": {
     meaning:

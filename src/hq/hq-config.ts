@@ -3,6 +3,51 @@ import { listen } from "../config/fields.ts";
 import { type LoadOptions, loadConfigWith } from "../config/load.ts";
 import { configSchema } from "../config/schema.ts";
 
+/** Mango Office's API base, as its VPBX API document gives it (commands go to `<api_url>commands/…`). */
+export const MANGO_API_URL = "https://app.mango-office.ru/vpbx/";
+
+/** One branch's share of the VPBX: the company numbers (or SIP line ids) and extensions it owns. */
+const mangoBranchSchema = z.strictObject({
+  branch: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "a branch id"),
+  /** Company numbers (`to.line_number`, `line_number`) or SIP line ids, as Mango writes them. */
+  lines: z.array(z.string().min(1).max(64)).default([]),
+  /** Employees' short numbers (`from.extension`, `to.extension`, `extension`). */
+  extensions: z.array(z.string().min(1).max(32)).default([]),
+});
+
+/**
+ * `[hq.mango]` (issue 17): HQ terminates the VPBX's signed webhooks at `POST /mango/events/<kind>`
+ * and relays each to its branch on the `pbx` down stream. Absent: the endpoint is off (404). The
+ * key and the salt are secrets: never logged, never shown.
+ */
+const mangoSchema = z
+  .strictObject({
+    vpbx_api_key: z.string().min(1, "the VPBX's API key (ЛК → API connector)"),
+    vpbx_api_salt: z.string().min(1, "the VPBX's API salt (ЛК → API connector)"),
+    api_url: z.url({ protocol: /^https?$/, error: "an http(s) URL" }).default(MANGO_API_URL),
+    branches: z.array(mangoBranchSchema).default([]),
+  })
+  .superRefine((mango, ctx) => {
+    const owner = new Map<string, string>();
+    for (const [i, b] of mango.branches.entries()) {
+      for (const value of [
+        ...b.lines.map((l) => `line ${l}`),
+        ...b.extensions.map((e) => `extension ${e}`),
+      ]) {
+        const before = owner.get(value);
+        if (before !== undefined && before !== b.branch)
+          ctx.addIssue({
+            code: "custom",
+            path: ["branches", i],
+            message: `${value} belongs to branch ${before} already: each line and extension to one branch`,
+          });
+        owner.set(value, b.branch);
+      }
+    }
+  });
+
+export type MangoConfig = z.infer<typeof mangoSchema>;
+
 /**
  * `branchbox hq`'s configuration: the branch's `[mqtt]` section (the same keys, the same schema)
  * and its own `[hq]`. Loaded like the branch's (TOML file, then `BRANCHBOX_MQTT_*` and
@@ -37,6 +82,7 @@ export const hqConfigSchema = z
         .default(""),
       /** Sent as `Authorization: Bearer …` to forward_url; empty: no header. */
       forward_token: z.string().default(""),
+      mango: mangoSchema.optional(),
     }),
   })
   .superRefine((config, ctx) => {

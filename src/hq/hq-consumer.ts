@@ -22,6 +22,11 @@ export interface HqConsumer {
   readonly applier: Applier;
   connected(): boolean;
   readonly reconnects: number;
+  /**
+   * Publishes a down message at QoS 1 (not retained); resolves on the broker's PUBACK, rejects
+   * when not connected or the broker refused it. Down streams HQ originates (issue 17's `pbx`).
+   */
+  publishDown(topic: string, payload: string): Promise<void>;
   /** Says HQ is offline (other live consumers say otherwise at once), then disconnects. */
   stop(): Promise<void>;
 }
@@ -228,6 +233,10 @@ export function startHqConsumer(options: HqConsumerOptions): HqConsumer {
     get reconnects() {
       return reconnects;
     },
+    publishDown: (topic, payload) =>
+      client.connected
+        ? client.publishAsync(topic, payload, { qos: 1 }).then(() => undefined)
+        : Promise.reject(new Error("not connected to the broker")),
     stop: () =>
       link.stop(async () => {
         clearInterval(ticker);

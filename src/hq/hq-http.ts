@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { tokenAuth } from "../lib/token-auth.ts";
 import { describeIssues } from "../lib/zod-issues.ts";
+import { type MangoWebhookDeps, mountMangoWebhook } from "./mango/mango-webhook.ts";
 import type { HqStore } from "./store/hq-store-port.ts";
 
 export interface HqStatus {
@@ -25,9 +26,19 @@ const recordsQuery = z.object({
  *   stream the acknowledged high-water mark and duplicates; plus this consumer's counters.
  * - `GET /api/v1/records?branch=&stream=&after=0&limit=100`: records with seq > after, in seq
  *   order as applied, `data` parsed; `next` is the `after` for the following page (null: done).
+ * - With `[hq.mango]` (issue 17): `POST /mango/events/<kind>`, Mango's own signature instead of
+ *   the token (src/hq/mango/mango-webhook.ts), and `GET /api/v1/mango`: the endpoint's counters,
+ *   what is stored and still to publish, and the newest events of no configured branch.
  */
-export function hqHttpApp(deps: { store: HqStore; token: string; status: () => HqStatus }): Hono {
+export function hqHttpApp(deps: {
+  store: HqStore;
+  token: string;
+  status: () => HqStatus;
+  mango?: MangoWebhookDeps;
+}): Hono {
   const app = new Hono();
+  const mango = deps.mango;
+  if (mango !== undefined) mountMangoWebhook(app, mango);
   app.get("/healthz", async (c) => {
     const status = deps.status();
     const ok = status.mqtt === "connected";
@@ -59,6 +70,21 @@ export function hqHttpApp(deps: { store: HqStore; token: string; status: () => H
       stream,
       records,
       next: records.length === limit ? (records.at(-1)?.seq ?? null) : null,
+    });
+  });
+  app.get("/api/v1/mango", async (c) => {
+    if (mango === undefined)
+      return c.json({ error: { code: "HTTP.NOT_FOUND", message: "[hq.mango] is not configured" } }, 404);
+    const unrouted = await mango.store.unrouted(100);
+    return c.json({
+      counters: mango.counters,
+      store: await mango.store.counts(),
+      unrouted: unrouted.map((e) => ({
+        id: e.id,
+        kind: e.kind,
+        receivedAt: e.receivedAt,
+        json: JSON.parse(e.json),
+      })),
     });
   });
   app.notFound((c) => c.json({ error: { code: "HTTP.NOT_FOUND", message: "no such route" } }, 404));

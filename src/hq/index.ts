@@ -4,7 +4,9 @@ import { startForwarder } from "./forwarder.ts";
 import type { HqConfig } from "./hq-config.ts";
 import { type HqConsumer, startHqConsumer } from "./hq-consumer.ts";
 import { hqHttpApp } from "./hq-http.ts";
-import { openSqliteHqStore } from "./store/sqlite/index.ts";
+import { startMangoRelay } from "./mango/mango-relay.ts";
+import { mangoCounters } from "./mango/mango-webhook.ts";
+import { openHqDatabase, sqliteHqStore, sqliteMangoStore } from "./store/sqlite/index.ts";
 
 export { type HqConfig, hqConfigSchema, loadHqConfig } from "./hq-config.ts";
 
@@ -16,15 +18,28 @@ export interface Hq {
 
 /**
  * `branchbox hq`: the store (SQLite, `{hq.storage_dir}/hq.db`), the consumer, the forwarder (when
- * configured) and the HTTP API.
+ * configured), the HTTP API and, with `[hq.mango]`, Mango's webhooks and their relay to the
+ * branches' `pbx` down stream.
  */
 export function startHq(
   config: HqConfig,
   log: Logger,
   options: { consumer?: Partial<Parameters<typeof startHqConsumer>[0]> } = {},
 ): Hq {
-  const store = openSqliteHqStore(config.hq.storage_dir, { forward: config.hq.forward_url !== "" });
+  const db = openHqDatabase(config.hq.storage_dir);
+  const store = sqliteHqStore(db, { forward: config.hq.forward_url !== "" });
   const consumer = startHqConsumer({ config, store, log, ...options.consumer });
+  const mangoStore = config.hq.mango === undefined ? undefined : sqliteMangoStore(db);
+  const relay =
+    mangoStore === undefined
+      ? undefined
+      : startMangoRelay({
+          store: mangoStore,
+          publish: consumer.publishDown,
+          log,
+          epoch: Math.max(1, Math.floor(Date.now() / 1000)),
+        });
+  const counters = mangoCounters();
   const forwarder =
     config.hq.forward_url === ""
       ? undefined
@@ -39,9 +54,22 @@ export function startHq(
         reconnects: consumer.reconnects,
         forwarded: forwarder?.sent ?? 0,
         forwardFailures: forwarder?.failures ?? 0,
+        ...(relay === undefined ? {} : { mangoRelayed: relay.relayed, mangoRelayFailures: relay.failures }),
       },
       waiting: consumer.applier.waiting,
     }),
+    ...(config.hq.mango === undefined || mangoStore === undefined || relay === undefined
+      ? {}
+      : {
+          mango: {
+            config: config.hq.mango,
+            store: mangoStore,
+            log,
+            counters,
+            now: Date.now,
+            relay: relay.kick,
+          },
+        }),
   });
   const server = Bun.serve({ ...parseListen(config.hq.listen), fetch: app.fetch });
   return {
@@ -49,6 +77,7 @@ export function startHq(
     consumer,
     async close() {
       server.stop();
+      await relay?.stop();
       await consumer.stop();
       await forwarder?.stop();
       await store.close();

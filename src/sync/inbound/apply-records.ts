@@ -115,6 +115,9 @@ export function applyRecord(ctx: ApplyContext, record: DownRecord): void {
     case "command.run":
       acceptCommand(ctx, record.data);
       return;
+    case "mango.event":
+      // The inbox hands the `pbx` stream to its PbxEventsPort with each record's seq and id.
+      return;
   }
 }
 

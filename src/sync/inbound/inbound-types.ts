@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import type { HqSettings } from "../../contract/down-records.ts";
+import type { HqSettings, MangoEvent } from "../../contract/down-records.ts";
 import type { DownStream } from "../../contract/protocol.ts";
 import type { NumberRules } from "../../domain/rules/phone-number.ts";
 import type { Logger } from "../../log/logger.ts";
@@ -50,6 +50,21 @@ export type DownStreamStatus = {
   readonly gaps: number;
 };
 
+/** One new record of the `pbx` down stream (issue 17), as the inbox hands it on. */
+export type PbxDownRecord = { readonly seq: number; readonly id: string; readonly event: MangoEvent };
+
+/**
+ * Where the inbox hands the `pbx` down stream (a cloud PBX's events HQ relays: Mango Office's
+ * webhooks, `mango.event`). ALWAYS called inside the inbox's IMMEDIATE transaction on the box's
+ * database, once per envelope with new `pbx` records, with exactly those records in seq order —
+ * never one at or below the stream's mark (a duplicate), never an empty list. Whatever the PBX
+ * source must keep it writes in that same transaction (the inbox's `db`), so a record is applied
+ * with its inbox row and the mark, or not at all. It may throw only when its store fails: the
+ * envelope is then rolled back whole and not acknowledged, and the broker delivers it again.
+ * HQ gives one Mango event one record id (`mango:<kind>:<hash>`), however often Mango sent it.
+ */
+export type PbxEventsPort = (records: readonly PbxDownRecord[], now: number) => void;
+
 export type InboundStatus = {
   readonly streams: Readonly<Record<DownStream, DownStreamStatus>>;
   /** Down messages turned away since start, by code. */
@@ -77,6 +92,12 @@ export type InboundStatus = {
   };
   /** HQ's settings in force over the config's [calls], or null before the first. */
   readonly settings: HqSettings | null;
+  readonly pbx: {
+    /** `pbx` records handed to the PBX source since start. */
+    readonly handed: number;
+    /** `pbx` records that arrived with no PBX source to read them (kept as inbox rows only; logged). */
+    readonly withoutSource: number;
+  };
 };
 
 export type { ClientDirectory } from "../../service/attribution-settings.ts";
@@ -110,6 +131,12 @@ export type InboundOptions = {
   readonly keepMs?: number;
   /** Where a write that fails outside a message (pruning, running commands) is logged and counted. */
   readonly storageFaults?: StorageFaults;
+  /**
+   * The PBX source that reads the `pbx` down stream (issue 17: `[pbx.mango]`). Without one, each
+   * such record still gets its inbox row and moves the mark, and is counted (`pbx.withoutSource`)
+   * and logged (`SYNC.PBX_NO_SOURCE`).
+   */
+  readonly onPbxEvents?: PbxEventsPort;
   /** How the branch's PBX writes numbers (`[numbers]`), for the directory lookup; default Russia's. */
   readonly numbers?: NumberRules;
 };

@@ -21,6 +21,7 @@ import {
   type InboundChange,
   type InboundOptions,
   type InboundStatus,
+  type PbxDownRecord,
   REJECT_CODES,
   type RejectCode,
 } from "./inbound-types.ts";
@@ -68,6 +69,7 @@ export function createInbound(options: InboundOptions): Inbound {
   const rejected = Object.fromEntries(REJECT_CODES.map((c) => [c, 0])) as Record<RejectCode, number>;
   let lastRejection: InboundStatus["lastRejection"] = null;
   let storeFailures = 0;
+  const pbx = { handed: 0, withoutSource: 0 };
   const counts: ApplyContext["counts"] = {
     ignoredDeltas: 0,
     commandDuplicates: 0,
@@ -146,7 +148,7 @@ export function createInbound(options: InboundOptions): Inbound {
     const counters = streams.get(stream) ?? { applied: 0, duplicates: 0, gaps: 0 };
     const changes = new Set<InboundChange>();
     const repliesBefore = counts.replies;
-    let result: { applied: number; duplicates: number; gapFrom: number | null };
+    let result: { applied: number; duplicates: number; gapFrom: number | null; pbx: number };
     try {
       result = db
         .transaction(() => {
@@ -167,6 +169,7 @@ export function createInbound(options: InboundOptions): Inbound {
           let applied = 0;
           let duplicates = 0;
           let gapFrom: number | null = null;
+          const pbxRecords: PbxDownRecord[] = [];
           envelope.records.forEach((record, i) => {
             if (record.seq <= mark) {
               duplicates++;
@@ -174,12 +177,15 @@ export function createInbound(options: InboundOptions): Inbound {
             }
             if (applied === 0 && record.seq > mark + 1) gapFrom = mark + 1;
             const checked = records[i];
-            if (checked !== undefined) applyRecord(ctx, checked);
+            if (checked?.type === "mango.event")
+              pbxRecords.push({ seq: record.seq, id: record.id, event: checked.data });
+            else if (checked !== undefined) applyRecord(ctx, checked);
             inbox.add(stream, record, t);
             applied++;
           });
+          if (pbxRecords.length > 0) options.onPbxEvents?.(pbxRecords, t);
           if (applied > 0) inbox.advance(stream, envelope.seqTo, t);
-          return { applied, duplicates, gapFrom };
+          return { applied, duplicates, gapFrom, pbx: pbxRecords.length };
         })
         .immediate();
     } catch (error) {
@@ -197,6 +203,18 @@ export function createInbound(options: InboundOptions): Inbound {
     }
     counters.applied += result.applied;
     counters.duplicates += result.duplicates;
+    if (result.pbx > 0 && options.onPbxEvents !== undefined) pbx.handed += result.pbx;
+    else if (result.pbx > 0) {
+      pbx.withoutSource += result.pbx;
+      log.warn("PBX events from HQ, and no PBX source here reads them: kept as inbox rows only", {
+        code: "SYNC.PBX_NO_SOURCE",
+        stream,
+        seqFrom: envelope.seqFrom,
+        seqTo: envelope.seqTo,
+        records: result.pbx,
+        withoutSource: pbx.withoutSource,
+      });
+    }
     if (result.duplicates > 0)
       log.info("down records seen before: dropped", {
         code: "SYNC.DOWN_DUPLICATE",
@@ -283,6 +301,7 @@ export function createInbound(options: InboundOptions): Inbound {
           duplicates: counts.commandDuplicates,
         },
         settings,
+        pbx: { ...pbx },
       };
     },
     start() {

@@ -9,6 +9,8 @@ export type {
   InboundChange,
   InboundOptions,
   InboundStatus,
+  PbxDownRecord,
+  PbxEventsPort,
   RejectCode,
 } from "./inbound-types.ts";
 export { REJECT_CODES } from "./inbound-types.ts";

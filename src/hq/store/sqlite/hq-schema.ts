@@ -40,6 +40,13 @@ export const HQ_DB_FILE = "hq.db";
  *                applies them; a row goes only after the endpoint answered 2xx
  *   branch, stream, seq   points at `records`; UNIQUE, so a record is queued once
  *   attempts, next_at, last_error   retry state (exponential backoff with jitter)
+ * mango_events   (issue 17) each verified Mango Office webhook, once per id, written before
+ *                Mango is answered 200; a branch's events are its `pbx` down stream
+ *   id                    mango:<kind>:<sha256 of json, 32 hex>; PRIMARY KEY: a redelivery is one row
+ *   kind, json            call | summary | recording | dtmf; the json form field as received
+ *   received_at, entry_id HQ's clock; Mango's call group (places a recording by its call)
+ *   branch, seq           null: no configured branch; seq: the branch's pbx down seq, UNIQUE
+ *   published_at          when the broker took it for the branch; null: still to publish
  * schema_migrations      applied migrations of this file (src/lib/sqlite-migrate.ts, as the box's)
  * ```
  */
@@ -91,6 +98,26 @@ const HQ_MIGRATIONS: readonly Migration[] = [
         last_error TEXT,
         UNIQUE (branch, stream, seq)
       ) STRICT;
+    `,
+  },
+  {
+    version: 2,
+    name: "mango events (issue 17)",
+    sql: `
+      CREATE TABLE mango_events (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        json TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        entry_id TEXT,
+        branch TEXT,
+        seq INTEGER,
+        published_at INTEGER,
+        UNIQUE (branch, seq)
+      ) STRICT;
+      CREATE INDEX mango_events_entry ON mango_events (entry_id);
+      CREATE INDEX mango_events_unpublished ON mango_events (branch, seq)
+        WHERE branch IS NOT NULL AND published_at IS NULL;
     `,
   },
 ];
