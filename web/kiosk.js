@@ -73,8 +73,13 @@
     if (!(input instanceof HTMLInputElement)) return;
     const match = /^(\d{1,2}):(\d{2})$/.exec(input.value.trim());
     const minutes = match === null ? 0 : Number(match[1]) * 60 + Number(match[2]);
-    const next = (((minutes + Number(step.getAttribute("data-step"))) % 1440) + 1440) % 1440;
+    const sum = minutes + Number(step.getAttribute("data-step"));
+    const next = ((sum % 1440) + 1440) % 1440;
     input.value = `${String(Math.floor(next / 60)).padStart(2, "0")}:${String(next % 60).padStart(2, "0")}`;
+    // Past midnight the day turns too: an hour back from today's 00:10 is yesterday's 23:10.
+    const day = sum < 0 ? "yesterday" : sum >= 1440 ? "today" : null;
+    const radio = day === null ? null : input.form?.querySelector(`input[name="day"][value="${day}"]`);
+    if (radio instanceof HTMLInputElement) radio.checked = true;
   });
 
   document.addEventListener("click", (event) => {

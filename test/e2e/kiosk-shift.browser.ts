@@ -139,6 +139,9 @@ async function run(): Promise<void> {
       // 5 s after the last renewal trades the proof for a new one.
       await keepTapping(wide, shownAt + (IDLE_SECONDS + 2) * 1000);
       await wide.getByTestId("ended-at").fill(start);
+      // Near midnight the steps above crossed into yesterday and turned the day with them.
+      const today = wide.getByTestId("correction-day-today");
+      if ((await today.count()) > 0) await today.tap();
       await wide.getByTestId("correction-save").tap();
       const flash = await textOf(wide.getByTestId("flash"));
       assert(
