@@ -10,7 +10,7 @@ import type { HttpDeps } from "./http/deps.ts";
 import { kioskRoutes } from "./http/kiosk/index.tsx";
 import { parseListen } from "./lib/listen-address.ts";
 import type { Logger } from "./log/logger.ts";
-import type { PbxAdapter, PbxDeps } from "./pbx/pbx-module.ts";
+import type { PbxAdapter, PbxDeps, PbxDownStream } from "./pbx/pbx-module.ts";
 import { configuredPbx, PBX_REGISTRY, type PbxRegistry } from "./pbx/registry.ts";
 import { attributionSettings } from "./service/attribution-settings.ts";
 import { CallCommands } from "./service/call-commands.ts";
@@ -27,10 +27,11 @@ import { importStaff, type StaffEntry } from "./service/staff-import.ts";
 import { systemTimer } from "./service/timer.ts";
 import { clientDirectoryStore } from "./store/client-directory-store.ts";
 import { openDatabase } from "./store/db.ts";
+import { pbxDownStore } from "./store/pbx-down-store.ts";
 import { routeDecisionStore } from "./store/route-decision-store.ts";
 import { staffStore } from "./store/staff-store.ts";
 import { unplacedStore } from "./store/unplaced-store.ts";
-import type { Inbound } from "./sync/inbound/inbound-types.ts";
+import type { Inbound, PbxEventsPort } from "./sync/inbound/inbound-types.ts";
 import { createInbound } from "./sync/inbound/index.ts";
 import type { Relay } from "./sync/relay/index.ts";
 import { VERSION } from "./version.ts";
@@ -85,6 +86,9 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
   // HQ's commands act on the PBX, whose adapters are built below: `hqCommands` is set before
   // inbound.start() and before the relay can deliver anything, so nothing reads it unset.
   let hqCommands: CommandPort & { close?(): void } = noCommands;
+  // Issue 17: with [pbx.mango], the pbx down stream's records are kept in the inbox's commit for
+  // the Mango source; without it the inbox counts them SYNC.PBX_NO_SOURCE, as before.
+  const pbxDown = config.pbx.mango === undefined ? null : pbxDownDeps(db, config.mqtt.url !== "", now());
   const inbound = createInbound({
     db,
     branch: config.branch.id,
@@ -104,6 +108,7 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     },
     onReplies: () => wakeRelay(),
     numbers,
+    ...(pbxDown === null ? {} : { onPbxEvents: pbxDown.onPbxEvents }),
   });
   // Issue 16: the routing, from the roster, HQ's directory and the rules' facts (absences and
   // no-answer forwarding), held in memory for the PBX.
@@ -157,6 +162,7 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     unplacedStore: unplacedStore(db),
     routing,
     numbers,
+    ...(pbxDown === null ? {} : { downStream: pbxDown.stream }),
   });
   const sources = adapters.map(({ adapter }) => adapter.source);
   for (const { adapter } of adapters)
@@ -252,6 +258,42 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
       routing.stop();
       calls.stop();
       db.close();
+    },
+  };
+}
+
+/** Consumed `pbx` down records are kept this long (a restart reads back only the last hour). */
+const PBX_DOWN_KEEP_MS = 7 * 24 * 60 * 60_000;
+
+/**
+ * The `pbx` down stream kept for the source that reads it (`[pbx.mango]`): the inbox's port writes
+ * the rows inside its commit and, once that commit is done (a microtask: `handle` is synchronous),
+ * wakes the source.
+ */
+function pbxDownDeps(
+  db: Database,
+  relayed: boolean,
+  now: number,
+): { onPbxEvents: PbxEventsPort; stream: PbxDownStream } {
+  const store = pbxDownStore(db);
+  store.prune(now - PBX_DOWN_KEEP_MS);
+  const listeners = new Set<() => void>();
+  return {
+    onPbxEvents: (records, at) => {
+      store.add(records, at);
+      queueMicrotask(() => {
+        for (const listener of listeners) listener();
+      });
+    },
+    stream: {
+      relayed,
+      pending: () => store.pending(),
+      since: (t) => store.since(t),
+      consume: (n, at) => store.consume(n, at),
+      subscribe(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
     },
   };
 }

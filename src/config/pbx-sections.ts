@@ -151,11 +151,22 @@ export const PBX_SECTIONS = {
     password: z.string().default(""),
     register: flag.default(false),
   }),
+  /**
+   * Issue 17: Mango Office's cloud PBX, whose webhooks headquarters receives (`[hq.mango]`) and
+   * relays on the `pbx` down stream. An empty `[pbx.mango]` turns it on; it needs `[mqtt]`.
+   */
+  mango: z.strictObject({
+    /** How long after its last leg ended a call with no `events/summary` ends anyway (≤ 30 s). */
+    grace_seconds: z.coerce.number().int().min(1).max(30).default(30),
+    /** How long an event waits for its leg's missing lower `seq` before it applies anyway. */
+    reorder_seconds: z.coerce.number().int().min(1).max(10).default(2),
+  }),
 };
 
 export type PbxSections = Readonly<Record<string, z.ZodType>>;
 export type AmiConfig = z.output<(typeof PBX_SECTIONS)["ami"]>;
 export type SipConfig = z.output<(typeof PBX_SECTIONS)["sip"]>;
+export type MangoConfig = z.output<(typeof PBX_SECTIONS)["mango"]>;
 
 /** The `pbx` table's shape: each section optional (a box without a PBX keeps the roster). */
 export type PbxShape<S extends PbxSections> = { [K in keyof S]: z.ZodOptional<S[K]> };

@@ -46,6 +46,36 @@ export interface PbxDeps {
   readonly routing?: RoutingSource;
   /** `[numbers]`: how the PBX writes outside numbers (the dialplan's lookup of a caller). */
   readonly numbers?: NumberRules;
+  /**
+   * Issue 17: the records of the `pbx` down stream (a cloud PBX's events HQ relays), kept by the
+   * inbox's commit. Absent: a source that reads them has nothing to read (tests, `replay`).
+   */
+  readonly downStream?: PbxDownStream;
+}
+
+/** One record of the `pbx` down stream as the box keeps it: `data` as the inbox checked it. */
+export interface PbxDownRow {
+  /** Arrival order. */
+  readonly n: number;
+  readonly seq: number;
+  readonly id: string;
+  readonly data: unknown;
+  /** When the box's inbox committed it (the box's clock). */
+  readonly receivedAt: number;
+}
+
+/** The `pbx` down stream's kept records, for the source that reads them (`[pbx.mango]`). */
+export interface PbxDownStream {
+  /** Whether the box talks to headquarters at all (`[mqtt] url`): nothing arrives otherwise. */
+  readonly relayed: boolean;
+  /** Rows not consumed yet, in arrival order. */
+  pending(): readonly PbxDownRow[];
+  /** Rows received at or after `since`, consumed or not, and every one not consumed, in arrival order. */
+  since(since: number): readonly PbxDownRow[];
+  /** Every row up to `n` is in the journal. */
+  consume(n: number, now: number): void;
+  /** Called after each commit of the inbox that kept new rows. */
+  subscribe(listener: () => void): () => void;
 }
 
 export interface PbxAdapter {

@@ -13,6 +13,7 @@ export const PBX_REGISTRY: { readonly [K in keyof typeof PBX_SECTIONS]: PbxEntry
   {
     ami: pbxEntry(PBX_SECTIONS.ami, "pbx", async () => (await import("./ami/index.ts")).amiPbx),
     sip: pbxEntry(PBX_SECTIONS.sip, "sip", async () => (await import("./sip/index.ts")).sipPbx),
+    mango: pbxEntry(PBX_SECTIONS.mango, "mango", async () => (await import("./mango/index.ts")).mangoPbx),
   };
 
 export interface PbxEntry<S extends z.ZodType = z.ZodType> {

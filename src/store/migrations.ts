@@ -391,4 +391,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX route_decisions_call ON route_decisions (call_id, at);
     `,
   },
+  {
+    version: 14,
+    name: "the pbx down stream's records for the cloud PBX source (issue 17)",
+    sql: `
+      -- Mango Office's events as HQ relays them (mango.event), written by the inbox's commit; the
+      -- [pbx.mango] source feeds them to its translator in order and marks them consumed once
+      -- their PbxEvents are in the journal. n: arrival order (seq may start again with a new epoch).
+      CREATE TABLE pbx_down (
+        n INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq INTEGER NOT NULL,
+        id TEXT NOT NULL,
+        data TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        consumed_at INTEGER
+      ) STRICT;
+      CREATE INDEX pbx_down_pending ON pbx_down (n) WHERE consumed_at IS NULL;
+      CREATE INDEX pbx_down_received ON pbx_down (received_at);
+    `,
+  },
 ];
