@@ -24,11 +24,11 @@ describe("the PBX registry", () => {
     expect(Object.keys(PBX_REGISTRY)).toEqual(Object.keys(PBX_SECTIONS));
     for (const [key, entry] of Object.entries(PBX_REGISTRY))
       expect(entry.schema).toBe(PBX_SECTIONS[key as keyof typeof PBX_SECTIONS]);
-    expect(Object.values(PBX_REGISTRY).map((e) => e.check)).toEqual(["pbx", "sip"]);
+    expect(Object.values(PBX_REGISTRY).map((e) => e.check)).toEqual(["pbx", "sip", "mango"]);
   });
 
   test("the environment's sections are the box's own, then one per PBX section, under the names integrators use", () => {
-    expect(boxSections().slice(-2)).toEqual(["pbx.ami", "pbx.sip"]);
+    expect(boxSections().slice(-3)).toEqual(["pbx.ami", "pbx.sip", "pbx.mango"]);
     const config = loadConfig({
       base: BASE,
       env: {
@@ -63,10 +63,10 @@ describe("the PBX registry", () => {
 
   test("the admin page's and doctor's words name the same sections as before", async () => {
     expect(en.adminPbxNone(pbxSectionNames())).toBe(
-      "No PBX connected: shifts work, calls are not seen. Add a [pbx.ami] or [pbx.sip] section to the config.",
+      "No PBX connected: shifts work, calls are not seen. Add a [pbx.ami], [pbx.sip] or [pbx.mango] section to the config.",
     );
     expect(ru.adminPbxNone(pbxSectionNames())).toBe(
-      "АТС не подключена: смены работают, звонки не видны. Добавьте раздел [pbx.ami] или [pbx.sip] в конфигурацию.",
+      "АТС не подключена: смены работают, звонки не видны. Добавьте раздел [pbx.ami], [pbx.sip] или [pbx.mango] в конфигурацию.",
     );
     const none = loadConfig({ base: BASE });
     expect(await checkPbx(none)).toEqual([
@@ -74,7 +74,7 @@ describe("the PBX registry", () => {
         name: "pbx",
         status: "WARN",
         detail: "no PBX configured: the roster works, calls are not seen",
-        fix: "add a [pbx.ami] or [pbx.sip] section (see the example config)",
+        fix: "add a [pbx.ami], [pbx.sip] or [pbx.mango] section (see the example config)",
       },
     ]);
   });
@@ -114,7 +114,7 @@ describe("a source added as one section and one registry line", () => {
     loadConfigWith(boxConfigSchema(sections), boxSections(sections), { base, env });
 
   test("the loader takes its section from the file and BRANCHBOX_PBX_FAKE_*, and refuses a key it does not know", () => {
-    expect(boxSections(sections).slice(-3)).toEqual(["pbx.ami", "pbx.sip", "pbx.fake"]);
+    expect(boxSections(sections).slice(-4)).toEqual(["pbx.ami", "pbx.sip", "pbx.mango", "pbx.fake"]);
     expect(load({ BRANCHBOX_PBX_FAKE_URL: "fake://pbx" }).pbx.fake).toEqual({
       url: "fake://pbx",
       retries: 3,
@@ -132,7 +132,7 @@ describe("a source added as one section and one registry line", () => {
       "pbx.fake.retrys (from BRANCHBOX_PBX_FAKE_RETRYS): no such setting in [pbx.fake]",
     );
     expect(problems[0]).toContain("did you mean retries?");
-    expect(() => load({ BRANCHBOX_PBX_OTHER_URL: "x" })).toThrow(/pbx\.ami, pbx\.sip, pbx\.fake\)/);
+    expect(() => load({ BRANCHBOX_PBX_OTHER_URL: "x" })).toThrow(/pbx\.ami, pbx\.sip, pbx\.mango, pbx\.fake\)/);
     // The box's own schema does not know it: the section is the registry's doing, not a loophole.
     expect(() => loadConfig({ base: BASE, env: { BRANCHBOX_PBX_FAKE_URL: "fake://pbx" } })).toThrow(
       ConfigError,
@@ -144,7 +144,7 @@ describe("a source added as one section and one registry line", () => {
       { name: "fake", status: "OK", detail: "fake://pbx answers" },
     ]);
     const [none] = await checkPbx(load({}), registry);
-    expect(none?.fix).toBe("add a [pbx.ami], [pbx.sip] or [pbx.fake] section (see the example config)");
+    expect(none?.fix).toBe("add a [pbx.ami], [pbx.sip], [pbx.mango] or [pbx.fake] section (see the example config)");
   });
 
   test("the composition root builds and starts it, mounts its HTTP routes at /pbx/fake, and loads no code of sources not configured", async () => {
