@@ -132,7 +132,9 @@ describe("a source added as one section and one registry line", () => {
       "pbx.fake.retrys (from BRANCHBOX_PBX_FAKE_RETRYS): no such setting in [pbx.fake]",
     );
     expect(problems[0]).toContain("did you mean retries?");
-    expect(() => load({ BRANCHBOX_PBX_OTHER_URL: "x" })).toThrow(/pbx\.ami, pbx\.sip, pbx\.mango, pbx\.fake\)/);
+    expect(() => load({ BRANCHBOX_PBX_OTHER_URL: "x" })).toThrow(
+      /pbx\.ami, pbx\.sip, pbx\.mango, pbx\.fake\)/,
+    );
     // The box's own schema does not know it: the section is the registry's doing, not a loophole.
     expect(() => loadConfig({ base: BASE, env: { BRANCHBOX_PBX_FAKE_URL: "fake://pbx" } })).toThrow(
       ConfigError,
@@ -144,7 +146,9 @@ describe("a source added as one section and one registry line", () => {
       { name: "fake", status: "OK", detail: "fake://pbx answers" },
     ]);
     const [none] = await checkPbx(load({}), registry);
-    expect(none?.fix).toBe("add a [pbx.ami], [pbx.sip], [pbx.mango] or [pbx.fake] section (see the example config)");
+    expect(none?.fix).toBe(
+      "add a [pbx.ami], [pbx.sip], [pbx.mango] or [pbx.fake] section (see the example config)",
+    );
   });
 
   test("the composition root builds and starts it, mounts its HTTP routes at /pbx/fake, and loads no code of sources not configured", async () => {

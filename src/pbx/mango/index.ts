@@ -71,7 +71,8 @@ export function createMangoSource(options: MangoSourceOptions): PbxEventSource {
   const o = { tickMs: 1000, refeedMs: 60 * 60_000, ...options };
   const name = "mango";
   const log = o.log.child({ source: name });
-  const newTranslator = () => new MangoTranslator({ source: name, graceMs: o.graceMs, reorderMs: o.reorderMs });
+  const newTranslator = () =>
+    new MangoTranslator({ source: name, graceMs: o.graceMs, reorderMs: o.reorderMs });
   let translator = newTranslator();
   let deliver: Deliver | null = null;
   let started = false;
