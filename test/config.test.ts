@@ -135,6 +135,33 @@ describe("[pbx.sip]", () => {
   });
 });
 
+describe("[pbx.mango] (issue 17)", () => {
+  const BASE = '[branch]\nid="b"\nname="B"\n[http]\nadmin_token="0123456789abcdef"\n';
+
+  test("an empty section turns it on with its defaults; the example's commented one, uncommented, says them", () => {
+    expect(loadConfig({ fileText: `${BASE}[pbx.mango]\n` }).pbx.mango).toEqual({
+      grace_seconds: 30,
+      reorder_seconds: 2,
+    });
+    const example = readFileSync(EXAMPLE, "utf8");
+    const start = example.indexOf("# [pbx.mango]");
+    const section = example.slice(start, example.indexOf("\n\n", start));
+    const uncommented = section.replace(/^# /gm, "").replace(/ {2,}#.*$/gm, "");
+    expect(loadConfig({ fileText: `${BASE}${uncommented}\n` }).pbx.mango).toEqual({
+      grace_seconds: 30,
+      reorder_seconds: 2,
+    });
+    expect(loadConfig({ file: EXAMPLE }).pbx.mango).toBeUndefined();
+  });
+
+  test("a grace period past Mango's 30 s, or a setting it does not know, is refused", () => {
+    expect(() => loadConfig({ fileText: `${BASE}[pbx.mango]\ngrace_seconds = 60\n` })).toThrow(
+      /pbx.mango.grace_seconds/,
+    );
+    expect(() => loadConfig({ fileText: `${BASE}[pbx.mango]\nkey = "x"\n` })).toThrow(ConfigError);
+  });
+});
+
 describe("[pbx.ami] handsets (issue 12)", () => {
   const BASE = '[branch]\nid="b"\nname="B"\n[http]\nadmin_token="0123456789abcdef"\n';
   const AMI = '[pbx.ami]\nhost = "pbx"\nusername = "branchbox"\nsecret = "s3cret"\n';
