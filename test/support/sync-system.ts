@@ -70,8 +70,13 @@ export class SyncSystem {
   }
 
   /** `branchbox hq --config FILE` (the compiled binary) on the shared HQ store. */
-  async startHq(mqtt: Record<string, string>, name = `hq-${this.hqs.length + 1}`): Promise<HqProcess> {
-    const hq = await startHqProcess({ dir: this.dir, storage: this.hqStorage, mqtt, name });
+  async startHq(
+    mqtt: Record<string, string>,
+    name = `hq-${this.hqs.length + 1}`,
+    /** TOML lines after `[hq]`'s own keys (`[hq.mango]` and its tables). */
+    extra: readonly string[] = [],
+  ): Promise<HqProcess> {
+    const hq = await startHqProcess({ dir: this.dir, storage: this.hqStorage, mqtt, name, extra });
     this.hqs.push(hq);
     return hq;
   }
@@ -153,6 +158,7 @@ async function startHqProcess(options: {
   storage: string;
   mqtt: Record<string, string>;
   name: string;
+  extra?: readonly string[];
 }): Promise<HqProcess> {
   const port = await freePort();
   const logDir = join(options.dir, "logs");
@@ -169,6 +175,7 @@ async function startHqProcess(options: {
       `token = "${HQ_TOKEN}"`,
       `storage_dir = ${JSON.stringify(options.storage)}`,
       "reorder_timeout_ms = 1000",
+      ...(options.extra ?? []),
       "",
     ].join("\n"),
   );

@@ -63,6 +63,17 @@ describe("Mango events → PbxEvents, on real payloads", () => {
     expect(translator.stats().liveEntries).toBe(0);
   });
 
+  test("the same capture with its summary close behind (as HQ relays them): the leg's waiting events apply before the call ends", () => {
+    const records = real("odoo-cloud-phone-answered.json");
+    const translator = new MangoTranslator({ source: "mango" });
+    expect(translator.accept(records[0] as MangoRecordData)).toEqual([]);
+    // No time passes: the summary is Mango's last word, seq 1 will never come.
+    const all = translator.accept(records[1] as MangoRecordData);
+    expect(kinds(all)).toEqual(["call-start", "answered MToxMDA4NjI3Nzo1MDI6NjQ0MjQzNTM5:222", "call-end"]);
+    expect(translator.stats().unplaced).toEqual({ "seq-gap": 1 });
+    expect(translator.tick(1670060542_000 + 60_000)).toEqual([]);
+  });
+
   test("R2.3: the API document's blind transfer: 333's leg transferred to 321's, the consultation absorbed, ended by the grace period", () => {
     const records = real("vpbx-api-blind-transfer.json");
     const { events, stats } = mangoToPbxEvents(records, 1399957036_000 + 30_000);

@@ -396,7 +396,10 @@ export class MangoTranslator {
     if (entry === undefined)
       return this.count(this.ended.has(summary.entryId) ? "after-end" : "summary-unknown-entry");
     entry.summary = { at: summary.endAt, receivedAt: record.receivedAt };
-    return entry.recording === "open" ? [] : this.end(entry);
+    // The summary is Mango's last word on the entry: a leg still waiting for a missing seq will
+    // not get it; its events apply now (the gap counted), before the call ends.
+    const waiting = [...entry.legs.values()].flatMap((leg) => this.flush(entry, leg, true));
+    return entry.recording === "open" ? waiting : [...waiting, ...this.end(entry)];
   }
 
   private recording(record: MangoRecordData): PbxEvent[] {
