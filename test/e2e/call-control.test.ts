@@ -13,6 +13,7 @@ import { TRANSCRIPTS } from "../support/ami-transcript.ts";
 import { originateResponse, REPLIES } from "../support/asterisk-control.ts";
 import { type Mosquitto, startMosquitto } from "../support/mosquitto.ts";
 import { ensureBinary, makeTestDir, type Running, startBranchbox } from "../support/process.ts";
+import { eventually } from "../support/sync-system.ts";
 import { startTestHq, type TestHq } from "../support/test-hq.ts";
 import { down } from "../sync/inbound-fixtures.ts";
 
@@ -174,13 +175,9 @@ async function command(box: Running, id: string): Promise<CommandJson> {
   return (await (await api(box, `/api/v1/commands/${id}`)).json()) as CommandJson;
 }
 
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await Bun.sleep(20);
-  }
-}
+/** The suite's wait for a condition (test/support/sync-system.ts `eventually`), check first. */
+const until = (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000) =>
+  eventually(what, check, timeoutMs);
 
 /** Polls the command until `state`, recording every state it was seen in on the way. */
 async function reaches(box: Running, id: string, state: string, seen: string[], timeoutMs = 15_000) {
@@ -288,9 +285,13 @@ test("R2.1: click-to-call from the API rings anna's desk phone once and becomes 
   const again = await post(box, asked, key);
   expect(again.status).toBe(202);
   expect(again.json).toEqual({ commandId: key, state: "done" });
-  await Bun.sleep(200); // a second Originate would be written by now
-  expect(originates).toHaveLength(1);
-  expect(peer.received.filter((r) => amiGet(r.frame, "Action") === "Originate")).toHaveLength(1);
+  // A marker command after the repeat: the box writes its actions in order on the one link, so
+  // once the marker's Originate is at the peer, a second Originate of the repeat would be too.
+  const marker = `${key}-marker`;
+  expect((await post(box, asked, marker)).status).toBe(202);
+  await until(() => originates.length >= 2, "the marker's Originate");
+  expect(originates.map((o) => o.action.ChannelId)).toEqual([`bb-${key}`, `bb-${marker}`]);
+  expect(peer.received.filter((r) => amiGet(r.frame, "Action") === "Originate")).toHaveLength(2);
 }, 60_000);
 
 test("refusals write and send nothing: an employee not on shift (409), a number with letters (400)", async () => {

@@ -9,6 +9,7 @@ import { mangoEnvelopes, startMangoRelay } from "../../src/hq/mango/mango-relay.
 import { mangoEventId, mangoSign } from "../../src/hq/mango/mango-sign.ts";
 import { MANGO_BODY_LIMIT, mangoCounters } from "../../src/hq/mango/mango-webhook.ts";
 import { openHqDatabase, sqliteHqStore, sqliteMangoStore } from "../../src/hq/store/sqlite/index.ts";
+import { eventually } from "../support/test-hq.ts";
 import { capturingLogger, tempDir } from "./hq-fixtures.ts";
 
 const FIXTURES = join(import.meta.dir, "../fixtures/mango/api-doc");
@@ -194,7 +195,7 @@ describe("POST /mango/events/<kind>: a valid event is stored first, answered 200
 
   test("the relay publishes one schema-valid envelope on branchbox/v1/msk/down/pbx, seqs 1–3, json as sent", async () => {
     const relay = h.relay();
-    for (let i = 0; i < 50 && h.published.length === 0; i++) await Bun.sleep(5);
+    await eventually("the relay's publish", () => h.published.length > 0, 5_000);
     await relay.stop();
     expect(h.published.map((p) => p.topic)).toEqual(["branchbox/v1/msk/down/pbx"]);
     const envelope = envelopeSchema.parse(JSON.parse(h.published[0]?.payload ?? ""));
@@ -254,11 +255,10 @@ describe("the relay", () => {
         topics.push((JSON.parse(payload) as { records: { seq: number }[] }).records.map((r) => r.seq));
       },
     });
-    await Bun.sleep(50);
-    expect(relay.failures).toBeGreaterThan(0);
+    await eventually("a failed publish", () => relay.failures > 0, 5_000);
     expect((await h.mangoStore.counts()).unpublished).toBe(3);
     fail = false;
-    for (let i = 0; i < 50 && topics.length === 0; i++) await Bun.sleep(10);
+    await eventually("the publish after the broker is back", () => topics.length > 0, 5_000);
     await relay.stop();
     expect(topics).toEqual([[1, 2, 3]]);
     expect((await h.mangoStore.counts()).unpublished).toBe(0);

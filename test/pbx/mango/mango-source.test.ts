@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CallRecord } from "../../../src/domain/call/call-types.ts";
 import { fakeClock, makeTestBox, type TestBox, type TestClock } from "../../support/box.ts";
+import { until } from "../../support/command-rig.ts";
 import { bytes, down } from "../../sync/inbound-fixtures.ts";
 
 type Kind = "call" | "summary" | "recording" | "dtmf";
@@ -32,14 +33,6 @@ const relayed = (r: MangoRecord, receivedAt: number) => ({
 
 /** Mango's time of a record (s), to space the deliveries as Mango sent them. */
 const mangoTime = (r: MangoRecord): number => Number(r.json.timestamp ?? r.json.end_time);
-
-async function until(check: () => boolean, what: string, ms = 4000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(10);
-  }
-}
 
 const MANGO = { pbx: { mango: {} } };
 const boxes: TestBox[] = [];
@@ -91,9 +84,9 @@ describe("[pbx.mango]: the pbx down stream into the box's calls (issue 17)", () 
     feed(box, 1, [connected], null);
     // Its seq 1 never came: the translator waits reorder_seconds (2 s), then the source's tick applies it.
     box.clock.advance(2_000);
-    await until(() => box.calls.live().some((c) => c.id === "MTYxNzM5NjY0OTE="), "the call live");
+    await until(() => box.calls.live().some((c) => c.id === "MTYxNzM5NjY0OTE="), "the call live", 10_000);
     feed(box, 2, [summary], mangoTime(connected) + 2);
-    await until(() => callsOf(box, "MTYxNzM5NjY0OTE=").length === 1, "the call recorded");
+    await until(() => callsOf(box, "MTYxNzM5NjY0OTE=").length === 1, "the call recorded", 10_000);
     const [call] = callsOf(box, "MTYxNzM5NjY0OTE=");
     expect(call).toMatchObject({
       source: "mango",
@@ -109,7 +102,7 @@ describe("[pbx.mango]: the pbx down stream into the box's calls (issue 17)", () 
       expect(box.inbound.handle("pbx", bytes(down("pbx", seq + 1, [relayed(r, 0)])))).toMatchObject({
         kind: "duplicate",
       });
-    await Bun.sleep(50);
+    // handle() answers after its commit: a duplicate wrote no row, so there is nothing to wait for.
     expect(callsOf(box, "MTYxNzM5NjY0OTE=")).toHaveLength(1);
     expect(rows(box)).toEqual({ all: 2, pending: 0 });
     const status = box.sources.find((s) => s.name === "mango")?.status();
@@ -123,11 +116,11 @@ describe("[pbx.mango]: the pbx down stream into the box's calls (issue 17)", () 
     const recording = apiDoc("recording", "recording-completed.json");
     const seq = feed(box, 1, transfer, null);
     feed(box, seq, [recording], mangoTime(transfer.at(-1) as MangoRecord));
-    await until(() => rows(box)?.pending === 0, "the records consumed");
+    await until(() => rows(box)?.pending === 0, "the records consumed", 10_000);
     await Bun.sleep(1_100);
     expect(callsOf(box, TRANSFER)).toHaveLength(0);
     box.clock.advance(30_000);
-    await until(() => callsOf(box, TRANSFER).length === 1, "the grace period's end");
+    await until(() => callsOf(box, TRANSFER).length === 1, "the grace period's end", 10_000);
     const [call] = callsOf(box, TRANSFER);
     expect(call?.recordingUrl).toBe("mango:recording:MToxMDA4NjI3NzoxNDQ1NDk5Mzg2OjA=");
     expect(call?.outcome).toBe("answered");
@@ -142,16 +135,16 @@ describe("[pbx.mango]: the pbx down stream into the box's calls (issue 17)", () 
     const transfer = realRecords("vpbx-api-blind-transfer.json");
     const first = await mangoBox({ dir, clock });
     const seq = feed(first, 1, transfer.slice(0, 4), null);
-    await until(() => rows(first)?.pending === 0, "the first half consumed");
+    await until(() => rows(first)?.pending === 0, "the first half consumed", 10_000);
     expect(first.calls.live().map((c) => c.id)).toContain(TRANSFER);
     boxes.splice(boxes.indexOf(first), 1);
     await first.close();
 
     const second = await mangoBox({ dir, clock });
     feed(second, seq, transfer.slice(4), mangoTime(transfer[3] as MangoRecord));
-    await until(() => rows(second)?.pending === 0, "the second half consumed");
+    await until(() => rows(second)?.pending === 0, "the second half consumed", 10_000);
     clock.advance(30_000);
-    await until(() => callsOf(second, TRANSFER).length === 1, "the call recorded");
+    await until(() => callsOf(second, TRANSFER).length === 1, "the call recorded", 10_000);
     await Bun.sleep(1_100);
     expect(callsOf(second, TRANSFER)).toHaveLength(1);
     expect(callsOf(second, TRANSFER)[0]?.legs.map((l) => l.extension)).toEqual(["333", "321"]);
