@@ -26,23 +26,42 @@ async function freePort(): Promise<number> {
   return typeof address === "object" && address !== null ? address.port : 0;
 }
 
-test("R2.6, R4.7 through the box: HQ's client of Сергей rings his own 102 while he is on shift, from AstDB and FastAGI alike", async () => {
+/** A box with [pbx.ami] on an AMI peer that keeps AstDB as main/db.c does, and FastAGI on a free port. */
+async function routingBox(rules?: { responsible_ring_seconds: number; responsible_fallback: string }) {
   const db = astdbPeer();
-  peer = await startAmiPeer({ username: "branchbox", secret: "s", act: (a, io) => db.act(a, io) });
+  const p = await startAmiPeer({ username: "branchbox", secret: "s", act: (a, io) => db.act(a, io) });
+  peer = p; // afterEach stops it
   const agiPort = await freePort();
-  box = await makeTestBox({
+  const ami = { host: "127.0.0.1", port: p.port, username: "branchbox", secret: "s" };
+  const b = await makeTestBox({
     config: {
-      pbx: {
-        ami: {
-          host: "127.0.0.1",
-          port: peer.port,
-          username: "branchbox",
-          secret: "s",
-          agi_listen: `127.0.0.1:${agiPort}`,
-        },
-      },
-      rules: { responsible_ring_seconds: 15, responsible_fallback: "600" },
+      pbx: { ami: { ...ami, agi_listen: `127.0.0.1:${agiPort}` } },
+      ...(rules === undefined ? {} : { rules }),
     },
+  });
+  box = b;
+  return { db, agiPort, box: b, peer: p };
+}
+
+/** HQ's directory: +79161234567 is ООО Ромашка, Сергей's client. */
+function sendClientOfSergey(b: TestBox): void {
+  const client = {
+    number: "+79161234567",
+    clientId: "c1",
+    name: "ООО Ромашка",
+    responsibleEmployeeId: "sergey",
+    openOrder: true,
+  };
+  b.inbound.handle(
+    "clients",
+    bytes(down("clients", 1, [{ type: "clients.snapshot", data: { version: 1, clients: [client] } }])),
+  );
+}
+
+test("R2.6, R4.7 through the box: HQ's client of Сергей rings his own 102 while he is on shift, from AstDB and FastAGI alike", async () => {
+  const { db, agiPort, box, peer } = await routingBox({
+    responsible_ring_seconds: 15,
+    responsible_fallback: "600",
   });
   // Анна holds the front desk's phone; Сергей (manager, 102) is on shift at the desk, not holding it.
   for (const employeeId of ["anna", "sergey"])
@@ -54,28 +73,7 @@ test("R2.6, R4.7 through the box: HQ's client of Сергей rings his own 102 
         })
       ).status,
     ).toBe(200);
-  box.inbound.handle(
-    "clients",
-    bytes(
-      down("clients", 1, [
-        {
-          type: "clients.snapshot",
-          data: {
-            version: 1,
-            clients: [
-              {
-                number: "+79161234567",
-                clientId: "c1",
-                name: "ООО Ромашка",
-                responsibleEmployeeId: "sergey",
-                openOrder: true,
-              },
-            ],
-          },
-        },
-      ]),
-    ),
-  );
+  sendClientOfSergey(box);
   await waitUntil(
     () => db.family("branchbox")["resp/79161234567"] === "102",
     5000,
@@ -115,14 +113,14 @@ test("R2.6, R4.7 through the box: HQ's client of Сергей rings his own 102 
     Rule: "R2.6",
     Target: "PJSIP/102",
   });
-  await waitUntil(() => (box as TestBox).deps.routeDecisions("1746044688.69").length === 1, 5000, "kept");
-  expect((box as TestBox).deps.routeDecisions("1746044688.69")).toEqual([
+  await waitUntil(() => box.deps.routeDecisions("1746044688.69").length === 1, 5000, "kept");
+  expect(box.deps.routeDecisions("1746044688.69")).toEqual([
     {
       callId: "1746044688.69",
       at: box.clock.now(),
       rule: "R2.6",
       target: "PJSIP/102",
-      reason: (box as TestBox).routing.decisionFor("1746044688.69")?.reason ?? "none",
+      reason: box.routing.decisionFor("1746044688.69")?.reason ?? "none",
     },
   ]);
 
@@ -142,50 +140,14 @@ test("R2.6, R4.7 through the box: HQ's client of Сергей rings his own 102 
 });
 
 test("R4.7, R4.1, R4.2, R4.3 through the box: a vacation and a forwarding entered through the API reach AstDB and FastAGI at once", async () => {
-  const db = astdbPeer();
-  peer = await startAmiPeer({ username: "branchbox", secret: "s", act: (a, io) => db.act(a, io) });
-  const agiPort = await freePort();
-  box = await makeTestBox({
-    config: {
-      pbx: {
-        ami: {
-          host: "127.0.0.1",
-          port: peer.port,
-          username: "branchbox",
-          secret: "s",
-          agi_listen: `127.0.0.1:${agiPort}`,
-        },
-      },
-    },
-  });
+  const { db, agiPort, box } = await routingBox();
   box.clock.set("2026-11-23T10:00:00+03:00");
   const api = (path: string, method: string, body: unknown) =>
-    (box as TestBox).api(path, { method, body: JSON.stringify(body) });
+    box.api(path, { method, body: JSON.stringify(body) });
   // Анна holds the front desk's phone; Сергей is on shift at the desk, on his own 102.
   for (const employeeId of ["anna", "sergey"])
     expect((await api("/api/v1/roster/check-in", "POST", { employeeId, deskId: "front" })).status).toBe(200);
-  box.inbound.handle(
-    "clients",
-    bytes(
-      down("clients", 1, [
-        {
-          type: "clients.snapshot",
-          data: {
-            version: 1,
-            clients: [
-              {
-                number: "+79161234567",
-                clientId: "c1",
-                name: "ООО Ромашка",
-                responsibleEmployeeId: "sergey",
-                openOrder: true,
-              },
-            ],
-          },
-        },
-      ]),
-    ),
-  );
+  sendClientOfSergey(box);
   await waitUntil(() => db.family("branchbox")["resp/79161234567"] === "102", 5000, "the client's key");
 
   // R4.1–R4.3: Сергей's own forwarding, to Ольга where she is today, without a notice.
