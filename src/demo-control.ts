@@ -291,40 +291,21 @@ export function blindTransfer(
   if (peers.length !== 1 || transferee === undefined || transferer.fields.ChannelState !== "6") return null;
   const party: Channel = { ...transferee.fields };
   const bridgeId = transferer.bridge;
-  const target = ring(party, to, fresh, newBridge());
-  return [
-    {
-      gapMs: 0,
-      frames: () => {
-        const frames = [
-          event("BridgeLeave", { ...bridgeFields(bridgeId, 1), ...party }),
-          event("BlindTransfer", {
-            Result: "Success",
-            ...prefixed("Transferer", transferer.fields),
-            ...prefixed("Transferee", party),
-            ...bridgeFields(bridgeId, 1),
-            IsExternal: "Yes",
-            Context: context,
-            Extension: to,
-          }),
-          event("BridgeLeave", { ...bridgeFields(bridgeId, 0), ...transferer.fields }),
-          event("BridgeDestroy", bridgeFields(bridgeId, 0)),
-          event("Hangup", { ...transferer.fields, Cause: "16", "Cause-txt": "Normal Clearing" }),
-        ];
-        Object.assign(party, { Context: context, Exten: to, Priority: "1" });
-        frames.push(
-          event(
-            "Newexten",
-            { ...party, Extension: to, Application: "Goto", AppData: `from-internal,${to},1` },
-            "dialplan,all",
-          ),
-        );
-        return [...frames, ...target.rings()];
-      },
-    },
-    { gapMs: CONTROL_TIMES.clientRingMs, frames: target.answers },
-    { gapMs: CONTROL_TIMES.talkMs, frames: () => hangUp(party.Uniqueid ?? "") },
-  ];
+  return runsTo(party, to, context, fresh, newBridge, hangUp, () => [
+    event("BridgeLeave", { ...bridgeFields(bridgeId, 1), ...party }),
+    event("BlindTransfer", {
+      Result: "Success",
+      ...prefixed("Transferer", transferer.fields),
+      ...prefixed("Transferee", party),
+      ...bridgeFields(bridgeId, 1),
+      IsExternal: "Yes",
+      Context: context,
+      Extension: to,
+    }),
+    event("BridgeLeave", { ...bridgeFields(bridgeId, 0), ...transferer.fields }),
+    event("BridgeDestroy", bridgeFields(bridgeId, 0)),
+    event("Hangup", { ...transferer.fields, Cause: "16", "Cause-txt": "Normal Clearing" }),
+  ]);
 }
 
 /**
@@ -346,29 +327,12 @@ export function redirectCall(
   if (caller.bridge !== "") return null;
   const party: Channel = { ...caller.fields };
   const rung = live.dialledFrom(caller);
-  const target = ring(party, to, fresh, newBridge());
-  return [
-    {
-      gapMs: 0,
-      frames: () => {
-        const frames = rung.flatMap((c) => [
-          dial("DialEnd", party, c.fields, { DialStatus: "CANCEL" }),
-          event("Hangup", { ...c.fields, Cause: "0", "Cause-txt": "Unknown" }),
-        ]);
-        Object.assign(party, { Context: context, Exten: to, Priority: "1" });
-        frames.push(
-          event(
-            "Newexten",
-            { ...party, Extension: to, Application: "Goto", AppData: `${context},${to},1` },
-            "dialplan,all",
-          ),
-        );
-        return [...frames, ...target.rings()];
-      },
-    },
-    { gapMs: CONTROL_TIMES.clientRingMs, frames: target.answers },
-    { gapMs: CONTROL_TIMES.talkMs, frames: () => hangUp(party.Uniqueid ?? "") },
-  ];
+  return runsTo(party, to, context, fresh, newBridge, hangUp, () =>
+    rung.flatMap((c) => [
+      dial("DialEnd", party, c.fields, { DialStatus: "CANCEL" }),
+      event("Hangup", { ...c.fields, Cause: "0", "Cause-txt": "Unknown" }),
+    ]),
+  );
 }
 
 /**
@@ -441,6 +405,42 @@ export function attendedTransfer(
         ];
       },
     },
+    { gapMs: CONTROL_TIMES.talkMs, frames: () => hangUp(party.Uniqueid ?? "") },
+  ];
+}
+
+/**
+ * What a transfer or a redirect leaves to the dialplan: after `before` (how the party got free),
+ * `party` runs `to` in `context` (Newexten) and rings that phone (or the trunk), which answers
+ * after a client's ring; a talk; the party hangs up.
+ */
+function runsTo(
+  party: Channel,
+  to: string,
+  context: string,
+  fresh: Fresh,
+  newBridge: () => string,
+  hangUp: (firstUniqueid: string) => DemoFrame[],
+  before: () => DemoFrame[],
+): DemoStep[] {
+  const target = ring(party, to, fresh, newBridge());
+  return [
+    {
+      gapMs: 0,
+      frames: () => {
+        const frames = before();
+        Object.assign(party, { Context: context, Exten: to, Priority: "1" });
+        frames.push(
+          event(
+            "Newexten",
+            { ...party, Extension: to, Application: "Goto", AppData: `${context},${to},1` },
+            "dialplan,all",
+          ),
+        );
+        return [...frames, ...target.rings()];
+      },
+    },
+    { gapMs: CONTROL_TIMES.clientRingMs, frames: target.answers },
     { gapMs: CONTROL_TIMES.talkMs, frames: () => hangUp(party.Uniqueid ?? "") },
   ];
 }
