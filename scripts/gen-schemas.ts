@@ -12,6 +12,7 @@ import {
   clientsResyncSchema,
   commandReplySchema,
   DOWN_RECORD_SCHEMAS,
+  pbxCommandSchema,
 } from "../src/contract/down-records.ts";
 import {
   ackSchema,
@@ -105,7 +106,11 @@ const STREAMS: readonly { direction: "up" | "down"; stream: string; types: Recor
   {
     direction: "up",
     stream: "replies",
-    types: { "command.reply": commandReplySchema, "clients.resync": clientsResyncSchema },
+    types: {
+      "command.reply": commandReplySchema,
+      "clients.resync": clientsResyncSchema,
+      "pbx.command": pbxCommandSchema,
+    },
   },
   ...DOWN_STREAMS.map((stream) => ({
     direction: "down" as const,

@@ -9,9 +9,11 @@ import { absenceRangesSchema, forwardingSettingSchema, weeklyScheduleSchema } fr
  * - `clients`:  `clients.snapshot` (the whole directory, replaces), `clients.delta` (on top of version - 1)
  * - `settings`: `settings.update` (HQ's attribution settings, whole: a key left out falls back to the config)
  * - `commands`: `command.run` (runs at most once, never after `expiresAt`; answered on `up/replies`)
- * - `pbx`:      `mango.event` (issue 17: a Mango Office webhook HQ received for this branch, as sent)
+ * - `pbx`:      `mango.event` (issue 17: a Mango Office webhook HQ received for this branch, as sent),
+ *               `mango.result` (how a `pbx.command` the branch sent up ended)
  *
- * Up, on `replies`: `command.reply` and `clients.resync` (the box asks for a snapshot).
+ * Up, on `replies`: `command.reply`, `clients.resync` (the box asks for a snapshot) and `pbx.command`
+ * (issue 17: a command for Mango Office, which HQ sends for the branch).
  */
 
 const employeeId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/);
@@ -106,12 +108,45 @@ export const mangoEventSchema = z.strictObject({
   receivedAt: z.number().int().min(0),
 });
 
+/**
+ * The Mango Office commands a branch may ask headquarters to send for it (issue 17), by the path
+ * under `<api_url>commands/` (and the `result/<name>` callback Mango answers with: `callback`,
+ * `callback_group`, `route`, `transfer`, `hangup`, `recording`).
+ */
+export const MANGO_COMMANDS = [
+  "callback",
+  "callback_group",
+  "route",
+  "transfer",
+  "call/hangup",
+  "recording/start",
+] as const;
+export type MangoCommand = (typeof MANGO_COMMANDS)[number];
+
+/**
+ * Down on `pbx` (issue 17), record id `mango:result:<commandId>`: how one `pbx.command` ended
+ * before the PBX's events tell the rest. `by: "mango"`: Mango's own result code, from its
+ * `result/<name>` callback or the HTTP 420 `{code}` it answered the command with (1000 done; 2xxx
+ * billing, 3xxx bad parameters, 4xxx not possible now, 5xxx Mango's fault: read by class).
+ * `by: "hq"`: headquarters did not send it (`result` null, `reason` says why: not this branch's
+ * extension, line or call; expired; Mango out of reach). One per command: the first wins.
+ */
+export const mangoResultSchema = z.strictObject({
+  commandId: z.string().min(1).max(128),
+  command: z.enum(MANGO_COMMANDS),
+  result: z.number().int().nullable(),
+  by: z.enum(["mango", "hq"]),
+  reason: z.string().max(500).optional(),
+  /** HQ's clock when the result came (or HQ decided), ms. */
+  receivedAt: z.number().int().min(0),
+});
+
 export const DOWN_RECORD_SCHEMAS = {
   staff: { "staff.upsert": staffUpsertSchema, "staff.remove": staffRemoveSchema },
   clients: { "clients.snapshot": clientsSnapshotSchema, "clients.delta": clientsDeltaSchema },
   settings: { "settings.update": settingsUpdateSchema },
   commands: { "command.run": commandSchema },
-  pbx: { "mango.event": mangoEventSchema },
+  pbx: { "mango.event": mangoEventSchema, "mango.result": mangoResultSchema },
 } as const;
 
 /**
@@ -130,6 +165,22 @@ export const commandReplySchema = z.strictObject({
   reason: z.string().optional(),
 });
 
+/**
+ * Up on `replies` (issue 17), record id = commandId: a command for a cloud PBX the box has no
+ * link to (Mango Office), for headquarters to check and send. `params` are the command's fields
+ * as Mango's API names them, WITHOUT `command_id` (HQ sets it to `commandId`, so the events the
+ * command causes carry it). HQ sends only what names this branch's own extensions, lines and
+ * calls, never at or after `expiresAt` (HQ's clock), at most once per commandId; it answers on
+ * down `pbx` with a `mango.result`, and Mango's events follow on the same stream.
+ */
+export const pbxCommandSchema = z.strictObject({
+  commandId: z.string().min(1).max(128),
+  pbx: z.literal("mango"),
+  command: z.enum(MANGO_COMMANDS),
+  params: z.record(z.string(), z.unknown()),
+  expiresAt: z.number().int().min(0),
+});
+
 /** Up on `replies`: a delta did not follow the directory's version; send a snapshot. */
 export const clientsResyncSchema = z.strictObject({
   haveVersion: z.number().int(),
@@ -144,6 +195,8 @@ export type HqSettings = z.infer<typeof settingsUpdateSchema>;
 export type Command = z.infer<typeof commandSchema>;
 export type CommandReply = z.infer<typeof commandReplySchema>;
 export type MangoEvent = z.infer<typeof mangoEventSchema>;
+export type MangoResult = z.infer<typeof mangoResultSchema>;
+export type PbxCommand = z.infer<typeof pbxCommandSchema>;
 
 export type DownRecord =
   | { type: "staff.upsert"; data: StaffUpsert }
@@ -152,4 +205,5 @@ export type DownRecord =
   | { type: "clients.delta"; data: ClientsDelta }
   | { type: "settings.update"; data: HqSettings }
   | { type: "command.run"; data: Command }
-  | { type: "mango.event"; data: MangoEvent };
+  | { type: "mango.event"; data: MangoEvent }
+  | { type: "mango.result"; data: MangoResult };
