@@ -19,6 +19,8 @@ export type Counters = { applied: number; duplicates: number; badEnvelopes: numb
 export interface HqProcess {
   readonly child: Child;
   readonly dir: string;
+  /** Its HTTP API's base, `http://127.0.0.1:<port>` (bench:mango posts Mango's webhooks there). */
+  readonly url: string;
   /** Per stream of `branch`: the committed high-water mark; and the consumer's counters. */
   view(branch: string): Promise<{ streams: Record<string, StreamView>; consumer: Counters }>;
   /** `(seq, ts, applied_at)` of every record of `branch/stream` HQ committed. */
@@ -31,7 +33,13 @@ export interface HqProcess {
 
 export async function startHqProcess(
   children: Children,
-  options: { dir: string; brokerUrl: string; bunArgs?: readonly string[] },
+  options: {
+    dir: string;
+    brokerUrl: string;
+    bunArgs?: readonly string[];
+    /** More TOML after the `[hq]` table (bench:mango's `[hq.mango]`). */
+    extraToml?: string;
+  },
 ): Promise<HqProcess> {
   const storage = join(options.dir, "hq");
   mkdirSync(storage, { recursive: true });
@@ -39,7 +47,7 @@ export async function startHqProcess(
   const configPath = join(options.dir, "hq.toml");
   writeFileSync(
     configPath,
-    `[mqtt]\nurl = "${options.brokerUrl}"\n\n[hq]\nlisten = "127.0.0.1:${port}"\ntoken = "${TOKEN}"\nstorage_dir = ${JSON.stringify(storage)}\n`,
+    `[mqtt]\nurl = "${options.brokerUrl}"\n\n[hq]\nlisten = "127.0.0.1:${port}"\ntoken = "${TOKEN}"\nstorage_dir = ${JSON.stringify(storage)}\n${options.extraToml ?? ""}`,
   );
   const child = children.spawn(
     "hq",
@@ -68,6 +76,7 @@ export async function startHqProcess(
   return {
     child,
     dir: storage,
+    url: base,
     async view(branch) {
       const res = await fetch(`${base}/api/v1/branches`, { headers: auth });
       const body = (await res.json()) as {
