@@ -93,7 +93,16 @@ export const commandSchema = z.strictObject({
 });
 
 /** The Mango Office webhooks HQ terminates (`POST /mango/events/<kind>`). */
-export const MANGO_EVENT_KINDS = ["call", "summary", "recording", "dtmf"] as const;
+export const MANGO_WEBHOOK_KINDS = ["call", "summary", "recording", "dtmf"] as const;
+export type MangoWebhookKind = (typeof MANGO_WEBHOOK_KINDS)[number];
+
+/**
+ * The webhooks, and `stats`: a call HQ found in Mango's statistics (`stats/request`) for a gap
+ * in which it could have missed the webhooks, and of which it holds none. Its `json` is
+ * `{entry_id, rows}`: `rows` are the entry's statistics rows as Mango gave them, each an object
+ * keyed by the field names HQ asked for (src/hq/mango/mango-stats.ts), values as text.
+ */
+export const MANGO_EVENT_KINDS = [...MANGO_WEBHOOK_KINDS, "stats"] as const;
 export type MangoEventKind = (typeof MANGO_EVENT_KINDS)[number];
 
 /**

@@ -222,6 +222,27 @@ export const ERROR_CODES = {
       "A stored Mango event could not be published to its branch yet; it is retried until the broker takes it.",
     action: "Check the broker; nothing is lost (the events wait in hq.db).",
   },
+  "MANGO.STATS_BAD_ROWS": {
+    meaning:
+      "Mango's statistics answer for a gap sweep held lines that are not one value per field asked, or rows with no `entry_id`; they are counted (the sweep's `badLines` at `GET /api/v1/mango`), never relayed.",
+    action: "Send the log line to the developers: Mango's CSV may have changed.",
+  },
+  "MANGO.STATS_EXPIRED": {
+    meaning:
+      "Mango answered 404 to `stats/result`: it forgot the key of a gap sweep (it keeps the data at least a minute). HQ asks again, at most 3 times, then the sweep fails (shown at `GET /api/v1/mango`).",
+    action: "Nothing, if rare. A failed sweep: check that HQ reaches Mango steadily.",
+  },
+  "MANGO.STATS_REFUSED": {
+    meaning:
+      "Mango refused a gap sweep's `stats/request` or `stats/result` (HTTP 420 with its code, or another 4xx): the sweep failed, nothing stored, not retried; the calls of its window may be missing at the branches.",
+    action:
+      "Read the code at `GET /api/v1/mango` (3xxx: key, signature or parameters; 2xxx: billing) and fix `[hq.mango]`; restart HQ to sweep again.",
+  },
+  "MANGO.STATS_UNREACHABLE": {
+    meaning:
+      "HQ could not reach Mango's statistics API for a gap sweep (no answer or a 5xx); nothing stored, retried with backoff up to every 10 minutes.",
+    action: "Check HQ's way out to `[hq.mango] api_url`; nothing is lost while it retries.",
+  },
   "MANGO.TOO_LARGE": {
     meaning: "A request to headquarters' Mango endpoint is over the body limit (256 KiB); nothing stored.",
     action: "Nothing, if rare: no Mango event is that large. Often: find who is posting.",

@@ -26,6 +26,12 @@ const mangoSchema = z
     vpbx_api_salt: z.string().min(1, "the VPBX's API salt (ЛК → API connector)"),
     api_url: z.url({ protocol: /^https?$/, error: "an http(s) URL" }).default(MANGO_API_URL),
     branches: z.array(mangoBranchSchema).default([]),
+    /** Gap recovery: each window asked of Mango's statistics is widened by this on both sides (s). */
+    gap_margin_s: z.coerce.number().int().min(0).max(3600).default(120),
+    /** Also ask the statistics for the time since the last sweep this often (s); 0: after downtime only. */
+    sweep_every_s: z.coerce.number().int().min(0).max(604_800).default(3600),
+    /** How often `stats/result` is polled while Mango builds the answer (s): its API asks for >= 5. */
+    stats_poll_s: z.coerce.number().int().min(5).max(300).default(5),
   })
   .superRefine((mango, ctx) => {
     const owner = new Map<string, string>();

@@ -2,8 +2,10 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { tokenAuth } from "../lib/token-auth.ts";
 import { describeIssues } from "../lib/zod-issues.ts";
+import type { MangoSweeperCounters } from "./mango/mango-sweep.ts";
 import { type MangoWebhookDeps, mountMangoWebhook } from "./mango/mango-webhook.ts";
 import type { HqStore } from "./store/hq-store-port.ts";
+import type { MangoSweepStore } from "./store/mango-sweep-store-port.ts";
 
 export interface HqStatus {
   readonly mqtt: "connected" | "disconnected";
@@ -28,13 +30,15 @@ const recordsQuery = z.object({
  *   order as applied, `data` parsed; `next` is the `after` for the following page (null: done).
  * - With `[hq.mango]` (issue 17): `POST /mango/events/<kind>`, Mango's own signature instead of
  *   the token (src/hq/mango/mango-webhook.ts), and `GET /api/v1/mango`: the endpoint's counters,
- *   what is stored and still to publish, and the newest events of no configured branch.
+ *   what is stored and still to publish, the newest events of no configured branch, and the
+ *   gap sweeps (the newest 20: window, state, rows, new entries, last error code) with counters.
  */
 export function hqHttpApp(deps: {
   store: HqStore;
   token: string;
   status: () => HqStatus;
   mango?: MangoWebhookDeps;
+  mangoSweeps?: { store: Pick<MangoSweepStore, "recent">; counters: MangoSweeperCounters };
 }): Hono {
   const app = new Hono();
   const mango = deps.mango;
@@ -85,6 +89,14 @@ export function hqHttpApp(deps: {
         receivedAt: e.receivedAt,
         json: JSON.parse(e.json),
       })),
+      ...(deps.mangoSweeps === undefined
+        ? {}
+        : {
+            sweeps: {
+              counters: deps.mangoSweeps.counters,
+              recent: (await deps.mangoSweeps.store.recent(20)).map(({ key: _key, ...sweep }) => sweep),
+            },
+          }),
     });
   });
   app.notFound((c) => c.json({ error: { code: "HTTP.NOT_FOUND", message: "no such route" } }, 404));

@@ -4,9 +4,16 @@ import { startForwarder } from "./forwarder.ts";
 import type { HqConfig } from "./hq-config.ts";
 import { type HqConsumer, startHqConsumer } from "./hq-consumer.ts";
 import { hqHttpApp } from "./hq-http.ts";
+import { mangoApi } from "./mango/mango-api.ts";
 import { startMangoRelay } from "./mango/mango-relay.ts";
+import { startMangoSweeper } from "./mango/mango-sweep.ts";
 import { mangoCounters } from "./mango/mango-webhook.ts";
-import { openHqDatabase, sqliteHqStore, sqliteMangoStore } from "./store/sqlite/index.ts";
+import {
+  openHqDatabase,
+  sqliteHqStore,
+  sqliteMangoStore,
+  sqliteMangoSweepStore,
+} from "./store/sqlite/index.ts";
 
 export { type HqConfig, hqConfigSchema, loadHqConfig } from "./hq-config.ts";
 
@@ -39,6 +46,21 @@ export function startHq(
           log,
           epoch: Math.max(1, Math.floor(Date.now() / 1000)),
         });
+  const sweepStore = config.hq.mango === undefined ? undefined : sqliteMangoSweepStore(db);
+  const sweeper =
+    config.hq.mango === undefined || sweepStore === undefined || relay === undefined
+      ? undefined
+      : startMangoSweeper({
+          config: config.hq.mango,
+          store: sweepStore,
+          api: mangoApi({
+            apiUrl: config.hq.mango.api_url,
+            apiKey: config.hq.mango.vpbx_api_key,
+            salt: config.hq.mango.vpbx_api_salt,
+          }),
+          log,
+          relay: relay.kick,
+        });
   const counters = mangoCounters();
   const forwarder =
     config.hq.forward_url === ""
@@ -70,6 +92,9 @@ export function startHq(
             relay: relay.kick,
           },
         }),
+    ...(sweepStore === undefined || sweeper === undefined
+      ? {}
+      : { mangoSweeps: { store: sweepStore, counters: sweeper.counters } }),
   });
   const server = Bun.serve({ ...parseListen(config.hq.listen), fetch: app.fetch });
   return {
@@ -77,6 +102,7 @@ export function startHq(
     consumer,
     async close() {
       server.stop();
+      await sweeper?.stop();
       await relay?.stop();
       await consumer.stop();
       await forwarder?.stop();

@@ -1,5 +1,9 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { MANGO_EVENT_KINDS, type MangoEventKind } from "../../contract/down-records.ts";
+import {
+  MANGO_WEBHOOK_KINDS,
+  type MangoEventKind,
+  type MangoWebhookKind,
+} from "../../contract/down-records.ts";
 
 /** Mango's request signature: hex sha256 of key, the `json` field as sent, and salt, concatenated. */
 export function mangoSign(apiKey: string, json: string, salt: string): string {
@@ -13,8 +17,9 @@ export function mangoEventId(kind: MangoEventKind, json: string): string {
   return `mango:${kind}:${createHash("sha256").update(json, "utf8").digest("hex").slice(0, 32)}`;
 }
 
-export function isMangoEventKind(kind: string): kind is MangoEventKind {
-  return (MANGO_EVENT_KINDS as readonly string[]).includes(kind);
+/** A kind Mango posts to `/mango/events/<kind>` (never `stats`: HQ makes those itself). */
+export function isMangoWebhookKind(kind: string): kind is MangoWebhookKind {
+  return (MANGO_WEBHOOK_KINDS as readonly string[]).includes(kind);
 }
 
 export type MangoRefusal = "MANGO.BAD_FORM" | "MANGO.BAD_KEY" | "MANGO.BAD_SIGN" | "MANGO.BAD_JSON";

@@ -4,7 +4,7 @@ import type { Logger } from "../../log/logger.ts";
 import type { MangoConfig } from "../hq-config.ts";
 import type { MangoStore } from "../store/mango-store-port.ts";
 import { branchOfMangoEvent, entryIdOf } from "./mango-branch.ts";
-import { checkMangoForm, isMangoEventKind, type MangoRefusal, mangoEventId } from "./mango-sign.ts";
+import { checkMangoForm, isMangoWebhookKind, type MangoRefusal, mangoEventId } from "./mango-sign.ts";
 
 /** No Mango event comes near this; a larger body is refused before it is read. */
 export const MANGO_BODY_LIMIT = 256 * 1024;
@@ -77,7 +77,7 @@ export function mountMangoWebhook(app: Hono, deps: MangoWebhookDeps): void {
     }),
     async (c) => {
       const kind = c.req.param("kind");
-      if (!isMangoEventKind(kind))
+      if (!isMangoWebhookKind(kind))
         return c.json({ error: { code: "HTTP.NOT_FOUND", message: "no such route" } }, 404);
       const type = c.req.header("content-type") ?? "";
       if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type))

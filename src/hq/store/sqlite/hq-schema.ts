@@ -47,6 +47,13 @@ export const HQ_DB_FILE = "hq.db";
  *   received_at, entry_id HQ's clock; Mango's call group (places a recording by its call)
  *   branch, seq           null: no configured branch; seq: the branch's pbx down seq, UNIQUE
  *   published_at          when the broker took it for the branch; null: still to publish
+ * hq_heartbeat   (issue 17 gaps) one row: beat_at, HQ's clock every few seconds while it runs;
+ *                read at start, it is where the hole HQ could have missed webhooks in begins
+ * mango_sweeps   each window HQ asks Mango's statistics for (stats/request → stats/result)
+ *   reason                downtime | periodic; date_from, date_to: Mango's Unix seconds
+ *   state, stats_key      pending | requested (key kept for polling) | done | failed
+ *   next_at, attempts     not before; tries so far (unreachable, expired key)
+ *   rows, new_entries, bad_lines   what the answer held and what it added; last_code, last_error
  * schema_migrations      applied migrations of this file (src/lib/sqlite-migrate.ts, as the box's)
  * ```
  */
@@ -118,6 +125,34 @@ const HQ_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX mango_events_entry ON mango_events (entry_id);
       CREATE INDEX mango_events_unpublished ON mango_events (branch, seq)
         WHERE branch IS NOT NULL AND published_at IS NULL;
+    `,
+  },
+  {
+    version: 3,
+    name: "hq heartbeat, mango sweeps (issue 17 gaps)",
+    sql: `
+      CREATE TABLE hq_heartbeat (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        beat_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE mango_sweeps (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        reason TEXT NOT NULL,
+        date_from INTEGER NOT NULL,
+        date_to INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        stats_key TEXT,
+        next_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        rows INTEGER,
+        new_entries INTEGER,
+        bad_lines INTEGER,
+        last_code TEXT,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        finished_at INTEGER
+      ) STRICT;
+      CREATE INDEX mango_sweeps_due ON mango_sweeps (next_at) WHERE state IN ('pending', 'requested');
     `,
   },
 ];

@@ -24,8 +24,20 @@ const toEvent = (r: Row): MangoStoredEvent => ({
   publishedAt: r.published_at,
 });
 
-/** The Mango events' table (`mango_events`, hq-schema.ts) on HQ's connection; does not close `db`. */
-export function sqliteMangoStore(db: Database): MangoStore {
+type NewEvent = {
+  id: string;
+  kind: MangoEventKind;
+  json: string;
+  receivedAt: number;
+  entryId: string | null;
+};
+
+/**
+ * MangoStore's `add` as a transaction on `db` (run it `.immediate`, or inside another transaction
+ * as a savepoint): the one place an event gets its branch and its `pbx` seq (webhooks and the
+ * statistics' entries alike).
+ */
+export function mangoAdder(db: Database) {
   const existing = db.query<{ branch: string | null }, [string]>(
     "SELECT branch FROM mango_events WHERE id = ?",
   );
@@ -39,6 +51,18 @@ export function sqliteMangoStore(db: Database): MangoStore {
     `INSERT INTO mango_events (id, kind, json, received_at, entry_id, branch, seq)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
+  return db.transaction((e: NewEvent, byFields: string | null): MangoAddResult => {
+    const before = existing.get(e.id);
+    if (before !== null) return { kind: "duplicate", branch: before.branch };
+    const branch = byFields ?? (e.entryId === null ? null : (ofEntry.get(e.entryId)?.branch ?? null));
+    const seq = branch === null ? null : (nextSeq.get(branch)?.next ?? 1);
+    insert.run(e.id, e.kind, e.json, e.receivedAt, e.entryId, branch, seq);
+    return { kind: "stored", branch, seq };
+  });
+}
+
+/** The Mango events' table (`mango_events`, hq-schema.ts) on HQ's connection; does not close `db`. */
+export function sqliteMangoStore(db: Database): MangoStore {
   const unpublished = db.query<Row, [number]>(
     `SELECT * FROM mango_events WHERE branch IS NOT NULL AND published_at IS NULL
      ORDER BY branch, seq LIMIT ?`,
@@ -53,32 +77,12 @@ export function sqliteMangoStore(db: Database): MangoStore {
      FROM mango_events`,
   );
 
-  const addTx = db.transaction(
-    (
-      e: { id: string; kind: MangoEventKind; json: string; receivedAt: number; entryId: string | null },
-      byFields: string | null,
-    ): MangoAddResult => {
-      const before = existing.get(e.id);
-      if (before !== null) return { kind: "duplicate", branch: before.branch };
-      const branch = byFields ?? (e.entryId === null ? null : (ofEntry.get(e.entryId)?.branch ?? null));
-      const seq = branch === null ? null : (nextSeq.get(branch)?.next ?? 1);
-      insert.run(e.id, e.kind, e.json, e.receivedAt, e.entryId, branch, seq);
-      return { kind: "stored", branch, seq };
-    },
-  );
+  const addTx = mangoAdder(db);
   const publishTx = db.transaction((ids: readonly string[], now: number) => {
     for (const id of ids) markPublished.run(now, id);
   });
 
-  const settle = <A extends unknown[], R>(work: (...args: A) => R) => {
-    return (...args: A): Promise<R> => {
-      try {
-        return Promise.resolve(work(...args));
-      } catch (error) {
-        return Promise.reject(storeFailure(db.filename, error));
-      }
-    };
-  };
+  const settle = settler(db);
 
   return {
     add: settle((event, branch) => addTx.immediate(event, branch)),
@@ -87,6 +91,18 @@ export function sqliteMangoStore(db: Database): MangoStore {
     unrouted: settle((limit: number) => unrouted.all(limit).map(toEvent)),
     counts: settle(() => counts.get() ?? { stored: 0, unrouted: 0, unpublished: 0 }),
   };
+}
+
+/** Runs synchronous SQLite work as a promise that rejects with a StoreFailure (a coded one). */
+export function settler(db: Database) {
+  return <A extends unknown[], R>(work: (...args: A) => R) =>
+    (...args: A): Promise<R> => {
+      try {
+        return Promise.resolve(work(...args));
+      } catch (error) {
+        return Promise.reject(storeFailure(db.filename, error));
+      }
+    };
 }
 
 function storeFailure(path: string, error: unknown): StoreFailure {
