@@ -54,18 +54,6 @@ export function parseMangoStatsCsv(text: string, fields: readonly string[]): Man
   return { rows, bad };
 }
 
-/**
- * The recording ids of a row's `records`: the document writes `[rec1,rec2,rec3]` (a live answer:
- * `[]` for none), its example `547658365,547658366` without brackets. Both read.
- */
-export function mangoStatsRecordings(records: string | undefined): string[] {
-  const inner = (records ?? "").trim().replace(/^\[/, "").replace(/\]$/, "");
-  return inner
-    .split(",")
-    .map((id) => id.trim())
-    .filter((id) => id !== "");
-}
-
 /** The API's limit on one request: date_to − date_from "may not exceed a month"; HQ keeps to 28 days. */
 export const MANGO_STATS_MAX_SPAN_S = 28 * 24 * 3600;
 

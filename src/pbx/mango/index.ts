@@ -37,7 +37,7 @@ export interface MangoSourceOptions {
   readonly refeedMs?: number;
 }
 
-const KINDS = new Set(["call", "summary", "recording", "dtmf"]);
+const KINDS = new Set(["call", "summary", "recording", "dtmf", "stats"]);
 
 /** A row's data as the inbox checked it (mangoEventSchema); null if it is not one after all. */
 function recordOf(row: PbxDownRow): MangoRecordData | null {

@@ -131,3 +131,65 @@ export function readRecording(json: Json): MangoRecording | null {
     at: seconds(json.timestamp),
   };
 }
+
+/** One row of Mango's call statistics, as HQ relays it in a `stats` record (all values text). */
+export interface MangoStatsLeg {
+  readonly start: number;
+  readonly finish: number;
+  /** null: never answered (Mango writes 0). */
+  readonly answer: number | null;
+  readonly from: MangoParty;
+  readonly to: MangoParty;
+  readonly disconnectReason: number | null;
+  readonly recordingIds: readonly string[];
+}
+
+export interface MangoStatsEntry {
+  readonly entryId: string;
+  /** Oldest first; never empty. */
+  readonly rows: readonly MangoStatsLeg[];
+}
+
+/**
+ * The recording ids of a statistics row's `records`: the API document writes `[rec1,rec2,rec3]`
+ * (a live answer: `[]` for none), its example `547658365,547658366` without brackets. Both read.
+ */
+export function mangoStatsRecordings(records: unknown): string[] {
+  const inner = (text(records) ?? "").trim().replace(/^\[/, "").replace(/\]$/, "");
+  return inner
+    .split(",")
+    .map((id) => id.trim())
+    .filter((id) => id !== "");
+}
+
+/**
+ * A `stats` record's json (`{entry_id, rows}`, docs/contract.md): the rows that have a start and
+ * a finish, oldest first; null when it has no entry or no such row.
+ */
+export function readStatsEntry(json: Json): MangoStatsEntry | null {
+  const entryId = text(json.entry_id);
+  const rows = Array.isArray(json.rows) ? json.rows.map(object) : [];
+  const legs: MangoStatsLeg[] = [];
+  for (const row of rows) {
+    const start = seconds(row.start);
+    const finish = seconds(row.finish);
+    if (start === null || finish === null) continue;
+    const party = (extension: unknown, number: unknown): MangoParty => ({
+      extension: text(extension),
+      number: text(number),
+      takenFromCallId: null,
+      lineNumber: text(row.line_number),
+    });
+    legs.push({
+      start,
+      finish,
+      answer: seconds(row.answer),
+      from: party(row.from_extension, row.from_number),
+      to: party(row.to_extension, row.to_number),
+      disconnectReason: integer(row.disconnect_reason),
+      recordingIds: mangoStatsRecordings(row.records),
+    });
+  }
+  if (entryId === null || legs.length === 0) return null;
+  return { entryId, rows: legs.sort((a, b) => a.start - b.start) };
+}

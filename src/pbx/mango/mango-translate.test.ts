@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import type { PbxEvent } from "../../domain/call/pbx-event.ts";
+import { MANGO_STATS_FIELDS, parseMangoStatsCsv } from "../../hq/mango/mango-stats.ts";
 import { causeOfDisconnect } from "./mango-disconnect.ts";
 import {
   type MangoRecordData,
@@ -218,5 +219,95 @@ describe("disconnect_reason → why an unanswered leg ended", () => {
 
   test("an answered leg ends normal whatever the code", () => {
     expect(causeOfDisconnect(1121, true)).toBe("normal");
+  });
+});
+
+describe("a gap's statistics (kind stats, issue 17)", () => {
+  /** The live stats/result row of 2026 as HQ relays it: {entry_id, rows}, the fields it asked for. */
+  const liveStats = (): MangoRecordData => {
+    const path = new URL("../../../test/fixtures/mango/real/stats-result-live-2026.txt", import.meta.url);
+    const fields = MANGO_STATS_FIELDS;
+    const { rows } = parseMangoStatsCsv(readFileSync(path, "utf8"), fields);
+    return { kind: "stats", json: { entry_id: rows[0]?.entry_id, rows }, receivedAt: 1778150990_000 };
+  };
+
+  test("an entry the box never saw (a live row of 2026): one finished outbound call, not answered, busy", () => {
+    const { events, stats } = mangoToPbxEvents([liveStats()], 1778151000_000);
+    expect(kinds(events)).toEqual(["call-start ...:202", "leg-ended ...:202", "call-end"]);
+    expect(events[0]).toMatchObject({
+      callId: "...",
+      at: 1778150907_000,
+      extension: "202",
+      from: { number: "sip:user@example", extension: "202" },
+      to: { number: "+79000000000", extension: null },
+      did: null,
+    });
+    expect(events[1]).toMatchObject({ at: 1778150929_000, cause: causeOfDisconnect(1121, false) });
+    expect(events[1]?.cause).toBe("busy");
+    expect(events[2]).toMatchObject({ kind: "call-end", at: 1778150929_000 });
+    expect(stats.unplaced).toEqual({});
+  });
+
+  test("inbound, answered by an employee, with a recording: ringing, answered, ended; the link on the call (R2.5)", () => {
+    const row = {
+      records: "[rec-7]",
+      start: "1700000100",
+      finish: "1700000160",
+      answer: "1700000110",
+      from_extension: "",
+      from_number: "79161234567",
+      to_extension: "101",
+      to_number: "74957654321",
+      disconnect_reason: "1110",
+      line_number: "74957654321",
+      location: "abonent",
+      entry_id: "E-gap",
+    };
+    const record: MangoRecordData = {
+      kind: "stats",
+      json: { entry_id: "E-gap", rows: [row] },
+      receivedAt: 1,
+    };
+    const { events } = mangoToPbxEvents([record], 2);
+    expect(kinds(events)).toEqual([
+      "call-start",
+      "ringing E-gap:1:101",
+      "answered E-gap:1:101",
+      "leg-ended E-gap:1:101",
+      "call-end",
+    ]);
+    expect(events[0]).toMatchObject({
+      did: "74957654321",
+      from: { number: "+79161234567", extension: null },
+    });
+    expect(events[2]?.at).toBe(1700000110_000);
+    expect(events.at(-1)).toMatchObject({ at: 1700000160_000, recordingUrl: mangoRecordingUrl("rec-7") });
+  });
+
+  test("the summary wins: stats for an ended entry change nothing; an open entry (legs, no summary) ends at its finish", () => {
+    const summary: MangoRecordData = {
+      kind: "summary",
+      json: { entry_id: "E1", end_time: 1_700_000_009 },
+      receivedAt: 1_700_000_009_000,
+    };
+    const stats = (finish: number): MangoRecordData => ({
+      kind: "stats",
+      json: {
+        entry_id: "E1",
+        rows: [{ start: "1700000001", finish: String(finish), answer: "0", to_extension: "101" }],
+      },
+      receivedAt: 1_700_000_010_000,
+    });
+    const ended = mangoToPbxEvents(
+      [leg("L1", 1, "Appeared"), leg("L1", 2, "Disconnected"), summary, stats(1_700_000_050)],
+      1_700_000_011_000,
+    );
+    expect(kinds(ended.events).filter((k) => k === "call-end")).toEqual(["call-end"]);
+    expect(ended.events.at(-1)?.at).toBe(1_700_000_009_000);
+    expect(ended.stats.unplaced).toEqual({ "stats-after-end": 1 });
+
+    const open = mangoToPbxEvents([leg("L1", 1, "Appeared"), stats(1_700_000_030)], 1_700_000_011_000);
+    expect(kinds(open.events)).toEqual(["call-start", "ringing L1:101", "call-end"]);
+    expect(open.events.at(-1)?.at).toBe(1_700_000_030_000);
   });
 });

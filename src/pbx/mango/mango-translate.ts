@@ -5,14 +5,16 @@ import { causeOfDisconnect } from "./mango-disconnect.ts";
 import {
   type MangoCallEvent,
   type MangoParty,
+  type MangoStatsEntry,
   readCallEvent,
   readRecording,
+  readStatsEntry,
   readSummary,
 } from "./mango-payload.ts";
 
 /** A `mango.event` record of the `pbx` down stream, as HQ relays it (docs/contract.md). */
 export interface MangoRecordData {
-  readonly kind: "call" | "summary" | "recording" | "dtmf";
+  readonly kind: "call" | "summary" | "recording" | "dtmf" | "stats";
   readonly json: Readonly<Record<string, unknown>>;
   /** When HQ received it (HQ's clock, ms). */
   readonly receivedAt: number;
@@ -39,6 +41,8 @@ export type MangoUnplaced =
   | "summary-unknown-entry"
   | "recording-unknown-entry"
   | "recording-not-saved"
+  | "invalid-stats"
+  | "stats-after-end"
   | "dtmf";
 
 export interface MangoTranslatorStats {
@@ -120,6 +124,13 @@ export const mangoRecordingUrl = (recordingId: string): string => `mango:recordi
  * - `events/summary` ends the call (`call-end`); without one, `graceMs` after its last leg ended.
  *   A recording started and not completed holds the end until it completes (or the grace
  *   passes), so that its link is in the call (R2.5): `events/recording` Completed gives it.
+ * - A `stats` record (HQ found the entry in Mango's statistics for a gap in which it could have
+ *   missed the webhooks, docs/contract.md) of an entry it never saw is one finished call, as the
+ *   statistics tell it and no more: started at the first row's start, each row an employee's leg
+ *   (`to_extension`) that rang, was answered at `answer` (0: never) and ended at `finish` with
+ *   its `disconnect_reason`; the caller, the line, the recording of its `records`. For an entry
+ *   with legs and no summary it is the last word: the call ends at its finish. For an entry
+ *   already ended it changes nothing (the summary wins): counted `stats-after-end`.
  * - An event it cannot place (no entry or leg, a summary or recording of an entry it never saw, a
  *   late one) creates nothing and is counted by reason (`stats().unplaced`).
  */
@@ -162,6 +173,8 @@ export class MangoTranslator {
         return this.recording(record);
       case "dtmf":
         return this.count("dtmf");
+      case "stats":
+        return this.statsEntry(record);
     }
   }
 
@@ -421,6 +434,58 @@ export class MangoTranslator {
     return entry.summary !== null && quiet ? this.end(entry) : [];
   }
 
+  private statsEntry(record: MangoRecordData): PbxEvent[] {
+    const stats = readStatsEntry(record.json);
+    if (stats === null) return this.count("invalid-stats");
+    if (this.ended.has(stats.entryId)) return this.count("stats-after-end");
+    const finish = Math.max(...stats.rows.map((row) => row.finish));
+    const open = this.entries.get(stats.entryId);
+    if (open === undefined) return this.statsCall(stats, finish);
+    // Legs seen, no summary: the statistics are Mango's last word, as a summary would be.
+    open.summary = { at: finish, receivedAt: record.receivedAt };
+    const waiting = [...open.legs.values()].flatMap((leg) => this.flush(open, leg, true));
+    return [...waiting, ...this.end(open)];
+  }
+
+  /** One finished call from the statistics of an entry the box never saw (nothing more is made up). */
+  private statsCall(stats: MangoStatsEntry, finish: Instant): PbxEvent[] {
+    const callId = stats.entryId;
+    const [first] = stats.rows;
+    if (first === undefined) return [];
+    const fromExt = first.from.extension;
+    const placer: LegRef | null =
+      fromExt === null ? null : { legId: `${callId}:${fromExt}`, callId, extension: fromExt };
+    const events: PbxEvent[] = [
+      this.make.callStart(callId, first.start, {
+        ...(placer === null ? {} : { legId: placer.legId, extension: fromExt }),
+        from: partyOf(first.from),
+        to: partyOf(first.to),
+        did: fromExt === null ? first.from.lineNumber : null,
+      }),
+    ];
+    let answeredAt: Instant | null = null;
+    for (const [i, row] of stats.rows.entries()) {
+      const toExt = row.to.extension;
+      answeredAt ??= row.answer;
+      if (toExt === null || toExt === fromExt) continue;
+      const target: LegRef = { legId: `${callId}:${i + 1}:${toExt}`, callId, extension: toExt };
+      events.push(this.make.leg("ringing", target, row.start));
+      if (row.answer !== null) events.push(this.make.leg("answered", target, row.answer));
+      const cause = causeOfDisconnect(row.disconnectReason, row.answer !== null);
+      events.push(this.make.leg("leg-ended", target, row.finish, { cause }));
+    }
+    if (placer !== null) {
+      if (answeredAt !== null) events.push(this.make.leg("answered", placer, answeredAt));
+      const cause = causeOfDisconnect(first.disconnectReason, answeredAt !== null);
+      events.push(this.make.leg("leg-ended", placer, finish, { cause }));
+    }
+    const recordingId = stats.rows.flatMap((row) => row.recordingIds)[0];
+    const recording = recordingId === undefined ? {} : { recordingUrl: mangoRecordingUrl(recordingId) };
+    events.push(this.make.callEnd(callId, finish, recording));
+    this.forget(callId);
+    return events;
+  }
+
   /** The entry is over: its open consultations and itself end (`call-end`), and it is forgotten. */
   private end(entry: Entry): PbxEvent[] {
     const at = entry.summary?.at ?? entry.lastEnd?.at ?? entry.lastAt;
@@ -432,10 +497,15 @@ export class MangoTranslator {
       const recording = entry.recordingUrl === null ? {} : { recordingUrl: entry.recordingUrl };
       events.push(this.make.callEnd(entry.id, at, recording));
     }
-    this.entries.delete(entry.id);
-    this.ended.add(entry.id);
-    while (this.ended.size > this.remember) this.ended.delete(this.ended.values().next().value as string);
+    this.forget(entry.id);
     return events;
+  }
+
+  /** An ended entry: its late events are no news. */
+  private forget(entryId: string): void {
+    this.entries.delete(entryId);
+    this.ended.add(entryId);
+    while (this.ended.size > this.remember) this.ended.delete(this.ended.values().next().value as string);
   }
 }
 

@@ -5,10 +5,10 @@ import {
   downtimeWindow,
   MANGO_STATS_FIELDS,
   MANGO_STATS_MAX_SPAN_S,
-  mangoStatsRecordings,
   parseMangoStatsCsv,
   splitMangoWindow,
 } from "../../../src/hq/mango/mango-stats.ts";
+import { mangoStatsRecordings } from "../../../src/pbx/mango/mango-payload.ts";
 
 const FIXTURES = join(import.meta.dir, "../../fixtures/mango");
 const read = (path: string) => readFileSync(join(FIXTURES, path), "utf8");
