@@ -20,7 +20,7 @@ export const ERROR_AREAS = {
   KIOSK: "The kiosk or a desk screen refused a device that is not paired with the box (issue 14).",
   LINK: "The state machine of a link to a peer (AMI, SIP, the HQ broker, from the box or from headquarters).",
   MANGO:
-    "Headquarters' Mango Office webhook endpoint (`POST /mango/events/…`, issue 17) and its relay to the branches. Logged and counted, never with the key, the salt or the signature.",
+    "Headquarters' Mango Office webhook endpoint (`POST /mango/events/…`, `/mango/result/…`, issue 17), its relay to the branches and the commands it sends for them. Logged and counted, never with the key, the salt or the signature.",
   PBX: "A PBX adapter (AMI, SIP) refused what the PBX sent or could not reach it; logged.",
   ROSTER: "The roster refused a shift action (kiosk, API) or a PIN.",
   RULES:
@@ -212,6 +212,37 @@ export const ERROR_CODES = {
     action:
       "Check `[hq.mango] vpbx_api_salt` against the VPBX's API connector; if it matches, someone else is posting.",
   },
+  "MANGO.COMMAND_EXPIRED": {
+    meaning:
+      "A branch's Mango command reached headquarters at or after its `expiresAt`; not sent, the branch got a `mango.result` saying so.",
+    action: "Nothing, if rare. Often: check the branch's link to the broker and the clocks (NTP).",
+  },
+  "MANGO.COMMAND_INTERRUPTED": {
+    meaning:
+      "Headquarters stopped between claiming a Mango command and Mango's answer; it is never sent again, and the branch was told it may or may not have run.",
+    action: "Nothing: the call's events show whether it ran; the employee may try again.",
+  },
+  "MANGO.COMMAND_INVALID": {
+    meaning:
+      "A branch's `pbx.command` is not a valid command (the contract's schema, or fields Mango's API does not list for it); not sent.",
+    action: "Send the log line to the developers: the box wrote a command headquarters cannot send.",
+  },
+  "MANGO.COMMAND_NOT_OWN": {
+    meaning:
+      "A branch's Mango command names an extension, line or call that is not the branch's own (`[[hq.mango.branches]]`, the calls relayed to it); not sent.",
+    action:
+      "If the extension or line is the branch's, add it to its `[[hq.mango.branches]]`; otherwise find out why the box asked.",
+  },
+  "MANGO.COMMAND_STORE_FAILED": {
+    meaning:
+      "Headquarters could not read or claim the branches' Mango commands in hq.db; it tries again every second.",
+    action: "Check hq.db's disk (`STORAGE.*` lines near it).",
+  },
+  "MANGO.COMMAND_UNREACHABLE": {
+    meaning:
+      "Mango's API gave no answer to a command (network, timeout, HTTP 5xx); it may or may not have run. Not retried by headquarters; the branch was told.",
+    action: "Check headquarters' route to `[hq.mango] api_url`; the call's events show whether it ran.",
+  },
   "MANGO.NO_BRANCH": {
     meaning:
       "A Mango event names no line or extension of a configured `[[hq.mango.branches]]`; kept at headquarters (shown on its page), sent to no branch.",
@@ -242,6 +273,11 @@ export const ERROR_CODES = {
     meaning:
       "HQ could not reach Mango's statistics API for a gap sweep (no answer or a 5xx); nothing stored, retried with backoff up to every 10 minutes.",
     action: "Check HQ's way out to `[hq.mango] api_url`; nothing is lost while it retries.",
+  },
+  "MANGO.UNKNOWN_RESULT": {
+    meaning:
+      "Mango posted a result (`/mango/result/…`) for no command headquarters sent (its web UI, statistics, another integration); kept at headquarters, sent to no branch.",
+    action: "Nothing, if expected; otherwise find what else sends commands with this VPBX's key.",
   },
   "MANGO.TOO_LARGE": {
     meaning: "A request to headquarters' Mango endpoint is over the body limit (256 KiB); nothing stored.",

@@ -39,6 +39,12 @@ export interface ApplierOptions {
   readonly limits?: ReorderLimits;
   readonly now?: () => number;
   readonly log: Logger;
+  /**
+   * Called after each commit with the envelopes it wrote records of (never a duplicate or a gap):
+   * a part of HQ that acts on records (issue 17's Mango commands) looks at the store then. It must
+   * not throw; what it does is its own (the records are durable already).
+   */
+  readonly onApplied?: (envelopes: readonly Envelope[]) => void;
 }
 
 /**
@@ -229,6 +235,8 @@ export class Applier {
       });
     });
     for (const { branch, ack } of acks.values()) this.options.sendAck(branch, ack);
+    const wrote = envelopes.filter((_, i) => results[i]?.kind === "applied");
+    if (wrote.length > 0) this.options.onApplied?.(wrote);
     return results;
   }
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { IClientOptions, MqttClient } from "mqtt";
-import { hqPresenceSchema, presenceSchema, topics } from "../contract/protocol.ts";
+import { type Envelope, hqPresenceSchema, presenceSchema, topics } from "../contract/protocol.ts";
 import { DEFAULT_BACKOFF } from "../lib/backoff.ts";
 import { createLinkMachine } from "../lib/link-state.ts";
 import { connectMqtt } from "../lib/mqtt-transport.ts";
@@ -39,6 +39,8 @@ export interface HqConsumerOptions {
   /** Reconnect backoff: base and cap, ms. */
   readonly backoff?: { baseMs: number; capMs: number };
   readonly keepaliveSeconds?: number;
+  /** After each commit that wrote records (the Applier's `onApplied`). */
+  readonly onApplied?: (envelopes: readonly Envelope[]) => void;
 }
 
 /**
@@ -66,6 +68,7 @@ export function startHqConsumer(options: HqConsumerOptions): HqConsumer {
     log,
     now,
     reorderTimeoutMs: config.hq.reorder_timeout_ms,
+    ...(options.onApplied === undefined ? {} : { onApplied: options.onApplied }),
     sendAck: (branch, ack) => {
       if (!client.connected) return; // cumulative: the next one, or the branch's resend, covers it
       client.publish(topics.ack(branch), JSON.stringify(ack), { qos: 1 }, (error) => {

@@ -2,9 +2,12 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { tokenAuth } from "../lib/token-auth.ts";
 import { describeIssues } from "../lib/zod-issues.ts";
+import type { MangoCommanderCounters } from "./mango/mango-commander.ts";
+import { mountMangoResults } from "./mango/mango-result-route.ts";
 import type { MangoSweeperCounters } from "./mango/mango-sweep.ts";
 import { type MangoWebhookDeps, mountMangoWebhook } from "./mango/mango-webhook.ts";
 import type { HqStore } from "./store/hq-store-port.ts";
+import type { MangoCommandStore } from "./store/mango-command-store-port.ts";
 import type { MangoSweepStore } from "./store/mango-sweep-store-port.ts";
 
 export interface HqStatus {
@@ -32,6 +35,9 @@ const recordsQuery = z.object({
  *   the token (src/hq/mango/mango-webhook.ts), and `GET /api/v1/mango`: the endpoint's counters,
  *   what is stored and still to publish, the newest events of no configured branch, and the
  *   gap sweeps (the newest 20: window, state, rows, new entries, last error code) with counters.
+ * - With its commands too (issue 17): `POST /mango/result/<name>` (Mango's signed callbacks,
+ *   mango-result-route.ts), and `GET /api/v1/mango` adds `commands`: the commander's counters,
+ *   the commands by outcome and the newest with branch, command, state and result.
  */
 export function hqHttpApp(deps: {
   store: HqStore;
@@ -39,10 +45,13 @@ export function hqHttpApp(deps: {
   status: () => HqStatus;
   mango?: MangoWebhookDeps;
   mangoSweeps?: { store: Pick<MangoSweepStore, "recent">; counters: MangoSweeperCounters };
+  mangoCommands?: { store: MangoCommandStore; counters: MangoCommanderCounters };
 }): Hono {
   const app = new Hono();
-  const mango = deps.mango;
+  const { mango, mangoCommands } = deps;
   if (mango !== undefined) mountMangoWebhook(app, mango);
+  if (mango !== undefined && mangoCommands !== undefined)
+    mountMangoResults(app, { ...mango, commands: mangoCommands.store });
   app.get("/healthz", async (c) => {
     const status = deps.status();
     const ok = status.mqtt === "connected";
@@ -95,6 +104,15 @@ export function hqHttpApp(deps: {
             sweeps: {
               counters: deps.mangoSweeps.counters,
               recent: (await deps.mangoSweeps.store.recent(20)).map(({ key: _key, ...sweep }) => sweep),
+            },
+          }),
+      ...(mangoCommands === undefined
+        ? {}
+        : {
+            commands: {
+              counters: mangoCommands.counters,
+              outcomes: await mangoCommands.store.outcomes(),
+              recent: await mangoCommands.store.recent(20),
             },
           }),
     });

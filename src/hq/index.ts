@@ -5,12 +5,14 @@ import type { HqConfig } from "./hq-config.ts";
 import { type HqConsumer, startHqConsumer } from "./hq-consumer.ts";
 import { hqHttpApp } from "./hq-http.ts";
 import { mangoApi } from "./mango/mango-api.ts";
+import { type MangoCommander, startMangoCommander } from "./mango/mango-commander.ts";
 import { startMangoRelay } from "./mango/mango-relay.ts";
 import { startMangoSweeper } from "./mango/mango-sweep.ts";
 import { mangoCounters } from "./mango/mango-webhook.ts";
 import {
   openHqDatabase,
   sqliteHqStore,
+  sqliteMangoCommandStore,
   sqliteMangoStore,
   sqliteMangoSweepStore,
 } from "./store/sqlite/index.ts";
@@ -26,7 +28,7 @@ export interface Hq {
 /**
  * `branchbox hq`: the store (SQLite, `{hq.storage_dir}/hq.db`), the consumer, the forwarder (when
  * configured), the HTTP API and, with `[hq.mango]`, Mango's webhooks and their relay to the
- * branches' `pbx` down stream.
+ * branches' `pbx` down stream, and the branches' Mango commands (sent, their results relayed).
  */
 export function startHq(
   config: HqConfig,
@@ -35,7 +37,17 @@ export function startHq(
 ): Hq {
   const db = openHqDatabase(config.hq.storage_dir);
   const store = sqliteHqStore(db, { forward: config.hq.forward_url !== "" });
-  const consumer = startHqConsumer({ config, store, log, ...options.consumer });
+  // Created after the consumer (it publishes through it); told of each up commit.
+  let commander: MangoCommander | undefined;
+  const consumer = startHqConsumer({
+    config,
+    store,
+    log,
+    onApplied: (envelopes) => {
+      if (envelopes.some((e) => e.stream === "replies")) commander?.kick();
+    },
+    ...options.consumer,
+  });
   const mangoStore = config.hq.mango === undefined ? undefined : sqliteMangoStore(db);
   const relay =
     mangoStore === undefined
@@ -61,6 +73,19 @@ export function startHq(
           log,
           relay: relay.kick,
         });
+  const commandStore = config.hq.mango === undefined ? undefined : sqliteMangoCommandStore(db);
+  if (config.hq.mango !== undefined && commandStore !== undefined && relay !== undefined)
+    commander = startMangoCommander({
+      store: commandStore,
+      api: mangoApi({
+        apiUrl: config.hq.mango.api_url,
+        apiKey: config.hq.mango.vpbx_api_key,
+        salt: config.hq.mango.vpbx_api_salt,
+      }),
+      config: config.hq.mango,
+      log,
+      relay: relay.kick,
+    });
   const counters = mangoCounters();
   const forwarder =
     config.hq.forward_url === ""
@@ -95,6 +120,9 @@ export function startHq(
     ...(sweepStore === undefined || sweeper === undefined
       ? {}
       : { mangoSweeps: { store: sweepStore, counters: sweeper.counters } }),
+    ...(commandStore === undefined || commander === undefined
+      ? {}
+      : { mangoCommands: { store: commandStore, counters: commander.counters } }),
   });
   const server = Bun.serve({ ...parseListen(config.hq.listen), fetch: app.fetch });
   return {
@@ -103,6 +131,7 @@ export function startHq(
     async close() {
       server.stop();
       await sweeper?.stop();
+      await commander?.stop();
       await relay?.stop();
       await consumer.stop();
       await forwarder?.stop();

@@ -1,4 +1,4 @@
-import type { MangoEvent } from "../../contract/down-records.ts";
+import type { MangoEvent, MangoResult } from "../../contract/down-records.ts";
 import { type Envelope, PROTOCOL_VERSION, topics } from "../../contract/protocol.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { MangoStore, MangoStoredEvent } from "../store/mango-store-port.ts";
@@ -17,18 +17,30 @@ export interface MangoRelay {
 /** Records per envelope at most. */
 const BATCH = 100;
 
-/** The down envelopes of a list of stored events: per branch, runs of consecutive seqs. */
+/**
+ * The down envelopes of a list of stored rows: per branch, runs of consecutive seqs; an event is a
+ * `mango.event`, a command's result a `mango.result` (its data stored as the record's).
+ */
 export function mangoEnvelopes(events: readonly MangoStoredEvent[], epoch: number): Envelope[] {
   const envelopes: Envelope[] = [];
   for (const e of events) {
     if (e.branch === null || e.seq === null) continue;
-    const record = {
-      id: e.id,
-      seq: e.seq,
-      ts: e.receivedAt,
-      type: "mango.event",
-      data: { kind: e.kind, json: JSON.parse(e.json), receivedAt: e.receivedAt } satisfies MangoEvent,
-    };
+    const record =
+      e.kind === "result"
+        ? {
+            id: e.id,
+            seq: e.seq,
+            ts: e.receivedAt,
+            type: "mango.result",
+            data: JSON.parse(e.json) as MangoResult,
+          }
+        : {
+            id: e.id,
+            seq: e.seq,
+            ts: e.receivedAt,
+            type: "mango.event",
+            data: { kind: e.kind, json: JSON.parse(e.json), receivedAt: e.receivedAt } satisfies MangoEvent,
+          };
     const last = envelopes.at(-1);
     if (
       last !== undefined &&

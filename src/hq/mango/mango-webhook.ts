@@ -19,12 +19,18 @@ const STATUS: Record<MangoCode, 400 | 403 | 413> = {
   "MANGO.TOO_LARGE": 413,
 };
 
-/** What the endpoint did since start: refusals by code, events stored, redeliveries, placed nowhere. */
+/**
+ * What the endpoint did since start: refusals by code, events stored, redeliveries, placed
+ * nowhere; command results (`/mango/result/…`) correlated, after the first, of no known command.
+ */
 export interface MangoCounters {
   readonly refused: Record<MangoCode, number>;
   stored: number;
   duplicates: number;
   unrouted: number;
+  results: number;
+  lateResults: number;
+  unknownResults: number;
 }
 
 export function mangoCounters(): MangoCounters {
@@ -33,6 +39,9 @@ export function mangoCounters(): MangoCounters {
     stored: 0,
     duplicates: 0,
     unrouted: 0,
+    results: 0,
+    lateResults: 0,
+    unknownResults: 0,
   };
 }
 
@@ -58,38 +67,12 @@ export interface MangoWebhookDeps {
 export function mountMangoWebhook(app: Hono, deps: MangoWebhookDeps): void {
   const { config, store, counters } = deps;
   const log = deps.log.child({ part: "mango" });
-  const refuse = (c: Context, code: MangoCode, reason: string, kind: string) => {
-    counters.refused[code]++;
-    log.warn("Mango request refused: nothing stored", {
-      code,
-      kind,
-      reason,
-      refused: counters.refused[code],
-    });
-    return c.json({ error: { code, message: reason } }, STATUS[code]);
-  };
-  app.post(
+  postSignedMango(
+    app,
     "/mango/events/:kind",
-    bodyLimit({
-      maxSize: MANGO_BODY_LIMIT,
-      onError: (c) =>
-        refuse(c, "MANGO.TOO_LARGE", `the body is over ${MANGO_BODY_LIMIT} bytes`, c.req.param("kind") ?? ""),
-    }),
-    async (c) => {
-      const kind = c.req.param("kind");
-      if (!isMangoWebhookKind(kind))
-        return c.json({ error: { code: "HTTP.NOT_FOUND", message: "no such route" } }, 404);
-      const type = c.req.header("content-type") ?? "";
-      if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type))
-        return refuse(c, "MANGO.BAD_FORM", "not a form (application/x-www-form-urlencoded)", kind);
-      let form: Record<string, unknown>;
-      try {
-        form = await c.req.parseBody();
-      } catch {
-        return refuse(c, "MANGO.BAD_FORM", "the form cannot be read", kind);
-      }
-      const checked = checkMangoForm(form, { apiKey: config.vpbx_api_key, salt: config.vpbx_api_salt });
-      if (!checked.ok) return refuse(c, checked.code, checked.reason, kind);
+    { ...deps, log },
+    isMangoWebhookKind,
+    async (c, kind, checked) => {
       const id = mangoEventId(kind, checked.raw);
       const entryId = entryIdOf(checked.json);
       let result: Awaited<ReturnType<MangoStore["add"]>>;
@@ -120,6 +103,56 @@ export function mountMangoWebhook(app: Hono, deps: MangoWebhookDeps): void {
         });
       } else deps.relay();
       return c.json({ id, branch: result.branch, seq: result.seq });
+    },
+  );
+}
+
+/**
+ * Mounts `POST <path>` (with a `:kind` parameter) for one of Mango's signed requests: a kind
+ * `accepts` refuses is 404; over MANGO_BODY_LIMIT, not a form with the three fields, another key,
+ * a wrong signature or a `json` that is not a JSON object is refused with its code and status,
+ * counted and logged (never the key, the salt or the signature), and `handle` is not called.
+ */
+export function postSignedMango<K extends string>(
+  app: Hono,
+  path: string,
+  deps: Pick<MangoWebhookDeps, "config" | "log" | "counters">,
+  accepts: (kind: string) => kind is K,
+  handle: (c: Context, kind: K, checked: { raw: string; json: Record<string, unknown> }) => Promise<Response>,
+): void {
+  const { config, counters, log } = deps;
+  const refuse = (c: Context, code: MangoCode, reason: string, kind: string) => {
+    counters.refused[code]++;
+    log.warn("Mango request refused: nothing stored", {
+      code,
+      kind,
+      reason,
+      refused: counters.refused[code],
+    });
+    return c.json({ error: { code, message: reason } }, STATUS[code]);
+  };
+  app.post(
+    path,
+    bodyLimit({
+      maxSize: MANGO_BODY_LIMIT,
+      onError: (c) =>
+        refuse(c, "MANGO.TOO_LARGE", `the body is over ${MANGO_BODY_LIMIT} bytes`, c.req.param("kind") ?? ""),
+    }),
+    async (c) => {
+      const kind = c.req.param("kind") ?? "";
+      if (!accepts(kind)) return c.json({ error: { code: "HTTP.NOT_FOUND", message: "no such route" } }, 404);
+      const type = c.req.header("content-type") ?? "";
+      if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type))
+        return refuse(c, "MANGO.BAD_FORM", "not a form (application/x-www-form-urlencoded)", kind);
+      let form: Record<string, unknown>;
+      try {
+        form = await c.req.parseBody();
+      } catch {
+        return refuse(c, "MANGO.BAD_FORM", "the form cannot be read", kind);
+      }
+      const checked = checkMangoForm(form, { apiKey: config.vpbx_api_key, salt: config.vpbx_api_salt });
+      if (!checked.ok) return refuse(c, checked.code, checked.reason, kind);
+      return handle(c, kind, checked);
     },
   );
 }

@@ -1,11 +1,20 @@
 import type { MangoEventKind } from "../../contract/down-records.ts";
 
-/** One verified Mango webhook as HQ keeps it. */
+/**
+ * A row of the `pbx` down stream: an event (`call` … `dtmf`), or `result`, a command's one
+ * `mango.result` (issue 17; mango-command-store-port.ts writes them).
+ */
+export type MangoStoredKind = MangoEventKind | "result";
+
+/** One verified Mango webhook (or a command's result) as HQ keeps it. */
 export interface MangoStoredEvent {
-  /** `mango:<kind>:<hash>`, the down record's id. */
+  /** `mango:<kind>:<hash>` (`mango:result:<commandId>`), the down record's id. */
   readonly id: string;
-  readonly kind: MangoEventKind;
-  /** The `json` form field exactly as Mango sent it (the text its signature covers). */
+  readonly kind: MangoStoredKind;
+  /**
+   * An event's `json` form field exactly as Mango sent it (the text its signature covers); a
+   * result's: the `mango.result` record's data, or with no branch the callback as Mango sent it.
+   */
   readonly json: string;
   readonly receivedAt: number;
   /** null: no configured branch owns its lines or extensions (kept, relayed nowhere). */

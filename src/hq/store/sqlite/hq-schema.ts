@@ -43,10 +43,13 @@ export const HQ_DB_FILE = "hq.db";
  * mango_events   (issue 17) each verified Mango Office webhook, once per id, written before
  *                Mango is answered 200; a branch's events are its `pbx` down stream
  *   id                    mango:<kind>:<sha256 of json, 32 hex>; PRIMARY KEY: a redelivery is one row
- *   kind, json            call | summary | recording | dtmf; the json form field as received
+ *   kind, json            call | summary | recording | dtmf | stats (a gap's entry); the json as received
  *   received_at, entry_id HQ's clock; Mango's call group (places a recording by its call)
  *   branch, seq           null: no configured branch; seq: the branch's pbx down seq, UNIQUE
  *   published_at          when the broker took it for the branch; null: still to publish
+ *                kind `result` (issue 17, commands): a command's one `mango.result`, id
+ *                mango:result:<commandId>, json = the record's data, in the same seq space; with
+ *                no branch, a `result/<name>` callback of a command HQ did not send (json as received)
  * hq_heartbeat   (issue 17 gaps) one row: beat_at, HQ's clock every few seconds while it runs;
  *                read at start, it is where the hole HQ could have missed webhooks in begins
  * mango_sweeps   each window HQ asks Mango's statistics for (stats/request → stats/result)
@@ -54,6 +57,13 @@ export const HQ_DB_FILE = "hq.db";
  *   state, stats_key      pending | requested (key kept for polling) | done | failed
  *   next_at, attempts     not before; tries so far (unreachable, expired key)
  *   rows, new_entries, bad_lines   what the answer held and what it added; last_code, last_error
+ * mango_commands (issue 17) each `pbx.command` a branch sent up, claimed once per command_id
+ *                BEFORE it is sent (so a restart or a second consumer never sends it twice)
+ *   command_id, branch, command, params   as the branch asked (params: JSON text)
+ *   state                 sending | sent (Mango answered 200, its callback awaited) | done
+ *                         (a mango.result written) ; claimed_at, settled_at: HQ's clock
+ *   result                Mango's code once known; late_result: a callback after HQ answered
+ * mango_command_cursor   per branch, the last `replies` seq the commander has looked at
  * schema_migrations      applied migrations of this file (src/lib/sqlite-migrate.ts, as the box's)
  * ```
  */
@@ -153,6 +163,29 @@ const HQ_MIGRATIONS: readonly Migration[] = [
         finished_at INTEGER
       ) STRICT;
       CREATE INDEX mango_sweeps_due ON mango_sweeps (next_at) WHERE state IN ('pending', 'requested');
+    `,
+  },
+  {
+    version: 4,
+    name: "mango commands (issue 17)",
+    sql: `
+      CREATE TABLE mango_commands (
+        command_id TEXT PRIMARY KEY,
+        branch TEXT NOT NULL,
+        command TEXT NOT NULL,
+        params TEXT NOT NULL,
+        state TEXT NOT NULL,
+        claimed_at INTEGER NOT NULL,
+        settled_at INTEGER,
+        result INTEGER,
+        late_result INTEGER
+      ) STRICT;
+      CREATE INDEX mango_commands_sending ON mango_commands (claimed_at) WHERE state = 'sending';
+      CREATE TABLE mango_command_cursor (
+        branch TEXT PRIMARY KEY,
+        through INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX mango_events_call ON mango_events (json_extract(json, '$.call_id')) WHERE kind = 'call';
     `,
   },
 ];

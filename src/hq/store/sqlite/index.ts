@@ -4,6 +4,7 @@ import { sqliteHqStore } from "./sqlite-hq-store.ts";
 
 export { HQ_DB_FILE, openHqDatabase } from "./hq-schema.ts";
 export { sqliteHqStore } from "./sqlite-hq-store.ts";
+export { sqliteMangoCommandStore } from "./sqlite-mango-command-store.ts";
 export { sqliteMangoStore } from "./sqlite-mango-store.ts";
 export { sqliteMangoSweepStore } from "./sqlite-mango-sweep-store.ts";
 

@@ -2,9 +2,9 @@ import type { Database } from "bun:sqlite";
 import type { MangoEventKind } from "../../../contract/down-records.ts";
 import { StorageError, toStorageError } from "../../../lib/storage-error.ts";
 import type { StoreFailure } from "../hq-store-port.ts";
-import type { MangoAddResult, MangoStore, MangoStoredEvent } from "../mango-store-port.ts";
+import type { MangoAddResult, MangoStore, MangoStoredEvent, MangoStoredKind } from "../mango-store-port.ts";
 
-type Row = {
+export type MangoRow = {
   id: string;
   kind: string;
   json: string;
@@ -14,15 +14,44 @@ type Row = {
   published_at: number | null;
 };
 
-const toEvent = (r: Row): MangoStoredEvent => ({
+export const toEvent = (r: MangoRow): MangoStoredEvent => ({
   id: r.id,
-  kind: r.kind as MangoEventKind,
+  kind: r.kind as MangoStoredKind,
   json: r.json,
   receivedAt: r.received_at,
   branch: r.branch,
   seq: r.seq,
   publishedAt: r.published_at,
 });
+
+/**
+ * Writes one row of `mango_events`, giving a row with a branch the next seq of that branch's `pbx`
+ * down stream (the events' and the commands' results alike). ONLY inside an IMMEDIATE transaction:
+ * the seq is read under the write lock. Returns the seq (null: no branch).
+ */
+export function mangoRowAppender(
+  db: Database,
+): (row: {
+  id: string;
+  kind: MangoStoredKind;
+  json: string;
+  receivedAt: number;
+  entryId: string | null;
+  branch: string | null;
+}) => number | null {
+  const nextSeq = db.query<{ next: number }, [string]>(
+    "SELECT coalesce(max(seq), 0) + 1 AS next FROM mango_events WHERE branch = ?",
+  );
+  const insert = db.query(
+    `INSERT INTO mango_events (id, kind, json, received_at, entry_id, branch, seq)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  return (row) => {
+    const seq = row.branch === null ? null : (nextSeq.get(row.branch)?.next ?? 1);
+    insert.run(row.id, row.kind, row.json, row.receivedAt, row.entryId, row.branch, seq);
+    return seq;
+  };
+}
 
 type NewEvent = {
   id: string;
@@ -34,8 +63,8 @@ type NewEvent = {
 
 /**
  * MangoStore's `add` as a transaction on `db` (run it `.immediate`, or inside another transaction
- * as a savepoint): the one place an event gets its branch and its `pbx` seq (webhooks and the
- * statistics' entries alike).
+ * as a savepoint): the one place an event gets its branch (by its fields, else its entry's earlier
+ * events) and its `pbx` seq (webhooks and the statistics' entries alike).
  */
 export function mangoAdder(db: Database) {
   const existing = db.query<{ branch: string | null }, [string]>(
@@ -44,31 +73,23 @@ export function mangoAdder(db: Database) {
   const ofEntry = db.query<{ branch: string }, [string]>(
     "SELECT branch FROM mango_events WHERE entry_id = ? AND branch IS NOT NULL ORDER BY rowid DESC LIMIT 1",
   );
-  const nextSeq = db.query<{ next: number }, [string]>(
-    "SELECT coalesce(max(seq), 0) + 1 AS next FROM mango_events WHERE branch = ?",
-  );
-  const insert = db.query(
-    `INSERT INTO mango_events (id, kind, json, received_at, entry_id, branch, seq)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const append = mangoRowAppender(db);
   return db.transaction((e: NewEvent, byFields: string | null): MangoAddResult => {
     const before = existing.get(e.id);
     if (before !== null) return { kind: "duplicate", branch: before.branch };
     const branch = byFields ?? (e.entryId === null ? null : (ofEntry.get(e.entryId)?.branch ?? null));
-    const seq = branch === null ? null : (nextSeq.get(branch)?.next ?? 1);
-    insert.run(e.id, e.kind, e.json, e.receivedAt, e.entryId, branch, seq);
-    return { kind: "stored", branch, seq };
+    return { kind: "stored", branch, seq: append({ ...e, branch }) };
   });
 }
 
 /** The Mango events' table (`mango_events`, hq-schema.ts) on HQ's connection; does not close `db`. */
 export function sqliteMangoStore(db: Database): MangoStore {
-  const unpublished = db.query<Row, [number]>(
+  const unpublished = db.query<MangoRow, [number]>(
     `SELECT * FROM mango_events WHERE branch IS NOT NULL AND published_at IS NULL
      ORDER BY branch, seq LIMIT ?`,
   );
   const markPublished = db.query("UPDATE mango_events SET published_at = ? WHERE id = ?");
-  const unrouted = db.query<Row, [number]>(
+  const unrouted = db.query<MangoRow, [number]>(
     "SELECT * FROM mango_events WHERE branch IS NULL ORDER BY received_at DESC, rowid DESC LIMIT ?",
   );
   const counts = db.query<{ stored: number; unrouted: number; unpublished: number }, []>(
