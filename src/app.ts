@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import type { Hono } from "hono";
 import type { Config } from "./config/schema.ts";
+import { pbxCommandSchema } from "./contract/down-records.ts";
 import type { PbxEventSource } from "./domain/call/pbx-event.ts";
 import { normaliseNumber } from "./domain/rules/phone-number.ts";
 import type { RulesFacts } from "./domain/rules/rules-types.ts";
@@ -10,7 +11,7 @@ import type { HttpDeps } from "./http/deps.ts";
 import { kioskRoutes } from "./http/kiosk/index.tsx";
 import { parseListen } from "./lib/listen-address.ts";
 import type { Logger } from "./log/logger.ts";
-import type { PbxAdapter, PbxDeps, PbxDownStream } from "./pbx/pbx-module.ts";
+import type { PbxAdapter, PbxCommandSink, PbxDeps, PbxDownStream } from "./pbx/pbx-module.ts";
 import { configuredPbx, PBX_REGISTRY, type PbxRegistry } from "./pbx/registry.ts";
 import { attributionSettings } from "./service/attribution-settings.ts";
 import { CallCommands } from "./service/call-commands.ts";
@@ -27,6 +28,7 @@ import { importStaff, type StaffEntry } from "./service/staff-import.ts";
 import { systemTimer } from "./service/timer.ts";
 import { clientDirectoryStore } from "./store/client-directory-store.ts";
 import { openDatabase } from "./store/db.ts";
+import { outboxStore } from "./store/outbox-store.ts";
 import { pbxDownStore } from "./store/pbx-down-store.ts";
 import { routeDecisionStore } from "./store/route-decision-store.ts";
 import { staffStore } from "./store/staff-store.ts";
@@ -88,7 +90,8 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
   let hqCommands: CommandPort & { close?(): void } = noCommands;
   // Issue 17: with [pbx.mango], the pbx down stream's records are kept in the inbox's commit for
   // the Mango source; without it the inbox counts them SYNC.PBX_NO_SOURCE, as before.
-  const pbxDown = config.pbx.mango === undefined ? null : pbxDownDeps(db, config.mqtt.url !== "", now());
+  const pbxDown =
+    config.pbx.mango === undefined ? null : pbxDownDeps(db, config.mqtt.url !== "", now, () => wakeRelay());
   const inbound = createInbound({
     db,
     branch: config.branch.id,
@@ -162,7 +165,7 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     unplacedStore: unplacedStore(db),
     routing,
     numbers,
-    ...(pbxDown === null ? {} : { downStream: pbxDown.stream }),
+    ...(pbxDown === null ? {} : { downStream: pbxDown.stream, upCommands: pbxDown.commands }),
   });
   const sources = adapters.map(({ adapter }) => adapter.source);
   for (const { adapter } of adapters)
@@ -268,15 +271,18 @@ const PBX_DOWN_KEEP_MS = 7 * 24 * 60 * 60_000;
 /**
  * The `pbx` down stream kept for the source that reads it (`[pbx.mango]`): the inbox's port writes
  * the rows inside its commit and, once that commit is done (a microtask: `handle` is synchronous),
- * wakes the source.
+ * wakes the source. Its control's commands go up as `pbx.command` on `up/replies`, each checked
+ * against the contract and written in its own commit, then the relay is woken.
  */
 function pbxDownDeps(
   db: Database,
   relayed: boolean,
-  now: number,
-): { onPbxEvents: PbxEventsPort; stream: PbxDownStream } {
+  now: () => number,
+  wakeRelay: () => void,
+): { onPbxEvents: PbxEventsPort; stream: PbxDownStream; commands: PbxCommandSink } {
   const store = pbxDownStore(db);
-  store.prune(now - PBX_DOWN_KEEP_MS);
+  store.prune(now() - PBX_DOWN_KEEP_MS);
+  const outbox = outboxStore(db);
   const listeners = new Set<() => void>();
   return {
     onPbxEvents: (records, at) => {
@@ -289,10 +295,20 @@ function pbxDownDeps(
       relayed,
       pending: () => store.pending(),
       since: (t) => store.since(t),
+      after: (n) => store.after(n),
       consume: (n, at) => store.consume(n, at),
       subscribe(listener) {
         listeners.add(listener);
         return () => listeners.delete(listener);
+      },
+    },
+    commands: {
+      send(command) {
+        const data = pbxCommandSchema.parse(command);
+        db.transaction(() =>
+          outbox.add("replies", [{ id: data.commandId, type: "pbx.command", data }], now()),
+        ).immediate();
+        wakeRelay();
       },
     },
   };

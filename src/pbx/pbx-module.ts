@@ -51,6 +51,31 @@ export interface PbxDeps {
    * inbox's commit. Absent: a source that reads them has nothing to read (tests, `replay`).
    */
   readonly downStream?: PbxDownStream;
+  /**
+   * Issue 17: where a cloud PBX's control puts the commands headquarters sends for the box
+   * (`pbx.command` on up/replies). Absent: no `[mqtt] url` (or tests): such a control acts on nothing.
+   */
+  readonly upCommands?: PbxCommandSink;
+}
+
+/** A command for a cloud PBX that only headquarters may call (docs/contract.md "Cloud PBX commands"). */
+export interface PbxUpCommand {
+  readonly commandId: string;
+  readonly pbx: "mango";
+  /** The path under Mango's `commands/`. */
+  readonly command: string;
+  /** The command's fields as the PBX's API names them, without `command_id`. */
+  readonly params: Readonly<Record<string, unknown>>;
+  /** The request's deadline: HQ never sends it at or after this instant. */
+  readonly expiresAt: number;
+}
+
+export interface PbxCommandSink {
+  /**
+   * Puts the command in the box's outbox (up/replies, record id = commandId) in its own commit and
+   * wakes the relay: durable once it returns. Throws when the store refused it (nothing written).
+   */
+  send(command: PbxUpCommand): void;
 }
 
 /** One record of the `pbx` down stream as the box keeps it: `data` as the inbox checked it. */
@@ -58,6 +83,8 @@ export interface PbxDownRow {
   /** Arrival order. */
   readonly n: number;
   readonly seq: number;
+  /** `mango.event` (the source's) or `mango.result` (the control's). */
+  readonly type: string;
   readonly id: string;
   readonly data: unknown;
   /** When the box's inbox committed it (the box's clock). */
@@ -72,6 +99,8 @@ export interface PbxDownStream {
   pending(): readonly PbxDownRow[];
   /** Rows received at or after `since`, consumed or not, and every one not consumed, in arrival order. */
   since(since: number): readonly PbxDownRow[];
+  /** Rows after arrival number `n`, consumed or not, in arrival order (a reader's own cursor). */
+  after(n: number): readonly PbxDownRow[];
   /** Every row up to `n` is in the journal. */
   consume(n: number, now: number): void;
   /** Called after each commit of the inbox that kept new rows. */

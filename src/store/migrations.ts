@@ -410,4 +410,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX pbx_down_received ON pbx_down (received_at);
     `,
   },
+  {
+    version: 15,
+    name: "the pbx down stream keeps each record's type: Mango's command results beside its events (issue 17)",
+    sql: `
+      -- mango.result (how a pbx.command the box sent up ended) is read by the Mango control, never
+      -- by the translator; every row before this migration was a mango.event.
+      ALTER TABLE pbx_down ADD COLUMN type TEXT NOT NULL DEFAULT 'mango.event';
+    `,
+  },
 ];

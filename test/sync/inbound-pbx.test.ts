@@ -41,10 +41,37 @@ describe("the inbox's pbx down stream (issue 17)", () => {
     expect(handed[0]?.[0]).toEqual({
       seq: 1,
       id: event(1).id,
-      event: event(1).data as PbxDownRecord["event"],
-    });
+      type: "mango.event",
+      event: event(1).data,
+    } as PbxDownRecord);
     expect(inbound.status().pbx).toEqual({ handed: 2, withoutSource: 0 });
     expect(inbound.status().streams.pbx.through).toBe(2);
+    db.close();
+  });
+
+  test("a mango.result (how the box's pbx.command ended) goes to the port with its type, in order with the events", () => {
+    const db = openDatabase(mkdtempSync(join(tmpdir(), "branchbox-inbound-pbx-")));
+    const handed: PbxDownRecord[] = [];
+    const inbound = createInbound({
+      db,
+      branch: BRANCH,
+      log: capturingLogger().log,
+      now: () => 10,
+      onPbxEvents: (records) => handed.push(...records),
+    });
+    const result = {
+      id: "mango:result:cmd-1",
+      type: "mango.result",
+      data: { commandId: "cmd-1", command: "callback", result: 1000, by: "mango", receivedAt: 7 },
+    };
+    expect(inbound.handle("pbx", bytes(down("pbx", 1, [event(1), result])))).toMatchObject({
+      kind: "applied",
+    });
+    expect(handed.map((r) => [r.seq, r.type])).toEqual([
+      [1, "mango.event"],
+      [2, "mango.result"],
+    ]);
+    expect(handed[1]?.event).toEqual(result.data as PbxDownRecord["event"]);
     db.close();
   });
 

@@ -2,21 +2,41 @@ import type { MangoConfig } from "../../config/pbx-sections.ts";
 import type { PbxEvent, PbxEventSource, PbxSourceStatus } from "../../domain/call/pbx-event.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { PbxDownRow, PbxDownStream, PbxModule } from "../pbx-module.ts";
+import { createMangoControl } from "./mango-control.ts";
+import type { MangoLegChange } from "./mango-legs.ts";
+import { mangoRouting } from "./mango-routing.ts";
 import { type MangoRecordData, MangoTranslator } from "./mango-translate.ts";
 
 type Deliver = (events: readonly PbxEvent[]) => Promise<void>;
 
-/** `[pbx.mango]` for the registry: the events come from headquarters, there is nothing to reach. */
+/**
+ * `[pbx.mango]` for the registry: the events come from headquarters, there is nothing to reach; the
+ * control sends its commands through headquarters too, and routes inbound calls by R2.6.
+ */
 export const mangoPbx: PbxModule<MangoConfig> = {
-  create: (section, deps) => ({
-    source: createMangoSource({
-      stream: deps.downStream ?? null,
+  create: (section, deps) => {
+    const stream = deps.downStream ?? null;
+    let onLiveLeg: ((change: MangoLegChange) => void) | undefined;
+    const control = createMangoControl({
+      stream,
+      commands: stream?.relayed === true ? (deps.upCommands ?? null) : null,
       log: deps.log,
       now: deps.now,
-      graceMs: section.grace_seconds * 1000,
-      reorderMs: section.reorder_seconds * 1000,
-    }),
-  }),
+      onLiveLeg: (change) => onLiveLeg?.(change),
+    });
+    if (deps.routing !== undefined)
+      onLiveLeg = mangoRouting({ routing: deps.routing, control, log: deps.log, now: deps.now });
+    return {
+      source: createMangoSource({
+        stream,
+        log: deps.log,
+        now: deps.now,
+        graceMs: section.grace_seconds * 1000,
+        reorderMs: section.reorder_seconds * 1000,
+      }),
+      control,
+    };
+  },
   probe: async () => ({
     ok: true,
     detail:
@@ -105,6 +125,8 @@ export function createMangoSource(options: MangoSourceOptions): PbxEventSource {
       const rows = fresh ? stream.since(now - o.refeedMs) : stream.pending();
       const events: PbxEvent[] = [];
       for (const row of rows) {
+        // A command's `mango.result` is the control's to read, not an event of a call.
+        if (row.type !== "mango.event") continue;
         const record = recordOf(row);
         if (record === null) {
           counts.badRows++;

@@ -116,6 +116,7 @@ export function applyRecord(ctx: ApplyContext, record: DownRecord): void {
       acceptCommand(ctx, record.data);
       return;
     case "mango.event":
+    case "mango.result":
       // The inbox hands the `pbx` stream to its PbxEventsPort with each record's seq and id.
       return;
   }

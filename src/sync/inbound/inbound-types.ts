@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import type { HqSettings, MangoEvent } from "../../contract/down-records.ts";
+import type { HqSettings, MangoEvent, MangoResult } from "../../contract/down-records.ts";
 import type { DownStream } from "../../contract/protocol.ts";
 import type { NumberRules } from "../../domain/rules/phone-number.ts";
 import type { Logger } from "../../log/logger.ts";
@@ -51,11 +51,14 @@ export type DownStreamStatus = {
 };
 
 /** One new record of the `pbx` down stream (issue 17), as the inbox hands it on. */
-export type PbxDownRecord = { readonly seq: number; readonly id: string; readonly event: MangoEvent };
+export type PbxDownRecord = { readonly seq: number; readonly id: string } & (
+  | { readonly type: "mango.event"; readonly event: MangoEvent }
+  | { readonly type: "mango.result"; readonly event: MangoResult }
+);
 
 /**
  * Where the inbox hands the `pbx` down stream (a cloud PBX's events HQ relays: Mango Office's
- * webhooks, `mango.event`). ALWAYS called inside the inbox's IMMEDIATE transaction on the box's
+ * webhooks, `mango.event`, and the results of the box's commands, `mango.result`). ALWAYS called inside the inbox's IMMEDIATE transaction on the box's
  * database, once per envelope with new `pbx` records, with exactly those records in seq order —
  * never one at or below the stream's mark (a duplicate), never an empty list. Whatever the PBX
  * source must keep it writes in that same transaction (the inbox's `db`), so a record is applied

@@ -178,7 +178,9 @@ export function createInbound(options: InboundOptions): Inbound {
             if (applied === 0 && record.seq > mark + 1) gapFrom = mark + 1;
             const checked = records[i];
             if (checked?.type === "mango.event")
-              pbxRecords.push({ seq: record.seq, id: record.id, event: checked.data });
+              pbxRecords.push({ seq: record.seq, id: record.id, type: checked.type, event: checked.data });
+            else if (checked?.type === "mango.result")
+              pbxRecords.push({ seq: record.seq, id: record.id, type: checked.type, event: checked.data });
             else if (checked !== undefined) applyRecord(ctx, checked);
             inbox.add(stream, record, t);
             applied++;
