@@ -1,6 +1,7 @@
 import type { PartyNumber, PbxEvent } from "../../domain/call/pbx-event.ts";
 import type { Instant } from "../../domain/roster/types.ts";
 import { type LegRef, PbxEventFactory } from "../pbx-events.ts";
+import { mangoLegId } from "./mango-commands.ts";
 import { causeOfDisconnect } from "./mango-disconnect.ts";
 import {
   type MangoCallEvent,
@@ -335,7 +336,7 @@ export class MangoTranslator {
 
   private boxLeg(leg: MangoLeg, extension: string, placing: boolean): BoxLeg {
     return {
-      legId: `${leg.callId}:${extension}`,
+      legId: mangoLegId(leg.callId, extension),
       callId: leg.boxCallId,
       extension,
       placing,
