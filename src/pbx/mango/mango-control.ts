@@ -69,7 +69,7 @@ const UNAVAILABLE_NO_HQ =
  *    ├─ no [mqtt] url / leg unknown ──► UNAVAILABLE, nothing written
  *    ├─ deadline passed ──► TIMEOUT, nothing written
  *    ▼ pbx.command in the outbox
- *  mango.result by hq ──► FAILED (UNAVAILABLE when HQ says Mango was unreachable), HQ's reason
+ *  mango.result by hq ──► FAILED, HQ's reason (TIMEOUT when it may have run: UNREACHABLE, INTERRUPTED)
  *  mango.result by mango, not 10xx ──► FAILED (the code read by class, control-rules §3.7)
  *  the confirming event (below) ──► ok          the deadline ──► TIMEOUT
  * ```
@@ -154,9 +154,10 @@ export function createMangoControl(options: MangoControlOptions): MangoControl {
   const refusal = (result: MangoResultData): PbxControlResult | null => {
     if (result.by === "hq") {
       const reason = result.reason ?? "headquarters did not send the command";
-      // HQ writes why it did not send: Mango out of its reach is not a refusal of the command.
-      const code: PbxControlErrorCode = /^unreachable\b/i.test(reason)
-        ? "PBX.CONTROL_UNAVAILABLE"
+      // HQ's reason starts with its code (docs/contract.md): Mango gave no answer, or HQ stopped
+      // mid-send — the command may have run, which is a timeout, not a refusal.
+      const code: PbxControlErrorCode = /^MANGO\.COMMAND_(UNREACHABLE|INTERRUPTED)\b/.test(reason)
+        ? "PBX.CONTROL_TIMEOUT"
         : "PBX.CONTROL_FAILED";
       return fail(code, `headquarters: ${reason}`);
     }
