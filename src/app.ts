@@ -21,6 +21,7 @@ import { crmSettings } from "./service/crm-settings.ts";
 import { createDevicePairing } from "./service/device-pairing.ts";
 import { hqCallCommands } from "./service/hq-call-commands.ts";
 import { PbxGaps } from "./service/pbx-gaps.ts";
+import { Phones } from "./service/phones.ts";
 import { RosterService } from "./service/roster-service.ts";
 import { numberRules, RoutingService, routingSettings } from "./service/routing-service.ts";
 import { RulesFactsService } from "./service/rules-facts.ts";
@@ -228,6 +229,7 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     commands,
     rules,
     devices: createDevicePairing(db, options.log.child({ part: "kiosk" })),
+    phones: new Phones(db, config.phones, options.log.child({ part: "phones" }), now()),
     log: options.log,
     now,
     version: VERSION,

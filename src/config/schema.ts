@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { extension, flag, isTimeZone, listen } from "./fields.ts";
 import { PBX_SECTIONS, type PbxSections, pbxShape } from "./pbx-sections.ts";
+import { phonesSection } from "./phones-section.ts";
 
 const timezone = z.string().refine(isTimeZone, "an IANA time zone such as Europe/Moscow");
 
@@ -125,6 +126,8 @@ export function boxConfigSchema<S extends PbxSections>(sections: S) {
         .prefault({}),
       desks: z.array(desk).default([]),
       departments: z.array(department).max(50).default([]),
+      /** Issue 17: desk phones whose action URLs the box reads (enrichment only), `[[phones]]`. */
+      phones: phonesSection,
       calls: z
         .strictObject({
           /** R1.1: calls of extensions that map to nobody go to this employee; empty: off (default). */

@@ -22,6 +22,8 @@ export const ERROR_AREAS = {
   MANGO:
     "Headquarters' Mango Office webhook endpoint (`POST /mango/events/…`, `/mango/result/…`, issue 17), its relay to the branches and the commands it sends for them. Logged and counted, never with the key, the salt or the signature.",
   PBX: "A PBX adapter (AMI, SIP) refused what the PBX sent or could not reach it; logged.",
+  PHONE:
+    "A desk phone's action URL (`GET /phone/<token>/<event>`, issue 17) was refused; nothing was stored. Counted on `/admin` (Phones) and logged, never with the token.",
   ROSTER: "The roster refused a shift action (kiosk, API) or a PIN.",
   RULES:
     "An employee's no-answer forwarding (R4.1–R4.4) or absences (R4.7), as entered on the kiosk or the API, were refused; nothing was changed.",
@@ -432,6 +434,25 @@ export const ERROR_CODES = {
   "PBX.SIP_BODY_TOO_LARGE": {
     meaning: "A dialog-info NOTIFY is over the size limit (64 KiB); refused unread.",
     action: "Check what sends NOTIFYs to the box; a desk phone's is under 2 KB.",
+  },
+  "PHONE.RATE_LIMITED": {
+    meaning: "More action-URL requests from one address than the box takes in a minute (120).",
+    action:
+      "Look for a phone in a loop or a scan of /phone/ on /admin; the phone's next events count again after a minute.",
+  },
+  "PHONE.UNKNOWN_EVENT": {
+    meaning:
+      "A configured phone called an event its vendor's table does not have (docs/phones.md lists each).",
+    action: "Paste the URLs /admin shows for that phone; check `vendor` in its [[phones]] entry.",
+  },
+  "PHONE.UNKNOWN_TOKEN": {
+    meaning: "An action URL whose token no [[phones]] entry has.",
+    action: "Paste the phone's URLs from /admin (Phones) into its settings, or add the phone to [[phones]].",
+  },
+  "PHONE.WRONG_ADDRESS": {
+    meaning: "A phone's token came from an address other than its [[phones]] `address`.",
+    action:
+      "Give the phone a fixed address (a DHCP reservation) and put it in `address`; if it is not the phone, its token has leaked: replace it.",
   },
   "ROSTER.ALREADY_HOLDS_PHONE": {
     meaning: "A handover to the employee who already holds that desk's phone.",

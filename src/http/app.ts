@@ -9,6 +9,7 @@ import { adminAuth } from "./auth.ts";
 import type { HttpDeps } from "./deps.ts";
 import { hostCheck } from "./host-check.ts";
 import { metricsRoutes } from "./metrics.ts";
+import { phoneActionRoutes } from "./phone-actions.ts";
 import { createStreamLimit, limitStreams } from "./stream-limit.ts";
 
 export interface PageRoutes {
@@ -70,6 +71,8 @@ export function createHttpApp(deps: HttpDeps, pages: PageRoutes = {}): Hono {
   app.use("/metrics", adminAuth(deps.config.http.admin_token));
   app.route("/metrics", metricsRoutes(deps));
   app.route("/api/v1", apiRoutes(deps));
+  // Phones cannot send the admin token: their own per-phone token and address (phone-actions.ts).
+  app.route("/phone", phoneActionRoutes(deps.phones, deps.now));
   if (pages.admin !== undefined) {
     app.use("/admin", adminAuth(deps.config.http.admin_token, { realm: "branchbox admin" }));
     app.use("/admin/*", adminAuth(deps.config.http.admin_token, { realm: "branchbox admin" }));

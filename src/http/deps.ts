@@ -4,6 +4,7 @@ import type { Logger } from "../log/logger.ts";
 import type { CallCommandsPort } from "../service/call-command-port.ts";
 import type { CallsPort, PbxGap, PbxView } from "../service/calls-port.ts";
 import type { DevicePairing } from "../service/device-pairing.ts";
+import type { PhonesPort } from "../service/phones.ts";
 import type { RosterPort } from "../service/roster-port.ts";
 import type { RulesSettingsPort } from "../service/rules-facts.ts";
 import type { InboundStatus } from "../sync/inbound/inbound-types.ts";
@@ -33,6 +34,8 @@ export interface HttpDeps {
   readonly rules: RulesSettingsPort;
   /** The kiosk and desk screens paired with the box (issue 14, item 8). */
   readonly devices: DevicePairing;
+  /** The desk phones' action URLs (issue 17): presence, DND, who picked up; never a call. */
+  readonly phones: PhonesPort;
   readonly log: Logger;
   /** Milliseconds since the epoch; tests pass a fake. */
   readonly now: () => number;

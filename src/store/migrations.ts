@@ -419,4 +419,21 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE pbx_down ADD COLUMN type TEXT NOT NULL DEFAULT 'mango.event';
     `,
   },
+  {
+    version: 16,
+    name: "desk phones' action-URL events (issue 17)",
+    sql: `
+      -- What [[phones]] reported (enrichment only: never a call). The phones' states are rebuilt
+      -- from these at a start; /admin/calls/<id> joins 'answered' to a leg by extension and time.
+      CREATE TABLE phone_events (
+        phone_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        remote TEXT,
+        remote_name TEXT
+      ) STRICT;
+      CREATE INDEX phone_events_at ON phone_events (at);
+      CREATE INDEX phone_events_phone ON phone_events (phone_id, kind, at);
+    `,
+  },
 ];
