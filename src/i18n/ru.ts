@@ -718,6 +718,46 @@ export const ru = {
     "Телефонная станция филиала так не умеет: ничего не сделано. Сделайте это на самом телефоне.",
   errCommandNoPbx:
     "Бокс пока не может управлять звонками: ничего не отправлено. Наберите или переведите звонок на самом телефоне и скажите IT филиала.",
+  // Issue 17: desk phones' action URLs (enrichment only).
+  adminPhonesTitle: "Настольные телефоны",
+  adminPhonesHint:
+    "Только дополнение к данным АТС: кто снял трубку, «Не беспокоить», регистрация. Звонки записывает АТС, не телефоны. Адреса для настроек телефона — в docs/phones.md и ниже.",
+  adminPhonesNone: "В [[phones]] нет ни одного телефона: их события не читаются.",
+  adminPhonesUnknownToken: (n: number) => `Запросов с неизвестным токеном: ${n}`,
+  adminPhoneCol: "Телефон",
+  adminPhoneStateCol: "Состояние",
+  adminPhoneLastCol: "Последнее событие",
+  adminPhoneRefusedCol: "Отказано",
+  adminPhoneUrls: (n: number) => `Адреса для настроек телефона (${n})`,
+  phoneRegistered: "в сети",
+  phoneUnregistered: "не зарегистрирован",
+  phoneSilent: "ещё ничего не сообщал",
+  phoneDnd: "не беспокоить",
+  phoneLoggedOff: "учётная запись не активна",
+  phoneIdle: "свободен",
+  phoneRinging: (who: string) => `звонит ${who}`,
+  phoneDialing: (who: string) => `набирает ${who}`,
+  phoneTalking: (who: string) => `разговор с ${who}`,
+  phoneSomeone: "неизвестный номер",
+  phoneEventName: (kind: string) =>
+    ({
+      incoming: "входящий",
+      outgoing: "исходящий",
+      answered: "ответ",
+      ended: "конец разговора",
+      missed: "пропущенный",
+      dnd_on: "«не беспокоить» включено",
+      dnd_off: "«не беспокоить» выключено",
+      log_on: "вход",
+      log_off: "выход",
+      registered: "регистрация",
+      unregistered: "регистрация потеряна",
+    })[kind] ?? kind,
+  phoneRefusedAddress: (n: number) => `с чужого адреса: ${n}`,
+  phoneRefusedEvent: (n: number) => `неизвестное событие: ${n}`,
+  deskPhonesLine: (name: string, state: string) => `Телефон ${name}: ${state}`,
+  callPickedUpOn: (phone: string, vendor: string, address: string) =>
+    `Трубку снял телефон ${phone} (${vendor}, ${address})`,
 };
 
 function minutesRu(n: number): string {

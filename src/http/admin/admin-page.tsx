@@ -40,6 +40,8 @@ export interface AdminPageProps {
   readonly mappedTo?: MappedTo;
   /** The paired screens (devices-section.tsx), shown after the PIN locks. */
   readonly devices?: Child;
+  /** The desk phones (phones-section.tsx, issue 17), shown after the paired screens. */
+  readonly phones?: Child;
 }
 
 /** The day picker's state: the day shown, its neighbours, today, and a `?day=` that was not a date. */
@@ -118,6 +120,7 @@ export function AdminPage(props: AdminPageProps) {
 
       <PinSection pins={props.pins} t={t} timezone={tz} />
       {props.devices}
+      {props.phones}
 
       <DayPicker day={props.day} t={t} />
 

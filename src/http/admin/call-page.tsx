@@ -1,3 +1,4 @@
+import type { PhoneConfig } from "../../config/phones-section.ts";
 import type { AttributedLeg, CallRecord } from "../../domain/call/call-types.ts";
 import type { CallIntents, Intent } from "../../domain/rules/intent-types.ts";
 import type { RouteExplanation } from "../../domain/rules/routing-port.ts";
@@ -15,13 +16,15 @@ export interface CallPageProps {
   readonly intents: CallIntents | null;
   /** Routing decisions the PBX carried out for the call (R2.6, R4.7), with their reasons. */
   readonly routes: readonly RouteExplanation[];
+  /** Issue 17: the desk phone whose action URL said it answered a leg (by extension and time); absent: none configured. */
+  readonly pickedUp?: (extension: string, answeredAt: number) => PhoneConfig | null;
 }
 
 /**
  * One call told in words (issue 16, "explain every decision"): what it was, then each leg in the
  * order the phones rang, who owned it and by which rule, and who got a call card.
  */
-export function CallPage({ t, timezone, record, nameOf, intents, routes }: CallPageProps) {
+export function CallPage({ t, timezone, record, nameOf, intents, routes, pickedUp }: CallPageProps) {
   const talk = talkSeconds(record);
   const owner = nameOf(record.owner.employeeId);
   const lines = legLines(record, nameOf, t);
@@ -88,6 +91,7 @@ export function CallPage({ t, timezone, record, nameOf, intents, routes }: CallP
             <span class="num">{formatDateTime(leg.ringingAt ?? record.startedAt, timezone).slice(11)}</span>{" "}
             {line}
             {legDetail(leg, t)}
+            <PickedUpOn leg={leg} t={t} pickedUp={pickedUp} />
             <div class="muted">
               <code>{leg.rule}</code> {ruleText(leg.rule, t)}
             </div>
@@ -162,6 +166,26 @@ function intentText(intent: Intent, t: Messages, who: (id: string | null) => str
     case "crm.unsorted.create":
       return t.intentUnsorted(formatPhone(intent.data.number), intent.data.pipeline);
   }
+}
+
+/** Which desk phone picked the leg up, when one said so within seconds of the PBX's answer. */
+function PickedUpOn({
+  leg,
+  t,
+  pickedUp,
+}: {
+  leg: AttributedLeg;
+  t: Messages;
+  pickedUp: CallPageProps["pickedUp"];
+}) {
+  if (pickedUp === undefined || leg.answeredAt === null || leg.extension === null) return null;
+  const phone = pickedUp(leg.extension, leg.answeredAt);
+  if (phone === null) return null;
+  return (
+    <div class="muted" data-testid={`call-leg-phone-${leg.id}`}>
+      {t.callPickedUpOn(phone.id, phone.vendor, phone.address)}
+    </div>
+  );
 }
 
 /** How long a leg rang before its answer, or before it ended unanswered. */

@@ -11,6 +11,7 @@ import { type CsvSeparator, callsCsv } from "./calls-csv.ts";
 import { callQuery, parseCallsFilter } from "./calls-filter.ts";
 import { CallsPage } from "./calls-page.tsx";
 import { DEVICE_NAME_MAX, DevicesSection } from "./devices-section.tsx";
+import { PhonesSection } from "./phones-section.tsx";
 
 const AUDIT_ROWS = 200;
 /** Rows on the calls page; the CSV carries the whole day up to CSV_ROWS. */
@@ -71,6 +72,14 @@ export function adminRoutes(deps: HttpDeps): Hono {
               code={deps.devices.pendingCode(now)}
               requirePairing={config.kiosk.require_pairing}
               loopbackPaired={config.kiosk.loopback_paired}
+            />
+          }
+          phones={
+            <PhonesSection
+              t={t}
+              timezone={tz}
+              status={deps.phones.status()}
+              base={new URL(c.req.url).origin}
             />
           }
         />
@@ -182,6 +191,7 @@ export function adminRoutes(deps: HttpDeps): Hono {
           nameOf={nameLookup(now)}
           intents={deps.calls.intentsOf(record.partOf ?? record.id)}
           routes={deps.routeDecisions(record.partOf ?? record.id)}
+          pickedUp={(extension, answeredAt) => deps.phones.pickedUp(extension, answeredAt)}
         />
       </Layout>
     );

@@ -89,6 +89,7 @@ export function mountCallScreens(app: Hono<LangEnv>, deps: HttpDeps, options: Ca
       nameOf,
       cards: deskCards(calls.cards(now), desk, holder),
       pbxLink: pbxLinkOf(deps.pbx()),
+      phones: deps.phones.atExtension(desk.extension),
     };
   };
 

@@ -2,8 +2,10 @@ import type { Child } from "hono/jsx";
 import type { Instant } from "../../domain/roster/types.ts";
 import type { Lang, Messages } from "../../i18n/index.ts";
 import type { CallCard } from "../../service/calls-port.ts";
+import type { PhoneView } from "../../service/phones.ts";
 import type { DeskView } from "../../service/roster-port.ts";
 import { formatTime } from "../ui/branch-time.ts";
+import { phoneStateText } from "../ui/phone-state-text.ts";
 import { CallCards } from "./call-cards.tsx";
 import type { PbxLink } from "./pbx-link.ts";
 
@@ -16,10 +18,21 @@ export interface DeskContentProps {
   readonly now: Instant;
   readonly nameOf: (employeeId: string) => string;
   readonly pbxLink?: PbxLink;
+  /** The desk's phones by their action URLs (issue 17): DND, offline, which one is talking. */
+  readonly phones?: readonly PhoneView[];
 }
 
 /** What the desk's stream re-sends: the desk, who holds its phone now, and its cards. */
-export function DeskContent({ desk, cards, t, timezone, now, nameOf, pbxLink }: DeskContentProps) {
+export function DeskContent({
+  desk,
+  cards,
+  t,
+  timezone,
+  now,
+  nameOf,
+  pbxLink,
+  phones = [],
+}: DeskContentProps) {
   return (
     <>
       <div class="desk-head">
@@ -32,6 +45,16 @@ export function DeskContent({ desk, cards, t, timezone, now, nameOf, pbxLink }: 
             ? t.deskPhoneNobody
             : t.deskPhoneWith(desk.holder.name, formatTime(desk.holder.since, timezone))}
         </p>
+        {phones.map(({ phone, state }) => (
+          <p
+            class={
+              state.registered === false || state.dnd === true ? "desk-phone-state warn" : "desk-phone-state"
+            }
+            data-testid={`desk-phone-${phone.id}`}
+          >
+            {t.deskPhonesLine(phone.id, phoneStateText(state, t))}
+          </p>
+        ))}
       </div>
       <CallCards
         cards={cards}
