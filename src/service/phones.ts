@@ -18,6 +18,9 @@ import { phoneEventStore } from "../store/phone-event-store.ts";
 /** Accepted events are kept this long: the states are rebuilt from them, and "who picked up" reads them. */
 export const PHONE_EVENTS_KEEP_MS = 7 * 24 * 60 * 60_000;
 
+/** A box that runs for months still keeps only PHONE_EVENTS_KEEP_MS: older events go this often. */
+const PRUNE_EVERY_MS = 60 * 60_000;
+
 export type PhoneRefusal = "PHONE.UNKNOWN_TOKEN" | "PHONE.WRONG_ADDRESS" | "PHONE.UNKNOWN_EVENT";
 
 /** One request of a phone, as the HTTP edge saw it. The token is NEVER logged or kept. */
@@ -55,13 +58,16 @@ export class Phones {
   readonly #log: Logger;
   readonly #states = new Map<string, PhoneState>();
   readonly #refused = new Map<string, Partial<Record<PhoneRefusal, number>>>();
+  readonly #listeners = new Set<() => void>();
   #unknownToken = 0;
+  #prunedAt: Instant;
 
   constructor(db: Database, phones: readonly PhoneConfig[], log: Logger, now: Instant) {
     this.#phones = phones;
     this.#store = phoneEventStore(db);
     this.#log = log;
     this.#store.prune(now - PHONE_EVENTS_KEEP_MS);
+    this.#prunedAt = now;
     const known = new Set(phones.map((p) => p.id));
     for (const stored of this.#store.since(now - PHONE_EVENTS_KEEP_MS)) {
       if (!known.has(stored.phoneId)) continue;
@@ -91,15 +97,13 @@ export class Phones {
       return fail("PHONE.UNKNOWN_TOKEN", "no phone in [[phones]] has that token");
     }
     if (report.address === null || plainAddress(report.address) !== phone.address) {
-      return this.#refuse(phone, "PHONE.WRONG_ADDRESS", report.address, {
-        message: `phone ${phone.id}'s URLs are accepted only from ${phone.address}`,
-      });
+      const message = `phone ${phone.id}'s URLs are accepted only from ${phone.address}`;
+      return this.#refuse(phone, "PHONE.WRONG_ADDRESS", report.address, message);
     }
     const read = readPhoneEvent(phone.vendor, report.event, report.query);
     if (!read.ok) {
-      return this.#refuse(phone, read.code, report.address, {
-        message: `a ${phone.vendor} phone has no event "${report.event.slice(0, 40)}" the box reads`,
-      });
+      const message = `a ${phone.vendor} phone has no event "${report.event.slice(0, 40)}" the box reads`;
+      return this.#refuse(phone, read.code, report.address, message);
     }
     this.#store.add({
       phoneId: phone.id,
@@ -109,7 +113,18 @@ export class Phones {
       remoteName: read.event.remoteName,
     });
     this.#states.set(phone.id, applyPhoneEvent(this.#state(phone.id), read.event, at));
+    if (at - this.#prunedAt >= PRUNE_EVERY_MS) {
+      this.#store.prune(at - PHONE_EVENTS_KEEP_MS);
+      this.#prunedAt = at;
+    }
+    for (const listener of this.#listeners) listener();
     return ok(read.event);
+  }
+
+  /** Called after every accepted event (the desk screen redraws); returns the unsubscribe. */
+  subscribe(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   status(): PhonesStatus {
@@ -152,7 +167,7 @@ export class Phones {
     phone: PhoneConfig,
     code: PhoneRefusal,
     address: string | null,
-    { message }: { message: string },
+    message: string,
   ): Result<never, DomainError<PhoneRefusal>> {
     const counts = this.#refused.get(phone.id) ?? {};
     counts[code] = (counts[code] ?? 0) + 1;
@@ -168,4 +183,4 @@ function plainAddress(address: string): string {
 }
 
 /** What the HTTP edge, /admin and the desk screen use of the phones. */
-export type PhonesPort = Pick<Phones, "report" | "status" | "atExtension" | "pickedUp">;
+export type PhonesPort = Pick<Phones, "report" | "status" | "atExtension" | "pickedUp" | "subscribe">;

@@ -4,6 +4,7 @@ import { en } from "../../src/i18n/en.ts";
 import { ru } from "../../src/i18n/ru.ts";
 import { card, type FakeCalls, fakeCalls } from "../support/fake-calls.ts";
 import { type KioskBox, makeKioskBox, testIdText, webApp } from "../support/kiosk-client.ts";
+import { sseReader } from "../support/sse-reader.ts";
 
 let calls: FakeCalls;
 let box: KioskBox;
@@ -212,26 +213,6 @@ describe("desk screen /desk/:deskId", () => {
     expect(stream.headers.get("content-type")).not.toStartWith("text/event-stream");
   });
 });
-
-/** Reads an SSE response as text, a chunk at a time. */
-function sseReader(response: Response) {
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  const state = { received: "" };
-  return {
-    state,
-    async until(pattern: RegExp) {
-      const deadline = Date.now() + 3000;
-      while (!pattern.test(state.received)) {
-        if (Date.now() > deadline) throw new Error(`no ${pattern} in ${state.received}`);
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`stream ended; got ${state.received}`);
-        state.received += decoder.decode(value, { stream: true });
-      }
-    },
-    cancel: () => reader.cancel(),
-  };
-}
 
 describe("live cards (SSE)", () => {
   test("R0.1: the kiosk's cards stream redraws when the calls change, coalesces a burst, beats, and unsubscribes", async () => {

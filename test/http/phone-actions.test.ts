@@ -96,6 +96,23 @@ describe("GET /phone/<token>/<event>", () => {
     expect(status.phones[0]?.state.last).toBeNull();
   });
 
+  test("a storage error is answered, changes no state and leaves the box running", async () => {
+    box.db.run("ALTER TABLE phone_events RENAME TO phone_events_gone");
+    const failed = await get(`/phone/${YEALINK_TOKEN}/dnd_on`, "10.0.0.21");
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    expect(box.deps.phones.status().phones[0]?.state.dnd).toBeNull();
+    box.db.run("ALTER TABLE phone_events_gone RENAME TO phone_events");
+    expect((await get(`/phone/${YEALINK_TOKEN}/dnd_on`, "10.0.0.21")).status).toBe(200);
+    expect(box.deps.phones.status().phones[0]?.state.dnd).toBe(true);
+  });
+
+  test("a box that runs for weeks keeps a week of events: older ones go as new ones come", async () => {
+    await get(`/phone/${YEALINK_TOKEN}/dnd_on`, "10.0.0.21");
+    box.clock.advance(8 * 24 * 60 * 60_000);
+    await get(`/phone/${YEALINK_TOKEN}/dnd_off`, "10.0.0.21");
+    expect(box.db.query("SELECT kind FROM phone_events").all()).toEqual([{ kind: "dnd_off" }]);
+  });
+
   test("an IPv4 phone seen on a dual-stack socket (::ffff:10.0.0.21) is its own address", async () => {
     expect((await get(`/phone/${YEALINK_TOKEN}/dnd_on`, "::ffff:10.0.0.21")).status).toBe(200);
   });

@@ -7,6 +7,7 @@ import { ru } from "../../src/i18n/ru.ts";
 import { TEST_TOKEN } from "../support/box.ts";
 import { type FakeCalls, fakeCalls, leg, record } from "../support/fake-calls.ts";
 import { type KioskBox, makeKioskBox, peer, testIdText } from "../support/kiosk-client.ts";
+import { sseReader } from "../support/sse-reader.ts";
 
 const TOKEN_A = "reception-a-token-0123456789";
 const TOKEN_B = "reception-b-token-0123456789";
@@ -90,6 +91,15 @@ describe("the desk screen", () => {
     // Enrichment only: nothing the phones said became a call.
     expect(calls.live()).toEqual([]);
   });
+});
+
+test("the desk's live stream redraws when one of its phones reports (DND on)", async () => {
+  const sse = sseReader(await box.web.request("/desk/front/events?lang=ru"));
+  await sse.until(/data: .*desk-phone-reception-a[^\n]*\n(retry: \d+\n)?\n/);
+  sse.state.received = "";
+  await phone(TOKEN_A, "10.0.0.21", "dnd_on");
+  await sse.until(new RegExp(`data: .*${ru.phoneDnd}[^\n]*\n\n`));
+  await sse.cancel();
 });
 
 describe("/admin/calls/<id>: which phone picked up (control-rules §4.4: by extension and time)", () => {

@@ -41,9 +41,11 @@ export function mountCallScreens(app: Hono<LangEnv>, deps: HttpDeps, options: Ca
     (listener) => roster.subscribe(listener),
     (listener) => calls.subscribe(listener),
   );
-  const stream = (c: C, render: () => string) =>
+  // A desk screen also shows its phones' states (issue 17): it redraws on their events too.
+  const deskChanges = anyOf(changes, (listener) => deps.phones.subscribe(listener));
+  const stream = (c: C, render: () => string, subscribe = changes) =>
     liveHtml(c, {
-      subscribe: changes,
+      subscribe,
       render,
       heartbeatMs: options.heartbeatMs,
       minIntervalMs: CARDS_MIN_INTERVAL_MS,
@@ -132,10 +134,14 @@ export function mountCallScreens(app: Hono<LangEnv>, deps: HttpDeps, options: Ca
     const t = c.get("t");
     const deskId = c.req.param("deskId");
     if (deskView(deskId) === null) return c.text(t.deskUnknown(deskId), 404);
-    return stream(c, () => {
-      const view = deskView(deskId);
-      return view === null ? "" : (<DeskContent {...view} t={t} timezone={tz} />).toString();
-    });
+    return stream(
+      c,
+      () => {
+        const view = deskView(deskId);
+        return view === null ? "" : (<DeskContent {...view} t={t} timezone={tz} />).toString();
+      },
+      deskChanges,
+    );
   });
 
   mountDeskPanel(app, deps, { tickets: options.tickets, pinLimiter: options.pinLimiter, page: deskPage });
