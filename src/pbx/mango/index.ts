@@ -23,6 +23,7 @@ export const mangoPbx: PbxModule<MangoConfig> = {
       log: deps.log,
       now: deps.now,
       onLiveLeg: (change) => onLiveLeg?.(change),
+      ...(deps.numbers === undefined ? {} : { numbers: deps.numbers }),
     });
     if (deps.routing !== undefined)
       onLiveLeg = mangoRouting({ routing: deps.routing, control, log: deps.log, now: deps.now });

@@ -1,3 +1,4 @@
+import { type NumberRules, normaliseNumber } from "../../domain/rules/phone-number.ts";
 import { integer, text } from "./mango-payload.ts";
 
 /**
@@ -19,6 +20,15 @@ export interface MangoCommandRequest {
   readonly command: MangoCommandName;
   readonly params: Readonly<Record<string, unknown>>;
 }
+
+/**
+ * A number as Mango writes and takes them: the outside number in international digits without `+`
+ * (`74955404444` in every example of its API document and in its events), read by the branch's
+ * `[numbers]` rules (`8 (916) 123-45-67` → `79161234567`); what is no outside number (an
+ * extension, a group's short number) passes unchanged.
+ */
+export const mangoNumber = (to: string, rules: NumberRules | null): string =>
+  ((rules === null ? null : normaliseNumber(to, rules)) ?? to).replace(/^\+/, "");
 
 /** `commands/callback`: the employee's phone rings first, then Mango dials `to` (control-rules §3.5). */
 export const callbackCommand = (fromExtension: string, to: string): MangoCommandRequest => ({

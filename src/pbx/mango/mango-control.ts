@@ -10,6 +10,7 @@ import type {
   TransferRequest,
 } from "../../domain/call/pbx-control.ts";
 import { fail, ok } from "../../domain/errors.ts";
+import type { NumberRules } from "../../domain/rules/phone-number.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { PbxCommandSink, PbxDownRow, PbxDownStream } from "../pbx-module.ts";
 import {
@@ -20,6 +21,7 @@ import {
   type MangoCommandRequest,
   type MangoResultData,
   mangoLegOf,
+  mangoNumber,
   readResult,
   resultDone,
   routeCommand,
@@ -40,6 +42,8 @@ export interface MangoControlOptions {
   readonly refeedMs?: number;
   /** Each call event that arrives while the box runs (not the ones read back at start): R2.6's hook. */
   readonly onLiveLeg?: (change: MangoLegChange) => void;
+  /** `[numbers]`: how the numbers the box is given are written for Mango (mangoNumber). */
+  readonly numbers?: NumberRules;
 }
 
 /** A command sent and not answered yet: what it waits for. Each judge answers a verdict or null (wait). */
@@ -257,11 +261,13 @@ export function createMangoControl(options: MangoControlOptions): MangoControl {
     return leg;
   };
 
+  const dialled = (to: string) => mangoNumber(to, options.numbers ?? null);
+
   const transfer = (request: TransferRequest, method: "blind" | "hold"): Promise<PbxControlResult> => {
     const leg = employeeLeg(request.legId);
     if ("ok" in leg) return act(request, null, leg);
     if (method === "hold") bounded(holds, request.commandId, request.legId);
-    return act(request, transferCommand(leg.callId, method, request.to, leg.extension), () =>
+    return act(request, transferCommand(leg.callId, method, dialled(request.to), leg.extension), () =>
       newLegWatch(request.commandId, request.callId),
     );
   };
@@ -274,7 +280,7 @@ export function createMangoControl(options: MangoControlOptions): MangoControl {
         null,
         fail("PBX.CONTROL_UNAVAILABLE", `no leg of ${request.callId} waits to be routed`),
       );
-    return act(request, routeCommand(leg.callId, request.to), () =>
+    return act(request, routeCommand(leg.callId, dialled(request.to)), () =>
       newLegWatch(request.commandId, request.callId),
     );
   };
@@ -283,7 +289,7 @@ export function createMangoControl(options: MangoControlOptions): MangoControl {
     name: "mango",
     supports: () => true,
     originate: (request: OriginateRequest) =>
-      act(request, callbackCommand(request.fromExtension, request.to), () =>
+      act(request, callbackCommand(request.fromExtension, dialled(request.to)), () =>
         originateWatch(request.commandId, request.fromExtension, request.onCall),
       ),
     awaitOriginate: (request: AwaitOriginateRequest) =>
