@@ -115,6 +115,7 @@ export function startHq(
             counters,
             now: Date.now,
             relay: relay.kick,
+            ...(sweeper === undefined ? {} : { unstored: sweeper.unstored }),
           },
         }),
     ...(sweepStore === undefined || sweeper === undefined

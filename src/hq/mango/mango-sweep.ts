@@ -29,6 +29,14 @@ export interface MangoSweeperCounters {
 
 export interface MangoSweeper {
   readonly counters: MangoSweeperCounters;
+  /**
+   * A valid webhook HQ could not store at `at` (answered 503: Mango will not send it again). Kept
+   * in memory; once the window `[first − margin, last + margin]` has passed and hq.db takes
+   * writes again, ONE `unstored` sweep of it is planned (a burst of failures coalesces). Memory is
+   * enough: HQ stopping before that leaves a last beat less than a margin after the failure, so
+   * its restart's downtime window covers it.
+   */
+  unstored(at: number): void;
   /** Acts on what is due now (the timer calls it; tests may too). */
   step(): Promise<void>;
   stop(): Promise<void>;
@@ -85,6 +93,8 @@ function asEvent(row: MangoStatsRow): Record<string, unknown> {
  *   at most 3 times). Mango refuses (420 or another 4xx): the sweep fails, `MANGO.STATS_REFUSED`,
  *   shown, not retried. Mango out of reach: retried with backoff (`MANGO.STATS_UNREACHABLE`).
  *   Nothing is stored before the whole answer is read; sweeps run one at a time, oldest first.
+ * - A webhook it could not store (`unstored`): a sweep of that moment, planned once the moment
+ *   plus the margin has passed, not left to the next periodic sweep.
  * - A storage failure is logged and the step tried again on the next tick; it never ends HQ.
  */
 export function startMangoSweeper(options: {
@@ -137,6 +147,36 @@ export function startMangoSweeper(options: {
       splitMangoWindow({ from, to }).map((w) => ({ reason: "periodic" as const, ...w, nextAt: at })),
       at,
     );
+  };
+
+  /** Instants of webhooks not stored, not yet planned: the first and the last (ms). */
+  let lost: { first: number; last: number } | null = null;
+  const noteLost = (at: number) => {
+    lost =
+      lost === null
+        ? { first: at, last: at }
+        : { first: Math.min(lost.first, at), last: Math.max(lost.last, at) };
+  };
+  const planLost = async (at: number) => {
+    const taken = lost;
+    if (taken === null) return;
+    const window = lostWindow(taken, marginS);
+    if (at < window.to * 1000) return;
+    lost = null;
+    try {
+      await store.plan(
+        splitMangoWindow(window).map((w) => ({ reason: "unstored" as const, ...w, nextAt: at })),
+        at,
+      );
+    } catch (error) {
+      noteLost(taken.first);
+      noteLost(taken.last);
+      throw error;
+    }
+    log.info("webhooks HQ could not store: Mango's statistics will be asked for that moment", {
+      from: window.from,
+      to: window.to,
+    });
   };
 
   const fail = async (sweep: MangoSweep, code: string, error: string, at: number) => {
@@ -259,6 +299,7 @@ export function startMangoSweeper(options: {
       await periodic(at);
       nextPeriodic = at + config.sweep_every_s * 1000;
     }
+    await planLost(at);
     const sweep = await store.due(at);
     if (sweep === null) return;
     if (sweep.state === "requested" && sweep.key !== null) await result(sweep, sweep.key, at);
@@ -288,6 +329,12 @@ export function startMangoSweeper(options: {
   const timer = setInterval(tick, options.tickMs ?? 1000);
   return {
     counters,
+    unstored(at) {
+      lost =
+        lost === null
+          ? { first: at, last: at }
+          : { first: Math.min(lost.first, at), last: Math.max(lost.last, at) };
+    },
     async step() {
       await running;
       tick();
@@ -298,6 +345,11 @@ export function startMangoSweeper(options: {
       await running;
     },
   };
+}
+
+/** The window around webhooks not stored between `first` and `last` (ms), widened by the margin. */
+function lostWindow(lost: { first: number; last: number }, marginS: number): MangoStatsWindow {
+  return { from: Math.floor(lost.first / 1000) - marginS, to: Math.ceil(lost.last / 1000) + marginS };
 }
 
 /** A sweep's fields as they stand, for an update that changes a few. */

@@ -53,6 +53,12 @@ export interface MangoWebhookDeps {
   readonly now: () => number;
   /** Called after an event with a branch was stored: publish it (must not wait for the broker). */
   readonly relay: () => void;
+  /**
+   * Called with the instant a VALID event could not be stored (answered 503; Mango never sends it
+   * again): the gap sweeper asks the statistics for that moment. NEVER called for a refusal (bad
+   * key, signature, form or JSON: that was not Mango's event).
+   */
+  readonly unstored?: (at: number) => void;
 }
 
 /**
@@ -75,16 +81,18 @@ export function mountMangoWebhook(app: Hono, deps: MangoWebhookDeps): void {
     async (c, kind, checked) => {
       const id = mangoEventId(kind, checked.raw);
       const entryId = entryIdOf(checked.json);
+      const receivedAt = deps.now();
       let result: Awaited<ReturnType<MangoStore["add"]>>;
       try {
         result = await store.add(
-          { id, kind, json: checked.raw, receivedAt: deps.now(), entryId },
+          { id, kind, json: checked.raw, receivedAt, entryId },
           branchOfMangoEvent(checked.json, config.branches),
         );
       } catch (error) {
         // Not stored: Mango is told so (5xx), never 200 for an event HQ does not hold.
         const code = (error as { code?: string }).code ?? "STORAGE.FAILED";
-        log.error("Mango event not stored: the store failed", { code, id, error });
+        log.error("Mango event not stored: the store failed; its moment will be swept", { code, id, error });
+        deps.unstored?.(receivedAt);
         return c.json({ error: { code, message: "the event could not be stored" } }, 503);
       }
       if (result.kind === "duplicate") {

@@ -1,5 +1,8 @@
-/** Why HQ asked Mango's statistics for a window (issue 17 gaps). */
-export type MangoSweepReason = "downtime" | "periodic";
+/**
+ * Why HQ asked Mango's statistics for a window (issue 17 gaps): HQ was not running, the regular
+ * look back, or webhooks it could not store (answered 503).
+ */
+export type MangoSweepReason = "downtime" | "periodic" | "unstored";
 
 /**
  * One `stats/request` HQ owes or made. `pending`: to ask; `requested`: asked, Mango's `key`

@@ -7,11 +7,16 @@ import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:tes
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Hono } from "hono";
 import { hqConfigSchema } from "../../../src/hq/hq-config.ts";
 import { mangoApi } from "../../../src/hq/mango/mango-api.ts";
 import { startMangoRelay } from "../../../src/hq/mango/mango-relay.ts";
+import { mangoSign } from "../../../src/hq/mango/mango-sign.ts";
 import { MANGO_STATS_FIELDS } from "../../../src/hq/mango/mango-stats.ts";
 import { type MangoSweeper, startMangoSweeper } from "../../../src/hq/mango/mango-sweep.ts";
+import { mangoCounters, mountMangoWebhook } from "../../../src/hq/mango/mango-webhook.ts";
+import type { MangoStore } from "../../../src/hq/store/mango-store-port.ts";
+import type { MangoSweepStore } from "../../../src/hq/store/mango-sweep-store-port.ts";
 import {
   openHqDatabase,
   sqliteMangoStore,
@@ -67,10 +72,10 @@ afterEach(async () => {
 });
 
 /** HQ starting (again) on the same hq.db at the clock's time. */
-function startSweeper(): MangoSweeper {
+function startSweeper(store: MangoSweepStore = sqliteMangoSweepStore(db)): MangoSweeper {
   sweeper = startMangoSweeper({
     config,
-    store: sqliteMangoSweepStore(db),
+    store,
     api: mangoApi({ apiUrl: mango.apiUrl, ...SECRETS }),
     log: silentLogger,
     relay: () => void relayed++,
@@ -324,5 +329,112 @@ describe("gap sweep after downtime (issue 17)", () => {
     expect(done.map((w) => w.badLines)).toEqual([2, 2]);
     expect(events()).toEqual([]);
     expect(relayed).toBe(0);
+  });
+});
+
+/** A storage failure as the stores reject with it (hq-store-port.ts StoreFailure). */
+const diskFull = () =>
+  Object.assign(new Error("database or disk is full"), { code: "STORAGE.DISK_FULL" as const });
+
+describe("webhooks HQ could not store (issue 17 gaps)", () => {
+  /** Mango's webhook endpoint on hq.db whose `add` fails `failures` times, wired to the sweeper. */
+  function endpoint(s: MangoSweeper, failures: number) {
+    const real = sqliteMangoStore(db);
+    let left = failures;
+    const store: MangoStore = {
+      ...real,
+      add: (event, branch) => (left-- > 0 ? Promise.reject(diskFull()) : real.add(event, branch)),
+    };
+    const app = new Hono();
+    mountMangoWebhook(app, {
+      config,
+      store,
+      log: silentLogger,
+      counters: mangoCounters(),
+      now: () => clock,
+      relay: () => void relayed++,
+      unstored: s.unstored,
+    });
+    return (kind: string, json: string, salt = SECRETS.salt) =>
+      app.request(`/mango/events/${kind}`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          vpbx_api_key: SECRETS.apiKey,
+          sign: mangoSign(SECRETS.apiKey, json, salt),
+          json,
+        }).toString(),
+      });
+  }
+  const appeared = JSON.stringify({
+    entry_id: "E-503",
+    call_id: "C-503",
+    timestamp: 1778150010,
+    seq: 1,
+    call_state: "Appeared",
+    location: "ivr",
+    from: { number: "79161234567" },
+    to: { number: "74950000000", line_number: "74950000000" },
+  });
+
+  test("a 503 (the store failed) leads to ONE sweep of [failure − margin, failure + margin] once that has passed and hq.db writes again; the entry comes back from the statistics", async () => {
+    let planFailures = 1;
+    const real = sqliteMangoSweepStore(db);
+    const s = startSweeper({
+      ...real,
+      plan: (sweeps, now) => (planFailures-- > 0 ? Promise.reject(diskFull()) : real.plan(sweeps, now)),
+    });
+    await s.step(); // the first run: no hole
+    const post = endpoint(s, 2);
+    clock = T0 + 10_000;
+    const failedAt = clock;
+    expect((await post("call", appeared)).status).toBe(503);
+    clock += 3000;
+    expect((await post("call", appeared)).status).toBe(503); // the same moment: one window
+    await s.step();
+    expect(await sweeps()).toEqual([]); // not before the window's end has passed
+    expect(paths()).toEqual([]);
+
+    mango.answer("stats/request", () => Response.json({ key: "k-503" }));
+    mango.answer("stats/result", () => new Response(`${csvRow("E-503", 1778150010, 0)}\n`));
+    clock = failedAt + 3000 + MARGIN_S * 1000;
+    await s.step(); // hq.db refuses the plan: kept in memory, tried again
+    expect(await sweeps()).toEqual([]);
+    await s.step(); // planned and asked at once
+    const planned = await sweeps();
+    expect(planned).toHaveLength(1);
+    expect(planned[0]).toMatchObject({
+      reason: "unstored",
+      from: failedAt / 1000 - MARGIN_S,
+      to: (failedAt + 3000) / 1000 + MARGIN_S,
+      state: "requested",
+    });
+    expect(mango.requests.at(-1)?.json).toMatchObject({
+      date_from: String(failedAt / 1000 - MARGIN_S),
+      date_to: String((failedAt + 3000) / 1000 + MARGIN_S),
+    });
+    clock += 5000;
+    await s.step();
+    expect((await sweeps())[0]).toMatchObject({ state: "done", newEntries: 1 });
+    expect(events().map((e) => [e.kind, e.entry_id, e.branch])).toEqual([["stats", "E-503", "msk"]]);
+    clock += 3_600_000;
+    await s.step(); // nothing more: the failures were swept once
+    expect(paths()).toEqual(["stats/request", "stats/result"]);
+  });
+
+  test("a refusal (bad signature, bad form) opens no window: that was not Mango", async () => {
+    const s = startSweeper();
+    await s.step();
+    const post = endpoint(s, 0);
+    expect((await post("call", appeared, "not-the-salt")).status).toBe(403);
+    expect((await post("call", "not json")).status).toBe(400);
+    clock += 3_600_000;
+    await s.step();
+    expect(await sweeps()).toEqual([]);
+    expect(paths()).toEqual([]);
+    expect((await post("call", appeared)).status).toBe(200); // the store works: no window either
+    clock += 3_600_000;
+    await s.step();
+    expect(await sweeps()).toEqual([]);
   });
 });

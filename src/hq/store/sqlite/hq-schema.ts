@@ -53,7 +53,8 @@ export const HQ_DB_FILE = "hq.db";
  * hq_heartbeat   (issue 17 gaps) one row: beat_at, HQ's clock every few seconds while it runs;
  *                read at start, it is where the hole HQ could have missed webhooks in begins
  * mango_sweeps   each window HQ asks Mango's statistics for (stats/request → stats/result)
- *   reason                downtime | periodic; date_from, date_to: Mango's Unix seconds
+ *   reason                downtime | periodic | unstored (webhooks not stored)
+ *   date_from, date_to    Mango's Unix seconds
  *   state, stats_key      pending | requested (key kept for polling) | done | failed
  *   next_at, attempts     not before; tries so far (unreachable, expired key)
  *   rows, new_entries, bad_lines   what the answer held and what it added; last_code, last_error
