@@ -31,10 +31,11 @@ export interface MangoSweeper {
   readonly counters: MangoSweeperCounters;
   /**
    * A valid webhook HQ could not store at `at` (answered 503: Mango will not send it again). Kept
-   * in memory; once the window `[first − margin, last + margin]` has passed and hq.db takes
-   * writes again, ONE `unstored` sweep of it is planned (a burst of failures coalesces). Memory is
-   * enough: HQ stopping before that leaves a last beat less than a margin after the failure, so
-   * its restart's downtime window covers it.
+   * in memory; a margin after the first such instant, once hq.db takes writes again, ONE
+   * `unstored` sweep of `[first − margin, last + margin]` is planned (failures in between
+   * coalesce), asked once its end has passed. Memory is enough: HQ stopping while failures wait
+   * leaves a last beat less than a margin after the first of them (or, with hq.db down, an older
+   * one), so its restart's downtime window covers them.
    */
   unstored(at: number): void;
   /** Acts on what is due now (the timer calls it; tests may too). */
@@ -93,8 +94,8 @@ function asEvent(row: MangoStatsRow): Record<string, unknown> {
  *   at most 3 times). Mango refuses (420 or another 4xx): the sweep fails, `MANGO.STATS_REFUSED`,
  *   shown, not retried. Mango out of reach: retried with backoff (`MANGO.STATS_UNREACHABLE`).
  *   Nothing is stored before the whole answer is read; sweeps run one at a time, oldest first.
- * - A webhook it could not store (`unstored`): a sweep of that moment, planned once the moment
- *   plus the margin has passed, not left to the next periodic sweep.
+ * - A webhook it could not store (`unstored`): a sweep of that moment, planned a margin after it
+ *   and asked once the window's end has passed, not left to the next periodic sweep.
  * - A storage failure is logged and the step tried again on the next tick; it never ends HQ.
  */
 export function startMangoSweeper(options: {
@@ -160,12 +161,16 @@ export function startMangoSweeper(options: {
   const planLost = async (at: number) => {
     const taken = lost;
     if (taken === null) return;
+    if (at < (Math.ceil(taken.first / 1000) + marginS) * 1000) return;
     const window = lostWindow(taken, marginS);
-    if (at < window.to * 1000) return;
     lost = null;
     try {
       await store.plan(
-        splitMangoWindow(window).map((w) => ({ reason: "unstored" as const, ...w, nextAt: at })),
+        splitMangoWindow(window).map((w) => ({
+          reason: "unstored" as const,
+          ...w,
+          nextAt: Math.max(at, w.to * 1000),
+        })),
         at,
       );
     } catch (error) {
@@ -329,12 +334,7 @@ export function startMangoSweeper(options: {
   const timer = setInterval(tick, options.tickMs ?? 1000);
   return {
     counters,
-    unstored(at) {
-      lost =
-        lost === null
-          ? { first: at, last: at }
-          : { first: Math.min(lost.first, at), last: Math.max(lost.last, at) };
-    },
+    unstored: noteLost,
     async step() {
       await running;
       tick();

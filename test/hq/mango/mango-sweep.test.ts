@@ -377,7 +377,7 @@ describe("webhooks HQ could not store (issue 17 gaps)", () => {
     to: { number: "74950000000", line_number: "74950000000" },
   });
 
-  test("a 503 (the store failed) leads to ONE sweep of [failure − margin, failure + margin] once that has passed and hq.db writes again; the entry comes back from the statistics", async () => {
+  test("a 503 (the store failed) leads to ONE sweep of [first failure − margin, last + margin], planned a margin after the first once hq.db writes again; the entry comes back from the statistics", async () => {
     let planFailures = 1;
     const real = sqliteMangoSweepStore(db);
     const s = startSweeper({
@@ -397,18 +397,22 @@ describe("webhooks HQ could not store (issue 17 gaps)", () => {
 
     mango.answer("stats/request", () => Response.json({ key: "k-503" }));
     mango.answer("stats/result", () => new Response(`${csvRow("E-503", 1778150010, 0)}\n`));
-    clock = failedAt + 3000 + MARGIN_S * 1000;
-    await s.step(); // hq.db refuses the plan: kept in memory, tried again
+    clock = failedAt + MARGIN_S * 1000;
+    await s.step(); // a margin after the first failure: hq.db refuses the plan, kept in memory
     expect(await sweeps()).toEqual([]);
-    await s.step(); // planned and asked at once
+    await s.step(); // planned (durably), asked once the window's end has passed
     const planned = await sweeps();
     expect(planned).toHaveLength(1);
     expect(planned[0]).toMatchObject({
       reason: "unstored",
       from: failedAt / 1000 - MARGIN_S,
       to: (failedAt + 3000) / 1000 + MARGIN_S,
-      state: "requested",
+      state: "pending",
     });
+    expect(paths()).toEqual([]);
+    clock += 3000;
+    await s.step();
+    expect((await sweeps())[0]).toMatchObject({ state: "requested" });
     expect(mango.requests.at(-1)?.json).toMatchObject({
       date_from: String(failedAt / 1000 - MARGIN_S),
       date_to: String((failedAt + 3000) / 1000 + MARGIN_S),
