@@ -16,6 +16,10 @@ import {
 /** A key Mango forgot (404) is asked for again this many times, then the sweep fails. */
 const MAX_EXPIRED = 3;
 
+/** Finished sweeps are kept this long for the page (and the newest periodic one always). */
+const KEEP_SWEEPS_MS = 90 * 86_400_000;
+const PRUNE_EVERY_MS = 86_400_000;
+
 /** Mango out of reach: the next try after 30 s, doubling up to 10 min. */
 const backoffMs = (attempts: number) => Math.min(600_000, 30_000 * 2 ** Math.max(0, attempts - 1));
 
@@ -96,6 +100,7 @@ function asEvent(row: MangoStatsRow): Record<string, unknown> {
  *   Nothing is stored before the whole answer is read; sweeps run one at a time, oldest first.
  * - A webhook it could not store (`unstored`): a sweep of that moment, planned a margin after it
  *   and asked once the window's end has passed, not left to the next periodic sweep.
+ * - Finished sweeps older than 90 days are deleted once a day (the newest periodic one is kept).
  * - A storage failure is logged and the step tried again on the next tick; it never ends HQ.
  */
 export function startMangoSweeper(options: {
@@ -292,6 +297,7 @@ export function startMangoSweeper(options: {
 
   let nextPeriodic = started + config.sweep_every_s * 1000;
   let lastBeat = started;
+  let nextPrune = started;
   const beatMs = options.beatMs ?? 5000;
   const step = async () => {
     if (!initialised) await init();
@@ -305,6 +311,10 @@ export function startMangoSweeper(options: {
       nextPeriodic = at + config.sweep_every_s * 1000;
     }
     await planLost(at);
+    if (at >= nextPrune) {
+      await store.prune(at - KEEP_SWEEPS_MS);
+      nextPrune = at + PRUNE_EVERY_MS;
+    }
     const sweep = await store.due(at);
     if (sweep === null) return;
     if (sweep.state === "requested" && sweep.key !== null) await result(sweep, sweep.key, at);

@@ -76,4 +76,10 @@ export interface MangoSweepStore {
     result: { rows: number; badLines: number; events: readonly MangoStatsEvent[]; now: number },
   ): Promise<{ newEntries: number }>;
   recent(limit: number): Promise<MangoSweep[]>;
+  /**
+   * Deletes the done and failed sweeps finished before `before` (ms), ALWAYS keeping the newest
+   * periodic one (where the next periodic sweep starts); pending and requested ones are never
+   * deleted. Returns how many went.
+   */
+  prune(before: number): Promise<number>;
 }

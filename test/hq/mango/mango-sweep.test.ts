@@ -442,3 +442,52 @@ describe("webhooks HQ could not store (issue 17 gaps)", () => {
     expect(await sweeps()).toEqual([]);
   });
 });
+
+describe("the sweeps' history (issue 17 gaps)", () => {
+  test("finished sweeps older than 90 days are deleted; the newest periodic one (where the next starts), pending and recent ones stay", async () => {
+    const store = sqliteMangoSweepStore(db);
+    const old = T0 - 100 * 86_400_000;
+    const window = (i: number) => ({
+      from: 1_700_000_000 + i * 100,
+      to: 1_700_000_099 + i * 100,
+      nextAt: old,
+    });
+    await store.plan(
+      [
+        { reason: "periodic", ...window(0) },
+        { reason: "downtime", ...window(1) },
+        { reason: "periodic", ...window(2) },
+        { reason: "unstored", ...window(3) },
+        { reason: "downtime", ...window(4), nextAt: T0 + 86_400_000 },
+      ],
+      old,
+    );
+    const [a, b, c, d] = (await store.recent(10)).reverse();
+    if (a === undefined || b === undefined || c === undefined || d === undefined)
+      throw new Error("5 planned");
+    await store.complete(a.id, { rows: 0, badLines: 0, events: [], now: old });
+    await store.complete(c.id, { rows: 0, badLines: 0, events: [], now: old });
+    await store.update(b.id, {
+      state: "failed",
+      key: null,
+      nextAt: old,
+      attempts: 1,
+      code: "MANGO.STATS_REFUSED",
+      error: "refused",
+      now: old,
+    });
+    await store.complete(d.id, { rows: 0, badLines: 0, events: [], now: T0 - 89 * 86_400_000 });
+    // the fifth stays pending (Mango out of reach for long, its next try tomorrow): never deleted
+
+    const s = startSweeper();
+    await s.step();
+    const left = (await sweeps()).reverse();
+    expect(left.map((w) => [w.reason, w.state])).toEqual([
+      ["periodic", "done"],
+      ["unstored", "done"],
+      ["downtime", "pending"],
+    ]);
+    expect(left[0]?.id).toBe(c.id);
+    expect(await store.lastPeriodicTo()).toBe(window(2).to);
+  });
+});

@@ -69,6 +69,10 @@ export function sqliteMangoSweepStore(db: Database): MangoSweepStore {
     `UPDATE mango_sweeps SET state = 'done', stats_key = NULL, rows = ?, new_entries = ?, bad_lines = ?,
        finished_at = ? WHERE id = ?`,
   );
+  const prune = db.query(
+    `DELETE FROM mango_sweeps WHERE state IN ('done', 'failed') AND finished_at < ?
+       AND id IS NOT (SELECT max(id) FROM mango_sweeps WHERE reason = 'periodic')`,
+  );
   const recent = db.query<Row, [number]>("SELECT * FROM mango_sweeps ORDER BY id DESC LIMIT ?");
 
   const planTx = db.transaction(
@@ -106,5 +110,6 @@ export function sqliteMangoSweepStore(db: Database): MangoSweepStore {
     ),
     complete: settle((id, result) => completeTx.immediate(id, result)),
     recent: settle((limit: number) => recent.all(limit).map(toSweep)),
+    prune: settle((before: number) => prune.run(before).changes),
   };
 }
