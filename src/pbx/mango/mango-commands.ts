@@ -27,7 +27,7 @@ export interface MangoCommandRequest {
  * `[numbers]` rules (`8 (916) 123-45-67` → `79161234567`); what is no outside number (an
  * extension, a group's short number) passes unchanged.
  */
-export const mangoNumber = (to: string, rules: NumberRules | null): string =>
+export const toMangoNumber = (to: string, rules: NumberRules | null): string =>
   ((rules === null ? null : normaliseNumber(to, rules)) ?? to).replace(/^\+/, "");
 
 /** `commands/callback`: the employee's phone rings first, then Mango dials `to` (control-rules §3.5). */

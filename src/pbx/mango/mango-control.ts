@@ -21,10 +21,10 @@ import {
   type MangoCommandRequest,
   type MangoResultData,
   mangoLegOf,
-  mangoNumber,
   readResult,
   resultDone,
   routeCommand,
+  toMangoNumber,
   transferCommand,
 } from "./mango-commands.ts";
 import { type MangoLegChange, type MangoLegState, MangoLegTable } from "./mango-legs.ts";
@@ -42,7 +42,7 @@ export interface MangoControlOptions {
   readonly refeedMs?: number;
   /** Each call event that arrives while the box runs (not the ones read back at start): R2.6's hook. */
   readonly onLiveLeg?: (change: MangoLegChange) => void;
-  /** `[numbers]`: how the numbers the box is given are written for Mango (mangoNumber). */
+  /** `[numbers]`: how the numbers the box is given are written for Mango (toMangoNumber). */
   readonly numbers?: NumberRules;
 }
 
@@ -261,7 +261,7 @@ export function createMangoControl(options: MangoControlOptions): MangoControl {
     return leg;
   };
 
-  const dialled = (to: string) => mangoNumber(to, options.numbers ?? null);
+  const dialled = (to: string) => toMangoNumber(to, options.numbers ?? null);
 
   const transfer = (request: TransferRequest, method: "blind" | "hold"): Promise<PbxControlResult> => {
     const leg = employeeLeg(request.legId);

@@ -28,6 +28,8 @@ export interface MangoCallEvent {
   readonly from: MangoParty;
   readonly to: MangoParty;
   readonly disconnectReason: number | null;
+  /** The API command that created this leg (`command_id`): a callback's, a route's, a transfer's. */
+  readonly commandId: string | null;
 }
 
 export interface MangoSummary {
@@ -103,6 +105,7 @@ export function readCallEvent(json: Json): MangoCallEvent | null {
     from: party(json.from),
     to: party(json.to),
     disconnectReason: integer(json.disconnect_reason),
+    commandId: text(json.command_id),
   };
 }
 

@@ -311,3 +311,57 @@ describe("a gap's statistics (kind stats, issue 17)", () => {
     expect(open.events.at(-1)?.at).toBe(1_700_000_030_000);
   });
 });
+
+describe("R2.1 on Mango: a callback is the employee placing a call (the API document's flow)", () => {
+  interface Flow {
+    readonly records: readonly { kind: MangoRecordData["kind"]; json: Record<string, unknown> }[];
+  }
+  const flow = JSON.parse(
+    readFileSync(new URL("../../../test/fixtures/mango/api-doc/callback-flow.json", import.meta.url), "utf8"),
+  ) as Flow;
+  const records = flow.records.map((r) => ({
+    kind: r.kind,
+    json: r.json,
+    receivedAt: Number(r.json.timestamp) * 1000,
+  }));
+
+  test("1234's phone rings and answers (no answer of the call), then 5555 is dialled and rejects (1124): placed, never answered", () => {
+    const { events } = mangoToPbxEvents(records, 1399906979_000 + 31_000);
+    expect(kinds(events)).toEqual([
+      "call-start 100:500:251:1234",
+      "ringing 100:500:258:5555",
+      "leg-ended 100:500:258:5555",
+      "leg-ended 100:500:251:1234",
+      "call-end",
+    ]);
+    expect(events[0]).toMatchObject({
+      callId: "232wc3e3w3s222",
+      extension: "1234",
+      from: { number: null, extension: "1234" },
+      to: { number: "+74955404444", extension: "5555" },
+    });
+    expect(events.some((e) => e.kind === "answered")).toBe(false);
+  });
+
+  test("the dialled party answers: the call is answered then, at Mango's time of that leg's Connected", () => {
+    const [a1, a2, a3, b1, b2] = records;
+    if (b1 === undefined || b2 === undefined) throw new Error("five records");
+    const connected = { ...b2, json: { ...b2.json, call_state: "Connected", disconnect_reason: undefined } };
+    const ended = { ...b2, json: { ...b2.json, seq: "3", timestamp: 1399906999, disconnect_reason: "1110" } };
+    const { events } = mangoToPbxEvents(
+      [a1, a2, a3, b1, connected, ended] as MangoRecordData[],
+      1399906999_000 + 31_000,
+    );
+    const answered = events.filter((e) => e.kind === "answered");
+    expect(answered.map((e) => [e.legId, e.at])).toEqual([["100:500:258:5555", 1399906979_000]]);
+  });
+
+  test("the employee does not answer their own phone (1121 busy): the number is never dialled, the call ends unanswered", () => {
+    const [a1, a2] = records;
+    if (a1 === undefined || a2 === undefined) throw new Error("records");
+    const busy = { ...a2, json: { ...a2.json, call_state: "Disconnected", disconnect_reason: 1121 } };
+    const { events } = mangoToPbxEvents([a1, busy] as MangoRecordData[], 1399906973_000 + 31_000);
+    expect(kinds(events)).toEqual(["call-start 100:500:251:1234", "leg-ended 100:500:251:1234", "call-end"]);
+    expect(events[1]).toMatchObject({ cause: "busy" });
+  });
+});

@@ -1,7 +1,7 @@
 import type { PartyNumber, PbxEvent } from "../../domain/call/pbx-event.ts";
 import type { Instant } from "../../domain/roster/types.ts";
 import { type LegRef, PbxEventFactory } from "../pbx-events.ts";
-import { mangoLegId } from "./mango-commands.ts";
+import { mangoLegId, resultDone } from "./mango-commands.ts";
 import { causeOfDisconnect } from "./mango-disconnect.ts";
 import {
   type MangoCallEvent,
@@ -74,6 +74,12 @@ interface MangoLeg {
   target: BoxLeg | null;
   /** A consultation: the answered leg of the employee who placed it from inside the entry. */
   consultOf: BoxLeg | null;
+  /**
+   * A callback's first leg (`commands/callback`, R2.1): the employee's own phone ringing for the
+   * call they place. Its answer is not the call's; its normal end hands the placer to the leg
+   * Mango then dials the number in (`taken_from_call_id` = this leg).
+   */
+  callback: boolean;
 }
 
 interface Entry {
@@ -87,6 +93,8 @@ interface Entry {
   recordingUrl: string | null;
   /** The latest Mango time seen in it: the end of a call whose summary gives none. */
   lastAt: Instant;
+  /** A callback's placer, between its first leg's end and the dialled leg: that leg carries it on. */
+  handedOver: { readonly fromCallId: string; readonly placer: BoxLeg } | null;
 }
 
 /** Mango's outside numbers are international digits without "+" (79161234567): made E.164. */
@@ -122,6 +130,11 @@ export const mangoRecordingUrl = (recordingId: string): string => `mango:recordi
  *   both methods read the same; a consultation that ends first was declined (an internal call).
  *   A later leg that came from an unanswered one (`taken_from_call_id`) is a forward or a route:
  *   just the next leg.
+ * - A callback (`commands/callback`, R2.1; the API document's "Инициирование исходящего вызова"):
+ *   the entry's first leg carries a `command_id`, rings the employee (`to`) and shows whom it will
+ *   dial (`from`). It is the employee placing a call: their answer there is not the call's answer.
+ *   When it ends normally (10xx), Mango dials in a new leg taken from it, which carries the
+ *   employee's placing leg on; the call is answered when that leg is (never by the employee alone).
  * - `events/summary` ends the call (`call-end`); without one, `graceMs` after its last leg ended.
  *   A recording started and not completed holds the end until it completes (or the grace
  *   passes), so that its link is in the call (R2.5): `events/recording` Completed gives it.
@@ -220,6 +233,7 @@ export class MangoTranslator {
       recording: null,
       recordingUrl: null,
       lastAt: 0,
+      handedOver: null,
     };
     this.entries.set(id, entry);
     return entry;
@@ -236,6 +250,7 @@ export class MangoTranslator {
       placer: null,
       target: null,
       consultOf: null,
+      callback: false,
     };
     entry.legs.set(callId, leg);
     return leg;
@@ -279,6 +294,8 @@ export class MangoTranslator {
         }
         break;
       case "Connected": {
+        // The employee picked up their own phone to place the call: the call is not answered yet.
+        if (leg.callback) break;
         const talking = leg.target ?? leg.placer;
         if (talking !== null && !talking.answered) {
           talking.answered = true;
@@ -300,6 +317,30 @@ export class MangoTranslator {
     const employeeLeg = event.location === null || event.location === "abonent";
     const fromExt = event.from.extension;
     const toExt = employeeLeg ? event.to.extension : null;
+    const handedOver = entry.handedOver;
+    if (handedOver !== null && event.from.takenFromCallId === handedOver.fromCallId) {
+      // The callback dials the number: the placer's leg goes on in this one.
+      entry.handedOver = null;
+      leg.placer = handedOver.placer;
+      if (toExt !== null && toExt !== handedOver.placer.extension)
+        leg.target = this.boxLeg(leg, toExt, false);
+      return [];
+    }
+    if (!entry.started && event.commandId !== null && event.from.takenFromCallId === null && toExt !== null) {
+      // A callback's first leg rings the employee, showing the number it will dial (`from`).
+      entry.started = true;
+      leg.callback = true;
+      leg.placer = this.boxLeg(leg, toExt, true);
+      return [
+        this.make.callStart(entry.id, event.at, {
+          legId: leg.placer.legId,
+          extension: toExt,
+          from: { number: null, extension: toExt },
+          to: partyOf(event.from),
+          did: null,
+        }),
+      ];
+    }
     const consultOf = fromExt === null ? null : this.talkingLeg(entry, fromExt);
     if (consultOf !== null && fromExt !== null && toExt !== null && toExt !== fromExt) {
       leg.boxCallId = `${entry.id}:${leg.callId}`;
@@ -360,6 +401,18 @@ export class MangoTranslator {
   private disconnect(entry: Entry, leg: MangoLeg, event: MangoCallEvent, receivedAt: number): PbxEvent[] {
     const events: PbxEvent[] = [];
     leg.ended = true;
+    const placer = leg.placer;
+    if (
+      leg.callback &&
+      placer !== null &&
+      event.disconnectReason !== null &&
+      resultDone(event.disconnectReason)
+    ) {
+      // The employee answered and Mango now dials the number in a new leg: the placer lives on.
+      entry.handedOver = { fromCallId: leg.callId, placer };
+      entry.lastEnd = { at: event.at, receivedAt };
+      return events;
+    }
     for (const box of [leg.target, leg.placer]) {
       if (box === null || box.ended) continue;
       events.push(...this.joinConsultation(entry, box, event.at));
@@ -491,6 +544,12 @@ export class MangoTranslator {
   private end(entry: Entry): PbxEvent[] {
     const at = entry.summary?.at ?? entry.lastEnd?.at ?? entry.lastAt;
     const events: PbxEvent[] = [];
+    const orphan = entry.handedOver?.placer;
+    if (orphan !== undefined && !orphan.ended) {
+      // A callback whose number was never dialled (no leg came from its first one).
+      orphan.ended = true;
+      events.push(this.make.leg("leg-ended", orphan, at, { cause: "normal" }));
+    }
     for (const leg of entry.legs.values()) {
       if (leg.boxCallId !== entry.id && !leg.ended) events.push(this.make.callEnd(leg.boxCallId, at));
     }
