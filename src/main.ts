@@ -31,6 +31,11 @@ usage:
                                              check, swap in and restart a new release; roll back
                                              if it does not come up healthy
   branchbox hq --config FILE                 run a headquarters consumer ([mqtt] and [hq] sections)
+  branchbox hq replay-mango FILE --config FILE [--url URL]
+                                             post captured Mango Office webhooks (JSON lines of
+                                             {kind, json}) into a running HQ, signed as Mango does
+                                             with [hq.mango]'s key and salt; --url: HQ's address,
+                                             else [hq] listen
   branchbox replay FILE [--config FILE] [--staff FILE] [--roster FILE] [--json]
                                              replay an AMI capture (a file, or the box's
                                              [pbx.ami] capture_dir folder) or an Asterisk console
@@ -66,6 +71,7 @@ async function main(argv: string[]): Promise<number> {
       json: { type: "boolean" },
       from: { type: "string" },
       to: { type: "string" },
+      url: { type: "string" },
     },
     allowPositionals: true,
     strict: true,
@@ -97,6 +103,7 @@ async function main(argv: string[]): Promise<number> {
       return staffImport(config(), file);
     }
     case "hq":
+      if (rest[0] === "replay-mango") return runMangoReplay(rest[1], values.config, values.url);
       return runHqCommand(values.config);
     case "replay": {
       const [file] = rest;
@@ -309,6 +316,25 @@ async function runReplay(
 }
 
 // ── branchbox hq: the headquarters consumer (src/hq); it shares only [mqtt] with the box ──
+async function runMangoReplay(
+  file: string | undefined,
+  configFile: string | undefined,
+  url: string | undefined,
+): Promise<number> {
+  if (file === undefined || configFile === undefined)
+    throw new UsageError("usage: branchbox hq replay-mango FILE --config FILE [--url URL]");
+  const { loadHqConfig } = await import("./hq/index.ts");
+  const config = loadHqConfig({ file: configFile, env: process.env });
+  const mango = config.hq.mango;
+  if (mango === undefined) throw new UsageError(`${configFile}: no [hq.mango] section to sign with`);
+  const { replayMango } = await import("./hq/mango/mango-replay.ts");
+  return replayMango(file, {
+    base: url ?? `http://${config.hq.listen}`,
+    apiKey: mango.vpbx_api_key,
+    salt: mango.vpbx_api_salt,
+  });
+}
+
 async function runHqCommand(file: string | undefined): Promise<number> {
   if (file === undefined) throw new UsageError("usage: branchbox hq --config FILE");
   const { loadHqConfig, startHq } = await import("./hq/index.ts");

@@ -4,7 +4,7 @@
 // anything else is answered as Mango would (HTTP 401/403 for a bad key or signature, 400 for a bad
 // form) and counted in `rejected`, so a test sees what HQ got wrong. What it accepted is kept in
 // `requests`; how it answers each path is the test's (`answer`), by default 200 `{"result":1000}`.
-import { mangoSign } from "../../src/hq/mango/mango-sign.ts";
+import { mangoForm, mangoSign } from "../../src/hq/mango/mango-sign.ts";
 
 export interface FakeMangoRequest {
   readonly path: string;
@@ -80,15 +80,10 @@ export function postAsMango(
   json: string,
   secrets: { readonly apiKey: string; readonly salt: string },
 ): Promise<Response> {
-  const form = new URLSearchParams({
-    vpbx_api_key: secrets.apiKey,
-    sign: mangoSign(secrets.apiKey, json, secrets.salt),
-    json,
-  });
   return fetch(url, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: form.toString(),
+    body: mangoForm(json, secrets),
     signal: AbortSignal.timeout(5000),
   });
 }

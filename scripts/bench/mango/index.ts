@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import mqtt from "mqtt";
-import { mangoSign } from "../../../src/hq/mango/mango-sign.ts";
+import { postMangoWebhook } from "../../../src/hq/mango/mango-replay.ts";
 import { type Mosquitto, startMosquitto } from "../../../test/support/mosquitto.ts";
 import { Children, killOnExit, spawnListening, startBenchBox } from "../lib/children.ts";
 import { machine } from "../lib/host.ts";
@@ -100,12 +100,7 @@ function webhooks(i: number, at: number): [string, string][] {
 }
 
 async function post(base: string, kind: string, json: string): Promise<void> {
-  const form = new URLSearchParams({ vpbx_api_key: KEY, sign: mangoSign(KEY, json, SALT), json });
-  const res = await fetch(`${base}/mango/events/${kind}`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: form.toString(),
-  });
+  const res = await postMangoWebhook(base, { kind, json }, { apiKey: KEY, salt: SALT });
   if (res.status !== 200) throw new Error(`${base}: ${kind} answered ${res.status}: ${await res.text()}`);
   await res.arrayBuffer();
 }

@@ -1,4 +1,4 @@
-import { mangoSign } from "./mango-sign.ts";
+import { mangoForm } from "./mango-sign.ts";
 
 /**
  * How Mango answered one API request. `answered`: HTTP 2xx (`json` parsed when the body is JSON,
@@ -38,18 +38,14 @@ export function mangoApi(options: MangoApiOptions): MangoApi {
   return {
     async post(path, body) {
       const json = JSON.stringify(body);
-      const form = new URLSearchParams({
-        vpbx_api_key: options.apiKey,
-        sign: mangoSign(options.apiKey, json, options.salt),
-        json,
-      });
+      const form = mangoForm(json, options);
       let response: Response;
       let text: string;
       try {
         response = await send(new URL(path, base), {
           method: "POST",
           headers: { "content-type": "application/x-www-form-urlencoded" },
-          body: form.toString(),
+          body: form,
           redirect: "manual",
           signal: AbortSignal.timeout(timeoutMs),
         });

@@ -12,6 +12,15 @@ export function mangoSign(apiKey: string, json: string, salt: string): string {
     .digest("hex");
 }
 
+/** A request as Mango's API sends and takes them both ways: the form of key, json text and its `sign`. */
+export function mangoForm(json: string, secrets: { readonly apiKey: string; readonly salt: string }): string {
+  return new URLSearchParams({
+    vpbx_api_key: secrets.apiKey,
+    sign: mangoSign(secrets.apiKey, json, secrets.salt),
+    json,
+  }).toString();
+}
+
 /** The contract's record id: one id per event however often Mango delivers it. */
 export function mangoEventId(kind: MangoEventKind, json: string): string {
   return `mango:${kind}:${createHash("sha256").update(json, "utf8").digest("hex").slice(0, 32)}`;

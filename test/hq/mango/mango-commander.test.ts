@@ -8,7 +8,7 @@ import { hqHttpApp } from "../../../src/hq/hq-http.ts";
 import { mangoApi } from "../../../src/hq/mango/mango-api.ts";
 import { startMangoCommander } from "../../../src/hq/mango/mango-commander.ts";
 import { mangoEnvelopes } from "../../../src/hq/mango/mango-relay.ts";
-import { mangoSign } from "../../../src/hq/mango/mango-sign.ts";
+import { mangoForm } from "../../../src/hq/mango/mango-sign.ts";
 import { mangoCounters } from "../../../src/hq/mango/mango-webhook.ts";
 import {
   openHqDatabase,
@@ -114,11 +114,7 @@ function hq(dir = tempDir("hq-cmd"), api = mangoApi({ apiUrl: fake.apiUrl, ...SE
     app.request(`/mango/result/${name}`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({
-        vpbx_api_key: secrets.apiKey,
-        sign: mangoSign(secrets.apiKey, json, secrets.salt),
-        json,
-      }).toString(),
+      body: mangoForm(json, secrets),
     });
   return {
     dir,

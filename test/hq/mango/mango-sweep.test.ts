@@ -11,7 +11,7 @@ import { Hono } from "hono";
 import { hqConfigSchema } from "../../../src/hq/hq-config.ts";
 import { mangoApi } from "../../../src/hq/mango/mango-api.ts";
 import { startMangoRelay } from "../../../src/hq/mango/mango-relay.ts";
-import { mangoSign } from "../../../src/hq/mango/mango-sign.ts";
+import { mangoForm } from "../../../src/hq/mango/mango-sign.ts";
 import { MANGO_STATS_FIELDS } from "../../../src/hq/mango/mango-stats.ts";
 import { type MangoSweeper, startMangoSweeper } from "../../../src/hq/mango/mango-sweep.ts";
 import { mangoCounters, mountMangoWebhook } from "../../../src/hq/mango/mango-webhook.ts";
@@ -359,11 +359,7 @@ describe("webhooks HQ could not store (issue 17 gaps)", () => {
       app.request(`/mango/events/${kind}`, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({
-          vpbx_api_key: SECRETS.apiKey,
-          sign: mangoSign(SECRETS.apiKey, json, salt),
-          json,
-        }).toString(),
+        body: mangoForm(json, { apiKey: SECRETS.apiKey, salt }),
       });
   }
   const appeared = JSON.stringify({
