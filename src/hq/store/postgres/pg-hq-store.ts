@@ -1,0 +1,245 @@
+import type { SQL } from "bun";
+import type { Envelope, Presence } from "../../../contract/protocol.ts";
+import type { ApplyResult, BranchView, ForwardItem, HqStore, HqStoreOptions, StoredRecord } from "../hq-store-port.ts";
+import { pgStoreFailure } from "./pg-errors.ts";
+
+/** Rows per INSERT: 10 parameters a row stays far below PostgreSQL's 65,535 per statement. */
+const ROWS_PER_INSERT = 1000;
+
+type RecordRow = {
+  seq: string | number;
+  id: string;
+  ts: string | number;
+  type: string;
+  data: string;
+  epoch: string | number;
+  historical: boolean;
+  applied_at: string | number;
+};
+
+// bigint columns come back as strings (Bun keeps 64 bits exact); every value HQ stores fits a double.
+const toRecord = (r: RecordRow): StoredRecord => ({
+  seq: Number(r.seq),
+  id: r.id,
+  ts: Number(r.ts),
+  type: r.type,
+  data: JSON.parse(r.data) as unknown,
+  epoch: Number(r.epoch),
+  historical: r.historical,
+  appliedAt: Number(r.applied_at),
+});
+
+const orNull = (v: string | number | null): number | null => (v === null ? null : Number(v));
+
+const key = (branch: string, stream: string) => JSON.stringify([branch, stream]);
+
+/**
+ * The HQ store on PostgreSQL through Bun's SQL client (a pool of `sql`'s connections; tables:
+ * pg-schema.ts). Any number of consumers on any number of machines may share the database.
+ *
+ * How `apply` keeps the port's promise with several writers: in its one transaction it first
+ * locks the row of every stream the call touches — `INSERT … ON CONFLICT DO NOTHING` (so a new
+ * stream has a row to lock) then `SELECT hwm … FOR UPDATE` — in (branch, stream) order, so two
+ * consumers never wait on each other crosswise (no deadlock), then applies the envelopes in the
+ * order given against the marks read under those locks. A second consumer with the same stream
+ * waits at its FOR UPDATE until the first commits, then reads the moved mark (READ COMMITTED
+ * re-reads a locked row once it is free) and finds its envelope a duplicate. We lock the row
+ * rather than write `INSERT … ON CONFLICT` into `records`: a skipped conflict would hide a
+ * record written twice, where the port wants the clash to fail, and the mark would no longer say
+ * what is stored. The PRIMARY KEY (branch, stream, seq) stays the last line of defence. A row
+ * made only to be locked, for a stream whose envelopes were all gaps, is deleted before commit:
+ * a stream row exists only once its stream has records.
+ *
+ * Closing the store ends the pool.
+ */
+export function postgresHqStore(sql: SQL, where: string, options: HqStoreOptions): HqStore {
+  const applyIn = async (tx: SQL, envelopes: readonly Envelope[], clock: () => number) => {
+    const streams = [...new Map(envelopes.map((e) => [key(e.branch, e.stream), e])).values()]
+      .map((e) => [e.branch, e.stream] as const)
+      .sort(([b1, s1], [b2, s2]) => (b1 === b2 ? (s1 < s2 ? -1 : s1 > s2 ? 1 : 0) : b1 < b2 ? -1 : 1));
+    const hwm = new Map<string, number>();
+    for (const [branch, stream] of streams) {
+      await tx`INSERT INTO streams (branch, stream, hwm) VALUES (${branch}, ${stream}, 0)
+               ON CONFLICT (branch, stream) DO NOTHING`;
+      const [row] = await tx`SELECT hwm FROM streams WHERE branch = ${branch} AND stream = ${stream} FOR UPDATE`;
+      hwm.set(key(branch, stream), Number(row?.hwm ?? 0));
+    }
+    const now = clock();
+    const results: ApplyResult[] = [];
+    for (const e of envelopes) {
+      const mark = hwm.get(key(e.branch, e.stream)) ?? 0;
+      if (e.seqTo <= mark) {
+        await tx`UPDATE streams SET duplicates = duplicates + ${e.records.length}
+                 WHERE branch = ${e.branch} AND stream = ${e.stream}`;
+        results.push({ kind: "duplicate", through: mark, duplicates: e.records.length });
+        continue;
+      }
+      if (e.seqFrom > mark + 1) {
+        results.push({ kind: "gap", through: mark });
+        continue;
+      }
+      const fresh = e.records.filter((r) => r.seq > mark);
+      for (let from = 0; from < fresh.length; from += ROWS_PER_INSERT) {
+        const rows = fresh.slice(from, from + ROWS_PER_INSERT).map((r) => ({
+          branch: e.branch,
+          stream: e.stream,
+          seq: r.seq,
+          id: r.id,
+          ts: r.ts,
+          type: r.type,
+          data: JSON.stringify(r.data ?? null),
+          epoch: e.epoch,
+          historical: e.historical,
+          applied_at: now,
+        }));
+        await tx`INSERT INTO records ${tx(rows)}`;
+      }
+      if (options.forward)
+        await tx`INSERT INTO forward_queue (branch, stream, seq, next_at)
+                 SELECT branch, stream, seq, ${now} FROM records
+                 WHERE branch = ${e.branch} AND stream = ${e.stream} AND seq BETWEEN ${mark + 1} AND ${e.seqTo}`;
+      const duplicates = e.records.length - fresh.length;
+      await tx`UPDATE streams SET hwm = ${e.seqTo}, duplicates = duplicates + ${duplicates},
+                 last_record_ts = ${fresh.at(-1)?.ts ?? null}, last_applied_at = ${now}
+               WHERE branch = ${e.branch} AND stream = ${e.stream}`;
+      hwm.set(key(e.branch, e.stream), e.seqTo);
+      results.push({ kind: "applied", through: e.seqTo, applied: fresh.length, duplicates });
+    }
+    for (const [branch, stream] of streams)
+      if (hwm.get(key(branch, stream)) === 0)
+        await tx`DELETE FROM streams WHERE branch = ${branch} AND stream = ${stream} AND hwm = 0`;
+    return results;
+  };
+
+  const hwmOf = async (branch: string, stream: string) => {
+    const [row] = await sql`SELECT hwm FROM streams WHERE branch = ${branch} AND stream = ${stream}`;
+    return Number(row?.hwm ?? 0);
+  };
+
+  // One statement: the upsert changes the row only for an epoch at least the stored one, so two
+  // consumers storing presences of one branch at once cannot let the older epoch win.
+  const presence = async (branch: string, p: Presence, now: number) => {
+    const stored = await sql`
+      INSERT INTO branches (branch, online, epoch, version, backlog, state_at)
+      VALUES (${branch}, ${p.online}, ${p.epoch}, ${p.version ?? null}, ${p.backlog ?? null}, ${now})
+      ON CONFLICT (branch) DO UPDATE SET online = excluded.online, epoch = excluded.epoch,
+        version = coalesce(excluded.version, branches.version),
+        backlog = coalesce(excluded.backlog, branches.backlog), state_at = excluded.state_at
+      WHERE branches.epoch <= excluded.epoch
+      RETURNING 1`;
+    return stored.length === 1 ? ("stored" as const) : ("stale" as const);
+  };
+
+  const branches = async (): Promise<BranchView[]> => {
+    const views = new Map<string, BranchView>();
+    const view = (branch: string) => {
+      let v = views.get(branch);
+      if (v === undefined) {
+        v = {
+          branch,
+          online: null,
+          epoch: null,
+          version: null,
+          backlog: null,
+          stateAt: null,
+          lastRecordTs: null,
+          streams: {},
+        };
+        views.set(branch, v);
+      }
+      return v;
+    };
+    // One snapshot for both reads: a commit between them would show a stream without its branch.
+    const [branchRows, streamRows] = await sql.begin("ISOLATION LEVEL REPEATABLE READ READ ONLY", async (tx) => [
+      await tx`SELECT branch, online, epoch, version, backlog, state_at FROM branches`,
+      await tx`SELECT branch, stream, hwm, duplicates, last_record_ts, last_applied_at FROM streams`,
+    ]);
+    for (const b of branchRows)
+      Object.assign(view(b.branch), {
+        online: b.online,
+        epoch: Number(b.epoch),
+        version: b.version,
+        backlog: orNull(b.backlog),
+        stateAt: Number(b.state_at),
+      });
+    for (const s of streamRows) {
+      const v = view(s.branch);
+      const lastRecordTs = orNull(s.last_record_ts);
+      v.streams[s.stream] = {
+        through: Number(s.hwm),
+        duplicates: Number(s.duplicates),
+        lastRecordTs,
+        lastAppliedAt: orNull(s.last_applied_at),
+      };
+      if (lastRecordTs !== null && (v.lastRecordTs ?? 0) < lastRecordTs) Object.assign(v, { lastRecordTs });
+    }
+    return [...views.values()].sort((a, b) => a.branch.localeCompare(b.branch));
+  };
+
+  // Each stream's head, skipping heads another consumer is claiming this instant (SKIP LOCKED),
+  // leased in the same statement; `next_at <= now` again because the head may have moved.
+  const claimForward = async (now: number, leaseMs: number, limit: number): Promise<ForwardItem[]> => {
+    const rows = await sql`
+      WITH heads AS (
+        SELECT f.id FROM forward_queue f
+        WHERE f.next_at <= ${now}
+          AND f.id = (SELECT min(g.id) FROM forward_queue g WHERE g.branch = f.branch AND g.stream = f.stream)
+        ORDER BY f.id LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED
+      )
+      UPDATE forward_queue q SET next_at = ${now + leaseMs}
+      FROM heads, records r
+      WHERE q.id = heads.id AND q.next_at <= ${now}
+        AND r.branch = q.branch AND r.stream = q.stream AND r.seq = q.seq
+      RETURNING q.id AS qid, q.branch, q.stream, q.attempts, r.seq, r.id, r.ts, r.type, r.data, r.epoch,
+        r.historical, r.applied_at`;
+    return (rows as ({ qid: string; branch: string; stream: string; attempts: number } & RecordRow)[])
+      .map((row) => ({
+        queueId: Number(row.qid),
+        branch: row.branch,
+        stream: row.stream,
+        attempts: Number(row.attempts),
+        record: toRecord(row),
+      }))
+      .sort((a, b) => a.queueId - b.queueId);
+  };
+
+  // Whatever the work threw (the server, the pool, a lost connection) becomes a coded rejection.
+  const settle = <A extends unknown[], R>(work: (...args: A) => Promise<R>) => {
+    return async (...args: A): Promise<R> => {
+      try {
+        return await work(...args);
+      } catch (error) {
+        throw pgStoreFailure(where, error);
+      }
+    };
+  };
+
+  return {
+    apply: settle((envelopes: readonly Envelope[], now: () => number) =>
+      sql.begin((tx) => applyIn(tx, envelopes, now)),
+    ),
+    hwm: settle(hwmOf),
+    presence: settle(presence),
+    branches: settle(branches),
+    records: settle(async (branch: string, stream: string, after: number, limit: number) => {
+      const rows = await sql`
+        SELECT seq, id, ts, type, data, epoch, historical, applied_at FROM records
+        WHERE branch = ${branch} AND stream = ${stream} AND seq > ${after} ORDER BY seq LIMIT ${limit}`;
+      return (rows as RecordRow[]).map(toRecord);
+    }),
+    claimForward: settle(claimForward),
+    forwarded: settle(async (queueId: number) => {
+      await sql`DELETE FROM forward_queue WHERE id = ${queueId}`;
+    }),
+    forwardFailed: settle(async (queueId: number, nextAt: number, error: string) => {
+      await sql`UPDATE forward_queue SET attempts = attempts + 1, next_at = ${nextAt},
+                  last_error = ${error.slice(0, 500)} WHERE id = ${queueId}`;
+    }),
+    forwardDepth: settle(async () => {
+      const [row] = await sql`SELECT count(*) AS n FROM forward_queue`;
+      return Number(row?.n ?? 0);
+    }),
+    close: settle(() => sql.close()),
+  };
+}

@@ -1,0 +1,112 @@
+import type { SQL } from "bun";
+import type { Migration } from "../../../lib/sqlite-migrate.ts";
+import { StorageError } from "../../../lib/storage-error.ts";
+
+/**
+ * The PostgreSQL adapter's tables (`[hq] database_url`): the SQLite store's first four tables
+ * (hq-schema.ts says what each column means) in PostgreSQL's types. Times, seqs and epochs are
+ * `bigint` (ms since 1970 outgrow `integer`); a record's `data` is the JSON text as sent, like
+ * SQLite's, so what HQ gives back is what the branch wrote. Mango's tables (issue 17) are not
+ * here: `[hq.mango]` needs the SQLite store (hq-config.ts refuses both together).
+ *
+ * ```
+ * records        PRIMARY KEY (branch, stream, seq): a record is stored once, whichever consumer
+ *                got it, however often it came
+ * streams        one row per (branch, stream) that has records: hwm, duplicates, last times;
+ *                the row apply() locks (FOR UPDATE) to read and move the hwm
+ * branches       presence: the newest epoch wins
+ * forward_queue  records waiting for hq.forward_url; (branch, stream, id) finds each stream's head
+ * schema_migrations  version, name, applied_at: each migration's one row
+ * ```
+ */
+export const PG_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "records, streams, branches, forward queue",
+    sql: `
+      CREATE TABLE records (
+        branch text NOT NULL,
+        stream text NOT NULL,
+        seq bigint NOT NULL,
+        id text NOT NULL,
+        ts bigint NOT NULL,
+        type text NOT NULL,
+        data text NOT NULL,
+        epoch bigint NOT NULL,
+        historical boolean NOT NULL,
+        applied_at bigint NOT NULL,
+        PRIMARY KEY (branch, stream, seq)
+      );
+      CREATE TABLE streams (
+        branch text NOT NULL,
+        stream text NOT NULL,
+        hwm bigint NOT NULL,
+        duplicates bigint NOT NULL DEFAULT 0,
+        last_record_ts bigint,
+        last_applied_at bigint,
+        PRIMARY KEY (branch, stream)
+      );
+      CREATE TABLE branches (
+        branch text PRIMARY KEY,
+        online boolean NOT NULL,
+        epoch bigint NOT NULL,
+        version text,
+        backlog bigint,
+        state_at bigint NOT NULL
+      );
+      CREATE TABLE forward_queue (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        branch text NOT NULL,
+        stream text NOT NULL,
+        seq bigint NOT NULL,
+        attempts integer NOT NULL DEFAULT 0,
+        next_at bigint NOT NULL,
+        last_error text,
+        UNIQUE (branch, stream, seq)
+      );
+      CREATE INDEX forward_queue_head ON forward_queue (branch, stream, id);
+    `,
+  },
+];
+
+/** The advisory lock key every consumer's migration takes ("bbx-hq" in ASCII): one at a time. */
+export const MIGRATION_LOCK = 0x6262_782d_6871n;
+
+/**
+ * Brings the database to this build's schema, ONCE however many consumers start together: one
+ * transaction takes `pg_advisory_xact_lock(MIGRATION_LOCK)` before it even creates
+ * `schema_migrations`, so a second consumer waits at the lock, then reads the version the first
+ * committed and applies nothing. PostgreSQL's DDL is transactional: the lock, the tables and their
+ * `schema_migrations` rows commit together or not at all, and the lock goes with the transaction
+ * (a consumer killed mid-migration leaves nothing half-made and no lock held). A database of a
+ * newer build (a version this one does not know) is left untouched: STORAGE.SCHEMA_TOO_NEW.
+ * Returns the versions this call applied.
+ */
+export async function migratePostgres(
+  sql: SQL,
+  migrations: readonly Migration[] = PG_MIGRATIONS,
+): Promise<number[]> {
+  return sql.begin(async (tx) => {
+    await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK.toString()}::bigint)`;
+    await tx.unsafe(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)",
+    );
+    const [row] = await tx`SELECT coalesce(max(version), 0) AS v FROM schema_migrations`;
+    const current = Number(row?.v ?? 0);
+    const known = migrations.at(-1)?.version ?? 0;
+    if (current > known)
+      throw new StorageError(
+        "STORAGE.SCHEMA_TOO_NEW",
+        `HQ's PostgreSQL database is at schema ${current}, newer than this build's ${known}: left untouched. Run the newer branchbox.`,
+      );
+    const applied: number[] = [];
+    for (const migration of migrations) {
+      if (migration.version <= current) continue;
+      await tx.unsafe(migration.sql);
+      await tx`INSERT INTO schema_migrations (version, name, applied_at)
+               VALUES (${migration.version}, ${migration.name}, ${Date.now()})`;
+      applied.push(migration.version);
+    }
+    return applied;
+  });
+}
