@@ -78,3 +78,116 @@ const makeStore: MakeStore = async (options) => {
 };
 
 runHqStoreSuite("PostgreSQL", makeStore);
+
+const rejection = (promise: Promise<unknown>) =>
+  promise.then(
+    () => {
+      throw new Error("expected a rejection");
+    },
+    (error: unknown) => error as { code?: string; message: string },
+  );
+
+describe("HQ store, PostgreSQL: the database", () => {
+  test("several consumers opening one empty database at once: one set of tables, each migration recorded once (the advisory lock)", async () => {
+    const db = await freshDatabase();
+    const stores = await Promise.all(
+      Array.from({ length: 6 }, () => openPostgresHqStore(db.url, { forward: false })),
+    );
+    const check = new SQL(db.url, { max: 1 });
+    try {
+      expect(await check`SELECT version, name FROM schema_migrations ORDER BY version`).toEqual(
+        PG_MIGRATIONS.map((m) => ({ version: m.version, name: m.name })),
+      );
+      const tables =
+        await check`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`;
+      expect(tables.map((t: { tablename: string }) => t.tablename)).toEqual([
+        "branches",
+        "forward_queue",
+        "records",
+        "schema_migrations",
+        "streams",
+      ]);
+      // Every one of them works on the same tables.
+      const results = await Promise.all(stores.map((s) => s.apply([envelope("b1", "calls", 1, 5)], () => 1)));
+      expect(results.flat().filter((r) => r.kind === "applied")).toHaveLength(1);
+    } finally {
+      await check.close();
+      for (const store of stores) await store.close();
+      await db.drop();
+    }
+  });
+
+  test("a database a newer build migrated is left untouched: STORAGE.SCHEMA_TOO_NEW", async () => {
+    const db = await freshDatabase();
+    await (await openPostgresHqStore(db.url, { forward: false })).close();
+    const check = new SQL(db.url, { max: 1 });
+    try {
+      await check`INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'from the future', 1)`;
+      const failure = await rejection(openPostgresHqStore(db.url, { forward: false }));
+      expect(failure.code).toBe("STORAGE.SCHEMA_TOO_NEW");
+      expect((await check`SELECT count(*)::int AS n FROM schema_migrations`)[0].n).toBe(
+        PG_MIGRATIONS.length + 1,
+      );
+    } finally {
+      await check.close();
+      await db.drop();
+    }
+  });
+
+  test("a server nobody answers at is STORAGE.CANNOT_OPEN, and the message never holds the password", async () => {
+    const { freePort } = await import("../support/process.ts");
+    const port = await freePort();
+    const failure = await rejection(
+      openPostgresHqStore(`postgres://hq:secret-pw-1234@127.0.0.1:${port}/hq`, { forward: false }),
+    );
+    expect(failure.code).toBe("STORAGE.CANNOT_OPEN");
+    expect(failure.message).toContain(`127.0.0.1:${port}/hq`);
+    expect(failure.message).not.toContain("secret-pw-1234");
+  });
+});
+
+describe("HQ store, PostgreSQL: a full disk", () => {
+  test("the database's tablespace on a full tmpfs: STORAGE.DISK_FULL, nothing of the call written, writes again once there is room", async () => {
+    const { chmodSync, chownSync, rmSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { makeTestDir } = await import("../support/process.ts");
+    const { fillUp, mountTmpfs, unmount } = await import("../support/tmpfs.ts");
+    const dir = makeTestDir("hq-pg-full");
+    const mount = join(dir, "space");
+    mountTmpfs(mount, "24m");
+    // The server runs as nobody (test/support/postgres.ts): the tablespace folder must be its.
+    chmodSync(dir, 0o755);
+    chownSync(mount, 65534, 65534);
+    await admin.unsafe(`CREATE TABLESPACE small LOCATION '${mount}'`);
+    await admin.unsafe("CREATE DATABASE hq_full TABLESPACE small");
+    const store = await openPostgresHqStore(pg.url("hq_full"), { forward: false });
+    const filler = join(mount, "filler.bin");
+    try {
+      await store.apply([envelope("b1", "calls", 1, 10)], () => 1);
+      fillUp(filler);
+      const big = (from: number) => envelope("b1", "calls", from, from + 4999);
+      let failure: { code?: string; message: string } | undefined;
+      // Free pages of the tables' last extent may take a few records first; then the server must extend a file.
+      for (let from = 11; failure === undefined && from < 200_000; from += 5000)
+        failure = await store
+          .apply([big(from)], () => 2)
+          .then(
+            () => undefined,
+            (error: unknown) => error as { code?: string; message: string },
+          );
+      expect(failure?.code).toBe("STORAGE.DISK_FULL");
+      const hwm = await store.hwm("b1", "calls");
+      expect((await store.records("b1", "calls", 0, 1_000_000)).length).toBe(hwm);
+      rmSync(filler);
+      expect(await store.apply([big(hwm + 1)], () => 3)).toMatchObject([
+        { kind: "applied", through: hwm + 5000 },
+      ]);
+    } finally {
+      await store.close();
+      await admin.unsafe("DROP DATABASE hq_full WITH (FORCE)");
+      await admin.unsafe("DROP TABLESPACE small");
+      unmount(mount);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

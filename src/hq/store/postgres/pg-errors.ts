@@ -22,7 +22,10 @@ export function pgStoreFailure(where: string, error: unknown): StoreFailure {
       `the PostgreSQL at ${where} takes no writes (a standby, or default_transaction_read_only): ${detail}. Point hq.database_url at the primary.`,
     );
   if (state === "58030")
-    return new StorageError("STORAGE.IO", `the PostgreSQL at ${where} failed to read or write its disk: ${detail}.`);
+    return new StorageError(
+      "STORAGE.IO",
+      `the PostgreSQL at ${where} failed to read or write its disk: ${detail}.`,
+    );
   if (state === "XX001" || state === "XX002")
     return new StorageError(
       "STORAGE.CORRUPT",
@@ -30,7 +33,9 @@ export function pgStoreFailure(where: string, error: unknown): StoreFailure {
     );
   if (
     /^(08|28|3D|57P)/.test(state) ||
-    /^ERR_POSTGRES_(CONNECTION|TLS|AUTHENTICATION|UNSUPPORTED_AUTHENTICATION|IDLE_TIMEOUT|LIFETIME_TIMEOUT)/.test(client)
+    /^ERR_POSTGRES_(CONNECTION|TLS|AUTHENTICATION|UNSUPPORTED_AUTHENTICATION|IDLE_TIMEOUT|LIFETIME_TIMEOUT)/.test(
+      client,
+    )
   )
     return new StorageError(
       "STORAGE.CANNOT_OPEN",

@@ -1,6 +1,13 @@
 import type { SQL } from "bun";
 import type { Envelope, Presence } from "../../../contract/protocol.ts";
-import type { ApplyResult, BranchView, ForwardItem, HqStore, HqStoreOptions, StoredRecord } from "../hq-store-port.ts";
+import type {
+  ApplyResult,
+  BranchView,
+  ForwardItem,
+  HqStore,
+  HqStoreOptions,
+  StoredRecord,
+} from "../hq-store-port.ts";
 import { pgStoreFailure } from "./pg-errors.ts";
 
 /** Rows per INSERT: 10 parameters a row stays far below PostgreSQL's 65,535 per statement. */
@@ -61,7 +68,8 @@ export function postgresHqStore(sql: SQL, where: string, options: HqStoreOptions
     for (const [branch, stream] of streams) {
       await tx`INSERT INTO streams (branch, stream, hwm) VALUES (${branch}, ${stream}, 0)
                ON CONFLICT (branch, stream) DO NOTHING`;
-      const [row] = await tx`SELECT hwm FROM streams WHERE branch = ${branch} AND stream = ${stream} FOR UPDATE`;
+      const [row] =
+        await tx`SELECT hwm FROM streams WHERE branch = ${branch} AND stream = ${stream} FOR UPDATE`;
       hwm.set(key(branch, stream), Number(row?.hwm ?? 0));
     }
     const now = clock();
@@ -150,10 +158,13 @@ export function postgresHqStore(sql: SQL, where: string, options: HqStoreOptions
       return v;
     };
     // One snapshot for both reads: a commit between them would show a stream without its branch.
-    const [branchRows, streamRows] = await sql.begin("ISOLATION LEVEL REPEATABLE READ READ ONLY", async (tx) => [
-      await tx`SELECT branch, online, epoch, version, backlog, state_at FROM branches`,
-      await tx`SELECT branch, stream, hwm, duplicates, last_record_ts, last_applied_at FROM streams`,
-    ]);
+    const [branchRows, streamRows] = await sql.begin(
+      "ISOLATION LEVEL REPEATABLE READ READ ONLY",
+      async (tx) => [
+        await tx`SELECT branch, online, epoch, version, backlog, state_at FROM branches`,
+        await tx`SELECT branch, stream, hwm, duplicates, last_record_ts, last_applied_at FROM streams`,
+      ],
+    );
     for (const b of branchRows)
       Object.assign(view(b.branch), {
         online: b.online,
