@@ -340,8 +340,11 @@ async function runHqCommand(file: string | undefined): Promise<number> {
   const { loadHqConfig, startHq } = await import("./hq/index.ts");
   const config = loadHqConfig({ file, env: process.env });
   const log = createLogger({ base: { component: "hq" } });
-  const hq = startHq(config, log);
-  log.info("hq serving", { url: hq.url.href, storage: config.hq.storage_dir, version: VERSION });
+  const hq = await startHq(config, log);
+  const { pgWhere } = await import("./hq/store/postgres/index.ts");
+  const storage =
+    config.hq.database_url === "" ? config.hq.storage_dir : `postgres ${pgWhere(config.hq.database_url)}`;
+  log.info("hq serving", { url: hq.url.href, storage, version: VERSION });
   await new Promise<void>((resolve) => {
     const stop = async (signal: string) => {
       log.info("hq stopping", { signal });

@@ -105,7 +105,9 @@ function describe(
   const where = fromEnv.has(key) ? ` (from ${fromEnv.get(key)})` : "";
   if (value === undefined)
     return `${key || "config"}: required, missing${where}; expected ${expected(issue)}`;
-  const shown = /token|secret|password|api_key|salt/.test(key) ? "(hidden)" : JSON.stringify(value);
+  const shown = /token|secret|password|api_key|salt|database_url/.test(key)
+    ? "(hidden)"
+    : JSON.stringify(value);
   return `${key}${where} = ${shown}: expected ${expected(issue)}`;
 }
 

@@ -73,8 +73,21 @@ export const hqConfigSchema = z
       listen: listen("127.0.0.1:8090").default("127.0.0.1:8090"),
       /** Bearer token for the API. */
       token: z.string().min(16, "at least 16 characters (e.g. from `openssl rand -hex 24`)"),
-      /** Holds hq.db; several consumers on one host share it. */
+      /** Holds hq.db; several consumers on one host share it. Unused with database_url. */
       storage_dir: z.string().min(1).default("/var/lib/branchbox-hq"),
+      /**
+       * `postgres://user:password@host:5432/database` (issue 18): HQ's store on PostgreSQL, which
+       * consumers on several machines share; empty: SQLite in storage_dir. A secret: never logged.
+       */
+      database_url: z
+        .union([
+          z.literal(""),
+          z.url({
+            protocol: /^postgres(ql)?$/,
+            error: 'a PostgreSQL URL ("postgres://user:password@host:5432/hq") or "" (SQLite)',
+          }),
+        ])
+        .default(""),
       /** How long a gap in a stream may stay open before the branch is asked to replay. */
       reorder_timeout_ms: z.coerce.number().int().min(50).max(600_000).default(2000),
       /** MQTT client id prefix; a random suffix keeps several consumers apart. */
@@ -97,6 +110,14 @@ export const hqConfigSchema = z
         code: "custom",
         path: ["mqtt", "url"],
         message: "the broker, e.g. mqtts://mqtt.example.ru:8883",
+      });
+    // Mango's stores (webhooks, sweeps, commands) exist on SQLite only: refused, never half-working.
+    if (config.hq.mango !== undefined && config.hq.database_url !== "")
+      ctx.addIssue({
+        code: "custom",
+        path: ["hq", "database_url"],
+        message:
+          "empty while [hq.mango] is on: Mango's webhooks, sweeps and commands are stored in SQLite only; leave hq.database_url empty, or remove [hq.mango]",
       });
   });
 

@@ -9,6 +9,7 @@ import { type MangoCommander, startMangoCommander } from "./mango/mango-commande
 import { startMangoRelay } from "./mango/mango-relay.ts";
 import { startMangoSweeper } from "./mango/mango-sweep.ts";
 import { mangoCounters } from "./mango/mango-webhook.ts";
+import { openPostgresHqStore } from "./store/postgres/index.ts";
 import {
   openHqDatabase,
   sqliteHqStore,
@@ -26,17 +27,23 @@ export interface Hq {
 }
 
 /**
- * `branchbox hq`: the store (SQLite, `{hq.storage_dir}/hq.db`), the consumer, the forwarder (when
- * configured), the HTTP API and, with `[hq.mango]`, Mango's webhooks and their relay to the
- * branches' `pbx` down stream, and the branches' Mango commands (sent, their results relayed).
+ * `branchbox hq`: the store (PostgreSQL at `hq.database_url`, or SQLite, `{hq.storage_dir}/hq.db`),
+ * the consumer, the forwarder (when configured), the HTTP API and, with `[hq.mango]` (SQLite only:
+ * the config refuses it with a database_url), Mango's webhooks and their relay to the branches'
+ * `pbx` down stream, and the branches' Mango commands (sent, their results relayed).
  */
-export function startHq(
+export async function startHq(
   config: HqConfig,
   log: Logger,
   options: { consumer?: Partial<Parameters<typeof startHqConsumer>[0]> } = {},
-): Hq {
-  const db = openHqDatabase(config.hq.storage_dir);
-  const store = sqliteHqStore(db, { forward: config.hq.forward_url !== "" });
+): Promise<Hq> {
+  const forward = { forward: config.hq.forward_url !== "" };
+  const db = config.hq.database_url === "" ? openHqDatabase(config.hq.storage_dir) : undefined;
+  const store =
+    db === undefined
+      ? await openPostgresHqStore(config.hq.database_url, forward)
+      : sqliteHqStore(db, forward);
+  const mango = db === undefined ? undefined : config.hq.mango;
   // Created after the consumer (it publishes through it); told of each up commit.
   let commander: MangoCommander | undefined;
   const consumer = startHqConsumer({
@@ -48,7 +55,7 @@ export function startHq(
     },
     ...options.consumer,
   });
-  const mangoStore = config.hq.mango === undefined ? undefined : sqliteMangoStore(db);
+  const mangoStore = db === undefined || mango === undefined ? undefined : sqliteMangoStore(db);
   const relay =
     mangoStore === undefined
       ? undefined
@@ -58,31 +65,31 @@ export function startHq(
           log,
           epoch: Math.max(1, Math.floor(Date.now() / 1000)),
         });
-  const sweepStore = config.hq.mango === undefined ? undefined : sqliteMangoSweepStore(db);
+  const sweepStore = db === undefined || mango === undefined ? undefined : sqliteMangoSweepStore(db);
   const sweeper =
-    config.hq.mango === undefined || sweepStore === undefined || relay === undefined
+    mango === undefined || sweepStore === undefined || relay === undefined
       ? undefined
       : startMangoSweeper({
-          config: config.hq.mango,
+          config: mango,
           store: sweepStore,
           api: mangoApi({
-            apiUrl: config.hq.mango.api_url,
-            apiKey: config.hq.mango.vpbx_api_key,
-            salt: config.hq.mango.vpbx_api_salt,
+            apiUrl: mango.api_url,
+            apiKey: mango.vpbx_api_key,
+            salt: mango.vpbx_api_salt,
           }),
           log,
           relay: relay.kick,
         });
-  const commandStore = config.hq.mango === undefined ? undefined : sqliteMangoCommandStore(db);
-  if (config.hq.mango !== undefined && commandStore !== undefined && relay !== undefined)
+  const commandStore = db === undefined || mango === undefined ? undefined : sqliteMangoCommandStore(db);
+  if (mango !== undefined && commandStore !== undefined && relay !== undefined)
     commander = startMangoCommander({
       store: commandStore,
       api: mangoApi({
-        apiUrl: config.hq.mango.api_url,
-        apiKey: config.hq.mango.vpbx_api_key,
-        salt: config.hq.mango.vpbx_api_salt,
+        apiUrl: mango.api_url,
+        apiKey: mango.vpbx_api_key,
+        salt: mango.vpbx_api_salt,
       }),
-      config: config.hq.mango,
+      config: mango,
       log,
       relay: relay.kick,
     });
@@ -105,11 +112,11 @@ export function startHq(
       },
       waiting: consumer.applier.waiting,
     }),
-    ...(config.hq.mango === undefined || mangoStore === undefined || relay === undefined
+    ...(mango === undefined || mangoStore === undefined || relay === undefined
       ? {}
       : {
           mango: {
-            config: config.hq.mango,
+            config: mango,
             store: mangoStore,
             log,
             counters,

@@ -36,7 +36,7 @@ function configText(storageDir: string, port: number, reorderMs = 500): string {
   ].join("\n");
 }
 
-function inProcess(storageDir: string, reorderMs = 500): Hq {
+function inProcess(storageDir: string, reorderMs = 500): Promise<Hq> {
   const config = loadHqConfig({ fileText: configText(storageDir, 0, reorderMs) });
   return startHq(config, silentLogger, { consumer: { backoff: { baseMs: 100, capMs: 1000 } } });
 }
@@ -119,7 +119,7 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
 describe("HQ consumer over Mosquitto", () => {
   test("two consumers at once on the shared subscription: every seq exactly once, in order; HQ stays online while one lives", async () => {
     const dir = tempDir("hq-two");
-    const a = inProcess(dir);
+    const a = await inProcess(dir);
     const b = await child(dir);
     const state = await watchHqState();
     const sims: BranchSim[] = [];
@@ -204,7 +204,7 @@ describe("HQ consumer over Mosquitto", () => {
 
   test("a lost envelope: HQ waits the reorder timeout, asks for a replay, and the gap fills", async () => {
     const dir = tempDir("hq-gap");
-    const hq = inProcess(dir, 300);
+    const hq = await inProcess(dir, 300);
     const sim = await startBranchSim({
       url: broker.url,
       branch: "ekb-04",
@@ -229,7 +229,7 @@ describe("HQ consumer over Mosquitto", () => {
 
   test("the broker restarts (forgetting everything): the consumer reconnects with backoff, says HQ online again, and the stream completes", async () => {
     const dir = tempDir("hq-restart");
-    const hq = inProcess(dir);
+    const hq = await inProcess(dir);
     const sim = await startBranchSim({
       url: broker.url,
       branch: "oms-06",
@@ -259,7 +259,7 @@ describe("HQ consumer over Mosquitto", () => {
 
   test("branch presence: a stale Last Will of an older epoch does not mark the branch offline", async () => {
     const dir = tempDir("hq-presence");
-    const hq = inProcess(dir);
+    const hq = await inProcess(dir);
     const connectBranch = (epoch: number) =>
       mqtt.connectAsync(broker.url, {
         protocolVersion: 5,

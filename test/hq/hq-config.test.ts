@@ -1,0 +1,58 @@
+// `[hq] database_url` (issue 18): empty keeps SQLite; a PostgreSQL URL, checked at load, never shown.
+import { describe, expect, test } from "bun:test";
+import { ConfigError } from "../../src/config/load.ts";
+import { loadHqConfig } from "../../src/hq/hq-config.ts";
+
+const base = (hq: readonly string[], extra: readonly string[] = []) =>
+  [
+    "[mqtt]",
+    'url = "mqtt://127.0.0.1:1883"',
+    "[hq]",
+    'token = "hq-config-token-0123456789"',
+    ...hq,
+    ...extra,
+    "",
+  ].join("\n");
+
+const refusal = (fileText: string, env: Record<string, string> = {}): ConfigError => {
+  try {
+    loadHqConfig({ fileText, env });
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error("expected the configuration to be refused");
+};
+
+const MANGO = ["[hq.mango]", 'vpbx_api_key = "mango-key-0123"', 'vpbx_api_salt = "mango-salt-0123"'];
+
+describe("[hq] database_url", () => {
+  test("absent: SQLite in storage_dir; a postgres:// or postgresql:// URL, from the file or BRANCHBOX_HQ_DATABASE_URL", () => {
+    expect(loadHqConfig({ fileText: base([]) }).hq.database_url).toBe("");
+    const url = "postgres://hq:pw@db.example.ru:5432/hq";
+    expect(loadHqConfig({ fileText: base([`database_url = "${url}"`]) }).hq.database_url).toBe(url);
+    expect(
+      loadHqConfig({ fileText: base([]), env: { BRANCHBOX_HQ_DATABASE_URL: "postgresql://hq@10.0.0.5/hq" } })
+        .hq.database_url,
+    ).toBe("postgresql://hq@10.0.0.5/hq");
+  });
+
+  test("another kind of URL is CONFIG.INVALID naming the key, the value hidden (it holds a password)", () => {
+    const error = refusal(base(['database_url = "mysql://hq:hidden-pw-99@db/hq"']));
+    expect(error.code).toBe("CONFIG.INVALID");
+    expect(error.message).toContain("hq.database_url = (hidden)");
+    expect(error.message).toContain("PostgreSQL URL");
+    expect(error.message).not.toContain("hidden-pw-99");
+  });
+
+  test("[hq.mango] with a PostgreSQL database_url is refused at load (Mango's stores are SQLite only), never half-working", () => {
+    expect(loadHqConfig({ fileText: base([], MANGO) }).hq.mango).toBeDefined();
+    const error = refusal(base(['database_url = "postgres://hq:hidden-pw-99@db/hq"'], MANGO));
+    expect(error.code).toBe("CONFIG.INVALID");
+    expect(error.message).toContain("hq.database_url");
+    expect(error.message).toContain("[hq.mango]");
+    expect(error.message).toContain("SQLite only");
+    for (const secret of ["hidden-pw-99", "mango-key-0123", "mango-salt-0123"])
+      expect(error.message).not.toContain(secret);
+  });
+});
