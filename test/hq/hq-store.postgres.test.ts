@@ -191,3 +191,33 @@ describe("HQ store, PostgreSQL: a full disk", () => {
     }
   }, 60_000);
 });
+
+describe("HQ store, PostgreSQL: connections lost", () => {
+  test("the server ends the store's connections (a restart, a failover): each call on a dead connection is STORAGE.CANNOT_OPEN with nothing written, then the store goes on", async () => {
+    const db = await freshDatabase();
+    const store = await openPostgresHqStore(db.url, { forward: true });
+    try {
+      await store.apply([envelope("b1", "calls", 1, 10)], () => 1);
+      await admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${db.url.split("/").at(-1)} AND pid <> pg_backend_pid()`;
+      // Each pooled connection the server ended fails the one call that finds it dead (coded),
+      // never more than the pool holds; the pool then connects afresh.
+      const failures: unknown[] = [];
+      let results: unknown;
+      while (results === undefined && failures.length <= 4)
+        results = await store
+          .apply([envelope("b1", "calls", 11, 30)], () => 2)
+          .catch((error: unknown) => {
+            failures.push((error as { code?: unknown }).code);
+          });
+      expect(failures.every((code) => code === "STORAGE.CANNOT_OPEN")).toBe(true);
+      expect(results).toMatchObject([{ kind: "applied", through: 30 }]);
+      expect((await store.records("b1", "calls", 0, 100)).map((r) => r.seq)).toEqual(
+        Array.from({ length: 30 }, (_, i) => i + 1),
+      );
+      expect(await store.forwardDepth()).toBe(30);
+    } finally {
+      await store.close();
+      await db.drop();
+    }
+  });
+});
