@@ -168,7 +168,7 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   service: ["domain", "contract", "store", "config", "lib", "log"],
   pbx: ["domain", "config", "lib", "log"],
   sync: ["domain", "contract", "service", "store", "config", "lib", "log"],
-  hq: ["contract", "config", "lib", "log"],
+  hq: ["domain", "contract", "config", "lib", "log"],
   appliance: ["config", "store", "lib", "log"],
   http: ["http/api", "http/ui", "service", "domain", "store", "sync", "config", "lib", "log"],
   "http/ui": ["http", "domain", "i18n", "lib"],

@@ -140,6 +140,15 @@ export const ERROR_CODES = {
     meaning: "Handling a message or the reorder tick failed: a bug or a failing disk.",
     action: "Check the disk holding hq.db; otherwise send the log line to the developers.",
   },
+  "HQ.LOGIN_LOCKED": {
+    meaning:
+      "Too many wrong tokens were typed into the fleet page's sign-in from one address; it is refused for 15 minutes.",
+    action: "Wait, then sign in with `[hq] token`. Not you: someone at that address is guessing the token.",
+  },
+  "HQ.LOGIN_REFUSED": {
+    meaning: "A wrong token was typed into the fleet page's sign-in (`/fleet/login`).",
+    action: "Type `[hq] token` from headquarters' configuration.",
+  },
   "HQ.MQTT_DISCONNECTED": {
     meaning: "Headquarters lost the broker; it reconnects by itself.",
     action: "Nothing, if brief. If it repeats: check the broker and the network to it.",

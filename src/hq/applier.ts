@@ -45,6 +45,17 @@ export interface ApplierOptions {
    * not throw; what it does is its own (the records are durable already).
    */
   readonly onApplied?: (envelopes: readonly Envelope[]) => void;
+  /**
+   * Told of each problem with a branch's messages as it is logged (a bad envelope, a replay
+   * asked, an envelope dropped from a full reorder buffer, a failed commit), for the fleet page's
+   * "last errors". It must not throw.
+   */
+  readonly onProblem?: (problem: {
+    branch: string;
+    stream: string;
+    code: "HQ.BAD_ENVELOPE" | "HQ.REPLAY_REQUESTED" | "HQ.REORDER_OVERFLOW" | "HQ.COMMIT_FAILED";
+    detail: string;
+  }) => void;
 }
 
 /**
@@ -115,6 +126,12 @@ export class Applier {
           stream: dropped.stream,
           seqFrom: dropped.seqFrom,
         });
+        this.options.onProblem?.({
+          branch: dropped.branch,
+          stream: dropped.stream,
+          code: "HQ.REORDER_OVERFLOW",
+          detail: `seq ${dropped.seqFrom}–${dropped.seqTo} dropped from a full reorder buffer`,
+        });
       }
     });
     for (const key of ready) await this.drain(key);
@@ -144,6 +161,12 @@ export class Applier {
       stream: topicStream,
       problem: problem?.slice(0, 500),
     });
+    this.options.onProblem?.({
+      branch: topicBranch,
+      stream: topicStream,
+      code: "HQ.BAD_ENVELOPE",
+      detail: (problem ?? "").slice(0, 500),
+    });
     return [];
   }
 
@@ -167,6 +190,12 @@ export class Applier {
         stream: head.stream,
         through,
         waitingFrom: head.seqFrom,
+      });
+      this.options.onProblem?.({
+        branch: head.branch,
+        stream: head.stream,
+        code: "HQ.REPLAY_REQUESTED",
+        detail: `seq ${through + 1}–${head.seqFrom - 1} never came; replay asked from ${through + 1}`,
       });
       this.options.sendAck(head.branch, {
         v: PROTOCOL_VERSION,
@@ -218,6 +247,13 @@ export class Applier {
           seqFrom: envelope.seqFrom,
           seqTo: envelope.seqTo,
           error: error instanceof Error ? error : String(error),
+        });
+      for (const envelope of envelopes)
+        this.options.onProblem?.({
+          branch: envelope.branch,
+          stream: envelope.stream,
+          code: "HQ.COMMIT_FAILED",
+          detail: `seq ${envelope.seqFrom}–${envelope.seqTo} not stored: ${(error as { code?: string })?.code ?? "STORAGE.FAILED"}`,
         });
       return undefined;
     }

@@ -101,6 +101,8 @@ export const hqConfigSchema = z
         .default(""),
       /** Sent as `Authorization: Bearer …` to forward_url; empty: no header. */
       forward_token: z.string().default(""),
+      /** The fleet page (`/fleet`): a branch offline longer than this stands out, sorted first (min). */
+      offline_alert_minutes: z.coerce.number().int().min(1).max(10_080).default(15),
       mango: mangoSchema.optional(),
     }),
   })

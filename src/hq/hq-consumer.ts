@@ -1,11 +1,17 @@
 import { readFileSync } from "node:fs";
 import type { IClientOptions, MqttClient } from "mqtt";
-import { type Envelope, hqPresenceSchema, presenceSchema, topics } from "../contract/protocol.ts";
+import {
+  type Envelope,
+  hqPresenceSchema,
+  type Presence,
+  presenceSchema,
+  topics,
+} from "../contract/protocol.ts";
 import { DEFAULT_BACKOFF } from "../lib/backoff.ts";
 import { createLinkMachine } from "../lib/link-state.ts";
 import { connectMqtt } from "../lib/mqtt-transport.ts";
 import type { Logger } from "../log/logger.ts";
-import { Applier, type UpMessage } from "./applier.ts";
+import { Applier, type ApplierOptions, type UpMessage } from "./applier.ts";
 import type { HqConfig } from "./hq-config.ts";
 import type { HqStore } from "./store/hq-store-port.ts";
 
@@ -41,6 +47,10 @@ export interface HqConsumerOptions {
   readonly keepaliveSeconds?: number;
   /** After each commit that wrote records (the Applier's `onApplied`). */
   readonly onApplied?: (envelopes: readonly Envelope[]) => void;
+  /** The Applier's `onProblem`: each problem with a branch's messages (the fleet page's errors). */
+  readonly onProblem?: ApplierOptions["onProblem"];
+  /** After each presence the store took (not a stale one). It must not throw. */
+  readonly onPresence?: (branch: string, presence: Presence) => void;
 }
 
 /**
@@ -69,6 +79,7 @@ export function startHqConsumer(options: HqConsumerOptions): HqConsumer {
     now,
     reorderTimeoutMs: config.hq.reorder_timeout_ms,
     ...(options.onApplied === undefined ? {} : { onApplied: options.onApplied }),
+    ...(options.onProblem === undefined ? {} : { onProblem: options.onProblem }),
     sendAck: (branch, ack) => {
       if (!client.connected) return; // cumulative: the next one, or the branch's resend, covers it
       client.publish(topics.ack(branch), JSON.stringify(ack), { qos: 1 }, (error) => {
@@ -211,6 +222,7 @@ export function startHqConsumer(options: HqConsumerOptions): HqConsumer {
         (result) => {
           if (result === "stale")
             log.info("stale presence ignored", { code: "HQ.STALE_PRESENCE", branch, epoch });
+          else options.onPresence?.(branch, presence.data);
         },
         (error: unknown) => log.error("message handling failed", { code: "HQ.HANDLER_FAILED", topic, error }),
       );

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { tokenAuth } from "../lib/token-auth.ts";
 import { describeIssues } from "../lib/zod-issues.ts";
+import { type FleetDeps, fleetRoutes } from "./fleet/fleet-routes.tsx";
 import type { MangoCommanderCounters } from "./mango/mango-commander.ts";
 import { mountMangoResults } from "./mango/mango-result-route.ts";
 import type { MangoSweeperCounters } from "./mango/mango-sweep.ts";
@@ -38,6 +39,8 @@ const recordsQuery = z.object({
  * - With its commands too (issue 17): `POST /mango/result/<name>` (Mango's signed callbacks,
  *   mango-result-route.ts), and `GET /api/v1/mango` adds `commands`: the commander's counters,
  *   the commands by outcome and the newest with branch, command, state and result.
+ * - With `fleet` (issue 18): `/fleet`, the htmx fleet page behind its own sign-in (the same
+ *   token, typed once into a form; a signed session cookie), and `/` sends a browser there.
  */
 export function hqHttpApp(deps: {
   store: HqStore;
@@ -46,6 +49,7 @@ export function hqHttpApp(deps: {
   mango?: MangoWebhookDeps;
   mangoSweeps?: { store: Pick<MangoSweepStore, "recent">; counters: MangoSweeperCounters };
   mangoCommands?: { store: MangoCommandStore; counters: MangoCommanderCounters };
+  fleet?: Omit<FleetDeps, "store" | "token">;
 }): Hono {
   const app = new Hono();
   const { mango, mangoCommands } = deps;
@@ -60,6 +64,10 @@ export function hqHttpApp(deps: {
       ok ? 200 : 503,
     );
   });
+  if (deps.fleet !== undefined) {
+    app.route("/fleet", fleetRoutes({ ...deps.fleet, store: deps.store, token: deps.token }));
+    app.get("/", (c) => c.redirect("/fleet"));
+  }
   app.use("/api/*", tokenAuth(deps.token, { setting: "hq.token" }));
   app.get("/api/v1/branches", async (c) => {
     const status = deps.status();

@@ -1,5 +1,7 @@
+import { configSchema } from "../config/schema.ts";
 import { parseListen } from "../lib/listen-address.ts";
 import type { Logger } from "../log/logger.ts";
+import { createFleetWatch } from "./fleet/fleet-watch.ts";
 import { startForwarder } from "./forwarder.ts";
 import type { HqConfig } from "./hq-config.ts";
 import { type HqConsumer, startHqConsumer } from "./hq-consumer.ts";
@@ -46,13 +48,17 @@ export async function startHq(
   const mango = db === undefined ? undefined : config.hq.mango;
   // Created after the consumer (it publishes through it); told of each up commit.
   let commander: MangoCommander | undefined;
+  const watch = createFleetWatch();
   const consumer = startHqConsumer({
     config,
     store,
     log,
     onApplied: (envelopes) => {
+      watch.applied();
       if (envelopes.some((e) => e.stream === "replies")) commander?.kick();
     },
+    onProblem: (problem) => watch.problem({ ...problem, at: Date.now() }),
+    onPresence: (branch, presence) => watch.presence(branch, presence),
     ...options.consumer,
   });
   const mangoStore = db === undefined || mango === undefined ? undefined : sqliteMangoStore(db);
@@ -101,6 +107,36 @@ export async function startHq(
   const app = hqHttpApp({
     store,
     token: config.hq.token,
+    fleet: {
+      watch,
+      log,
+      now: Date.now,
+      alertMinutes: config.hq.offline_alert_minutes,
+      maxShiftMs: configSchema.shape.roster.parse(undefined).max_shift_hours * 3600_000,
+      ...(commandStore === undefined
+        ? {}
+        : {
+            commandsWaiting: async () => {
+              const waiting = new Map<string, number>();
+              for (const c of await commandStore.recent(1000))
+                if (c.state !== "done") waiting.set(c.branch, (waiting.get(c.branch) ?? 0) + 1);
+              return waiting;
+            },
+            storedProblems: async (branch, limit) =>
+              (await commandStore.recent(1000))
+                .flatMap((c) => {
+                  // HQ's refusals are stored as "CODE: why"; the page shows only those, by their code.
+                  const code =
+                    c.branch === branch && c.by === "hq"
+                      ? /^([A-Z]+\.[A-Z_]+):/.exec(c.reason ?? "")?.[1]
+                      : undefined;
+                  if (code === undefined) return [];
+                  const detail = `${c.command} ${c.commandId}: ${c.reason?.slice(code.length + 1).trim()}`;
+                  return [{ at: c.settledAt ?? c.claimedAt, branch, stream: "replies", code, detail }];
+                })
+                .slice(0, limit),
+          }),
+    },
     status: () => ({
       mqtt: consumer.connected() ? "connected" : "disconnected",
       counters: {

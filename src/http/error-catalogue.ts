@@ -47,6 +47,8 @@ const EDGE = {
   "HQ.COMMIT_FAILED": { status: null },
   "HQ.FORWARD_FAILED": { status: null },
   "HQ.HANDLER_FAILED": { status: null },
+  "HQ.LOGIN_LOCKED": { status: 429 },
+  "HQ.LOGIN_REFUSED": { status: 401 },
   "HQ.MQTT_DISCONNECTED": { status: null },
   "HQ.MQTT_ERROR": { status: null },
   "HQ.REORDER_OVERFLOW": { status: null },

@@ -1,0 +1,122 @@
+/** The fleet page's languages: Russian first, like the kiosk. */
+export type FleetLang = "ru" | "en";
+
+export const FLEET_LANGS: readonly FleetLang[] = ["ru", "en"];
+
+const ru = {
+  htmlLang: "ru",
+  title: "Филиалы",
+  loginTitle: "Вход в штаб-квартиру",
+  tokenLabel: "Токен штаб-квартиры ([hq] token)",
+  signIn: "Войти",
+  signOut: "Выйти",
+  wrongToken: "Токен не подошёл. Проверьте [hq] token в конфигурации штаб-квартиры и введите его снова.",
+  locked: (minutes: number) =>
+    `Слишком много неверных попыток с этого адреса. Попробуйте снова через ${minutes} мин.`,
+  expired: "Сессия закончилась: войдите снова.",
+  branch: "Филиал",
+  state: "Связь",
+  online: "на связи",
+  offline: "не на связи",
+  unknown: "нет данных о связи",
+  since: "с",
+  alert: (minutes: number) => `Не на связи дольше ${minutes} мин: проверьте питание и сеть филиала`,
+  version: "Версия",
+  backlog: "Очередь",
+  draining: (left: number, peak: number) => `отправляет: осталось ${left} из ${peak}`,
+  lastRecord: "Последняя запись",
+  lag: "Отставание по потокам",
+  commandsWaiting: "Команды в ожидании",
+  noBranches: "Ни один филиал ещё не выходил на связь. Проверьте [hq] в конфигурации филиалов и брокер MQTT.",
+  never: "—",
+  back: "← Все филиалы",
+  desks: "Стойки и смена сейчас",
+  noDesks: "Ни одной отметки о смене за последние часы.",
+  holdsPhone: "у телефона",
+  onBreak: "на перерыве",
+  onShiftSince: "на смене с",
+  nobodyAtPhone: "у телефона никого",
+  calls: "Последние звонки",
+  noCalls: "Звонков пока нет.",
+  callWhen: "Когда",
+  callDirection: "Направление",
+  callFrom: "Откуда",
+  callTo: "Куда",
+  callOutcome: "Итог",
+  callOwner: "Ответственный",
+  errors: "Последние ошибки",
+  noErrors: "Ошибок нет.",
+  unreadable: (n: number) => `Записей, которые не удалось прочитать: ${n}`,
+  notFound: "Такого филиала штаб-квартира не знает. Вернитесь к списку филиалов.",
+  direction: { inbound: "входящий", outbound: "исходящий", internal: "внутренний" } as Record<string, string>,
+  outcome: {
+    answered: "отвечен",
+    missed: "пропущен",
+    voicemail: "голосовая почта",
+    busy: "занято",
+    failed: "не состоялся",
+  } as Record<string, string>,
+} as const;
+
+type FleetMessages = {
+  readonly [K in keyof typeof ru]: (typeof ru)[K] extends string ? string : (typeof ru)[K];
+};
+
+const en: FleetMessages = {
+  htmlLang: "en",
+  title: "Branches",
+  loginTitle: "Headquarters sign-in",
+  tokenLabel: "Headquarters token ([hq] token)",
+  signIn: "Sign in",
+  signOut: "Sign out",
+  wrongToken: "That token did not match. Check [hq] token in headquarters' configuration and enter it again.",
+  locked: (minutes) => `Too many wrong attempts from this address. Try again in ${minutes} min.`,
+  expired: "Your session ended: sign in again.",
+  branch: "Branch",
+  state: "Link",
+  online: "online",
+  offline: "offline",
+  unknown: "no presence yet",
+  since: "since",
+  alert: (minutes) => `Offline longer than ${minutes} min: check the branch's power and network`,
+  version: "Version",
+  backlog: "Backlog",
+  draining: (left, peak) => `sending: ${left} of ${peak} left`,
+  lastRecord: "Last record",
+  lag: "Lag per stream",
+  commandsWaiting: "Commands waiting",
+  noBranches: "No branch has reported yet. Check [hq] in the branches' configuration and the MQTT broker.",
+  never: "—",
+  back: "← All branches",
+  desks: "Desks and who is on shift now",
+  noDesks: "No shift recorded in the last hours.",
+  holdsPhone: "has the phone",
+  onBreak: "on a break",
+  onShiftSince: "on shift since",
+  nobodyAtPhone: "nobody has the phone",
+  calls: "Recent calls",
+  noCalls: "No calls yet.",
+  callWhen: "When",
+  callDirection: "Direction",
+  callFrom: "From",
+  callTo: "To",
+  callOutcome: "Outcome",
+  callOwner: "Owner",
+  errors: "Last errors",
+  noErrors: "No errors.",
+  unreadable: (n) => `Records that could not be read: ${n}`,
+  notFound: "Headquarters knows no such branch. Go back to the list of branches.",
+  direction: { inbound: "inbound", outbound: "outbound", internal: "internal" },
+  outcome: { answered: "answered", missed: "missed", voicemail: "voicemail", busy: "busy", failed: "failed" },
+};
+
+export type FleetText = FleetMessages;
+
+/** `?lang=en` picks English; anything else is Russian. */
+export function fleetText(lang: FleetLang): FleetText {
+  return lang === "en" ? en : ru;
+}
+
+export function fleetLang(query: string | undefined): FleetLang {
+  return query === "en" ? "en" : "ru";
+}
