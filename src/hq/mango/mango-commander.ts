@@ -1,4 +1,5 @@
 import type { MangoResult } from "../../contract/down-records.ts";
+import { startRounds } from "../../lib/rounds.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { MangoConfig } from "../hq-config.ts";
 import type { MangoCommandStore } from "../store/mango-command-store-port.ts";
@@ -180,39 +181,17 @@ export function startMangoCommander(options: {
     }
   };
 
-  let running: Promise<void> | null = null;
-  let again = false;
-  let failures = 0;
-  const kick = () => {
-    if (running !== null) {
-      again = true;
-      return;
-    }
-    running = round()
-      .then(() => {
-        failures = 0;
-      })
-      .catch((error: unknown) => {
-        // The store failed: nothing was claimed that is not also answered or retried next round.
-        if (failures++ % 60 === 0)
-          log.error("Mango commands not read; retrying", { code: "MANGO.COMMAND_STORE_FAILED", error });
-      })
-      .finally(() => {
-        running = null;
-        if (again) {
-          again = false;
-          kick();
-        }
-      });
-  };
-  const timer = setInterval(kick, options.pollMs ?? 1000);
-  kick();
-  return {
-    kick,
-    counters,
-    async stop() {
-      clearInterval(timer);
-      await running;
+  const rounds = startRounds(round, {
+    everyMs: options.pollMs ?? 1000,
+    failed: (error, streak) => {
+      // The store failed: nothing was claimed that is not also answered or retried next round.
+      if (streak % 60 === 1)
+        log.error("Mango commands not read; retrying", { code: "MANGO.COMMAND_STORE_FAILED", error });
     },
+  });
+  return {
+    kick: rounds.kick,
+    counters,
+    stop: rounds.stop,
   };
 }

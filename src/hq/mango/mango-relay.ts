@@ -1,5 +1,6 @@
 import type { MangoEvent, MangoResult } from "../../contract/down-records.ts";
 import { type Envelope, PROTOCOL_VERSION, topics } from "../../contract/protocol.ts";
+import { startRounds } from "../../lib/rounds.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { MangoStore, MangoStoredEvent } from "../store/mango-store-port.ts";
 
@@ -86,9 +87,6 @@ export function startMangoRelay(options: {
   const now = options.now ?? Date.now;
   let relayed = 0;
   let failures = 0;
-  let streak = 0;
-  let again = false;
-  let running: Promise<void> | null = null;
 
   const round = async (): Promise<void> => {
     for (;;) {
@@ -104,43 +102,23 @@ export function startMangoRelay(options: {
       }
     }
   };
-  const kick = () => {
-    if (running !== null) {
-      again = true;
-      return;
-    }
-    running = round()
-      .then(() => {
-        streak = 0;
-      })
-      .catch((error: unknown) => {
-        failures++;
-        streak++;
-        // Once when it starts, then once a minute or so while the broker stays out of reach.
-        if (streak % 60 === 1)
-          log.warn("Mango events not relayed yet; retrying", { code: "MANGO.RELAY_FAILED", failures, error });
-      })
-      .finally(() => {
-        running = null;
-        if (again) {
-          again = false;
-          kick();
-        }
-      });
-  };
-  const timer = setInterval(kick, options.retryMs ?? 1000);
-  kick();
+  const rounds = startRounds(round, {
+    everyMs: options.retryMs ?? 1000,
+    failed: (error, streak) => {
+      failures++;
+      // Once when it starts, then once a minute or so while the broker stays out of reach.
+      if (streak % 60 === 1)
+        log.warn("Mango events not relayed yet; retrying", { code: "MANGO.RELAY_FAILED", failures, error });
+    },
+  });
   return {
-    kick,
+    kick: rounds.kick,
     get relayed() {
       return relayed;
     },
     get failures() {
       return failures;
     },
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
+    stop: rounds.stop,
   };
 }

@@ -1,3 +1,4 @@
+import { startRounds } from "../../lib/rounds.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { MangoConfig } from "../hq-config.ts";
 import type { MangoStatsEvent, MangoSweep, MangoSweepStore } from "../store/mango-sweep-store-port.ts";
@@ -321,39 +322,27 @@ export function startMangoSweeper(options: {
     else await request(sweep, at);
   };
 
-  let running: Promise<void> | null = null;
-  let storageStreak = 0;
-  const tick = () => {
-    if (running !== null) return;
-    running = step()
-      .then(() => {
-        storageStreak = 0;
-      })
-      .catch((error: unknown) => {
-        storageStreak++;
-        if (storageStreak % 60 === 1)
-          log.error("gap recovery could not use hq.db; trying again", {
-            code: (error as { code?: string }).code ?? "STORAGE.FAILED",
-            error,
-          });
-      })
-      .finally(() => {
-        running = null;
-      });
-  };
-  const timer = setInterval(tick, options.tickMs ?? 1000);
+  const rounds = startRounds(step, {
+    everyMs: options.tickMs ?? 1000,
+    queue: false,
+    now: false,
+    failed: (error, streak) => {
+      if (streak % 60 === 1)
+        log.error("gap recovery could not use hq.db; trying again", {
+          code: (error as { code?: string }).code ?? "STORAGE.FAILED",
+          error,
+        });
+    },
+  });
   return {
     counters,
     unstored: noteLost,
     async step() {
-      await running;
-      tick();
-      await running;
+      await rounds.idle();
+      rounds.kick();
+      await rounds.idle();
     },
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
+    stop: rounds.stop,
   };
 }
 

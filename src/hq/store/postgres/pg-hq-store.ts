@@ -1,5 +1,6 @@
 import type { SQL } from "bun";
 import type { Envelope, Presence } from "../../../contract/protocol.ts";
+import { branchViews } from "../branch-views.ts";
 import type {
   ApplyResult,
   BranchView,
@@ -37,6 +38,25 @@ const toRecord = (r: RecordRow): StoredRecord => ({
 });
 
 const orNull = (v: string | number | null): number | null => (v === null ? null : Number(v));
+
+/** Bigints come back as strings: every number column is read through Number. */
+type Num = string | number;
+type PresenceDbRow = {
+  branch: string;
+  online: boolean;
+  epoch: Num;
+  version: string | null;
+  backlog: Num | null;
+  state_at: Num;
+};
+type StreamDbRow = {
+  branch: string;
+  stream: string;
+  hwm: Num;
+  duplicates: Num;
+  last_record_ts: Num | null;
+  last_applied_at: Num | null;
+};
 
 const key = (branch: string, stream: string) => JSON.stringify([branch, stream]);
 
@@ -139,24 +159,6 @@ export function postgresHqStore(sql: SQL, where: string, options: HqStoreOptions
   };
 
   const branches = async (): Promise<BranchView[]> => {
-    const views = new Map<string, BranchView>();
-    const view = (branch: string) => {
-      let v = views.get(branch);
-      if (v === undefined) {
-        v = {
-          branch,
-          online: null,
-          epoch: null,
-          version: null,
-          backlog: null,
-          stateAt: null,
-          lastRecordTs: null,
-          streams: {},
-        };
-        views.set(branch, v);
-      }
-      return v;
-    };
     // One snapshot for both reads: a commit between them would show a stream without its branch.
     const [branchRows, streamRows] = await sql.begin(
       "ISOLATION LEVEL REPEATABLE READ READ ONLY",
@@ -165,26 +167,24 @@ export function postgresHqStore(sql: SQL, where: string, options: HqStoreOptions
         await tx`SELECT branch, stream, hwm, duplicates, last_record_ts, last_applied_at FROM streams`,
       ],
     );
-    for (const b of branchRows)
-      Object.assign(view(b.branch), {
+    return branchViews(
+      (branchRows as PresenceDbRow[]).map((b) => ({
+        branch: b.branch,
         online: b.online,
         epoch: Number(b.epoch),
         version: b.version,
         backlog: orNull(b.backlog),
         stateAt: Number(b.state_at),
-      });
-    for (const s of streamRows) {
-      const v = view(s.branch);
-      const lastRecordTs = orNull(s.last_record_ts);
-      v.streams[s.stream] = {
-        through: Number(s.hwm),
-        duplicates: Number(s.duplicates),
-        lastRecordTs,
-        lastAppliedAt: orNull(s.last_applied_at),
-      };
-      if (lastRecordTs !== null && (v.lastRecordTs ?? 0) < lastRecordTs) Object.assign(v, { lastRecordTs });
-    }
-    return [...views.values()].sort((a, b) => a.branch.localeCompare(b.branch));
+      })),
+      (streamRows as StreamDbRow[]).map((r) => ({
+        branch: r.branch,
+        stream: r.stream,
+        through: Number(r.hwm),
+        duplicates: Number(r.duplicates),
+        lastRecordTs: orNull(r.last_record_ts),
+        lastAppliedAt: orNull(r.last_applied_at),
+      })),
+    );
   };
 
   // Each stream's head, skipping heads another consumer is claiming this instant (SKIP LOCKED),

@@ -1,6 +1,7 @@
 import type { Database, SQLQueryBindings, Statement } from "bun:sqlite";
 import type { Envelope, Presence, SyncRecord } from "../../../contract/protocol.ts";
 import { StorageError, toStorageError } from "../../../lib/storage-error.ts";
+import { branchViews } from "../branch-views.ts";
 import type {
   ApplyResult,
   BranchView,
@@ -177,47 +178,25 @@ export function sqliteHqStore(db: Database, options: HqStoreOptions): HqStore {
   );
   const depth = db.query<{ n: number }, []>("SELECT count(*) AS n FROM forward_queue");
 
-  const branches = (): BranchView[] => {
-    const views = new Map<string, BranchView>();
-    const view = (branch: string) => {
-      let v = views.get(branch);
-      if (v === undefined) {
-        v = {
-          branch,
-          online: null,
-          epoch: null,
-          version: null,
-          backlog: null,
-          stateAt: null,
-          lastRecordTs: null,
-          streams: {},
-        };
-        views.set(branch, v);
-      }
-      return v;
-    };
-    for (const b of branchRows.all()) {
-      Object.assign(view(b.branch), {
+  const branches = (): BranchView[] =>
+    branchViews(
+      branchRows.all().map((b) => ({
+        branch: b.branch,
         online: b.online === 1,
         epoch: b.epoch,
         version: b.version,
         backlog: b.backlog,
         stateAt: b.state_at,
-      });
-    }
-    for (const s of streamRows.all()) {
-      const v = view(s.branch);
-      v.streams[s.stream] = {
-        through: s.hwm,
-        duplicates: s.duplicates,
-        lastRecordTs: s.last_record_ts,
-        lastAppliedAt: s.last_applied_at,
-      };
-      if (s.last_record_ts !== null && (v.lastRecordTs ?? 0) < s.last_record_ts)
-        Object.assign(v, { lastRecordTs: s.last_record_ts });
-    }
-    return [...views.values()].sort((a, b) => a.branch.localeCompare(b.branch));
-  };
+      })),
+      streamRows.all().map((r) => ({
+        branch: r.branch,
+        stream: r.stream,
+        through: r.hwm,
+        duplicates: r.duplicates,
+        lastRecordTs: r.last_record_ts,
+        lastAppliedAt: r.last_applied_at,
+      })),
+    );
 
   // The work is done synchronously inside the call; what it threw becomes a coded rejection.
   const settle = <A extends unknown[], R>(work: (...args: A) => R) => {
