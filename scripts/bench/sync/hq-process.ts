@@ -7,8 +7,9 @@ import type { Child, Children } from "../lib/children.ts";
 
 /**
  * The real headquarters consumer, `bun src/main.ts hq --config FILE`, in its own process with
- * its SQLite store under `{dir}/hq`; the bench watches it through its HTTP API, as an integrator
- * would, and reads its database (read-only) only for the final checks.
+ * its SQLite store under `{dir}/hq` (or, with `databaseUrl`, on PostgreSQL: `[hq] database_url`);
+ * the bench watches it through its HTTP API, as an integrator would, and reads its SQLite
+ * database (read-only) only for the final checks. A PostgreSQL store the bench reads itself.
  */
 
 const TOKEN = "bench-hq-token-0123456789abcdef";
@@ -39,6 +40,8 @@ export async function startHqProcess(
     bunArgs?: readonly string[];
     /** More TOML after the `[hq]` table (bench:mango's `[hq.mango]`). */
     extraToml?: string;
+    /** `[hq] database_url`: the store on PostgreSQL (bench:hq-scale); `records`, `span` then throw. */
+    databaseUrl?: string;
   },
 ): Promise<HqProcess> {
   const storage = join(options.dir, "hq");
@@ -47,7 +50,7 @@ export async function startHqProcess(
   const configPath = join(options.dir, "hq.toml");
   writeFileSync(
     configPath,
-    `[mqtt]\nurl = "${options.brokerUrl}"\n\n[hq]\nlisten = "127.0.0.1:${port}"\ntoken = "${TOKEN}"\nstorage_dir = ${JSON.stringify(storage)}\n${options.extraToml ?? ""}`,
+    `[mqtt]\nurl = "${options.brokerUrl}"\n\n[hq]\nlisten = "127.0.0.1:${port}"\ntoken = "${TOKEN}"\nstorage_dir = ${JSON.stringify(storage)}\n${options.databaseUrl === undefined ? "" : `database_url = ${JSON.stringify(options.databaseUrl)}\n`}${options.extraToml ?? ""}`,
   );
   const child = children.spawn(
     "hq",
@@ -70,6 +73,7 @@ export async function startHqProcess(
   const auth = { authorization: `Bearer ${TOKEN}` };
   let db: Database | undefined;
   const open = () => {
+    if (options.databaseUrl !== undefined) throw new Error("hq's store is PostgreSQL: read it there");
     db ??= new Database(join(storage, HQ_DB_FILE), { readonly: true });
     return db;
   };

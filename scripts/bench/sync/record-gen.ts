@@ -98,6 +98,7 @@ function callTemplate(random: () => number): unknown {
     pops: [{ employeeId, reason: answered ? "answered" : "missed", rule: answered ? "R3.1" : "R3.3" }],
     recordingUrl: answered ? "https://pbx.branch.local/monitor/2026/03/@ID@.wav" : null,
     partOf: null,
+    recovered: null,
   };
 }
 
