@@ -19,6 +19,7 @@ import { CallPipeline } from "./service/call-pipeline.ts";
 import { type CommandPort, noCommands } from "./service/command-port.ts";
 import { crmSettings } from "./service/crm-settings.ts";
 import { createDevicePairing } from "./service/device-pairing.ts";
+import { withElsewhere } from "./service/elsewhere-facts.ts";
 import { hqCallCommands } from "./service/hq-call-commands.ts";
 import { PbxGaps } from "./service/pbx-gaps.ts";
 import { Phones } from "./service/phones.ts";
@@ -113,6 +114,8 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
     onReplies: () => wakeRelay(),
     numbers,
     ...(pbxDown === null ? {} : { onPbxEvents: pbxDown.onPbxEvents }),
+    // R0.3d: HQ's word that an employee checked in at another branch closes their shift here.
+    presence: roster,
   });
   // Issue 16: the routing, from the roster, HQ's directory and the rules' facts (absences and
   // no-answer forwarding), held in memory for the PBX.
@@ -121,7 +124,7 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
   const routing = new RoutingService({
     roster,
     clients: () => directory.routingEntries(),
-    facts: rules,
+    facts: withElsewhere(rules, roster),
     numbers,
     settings: routingSettings(config),
     log: options.log.child({ part: "routing" }),
@@ -151,7 +154,10 @@ export async function createBox(config: Config, options: BoxOptions): Promise<Bo
   });
   calls.start();
   // A roster fact in the past (a manager's correction) may change who owned calls since then.
-  roster.subscribe((facts) => calls.rosterChanged(Math.min(...facts.map((f) => f.at))));
+  roster.subscribe((facts) => {
+    // HQ's word of a check-in elsewhere may close no shift (R0.3d): nothing to re-attribute then.
+    if (facts.length > 0) calls.rosterChanged(Math.min(...facts.map((f) => f.at)));
+  });
   const liveCalls = (source: string) =>
     calls.live().flatMap((call) => (call.source === source ? [call.id] : []));
   // Nothing lost while the box was down: each link's gaps, read back from the PBX's records.

@@ -11,6 +11,7 @@ import { absenceRangesSchema, forwardingSettingSchema, weeklyScheduleSchema } fr
  * - `commands`: `command.run` (runs at most once, never after `expiresAt`; answered on `up/replies`)
  * - `pbx`:      `mango.event` (issue 17: a Mango Office webhook HQ received for this branch, as sent),
  *               `mango.result` (how a `pbx.command` the branch sent up ended)
+ * - `presence`: `staff.elsewhere` (issue 18, R0.3d: one of the branch's employees checked in at another branch)
  *
  * Up, on `replies`: `command.reply`, `clients.resync` (the box asks for a snapshot) and `pbx.command`
  * (issue 17: a command for Mango Office, which HQ sends for the branch).
@@ -150,12 +151,31 @@ export const mangoResultSchema = z.strictObject({
   receivedAt: z.number().int().min(0),
 });
 
+const branchRef = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/);
+
+/**
+ * Down on `presence` (issue 18, R0.3d), record id `elsewhere:<branch>:<employeeId>:<at>`: the
+ * employee checked in (or took a desk's phone) at another branch at `at`, that branch's roster
+ * instant. HQ sends it to every other branch whose roster it has seen the employee on. The box
+ * closes a shift of theirs open at `at` then (`closed-elsewhere`, at `at`, audited; a shift begun
+ * after `at` stays open) and shows where they are for the rest of its day, until they check in
+ * there again; the routing skips them meanwhile (R4.7).
+ */
+export const staffElsewhereSchema = z.strictObject({
+  employeeId,
+  branch: branchRef,
+  /** The other branch's name when HQ knows one; null: the box shows its id. */
+  branchName: z.string().trim().min(1).max(120).nullable(),
+  at: z.number().int().min(0),
+});
+
 export const DOWN_RECORD_SCHEMAS = {
   staff: { "staff.upsert": staffUpsertSchema, "staff.remove": staffRemoveSchema },
   clients: { "clients.snapshot": clientsSnapshotSchema, "clients.delta": clientsDeltaSchema },
   settings: { "settings.update": settingsUpdateSchema },
   commands: { "command.run": commandSchema },
   pbx: { "mango.event": mangoEventSchema, "mango.result": mangoResultSchema },
+  presence: { "staff.elsewhere": staffElsewhereSchema },
 } as const;
 
 /**
@@ -206,6 +226,7 @@ export type CommandReply = z.infer<typeof commandReplySchema>;
 export type MangoEvent = z.infer<typeof mangoEventSchema>;
 export type MangoResult = z.infer<typeof mangoResultSchema>;
 export type PbxCommand = z.infer<typeof pbxCommandSchema>;
+export type StaffElsewhere = z.infer<typeof staffElsewhereSchema>;
 
 export type DownRecord =
   | { type: "staff.upsert"; data: StaffUpsert }
@@ -215,4 +236,5 @@ export type DownRecord =
   | { type: "settings.update"; data: HqSettings }
   | { type: "command.run"; data: Command }
   | { type: "mango.event"; data: MangoEvent }
-  | { type: "mango.result"; data: MangoResult };
+  | { type: "mango.result"; data: MangoResult }
+  | { type: "staff.elsewhere"; data: StaffElsewhere };

@@ -14,7 +14,7 @@ import { z } from "zod";
 export const PROTOCOL_VERSION = 1;
 
 export const UP_STREAMS = ["roster", "calls", "intents", "replies"] as const;
-export const DOWN_STREAMS = ["staff", "clients", "settings", "commands", "pbx"] as const;
+export const DOWN_STREAMS = ["staff", "clients", "settings", "commands", "pbx", "presence"] as const;
 export type UpStream = (typeof UP_STREAMS)[number];
 export type DownStream = (typeof DOWN_STREAMS)[number];
 

@@ -20,6 +20,8 @@ export const en: Messages = {
   nobodyOnShift: "Nobody is on shift yet.",
   onShiftAt: (desk, since) => `${desk}, since ${since}`,
   sinceTime: (time) => `since ${time}`,
+  elsewhereTitle: "At other branches today",
+  elsewhereToday: (branch, since) => `at branch “${branch}” today, since ${since}`,
   pickYourName: "Tap your name",
   clockLabel: "Time",
 
@@ -460,6 +462,7 @@ export const en: Messages = {
   awayVacation: "on vacation",
   awaySick: "on sick leave",
   awaySchedule: "off by schedule",
+  awayElsewhere: "at another branch today",
   awayUntil: (when) => ` until ${when}`,
   notAway: "no absences",
   editForwarding: "Forwarding",

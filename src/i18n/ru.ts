@@ -23,6 +23,8 @@ export const ru = {
   nobodyOnShift: "На смене пока никого нет.",
   onShiftAt: (desk: string, since: string) => `${desk}, с ${since}`,
   sinceTime: (time: string) => `с ${time}`,
+  elsewhereTitle: "Сегодня в других филиалах",
+  elsewhereToday: (branch: string, since: string) => `сегодня в филиале «${branch}», с ${since}`,
   pickYourName: "Нажмите на своё имя",
   clockLabel: "Время",
 
@@ -492,6 +494,7 @@ export const ru = {
   awayVacation: "в отпуске",
   awaySick: "на больничном",
   awaySchedule: "не по графику",
+  awayElsewhere: "сегодня в другом филиале",
   awayUntil: (when: string) => ` до ${when}`,
   notAway: "отсутствий нет",
   editForwarding: "Переадресация",

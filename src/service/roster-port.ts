@@ -1,4 +1,5 @@
 import type { DomainError, Result } from "../domain/errors.ts";
+import type { Elsewhere } from "../domain/roster/elsewhere.ts";
 import type { RosterErrorCode } from "../domain/roster/roster-timeline.ts";
 import type {
   FactSource,
@@ -85,11 +86,24 @@ export interface PhoneAfterLeaving {
   readonly next: { readonly employeeId: string; readonly name: string } | null;
 }
 
+/** R0.3d: an employee of this branch's staff at another branch today (HQ said so). */
+export interface ElsewhereView {
+  readonly employeeId: string;
+  readonly name: string;
+  readonly branchId: string;
+  /** Null when HQ knows no name: show the id. */
+  readonly branchName: string | null;
+  /** When they checked in there. */
+  readonly since: Instant;
+}
+
 export interface BoardView {
   readonly branch: { readonly id: string; readonly name: string; readonly timezone: string };
   readonly now: Instant;
   readonly desks: readonly DeskView[];
   readonly onShift: readonly OnShiftView[];
+  /** Who of this branch's staff is at another branch today (R0.3d), until they check in here again. */
+  readonly elsewhere: readonly ElsewhereView[];
 }
 
 export interface RosterCommandInput {
@@ -156,6 +170,8 @@ export interface RosterPort {
    * `detail` is read back as data by `readAuditDetail` (audit-detail.ts).
    */
   audit(limit: number, between?: { readonly from: Instant; readonly to: Instant }): readonly AuditEntry[];
+  /** R0.3d: where the employee is today when HQ said they checked in at another branch; null: not known. */
+  elsewhereNow(employeeId: string, now: Instant): Elsewhere | null;
   /** Called after every commit with the facts it recorded; returns the unsubscribe function. */
   subscribe(listener: (facts: readonly RosterFact[]) => void): () => void;
 }

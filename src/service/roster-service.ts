@@ -1,17 +1,22 @@
 import type { Database } from "bun:sqlite";
 import type { Config } from "../config/schema.ts";
 import { fail, ok, type Result } from "../domain/errors.ts";
+import { closeForElsewhere, type Elsewhere, elsewhereNow } from "../domain/roster/elsewhere.ts";
 import { RosterTimeline, workedBetween } from "../domain/roster/roster-timeline.ts";
 import type { Instant, Owner, RosterFact, StaffMember } from "../domain/roster/types.ts";
+import type { BranchZone } from "../domain/rules/absence.ts";
 import type { Logger } from "../log/logger.ts";
+import { type ElsewhereStore, elsewhereStore } from "../store/elsewhere-store.ts";
 import { type OutboxStore, outboxStore } from "../store/outbox-store.ts";
 import { type RosterStore, rosterStore } from "../store/roster-store.ts";
 import { type StaffRow, type StaffStore, staffStore } from "../store/staff-store.ts";
 import { pinUnlockDetail, rosterAuditDetail } from "./audit-detail.ts";
+import { branchZone } from "./branch-zone.ts";
 import type {
   AuditEntry,
   BoardView,
   DeskView,
+  ElsewhereView,
   EmployeeView,
   OnShiftView,
   PhoneAfterLeaving,
@@ -47,6 +52,12 @@ const isManager = (s: StaffMember | undefined) => s?.role === "manager" || s?.ro
  */
 export class RosterService implements RosterPort {
   private readonly facts: RosterStore;
+  private readonly elsewhereRows: ElsewhereStore;
+  private readonly zone: BranchZone;
+  /** HQ's recent check-ins elsewhere (R0.3d), in memory: the routing asks while a caller waits. */
+  private elsewhere: Elsewhere[];
+  /** Facts `applyElsewhere` wrote in the inbox's open transaction, told to the listeners once it commits. */
+  private elsewhereFacts: RosterFact[] = [];
   private readonly outbox: OutboxStore;
   private readonly staffRows: StaffStore;
   private timeline: RosterTimeline;
@@ -69,6 +80,9 @@ export class RosterService implements RosterPort {
     this.facts = rosterStore(db);
     this.outbox = outboxStore(db);
     this.staffRows = staffStore(db);
+    this.elsewhereRows = elsewhereStore(db);
+    this.zone = branchZone(config.branch.timezone);
+    this.elsewhere = this.elsewhereRows.recent();
     this.dataVersionQuery = db.query<{ data_version: number }, []>("PRAGMA data_version");
     this.timeline = this.loadTimeline();
     this.refreshStaff();
@@ -125,7 +139,82 @@ export class RosterService implements RosterPort {
       };
     });
     const { id, name, timezone } = this.config.branch;
-    return { branch: { id, name, timezone }, now, desks, onShift: this.onShift(now) };
+    const elsewhere: ElsewhereView[] = [...this.staff.values()].flatMap((member) => {
+      const where = this.elsewhereNow(member.id, now);
+      return where === null
+        ? []
+        : [
+            {
+              employeeId: member.id,
+              name: member.name,
+              branchId: where.branchId,
+              branchName: where.branchName,
+              since: where.at,
+            },
+          ];
+    });
+    return { branch: { id, name, timezone }, now, desks, onShift: this.onShift(now), elsewhere };
+  }
+
+  /**
+   * R0.3d: HQ's word that employees checked in at another branch (the `presence` down stream),
+   * inside the inbox's transaction: each record once (by its id); a shift of theirs open at that
+   * instant closes AT that instant (`closed-elsewhere`, source hq, audited, sent up like any fact).
+   */
+  applyElsewhere(
+    records: readonly { readonly id: string; readonly elsewhere: Elsewhere }[],
+    now: Instant,
+  ): void {
+    this.refreshStaff();
+    for (const { id, elsewhere } of records) {
+      if (!this.elsewhereRows.add(id, elsewhere, now)) continue;
+      this.elsewhere.push(elsewhere);
+      const command = closeForElsewhere(this.timeline, elsewhere);
+      if (command === null) continue;
+      const where =
+        elsewhere.branchName === null
+          ? elsewhere.branchId
+          : `${elsewhere.branchName} (${elsewhere.branchId})`;
+      const audit = {
+        at: now,
+        actorId: null,
+        action: `roster.${command.kind}`,
+        detail: rosterAuditDetail({ ...command, via: "hq", actorId: null, reason: `checked in at ${where}` }),
+      };
+      const fact = this.facts.append({ ...command, recordedAt: now, source: "hq", actorId: null }, audit);
+      this.outbox.add("roster", [{ id: `fact-${fact.seq}`, type: "roster.fact", data: fact }], now);
+      this.timeline.add(fact);
+      this.elsewhereFacts.push(fact);
+    }
+  }
+
+  elsewhereSettled(committed: boolean): void {
+    const facts = this.elsewhereFacts;
+    this.elsewhereFacts = [];
+    if (!committed) {
+      this.timeline = this.loadTimeline();
+      this.elsewhere = this.elsewhereRows.recent();
+      return;
+    }
+    for (const fact of facts)
+      this.log.info("roster fact", {
+        kind: fact.kind,
+        employeeId: fact.employeeId,
+        source: fact.source,
+        seq: fact.seq,
+      });
+    for (const listener of this.listeners) listener(facts);
+  }
+
+  /**
+   * R0.3d: the other branch the employee checked in at today (the branch's day) and has not come
+   * back from; null: none. From memory, never a query: the routing asks while a caller waits.
+   */
+  elsewhereNow(employeeId: string, now: Instant): Elsewhere | null {
+    const relays = this.elsewhere.filter((r) => r.employeeId === employeeId);
+    if (relays.length === 0) return null;
+    const local = this.zone.local(now);
+    return elsewhereNow(this.timeline, relays, this.zone.instant(local.year, local.month, local.day, 0), now);
   }
 
   employees(now: Instant): EmployeeView[] {

@@ -436,4 +436,21 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX phone_events_phone ON phone_events (phone_id, kind, at);
     `,
   },
+  {
+    version: 17,
+    name: "headquarters' word that an employee checked in at another branch (issue 18, R0.3d)",
+    sql: `
+      -- One row per staff.elsewhere record of the presence down stream (id: its record id). The
+      -- board and the routing read the day's; the shift it closed is a roster fact of its own.
+      CREATE TABLE roster_elsewhere (
+        id TEXT PRIMARY KEY,
+        employee_id TEXT NOT NULL,
+        branch TEXT NOT NULL,
+        branch_name TEXT,
+        at INTEGER NOT NULL,
+        received_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX roster_elsewhere_at ON roster_elsewhere (at);
+    `,
+  },
 ];

@@ -164,6 +164,7 @@ function absenceWords(absence: Absence): string {
     schedule: "off by their schedule",
     vacation: "on vacation",
     sick: "on sick leave",
+    elsewhere: "at another branch today",
   }[absence.reason];
   return `${what}${until}`;
 }

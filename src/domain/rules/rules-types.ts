@@ -7,8 +7,11 @@ import type { Instant } from "../roster/types.ts";
  * `RulesFacts`; the kiosk, the API and headquarters' staff list write them.
  */
 
-/** Why an employee is not rung at all (R4.7). Off shift comes from the roster, the rest from HQ or a manager. */
-export type AbsenceReason = "off-shift" | "schedule" | "vacation" | "sick";
+/**
+ * Why an employee is not rung at all (R4.7). Off shift comes from the roster, the rest from HQ or a
+ * manager; `elsewhere`: checked in at another branch today (R0.3d, HQ's `staff.elsewhere`).
+ */
+export type AbsenceReason = "off-shift" | "schedule" | "vacation" | "sick" | "elsewhere";
 
 export interface Absence {
   readonly reason: AbsenceReason;

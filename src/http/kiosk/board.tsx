@@ -8,7 +8,7 @@ import type { PbxLink } from "./pbx-link.ts";
 
 /**
  * What the SSE stream re-sends on every roster change: the clock, every desk with who holds its
- * phone, and everyone on shift. The `#board` element on the home screen is its container.
+ * phone, everyone on shift, and who of the staff is at another branch today (R0.3d). The `#board` element on the home screen is its container.
  */
 export function BoardContent({ board, t }: { board: BoardView; t: Messages }) {
   const tz = board.branch.timezone;
@@ -50,6 +50,21 @@ export function BoardContent({ board, t }: { board: BoardView; t: Messages }) {
             </li>
           ))}
         </ul>
+      )}
+      {board.elsewhere.length > 0 && (
+        <>
+          <h2>{t.elsewhereTitle}</h2>
+          <ul class="elsewhere">
+            {board.elsewhere.map((e) => (
+              <li data-testid={`elsewhere-${e.employeeId}`}>
+                <span class="who">{e.name}</span>
+                <span class="where">
+                  {t.elsewhereToday(e.branchName ?? e.branchId, formatTime(e.since, tz))}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </>
       )}
     </>
   );

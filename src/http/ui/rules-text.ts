@@ -100,6 +100,7 @@ export function awayText(t: Messages, absence: Absence | null, now: Instant, tim
     sick: t.awaySick,
     schedule: t.awaySchedule,
     "off-shift": t.awaySchedule,
+    elsewhere: t.awayElsewhere,
   }[absence.reason];
   if (absence.until === null) return reason;
   const time = formatTime(absence.until, timeZone);

@@ -119,6 +119,9 @@ export function applyRecord(ctx: ApplyContext, record: DownRecord): void {
     case "mango.result":
       // The inbox hands the `pbx` stream to its PbxEventsPort with each record's seq and id.
       return;
+    case "staff.elsewhere":
+      // The inbox hands the `presence` stream to its PresencePort (the roster).
+      return;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import type { HqSettings, MangoEvent, MangoResult } from "../../contract/down-records.ts";
 import type { DownStream } from "../../contract/protocol.ts";
+import type { Elsewhere } from "../../domain/roster/elsewhere.ts";
 import type { NumberRules } from "../../domain/rules/phone-number.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { ClientDirectory } from "../../service/attribution-settings.ts";
@@ -67,6 +68,26 @@ export type PbxDownRecord = { readonly seq: number; readonly id: string } & (
  * HQ gives one Mango event one record id (`mango:<kind>:<hash>`), however often Mango sent it.
  */
 export type PbxEventsPort = (records: readonly PbxDownRecord[], now: number) => void;
+
+/** One new record of the `presence` down stream (issue 18, R0.3d), as the inbox hands it on. */
+export type PresenceDownRecord = {
+  readonly seq: number;
+  readonly id: string;
+  readonly elsewhere: Elsewhere;
+};
+
+/**
+ * Where the inbox hands the `presence` down stream: the roster (R0.3d). `applyElsewhere` ALWAYS runs inside
+ * the inbox's IMMEDIATE transaction, once per envelope with new `presence` records, exactly those
+ * in seq order, and writes on the inbox's `db`, so a record is applied with its inbox row and the
+ * mark or not at all; it may throw only when its store fails. `elsewhereSettled` ALWAYS follows an `applyElsewhere`:
+ * `true` after the commit, `false` after a rollback, so what the roster keeps in memory follows
+ * the disk.
+ */
+export interface PresencePort {
+  applyElsewhere(records: readonly PresenceDownRecord[], now: number): void;
+  elsewhereSettled(committed: boolean): void;
+}
 
 export type InboundStatus = {
   readonly streams: Readonly<Record<DownStream, DownStreamStatus>>;
@@ -140,6 +161,8 @@ export type InboundOptions = {
    * and logged (`SYNC.PBX_NO_SOURCE`).
    */
   readonly onPbxEvents?: PbxEventsPort;
+  /** The roster, which reads the `presence` down stream (R0.3d). Without one, its records are inbox rows only. */
+  readonly presence?: PresencePort;
   /** How the branch's PBX writes numbers (`[numbers]`), for the directory lookup; default Russia's. */
   readonly numbers?: NumberRules;
 };

@@ -22,6 +22,7 @@ import {
   type InboundOptions,
   type InboundStatus,
   type PbxDownRecord,
+  type PresenceDownRecord,
   REJECT_CODES,
   type RejectCode,
 } from "./inbound-types.ts";
@@ -149,6 +150,7 @@ export function createInbound(options: InboundOptions): Inbound {
     const changes = new Set<InboundChange>();
     const repliesBefore = counts.replies;
     let result: { applied: number; duplicates: number; gapFrom: number | null; pbx: number };
+    let presenceApplied = false;
     try {
       result = db
         .transaction(() => {
@@ -170,6 +172,7 @@ export function createInbound(options: InboundOptions): Inbound {
           let duplicates = 0;
           let gapFrom: number | null = null;
           const pbxRecords: PbxDownRecord[] = [];
+          const presenceRecords: PresenceDownRecord[] = [];
           envelope.records.forEach((record, i) => {
             if (record.seq <= mark) {
               duplicates++;
@@ -181,16 +184,32 @@ export function createInbound(options: InboundOptions): Inbound {
               pbxRecords.push({ seq: record.seq, id: record.id, type: checked.type, event: checked.data });
             else if (checked?.type === "mango.result")
               pbxRecords.push({ seq: record.seq, id: record.id, type: checked.type, event: checked.data });
+            else if (checked?.type === "staff.elsewhere")
+              presenceRecords.push({
+                seq: record.seq,
+                id: record.id,
+                elsewhere: {
+                  employeeId: checked.data.employeeId,
+                  branchId: checked.data.branch,
+                  branchName: checked.data.branchName,
+                  at: checked.data.at,
+                },
+              });
             else if (checked !== undefined) applyRecord(ctx, checked);
             inbox.add(stream, record, t);
             applied++;
           });
           if (pbxRecords.length > 0) options.onPbxEvents?.(pbxRecords, t);
+          if (presenceRecords.length > 0 && options.presence !== undefined) {
+            presenceApplied = true;
+            options.presence.applyElsewhere(presenceRecords, t);
+          }
           if (applied > 0) inbox.advance(stream, envelope.seqTo, t);
           return { applied, duplicates, gapFrom, pbx: pbxRecords.length };
         })
         .immediate();
     } catch (error) {
+      if (presenceApplied) options.presence?.elsewhereSettled(false);
       counts.replies = repliesBefore;
       storeFailures++;
       const reason = String((toStorageError("inbox", error) as Error).message ?? error);
@@ -203,6 +222,7 @@ export function createInbound(options: InboundOptions): Inbound {
       });
       return { kind: "failed", reason };
     }
+    if (presenceApplied) options.presence?.elsewhereSettled(true);
     counters.applied += result.applied;
     counters.duplicates += result.duplicates;
     if (result.pbx > 0 && options.onPbxEvents !== undefined) pbx.handed += result.pbx;
