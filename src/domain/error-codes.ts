@@ -157,6 +157,11 @@ export const ERROR_CODES = {
     meaning: "The MQTT client reported an error (refused login, TLS, network).",
     action: "Check `[mqtt]` url, credentials and certificates in headquarters' configuration.",
   },
+  "HQ.ELSEWHERE_FAILED": {
+    meaning:
+      "Headquarters could not read the branches' roster facts for check-ins elsewhere (R0.3d), or not publish a `staff.elsewhere` yet; it tries again every second from where it stopped.",
+    action: "Check hq.db and the broker; nothing is lost (the cursor and the queued records are in hq.db).",
+  },
   "HQ.REORDER_OVERFLOW": {
     meaning:
       "Too many envelopes waited for a missing one; the oldest waiting was dropped (the branch sends it again).",

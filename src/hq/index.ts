@@ -1,6 +1,7 @@
 import { configSchema } from "../config/schema.ts";
 import { parseListen } from "../lib/listen-address.ts";
 import type { Logger } from "../log/logger.ts";
+import type { DownRelay } from "./down-relay.ts";
 import { createFleetWatch } from "./fleet/fleet-watch.ts";
 import { startForwarder } from "./forwarder.ts";
 import type { HqConfig } from "./hq-config.ts";
@@ -11,6 +12,7 @@ import { type MangoCommander, startMangoCommander } from "./mango/mango-commande
 import { startMangoRelay } from "./mango/mango-relay.ts";
 import { startMangoSweeper } from "./mango/mango-sweep.ts";
 import { mangoCounters } from "./mango/mango-webhook.ts";
+import { startPresenceRelay } from "./presence-relay.ts";
 import { openPostgresHqStore } from "./store/postgres/index.ts";
 import {
   openHqDatabase,
@@ -18,6 +20,7 @@ import {
   sqliteMangoCommandStore,
   sqliteMangoStore,
   sqliteMangoSweepStore,
+  sqlitePresenceStore,
 } from "./store/sqlite/index.ts";
 
 export { type HqConfig, hqConfigSchema, loadHqConfig } from "./hq-config.ts";
@@ -32,7 +35,8 @@ export interface Hq {
  * `branchbox hq`: the store (PostgreSQL at `hq.database_url`, or SQLite, `{hq.storage_dir}/hq.db`),
  * the consumer, the forwarder (when configured), the HTTP API and, with `[hq.mango]` (SQLite only:
  * the config refuses it with a database_url), Mango's webhooks and their relay to the branches'
- * `pbx` down stream, and the branches' Mango commands (sent, their results relayed).
+ * `pbx` down stream, and the branches' Mango commands (sent, their results relayed); with SQLite,
+ * a check-in at one branch relayed to the employee's other branches (R0.3d, down `presence`).
  */
 export async function startHq(
   config: HqConfig,
@@ -49,6 +53,7 @@ export async function startHq(
   // Created after the consumer (it publishes through it); told of each up commit.
   let commander: MangoCommander | undefined;
   const watch = createFleetWatch();
+  let presence: DownRelay | undefined;
   const consumer = startHqConsumer({
     config,
     store,
@@ -56,11 +61,26 @@ export async function startHq(
     onApplied: (envelopes) => {
       watch.applied();
       if (envelopes.some((e) => e.stream === "replies")) commander?.kick();
+      if (envelopes.some((e) => e.stream === "roster")) presence?.kick();
     },
     onProblem: (problem) => watch.problem({ ...problem, at: Date.now() }),
-    onPresence: (branch, presence) => watch.presence(branch, presence),
+    onPresence: (branch, state) => watch.presence(branch, state),
     ...options.consumer,
   });
+  // R0.3d: a check-in at one branch, relayed to the employee's other branches (its store is
+  // SQLite's only so far: on PostgreSQL, said at start).
+  if (db !== undefined)
+    presence = startPresenceRelay({
+      records: store,
+      store: sqlitePresenceStore(db),
+      publish: consumer.publishDown,
+      log,
+      epoch: Math.max(1, Math.floor(Date.now() / 1000)),
+    });
+  else
+    log.warn("check-ins are not relayed to other branches (R0.3d) with a database_url yet", {
+      code: "HQ.ELSEWHERE_FAILED",
+    });
   const mangoStore = db === undefined || mango === undefined ? undefined : sqliteMangoStore(db);
   const relay =
     mangoStore === undefined
@@ -177,6 +197,7 @@ export async function startHq(
       await sweeper?.stop();
       await commander?.stop();
       await relay?.stop();
+      await presence?.stop();
       await consumer.stop();
       await forwarder?.stop();
       await store.close();

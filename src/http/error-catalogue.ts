@@ -43,6 +43,7 @@ const EDGE = {
   "HQ.ACK_FAILED": { status: null },
   "HQ.BAD_ENVELOPE": { status: null },
   "HQ.BAD_PRESENCE": { status: null },
+  "HQ.ELSEWHERE_FAILED": { status: null },
   "HQ.BAD_QUERY": { status: 400 },
   "HQ.COMMIT_FAILED": { status: null },
   "HQ.FORWARD_FAILED": { status: null },

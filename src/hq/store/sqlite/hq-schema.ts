@@ -189,6 +189,36 @@ const HQ_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX mango_events_call ON mango_events (json_extract(json, '$.call_id')) WHERE kind = 'call';
     `,
   },
+  {
+    version: 5,
+    name: "presence across branches (issue 18, R0.3d)",
+    sql: `
+      -- The newest check-in (or handover) of each employee at each branch, from its roster facts.
+      CREATE TABLE presence_sightings (
+        employee_id TEXT NOT NULL,
+        branch TEXT NOT NULL,
+        last_at INTEGER NOT NULL,
+        PRIMARY KEY (employee_id, branch)
+      ) STRICT, WITHOUT ROWID;
+      -- How far each branch's roster stream has been read for sightings.
+      CREATE TABLE presence_cursor (
+        branch TEXT PRIMARY KEY,
+        through INTEGER NOT NULL
+      ) STRICT;
+      -- The presence down stream: one staff.elsewhere per (receiving branch, id), numbered per branch.
+      CREATE TABLE presence_down (
+        branch TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        id TEXT NOT NULL,
+        data TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        published_at INTEGER,
+        PRIMARY KEY (branch, seq),
+        UNIQUE (branch, id)
+      ) STRICT;
+      CREATE INDEX presence_down_unpublished ON presence_down (branch, seq) WHERE published_at IS NULL;
+    `,
+  },
 ];
 
 /** Opens (creating if needed) hq.db under `dir` and applies pending migrations. */

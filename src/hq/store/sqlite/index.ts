@@ -12,3 +12,4 @@ export { sqliteMangoSweepStore } from "./sqlite-mango-sweep-store.ts";
 export function openSqliteHqStore(dir: string, options: HqStoreOptions): HqStore {
   return sqliteHqStore(openHqDatabase(dir), options);
 }
+export { sqlitePresenceStore } from "./sqlite-presence-store.ts";
