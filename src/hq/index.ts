@@ -164,6 +164,8 @@ export async function startHq(
         reconnects: consumer.reconnects,
         forwarded: forwarder?.sent ?? 0,
         forwardFailures: forwarder?.failures ?? 0,
+        elsewhereRelayed: presence?.relayed ?? 0,
+        elsewhereRelayFailures: presence?.failures ?? 0,
         ...(relay === undefined ? {} : { mangoRelayed: relay.relayed, mangoRelayFailures: relay.failures }),
       },
       waiting: consumer.applier.waiting,
