@@ -2,9 +2,12 @@
 // inbox's commit into the roster (a closed-elsewhere fact AT the instant, audited, sent up), the
 // kiosk's board (ru first, en second) and the routing (R4.7: not rung here today).
 import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { BoardContent } from "../../src/http/kiosk/board.tsx";
 import { messages } from "../../src/i18n/index.ts";
-import { makeTestBox, type TestBox } from "../support/box.ts";
+import { fakeClock, makeTestBox, type TestBox } from "../support/box.ts";
 import { bytes, down } from "./inbound-fixtures.ts";
 
 const boxes: TestBox[] = [];
@@ -130,5 +133,45 @@ describe("R0.3d the box applies HQ's word of a check-in elsewhere", () => {
       { employeeId: "olga", to: null },
     ]);
     expect(b.roster.board(t("09:30")).elsewhere).toEqual([]);
+  });
+
+  test("R0.3d: a store failure in the inbox's transaction leaves nothing: no fact, no row, the shift still open in memory; the redelivery applies it", async () => {
+    const b = await box();
+    await b.roster.record(
+      { kind: "check-in", employeeId: "anna", deskId: "front", source: "kiosk" },
+      t("09:00"),
+    );
+    b.clock.set("2026-11-21T11:00:00+03:00");
+    // The stream's mark is written last, after the roster wrote the close: the whole envelope rolls back.
+    b.db.run(
+      "CREATE TRIGGER broken_inbox BEFORE INSERT ON inbox_hwm BEGIN SELECT RAISE(ABORT, 'disk failed (test)'); END",
+    );
+    const envelope = bytes(down("presence", 1, [elsewhere("anna", t("10:00"))]));
+    expect(b.inbound.handle("presence", envelope)).toMatchObject({ kind: "failed" });
+    expect(b.roster.ownerOf("101", t("10:30"))).toMatchObject({ employeeId: "anna" });
+    expect(b.roster.elsewhereNow("anna", t("11:00"))).toBeNull();
+    expect(rosterFacts(b).map((f) => f.kind)).toEqual(["check-in"]);
+    b.db.run("DROP TRIGGER broken_inbox");
+    expect(b.inbound.handle("presence", envelope)).toMatchObject({ kind: "applied" });
+    expect(b.roster.ownerOf("101", t("10:30"))).toMatchObject({ employeeId: null });
+    expect(rosterFacts(b).map((f) => f.kind)).toEqual(["check-in", "closed-elsewhere"]);
+  });
+
+  test("R0.3d: after a restart the board still says where they are today", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "branchbox-presence-"));
+    try {
+      const clock = fakeClock("2026-11-21T11:00:00+03:00");
+      const first = await makeTestBox({ dir, clock });
+      first.inbound.handle("presence", bytes(down("presence", 1, [elsewhere("sergey", t("10:00"))])));
+      await first.close();
+      const again = await makeTestBox({ dir, clock });
+      boxes.push(again);
+      expect(again.roster.board(t("12:00")).elsewhere).toMatchObject([
+        { employeeId: "sergey", since: t("10:00") },
+      ]);
+      expect(again.routing.snapshot(t("12:00")).absent).toContain("102");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
