@@ -5,27 +5,13 @@
 // and `logTails()` gathers them for a failure message.
 import { Database } from "bun:sqlite";
 import { expect } from "bun:test";
-import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { HQ_TOKEN, type HqProcess, startHqProcess } from "./hq-process.ts";
 import type { Mosquitto } from "./mosquitto.ts";
-import { BINARY, ensureBinary, freePort, makeTestDir, type Running, startBranchbox } from "./process.ts";
+import { ensureBinary, freePort, makeTestDir, type Running, startBranchbox } from "./process.ts";
 
-export const HQ_TOKEN = "sync-system-hq-token-0123456789";
 export const ADMIN_TOKEN = "sync-system-admin-token-0123456789";
-
-export type HqProcess = {
-  readonly name: string;
-  readonly pid: number;
-  readonly baseUrl: string;
-  kill9(): Promise<void>;
-  stop(graceMs?: number): Promise<void>;
-  /** SIGSTOP: the process stops reading, its connections stay open (a hung consumer). */
-  pause(): void;
-  /** SIGCONT after pause(). */
-  resume(): void;
-  output(): string;
-};
 
 export type StoredRecord = { seq: number; id: string; type: string; data: unknown; appliedAt: number };
 
@@ -150,104 +136,6 @@ export class SyncSystem {
     for (const run of this.branchRuns) await run.stop(3000);
     for (const hq of this.hqs) await hq.stop(3000);
     for (const broker of this.brokers) await broker.stop(3000);
-  }
-}
-
-async function startHqProcess(options: {
-  dir: string;
-  storage: string;
-  mqtt: Record<string, string>;
-  name: string;
-  extra?: readonly string[];
-}): Promise<HqProcess> {
-  const port = await freePort();
-  const logDir = join(options.dir, "logs");
-  mkdirSync(logDir, { recursive: true });
-  const configPath = join(options.dir, `${options.name}.toml`);
-  const mqttLines = Object.entries(options.mqtt).map(([key, value]) => `${key} = ${JSON.stringify(value)}`);
-  writeFileSync(
-    configPath,
-    [
-      "[mqtt]",
-      ...mqttLines,
-      "[hq]",
-      `listen = "127.0.0.1:${port}"`,
-      `token = "${HQ_TOKEN}"`,
-      `storage_dir = ${JSON.stringify(options.storage)}`,
-      "reorder_timeout_ms = 1000",
-      ...(options.extra ?? []),
-      "",
-    ].join("\n"),
-  );
-  const logPath = join(logDir, `${options.name}.log`);
-  const out = openSync(logPath, "a");
-  // The hq command reads only BRANCHBOX_MQTT_* / BRANCHBOX_HQ_*: any other BRANCHBOX_* stops it.
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith("BRANCHBOX_")),
-  );
-  let child: ChildProcess;
-  try {
-    child = spawn(BINARY, ["hq", "--config", configPath], {
-      cwd: options.dir,
-      env,
-      stdio: ["ignore", out, out],
-    });
-  } finally {
-    closeSync(out);
-  }
-  child.once("error", () => {});
-  const exited = new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once("exit", () => resolve());
-  });
-  const alive = () => child.exitCode === null && child.signalCode === null;
-  const output = () => {
-    try {
-      const text = readFileSync(logPath, "utf8");
-      return text.length > 4000 ? `…${text.slice(-4000)}` : text;
-    } catch {
-      return "";
-    }
-  };
-  const hq: HqProcess = {
-    name: options.name,
-    pid: child.pid ?? -1,
-    baseUrl: `http://127.0.0.1:${port}`,
-    output,
-    async kill9() {
-      if (!alive()) return;
-      child.kill("SIGKILL");
-      await exited;
-    },
-    pause() {
-      if (alive()) child.kill("SIGSTOP");
-    },
-    resume() {
-      if (alive()) child.kill("SIGCONT");
-    },
-    async stop(graceMs = 5000) {
-      if (!alive()) return;
-      child.kill("SIGCONT");
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-  // /healthz answers 200 once the consumer is connected to the broker.
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (!alive()) throw new Error(`${options.name} exited before it was ready\n${output()}`);
-    const ok = await fetch(`${hq.baseUrl}/healthz`, { signal: AbortSignal.timeout(1000) }).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ok) return hq;
-    if (Date.now() > deadline) {
-      await hq.kill9();
-      throw new Error(`${options.name} was not healthy in time\n${output()}`);
-    }
-    await Bun.sleep(50);
   }
 }
 

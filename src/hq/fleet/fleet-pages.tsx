@@ -1,7 +1,7 @@
 import type { Child } from "hono/jsx";
 import type { BranchDetail, CallRecordData } from "./branch-detail.ts";
 import { fleetAssetUrl } from "./fleet-assets.ts";
-import type { FleetLang, FleetText } from "./fleet-text.ts";
+import { ago, at, type FleetLang, type FleetText } from "./fleet-text.ts";
 import type { FleetRow } from "./fleet-view.ts";
 import type { BranchProblem } from "./fleet-watch.ts";
 
@@ -86,29 +86,6 @@ export function LoginForm(props: { t: FleetText; lang: FleetLang; error: string 
   );
 }
 
-/** How long ago, in the page's words: "5 мин", "3 ч 10 мин", "2 д". */
-export function ago(ms: number, lang: FleetLang): string {
-  const [s, m, h, d] = lang === "ru" ? ["с", "мин", "ч", "д"] : ["s", "min", "h", "d"];
-  const sec = Math.floor(ms / 1000);
-  if (sec < 60) return `${sec} ${s}`;
-  const min = Math.floor(sec / 60);
-  if (min < 60) return `${min} ${m}`;
-  const hours = Math.floor(min / 60);
-  if (hours < 48) return `${hours} ${h} ${min % 60} ${m}`;
-  return `${Math.floor(hours / 24)} ${d}`;
-}
-
-/** An instant as HQ's own clock shows it (HQ serves branches in many time zones; it says its own). */
-export function at(ms: number, lang: FleetLang): string {
-  return new Intl.DateTimeFormat(lang === "ru" ? "ru-RU" : "en-GB", {
-    day: "2-digit",
-    month: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-  }).format(ms);
-}
-
 export interface FleetTableProps {
   readonly t: FleetText;
   readonly lang: FleetLang;
@@ -168,7 +145,7 @@ export function FleetTable(props: FleetTableProps) {
                 </strong>
               )}
             </td>
-            <td>{row.version ?? t.never}</td>
+            <td data-testid="version">{row.version ?? t.never}</td>
             <td data-testid="backlog">
               {row.backlog ?? t.never}
               {row.backlogPeak !== null && row.backlog !== null && (
@@ -178,7 +155,9 @@ export function FleetTable(props: FleetTableProps) {
                 </>
               )}
             </td>
-            <td>{row.lastRecordTs === null ? t.never : at(row.lastRecordTs, lang)}</td>
+            <td data-testid="last-record">
+              {row.lastRecordTs === null ? t.never : at(row.lastRecordTs, lang)}
+            </td>
             <td>
               <ul class="hq-lags">
                 {row.streams.map((s) => (

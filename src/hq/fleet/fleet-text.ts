@@ -120,3 +120,26 @@ export function fleetText(lang: FleetLang): FleetText {
 export function fleetLang(query: string | undefined): FleetLang {
   return query === "en" ? "en" : "ru";
 }
+
+/** How long ago, in the page's words: "5 мин", "3 ч 10 мин", "2 д". */
+export function ago(ms: number, lang: FleetLang): string {
+  const [s, m, h, d] = lang === "ru" ? ["с", "мин", "ч", "д"] : ["s", "min", "h", "d"];
+  const sec = Math.floor(ms / 1000);
+  if (sec < 60) return `${sec} ${s}`;
+  const min = Math.floor(sec / 60);
+  if (min < 60) return `${min} ${m}`;
+  const hours = Math.floor(min / 60);
+  if (hours < 48) return `${hours} ${h} ${min % 60} ${m}`;
+  return `${Math.floor(hours / 24)} ${d}`;
+}
+
+/** An instant as HQ's own clock shows it (HQ serves branches in many time zones; it says its own). */
+export function at(ms: number, lang: FleetLang): string {
+  return new Intl.DateTimeFormat(lang === "ru" ? "ru-RU" : "en-GB", {
+    day: "2-digit",
+    month: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  }).format(ms);
+}
