@@ -216,6 +216,17 @@ export class Applier {
     return this.buffer.size;
   }
 
+  /**
+   * Records held ahead of a gap, per stream of `branch`: this consumer's buffer only (several
+   * consumers share the up streams, each holds what it was given).
+   */
+  waitingIn(branch: string): Map<string, number> {
+    const held = new Map<string, number>();
+    for (const key of this.buffer.keys())
+      if (key.startsWith(`${branch}/`)) held.set(key.slice(branch.length + 1), this.buffer.recordsOf(key));
+    return held;
+  }
+
   /** Applies waiting envelopes of `key` while they fit; returns the hwm where it stopped. */
   private async drain(key: string): Promise<number | undefined> {
     let through: number | undefined;

@@ -132,6 +132,7 @@ export async function startHq(
       log,
       now: Date.now,
       alertMinutes: config.hq.offline_alert_minutes,
+      waiting: (branch) => consumer.applier.waitingIn(branch),
       maxShiftMs: configSchema.shape.roster.parse(undefined).max_shift_hours * 3600_000,
       ...(commandStore === undefined
         ? {}

@@ -83,6 +83,11 @@ export class ReorderBuffer {
     if (w !== undefined) w.since = now;
   }
 
+  /** Records held for `key`. */
+  recordsOf(key: string): number {
+    return this.waiting.get(key)?.envelopes.reduce((n, e) => n + e.records.length, 0) ?? 0;
+  }
+
   keys(): string[] {
     return [...this.waiting.keys()];
   }

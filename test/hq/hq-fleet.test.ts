@@ -63,7 +63,14 @@ describe("the fleet page (issue 18)", () => {
     store,
     token: TOKEN,
     status: () => ({ mqtt: "connected", counters: {}, waiting: { streams: 0, records: 0 } }),
-    fleet: { watch, log: silentLogger, now: () => now, alertMinutes: 15, maxShiftMs: 14 * 3600_000 },
+    fleet: {
+      watch,
+      log: silentLogger,
+      now: () => now,
+      alertMinutes: 15,
+      maxShiftMs: 14 * 3600_000,
+      waiting: (branch) => new Map(branch === "msk-01" ? [["roster", 7]] : []),
+    },
   });
   beforeAll(async () => {
     await store.apply(
@@ -174,7 +181,7 @@ describe("the fleet page (issue 18)", () => {
     expect(out.headers.get("set-cookie")).toMatch(/^hq_session=;.*Max-Age=0/);
   });
 
-  test("the fleet: offline past the alert first and marked, then by name; versions, backlog draining, lags", async () => {
+  test("the fleet: offline past the alert first and marked, then by name; versions, backlog draining, lags, records held ahead of a gap", async () => {
     const cookie = await signIn();
     const html = await (await app.request("/fleet", { headers: { cookie } })).text();
     const order = ["spb-02", "ekb-04", "kzn-03", "msk-01"].map((b) =>
@@ -199,6 +206,8 @@ describe("the fleet page (issue 18)", () => {
     expect(row("ekb-04")).not.toContain("<progress");
     expect(row("msk-01")).toContain("calls: #2, 10 мин");
     expect(row("msk-01")).toContain("roster: #4, 30 мин");
+    expect(row("msk-01")).toContain("ждут пропущенных перед ними: 7");
+    expect(row("ekb-04")).not.toContain('data-testid="waiting"');
     const en = await (await app.request("/fleet?lang=en", { headers: { cookie } })).text();
     expect(en).toContain("Offline longer than 15 min");
   });
@@ -297,6 +306,28 @@ describe("fleetRows", () => {
     expect(fleetRows([view("e", true, NOW)], peak(1), NOW, MIN)[0]?.backlogPeak).toBe(50);
     expect(fleetRows([view("e", true, NOW)], peak(2), NOW, MIN)[0]?.backlogPeak).toBe(5);
   });
+  test("records held ahead of a gap show on their stream, a stream with none stored yet too", () => {
+    const stored = {
+      ...view("e", true, NOW),
+      streams: { roster: { through: 4, lastRecordTs: NOW - MIN, duplicates: 0, lastAppliedAt: NOW } },
+    };
+    const held = new Map([
+      ["roster", 3],
+      ["calls", 2],
+    ]);
+    const row = fleetRows(
+      [stored],
+      () => undefined,
+      NOW,
+      MIN,
+      (b) => (b === "e" ? held : new Map()),
+    )[0];
+    expect(row?.streams).toEqual([
+      { stream: "calls", through: 0, lagMs: null, waiting: 2 },
+      { stream: "roster", through: 4, lagMs: MIN, waiting: 3 },
+    ]);
+    expect(fleetRows([stored], () => undefined, NOW, MIN)[0]?.streams[0]?.waiting).toBe(0);
+  });
 });
 
 describe("the fleet's last errors", () => {
@@ -315,6 +346,23 @@ describe("the fleet's last errors", () => {
     expect(watch.problems("msk-01", 5)).toEqual([
       expect.objectContaining({ branch: "msk-01", stream: "calls", code: "HQ.BAD_ENVELOPE" }),
     ]);
+    await store.close();
+  });
+  test("the Applier tells what it holds ahead of a gap, per stream of a branch, until the gap fills", async () => {
+    const { Applier } = await import("../../src/hq/applier.ts");
+    const store = openSqliteHqStore(tempDir("hq-fleet-waiting"), { forward: false });
+    const applier = new Applier({ store, log: silentLogger, reorderTimeoutMs: 60_000, sendAck: () => {} });
+    const facts = (from: number, to: number) =>
+      Array.from({ length: to - from + 1 }, (_, i) =>
+        fact(from + i, "check-in", `emp-${from + i}`, "front", NOW),
+      );
+    await applier.receive("msk-01", "roster", env("msk-01", "roster", facts(4, 6)));
+    await applier.receive("msk-02", "roster", env("msk-02", "roster", facts(1, 1)));
+    expect(applier.waitingIn("msk-01")).toEqual(new Map([["roster", 3]]));
+    expect(applier.waitingIn("msk-02")).toEqual(new Map());
+    await applier.receive("msk-01", "roster", env("msk-01", "roster", facts(1, 3)));
+    expect(applier.waitingIn("msk-01")).toEqual(new Map());
+    expect((await store.branches()).find((b) => b.branch === "msk-01")?.streams.roster?.through).toBe(6);
     await store.close();
   });
 });

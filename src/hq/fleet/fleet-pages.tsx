@@ -163,6 +163,12 @@ export function FleetTable(props: FleetTableProps) {
                 {row.streams.map((s) => (
                   <li data-testid={`lag-${s.stream}`}>
                     {s.stream}: #{s.through}, {s.lagMs === null ? t.never : ago(s.lagMs, lang)}
+                    {s.waiting > 0 && (
+                      <span class="hq-badge" data-testid="waiting">
+                        {" "}
+                        {t.waiting(s.waiting)}
+                      </span>
+                    )}
                   </li>
                 ))}
               </ul>

@@ -23,6 +23,8 @@ export interface FleetDeps {
   readonly maxShiftMs: number;
   /** Commands HQ holds for each branch, not yet answered; absent: HQ sends none itself. */
   readonly commandsWaiting?: () => Promise<ReadonlyMap<string, number>>;
+  /** Records this consumer holds ahead of a gap, per stream of a branch (the Applier's `waitingIn`). */
+  readonly waiting?: (branch: string) => ReadonlyMap<string, number>;
   /** Problems HQ keeps in its store for a branch (Mango's refusals of its commands), newest first. */
   readonly storedProblems?: (branch: string, limit: number) => Promise<BranchProblem[]>;
 }
@@ -99,7 +101,7 @@ export function fleetRoutes(deps: FleetDeps): Hono {
   const fleetNow = async () => {
     const now = deps.now();
     const [branches, commands] = await Promise.all([deps.store.branches(), deps.commandsWaiting?.()]);
-    return { now, rows: fleetRows(branches, deps.watch.peak, now, alertMs), commands };
+    return { now, rows: fleetRows(branches, deps.watch.peak, now, alertMs, deps.waiting), commands };
   };
   const renderFleet = async (lang: FleetLang) => {
     const { now, rows, commands } = await fleetNow();

@@ -7,6 +7,8 @@ export interface StreamLag {
   readonly through: number;
   /** now − the newest record's own ts; null: no record yet. */
   readonly lagMs: number | null;
+  /** Records the serving consumer holds ahead of a gap in the stream (0: none). */
+  readonly waiting: number;
 }
 
 /** One line of the fleet table. */
@@ -28,18 +30,30 @@ export interface FleetRow {
 
 /**
  * The fleet as the page shows it, at `now`: branches offline past the alert first (longest
- * first), then the rest by name. Pure: the store's views and the backlog peaks go in.
+ * first), then the rest by name. Pure: the store's views, the backlog peaks and the records held
+ * ahead of a gap per stream go in; a stream with records held and none stored yet is listed too.
  */
 export function fleetRows(
   branches: readonly BranchView[],
   peak: (branch: string) => BacklogPeak | undefined,
   now: number,
   alertMs: number,
+  waiting: (branch: string) => ReadonlyMap<string, number> = () => new Map(),
 ): FleetRow[] {
   const rows = branches.map((b): FleetRow => {
     const state = b.online === null ? "unknown" : b.online ? "online" : "offline";
     const seen = peak(b.branch);
     const draining = state === "online" && b.backlog !== null && b.backlog > 0;
+    const held = waiting(b.branch);
+    const stored = Object.entries(b.streams).map(([stream, s]) => ({
+      stream,
+      through: s.through,
+      lagMs: s.lastRecordTs === null ? null : Math.max(0, now - s.lastRecordTs),
+      waiting: held.get(stream) ?? 0,
+    }));
+    const heldOnly = [...held]
+      .filter(([stream]) => !Object.hasOwn(b.streams, stream))
+      .map(([stream, records]) => ({ stream, through: 0, lagMs: null, waiting: records }));
     return {
       branch: b.branch,
       state,
@@ -49,13 +63,7 @@ export function fleetRows(
       backlog: b.backlog,
       backlogPeak: draining ? Math.max(b.backlog ?? 0, seen?.epoch === b.epoch ? seen.peak : 0) : null,
       lastRecordTs: b.lastRecordTs,
-      streams: Object.entries(b.streams)
-        .map(([stream, s]) => ({
-          stream,
-          through: s.through,
-          lagMs: s.lastRecordTs === null ? null : Math.max(0, now - s.lastRecordTs),
-        }))
-        .sort((x, y) => x.stream.localeCompare(y.stream)),
+      streams: [...stored, ...heldOnly].sort((x, y) => x.stream.localeCompare(y.stream)),
     };
   });
   return rows.sort(
