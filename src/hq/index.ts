@@ -2,6 +2,7 @@ import { configSchema } from "../config/schema.ts";
 import { parseListen } from "../lib/listen-address.ts";
 import type { Logger } from "../log/logger.ts";
 import type { DownRelay } from "./down-relay.ts";
+import { fleetMango } from "./fleet/fleet-mango.ts";
 import { createFleetWatch } from "./fleet/fleet-watch.ts";
 import { startForwarder } from "./forwarder.ts";
 import type { HqConfig } from "./hq-config.ts";
@@ -156,6 +157,11 @@ export async function startHq(
                   return [{ at: c.settledAt ?? c.claimedAt, branch, stream: "replies", code, detail }];
                 })
                 .slice(0, limit),
+          }),
+      ...(mangoStore === undefined || sweepStore === undefined || commandStore === undefined
+        ? {}
+        : {
+            mango: fleetMango(mangoStore, sweepStore, commandStore),
           }),
     },
     status: () => ({

@@ -1,9 +1,17 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Envelope, PROTOCOL_VERSION, type SyncRecord } from "../../src/contract/protocol.ts";
+import { fleetMango } from "../../src/hq/fleet/fleet-mango.ts";
 import { fleetRows } from "../../src/hq/fleet/fleet-view.ts";
 import { createFleetWatch } from "../../src/hq/fleet/fleet-watch.ts";
 import { hqHttpApp } from "../../src/hq/hq-http.ts";
-import { openSqliteHqStore } from "../../src/hq/store/sqlite/index.ts";
+import {
+  openHqDatabase,
+  openSqliteHqStore,
+  sqliteHqStore,
+  sqliteMangoCommandStore,
+  sqliteMangoStore,
+  sqliteMangoSweepStore,
+} from "../../src/hq/store/sqlite/index.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { sseReader } from "../support/sse-reader.ts";
 import { tempDir } from "./hq-fixtures.ts";
@@ -364,5 +372,69 @@ describe("the fleet's last errors", () => {
     expect(applier.waitingIn("msk-01")).toEqual(new Map());
     expect((await store.branches()).find((b) => b.branch === "msk-01")?.streams.roster?.through).toBe(6);
     await store.close();
+  });
+});
+
+describe("the fleet's Mango page (issue 17: events of no branch are kept and shown on HQ's page)", () => {
+  const dir = tempDir("hq-fleet-mango");
+  const db = openHqDatabase(dir);
+  const store = sqliteHqStore(db, { forward: false });
+  const events = sqliteMangoStore(db);
+  const fleet = (mango: boolean) =>
+    hqHttpApp({
+      store,
+      token: TOKEN,
+      status: () => ({ mqtt: "connected", counters: {}, waiting: { streams: 0, records: 0 } }),
+      fleet: {
+        watch: createFleetWatch(),
+        log: silentLogger,
+        now: () => NOW,
+        alertMinutes: 15,
+        maxShiftMs: 14 * 3600_000,
+        ...(mango
+          ? { mango: fleetMango(events, sqliteMangoSweepStore(db), sqliteMangoCommandStore(db)) }
+          : {}),
+      },
+    });
+  afterAll(() => store.close());
+
+  const page = async (mango: boolean, path: string) => {
+    const app = fleet(mango);
+    const login = await app.request("/fleet/login", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: ORIGIN },
+      body: new URLSearchParams({ token: TOKEN }).toString(),
+    });
+    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] as string;
+    const response = await app.request(path, { headers: { cookie } });
+    return { status: response.status, html: await response.text() };
+  };
+
+  test("an event whose line no branch lists is on the page with its line, and what to do; the fleet links the page", async () => {
+    const json = JSON.stringify({
+      entry_id: "E-9",
+      call_id: "C-9",
+      call_state: "Appeared",
+      from: { number: "79160000000" },
+      to: { extension: "777", line_number: "74959999999" },
+    });
+    await events.add(
+      { id: "mango:call:nobody", kind: "call", json, receivedAt: NOW - MIN, entryId: "E-9" },
+      null,
+    );
+    const { status, html } = await page(true, "/fleet/mango");
+    expect(status).toBe(200);
+    expect(html).toContain('data-testid="unrouted-mango:call:nobody"');
+    expect(html).toContain("74959999999, 777");
+    expect(html).toContain("добавьте его в lines или extensions");
+    expect(html).toContain("ни одного филиала: 1");
+    expect((await page(true, "/fleet")).html).toContain('data-testid="nav-mango"');
+    const en = await page(true, "/fleet/mango?lang=en");
+    expect(en.html).toContain("Events of no branch");
+  });
+
+  test("without [hq.mango] there is no Mango page and no link", async () => {
+    expect((await page(false, "/fleet/mango")).status).toBe(404);
+    expect((await page(false, "/fleet")).html).not.toContain('data-testid="nav-mango"');
   });
 });

@@ -14,6 +14,8 @@ export interface PageProps {
   /** The page's own path, for the language links. */
   readonly here: string;
   readonly signedIn: boolean;
+  /** Link the Mango page (`[hq.mango]` is on). */
+  readonly mango?: boolean;
   readonly children: Child;
 }
 
@@ -35,6 +37,11 @@ export function FleetLayout(props: PageProps) {
             {t.title}
           </a>
           <nav class="hq-nav">
+            {props.signedIn && props.mango === true && (
+              <a class="hq-btn" href={`/fleet/mango?lang=${lang}`} data-testid="nav-mango">
+                {t.mango}
+              </a>
+            )}
             {(["ru", "en"] as const).map((to) => (
               <a
                 class={to === lang ? "hq-btn hq-lang current" : "hq-btn hq-lang"}
@@ -281,5 +288,109 @@ function CallsTable(props: { t: FleetText; lang: FleetLang; calls: readonly Call
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** What the Mango page shows (`[hq.mango]`): the webhooks' counts, those of no branch, sweeps, commands. */
+export interface FleetMango {
+  readonly counts: { readonly stored: number; readonly unrouted: number; readonly unpublished: number };
+  /** The newest events of no configured branch: kept at HQ, sent nowhere (issue 17). */
+  readonly unrouted: readonly {
+    readonly id: string;
+    readonly kind: string;
+    readonly receivedAt: number;
+    readonly json: string;
+  }[];
+  readonly sweeps: readonly {
+    readonly reason: string;
+    readonly from: number;
+    readonly to: number;
+    readonly state: string;
+    readonly rows: number | null;
+    readonly newEntries: number | null;
+    readonly lastCode: string | null;
+  }[];
+  readonly commands: Readonly<Record<string, number>>;
+}
+
+/** The fields branch IT matches against `[[hq.mango.branches]]`: the line and the extensions. */
+function placeOf(json: string): string {
+  try {
+    const o = JSON.parse(json) as Record<string, { line_number?: unknown; extension?: unknown } | unknown>;
+    const from = (o.from ?? {}) as { extension?: unknown; number?: unknown };
+    const to = (o.to ?? {}) as { extension?: unknown; line_number?: unknown };
+    const parts = [to.line_number ?? o.line_number, from.extension, to.extension, o.extension];
+    return parts.filter((p) => typeof p === "string" || typeof p === "number").join(", ") || "—";
+  } catch {
+    return "—";
+  }
+}
+
+export function MangoBody(props: { t: FleetText; lang: FleetLang; mango: FleetMango }) {
+  const { t, lang, mango } = props;
+  return (
+    <>
+      <p data-testid="mango-counts">
+        {t.mangoCounts(mango.counts.stored, mango.counts.unrouted, mango.counts.unpublished)}
+      </p>
+      <h2>{t.mangoUnrouted}</h2>
+      {mango.unrouted.length === 0 ? (
+        <p class="hq-empty">{t.mangoNoUnrouted}</p>
+      ) : (
+        <>
+          <p class="hq-help">{t.mangoUnroutedHelp}</p>
+          <table class="hq-table" data-testid="mango-unrouted">
+            <thead>
+              <tr>
+                <th>{t.mangoReceived}</th>
+                <th>{t.mangoKind}</th>
+                <th>{t.mangoWhat}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {mango.unrouted.map((e) => (
+                <tr data-testid={`unrouted-${e.id}`}>
+                  <td>{at(e.receivedAt, lang)}</td>
+                  <td>{e.kind}</td>
+                  <td>{placeOf(e.json)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+      <h2>{t.mangoSweeps}</h2>
+      {mango.sweeps.length === 0 ? (
+        <p class="hq-empty">{t.mangoNoSweeps}</p>
+      ) : (
+        <table class="hq-table" data-testid="mango-sweeps">
+          <thead>
+            <tr>
+              <th>{t.mangoSweepWindow}</th>
+              <th>{t.mangoSweepState}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {mango.sweeps.map((s) => (
+              <tr>
+                <td>
+                  {at(s.from * 1000, lang)} – {at(s.to * 1000, lang)} ({s.reason})
+                </td>
+                <td>
+                  {s.state}
+                  {s.lastCode === null ? "" : ` ${s.lastCode}`}: {t.mangoSweepFound(s.rows, s.newEntries)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2>{t.mangoCommands}</h2>
+      <p data-testid="mango-commands">
+        {Object.entries(mango.commands)
+          .map(([outcome, n]) => `${outcome}: ${n}`)
+          .join(", ") || t.never}
+      </p>
+    </>
   );
 }

@@ -5,7 +5,14 @@ import type { Logger } from "../../log/logger.ts";
 import type { HqStore } from "../store/hq-store-port.ts";
 import { branchDetail } from "./branch-detail.ts";
 import { mountFleetAssets } from "./fleet-assets.ts";
-import { BranchBody, FleetLayout, FleetTable, LoginForm } from "./fleet-pages.tsx";
+import {
+  BranchBody,
+  FleetLayout,
+  type FleetMango,
+  FleetTable,
+  LoginForm,
+  MangoBody,
+} from "./fleet-pages.tsx";
 import { fleetSessions } from "./fleet-session.ts";
 import { fleetStreams } from "./fleet-sse.ts";
 import { type FleetLang, fleetLang, fleetText } from "./fleet-text.ts";
@@ -27,6 +34,8 @@ export interface FleetDeps {
   readonly waiting?: (branch: string) => ReadonlyMap<string, number>;
   /** Problems HQ keeps in its store for a branch (Mango's refusals of its commands), newest first. */
   readonly storedProblems?: (branch: string, limit: number) => Promise<BranchProblem[]>;
+  /** `[hq.mango]`: what the Mango page shows; absent: no Mango page. */
+  readonly mango?: () => Promise<FleetMango>;
 }
 
 const RECENT_CALLS = 20;
@@ -148,7 +157,7 @@ export function fleetRoutes(deps: FleetDeps): Hono {
     const lang = langOf(c.req.query("lang"));
     const t = fleetText(lang);
     return c.html(
-      <FleetLayout t={t} lang={lang} title={t.title} here="/fleet" signedIn>
+      <FleetLayout t={t} lang={lang} title={t.title} here="/fleet" signedIn mango={deps.mango !== undefined}>
         <h1>{t.title}</h1>
         <section id="fleet" hx-sse:connect={`/fleet/events?lang=${lang}`} data-testid="fleet-live">
           {await renderFleet(lang).then((html) => <div dangerouslySetInnerHTML={{ __html: html }} />)}
@@ -185,6 +194,20 @@ export function fleetRoutes(deps: FleetDeps): Hono {
         )}
       </FleetLayout>,
       body === null ? 404 : 200,
+    );
+  });
+  app.get("/mango", async (c) => {
+    const lang = langOf(c.req.query("lang"));
+    const t = fleetText(lang);
+    if (deps.mango === undefined) return c.notFound();
+    return c.html(
+      <FleetLayout t={t} lang={lang} title={t.mango} here="/fleet/mango" signedIn mango>
+        <a class="hq-btn" href={`/fleet?lang=${lang}`} data-testid="back">
+          {t.back}
+        </a>
+        <h1>{t.mango}</h1>
+        <MangoBody t={t} lang={lang} mango={await deps.mango()} />
+      </FleetLayout>,
     );
   });
   app.get("/branch/:branch/events", (c) => {

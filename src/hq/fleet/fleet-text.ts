@@ -49,6 +49,23 @@ const ru = {
   noErrors: "Ошибок нет.",
   unreadable: (n: number) => `Записей, которые не удалось прочитать: ${n}`,
   notFound: "Такого филиала штаб-квартира не знает. Вернитесь к списку филиалов.",
+  mango: "Mango Office",
+  mangoCounts: (stored: number, unrouted: number, unpublished: number) =>
+    `Событий принято: ${stored}; ни одного филиала: ${unrouted}; ждут отправки в филиал: ${unpublished}`,
+  mangoUnrouted: "События ни одного филиала",
+  mangoUnroutedHelp:
+    "Номер линии или добавочный этих событий не указан ни в одном [[hq.mango.branches]]: добавьте его в lines или extensions нужного филиала. Новые события пойдут в филиал; эти останутся здесь.",
+  mangoNoUnrouted: "Все события нашли свой филиал.",
+  mangoKind: "Событие",
+  mangoReceived: "Получено",
+  mangoWhat: "Линия, добавочные",
+  mangoSweeps: "Сверки по статистике Mango (пропущенные события)",
+  mangoNoSweeps: "Сверок ещё не было.",
+  mangoSweepWindow: "Окно",
+  mangoSweepState: "Состояние",
+  mangoSweepFound: (rows: number | null, added: number | null) =>
+    `строк: ${rows ?? "—"}, новых звонков: ${added ?? "—"}`,
+  mangoCommands: "Команды филиалов в Mango",
   direction: { inbound: "входящий", outbound: "исходящий", internal: "внутренний" } as Record<string, string>,
   outcome: {
     answered: "отвечен",
@@ -108,6 +125,22 @@ const en: FleetMessages = {
   noErrors: "No errors.",
   unreadable: (n) => `Records that could not be read: ${n}`,
   notFound: "Headquarters knows no such branch. Go back to the list of branches.",
+  mango: "Mango Office",
+  mangoCounts: (stored, unrouted, unpublished) =>
+    `Events accepted: ${stored}; of no branch: ${unrouted}; waiting to go to their branch: ${unpublished}`,
+  mangoUnrouted: "Events of no branch",
+  mangoUnroutedHelp:
+    "No [[hq.mango.branches]] lists the line or extension of these events: add it to the right branch's lines or extensions. New events will go to that branch; these stay here.",
+  mangoNoUnrouted: "Every event found its branch.",
+  mangoKind: "Event",
+  mangoReceived: "Received",
+  mangoWhat: "Line, extensions",
+  mangoSweeps: "Checks against Mango's statistics (missed events)",
+  mangoNoSweeps: "No check has run yet.",
+  mangoSweepWindow: "Window",
+  mangoSweepState: "State",
+  mangoSweepFound: (rows, added) => `rows: ${rows ?? "—"}, new calls: ${added ?? "—"}`,
+  mangoCommands: "Branches' commands to Mango",
   direction: { inbound: "inbound", outbound: "outbound", internal: "internal" },
   outcome: { answered: "answered", missed: "missed", voicemail: "voicemail", busy: "busy", failed: "failed" },
 };
