@@ -160,7 +160,7 @@ export const ERROR_CODES = {
   "HQ.ELSEWHERE_FAILED": {
     meaning:
       "Headquarters could not read the branches' roster facts for check-ins elsewhere (R0.3d), or not publish a `staff.elsewhere` yet; it tries again every second from where it stopped.",
-    action: "Check hq.db and the broker; nothing is lost (the cursor and the queued records are in hq.db).",
+    action: "Check HQ's store (hq.db or hq.database_url) and the broker; the cursor and queue are kept.",
   },
   "HQ.REORDER_OVERFLOW": {
     meaning:

@@ -14,7 +14,7 @@ import { startMangoRelay } from "./mango/mango-relay.ts";
 import { startMangoSweeper } from "./mango/mango-sweep.ts";
 import { mangoCounters } from "./mango/mango-webhook.ts";
 import { startPresenceRelay } from "./presence-relay.ts";
-import { openPostgresHqStore } from "./store/postgres/index.ts";
+import { openPostgresHq } from "./store/postgres/index.ts";
 import {
   openHqDatabase,
   sqliteHqStore,
@@ -36,8 +36,8 @@ export interface Hq {
  * `branchbox hq`: the store (PostgreSQL at `hq.database_url`, or SQLite, `{hq.storage_dir}/hq.db`),
  * the consumer, the forwarder (when configured), the HTTP API and, with `[hq.mango]` (SQLite only:
  * the config refuses it with a database_url), Mango's webhooks and their relay to the branches'
- * `pbx` down stream, and the branches' Mango commands (sent, their results relayed); with SQLite,
- * a check-in at one branch relayed to the employee's other branches (R0.3d, down `presence`).
+ * `pbx` down stream, and the branches' Mango commands (sent, their results relayed); a check-in at
+ * one branch relayed to the employee's other branches (R0.3d, down `presence`).
  */
 export async function startHq(
   config: HqConfig,
@@ -46,10 +46,10 @@ export async function startHq(
 ): Promise<Hq> {
   const forward = { forward: config.hq.forward_url !== "" };
   const db = config.hq.database_url === "" ? openHqDatabase(config.hq.storage_dir) : undefined;
-  const store =
+  const { store, presence: presenceStore } =
     db === undefined
-      ? await openPostgresHqStore(config.hq.database_url, forward)
-      : sqliteHqStore(db, forward);
+      ? await openPostgresHq(config.hq.database_url, forward)
+      : { store: sqliteHqStore(db, forward), presence: sqlitePresenceStore(db) };
   const mango = db === undefined ? undefined : config.hq.mango;
   // Created after the consumer (it publishes through it); told of each up commit.
   let commander: MangoCommander | undefined;
@@ -68,20 +68,14 @@ export async function startHq(
     onPresence: (branch, state) => watch.presence(branch, state),
     ...options.consumer,
   });
-  // R0.3d: a check-in at one branch, relayed to the employee's other branches (its store is
-  // SQLite's only so far: on PostgreSQL, said at start).
-  if (db !== undefined)
-    presence = startPresenceRelay({
-      records: store,
-      store: sqlitePresenceStore(db),
-      publish: consumer.publishDown,
-      log,
-      epoch: Math.max(1, Math.floor(Date.now() / 1000)),
-    });
-  else
-    log.warn("check-ins are not relayed to other branches (R0.3d) with a database_url yet", {
-      code: "HQ.ELSEWHERE_FAILED",
-    });
+  // R0.3d: a check-in at one branch, relayed to the employee's other branches.
+  presence = startPresenceRelay({
+    records: store,
+    store: presenceStore,
+    publish: consumer.publishDown,
+    log,
+    epoch: Math.max(1, Math.floor(Date.now() / 1000)),
+  });
   const mangoStore = db === undefined || mango === undefined ? undefined : sqliteMangoStore(db);
   const relay =
     mangoStore === undefined

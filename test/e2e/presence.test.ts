@@ -2,12 +2,15 @@
 // compiled `branchbox hq`, and two compiled boxes (`serve --demo`, branches b1 and b2, the same
 // staff). Anna opens b1's front desk; b1 goes down; she checks in at b2. HQ relays b2's check-in
 // to b1 while b1 is offline (the broker queues it for b1's persistent session); b1 comes back and
-// closes her shift AT the instant of the check-in at b2, audited, and reports the fact up.
+// closes her shift AT the instant of the check-in at b2, audited, and reports the fact up. The
+// same scenario runs with HQ's store on SQLite and on a real PostgreSQL (`[hq] database_url`).
 import { Database } from "bun:sqlite";
 import { expect, test } from "bun:test";
 import { join } from "node:path";
+import { SQL } from "bun";
 import mqtt from "mqtt";
 import { startMosquitto } from "../support/mosquitto.ts";
+import { startPostgres } from "../support/postgres.ts";
 import { ADMIN_TOKEN, eventually, SyncSystem, withSystem } from "../support/sync-system.ts";
 
 const api = (baseUrl: string, path: string, body?: unknown) =>
@@ -38,14 +41,15 @@ function boxFile(dir: string): { facts: Fact[]; audit: { action: string; detail:
   }
 }
 
-test("R0.3d: a check-in at b2 while b1 is offline closes anna's b1 shift at that instant when b1 returns", async () => {
+/** The scenario, HQ started with `hqExtra` after its `[hq]` keys (empty: SQLite). */
+async function checkInElsewhereWhileOffline(hqExtra: readonly string[]): Promise<void> {
   const b1 = new SyncSystem("b1");
   const b2 = new SyncSystem("b2");
   let watcher: mqtt.MqttClient | undefined;
   await withSystem(b1, async () => {
     await withSystem(b2, async () => {
       const broker = b1.watch(await startMosquitto());
-      const hq = await b1.startHq({ url: broker.url });
+      const hq = await b1.startHq({ url: broker.url }, "hq", hqExtra);
       const box1 = await b1.startBranch({ url: broker.url });
       const box2 = await b2.startBranch({ url: broker.url });
       // What HQ publishes for b1 (a watcher's own subscription; b1's session queues its copy).
@@ -107,4 +111,29 @@ test("R0.3d: a check-in at b2 while b1 is offline closes anna's b1 shift at that
       expect(boxFile(b2.branchDir).facts.map((f) => f.kind)).toEqual(["check-in"]);
     });
   }).finally(() => watcher?.end(true));
+}
+
+test("R0.3d: a check-in at b2 while b1 is offline closes anna's b1 shift at that instant when b1 returns", async () => {
+  await checkInElsewhereWhileOffline([]);
 }, 120_000);
+
+test("R0.3d, HQ on PostgreSQL: a check-in at b2 while b1 is offline closes anna's b1 shift at that instant when b1 returns", async () => {
+  const pg = await startPostgres();
+  try {
+    const admin = new SQL(pg.url(), { max: 1 });
+    await admin.unsafe("CREATE DATABASE hq");
+    await admin.close();
+    await checkInElsewhereWhileOffline([`database_url = "${pg.url("hq")}"`]);
+    // The relay's state is PostgreSQL's: b1's presence stream holds the one record, published.
+    const db = new SQL(pg.url("hq"), { max: 1 });
+    try {
+      expect(
+        await db`SELECT branch, seq, published_at IS NOT NULL AS published FROM presence_down ORDER BY branch, seq`,
+      ).toEqual([{ branch: "b1", seq: "1", published: true }]);
+    } finally {
+      await db.close();
+    }
+  } finally {
+    await pg.stop();
+  }
+}, 150_000);

@@ -103,6 +103,9 @@ describe("HQ store, PostgreSQL: the database", () => {
       expect(tables.map((t: { tablename: string }) => t.tablename)).toEqual([
         "branches",
         "forward_queue",
+        "presence_cursor",
+        "presence_down",
+        "presence_sightings",
         "records",
         "schema_migrations",
         "streams",

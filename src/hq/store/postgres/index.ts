@@ -1,22 +1,31 @@
 import { SQL } from "bun";
 import type { HqStore, HqStoreOptions } from "../hq-store-port.ts";
+import type { PresenceStore } from "../presence-store-port.ts";
 import { pgStoreFailure, pgWhere } from "./pg-errors.ts";
 import { postgresHqStore } from "./pg-hq-store.ts";
+import { postgresPresenceStore } from "./pg-presence-store.ts";
 import { migratePostgres } from "./pg-schema.ts";
 
-export { pgStoreFailure, pgWhere } from "./pg-errors.ts";
+export { pgSettler, pgStoreFailure, pgWhere } from "./pg-errors.ts";
 export { postgresHqStore } from "./pg-hq-store.ts";
+export { postgresPresenceStore } from "./pg-presence-store.ts";
 export { MIGRATION_LOCK, migratePostgres, PG_MIGRATIONS } from "./pg-schema.ts";
 
 /** Connections each consumer keeps: apply, presence and the HTTP API's reads side by side. */
 const POOL = 4;
 
+/** HQ's stores on one PostgreSQL pool: closing `store` ends the pool, and the others with it. */
+export interface PostgresHq {
+  readonly store: HqStore;
+  readonly presence: PresenceStore;
+}
+
 /**
- * The PostgreSQL adapter of the HQ store (`[hq] database_url`): the database migrated (once, under
- * the advisory lock, whoever starts first), then the store on a pool. Rejects with a coded
+ * The PostgreSQL adapter of HQ's stores (`[hq] database_url`): the database migrated (once, under
+ * the advisory lock, whoever starts first), then every store on one pool. Rejects with a coded
  * StoreFailure when the server cannot be reached or the schema is newer than this build.
  */
-export async function openPostgresHqStore(url: string, options: HqStoreOptions): Promise<HqStore> {
+export async function openPostgresHq(url: string, options: HqStoreOptions): Promise<PostgresHq> {
   const where = pgWhere(url);
   const sql = new SQL(url, { max: POOL });
   try {
@@ -25,5 +34,10 @@ export async function openPostgresHqStore(url: string, options: HqStoreOptions):
     await sql.close().catch(() => {});
     throw pgStoreFailure(where, error);
   }
-  return postgresHqStore(sql, where, options);
+  return { store: postgresHqStore(sql, where, options), presence: postgresPresenceStore(sql, where) };
+}
+
+/** The HQ store alone on PostgreSQL (openPostgresHq's `store`). */
+export async function openPostgresHqStore(url: string, options: HqStoreOptions): Promise<HqStore> {
+  return (await openPostgresHq(url, options)).store;
 }

@@ -55,3 +55,15 @@ export function pgWhere(url: string): string {
     return "(hq.database_url)";
   }
 }
+
+/** Wraps a store method: whatever it throws (the server, the pool, a lost connection) rejects coded. */
+export function pgSettler(where: string) {
+  return <A extends unknown[], R>(work: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await work(...args);
+      } catch (error) {
+        throw pgStoreFailure(where, error);
+      }
+    };
+}

@@ -3,8 +3,8 @@ import type { Migration } from "../../../lib/sqlite-migrate.ts";
 import { StorageError } from "../../../lib/storage-error.ts";
 
 /**
- * The PostgreSQL adapter's tables (`[hq] database_url`): the SQLite store's first four tables
- * (hq-schema.ts says what each column means) in PostgreSQL's types. Times, seqs and epochs are
+ * The PostgreSQL adapter's tables (`[hq] database_url`): the SQLite store's tables (hq-schema.ts
+ * says what each column means) in PostgreSQL's types. Times, seqs and epochs are
  * `bigint` (ms since 1970 outgrow `integer`); a record's `data` is the JSON text as sent, like
  * SQLite's, so what HQ gives back is what the branch wrote. Mango's tables (issue 17) are not
  * here: `[hq.mango]` needs the SQLite store (hq-config.ts refuses both together).
@@ -16,6 +16,8 @@ import { StorageError } from "../../../lib/storage-error.ts";
  *                the row apply() locks (FOR UPDATE) to read and move the hwm
  * branches       presence: the newest epoch wins
  * forward_queue  records waiting for hq.forward_url; (branch, stream, id) finds each stream's head
+ * presence_*     (version 2, R0.3d) the SQLite store's presence tables: sightings, each branch's
+ *                roster cursor, the `presence` down stream; written only by pg-presence-store.ts
  * schema_migrations  version, name, applied_at: each migration's one row
  * ```
  */
@@ -65,6 +67,33 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         UNIQUE (branch, stream, seq)
       );
       CREATE INDEX forward_queue_head ON forward_queue (branch, stream, id);
+    `,
+  },
+  {
+    version: 2,
+    name: "presence across branches (issue 18, R0.3d)",
+    sql: `
+      CREATE TABLE presence_sightings (
+        employee_id text NOT NULL,
+        branch text NOT NULL,
+        last_at bigint NOT NULL,
+        PRIMARY KEY (employee_id, branch)
+      );
+      CREATE TABLE presence_cursor (
+        branch text PRIMARY KEY,
+        through bigint NOT NULL
+      );
+      CREATE TABLE presence_down (
+        branch text NOT NULL,
+        seq bigint NOT NULL,
+        id text NOT NULL,
+        data text NOT NULL,
+        created_at bigint NOT NULL,
+        published_at bigint,
+        PRIMARY KEY (branch, seq),
+        UNIQUE (branch, id)
+      );
+      CREATE INDEX presence_down_unpublished ON presence_down (branch, seq) WHERE published_at IS NULL;
     `,
   },
 ];
