@@ -103,6 +103,7 @@ describe("HQ store, PostgreSQL: the database", () => {
       expect(tables.map((t: { tablename: string }) => t.tablename)).toEqual([
         "branches",
         "forward_queue",
+        "mango_events",
         "presence_cursor",
         "presence_down",
         "presence_sightings",

@@ -2,39 +2,34 @@
 // a fresh database per store, one pool per handle (as each consumer has its own), then what only
 // this adapter must show: ingests of several consumers at once are serialized.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { SQL } from "bun";
 import { openPostgresHq } from "../../src/hq/store/postgres/index.ts";
-import { type Postgres, startPostgres } from "../support/postgres.ts";
+import { freshDatabase, type Postgres, startPostgres } from "../support/postgres.ts";
 import { runPresenceStoreSuite } from "./presence-store.suite.ts";
 
 let pg: Postgres;
-let admin: SQL;
 let databases = 0;
 
 beforeAll(async () => {
   pg = await startPostgres();
-  admin = new SQL(pg.url(), { max: 1 });
 });
 
 afterAll(async () => {
-  await admin?.close();
   await pg?.stop();
 });
 
 async function fresh() {
-  const name = `presence_${++databases}`;
-  await admin.unsafe(`CREATE DATABASE ${name}`);
-  const handles = [await openPostgresHq(pg.url(name), { forward: false })];
+  const db = await freshDatabase(pg, `presence_${++databases}`);
+  const handles = [await openPostgresHq(db.url, { forward: false })];
   return {
     handles,
     async another() {
-      const hq = await openPostgresHq(pg.url(name), { forward: false });
+      const hq = await openPostgresHq(db.url, { forward: false });
       handles.push(hq);
       return hq.presence;
     },
     async close() {
       for (const hq of handles) await hq.store.close();
-      await admin.unsafe(`DROP DATABASE ${name} WITH (FORCE)`);
+      await db.drop();
     },
   };
 }

@@ -117,3 +117,27 @@ export async function startPostgres(readyTimeoutMs = 60_000): Promise<Postgres> 
     },
   };
 }
+
+/** A new, empty database on `pg`; `drop()` removes it, ending whoever is still connected. */
+export async function freshDatabase(
+  pg: Postgres,
+  name: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = new SQL(pg.url(), { max: 1 });
+  try {
+    await admin.unsafe(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.close();
+  }
+  return {
+    url: pg.url(name),
+    async drop() {
+      const again = new SQL(pg.url(), { max: 1 });
+      try {
+        await again.unsafe(`DROP DATABASE ${name} WITH (FORCE)`);
+      } finally {
+        await again.close();
+      }
+    },
+  };
+}

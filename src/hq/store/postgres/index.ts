@@ -1,13 +1,16 @@
 import { SQL } from "bun";
 import type { HqStore, HqStoreOptions } from "../hq-store-port.ts";
+import type { MangoStore } from "../mango-store-port.ts";
 import type { PresenceStore } from "../presence-store-port.ts";
 import { pgStoreFailure, pgWhere } from "./pg-errors.ts";
 import { postgresHqStore } from "./pg-hq-store.ts";
+import { postgresMangoStore } from "./pg-mango-store.ts";
 import { postgresPresenceStore } from "./pg-presence-store.ts";
 import { migratePostgres } from "./pg-schema.ts";
 
 export { pgSettler, pgStoreFailure, pgWhere } from "./pg-errors.ts";
 export { postgresHqStore } from "./pg-hq-store.ts";
+export { postgresMangoStore } from "./pg-mango-store.ts";
 export { postgresPresenceStore } from "./pg-presence-store.ts";
 export { MIGRATION_LOCK, migratePostgres, PG_MIGRATIONS } from "./pg-schema.ts";
 
@@ -18,6 +21,7 @@ const POOL = 4;
 export interface PostgresHq {
   readonly store: HqStore;
   readonly presence: PresenceStore;
+  readonly mango: MangoStore;
 }
 
 /**
@@ -34,7 +38,11 @@ export async function openPostgresHq(url: string, options: HqStoreOptions): Prom
     await sql.close().catch(() => {});
     throw pgStoreFailure(where, error);
   }
-  return { store: postgresHqStore(sql, where, options), presence: postgresPresenceStore(sql, where) };
+  return {
+    store: postgresHqStore(sql, where, options),
+    presence: postgresPresenceStore(sql, where),
+    mango: postgresMangoStore(sql, where),
+  };
 }
 
 /** The HQ store alone on PostgreSQL (openPostgresHq's `store`). */

@@ -18,6 +18,7 @@ import { StorageError } from "../../../lib/storage-error.ts";
  * forward_queue  records waiting for hq.forward_url; (branch, stream, id) finds each stream's head
  * presence_*     (version 2, R0.3d) the SQLite store's presence tables: sightings, each branch's
  *                roster cursor, the `presence` down stream; written only by pg-presence-store.ts
+ * mango_events   (version 3, issue 17) as SQLite's; `n` (identity) is SQLite's rowid: arrival order
  * schema_migrations  version, name, applied_at: each migration's one row
  * ```
  */
@@ -94,6 +95,27 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         UNIQUE (branch, id)
       );
       CREATE INDEX presence_down_unpublished ON presence_down (branch, seq) WHERE published_at IS NULL;
+    `,
+  },
+  {
+    version: 3,
+    name: "mango events (issue 17)",
+    sql: `
+      CREATE TABLE mango_events (
+        n bigint GENERATED ALWAYS AS IDENTITY,
+        id text PRIMARY KEY,
+        kind text NOT NULL,
+        json text NOT NULL,
+        received_at bigint NOT NULL,
+        entry_id text,
+        branch text,
+        seq bigint,
+        published_at bigint,
+        UNIQUE (branch, seq)
+      );
+      CREATE INDEX mango_events_entry ON mango_events (entry_id);
+      CREATE INDEX mango_events_unpublished ON mango_events (branch, seq)
+        WHERE branch IS NOT NULL AND published_at IS NULL;
     `,
   },
 ];
