@@ -103,6 +103,8 @@ describe("HQ store, PostgreSQL: the database", () => {
       expect(tables.map((t: { tablename: string }) => t.tablename)).toEqual([
         "branches",
         "forward_queue",
+        "mango_command_cursor",
+        "mango_commands",
         "mango_events",
         "presence_cursor",
         "presence_down",

@@ -1,15 +1,18 @@
 import { SQL } from "bun";
 import type { HqStore, HqStoreOptions } from "../hq-store-port.ts";
+import type { MangoCommandStore } from "../mango-command-store-port.ts";
 import type { MangoStore } from "../mango-store-port.ts";
 import type { PresenceStore } from "../presence-store-port.ts";
 import { pgStoreFailure, pgWhere } from "./pg-errors.ts";
 import { postgresHqStore } from "./pg-hq-store.ts";
+import { postgresMangoCommandStore } from "./pg-mango-command-store.ts";
 import { postgresMangoStore } from "./pg-mango-store.ts";
 import { postgresPresenceStore } from "./pg-presence-store.ts";
 import { migratePostgres } from "./pg-schema.ts";
 
 export { pgSettler, pgStoreFailure, pgWhere } from "./pg-errors.ts";
 export { postgresHqStore } from "./pg-hq-store.ts";
+export { postgresMangoCommandStore } from "./pg-mango-command-store.ts";
 export { postgresMangoStore } from "./pg-mango-store.ts";
 export { postgresPresenceStore } from "./pg-presence-store.ts";
 export { MIGRATION_LOCK, migratePostgres, PG_MIGRATIONS } from "./pg-schema.ts";
@@ -22,6 +25,7 @@ export interface PostgresHq {
   readonly store: HqStore;
   readonly presence: PresenceStore;
   readonly mango: MangoStore;
+  readonly mangoCommands: MangoCommandStore;
 }
 
 /**
@@ -42,6 +46,7 @@ export async function openPostgresHq(url: string, options: HqStoreOptions): Prom
     store: postgresHqStore(sql, where, options),
     presence: postgresPresenceStore(sql, where),
     mango: postgresMangoStore(sql, where),
+    mangoCommands: postgresMangoCommandStore(sql, where),
   };
 }
 

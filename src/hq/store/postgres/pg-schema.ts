@@ -6,8 +6,9 @@ import { StorageError } from "../../../lib/storage-error.ts";
  * The PostgreSQL adapter's tables (`[hq] database_url`): the SQLite store's tables (hq-schema.ts
  * says what each column means) in PostgreSQL's types. Times, seqs and epochs are
  * `bigint` (ms since 1970 outgrow `integer`); a record's `data` is the JSON text as sent, like
- * SQLite's, so what HQ gives back is what the branch wrote. Mango's tables (issue 17) are not
- * here: `[hq.mango]` needs the SQLite store (hq-config.ts refuses both together).
+ * SQLite's, so what HQ gives back is what the branch wrote. Mango's events and commands are
+ * here, its heartbeat and sweeps not yet: `[hq.mango]` needs the SQLite store (hq-config.ts
+ * refuses both together).
  *
  * ```
  * records        PRIMARY KEY (branch, stream, seq): a record is stored once, whichever consumer
@@ -19,6 +20,7 @@ import { StorageError } from "../../../lib/storage-error.ts";
  * presence_*     (version 2, R0.3d) the SQLite store's presence tables: sightings, each branch's
  *                roster cursor, the `presence` down stream; written only by pg-presence-store.ts
  * mango_events   (version 3, issue 17) as SQLite's; `n` (identity) is SQLite's rowid: arrival order
+ * mango_commands, mango_command_cursor   (version 4) as SQLite's, `n` likewise
  * schema_migrations  version, name, applied_at: each migration's one row
  * ```
  */
@@ -116,6 +118,30 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX mango_events_entry ON mango_events (entry_id);
       CREATE INDEX mango_events_unpublished ON mango_events (branch, seq)
         WHERE branch IS NOT NULL AND published_at IS NULL;
+    `,
+  },
+  {
+    version: 4,
+    name: "mango commands (issue 17)",
+    sql: `
+      CREATE TABLE mango_commands (
+        n bigint GENERATED ALWAYS AS IDENTITY,
+        command_id text PRIMARY KEY,
+        branch text NOT NULL,
+        command text NOT NULL,
+        params text NOT NULL,
+        state text NOT NULL,
+        claimed_at bigint NOT NULL,
+        settled_at bigint,
+        result integer,
+        late_result integer
+      );
+      CREATE INDEX mango_commands_sending ON mango_commands (claimed_at) WHERE state = 'sending';
+      CREATE TABLE mango_command_cursor (
+        branch text PRIMARY KEY,
+        through bigint NOT NULL
+      );
+      CREATE INDEX mango_events_call ON mango_events (((json::jsonb) ->> 'call_id')) WHERE kind = 'call';
     `,
   },
 ];
