@@ -103,9 +103,11 @@ describe("HQ store, PostgreSQL: the database", () => {
       expect(tables.map((t: { tablename: string }) => t.tablename)).toEqual([
         "branches",
         "forward_queue",
+        "hq_heartbeat",
         "mango_command_cursor",
         "mango_commands",
         "mango_events",
+        "mango_sweeps",
         "presence_cursor",
         "presence_down",
         "presence_sightings",

@@ -2,11 +2,13 @@ import { SQL } from "bun";
 import type { HqStore, HqStoreOptions } from "../hq-store-port.ts";
 import type { MangoCommandStore } from "../mango-command-store-port.ts";
 import type { MangoStore } from "../mango-store-port.ts";
+import type { MangoSweepStore } from "../mango-sweep-store-port.ts";
 import type { PresenceStore } from "../presence-store-port.ts";
 import { pgStoreFailure, pgWhere } from "./pg-errors.ts";
 import { postgresHqStore } from "./pg-hq-store.ts";
 import { postgresMangoCommandStore } from "./pg-mango-command-store.ts";
 import { postgresMangoStore } from "./pg-mango-store.ts";
+import { postgresMangoSweepStore } from "./pg-mango-sweep-store.ts";
 import { postgresPresenceStore } from "./pg-presence-store.ts";
 import { migratePostgres } from "./pg-schema.ts";
 
@@ -14,6 +16,7 @@ export { pgSettler, pgStoreFailure, pgWhere } from "./pg-errors.ts";
 export { postgresHqStore } from "./pg-hq-store.ts";
 export { postgresMangoCommandStore } from "./pg-mango-command-store.ts";
 export { postgresMangoStore } from "./pg-mango-store.ts";
+export { postgresMangoSweepStore } from "./pg-mango-sweep-store.ts";
 export { postgresPresenceStore } from "./pg-presence-store.ts";
 export { MIGRATION_LOCK, migratePostgres, PG_MIGRATIONS } from "./pg-schema.ts";
 
@@ -26,6 +29,7 @@ export interface PostgresHq {
   readonly presence: PresenceStore;
   readonly mango: MangoStore;
   readonly mangoCommands: MangoCommandStore;
+  readonly mangoSweeps: MangoSweepStore;
 }
 
 /**
@@ -47,6 +51,7 @@ export async function openPostgresHq(url: string, options: HqStoreOptions): Prom
     presence: postgresPresenceStore(sql, where),
     mango: postgresMangoStore(sql, where),
     mangoCommands: postgresMangoCommandStore(sql, where),
+    mangoSweeps: postgresMangoSweepStore(sql, where),
   };
 }
 

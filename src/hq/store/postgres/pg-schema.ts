@@ -6,9 +6,8 @@ import { StorageError } from "../../../lib/storage-error.ts";
  * The PostgreSQL adapter's tables (`[hq] database_url`): the SQLite store's tables (hq-schema.ts
  * says what each column means) in PostgreSQL's types. Times, seqs and epochs are
  * `bigint` (ms since 1970 outgrow `integer`); a record's `data` is the JSON text as sent, like
- * SQLite's, so what HQ gives back is what the branch wrote. Mango's events and commands are
- * here, its heartbeat and sweeps not yet: `[hq.mango]` needs the SQLite store (hq-config.ts
- * refuses both together).
+ * SQLite's, so what HQ gives back is what the branch wrote. Mango's stores are all here:
+ * `[hq.mango]` runs on either engine.
  *
  * ```
  * records        PRIMARY KEY (branch, stream, seq): a record is stored once, whichever consumer
@@ -21,6 +20,7 @@ import { StorageError } from "../../../lib/storage-error.ts";
  *                roster cursor, the `presence` down stream; written only by pg-presence-store.ts
  * mango_events   (version 3, issue 17) as SQLite's; `n` (identity) is SQLite's rowid: arrival order
  * mango_commands, mango_command_cursor   (version 4) as SQLite's, `n` likewise
+ * hq_heartbeat, mango_sweeps   (version 5, issue 17 gaps) as SQLite's; the sweeps' `id` an identity
  * schema_migrations  version, name, applied_at: each migration's one row
  * ```
  */
@@ -142,6 +142,34 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         through bigint NOT NULL
       );
       CREATE INDEX mango_events_call ON mango_events (((json::jsonb) ->> 'call_id')) WHERE kind = 'call';
+    `,
+  },
+  {
+    version: 5,
+    name: "hq heartbeat, mango sweeps (issue 17 gaps)",
+    sql: `
+      CREATE TABLE hq_heartbeat (
+        id integer PRIMARY KEY CHECK (id = 1),
+        beat_at bigint NOT NULL
+      );
+      CREATE TABLE mango_sweeps (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        reason text NOT NULL,
+        date_from bigint NOT NULL,
+        date_to bigint NOT NULL,
+        state text NOT NULL,
+        stats_key text,
+        next_at bigint NOT NULL,
+        attempts integer NOT NULL DEFAULT 0,
+        rows integer,
+        new_entries integer,
+        bad_lines integer,
+        last_code text,
+        last_error text,
+        created_at bigint NOT NULL,
+        finished_at bigint
+      );
+      CREATE INDEX mango_sweeps_due ON mango_sweeps (next_at) WHERE state IN ('pending', 'requested');
     `,
   },
 ];
