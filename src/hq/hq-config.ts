@@ -113,14 +113,6 @@ export const hqConfigSchema = z
         path: ["mqtt", "url"],
         message: "the broker, e.g. mqtts://mqtt.example.ru:8883",
       });
-    // Mango's stores (webhooks, sweeps, commands) exist on SQLite only: refused, never half-working.
-    if (config.hq.mango !== undefined && config.hq.database_url !== "")
-      ctx.addIssue({
-        code: "custom",
-        path: ["hq", "database_url"],
-        message:
-          "empty while [hq.mango] is on: Mango's webhooks, sweeps and commands are stored in SQLite only; leave hq.database_url empty, or remove [hq.mango]",
-      });
   });
 
 export type HqConfig = z.infer<typeof hqConfigSchema>;

@@ -34,10 +34,10 @@ export interface Hq {
 
 /**
  * `branchbox hq`: the store (PostgreSQL at `hq.database_url`, or SQLite, `{hq.storage_dir}/hq.db`),
- * the consumer, the forwarder (when configured), the HTTP API and, with `[hq.mango]` (SQLite only:
- * the config refuses it with a database_url), Mango's webhooks and their relay to the branches'
- * `pbx` down stream, and the branches' Mango commands (sent, their results relayed); a check-in at
- * one branch relayed to the employee's other branches (R0.3d, down `presence`).
+ * the consumer, the forwarder (when configured), the HTTP API and, with `[hq.mango]` (on either
+ * engine), Mango's webhooks, their relay to the branches' `pbx` down stream, the statistics sweeps
+ * and the branches' Mango commands (sent, their results relayed); a check-in at one branch relayed
+ * to the employee's other branches (R0.3d, down `presence`).
  */
 export async function startHq(
   config: HqConfig,
@@ -46,11 +46,18 @@ export async function startHq(
 ): Promise<Hq> {
   const forward = { forward: config.hq.forward_url !== "" };
   const db = config.hq.database_url === "" ? openHqDatabase(config.hq.storage_dir) : undefined;
-  const { store, presence: presenceStore } =
+  const stores =
     db === undefined
       ? await openPostgresHq(config.hq.database_url, forward)
-      : { store: sqliteHqStore(db, forward), presence: sqlitePresenceStore(db) };
-  const mango = db === undefined ? undefined : config.hq.mango;
+      : {
+          store: sqliteHqStore(db, forward),
+          presence: sqlitePresenceStore(db),
+          mango: sqliteMangoStore(db),
+          mangoCommands: sqliteMangoCommandStore(db),
+          mangoSweeps: sqliteMangoSweepStore(db),
+        };
+  const { store, presence: presenceStore } = stores;
+  const mango = config.hq.mango;
   // Created after the consumer (it publishes through it); told of each up commit.
   let commander: MangoCommander | undefined;
   const watch = createFleetWatch();
@@ -76,7 +83,7 @@ export async function startHq(
     log,
     epoch: Math.max(1, Math.floor(Date.now() / 1000)),
   });
-  const mangoStore = db === undefined || mango === undefined ? undefined : sqliteMangoStore(db);
+  const mangoStore = mango === undefined ? undefined : stores.mango;
   const relay =
     mangoStore === undefined
       ? undefined
@@ -86,7 +93,7 @@ export async function startHq(
           log,
           epoch: Math.max(1, Math.floor(Date.now() / 1000)),
         });
-  const sweepStore = db === undefined || mango === undefined ? undefined : sqliteMangoSweepStore(db);
+  const sweepStore = mango === undefined ? undefined : stores.mangoSweeps;
   const sweeper =
     mango === undefined || sweepStore === undefined || relay === undefined
       ? undefined
@@ -101,7 +108,7 @@ export async function startHq(
           log,
           relay: relay.kick,
         });
-  const commandStore = db === undefined || mango === undefined ? undefined : sqliteMangoCommandStore(db);
+  const commandStore = mango === undefined ? undefined : stores.mangoCommands;
   if (mango !== undefined && commandStore !== undefined && relay !== undefined)
     commander = startMangoCommander({
       store: commandStore,

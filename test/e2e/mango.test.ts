@@ -1,14 +1,17 @@
 // Issue 17 end to end: Mango Office's signed webhooks (a real capture's payloads, test/fixtures/mango)
 // → the compiled `branchbox hq` ([hq.mango]) → a real Mosquitto (down/pbx) → the compiled box
 // ([pbx.mango]) → its call record → up/calls → back at HQ. A webhook signed with the wrong salt is
-// refused and reaches no branch.
+// refused and reaches no branch. The same runs with HQ's store on SQLite and on a real PostgreSQL
+// (`[hq] database_url`, issue 18: HQ runs fully on PostgreSQL, Mango included).
 import { expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SQL } from "bun";
 import { postMangoWebhook } from "../../src/hq/mango/mango-replay.ts";
 import { startMosquitto } from "../support/mosquitto.ts";
+import { startPostgres } from "../support/postgres.ts";
 import { ensureBinary, makeTestDir, type Running, startBranchbox } from "../support/process.ts";
 import { ADMIN_TOKEN, eventually, SyncSystem, withSystem } from "../support/sync-system.ts";
 
@@ -30,12 +33,14 @@ function webhook(hq: string, kind: string, json: string, salt = SALT): Promise<R
   return postMangoWebhook(hq, { kind, json }, { apiKey: KEY, salt });
 }
 
-test("issue 17: signed webhooks → branchbox hq → Mosquitto → the branch's [pbx.mango] → its call record, back at HQ; a forged one reaches nobody", async () => {
+/** The scenario, HQ started with `hqExtra` after its `[hq]` keys (empty: SQLite). */
+async function webhooksToTheBranchAndBack(hqExtra: readonly string[]): Promise<void> {
   const sys = new SyncSystem();
   let box: Running | null = null;
   await withSystem(sys, async () => {
     const broker = sys.watch(await startMosquitto());
     const hq = await sys.startHq({ url: broker.url }, "hq-mango", [
+      ...hqExtra,
       "[hq.mango]",
       `vpbx_api_key = "${KEY}"`,
       `vpbx_api_salt = "${SALT}"`,
@@ -110,4 +115,33 @@ test("issue 17: signed webhooks → branchbox hq → Mosquitto → the branch's 
       await box?.stop();
     }
   });
+}
+
+test("issue 17: signed webhooks → branchbox hq → Mosquitto → the branch's [pbx.mango] → its call record, back at HQ; a forged one reaches nobody", async () => {
+  await webhooksToTheBranchAndBack([]);
 }, 90_000);
+
+test("issue 17, HQ on PostgreSQL: signed webhooks → branchbox hq → Mosquitto → the branch's [pbx.mango] → its call record, back at HQ; a forged one reaches nobody", async () => {
+  const pg = await startPostgres();
+  try {
+    const admin = new SQL(pg.url(), { max: 1 });
+    await admin.unsafe("CREATE DATABASE hq");
+    await admin.close();
+    await webhooksToTheBranchAndBack([`database_url = "${pg.url("hq")}"`]);
+    // Mango's state is PostgreSQL's: the two events on the branch's pbx stream, published; HQ beat.
+    const db = new SQL(pg.url("hq"), { max: 1 });
+    try {
+      expect(
+        await db`SELECT kind, branch, seq, published_at IS NOT NULL AS published FROM mango_events ORDER BY n`,
+      ).toEqual([
+        { kind: "call", branch: "demo", seq: "1", published: true },
+        { kind: "summary", branch: "demo", seq: "2", published: true },
+      ]);
+      expect((await db`SELECT count(*) AS n FROM hq_heartbeat`)[0]).toEqual({ n: "1" });
+    } finally {
+      await db.close();
+    }
+  } finally {
+    await pg.stop();
+  }
+}, 150_000);

@@ -45,14 +45,10 @@ describe("[hq] database_url", () => {
     expect(error.message).not.toContain("hidden-pw-99");
   });
 
-  test("[hq.mango] with a PostgreSQL database_url is refused at load (Mango's stores are SQLite only), never half-working", () => {
-    expect(loadHqConfig({ fileText: base([], MANGO) }).hq.mango).toBeDefined();
-    const error = refusal(base(['database_url = "postgres://hq:hidden-pw-99@db/hq"'], MANGO));
-    expect(error.code).toBe("CONFIG.INVALID");
-    expect(error.message).toContain("hq.database_url");
-    expect(error.message).toContain("[hq.mango]");
-    expect(error.message).toContain("SQLite only");
-    for (const secret of ["hidden-pw-99", "mango-key-0123", "mango-salt-0123"])
-      expect(error.message).not.toContain(secret);
+  test("[hq.mango] with a PostgreSQL database_url is taken: Mango's stores run on either engine", () => {
+    const url = "postgres://hq:hidden-pw-99@db/hq";
+    const config = loadHqConfig({ fileText: base([`database_url = "${url}"`], MANGO) });
+    expect(config.hq.database_url).toBe(url);
+    expect(config.hq.mango?.vpbx_api_key).toBe("mango-key-0123");
   });
 });
