@@ -55,6 +55,48 @@ const mangoSchema = z
 export type MangoConfig = z.infer<typeof mangoSchema>;
 
 /**
+ * `[hq.crm]` (issue 19): HQ puts calls and intents into the company's CRM (src/hq/crm/crm-port.ts).
+ * Absent: off (`forward_url` may still POST every record somewhere). The keys a CRM needs:
+ * - `retailcrm`: `url` (https://<account>.retailcrm.ru), `api_key`, `site` (the store's code);
+ * - `amocrm`: `url` (https://<account>.amocrm.ru), `client_id`, `client_secret`, `redirect_uri`,
+ *   `refresh_token` (the first one; HQ keeps the rotated ones in its store);
+ * - `bitrix24`: `url` (https://<portal>.bitrix24.ru), `client_id`, `client_secret`, `refresh_token`
+ *   (the local application's; telephony.externalcall.* need an application's authorisation).
+ * `users` maps the branches' employee ids to CRM user ids. Secrets are never logged or shown.
+ */
+const crmSchema = z
+  .strictObject({
+    kind: z.enum(["retailcrm", "amocrm", "bitrix24"]),
+    url: z.url({ protocol: /^https?$/, error: "the CRM's address, e.g. https://example.retailcrm.ru" }),
+    api_key: z.string().default(""),
+    site: z.string().default(""),
+    client_id: z.string().default(""),
+    client_secret: z.string().default(""),
+    redirect_uri: z.string().default(""),
+    refresh_token: z.string().default(""),
+    users: z.array(z.strictObject({ employee: z.string().min(1), user: z.string().min(1) })).default([]),
+    /** Requests per second to the CRM; 0: the CRM's own documented limit (amoCRM 7). */
+    rate_per_second: z.coerce.number().min(0).max(1000).default(0),
+  })
+  .superRefine((crm, ctx) => {
+    const need: Record<typeof crm.kind, readonly (keyof typeof crm)[]> = {
+      retailcrm: ["api_key", "site"],
+      amocrm: ["client_id", "client_secret", "redirect_uri", "refresh_token"],
+      bitrix24: ["client_id", "client_secret", "refresh_token"],
+    };
+    for (const key of need[crm.kind])
+      if (crm[key] === "") ctx.addIssue({ code: "custom", path: [key], message: `${crm.kind} needs ${key}` });
+    const seen = new Set<string>();
+    for (const [i, u] of crm.users.entries()) {
+      if (seen.has(u.employee))
+        ctx.addIssue({ code: "custom", path: ["users", i, "employee"], message: "mapped twice" });
+      seen.add(u.employee);
+    }
+  });
+
+export type CrmConfig = z.infer<typeof crmSchema>;
+
+/**
  * `branchbox hq`'s configuration: the branch's `[mqtt]` section (the same keys, the same schema)
  * and its own `[hq]`. Loaded like the branch's (TOML file, then `BRANCHBOX_MQTT_*` and
  * `BRANCHBOX_HQ_*` overrides); a branch's sections in the same file are ignored.
@@ -104,6 +146,7 @@ export const hqConfigSchema = z
       /** The fleet page (`/fleet`): a branch offline longer than this stands out, sorted first (min). */
       offline_alert_minutes: z.coerce.number().int().min(1).max(10_080).default(15),
       mango: mangoSchema.optional(),
+      crm: crmSchema.optional(),
     }),
   })
   .superRefine((config, ctx) => {

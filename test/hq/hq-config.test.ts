@@ -52,3 +52,50 @@ describe("[hq] database_url", () => {
     expect(config.hq.mango?.vpbx_api_key).toBe("mango-key-0123");
   });
 });
+
+describe("[hq.crm] (issue 19)", () => {
+  test("each CRM's own keys are required; users map employees once; secrets never shown", () => {
+    const retail = loadHqConfig({
+      fileText: base(
+        [],
+        [
+          "[hq.crm]",
+          'kind = "retailcrm"',
+          'url = "https://demo.retailcrm.ru"',
+          'api_key = "rc-key-0123456789"',
+          'site = "main"',
+          "[[hq.crm.users]]",
+          'employee = "anna"',
+          'user = "12"',
+        ],
+      ),
+    });
+    expect(retail.hq.crm).toMatchObject({
+      kind: "retailcrm",
+      site: "main",
+      users: [{ employee: "anna", user: "12" }],
+    });
+    const amo = refusal(
+      base(
+        [],
+        [
+          "[hq.crm]",
+          'kind = "amocrm"',
+          'url = "https://demo.amocrm.ru"',
+          'client_id = "id"',
+          'client_secret = "amo-secret-0123456789"',
+          "[[hq.crm.users]]",
+          'employee = "anna"',
+          'user = "1"',
+          "[[hq.crm.users]]",
+          'employee = "anna"',
+          'user = "2"',
+        ],
+      ),
+    );
+    expect(amo.message).toContain("amocrm needs redirect_uri");
+    expect(amo.message).toContain("amocrm needs refresh_token");
+    expect(amo.message).toContain("mapped twice");
+    expect(amo.message).not.toContain("amo-secret-0123456789");
+  });
+});
