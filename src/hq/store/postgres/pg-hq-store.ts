@@ -1,18 +1,15 @@
 import type { SQL } from "bun";
 import type { Envelope, Presence } from "../../../contract/protocol.ts";
+import { planApply, streamId } from "../apply-plan.ts";
 import { branchViews } from "../branch-views.ts";
-import type {
-  ApplyResult,
-  BranchView,
-  ForwardItem,
-  HqStore,
-  HqStoreOptions,
-  StoredRecord,
-} from "../hq-store-port.ts";
+import type { BranchView, ForwardItem, HqStore, HqStoreOptions, StoredRecord } from "../hq-store-port.ts";
 import { pgStoreFailure } from "./pg-errors.ts";
 
-/** Rows per INSERT: 10 parameters a row stays far below PostgreSQL's 65,535 per statement. */
-const ROWS_PER_INSERT = 1000;
+/**
+ * Rows per INSERT. Columns go as arrays (`unnest`), so the statement's text is the same whatever
+ * the count (prepared once per connection); the bound keeps one message to the server a few MB.
+ */
+const ROWS_PER_INSERT = 5000;
 
 type RecordRow = {
   seq: string | number;
@@ -39,6 +36,14 @@ const toRecord = (r: RecordRow): StoredRecord => ({
 
 const orNull = (v: string | number | null): number | null => (v === null ? null : Number(v));
 
+/** One column of `items` as a PostgreSQL array parameter (`$n::TYPE[]`), for `unnest`. */
+const column = <T>(
+  tx: SQL,
+  items: readonly T[],
+  type: "TEXT" | "INT8" | "BOOL",
+  pick: (item: T) => unknown,
+) => tx.array(items.map(pick), type);
+
 /** Bigints come back as strings: every number column is read through Number. */
 type Num = string | number;
 type PresenceDbRow = {
@@ -58,85 +63,83 @@ type StreamDbRow = {
   last_applied_at: Num | null;
 };
 
-const key = (branch: string, stream: string) => JSON.stringify([branch, stream]);
-
 /**
  * The HQ store on PostgreSQL through Bun's SQL client (a pool of `sql`'s connections; tables:
  * pg-schema.ts). Any number of consumers on any number of machines may share the database.
  *
  * How `apply` keeps the port's promise with several writers: in its one transaction it first
- * locks the row of every stream the call touches — `INSERT … ON CONFLICT DO NOTHING` (so a new
- * stream has a row to lock) then `SELECT hwm … FOR UPDATE` — in (branch, stream) order, so two
- * consumers never wait on each other crosswise (no deadlock), then applies the envelopes in the
- * order given against the marks read under those locks. A second consumer with the same stream
- * waits at its FOR UPDATE until the first commits, then reads the moved mark (READ COMMITTED
- * re-reads a locked row once it is free) and finds its envelope a duplicate. We lock the row
- * rather than write `INSERT … ON CONFLICT` into `records`: a skipped conflict would hide a
- * record written twice, where the port wants the clash to fail, and the mark would no longer say
- * what is stored. The PRIMARY KEY (branch, stream, seq) stays the last line of defence. A row
- * made only to be locked, for a stream whose envelopes were all gaps, is deleted before commit:
- * a stream row exists only once its stream has records.
+ * locks the row of every stream the call touches — one `INSERT … ON CONFLICT DO NOTHING` (so a
+ * new stream has a row to lock) then one `SELECT hwm … FOR UPDATE`, both in (branch, stream)
+ * order (COLLATE "C", the same on every server), so two consumers never wait on each other
+ * crosswise (no deadlock) — then plans the envelopes in the order given against the marks read
+ * under those locks (apply-plan.ts). A second consumer with the same stream waits at its FOR
+ * UPDATE until the first commits, then reads the moved mark (READ COMMITTED re-reads a locked row
+ * once it is free) and finds its envelope a duplicate. We lock the row rather than write
+ * `INSERT … ON CONFLICT` into `records`: a skipped conflict would hide a record written twice,
+ * where the port wants the clash to fail, and the mark would no longer say what is stored. The
+ * PRIMARY KEY (branch, stream, seq) stays the last line of defence. A row made only to be locked,
+ * for a stream whose envelopes were all gaps, is deleted before commit: a stream row exists only
+ * once its stream has records.
+ *
+ * ALWAYS a few statements per call, never per envelope: the two above, the records (and their
+ * forward rows) as column arrays through `unnest`, ROWS_PER_INSERT at a time, one UPDATE of every
+ * changed stream, and the DELETE only when needed. At live rates each envelope holds a record or
+ * two and a call holds up to a hundred of them: per-envelope statements were most of HQ's time.
  *
  * Closing the store ends the pool.
  */
 export function postgresHqStore(sql: SQL, where: string, options: HqStoreOptions): HqStore {
   const applyIn = async (tx: SQL, envelopes: readonly Envelope[], clock: () => number) => {
-    const streams = [...new Map(envelopes.map((e) => [key(e.branch, e.stream), e])).values()]
-      .map((e) => [e.branch, e.stream] as const)
-      .sort(([b1, s1], [b2, s2]) => (b1 === b2 ? (s1 < s2 ? -1 : s1 > s2 ? 1 : 0) : b1 < b2 ? -1 : 1));
-    const hwm = new Map<string, number>();
-    for (const [branch, stream] of streams) {
-      await tx`INSERT INTO streams (branch, stream, hwm) VALUES (${branch}, ${stream}, 0)
-               ON CONFLICT (branch, stream) DO NOTHING`;
-      const [row] =
-        await tx`SELECT hwm FROM streams WHERE branch = ${branch} AND stream = ${stream} FOR UPDATE`;
-      hwm.set(key(branch, stream), Number(row?.hwm ?? 0));
-    }
+    const touched = [...new Map(envelopes.map((e) => [streamId(e.branch, e.stream), e])).values()];
+    const branchesOf = column(tx, touched, "TEXT", (e) => e.branch);
+    const streamsOf = column(tx, touched, "TEXT", (e) => e.stream);
+    await tx`INSERT INTO streams (branch, stream, hwm)
+             SELECT b, s, 0 FROM unnest(${branchesOf}, ${streamsOf}) AS t(b, s)
+             ORDER BY b COLLATE "C", s COLLATE "C"
+             ON CONFLICT (branch, stream) DO NOTHING`;
+    const locked = (await tx`SELECT branch, stream, hwm FROM streams
+             WHERE (branch, stream) IN (SELECT * FROM unnest(${branchesOf}, ${streamsOf}))
+             ORDER BY branch COLLATE "C", stream COLLATE "C" FOR UPDATE`) as StreamDbRow[];
+    const marks = new Map(locked.map((r) => [streamId(r.branch, r.stream), Number(r.hwm)]));
+    const plan = planApply(envelopes, marks);
     const now = clock();
-    const results: ApplyResult[] = [];
-    for (const e of envelopes) {
-      const mark = hwm.get(key(e.branch, e.stream)) ?? 0;
-      if (e.seqTo <= mark) {
-        await tx`UPDATE streams SET duplicates = duplicates + ${e.records.length}
-                 WHERE branch = ${e.branch} AND stream = ${e.stream}`;
-        results.push({ kind: "duplicate", through: mark, duplicates: e.records.length });
-        continue;
-      }
-      if (e.seqFrom > mark + 1) {
-        results.push({ kind: "gap", through: mark });
-        continue;
-      }
-      const fresh = e.records.filter((r) => r.seq > mark);
-      for (let from = 0; from < fresh.length; from += ROWS_PER_INSERT) {
-        const rows = fresh.slice(from, from + ROWS_PER_INSERT).map((r) => ({
-          branch: e.branch,
-          stream: e.stream,
-          seq: r.seq,
-          id: r.id,
-          ts: r.ts,
-          type: r.type,
-          data: JSON.stringify(r.data ?? null),
-          epoch: e.epoch,
-          historical: e.historical,
-          applied_at: now,
-        }));
-        await tx`INSERT INTO records ${tx(rows)}`;
-      }
+    for (let from = 0; from < plan.writes.length; from += ROWS_PER_INSERT) {
+      const writes = plan.writes.slice(from, from + ROWS_PER_INSERT);
+      const branch = column(tx, writes, "TEXT", (w) => w.envelope.branch);
+      const stream = column(tx, writes, "TEXT", (w) => w.envelope.stream);
+      const seq = column(tx, writes, "INT8", (w) => w.record.seq);
+      await tx`INSERT INTO records (branch, stream, seq, id, ts, type, data, epoch, historical, applied_at)
+               SELECT *, ${now}::bigint FROM unnest(${branch}, ${stream}, ${seq},
+                 ${column(tx, writes, "TEXT", (w) => w.record.id)},
+                 ${column(tx, writes, "INT8", (w) => w.record.ts)},
+                 ${column(tx, writes, "TEXT", (w) => w.record.type)},
+                 ${column(tx, writes, "TEXT", (w) => JSON.stringify(w.record.data ?? null))},
+                 ${column(tx, writes, "INT8", (w) => w.envelope.epoch)},
+                 ${column(tx, writes, "BOOL", (w) => w.envelope.historical)})`;
+      // Queue ids follow the order given: each stream's rows in ascending seq.
       if (options.forward)
         await tx`INSERT INTO forward_queue (branch, stream, seq, next_at)
-                 SELECT branch, stream, seq, ${now} FROM records
-                 WHERE branch = ${e.branch} AND stream = ${e.stream} AND seq BETWEEN ${mark + 1} AND ${e.seqTo}`;
-      const duplicates = e.records.length - fresh.length;
-      await tx`UPDATE streams SET hwm = ${e.seqTo}, duplicates = duplicates + ${duplicates},
-                 last_record_ts = ${fresh.at(-1)?.ts ?? null}, last_applied_at = ${now}
-               WHERE branch = ${e.branch} AND stream = ${e.stream}`;
-      hwm.set(key(e.branch, e.stream), e.seqTo);
-      results.push({ kind: "applied", through: e.seqTo, applied: fresh.length, duplicates });
+                 SELECT b, s, q, ${now}::bigint
+                 FROM unnest(${branch}, ${stream}, ${seq}) WITH ORDINALITY AS t(b, s, q, o) ORDER BY o`;
     }
-    for (const [branch, stream] of streams)
-      if (hwm.get(key(branch, stream)) === 0)
-        await tx`DELETE FROM streams WHERE branch = ${branch} AND stream = ${stream} AND hwm = 0`;
-    return results;
+    const changed = plan.streams;
+    if (changed.length > 0)
+      await tx`UPDATE streams AS s SET hwm = v.hwm, duplicates = s.duplicates + v.duplicates,
+                 last_record_ts = CASE WHEN v.wrote THEN v.last_record_ts ELSE s.last_record_ts END,
+                 last_applied_at = CASE WHEN v.wrote THEN ${now}::bigint ELSE s.last_applied_at END
+               FROM unnest(${column(tx, changed, "TEXT", (c) => c.branch)},
+                 ${column(tx, changed, "TEXT", (c) => c.stream)},
+                 ${column(tx, changed, "INT8", (c) => c.hwm)},
+                 ${column(tx, changed, "INT8", (c) => c.duplicates)},
+                 ${column(tx, changed, "BOOL", (c) => c.wrote)},
+                 ${column(tx, changed, "INT8", (c) => c.lastRecordTs)})
+                 AS v(branch, stream, hwm, duplicates, wrote, last_record_ts)
+               WHERE s.branch = v.branch AND s.stream = v.stream`;
+    if (plan.empty.length > 0)
+      await tx`DELETE FROM streams WHERE hwm = 0 AND (branch, stream) IN (SELECT * FROM unnest(
+                 ${column(tx, plan.empty, "TEXT", (e) => e.branch)},
+                 ${column(tx, plan.empty, "TEXT", (e) => e.stream)}))`;
+    return plan.results;
   };
 
   const hwmOf = async (branch: string, stream: string) => {
