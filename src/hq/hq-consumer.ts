@@ -137,18 +137,18 @@ export function startHqConsumer(options: HqConsumerOptions): HqConsumer {
 
   // Group commit. mqtt.js hands us the next packet only after `done` of this one, and `done()`
   // sends the PUBACK. So an up message (QoS 1) is queued and `done` is called with SKIP_PUBACK
-  // at once (mqtt.js then sends no PUBACK and reads on); within GROUP_COMMIT_MS everything queued
-  // is applied in ONE transaction, and only after that commit go the PUBACKs (sent by us, on the
-  // connection the message came on) and the cumulative acks. One fsync per batch instead of one
-  // per envelope; the broker keeps up to max_inflight_messages envelopes coming meanwhile.
-  let batch: { message: UpMessage; messageId: number | undefined; stream: unknown }[] = [];
+  // at once (mqtt.js then sends no PUBACK and reads on); what is queued is applied in ONE
+  // transaction, and only after that commit go the PUBACKs (sent by us, on the connection the
+  // message came on) and the cumulative acks. One commit runs at a time: the first message after
+  // an idle spell waits GROUP_COMMIT_MS for company; whatever arrives while a commit runs is the
+  // next batch, taken the moment that commit ends (at most GROUP_COMMIT_MAX), so under load a
+  // batch grows with the store's latency instead of queueing many small ones behind it. The
+  // broker keeps up to max_inflight_messages envelopes coming meanwhile.
+  const batch: { message: UpMessage; messageId: number | undefined; stream: unknown }[] = [];
   let batchTimer: ReturnType<typeof setTimeout> | undefined;
+  let committing: Promise<void> | undefined;
   const commitBatch = async () => {
-    clearTimeout(batchTimer);
-    batchTimer = undefined;
-    const taken = batch;
-    batch = [];
-    if (taken.length === 0) return;
+    const taken = batch.splice(0, GROUP_COMMIT_MAX);
     try {
       await applier.receiveAll(taken.map((b) => b.message));
     } catch (error) {
@@ -160,6 +160,19 @@ export function startHqConsumer(options: HqConsumerOptions): HqConsumer {
       // biome-ignore lint/complexity/useLiteralKeys: _sendPacket is private in mqtt.js's types
       client["_sendPacket"]({ cmd: "puback", messageId, reasonCode: 0 });
     }
+  };
+  /** Starts committing what is queued unless a commit runs (it takes what waits when it ends). */
+  const flush = (): Promise<void> => {
+    clearTimeout(batchTimer);
+    batchTimer = undefined;
+    committing ??= (async () => {
+      while (batch.length > 0) await commitBatch();
+    })().finally(() => {
+      committing = undefined;
+      // A message queued between the loop's last look and here would otherwise wait for the next.
+      if (batch.length > 0) void flush();
+    });
+    return committing;
   };
 
   // Replaces mqtt.js's no-op: the PUBACK (QoS 1) goes out when `done` is called without an error.
@@ -175,8 +188,10 @@ export function startHqConsumer(options: HqConsumerOptions): HqConsumer {
         messageId: packet.messageId,
         stream: client.stream,
       });
-      if (batch.length >= GROUP_COMMIT_MAX) void commitBatch();
-      else batchTimer ??= setTimeout(commitBatch, GROUP_COMMIT_MS);
+      if (committing === undefined) {
+        if (batch.length >= GROUP_COMMIT_MAX) void flush();
+        else batchTimer ??= setTimeout(flush, GROUP_COMMIT_MS);
+      }
       done(SKIP_PUBACK);
       return;
     }
@@ -255,7 +270,7 @@ export function startHqConsumer(options: HqConsumerOptions): HqConsumer {
     stop: () =>
       link.stop(async () => {
         clearInterval(ticker);
-        await commitBatch();
+        await flush();
         await applier.settled();
         await presenceTurn;
         if (client.connected) {

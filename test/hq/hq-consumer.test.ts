@@ -5,13 +5,15 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import mqtt from "mqtt";
 import { topics } from "../../src/contract/protocol.ts";
+import { startHqConsumer } from "../../src/hq/hq-consumer.ts";
 import { type Hq, loadHqConfig, startHq } from "../../src/hq/index.ts";
-import { HQ_DB_FILE } from "../../src/hq/store/sqlite/index.ts";
+import type { HqStore } from "../../src/hq/store/hq-store-port.ts";
+import { HQ_DB_FILE, openSqliteHqStore } from "../../src/hq/store/sqlite/index.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { type Mosquitto, startMosquitto } from "../support/mosquitto.ts";
 import { freePort, REPO_ROOT } from "../support/process.ts";
 import { type BranchSim, startBranchSim } from "./hq-branch-sim.ts";
-import { tempDir } from "./hq-fixtures.ts";
+import { envelope, tempDir } from "./hq-fixtures.ts";
 
 const TOKEN = "hq-test-token-0123456789";
 
@@ -117,6 +119,67 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
 }
 
 describe("HQ consumer over Mosquitto", () => {
+  test("group commit: what arrives while a commit runs is the next commit, in one store call, in order; nothing is acknowledged before its commit", async () => {
+    const dir = tempDir("hq-group");
+    const inner = openSqliteHqStore(dir, { forward: false });
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const calls: number[] = [];
+    // The first commit takes as long as the test wants: a slow database under load.
+    const store: HqStore = {
+      ...inner,
+      apply: async (envelopes, now) => {
+        calls.push(envelopes.length);
+        if (calls.length === 1) await held;
+        return inner.apply(envelopes, now);
+      },
+    };
+    const config = loadHqConfig({ fileText: configText(dir, 0) });
+    const consumer = startHqConsumer({ config, store, log: silentLogger });
+    const acks: number[] = [];
+    const branch = await mqtt.connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0 });
+    branch.on("message", (_t, payload) =>
+      acks.push((JSON.parse(payload.toString()) as { through: number }).through),
+    );
+    try {
+      await branch.subscribeAsync(topics.ack("grp-01"), { qos: 1 });
+      await until("connected", () => consumer.connected());
+      const up = (seq: number) =>
+        branch.publishAsync(
+          "branchbox/v1/grp-01/up/calls",
+          JSON.stringify(envelope("grp-01", "calls", seq, seq)),
+          {
+            qos: 1,
+          },
+        );
+      await up(1);
+      await until("the first commit started", () => calls.length === 1);
+      // 30 more at a live pace, one every 10 ms, while that commit runs: the old 3 ms timer made
+      // a store call of each.
+      for (let seq = 2; seq <= 31; seq++) {
+        await up(seq);
+        await Bun.sleep(10);
+      }
+      expect(acks).toEqual([]);
+      release();
+      await until("all acknowledged", () => acks.at(-1) === 31);
+      expect(calls[0]).toBe(1);
+      expect(calls.reduce((a, b) => a + b, 0)).toBe(31);
+      // The 30 waited together (a straggler the broker had not handed over yet may make one more).
+      expect(calls.length).toBeLessThanOrEqual(3);
+      expect((await inner.records("grp-01", "calls", 0, 100)).map((r) => r.seq)).toEqual(
+        Array.from({ length: 31 }, (_, i) => i + 1),
+      );
+    } finally {
+      release();
+      await branch.endAsync();
+      await consumer.stop();
+      await inner.close();
+    }
+  });
+
   test("two consumers at once on the shared subscription: every seq exactly once, in order; HQ stays online while one lives", async () => {
     const dir = tempDir("hq-two");
     const a = await inProcess(dir);
