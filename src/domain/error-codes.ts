@@ -15,6 +15,7 @@ export const ERROR_AREAS = {
     "An action on a call (click-to-call, hang up, transfer) from a desk screen, the API or headquarters was refused before anything was sent to the PBX (issue 15).",
   CALL: "The call assembler refused a PBX event; the event changed nothing and was counted (`/metrics`, `/admin`) and logged.",
   CONFIG: "The configuration file or a `BRANCHBOX_*` variable; the box does not start.",
+  CRM: "Headquarters' CRM connector (`[hq.crm]`, issue 19): a step it could not carry out, parked with its reason on the fleet page until someone presses retry. Never with the CRM's key or tokens.",
   HQ: "Headquarters' consumer (`branchbox hq`); logged at headquarters.",
   HTTP: "The web server refused a request before any page or API route saw it.",
   KIOSK: "The kiosk or a desk screen refused a device that is not paired with the box (issue 14).",
@@ -109,6 +110,22 @@ export const ERROR_CODES = {
   "CONFIG.INVALID": {
     meaning: "The configuration is not valid: each problem names its key, the value and what was expected.",
     action: "Fix each key named (or the `BRANCHBOX_*` variable) and start again; exit status 2.",
+  },
+  "CRM.REJECTED": {
+    meaning:
+      "The CRM refused a step with an error it will give again (HTTP 400, 401, 403, 404…); the reason carries the CRM's own message.",
+    action:
+      "Fix what the message names (the key, the site, a user or a field in the CRM), then press retry on the fleet page.",
+  },
+  "CRM.UNMAPPED_EMPLOYEE": {
+    meaning:
+      "A step names an employee with no CRM user in `[[hq.crm.users]]` (or no senior manager is set where one is needed).",
+    action:
+      "Add the employee to `[[hq.crm.users]]` (or set the senior manager), restart HQ, then press retry on the fleet page.",
+  },
+  "CRM.UNREADABLE_RECORD": {
+    meaning: "A record HQ holds does not parse as its type's schema, so the CRM cannot be told of it.",
+    action: "Send the record (fleet page) to the developers: a branch and HQ disagree on the contract.",
   },
   "HQ.ACK_FAILED": {
     meaning: "An ack to a branch could not be published.",
