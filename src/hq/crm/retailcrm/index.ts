@@ -6,8 +6,9 @@ import { planRetailcrm } from "./retailcrm-plan.ts";
 export type { CrmConnectorDeps } from "./retailcrm-client.ts";
 
 /**
- * retailCRM's documented limit for one account's API key: 10 requests a second
- * (https://docs.retailcrm.ru/Developers/API/APIFeatures/APILimits); `[hq.crm] rate_per_second` lowers it.
+ * retailCRM's API limit as its documentation states it: 10 requests a second per account (the
+ * telephony methods allow more; one rate for all steps keeps under both). `[hq.crm]
+ * rate_per_second` overrides it.
  */
 const RETAILCRM_RATE = 10;
 
