@@ -111,6 +111,12 @@ export const ERROR_CODES = {
     meaning: "The configuration is not valid: each problem names its key, the value and what was expected.",
     action: "Fix each key named (or the `BRANCHBOX_*` variable) and start again; exit status 2.",
   },
+  "CRM.REAUTHORISE": {
+    meaning:
+      "The CRM refused the integration's OAuth refresh token (amoCRM: 400 invalid_grant): HQ can no longer sign in.",
+    action:
+      "Re-authorise the integration in the CRM, put the new refresh token in `[hq.crm] refresh_token`, restart HQ and press retry.",
+  },
   "CRM.REJECTED": {
     meaning:
       "The CRM refused a step with an error it will give again (HTTP 400, 401, 403, 404…); the reason carries the CRM's own message.",
@@ -124,8 +130,10 @@ export const ERROR_CODES = {
       "Add the employee to `[[hq.crm.users]]` (or set the senior manager), restart HQ, then press retry on the fleet page.",
   },
   "CRM.UNREADABLE_RECORD": {
-    meaning: "A record HQ holds does not parse as its type's schema, so the CRM cannot be told of it.",
-    action: "Send the record (fleet page) to the developers: a branch and HQ disagree on the contract.",
+    meaning:
+      "A record HQ holds cannot be put into the CRM as it is: it does not match its type's schema, or lacks what the CRM needs (a client number, a pipeline the CRM has an id for).",
+    action:
+      "Read the reason: fix the branch's settings (e.g. the unsorted pipelines) and press retry; a record that does not match its schema goes to the developers.",
   },
   "HQ.ACK_FAILED": {
     meaning: "An ack to a branch could not be published.",

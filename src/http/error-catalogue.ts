@@ -40,6 +40,7 @@ const EDGE = {
   "CALL.UNKNOWN_KIND": { status: null },
   "CALL.UNKNOWN_LEG": { status: null },
   "CONFIG.INVALID": { status: null },
+  "CRM.REAUTHORISE": { status: null },
   "CRM.REJECTED": { status: null },
   "CRM.UNMAPPED_EMPLOYEE": { status: null },
   "CRM.UNREADABLE_RECORD": { status: null },
