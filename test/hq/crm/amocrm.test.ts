@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { planAmocrm } from "../../../src/hq/crm/amocrm/amocrm-plan.ts";
 import { createAmocrmConnector } from "../../../src/hq/crm/amocrm/index.ts";
 import type { CrmStep, CrmStepPlan, CrmTokenStore, CrmTokens } from "../../../src/hq/crm/crm-port.ts";
@@ -316,6 +317,32 @@ describe("amoCRM run against the wire fake", () => {
         contacts: [{ custom_fields_values: [{ field_code: "PHONE", values: [{ value: CLIENT }] }] }],
       },
     });
+  });
+
+  test("R2.7: the unsorted body has every key of amoCRM's documented example (fixtures/crm/amocrm/real)", async () => {
+    const amo = start();
+    await connector(amo).run(
+      stepOf(
+        only(
+          planAmocrm(
+            record("crm.unsorted.create", "call-1:0", { ...head("R2.7"), did: null, pipeline: null }),
+          ),
+        ),
+      ),
+    );
+    const [real] = JSON.parse(
+      readFileSync(`${import.meta.dir}/../../fixtures/crm/amocrm/real/unsorted-sip-request.json`, "utf8"),
+    );
+    const sent = amo.received.find((r) => r.path === "/api/v4/leads/unsorted/sip")?.body as Record<
+      string,
+      unknown
+    >[];
+    const keys = (o: unknown) => Object.keys(o as object).sort();
+    // All but `link`: crm.unsorted.create carries no recording (the call.record's link is not joined yet)
+    expect(keys(sent[0]?.metadata)).toEqual(keys(real.metadata).filter((k) => k !== "link"));
+    for (const key of ["source_name", "source_uid", "created_at", "metadata", "_embedded"])
+      expect(sent[0]).toHaveProperty(key);
+    expect(sent[0]).not.toHaveProperty("pipeline_id");
   });
 
   test("R3.4: the task goes on the number's contact for the mapped user, once on re-run; reassign changes the responsible", async () => {
