@@ -113,9 +113,14 @@ export const ERROR_CODES = {
   },
   "CRM.REAUTHORISE": {
     meaning:
-      "The CRM refused the integration's OAuth refresh token (amoCRM: 400 invalid_grant): HQ can no longer sign in.",
+      "The CRM refused the integration's OAuth refresh token (amoCRM: 400 invalid_grant; Bitrix24: revoked, unused 180 days, or the application removed): HQ can no longer sign in.",
     action:
       "Re-authorise the integration in the CRM, put the new refresh token in `[hq.crm] refresh_token`, restart HQ and press retry.",
+  },
+  "CRM.RECORDING_NOT_AVAILABLE": {
+    meaning:
+      "The CRM must be given the recording's bytes (Bitrix24 blocks a private RECORD_URL), and HQ has only a private URL; the call itself is in the CRM.",
+    action: "Give the recordings a public URL (or wait for HQ to upload recordings), then press retry.",
   },
   "CRM.REJECTED": {
     meaning:

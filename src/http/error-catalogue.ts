@@ -41,6 +41,7 @@ const EDGE = {
   "CALL.UNKNOWN_LEG": { status: null },
   "CONFIG.INVALID": { status: null },
   "CRM.REAUTHORISE": { status: null },
+  "CRM.RECORDING_NOT_AVAILABLE": { status: null },
   "CRM.REJECTED": { status: null },
   "CRM.UNMAPPED_EMPLOYEE": { status: null },
   "CRM.UNREADABLE_RECORD": { status: null },
