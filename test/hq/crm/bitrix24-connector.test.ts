@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { isPublicRecordingUrl } from "../../../src/hq/crm/bitrix24/bitrix24-plan.ts";
 import { createBitrix24Connector } from "../../../src/hq/crm/bitrix24/index.ts";
 import type {
   CrmConnector,
@@ -200,6 +201,29 @@ describe("plan: what Bitrix24 is told of each record", () => {
       orderKey: "+79991234567",
       input: { intentId: "c1:1", employeeId: "olga", phone: "+79991234567", completed: true },
     });
+  });
+
+  test("R2.5: only an http(s) URL on a public name or address is handed to Bitrix24, which blocks private ones", () => {
+    const verdicts = Object.fromEntries(
+      [
+        PUBLIC_REC,
+        "http://93.184.216.34/rec/c1.wav",
+        "http://192.168.1.10/monitor/c1.wav",
+        "http://10.0.0.5/c1.mp3",
+        "http://172.20.1.1/c1.mp3",
+        "http://127.0.0.1:8080/c1.mp3",
+        "http://pbx/c1.mp3",
+        "https://pbx.branch.local/c1.mp3",
+        "http://[::1]/c1.mp3",
+        "file:///var/spool/asterisk/monitor/c1.wav",
+        "/var/spool/asterisk/monitor/c1.wav",
+      ].map((url) => [url, isPublicRecordingUrl(url)]),
+    );
+    expect(
+      Object.entries(verdicts)
+        .filter(([, open]) => open)
+        .map(([url]) => url),
+    ).toEqual([PUBLIC_REC, "http://93.184.216.34/rec/c1.wav"]);
   });
 
   test("a record that does not parse is one step that parks with CRM.UNREADABLE_RECORD, never an exception", async () => {

@@ -22,7 +22,7 @@ export interface CrmConnectorDeps {
   readonly fetch?: typeof fetch;
 }
 
-/** "about 2 requests per second" per application (b24restdocs limits.md); `[hq.crm] rate_per_second` overrides. */
+/** Bitrix24 drains 2 requests per second per application (5 on Enterprise; b24restdocs limits.md); `[hq.crm] rate_per_second` overrides. */
 const BITRIX24_RATE = 2;
 
 /** The tag that finds the task an intent made, so a task.create run twice adds one task. */
