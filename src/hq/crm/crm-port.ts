@@ -1,3 +1,4 @@
+import type { Logger } from "../../log/logger.ts";
 import type { StoredRecord } from "../store/hq-store-port.ts";
 
 /**
@@ -105,4 +106,14 @@ export interface CrmTokens {
   readonly refreshToken: string;
   /** ms since the epoch. */
   readonly expiresAt: number;
+}
+
+/** What `create<Kind>Connector(config, deps)` is given (src/hq/crm/registry.ts builds it). */
+export interface CrmConnectorDeps {
+  readonly users: CrmUsers;
+  readonly tokens: CrmTokenStore;
+  readonly log: Logger;
+  readonly now: () => number;
+  /** The HTTP client; absent: the global `fetch` (a test's wire fake may pass its own). */
+  readonly fetch?: typeof fetch;
 }

@@ -1,9 +1,12 @@
 import { SQL } from "bun";
+import type { CrmTokenStore } from "../../crm/crm-port.ts";
+import type { CrmStepStore } from "../../crm/crm-step-store-port.ts";
 import type { HqStore, HqStoreOptions } from "../hq-store-port.ts";
 import type { MangoCommandStore } from "../mango-command-store-port.ts";
 import type { MangoStore } from "../mango-store-port.ts";
 import type { MangoSweepStore } from "../mango-sweep-store-port.ts";
 import type { PresenceStore } from "../presence-store-port.ts";
+import { postgresCrmStepStore, postgresCrmTokenStore } from "./pg-crm-store.ts";
 import { pgStoreFailure, pgWhere } from "./pg-errors.ts";
 import { postgresHqStore } from "./pg-hq-store.ts";
 import { postgresMangoCommandStore } from "./pg-mango-command-store.ts";
@@ -12,6 +15,7 @@ import { postgresMangoSweepStore } from "./pg-mango-sweep-store.ts";
 import { postgresPresenceStore } from "./pg-presence-store.ts";
 import { migratePostgres } from "./pg-schema.ts";
 
+export { postgresCrmStepStore, postgresCrmTokenStore } from "./pg-crm-store.ts";
 export { pgSettler, pgStoreFailure, pgWhere } from "./pg-errors.ts";
 export { postgresHqStore } from "./pg-hq-store.ts";
 export { postgresMangoCommandStore } from "./pg-mango-command-store.ts";
@@ -30,6 +34,8 @@ export interface PostgresHq {
   readonly mango: MangoStore;
   readonly mangoCommands: MangoCommandStore;
   readonly mangoSweeps: MangoSweepStore;
+  readonly crmSteps: CrmStepStore;
+  readonly crmTokens: CrmTokenStore;
 }
 
 /**
@@ -52,6 +58,8 @@ export async function openPostgresHq(url: string, options: HqStoreOptions): Prom
     mango: postgresMangoStore(sql, where),
     mangoCommands: postgresMangoCommandStore(sql, where),
     mangoSweeps: postgresMangoSweepStore(sql, where),
+    crmSteps: postgresCrmStepStore(sql, where),
+    crmTokens: postgresCrmTokenStore(sql, where),
   };
 }
 

@@ -21,6 +21,8 @@ import { StorageError } from "../../../lib/storage-error.ts";
  * mango_events   (version 3, issue 17) as SQLite's; `n` (identity) is SQLite's rowid: arrival order
  * mango_commands, mango_command_cursor   (version 4) as SQLite's, `n` likewise
  * hq_heartbeat, mango_sweeps   (version 5, issue 17 gaps) as SQLite's; the sweeps' `id` an identity
+ * crm_steps, crm_tokens   (version 6, issue 19) as SQLite's; the steps' `id` an identity, the
+ *                JSON columns text (what the connector wrote is what it reads)
  * schema_migrations  version, name, applied_at: each migration's one row
  * ```
  */
@@ -170,6 +172,39 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         finished_at bigint
       );
       CREATE INDEX mango_sweeps_due ON mango_sweeps (next_at) WHERE state IN ('pending', 'requested');
+    `,
+  },
+  {
+    version: 6,
+    name: "crm steps and tokens (issue 19)",
+    sql: `
+      CREATE TABLE crm_steps (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        record_key text NOT NULL,
+        branch text NOT NULL,
+        record_id text NOT NULL,
+        name text NOT NULL,
+        order_key text NOT NULL,
+        input text NOT NULL,
+        state text NOT NULL CHECK (state IN ('pending', 'done', 'parked')),
+        attempts integer NOT NULL DEFAULT 0,
+        next_at bigint NOT NULL,
+        last_code text,
+        last_error text,
+        result text,
+        created_at bigint NOT NULL,
+        updated_at bigint NOT NULL,
+        UNIQUE (record_key, name)
+      );
+      CREATE INDEX crm_steps_open_key ON crm_steps (order_key, id) WHERE state <> 'done';
+      CREATE INDEX crm_steps_open_record ON crm_steps (record_key, id) WHERE state <> 'done';
+      CREATE INDEX crm_steps_due ON crm_steps (next_at, id) WHERE state = 'pending';
+      CREATE TABLE crm_tokens (
+        kind text PRIMARY KEY,
+        access_token text NOT NULL,
+        refresh_token text NOT NULL,
+        expires_at bigint NOT NULL
+      );
     `,
   },
 ];

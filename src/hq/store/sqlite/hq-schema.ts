@@ -65,6 +65,15 @@ export const HQ_DB_FILE = "hq.db";
  *                         (a mango.result written) ; claimed_at, settled_at: HQ's clock
  *   result                Mango's code once known; late_result: a callback after HQ answered
  * mango_command_cursor   per branch, the last `replies` seq the commander has looked at
+ * crm_steps      (issue 19) what HQ must tell the CRM ([hq.crm]), planned from each forward_queue
+ *                row in the transaction that deletes that row (src/hq/crm/crm-step-store-port.ts)
+ *   record_key, branch, record_id   `branch:stream:seq` of the record, its id; (record_key, name) UNIQUE
+ *   name, order_key, input          the step, its client (one at a time, oldest first), its JSON
+ *   state                 pending | done | parked; next_at: due (or leased) until; attempts
+ *   last_code, last_error why it was parked or last retried; result: done's JSON, for later steps
+ *   created_at, updated_at          HQ's clock
+ * crm_tokens     (issue 19) a CRM's rotating OAuth tokens, one row per kind, replaced only by
+ *                compare-and-set on the refresh token
  * schema_migrations      applied migrations of this file (src/lib/sqlite-migrate.ts, as the box's)
  * ```
  */
@@ -217,6 +226,39 @@ const HQ_MIGRATIONS: readonly Migration[] = [
         UNIQUE (branch, id)
       ) STRICT;
       CREATE INDEX presence_down_unpublished ON presence_down (branch, seq) WHERE published_at IS NULL;
+    `,
+  },
+  {
+    version: 6,
+    name: "crm steps and tokens (issue 19)",
+    sql: `
+      CREATE TABLE crm_steps (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        record_key TEXT NOT NULL,
+        branch TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        order_key TEXT NOT NULL,
+        input TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'parked')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at INTEGER NOT NULL,
+        last_code TEXT,
+        last_error TEXT,
+        result TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (record_key, name)
+      ) STRICT;
+      CREATE INDEX crm_steps_open_key ON crm_steps (order_key, id) WHERE state <> 'done';
+      CREATE INDEX crm_steps_open_record ON crm_steps (record_key, id) WHERE state <> 'done';
+      CREATE INDEX crm_steps_due ON crm_steps (next_at, id) WHERE state = 'pending';
+      CREATE TABLE crm_tokens (
+        kind TEXT PRIMARY KEY,
+        access_token TEXT NOT NULL,
+        refresh_token TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) STRICT;
     `,
   },
 ];

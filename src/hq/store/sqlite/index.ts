@@ -12,4 +12,5 @@ export { sqliteMangoSweepStore } from "./sqlite-mango-sweep-store.ts";
 export function openSqliteHqStore(dir: string, options: HqStoreOptions): HqStore {
   return sqliteHqStore(openHqDatabase(dir), options);
 }
+export { sqliteCrmStepStore, sqliteCrmTokenStore } from "./sqlite-crm-store.ts";
 export { sqlitePresenceStore } from "./sqlite-presence-store.ts";
