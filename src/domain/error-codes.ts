@@ -14,8 +14,8 @@ export const ERROR_AREAS = {
   COMMAND:
     "An action on a call (click-to-call, hang up, transfer) from a desk screen, the API or headquarters was refused before anything was sent to the PBX (issue 15).",
   CALL: "The call assembler refused a PBX event; the event changed nothing and was counted (`/metrics`, `/admin`) and logged.",
+  CRM: "Headquarters' CRM steps (`[hq.crm]`, issue 19): a step the CRM refused for good is parked on the fleet page (`/fleet/crm`) with its code until retried; others are retried by themselves. Logged, never with a key or a token.",
   CONFIG: "The configuration file or a `BRANCHBOX_*` variable; the box does not start.",
-  CRM: "Headquarters' CRM connector (`[hq.crm]`, issue 19): a step it could not carry out, parked with its reason on the fleet page until someone presses retry. Never with the CRM's key or tokens.",
   HQ: "Headquarters' consumer (`branchbox hq`); logged at headquarters.",
   HTTP: "The web server refused a request before any page or API route saw it.",
   KIOSK: "The kiosk or a desk screen refused a device that is not paired with the box (issue 14).",
@@ -82,6 +82,50 @@ export const ERROR_CODES = {
     meaning: "A request failed in a way the box did not expect; nothing was recorded.",
     action: "Try again. If it keeps failing, send the box's log around that time to the developers.",
   },
+  "CRM.NO_CONNECTOR": {
+    meaning:
+      "`[hq.crm] kind` names a CRM this build of `branchbox hq` has no connector for; HQ does not start.",
+    action: "Set kind to a CRM the message lists, or run a build that has the connector.",
+  },
+  "CRM.STEP_FAILED": {
+    meaning:
+      "A round of HQ's CRM steps failed (its database, or a connector that broke its contract); nothing was lost: the round is tried again and a step whose end was not stored runs again (the CRM's dedupe key keeps it once).",
+    action: "Check HQ's database (disk, PostgreSQL); the log says what failed.",
+  },
+  "CRM.STEP_RETRY": {
+    meaning:
+      "The CRM did not take a step this time (network, 5xx, 429, a token being refreshed); it is retried with a backoff, for as long as it takes.",
+    action: "Nothing, unless it goes on: then check the CRM's status and HQ's network.",
+  },
+  "CRM.REAUTHORISE": {
+    meaning:
+      "The CRM refused the integration's OAuth refresh token (amoCRM: 400 invalid_grant; Bitrix24: revoked, unused 180 days, or the application removed): HQ can no longer sign in.",
+    action:
+      "Re-authorise the integration in the CRM, put the new refresh token in `[hq.crm] refresh_token`, restart HQ and press retry.",
+  },
+  "CRM.RECORDING_NOT_AVAILABLE": {
+    meaning:
+      "The CRM must be given the recording's bytes (Bitrix24 blocks a private RECORD_URL), and HQ has only a private URL; the call itself is in the CRM.",
+    action: "Give the recordings a public URL (or wait for HQ to upload recordings), then press retry.",
+  },
+  "CRM.REJECTED": {
+    meaning:
+      "The CRM refused a step with an error it will give again (HTTP 400, 401, 403, 404…); the reason carries the CRM's own message.",
+    action:
+      "Fix what the message names (the key, the site, a user or a field in the CRM), then press retry on the fleet page.",
+  },
+  "CRM.UNREADABLE_RECORD": {
+    meaning:
+      "A record HQ holds cannot be put into the CRM as it is: it does not match its type's schema, or lacks what the CRM needs (a client number, a pipeline the CRM has an id for).",
+    action:
+      "Read the reason: fix the branch's settings (e.g. the unsorted pipelines) and press retry; a record that does not match its schema goes to the developers.",
+  },
+  "CRM.UNMAPPED_EMPLOYEE": {
+    meaning:
+      "A call or a task names an employee with no CRM user in `[[hq.crm.users]]`; the step is parked, never dropped.",
+    action:
+      "Add the employee to `[[hq.crm.users]]`, restart HQ, then press Retry on the fleet page's CRM part.",
+  },
   "CALL.AFTER_END": {
     meaning: "An event for a call that already ended: a late or repeated event from the PBX.",
     action: "Nothing, if rare. Many of them: check the PBX adapter's settings and send a capture.",
@@ -110,35 +154,6 @@ export const ERROR_CODES = {
   "CONFIG.INVALID": {
     meaning: "The configuration is not valid: each problem names its key, the value and what was expected.",
     action: "Fix each key named (or the `BRANCHBOX_*` variable) and start again; exit status 2.",
-  },
-  "CRM.REAUTHORISE": {
-    meaning:
-      "The CRM refused the integration's OAuth refresh token (amoCRM: 400 invalid_grant; Bitrix24: revoked, unused 180 days, or the application removed): HQ can no longer sign in.",
-    action:
-      "Re-authorise the integration in the CRM, put the new refresh token in `[hq.crm] refresh_token`, restart HQ and press retry.",
-  },
-  "CRM.RECORDING_NOT_AVAILABLE": {
-    meaning:
-      "The CRM must be given the recording's bytes (Bitrix24 blocks a private RECORD_URL), and HQ has only a private URL; the call itself is in the CRM.",
-    action: "Give the recordings a public URL (or wait for HQ to upload recordings), then press retry.",
-  },
-  "CRM.REJECTED": {
-    meaning:
-      "The CRM refused a step with an error it will give again (HTTP 400, 401, 403, 404…); the reason carries the CRM's own message.",
-    action:
-      "Fix what the message names (the key, the site, a user or a field in the CRM), then press retry on the fleet page.",
-  },
-  "CRM.UNMAPPED_EMPLOYEE": {
-    meaning:
-      "A step names an employee with no CRM user in `[[hq.crm.users]]` (or no senior manager is set where one is needed).",
-    action:
-      "Add the employee to `[[hq.crm.users]]` (or set the senior manager), restart HQ, then press retry on the fleet page.",
-  },
-  "CRM.UNREADABLE_RECORD": {
-    meaning:
-      "A record HQ holds cannot be put into the CRM as it is: it does not match its type's schema, or lacks what the CRM needs (a client number, a pipeline the CRM has an id for).",
-    action:
-      "Read the reason: fix the branch's settings (e.g. the unsorted pipelines) and press retry; a record that does not match its schema goes to the developers.",
   },
   "HQ.ACK_FAILED": {
     meaning: "An ack to a branch could not be published.",

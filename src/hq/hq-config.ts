@@ -56,7 +56,9 @@ export type MangoConfig = z.infer<typeof mangoSchema>;
 
 /**
  * `[hq.crm]` (issue 19): HQ puts calls and intents into the company's CRM (src/hq/crm/crm-port.ts).
- * Absent: off (`forward_url` may still POST every record somewhere). The keys a CRM needs:
+ * Absent: off (`forward_url` may still POST every record somewhere). With it, `forward_url` must be
+ * empty: both would consume the one forward queue, each taking records the other never sees. The
+ * keys a CRM needs:
  * - `retailcrm`: `url` (https://<account>.retailcrm.ru), `api_key`, `site` (the store's code);
  * - `amocrm`: `url` (https://<account>.amocrm.ru), `client_id`, `client_secret`, `redirect_uri`,
  *   `refresh_token` (the first one; HQ keeps the rotated ones in its store);
@@ -150,6 +152,12 @@ export const hqConfigSchema = z
     }),
   })
   .superRefine((config, ctx) => {
+    if (config.hq.crm !== undefined && config.hq.forward_url !== "")
+      ctx.addIssue({
+        code: "custom",
+        path: ["hq", "forward_url"],
+        message: "must be empty with [hq.crm]: the CRM's steps take every record off the forward queue",
+      });
     if (config.mqtt.url === "")
       ctx.addIssue({
         code: "custom",

@@ -1,6 +1,8 @@
 import { configSchema } from "../config/schema.ts";
 import { parseListen } from "../lib/listen-address.ts";
 import type { Logger } from "../log/logger.ts";
+import { type CrmSteps, startCrmSteps } from "./crm/crm-steps.ts";
+import { createCrmConnector, crmUsers } from "./crm/registry.ts";
 import type { DownRelay } from "./down-relay.ts";
 import { fleetMango } from "./fleet/fleet-mango.ts";
 import { createFleetWatch } from "./fleet/fleet-watch.ts";
@@ -17,6 +19,8 @@ import { startPresenceRelay } from "./presence-relay.ts";
 import { openPostgresHq } from "./store/postgres/index.ts";
 import {
   openHqDatabase,
+  sqliteCrmStepStore,
+  sqliteCrmTokenStore,
   sqliteHqStore,
   sqliteMangoCommandStore,
   sqliteMangoStore,
@@ -44,7 +48,9 @@ export async function startHq(
   log: Logger,
   options: { consumer?: Partial<Parameters<typeof startHqConsumer>[0]> } = {},
 ): Promise<Hq> {
-  const forward = { forward: config.hq.forward_url !== "" };
+  const crm = config.hq.crm;
+  // [hq.crm] and forward_url both consume the forward queue; hq-config.ts allows only one.
+  const forward = { forward: config.hq.forward_url !== "" || crm !== undefined };
   const db = config.hq.database_url === "" ? openHqDatabase(config.hq.storage_dir) : undefined;
   const stores =
     db === undefined
@@ -55,8 +61,23 @@ export async function startHq(
           mango: sqliteMangoStore(db),
           mangoCommands: sqliteMangoCommandStore(db),
           mangoSweeps: sqliteMangoSweepStore(db),
+          crmSteps: sqliteCrmStepStore(db),
+          crmTokens: sqliteCrmTokenStore(db),
         };
   const { store, presence: presenceStore } = stores;
+  // Before anything starts: a kind with no connector stops the start with nothing left running.
+  const connector =
+    crm === undefined
+      ? undefined
+      : await createCrmConnector(crm, {
+          users: crmUsers(crm),
+          tokens: stores.crmTokens,
+          log,
+          now: Date.now,
+        }).catch(async (error: unknown) => {
+          await store.close();
+          throw error;
+        });
   const mango = config.hq.mango;
   // Created after the consumer (it publishes through it); told of each up commit.
   let commander: MangoCommander | undefined;
@@ -122,6 +143,16 @@ export async function startHq(
       relay: relay.kick,
     });
   const counters = mangoCounters();
+  const crmSteps: CrmSteps | undefined =
+    crm === undefined || connector === undefined
+      ? undefined
+      : startCrmSteps({
+          connector,
+          steps: stores.crmSteps,
+          queue: store,
+          log,
+          ratePerSecond: crm.rate_per_second,
+        });
   const forwarder =
     config.hq.forward_url === ""
       ? undefined
@@ -210,6 +241,7 @@ export async function startHq(
       await presence?.stop();
       await consumer.stop();
       await forwarder?.stop();
+      await crmSteps?.stop();
       await store.close();
     },
   };

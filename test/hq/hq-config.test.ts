@@ -98,4 +98,18 @@ describe("[hq.crm] (issue 19)", () => {
     expect(amo.message).toContain("mapped twice");
     expect(amo.message).not.toContain("amo-secret-0123456789");
   });
+
+  test("[hq.crm] with a forward_url is refused: both would consume the one forward queue", () => {
+    const crm = [
+      "[hq.crm]",
+      'kind = "retailcrm"',
+      'url = "https://demo.retailcrm.ru"',
+      'api_key = "k"',
+      'site = "s"',
+    ];
+    const error = refusal(base(['forward_url = "https://crm.example.ru/in"'], crm));
+    expect(error.message).toContain("hq.forward_url");
+    expect(error.message).toContain("must be empty with [hq.crm]");
+    expect(loadHqConfig({ fileText: base([], crm) }).hq.forward_url).toBe("");
+  });
 });
