@@ -4,6 +4,7 @@ import type { Logger } from "../log/logger.ts";
 import { type CrmSteps, startCrmSteps } from "./crm/crm-steps.ts";
 import { createCrmConnector, crmUsers } from "./crm/registry.ts";
 import type { DownRelay } from "./down-relay.ts";
+import { fleetCrm } from "./fleet/fleet-crm.tsx";
 import { fleetMango } from "./fleet/fleet-mango.ts";
 import { createFleetWatch } from "./fleet/fleet-watch.ts";
 import { startForwarder } from "./forwarder.ts";
@@ -195,6 +196,7 @@ export async function startHq(
         : {
             mango: fleetMango(mangoStore, sweepStore, commandStore),
           }),
+      ...(crmSteps === undefined ? {} : { crm: fleetCrm(stores.crmSteps, crmSteps.kick, Date.now) }),
     },
     status: () => ({
       mqtt: consumer.connected() ? "connected" : "disconnected",

@@ -1,4 +1,5 @@
 import { ConfigError } from "../../config/load.ts";
+import type { ErrorCode } from "../../domain/error-codes.ts";
 import type { CrmConfig } from "../hq-config.ts";
 import type { CrmConnector, CrmConnectorDeps, CrmKind, CrmUsers } from "./crm-port.ts";
 
@@ -20,9 +21,10 @@ export async function createCrmConnector(
   connectors: CrmConnectors = CRM_CONNECTORS,
 ): Promise<CrmConnector> {
   const load = connectors[config.kind];
+  const code: ErrorCode = "CRM.NO_CONNECTOR";
   if (load === undefined)
     throw new ConfigError([
-      `hq.crm.kind: this build has no connector for "${config.kind}" (CRM.NO_CONNECTOR); it has: ${
+      `hq.crm.kind: this build has no connector for "${config.kind}" (${code}); it has: ${
         Object.keys(connectors).join(", ") || "none"
       }`,
     ]);

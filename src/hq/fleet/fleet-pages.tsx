@@ -16,6 +16,8 @@ export interface PageProps {
   readonly signedIn: boolean;
   /** Link the Mango page (`[hq.mango]` is on). */
   readonly mango?: boolean;
+  /** Link the CRM page (`[hq.crm]` is on). */
+  readonly crm?: boolean;
   readonly children: Child;
 }
 
@@ -40,6 +42,11 @@ export function FleetLayout(props: PageProps) {
             {props.signedIn && props.mango === true && (
               <a class="hq-btn" href={`/fleet/mango?lang=${lang}`} data-testid="nav-mango">
                 {t.mango}
+              </a>
+            )}
+            {props.signedIn && props.crm === true && (
+              <a class="hq-btn" href={`/fleet/crm?lang=${lang}`} data-testid="nav-crm">
+                {t.crm}
               </a>
             )}
             {(["ru", "en"] as const).map((to) => (

@@ -5,6 +5,7 @@ import type { Logger } from "../../log/logger.ts";
 import type { HqStore } from "../store/hq-store-port.ts";
 import { branchDetail } from "./branch-detail.ts";
 import { mountFleetAssets } from "./fleet-assets.ts";
+import { CrmBody, type FleetCrmDeps } from "./fleet-crm.tsx";
 import {
   BranchBody,
   FleetLayout,
@@ -36,6 +37,8 @@ export interface FleetDeps {
   readonly storedProblems?: (branch: string, limit: number) => Promise<BranchProblem[]>;
   /** `[hq.mango]`: what the Mango page shows; absent: no Mango page. */
   readonly mango?: () => Promise<FleetMango>;
+  /** `[hq.crm]` (issue 19): the CRM page and its retry button; absent: no CRM page. */
+  readonly crm?: FleetCrmDeps;
 }
 
 const RECENT_CALLS = 20;
@@ -157,7 +160,15 @@ export function fleetRoutes(deps: FleetDeps): Hono {
     const lang = langOf(c.req.query("lang"));
     const t = fleetText(lang);
     return c.html(
-      <FleetLayout t={t} lang={lang} title={t.title} here="/fleet" signedIn mango={deps.mango !== undefined}>
+      <FleetLayout
+        t={t}
+        lang={lang}
+        title={t.title}
+        here="/fleet"
+        signedIn
+        mango={deps.mango !== undefined}
+        crm={deps.crm !== undefined}
+      >
         <h1>{t.title}</h1>
         <section id="fleet" hx-sse:connect={`/fleet/events?lang=${lang}`} data-testid="fleet-live">
           {await renderFleet(lang).then((html) => <div dangerouslySetInnerHTML={{ __html: html }} />)}
@@ -201,7 +212,15 @@ export function fleetRoutes(deps: FleetDeps): Hono {
     const t = fleetText(lang);
     if (deps.mango === undefined) return c.notFound();
     return c.html(
-      <FleetLayout t={t} lang={lang} title={t.mango} here="/fleet/mango" signedIn mango>
+      <FleetLayout
+        t={t}
+        lang={lang}
+        title={t.mango}
+        here="/fleet/mango"
+        signedIn
+        mango
+        crm={deps.crm !== undefined}
+      >
         <a class="hq-btn" href={`/fleet?lang=${lang}`} data-testid="back">
           {t.back}
         </a>
@@ -209,6 +228,38 @@ export function fleetRoutes(deps: FleetDeps): Hono {
         <MangoBody t={t} lang={lang} mango={await deps.mango()} />
       </FleetLayout>,
     );
+  });
+  const crmPage = async (lang: FleetLang, crm: FleetCrmDeps, notice: string | null) => {
+    const t = fleetText(lang);
+    return (
+      <FleetLayout
+        t={t}
+        lang={lang}
+        title={t.crm}
+        here="/fleet/crm"
+        signedIn
+        mango={deps.mango !== undefined}
+        crm
+      >
+        <a class="hq-btn" href={`/fleet?lang=${lang}`} data-testid="back">
+          {t.back}
+        </a>
+        <h1>{t.crm}</h1>
+        <CrmBody t={t} lang={lang} crm={await crm.view()} notice={notice} />
+      </FleetLayout>
+    );
+  };
+  app.get("/crm", async (c) => {
+    if (deps.crm === undefined) return c.notFound();
+    return c.html(await crmPage(langOf(c.req.query("lang")), deps.crm, null));
+  });
+  // The retry button: a form POST (CSRF-checked like every form here), answered with the page.
+  app.post("/crm/retry/:id{[0-9]+}", async (c) => {
+    if (deps.crm === undefined) return c.notFound();
+    const lang = langOf(c.req.query("lang"));
+    const moved = await deps.crm.retry(Number(c.req.param("id")));
+    const t = fleetText(lang);
+    return c.html(await crmPage(lang, deps.crm, moved ? t.crmRetried : t.crmNotParked), moved ? 200 : 409);
   });
   app.get("/branch/:branch/events", (c) => {
     const lang = langOf(c.req.query("lang"));

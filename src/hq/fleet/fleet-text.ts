@@ -66,6 +66,20 @@ const ru = {
   mangoSweepFound: (rows: number | null, added: number | null) =>
     `строк: ${rows ?? "—"}, новых звонков: ${added ?? "—"}`,
   mangoCommands: "Команды филиалов в Mango",
+  crm: "CRM",
+  crmCounts: (pending: number, done: number, parked: number) =>
+    `ждут отправки: ${pending}, переданы: ${done}, остановлены: ${parked}`,
+  crmParked: "Остановленные шаги",
+  crmParkedHelp:
+    "CRM отказала в этих шагах, и сама по себе она откажет снова. Исправьте причину, затем нажмите «Повторить». Следующие звонки того же клиента ждут за остановленным шагом, чтобы попасть в CRM по порядку.",
+  crmNoParked: "Остановленных шагов нет.",
+  crmStep: "Шаг",
+  crmRecord: "Запись",
+  crmReason: "Причина",
+  crmRetry: "Повторить",
+  crmRetried: "Шаг снова в очереди.",
+  crmNotParked: "Этот шаг уже не остановлен.",
+  crmUnmapped: "Сотрудник без пользователя CRM: добавьте его в [[hq.crm.users]] и перезапустите HQ.",
   direction: { inbound: "входящий", outbound: "исходящий", internal: "внутренний" } as Record<string, string>,
   outcome: {
     answered: "отвечен",
@@ -141,6 +155,19 @@ const en: FleetMessages = {
   mangoSweepState: "State",
   mangoSweepFound: (rows, added) => `rows: ${rows ?? "—"}, new calls: ${added ?? "—"}`,
   mangoCommands: "Branches' commands to Mango",
+  crm: "CRM",
+  crmCounts: (pending, done, parked) => `waiting: ${pending}, delivered: ${done}, stopped: ${parked}`,
+  crmParked: "Stopped steps",
+  crmParkedHelp:
+    "The CRM refused these steps and would refuse them again as they are. Fix the cause, then press Retry. The same client's later calls wait behind a stopped step, so that they reach the CRM in order.",
+  crmNoParked: "No stopped steps.",
+  crmStep: "Step",
+  crmRecord: "Record",
+  crmReason: "Reason",
+  crmRetry: "Retry",
+  crmRetried: "The step is queued again.",
+  crmNotParked: "This step is no longer stopped.",
+  crmUnmapped: "An employee with no CRM user: add them to [[hq.crm.users]] and restart HQ.",
   direction: { inbound: "inbound", outbound: "outbound", internal: "internal" },
   outcome: { answered: "answered", missed: "missed", voicemail: "voicemail", busy: "busy", failed: "failed" },
 };
