@@ -2,7 +2,7 @@ import { configSchema } from "../config/schema.ts";
 import { parseListen } from "../lib/listen-address.ts";
 import type { Logger } from "../log/logger.ts";
 import { type CrmSteps, startCrmSteps } from "./crm/crm-steps.ts";
-import { createCrmConnector, crmUsers } from "./crm/registry.ts";
+import { type CrmConnectors, createCrmConnector, crmUsers } from "./crm/registry.ts";
 import type { DownRelay } from "./down-relay.ts";
 import { fleetCrm } from "./fleet/fleet-crm.tsx";
 import { fleetMango } from "./fleet/fleet-mango.ts";
@@ -47,7 +47,11 @@ export interface Hq {
 export async function startHq(
   config: HqConfig,
   log: Logger,
-  options: { consumer?: Partial<Parameters<typeof startHqConsumer>[0]> } = {},
+  options: {
+    consumer?: Partial<Parameters<typeof startHqConsumer>[0]>;
+    /** The CRM connectors by kind (default: registry.ts's); a test passes its own. */
+    crmConnectors?: CrmConnectors;
+  } = {},
 ): Promise<Hq> {
   const crm = config.hq.crm;
   // [hq.crm] and forward_url both consume the forward queue; hq-config.ts allows only one.
@@ -70,12 +74,11 @@ export async function startHq(
   const connector =
     crm === undefined
       ? undefined
-      : await createCrmConnector(crm, {
-          users: crmUsers(crm),
-          tokens: stores.crmTokens,
-          log,
-          now: Date.now,
-        }).catch(async (error: unknown) => {
+      : await createCrmConnector(
+          crm,
+          { users: crmUsers(crm), tokens: stores.crmTokens, log, now: Date.now },
+          options.crmConnectors,
+        ).catch(async (error: unknown) => {
           await store.close();
           throw error;
         });
