@@ -102,6 +102,8 @@ describe("HQ store, PostgreSQL: the database", () => {
         await check`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`;
       expect(tables.map((t: { tablename: string }) => t.tablename)).toEqual([
         "branches",
+        "crm_steps",
+        "crm_tokens",
         "forward_queue",
         "hq_heartbeat",
         "mango_command_cursor",

@@ -126,7 +126,7 @@ describe("HQ store, SQLite: the file", () => {
 
     const db = openHqDatabase(dir);
     // Version 1 is not run again; later migrations (2: issue 17's mango_events, 3: its heartbeat
-    // and gap sweeps, 4: its commands; 5: issue 18's presence) run once, on top.
+    // and gap sweeps, 4: its commands; 5: issue 18's presence; 6: issue 19's CRM steps) run once, on top.
     expect(
       db.query("SELECT version, name, applied_at FROM schema_migrations ORDER BY version").all(),
     ).toEqual([
@@ -135,6 +135,7 @@ describe("HQ store, SQLite: the file", () => {
       { version: 3, name: "hq heartbeat, mango sweeps (issue 17 gaps)", applied_at: expect.any(Number) },
       { version: 4, name: "mango commands (issue 17)", applied_at: expect.any(Number) },
       { version: 5, name: "presence across branches (issue 18, R0.3d)", applied_at: expect.any(Number) },
+      { version: 6, name: "crm steps and tokens (issue 19)", applied_at: expect.any(Number) },
     ]);
     const store = sqliteHqStore(db, { forward: true });
     expect(await store.hwm("b1", "calls")).toBe(2);
