@@ -211,6 +211,14 @@ export async function startHq(
         elsewhereRelayed: presence?.relayed ?? 0,
         elsewhereRelayFailures: presence?.failures ?? 0,
         ...(relay === undefined ? {} : { mangoRelayed: relay.relayed, mangoRelayFailures: relay.failures }),
+        ...(crmSteps === undefined
+          ? {}
+          : {
+              crmPlanned: crmSteps.counters.planned,
+              crmDone: crmSteps.counters.done,
+              crmRetried: crmSteps.counters.retried,
+              crmParked: crmSteps.counters.parked,
+            }),
       },
       waiting: consumer.applier.waiting,
     }),

@@ -73,6 +73,16 @@ test("every call a branch sends reaches the CRM's connector once, through the du
       () => `${held.size} held`,
     );
     expect([...held.values()].every((n) => n === 1)).toBe(true);
+    await eventually(
+      "the counters say so",
+      async () => {
+        const r = await fetch(new URL("/api/v1/branches", hq.url), {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        });
+        return ((await r.json()) as { consumer: { crmDone?: number } }).consumer.crmDone === 40;
+      },
+      5000,
+    );
     const health = await fetch(new URL("/fleet/crm", hq.url), { redirect: "manual" });
     expect(health.status).toBe(303); // there, behind the sign-in
   } finally {
