@@ -200,7 +200,7 @@ describe("HQ store, PostgreSQL: a full disk", () => {
     const { chmodSync, chownSync, rmSync } = await import("node:fs");
     const { join } = await import("node:path");
     const { makeTestDir } = await import("../support/process.ts");
-    const { fillUp, mountTmpfs, unmount } = await import("../support/tmpfs.ts");
+    const { fillUp, mountTmpfs, unmountWhenFree } = await import("../support/tmpfs.ts");
     const dir = makeTestDir("hq-pg-full");
     const mount = join(dir, "space");
     mountTmpfs(mount, "24m");
@@ -235,7 +235,7 @@ describe("HQ store, PostgreSQL: a full disk", () => {
       await store.close();
       await admin.unsafe("DROP DATABASE hq_full WITH (FORCE)");
       await admin.unsafe("DROP TABLESPACE small");
-      unmount(mount);
+      await unmountWhenFree(mount);
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);

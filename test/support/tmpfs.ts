@@ -17,6 +17,22 @@ export function unmount(dir: string): void {
   if (result.status !== 0) throw new Error(`cannot unmount ${dir}: ${result.stderr}`);
 }
 
+/**
+ * Unmounts `dir` once nothing holds it: a server that just dropped the files on it (PostgreSQL's
+ * background writer after DROP TABLESPACE) may keep a descriptor a moment longer. Waits for that
+ * condition, up to `timeoutMs`, then fails with umount's own words.
+ */
+export async function unmountWhenFree(dir: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = spawnSync("umount", [dir], { encoding: "utf8" });
+    if (result.status === 0) return;
+    if (!/busy/i.test(result.stderr) || Date.now() > deadline)
+      throw new Error(`cannot unmount ${dir}: ${result.stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** Writes zeros into `path` until the file system says ENOSPC; returns the bytes written. */
 export function fillUp(path: string): number {
   const fd = openSync(path, "w");

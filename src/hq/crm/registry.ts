@@ -9,7 +9,11 @@ export type CrmConnectorFactory = (config: CrmConfig, deps: CrmConnectorDeps) =>
 /** Each CRM's factory, imported only when `[hq.crm] kind` names it. */
 export type CrmConnectors = Partial<Record<CrmKind, () => Promise<CrmConnectorFactory>>>;
 
-export const CRM_CONNECTORS: CrmConnectors = {};
+export const CRM_CONNECTORS: CrmConnectors = {
+  retailcrm: async () => (await import("./retailcrm/index.ts")).createRetailcrmConnector,
+  amocrm: async () => (await import("./amocrm/index.ts")).createAmocrmConnector,
+  bitrix24: async () => (await import("./bitrix24/index.ts")).createBitrix24Connector,
+};
 
 /**
  * The connector `[hq.crm] kind` names. A kind this build has no connector for stops the start

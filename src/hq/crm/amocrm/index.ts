@@ -1,17 +1,7 @@
-import type { Logger } from "../../../log/logger.ts";
 import type { CrmConfig } from "../../hq-config.ts";
-import type { CrmConnector, CrmOutcome, CrmStep, CrmTokenStore, CrmUsers } from "../crm-port.ts";
+import type { CrmConnector, CrmConnectorDeps, CrmOutcome, CrmStep } from "../crm-port.ts";
 import { type AmoAnswer, createAmoClient } from "./amocrm-client.ts";
 import { AMO_SOURCE, planAmocrm } from "./amocrm-plan.ts";
-
-/** Identical to the core's `CrmConnectorDeps` (crm-port.ts); the lead merges the two. */
-export interface CrmConnectorDeps {
-  readonly users: CrmUsers;
-  readonly tokens: CrmTokenStore;
-  readonly log: Logger;
-  readonly now: () => number;
-  readonly fetch?: typeof fetch;
-}
 
 /** amoCRM's documented limit per integration. */
 const AMO_RATE_PER_SECOND = 7;

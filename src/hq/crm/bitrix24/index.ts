@@ -1,6 +1,5 @@
-import type { Logger } from "../../../log/logger.ts";
 import type { CrmConfig } from "../../hq-config.ts";
-import type { CrmConnector, CrmOutcome, CrmStep, CrmTokenStore, CrmUsers } from "../crm-port.ts";
+import type { CrmConnector, CrmConnectorDeps, CrmOutcome, CrmStep, CrmUsers } from "../crm-port.ts";
 import {
   type AttachInput,
   type FinishInput,
@@ -12,15 +11,6 @@ import {
   type UnreadableInput,
 } from "./bitrix24-plan.ts";
 import { type Bitrix24Rest, createBitrix24Rest, type RestReply } from "./bitrix24-rest.ts";
-
-/** Declared here until crm-port.ts has it (the core part of issue 19); the same shape. */
-export interface CrmConnectorDeps {
-  readonly users: CrmUsers;
-  readonly tokens: CrmTokenStore;
-  readonly log: Logger;
-  readonly now: () => number;
-  readonly fetch?: typeof fetch;
-}
 
 /** Bitrix24 drains 2 requests per second per application (5 on Enterprise; b24restdocs limits.md); `[hq.crm] rate_per_second` overrides. */
 const BITRIX24_RATE = 2;

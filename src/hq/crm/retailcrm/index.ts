@@ -1,9 +1,7 @@
 import type { CrmConfig } from "../../hq-config.ts";
-import type { CrmConnector, CrmOutcome, CrmStep } from "../crm-port.ts";
-import { type CrmConnectorDeps, createRetailcrmClient, type RetailcrmClient } from "./retailcrm-client.ts";
+import type { CrmConnector, CrmConnectorDeps, CrmOutcome, CrmStep } from "../crm-port.ts";
+import { createRetailcrmClient, type RetailcrmClient } from "./retailcrm-client.ts";
 import { planRetailcrm } from "./retailcrm-plan.ts";
-
-export type { CrmConnectorDeps } from "./retailcrm-client.ts";
 
 /**
  * retailCRM's API limit as its documentation states it: 10 requests a second per account (the

@@ -1,15 +1,5 @@
-import type { Logger } from "../../../log/logger.ts";
 import type { CrmConfig } from "../../hq-config.ts";
-import type { CrmOutcome, CrmTokenStore, CrmUsers } from "../crm-port.ts";
-
-/** What a connector is made with (declared here until crm-port.ts has it; the same shape). */
-export interface CrmConnectorDeps {
-  readonly users: CrmUsers;
-  readonly tokens: CrmTokenStore;
-  readonly log: Logger;
-  readonly now: () => number;
-  readonly fetch?: typeof fetch;
-}
+import type { CrmConnectorDeps, CrmOutcome } from "../crm-port.ts";
 
 /** One request's wait for retailCRM's answer: past it the step is retried, never lost. */
 const TIMEOUT_MS = 15_000;
