@@ -7,7 +7,7 @@ import type { HqStore } from "../../src/hq/store/hq-store-port.ts";
 import type { MangoCommandStore } from "../../src/hq/store/mango-command-store-port.ts";
 import type { MangoStore } from "../../src/hq/store/mango-store-port.ts";
 import type { MangoSweepStore } from "../../src/hq/store/mango-sweep-store-port.ts";
-import { openPostgresHq } from "../../src/hq/store/postgres/index.ts";
+import { openPostgresHq, type PostgresHq } from "../../src/hq/store/postgres/index.ts";
 import {
   openHqDatabase,
   sqliteHqStore,
@@ -108,4 +108,46 @@ function postgresEngine(): HqEngine {
 /** Both engines, for `for (const engine of hqEngines()) describe(...)` at a test file's top level. */
 export function hqEngines(): HqEngine[] {
   return [sqliteEngine, postgresEngine()];
+}
+
+/** A fresh HQ database on the file's PostgreSQL and the consumers' handles on it. */
+export interface PostgresHqDatabase {
+  /** The first consumer's handle. */
+  readonly first: PostgresHq;
+  /** Another consumer on the same database (its own pool). */
+  another(): Promise<PostgresHq>;
+  /** Closes every handle, then drops the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * For a store suite on PostgreSQL: the file's server (started at first use, stopped after the
+ * file's tests) and, per call, a fresh database named `${prefix}_N` with its first consumer.
+ */
+export function postgresHqDatabases(
+  prefix: string,
+  options: { readonly forward: boolean } = { forward: false },
+): () => Promise<PostgresHqDatabase> {
+  let pg: Promise<Postgres> | undefined;
+  let databases = 0;
+  afterAll(async () => {
+    await (await pg)?.stop();
+  });
+  return async () => {
+    pg ??= startPostgres();
+    const db = await freshDatabase(await pg, `${prefix}_${++databases}`);
+    const handles = [await openPostgresHq(db.url, options)];
+    return {
+      first: handles[0] as PostgresHq,
+      async another() {
+        const hq = await openPostgresHq(db.url, options);
+        handles.push(hq);
+        return hq;
+      },
+      async close() {
+        for (const hq of handles) await hq.store.close();
+        await db.drop();
+      },
+    };
+  };
 }

@@ -1,35 +1,17 @@
 // The Mango command store's contract suite on a real PostgreSQL (Debian's packages,
 // test/support/postgres.ts): a fresh database per store, one pool per handle (one per consumer).
-import { afterAll, beforeAll } from "bun:test";
-import { openPostgresHq, type PostgresHq } from "../../src/hq/store/postgres/index.ts";
-import { freshDatabase, type Postgres, startPostgres } from "../support/postgres.ts";
+import { postgresHqDatabases } from "./hq-engines.ts";
 import { runMangoCommandStoreSuite } from "./mango-command-store.suite.ts";
 
-let pg: Postgres;
-let databases = 0;
-beforeAll(async () => {
-  pg = await startPostgres();
-});
-afterAll(async () => {
-  await pg?.stop();
-});
+const fresh = postgresHqDatabases("mango_commands");
 
 runMangoCommandStoreSuite("PostgreSQL", async () => {
-  const db = await freshDatabase(pg, `mango_commands_${++databases}`);
-  const first = await openPostgresHq(db.url, { forward: false });
-  const handles: PostgresHq[] = [first];
+  const db = await fresh();
   return {
-    records: first.store,
-    events: first.mango,
-    store: first.mangoCommands,
-    async another() {
-      const hq = await openPostgresHq(db.url, { forward: false });
-      handles.push(hq);
-      return hq.mangoCommands;
-    },
-    async close() {
-      for (const hq of handles) await hq.store.close();
-      await db.drop();
-    },
+    records: db.first.store,
+    events: db.first.mango,
+    store: db.first.mangoCommands,
+    another: async () => (await db.another()).mangoCommands,
+    close: db.close,
   };
 });

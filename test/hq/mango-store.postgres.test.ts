@@ -1,32 +1,11 @@
 // The Mango event store's contract suite on a real PostgreSQL (Debian's packages,
 // test/support/postgres.ts): a fresh database per store, one pool per handle (one per consumer).
-import { afterAll, beforeAll } from "bun:test";
-import { openPostgresHq, type PostgresHq } from "../../src/hq/store/postgres/index.ts";
-import { freshDatabase, type Postgres, startPostgres } from "../support/postgres.ts";
+import { postgresHqDatabases } from "./hq-engines.ts";
 import { runMangoStoreSuite } from "./mango-store.suite.ts";
 
-let pg: Postgres;
-let databases = 0;
-beforeAll(async () => {
-  pg = await startPostgres();
-});
-afterAll(async () => {
-  await pg?.stop();
-});
+const fresh = postgresHqDatabases("mango");
 
 runMangoStoreSuite("PostgreSQL", async () => {
-  const db = await freshDatabase(pg, `mango_${++databases}`);
-  const handles: PostgresHq[] = [await openPostgresHq(db.url, { forward: false })];
-  return {
-    store: (handles[0] as PostgresHq).mango,
-    async another() {
-      const hq = await openPostgresHq(db.url, { forward: false });
-      handles.push(hq);
-      return hq.mango;
-    },
-    async close() {
-      for (const hq of handles) await hq.store.close();
-      await db.drop();
-    },
-  };
+  const db = await fresh();
+  return { store: db.first.mango, another: async () => (await db.another()).mango, close: db.close };
 });

@@ -1,36 +1,23 @@
 // The presence store's contract suite on a real PostgreSQL (Debian's packages, test/support/postgres.ts):
 // a fresh database per store, one pool per handle (as each consumer has its own), then what only
 // this adapter must show: ingests of several consumers at once are serialized.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { openPostgresHq } from "../../src/hq/store/postgres/index.ts";
-import { freshDatabase, type Postgres, startPostgres } from "../support/postgres.ts";
+import { describe, expect, test } from "bun:test";
+import { postgresHqDatabases } from "./hq-engines.ts";
 import { runPresenceStoreSuite } from "./presence-store.suite.ts";
 
-let pg: Postgres;
-let databases = 0;
-
-beforeAll(async () => {
-  pg = await startPostgres();
-});
-
-afterAll(async () => {
-  await pg?.stop();
-});
+const databases = postgresHqDatabases("presence");
 
 async function fresh() {
-  const db = await freshDatabase(pg, `presence_${++databases}`);
-  const handles = [await openPostgresHq(db.url, { forward: false })];
+  const db = await databases();
+  const handles = [db.first];
   return {
     handles,
     async another() {
-      const hq = await openPostgresHq(db.url, { forward: false });
+      const hq = await db.another();
       handles.push(hq);
       return hq.presence;
     },
-    async close() {
-      for (const hq of handles) await hq.store.close();
-      await db.drop();
-    },
+    close: db.close,
   };
 }
 
